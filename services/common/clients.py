@@ -1,0 +1,94 @@
+"""Typed async clients for calls between services.
+
+Every channel carries the shared client interceptors (request id, role and
+deadline propagation), keepalive, and a service config that retries
+`UNAVAILABLE` only — never INVALID_ARGUMENT, DEADLINE_EXCEEDED or CANCELLED.
+Persona channels used by the gateway turn retries off: the gateway falls back
+to another replica itself, and a built-in retry would spend the deadline twice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import grpc
+
+from services.common.interceptors import ClientStreamInterceptor, ClientUnaryInterceptor
+from personamesh.v1 import (
+    abi_service_pb2_grpc,
+    embedding_index_service_pb2_grpc,
+    gateway_service_pb2_grpc,
+    persona_service_pb2_grpc,
+)
+
+RETRY_POLICY = {
+    "maxAttempts": 3,
+    "initialBackoff": "0.05s",
+    "maxBackoff": "0.5s",
+    "backoffMultiplier": 2,
+    "retryableStatusCodes": ["UNAVAILABLE"],
+}
+
+
+def service_config(retry: bool) -> str:
+    method_config: dict[str, Any] = {"name": [{}]}
+    if retry:
+        method_config["retryPolicy"] = RETRY_POLICY
+    return json.dumps({"methodConfig": [method_config]})
+
+
+def create_channel(target: str, *, retry: bool = True, max_message_bytes: int = 4 * 1024 * 1024) -> grpc.aio.Channel:
+    """An insecure channel for in-mesh traffic (mTLS belongs to the service mesh in production)."""
+    return grpc.aio.insecure_channel(
+        target,
+        options=[
+            ("grpc.enable_retries", 1 if retry else 0),
+            ("grpc.service_config", service_config(retry)),
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.keepalive_timeout_ms", 10_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_pings_without_data", 0),
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+        ],
+        interceptors=[ClientUnaryInterceptor(), ClientStreamInterceptor()],
+    )
+
+
+class _Client:
+    """A channel plus the default deadline for calls made through it."""
+
+    def __init__(self, target: str, *, timeout: float = 5.0, retry: bool = True) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.channel = create_channel(target, retry=retry)
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+class AbiClient(_Client):
+    def __init__(self, target: str, *, timeout: float = 2.0) -> None:
+        super().__init__(target, timeout=timeout)
+        self.stub = abi_service_pb2_grpc.AbiServiceStub(self.channel)
+
+
+class EmbeddingIndexClient(_Client):
+    def __init__(self, target: str, *, timeout: float = 2.0) -> None:
+        super().__init__(target, timeout=timeout)
+        self.stub = embedding_index_service_pb2_grpc.EmbeddingIndexServiceStub(self.channel)
+
+
+class PersonaClient(_Client):
+    """A client of one persona replica; no built-in retries (the gateway falls back itself)."""
+
+    def __init__(self, target: str, *, timeout: float = 30.0) -> None:
+        super().__init__(target, timeout=timeout, retry=False)
+        self.stub = persona_service_pb2_grpc.PersonaServiceStub(self.channel)
+
+
+class GatewayClient(_Client):
+    def __init__(self, target: str, *, timeout: float = 30.0) -> None:
+        super().__init__(target, timeout=timeout)
+        self.stub = gateway_service_pb2_grpc.GatewayServiceStub(self.channel)

@@ -1,0 +1,175 @@
+"""gRPC interceptors: request context, deadlines, errors and metrics in one place.
+
+The server side copies the request id, role and deadline of each inbound call
+into context variables (each aio RPC runs in its own task, so they never leak
+between calls), turns `ServiceError` into a rich status, hides unexpected
+exceptions behind INTERNAL and records metrics. The client side copies the
+context onto outbound calls and shortens their timeout to the inbound deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc.aio import ClientCallDetails
+
+from services.common import context as ctx
+from services.common.errors import ServiceError
+from services.common.metrics import (
+    SERVER_HANDLED,
+    SERVER_IN_FLIGHT,
+    SERVER_LATENCY,
+    split_method,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _bind_context(method: str, metadata: tuple[tuple[str, Any], ...] | None, context: grpc.aio.ServicerContext) -> None:
+    values = {key: value for key, value in (metadata or ()) if isinstance(value, str)}
+    ctx.request_id_var.set(values.get(ctx.REQUEST_ID_KEY) or ctx.new_request_id())
+    ctx.role_var.set(values.get(ctx.ROLE_KEY, ""))
+    ctx.user_var.set(values.get(ctx.USER_KEY, ""))
+    remaining = context.time_remaining()
+    ctx.deadline_var.set(time.monotonic() + remaining if remaining is not None else 0.0)
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: ServiceError) -> None:
+    status = error.to_status()
+    await context.abort(status.code, status.details, status.trailing_metadata)
+
+
+class ServerInterceptor(grpc.aio.ServerInterceptor):
+    """Context, error mapping and metrics for every inbound RPC."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        metadata = handler_call_details.invocation_metadata  # type: ignore[attr-defined]
+        service, name = split_method(method)
+        if service.startswith("grpc."):
+            return handler  # health and reflection: no metrics noise
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap_unary(handler.unary_unary, method, metadata, service, name),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(handler.unary_stream, method, metadata, service, name),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    @staticmethod
+    def _wrap_unary(
+        behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
+        method: str,
+        metadata: Any,
+        service: str,
+        name: str,
+    ) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
+        async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            _bind_context(method, metadata, context)
+            start = time.perf_counter()
+            in_flight = SERVER_IN_FLIGHT.labels(service, name)
+            in_flight.inc()
+            code = grpc.StatusCode.OK
+            try:
+                return await behavior(request, context)
+            except ServiceError as error:
+                code = error.code
+                await _abort(context, error)
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except grpc.aio.AbortError:
+                code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+                raise
+            except Exception:
+                code = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error in %s", method)
+                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log for the request id")
+            finally:
+                in_flight.dec()
+                SERVER_LATENCY.labels(service, name).observe(time.perf_counter() - start)
+                SERVER_HANDLED.labels(service, name, code.name).inc()
+
+        return handle
+
+    @staticmethod
+    def _wrap_stream(
+        behavior: Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]],
+        method: str,
+        metadata: Any,
+        service: str,
+        name: str,
+    ) -> Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]:
+        async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            _bind_context(method, metadata, context)
+            start = time.perf_counter()
+            in_flight = SERVER_IN_FLIGHT.labels(service, name)
+            in_flight.inc()
+            code = grpc.StatusCode.OK
+            try:
+                async for item in behavior(request, context):
+                    yield item
+            except ServiceError as error:
+                code = error.code
+                await _abort(context, error)
+            except (asyncio.CancelledError, GeneratorExit):
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except grpc.aio.AbortError:
+                code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+                raise
+            except Exception:
+                code = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error in %s", method)
+                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log for the request id")
+            finally:
+                in_flight.dec()
+                SERVER_LATENCY.labels(service, name).observe(time.perf_counter() - start)
+                SERVER_HANDLED.labels(service, name, code.name).inc()
+
+        return handle
+
+
+def _outbound(details: ClientCallDetails) -> ClientCallDetails:
+    metadata = list(details.metadata or [])
+    present = {key for key, _ in metadata}
+    metadata.extend((key, value) for key, value in ctx.outgoing_metadata() if key not in present)
+    timeout = details.timeout
+    remaining = ctx.time_remaining()
+    if remaining is not None:
+        timeout = remaining if timeout is None else min(timeout, remaining)
+    return ClientCallDetails(details.method, timeout, grpc.aio.Metadata(*metadata), details.credentials, details.wait_for_ready)
+
+
+class ClientUnaryInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
+    """Propagates request context and deadline on unary calls."""
+
+    async def intercept_unary_unary(self, continuation: Any, client_call_details: ClientCallDetails, request: Any) -> Any:
+        details = _outbound(client_call_details)
+        return await continuation(details, request)
+
+
+class ClientStreamInterceptor(grpc.aio.UnaryStreamClientInterceptor):
+    """Propagates request context and deadline on server-streaming calls."""
+
+    async def intercept_unary_stream(self, continuation: Any, client_call_details: ClientCallDetails, request: Any) -> Any:
+        details = _outbound(client_call_details)
+        return await continuation(details, request)

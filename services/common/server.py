@@ -1,0 +1,142 @@
+"""The one way to run a persona-mesh gRPC service.
+
+`run_service` starts a grpc.aio server with the standard health service
+(NOT_SERVING until the service's warm-up finishes), server reflection, the
+shared interceptors and a Prometheus endpoint, then drains on SIGTERM/SIGINT:
+health flips to NOT_SERVING, new calls are refused, in-flight calls get
+`grace_seconds` to finish, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from services.common.interceptors import ServerInterceptor
+from services.common.logging import configure_logging
+from services.common.metrics import start_metrics_server
+from services.common.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+
+async def _nothing() -> None:
+    return None
+
+
+@dataclass
+class ServiceSpec:
+    """What a service plugs into the runtime."""
+
+    # Short name: "abi", "embeddings", "abbey", ... (also picks the default port).
+    name: str
+    # Fully qualified gRPC service names it serves, e.g. "personamesh.v1.AbiService".
+    service_names: Sequence[str]
+    # Adds the servicers to the server.
+    register: Callable[[grpc.aio.Server], None]
+    # Loads models, opens stores; the service reports SERVING only after it returns.
+    warmup: Callable[[], Awaitable[None]] = _nothing
+    # Releases resources after the server has stopped (flush, close stores).
+    close: Callable[[], Awaitable[None]] = _nothing
+    # Extra server options.
+    options: list[tuple[str, int | str]] = field(default_factory=list)
+
+
+class ServiceRuntime:
+    """A running service: its server, health state and stop signal."""
+
+    def __init__(self, spec: ServiceSpec, settings: CommonSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.health = health.aio.HealthServicer()
+        self.stopping = asyncio.Event()
+        self.server = grpc.aio.server(
+            interceptors=[ServerInterceptor()],
+            options=[
+                ("grpc.max_receive_message_length", settings.max_message_bytes),
+                ("grpc.max_send_message_length", settings.max_message_bytes),
+                ("grpc.so_reuseport", 0),
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.http2.min_ping_interval_without_data_ms", 5000),
+                *spec.options,
+            ],
+        )
+        self.port = 0
+
+    async def set_serving(self, serving: bool) -> None:
+        """Report the whole server and each of its services as (not) serving."""
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", *self.spec.service_names):
+            await self.health.set(name, status)
+
+    async def start(self) -> None:
+        spec, settings = self.spec, self.settings
+        await self.set_serving(False)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        spec.register(self.server)
+        reflection.enable_server_reflection(
+            (*spec.service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+            self.server,
+        )
+        address = f"{settings.host}:{settings.grpc_port(spec.name)}"
+        self.port = self.server.add_insecure_port(address)
+        if self.port == 0:
+            raise RuntimeError(f"cannot bind {address}")
+        await self.server.start()
+        log.info("listening; warming up", extra={"address": address})
+        start_metrics_server(settings.prometheus_port(spec.name), settings.host)
+        await spec.warmup()
+        await self.set_serving(True)
+        log.info("serving", extra={"address": address})
+
+    async def drain(self) -> None:
+        """NOT_SERVING first, then refuse new calls and let in-flight ones finish."""
+        log.info("draining", extra={"grace_seconds": self.settings.grace_seconds})
+        await self.health.enter_graceful_shutdown()
+        if self.settings.drain_delay_seconds > 0:
+            await asyncio.sleep(self.settings.drain_delay_seconds)
+        await self.server.stop(self.settings.grace_seconds)
+        await self.spec.close()
+        log.info("stopped")
+
+
+async def serve(spec: ServiceSpec, settings: CommonSettings) -> None:
+    """Run until SIGTERM or SIGINT, then drain."""
+    runtime = ServiceRuntime(spec, settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, runtime.stopping.set)
+    try:
+        await runtime.start()
+    except BaseException:
+        log.exception("start-up failed")
+        await runtime.server.stop(0)
+        await spec.close()
+        raise
+    await runtime.stopping.wait()
+    await runtime.drain()
+
+
+def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSettings) -> None:
+    """Process entry point: configure logging, build the service, serve, exit 0 after a clean drain.
+
+    `build` runs inside the event loop, so servicers may create asyncio objects and channels.
+    """
+    configure_logging(name, settings.log_level)
+    try:
+        asyncio.run(_build_and_serve(build, settings))
+    except Exception:
+        sys.exit(1)
+    sys.exit(0)
+
+
+async def _build_and_serve(build: Callable[[], ServiceSpec], settings: CommonSettings) -> None:
+    await serve(build(), settings)

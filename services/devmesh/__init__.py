@@ -1,0 +1,1 @@
+"""Runs the whole mesh as local processes: `make run`, and the integration tests."""

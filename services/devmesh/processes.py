@@ -1,0 +1,110 @@
+"""Start, watch and stop one service process on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def health_status(target: str, service: str = "", timeout: float = 1.0) -> str:
+    """"SERVING", "NOT_SERVING", "UNKNOWN"... or "UNREACHABLE"."""
+    with grpc.insecure_channel(target) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=timeout
+            )
+        except grpc.RpcError:
+            return "UNREACHABLE"
+    return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+
+@dataclass
+class ServiceProcess:
+    """One service run as `python -m <module>` with its own environment and log file."""
+
+    name: str
+    module: str
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = None
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {**os.environ, "PM_PORT": str(self.port), **self.env}
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            self._log = (self.log_dir / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", self.module],
+            env=env,
+            stdout=self._log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if self._log else None,
+            start_new_session=True,  # Ctrl-C in a terminal reaches the supervisor only; it stops children itself.
+        )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_serving(self, timeout: float = 60.0) -> None:
+        """Block until the health service says SERVING; raise if the process dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited with {self.returncode()} before serving; {self.log_hint()}")
+            if health_status(self.target) == "SERVING":
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} not SERVING after {timeout:.0f}s; {self.log_hint()}")
+
+    def log_hint(self) -> str:
+        return f"see {self.log_dir / (self.name + '.log')}" if self.log_dir else "no log captured"
+
+    def signal(self, signum: int) -> None:
+        if self.alive():
+            assert self.process is not None
+            self.process.send_signal(signum)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, wait for a clean drain, SIGKILL if it does not come."""
+        if self.process is None:
+            return None
+        self.signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self._log:
+            self._log.close()
+            self._log = None
+        return self.process.returncode
+
+    def kill(self) -> None:
+        self.signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait()
+
+    def returncode(self) -> int | None:
+        return None if self.process is None else self.process.poll()

@@ -11,7 +11,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 GEN_STAMP  := $(GEN)/.generated
 DATA_DIR ?= var
 
-.PHONY: all install protos run test test-unit test-integration lint bench eval ingest train clean lock help
+.PHONY: all install system-deps protos run test test-unit test-integration lint bench eval ingest train clean lock help
 
 all: install protos
 
@@ -51,7 +51,14 @@ $(GEN_STAMP): $(PROTOS) $(DEPS_STAMP)
 run: install protos
 	$(PY) -m services.devmesh --data-dir $(DATA_DIR)
 
-test: install protos
+# redis-server backs the test of rate limits shared by two gateways (Debian package; needs root or sudo).
+system-deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing redis-server (Debian package) for the shared rate-limit test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+test: install protos system-deps
 	$(PY) -m pytest -q
 
 test-unit: install protos

@@ -68,7 +68,7 @@ class AsyncCircuitBreaker:
 
     @property
     def state(self) -> str:
-        """"closed", "open" or "half-open"."""
+        """ "closed", "open" or "half-open"."""
         return str(self._breaker.current_state)
 
     @property

@@ -14,13 +14,13 @@ from typing import Any
 
 import grpc
 
-from services.common.interceptors import ClientStreamInterceptor, ClientUnaryInterceptor
 from personamesh.v1 import (
     abi_service_pb2_grpc,
     embedding_index_service_pb2_grpc,
     gateway_service_pb2_grpc,
     persona_service_pb2_grpc,
 )
+from services.common.interceptors import ClientStreamInterceptor, ClientUnaryInterceptor
 
 RETRY_POLICY = {
     "maxAttempts": 3,

@@ -156,13 +156,17 @@ def _outbound(details: ClientCallDetails) -> ClientCallDetails:
     remaining = ctx.time_remaining()
     if remaining is not None:
         timeout = remaining if timeout is None else min(timeout, remaining)
-    return ClientCallDetails(details.method, timeout, grpc.aio.Metadata(*metadata), details.credentials, details.wait_for_ready)
+    return ClientCallDetails(
+        details.method, timeout, grpc.aio.Metadata(*metadata), details.credentials, details.wait_for_ready
+    )
 
 
 class ClientUnaryInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     """Propagates request context and deadline on unary calls."""
 
-    async def intercept_unary_unary(self, continuation: Any, client_call_details: ClientCallDetails, request: Any) -> Any:
+    async def intercept_unary_unary(
+        self, continuation: Any, client_call_details: ClientCallDetails, request: Any
+    ) -> Any:
         details = _outbound(client_call_details)
         return await continuation(details, request)
 
@@ -170,6 +174,8 @@ class ClientUnaryInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
 class ClientStreamInterceptor(grpc.aio.UnaryStreamClientInterceptor):
     """Propagates request context and deadline on server-streaming calls."""
 
-    async def intercept_unary_stream(self, continuation: Any, client_call_details: ClientCallDetails, request: Any) -> Any:
+    async def intercept_unary_stream(
+        self, continuation: Any, client_call_details: ClientCallDetails, request: Any
+    ) -> Any:
         details = _outbound(client_call_details)
         return await continuation(details, request)

@@ -25,9 +25,7 @@ class CommonSettings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Interface the gRPC server binds to (0.0.0.0 in a container).")
     port: int = Field(0, description="gRPC port; 0 takes the service's default port.")
-    metrics_port: int = Field(
-        0, description="Prometheus /metrics port; 0 means gRPC port + 1000, -1 disables it."
-    )
+    metrics_port: int = Field(0, description="Prometheus /metrics port; 0 means gRPC port + 1000, -1 disables it.")
     log_level: str = Field("INFO", description="Python log level name.")
     grace_seconds: float = Field(10.0, description="How long SIGTERM waits for in-flight calls.")
     drain_delay_seconds: float = Field(

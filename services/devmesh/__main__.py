@@ -29,7 +29,9 @@ Ctrl-C stops every process.
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", default="var", help="where the embedding index keeps its data (reused across runs)")
+    parser.add_argument(
+        "--data-dir", default="var", help="where the embedding index keeps its data (reused across runs)"
+    )
     args = parser.parse_args()
     data_dir = Path(args.data_dir).resolve()
     logs = data_dir / "logs"
@@ -50,11 +52,18 @@ def main() -> int:
                 proc.wait_serving(timeout=180)
                 if stop.is_set():
                     return 130
-        print(BANNER.format(count=len(started), logs=logs, http=DEFAULT_PORTS["gateway-http"], grpc=DEFAULT_PORTS["gateway"]))
+        print(
+            BANNER.format(
+                count=len(started), logs=logs, http=DEFAULT_PORTS["gateway-http"], grpc=DEFAULT_PORTS["gateway"]
+            )
+        )
         while not stop.wait(1.0):
             dead = [p for p in started if not p.alive()]
             if dead:
-                print(f"{', '.join(p.name for p in dead)} exited; stopping the mesh ({dead[0].log_hint()})", file=sys.stderr)
+                print(
+                    f"{', '.join(p.name for p in dead)} exited; stopping the mesh ({dead[0].log_hint()})",
+                    file=sys.stderr,
+                )
                 return 1
         return 0
     except (RuntimeError, TimeoutError) as error:

@@ -24,7 +24,7 @@ def free_port() -> int:
 
 
 def health_status(target: str, service: str = "", timeout: float = 1.0) -> str:
-    """"SERVING", "NOT_SERVING", "UNKNOWN"... or "UNREACHABLE"."""
+    """ "SERVING", "NOT_SERVING", "UNKNOWN"... or "UNREACHABLE"."""
     with grpc.insecure_channel(target) as channel:
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(

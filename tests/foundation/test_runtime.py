@@ -1,0 +1,167 @@
+"""The shared service runtime: health, reflection, errors, request ids, metrics and graceful drain."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from personamesh.v1 import persona_pb2
+from services.common.clients import PersonaClient
+from services.common.errors import error_reason
+from services.devmesh.processes import ServiceProcess, free_port, health_status
+
+SERVICE = "personamesh.v1.PersonaService"
+
+
+def _fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as reply:
+        return str(reply.read().decode())
+
+
+def _process(tmp_path: Path, **env: str) -> ServiceProcess:
+    port = free_port()
+    base = {"PM_METRICS_PORT": str(free_port()), "PM_GRACE_SECONDS": "5", "PM_DRAIN_DELAY_SECONDS": "0.5"}
+    return ServiceProcess("slow", "tests.foundation.slow_persona", port, {**base, **env}, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def slow_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    proc = _process(tmp_path_factory.mktemp("slow"))
+    proc.start()
+    proc.wait_serving(30)
+    yield proc
+    proc.stop()
+
+
+def test_not_serving_until_warm(tmp_path: Path) -> None:
+    proc = _process(tmp_path, PM_TEST_WARMUP_SECONDS="2")
+    proc.start()
+    try:
+        seen: set[str] = set()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            status = health_status(proc.target, SERVICE)
+            seen.add(status)
+            if status == "SERVING":
+                break
+            time.sleep(0.05)
+        assert "NOT_SERVING" in seen, f"never reported NOT_SERVING while warming up: {seen}"
+        assert status == "SERVING"
+    finally:
+        assert proc.stop() == 0
+
+
+async def test_errors_carry_a_reason(slow_service: ServiceProcess) -> None:
+    client = PersonaClient(slow_service.target)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as bad:
+            await client.stub.Chat(persona_pb2.PersonaRequest(content=""), timeout=5)
+        assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert error_reason(bad.value) == "EMPTY_CONTENT"
+        with pytest.raises(grpc.aio.AioRpcError) as crash:
+            await client.stub.Chat(persona_pb2.PersonaRequest(content="explode"), timeout=5)
+        assert crash.value.code() == grpc.StatusCode.INTERNAL
+        assert "unexpected failure" not in (crash.value.details() or "")  # internals stay in the log
+        reply = await client.stub.Chat(persona_pb2.PersonaRequest(content="still alive"), timeout=5)
+        assert reply.content == "echo: still alive"
+    finally:
+        await client.close()
+
+
+async def test_request_id_is_logged(slow_service: ServiceProcess) -> None:
+    client = PersonaClient(slow_service.target)
+    try:
+        await client.stub.Chat(
+            persona_pb2.PersonaRequest(content="explode"), metadata=(("x-request-id", "rid-logged-123"),), timeout=5
+        )
+    except grpc.aio.AioRpcError:
+        pass
+    finally:
+        await client.close()
+    assert slow_service.log_dir is not None
+    log = (slow_service.log_dir / "slow.log").read_text()
+    assert '"request_id": "rid-logged-123"' in log
+
+
+async def test_metrics_count_calls_by_code(slow_service: ServiceProcess) -> None:
+    client = PersonaClient(slow_service.target)
+    try:
+        await client.stub.Chat(persona_pb2.PersonaRequest(content="count me"), timeout=5)
+        with pytest.raises(grpc.aio.AioRpcError):
+            await client.stub.Chat(persona_pb2.PersonaRequest(content=""), timeout=5)
+    finally:
+        await client.close()
+    port = slow_service.env["PM_METRICS_PORT"]
+    body = await asyncio.to_thread(_fetch, f"http://127.0.0.1:{port}/metrics")
+    labels = 'grpc_method="Chat",grpc_service="personamesh.v1.PersonaService"'
+    assert f'grpc_server_handled_total{{grpc_code="OK",{labels}}}' in body
+    assert f'grpc_server_handled_total{{grpc_code="INVALID_ARGUMENT",{labels}}}' in body
+    assert "grpc_server_handling_seconds_bucket" in body
+
+
+async def test_sigterm_drains_in_flight_calls_then_exits_zero(tmp_path: Path) -> None:
+    proc = _process(tmp_path)
+    proc.start()
+    proc.wait_serving(30)
+    client = PersonaClient(proc.target)
+    health = health_pb2_grpc.HealthStub(client.channel)
+    try:
+        watch = health.Watch(health_pb2.HealthCheckRequest(service=SERVICE), timeout=20)
+        first = await watch.read()
+        assert first.status == health_pb2.HealthCheckResponse.SERVING
+        in_flight = [
+            asyncio.ensure_future(
+                client.stub.Chat(persona_pb2.PersonaRequest(content=f"call {i}", metadata={"sleep": "2"}), timeout=15)
+            )
+            for i in range(5)
+        ]
+        stream = client.stub.ChatStream(
+            persona_pb2.PersonaRequest(content="one two three four", metadata={"sleep": "0.4"}), timeout=15
+        )
+        await asyncio.sleep(0.3)  # the calls are now being handled
+        started = time.monotonic()
+        proc.signal(signal.SIGTERM)
+        flipped = await watch.read()
+        assert flipped.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert health_status(proc.target, SERVICE) == "NOT_SERVING"  # during the drain delay
+        replies = await asyncio.gather(*in_flight)
+        assert [r.content for r in replies] == [f"echo: call {i}" for i in range(5)]
+        events = [event async for event in stream]
+        assert [e.delta for e in events[:-1]] == ["one", "two", "three", "four"]
+        assert events[-1].final.content == "one two three four"
+        assert proc.process is not None
+        code = await asyncio.to_thread(proc.process.wait, 10)
+        assert code == 0
+        assert time.monotonic() - started < 5 + 1  # grace period plus a little
+    finally:
+        await client.close()
+        proc.stop()
+
+
+async def test_new_calls_are_refused_after_drain_starts(tmp_path: Path) -> None:
+    proc = _process(tmp_path, PM_DRAIN_DELAY_SECONDS="0")
+    proc.start()
+    proc.wait_serving(30)
+    client = PersonaClient(proc.target)
+    try:
+        slow = asyncio.ensure_future(
+            client.stub.Chat(persona_pb2.PersonaRequest(content="slow", metadata={"sleep": "1.5"}), timeout=10)
+        )
+        await asyncio.sleep(0.3)
+        proc.signal(signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await client.stub.Chat(persona_pb2.PersonaRequest(content="late"), timeout=3)
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert (await slow).content == "echo: slow"
+    finally:
+        await client.close()
+        assert proc.stop() == 0

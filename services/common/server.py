@@ -135,6 +135,11 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
         asyncio.run(_build_and_serve(build, settings))
     except Exception:
         sys.exit(1)
+    finally:
+        # The loop's handlers are gone now: a repeated SIGTERM during interpreter
+        # teardown must not turn a clean drain into death by signal.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
     sys.exit(0)
 
 

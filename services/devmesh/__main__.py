@@ -73,7 +73,7 @@ def main() -> int:
         print("stopping ...", flush=True)
         for proc in reversed(started):
             proc.signal(signal.SIGTERM)
-        codes = {proc.name: proc.stop() for proc in reversed(started)}
+        codes = {proc.name: proc.wait_exit() for proc in reversed(started)}
         print("stopped: " + ", ".join(f"{name}={code}" for name, code in codes.items()), flush=True)
 
 

@@ -88,9 +88,13 @@ class ServiceProcess:
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM, wait for a clean drain, SIGKILL if it does not come."""
+        self.signal(signal.SIGTERM)
+        return self.wait_exit(timeout)
+
+    def wait_exit(self, timeout: float = 15.0) -> int | None:
+        """Wait for the process to end (after a signal sent earlier), SIGKILL after `timeout`."""
         if self.process is None:
             return None
-        self.signal(signal.SIGTERM)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:

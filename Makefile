@@ -11,7 +11,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 GEN_STAMP  := $(GEN)/.generated
 DATA_DIR ?= var
 
-.PHONY: all install system-deps protos run test test-unit test-integration lint bench eval ingest train clean lock help
+.PHONY: all install system-deps protos docs run test test-unit test-integration lint bench eval ingest train clean lock help
 
 all: install protos
 
@@ -23,6 +23,7 @@ help:
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
 	@echo "make protos   regenerate protobuf code into $(GEN)"
+	@echo "make docs     regenerate docs/configuration.md from the settings classes"
 	@echo "make clean    remove the virtualenv, generated code and local data"
 
 install: $(DEPS_STAMP)
@@ -78,6 +79,9 @@ eval: install protos
 ingest: install protos
 	@test -n "$(DIR)" || (echo "usage: make ingest DIR=path/to/docs" && exit 2)
 	$(PY) -m services.embeddings.ingest "$(DIR)"
+
+docs: install protos
+	$(PY) -m services.devmesh.settings_doc > docs/configuration.md
 
 lock:
 	$(PYTHON) -m venv build/lockenv

@@ -80,7 +80,8 @@ def render() -> str:
         rows = _rows(cls, inherited)
         if not rows:
             continue
-        parts.append(f"\n## {heading}\n\n`{module_name}.{class_name}`\n\n| variable | default | meaning |\n|---|---|---|")
+        parts.append(f"\n## {heading}\n\n`{module_name}.{class_name}`\n")
+        parts.append("| variable | default | meaning |\n|---|---|---|")
         parts.extend(rows)
     return "\n".join(parts) + "\n"
 

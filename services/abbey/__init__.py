@@ -1,0 +1,1 @@
+"""Abbey, the empathetic polymath: emotion-aware, remembers, reasons out loud."""

@@ -1,0 +1,27 @@
+"""Abbey's visible reasoning chain: at most `max_steps` steps, each with a calibrated confidence.
+
+Steps are added in order of importance (safety first), so cutting the chain at
+the limit drops the least important ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from personamesh.v1 import persona_pb2
+from services.common.persona_base import step
+
+
+@dataclass
+class ReasoningChain:
+    max_steps: int
+    _steps: list[tuple[int, persona_pb2.ReasoningStep]] = field(default_factory=list)
+
+    def add(self, description: str, confidence: float, priority: int) -> None:
+        """Lower priority numbers are kept first when the chain is too long."""
+        self._steps.append((priority, step(description, confidence)))
+
+    def steps(self) -> list[persona_pb2.ReasoningStep]:
+        indexed = list(enumerate(self._steps))
+        kept = sorted(indexed, key=lambda item: (item[1][0], item[0]))[: self.max_steps]
+        return [reasoning for _, (_, reasoning) in sorted(kept, key=lambda item: item[0])]

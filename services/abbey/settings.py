@@ -1,0 +1,21 @@
+"""Abbey's settings (`PM_*`); the persona numbers come from the original implementation."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.common.persona_base import PersonaSettings
+
+
+class AbbeySettings(PersonaSettings):
+    """What an Abbey replica reads at start-up."""
+
+    temperature: float = Field(0.7, description="Sampling temperature sent to a model backend.")
+    empathy: float = Field(0.8, description="0..1: how much of the answer goes to acknowledging feelings.")
+    technical_depth: float = Field(0.7, description="0..1: how much retrieved knowledge a technical answer uses.")
+    max_reasoning_steps: int = Field(5, description="Most steps in the visible reasoning chain.")
+    memory_k: int = Field(3, description="Earlier exchanges with this user recalled per message.")
+    memory_min_score: float = Field(0.3, description="Similarity below which a recalled exchange is ignored.")
+    knowledge_k: int = Field(3, description="Knowledge chunks retrieved for a technical question.")
+    knowledge_min_score: float = Field(0.3, description="Similarity below which a knowledge chunk is ignored.")
+    remember: bool = Field(True, description="Store each exchange as episodic memory in the embedding index.")

@@ -1,0 +1,124 @@
+"""Aviva's behaviour: classify, retrieve, write code, compose directly, check the facts."""
+
+from __future__ import annotations
+
+from personamesh.v1 import persona_pb2, persona_service_pb2
+from services.aviva.classifier import classify
+from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
+from services.aviva.compose import AvivaMaterial, compose_draft, own_sentences, system_prompt
+from services.aviva.facts import check_claims
+from services.aviva.settings import AvivaSettings
+from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
+from services.common.persona_base import PersonaLogic, Plan, Review, step
+
+_CODE_TYPES = frozenset({"code_request", "optimization", "debugging"})
+_OWN_SENTENCES = frozenset(own_sentences())
+
+
+def _tone_hint(request: persona_pb2.PersonaRequest) -> str:
+    """Abi's tone for this answer in words ("warm", "firm"...), or "" when it sent none."""
+    if not request.HasField("routing") or request.routing.tone == persona_pb2.TONE_UNSPECIFIED:
+        return ""
+    return persona_pb2.Tone.Name(request.routing.tone).removeprefix("TONE_").lower()
+
+
+class AvivaLogic(PersonaLogic):
+    """The direct expert."""
+
+    persona = persona_pb2.PERSONA_AVIVA
+
+    def __init__(self, settings: AvivaSettings, index: IndexCaller) -> None:
+        self.settings = settings
+        self.index = index
+
+    def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
+        return persona_service_pb2.PersonaInfo(
+            persona=self.persona,
+            name="Aviva",
+            description="A direct expert: concise, sourced answers, working code, facts checked against sources.",
+            strengths=["code", "debugging", "factual questions", "technical explanations", "documentation look-ups"],
+            temperature=self.settings.temperature,
+            backend=backend_name,
+        )
+
+    async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
+        query = classify(request, self.settings.min_query_type_confidence)
+        retrieved = await search_knowledge(
+            self.index, request.content, k=self.settings.knowledge_k, min_score=self.settings.knowledge_min_score
+        )
+        code = None
+        language = ""
+        if query.query_type in _CODE_TYPES:
+            language = detect_request_language(request.content)
+            code = code_from_knowledge(
+                request.content, language, [(h.title or h.source, h.text) for h in retrieved.hits]
+            )
+            if code is None and query.query_type != "debugging":
+                code = skeleton(request.content, language, self.settings.code_comments)
+        material = AvivaMaterial(
+            content=request.content,
+            query=query,
+            knowledge=retrieved.hits,
+            code=code,
+            sentences=max(1, round(2 + 2 * (1.0 - self.settings.directness))),
+            knowledge_available=retrieved.available,
+            tone_hint=_tone_hint(request),
+        )
+        reasoning = [
+            step(f"Query type: {query.query_type} ({'from Abi' if query.source == 'routing' else 'local rules'})",
+                 query.confidence),
+        ]  # fmt: skip
+        if not retrieved.available:
+            reasoning.append(step("Knowledge base unreachable (embedding index down)", 0.2))
+        elif retrieved.hits:
+            top = retrieved.hits[0]
+            reasoning.append(step(f"Retrieved {len(retrieved.hits)} source chunk(s); best '{top.title}'", top.score))
+        else:
+            reasoning.append(step("No relevant sources in the knowledge base", 0.3))
+        if code is not None:
+            origin = "skeleton (no verified example)" if code.skeleton else f"code from '{code.source_title}'"
+            reasoning.append(step(f"Language: {language}; {origin}", 0.5 if code.skeleton else 0.85))
+        return Plan(
+            system_prompt=system_prompt(material),
+            draft=compose_draft(material),
+            confidence=self._base_confidence(material),
+            temperature=self.settings.temperature,
+            references=to_references(retrieved.hits),
+            reasoning=reasoning,
+            degraded=not retrieved.available,
+            notes={"sources": [hit.text for hit in retrieved.hits]},
+        )
+
+    @staticmethod
+    def _base_confidence(material: AvivaMaterial) -> float:
+        if material.code is not None and material.code.skeleton:
+            return 0.45
+        if not material.knowledge:
+            return 0.3 if material.knowledge_available else 0.2
+        return 0.5 + 0.5 * float(material.knowledge[0].score)
+
+    def review(self, request: persona_pb2.PersonaRequest, plan: Plan, text: str) -> Review:
+        """Fact-check the finished answer: unverified claims lower confidence and are listed."""
+        if not self.settings.verify_facts:
+            return Review(confidence=plan.confidence)
+        sources: list[str] = plan.notes.get("sources", [])
+        report = check_claims(text, sources, self.settings.claim_support_threshold, _OWN_SENTENCES)
+        if not report.checks:
+            return Review(confidence=plan.confidence)
+        steps = [
+            step(
+                f"Fact check: {report.verified}/{len(report.checks)} claim(s) supported by sources"
+                + (f", {report.contradicted} contradicted" if report.contradicted else ""),
+                report.ratio,
+            )
+        ]
+        for check in report.checks:
+            if not check.verified:
+                label = "Contradicted" if check.contradicted else "Unverified"
+                claim = check.claim if len(check.claim) <= 120 else check.claim[:119] + "…"
+                steps.append(step(f"{label} claim: {claim}", check.support * (0.3 if check.contradicted else 1.0)))
+        confidence = plan.confidence * (0.4 + 0.6 * report.ratio)
+        return Review(confidence=confidence, extra_reasoning=steps[:4])
+
+    async def close(self) -> None:
+        await self.index.close()

@@ -1,0 +1,22 @@
+"""Aviva's settings (`PM_*`); the persona numbers come from the original implementation."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.common.persona_base import PersonaSettings
+
+
+class AvivaSettings(PersonaSettings):
+    """What an Aviva replica reads at start-up."""
+
+    temperature: float = Field(0.2, description="Sampling temperature sent to a model backend.")
+    directness: float = Field(0.9, description="0..1: higher means shorter answers with no preamble.")
+    verify_facts: bool = Field(True, description="Check each claim of the answer against the retrieved knowledge.")
+    knowledge_k: int = Field(4, description="Knowledge chunks retrieved per question.")
+    knowledge_min_score: float = Field(0.3, description="Similarity below which a knowledge chunk is ignored.")
+    claim_support_threshold: float = Field(
+        0.6, description="Share of a claim's content words a source must contain for the claim to count as verified."
+    )
+    code_comments: bool = Field(True, description="Put explanatory comments in generated code skeletons.")
+    min_query_type_confidence: float = Field(0.5, description="Below this, the local classifier answers 'general'.")

@@ -1,0 +1,291 @@
+"""OpenAI-compatible chat completions (vLLM, Ollama, llama.cpp server, OpenAI) with fallbacks.
+
+Targets (a model at an endpoint) are tried in order. Each has its own circuit
+breaker, so a dead endpoint is skipped at once instead of costing every request
+a timeout. A target that fails before its first delta is replaced by the next
+one; one that fails after text was streamed raises GenerationInterrupted, so a
+truncated answer never passes as a complete one. `complete` (unary) buffers
+each attempt and simply moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing, suppress
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+import openai
+from openai import AsyncOpenAI, AsyncStream
+from openai.types.chat import ChatCompletionChunk
+
+from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
+from services.common.generation.base import GenerationOutcome, GenerationRequest
+from services.common.generation.errors import (
+    GenerationInterrupted,
+    GenerationRejected,
+    GenerationTimeout,
+    GenerationUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+# Upstream statuses that mean "this request is wrong", not "this target is broken".
+_REJECTED_STATUSES = {400, 413, 422}
+
+
+@dataclass(frozen=True)
+class LLMTarget:
+    """One model at one endpoint."""
+
+    base_url: str
+    model: str
+    api_key: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}@{self.base_url}"
+
+
+class _TargetFailed(Exception):
+    """This target is broken for now (counted by its breaker); the next one may work."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+
+
+def parse_fallbacks(spec: str, primary: LLMTarget) -> list[LLMTarget]:
+    """`model` or `model@base_url`, comma-separated, into targets sharing the primary's key."""
+    targets: list[LLMTarget] = []
+    for entry in (part.strip() for part in spec.split(",")):
+        if not entry:
+            continue
+        model, _, base_url = entry.partition("@")
+        targets.append(LLMTarget(base_url.strip() or primary.base_url, model.strip(), primary.api_key))
+    return targets
+
+
+def _describe_status(error: openai.APIStatusError) -> str:
+    body = error.response.text[:200] if error.response is not None else ""
+    return f"HTTP {error.status_code} {body}".strip()
+
+
+class OpenAICompatibleBackend:
+    """Streams chat completions from the first target that works."""
+
+    def __init__(
+        self,
+        targets: Sequence[LLMTarget],
+        *,
+        timeout: float = 30.0,
+        connect_timeout: float = 2.0,
+        first_token_timeout: float = 10.0,
+        breaker_failures: int = 5,
+        breaker_reset_seconds: float = 30.0,
+        on_breaker_change: Callable[[str, str, str], None] | None = None,
+    ) -> None:
+        if not targets:
+            raise ValueError("at least one LLM target is needed")
+        self._targets = list(targets)
+        self._timeout = timeout
+        self._first_token_timeout = first_token_timeout
+        self._http_timeout = openai.Timeout(timeout, connect=connect_timeout)
+        self._clients: dict[tuple[str, str], AsyncOpenAI] = {}
+        self.breakers: dict[str, AsyncCircuitBreaker] = {
+            target.name: AsyncCircuitBreaker(
+                f"llm:{target.name}",
+                fail_max=breaker_failures,
+                reset_timeout=breaker_reset_seconds,
+                exclude=[GenerationRejected, GenerationTimeout, GeneratorExit],
+                on_state_change=on_breaker_change,
+            )
+            for target in self._targets
+        }
+
+    @property
+    def name(self) -> str:
+        return f"openai:{self._targets[0].model}"
+
+    @property
+    def targets(self) -> list[LLMTarget]:
+        return list(self._targets)
+
+    def _client(self, target: LLMTarget) -> AsyncOpenAI:
+        key = (target.base_url, target.api_key)
+        client = self._clients.get(key)
+        if client is None:
+            client = AsyncOpenAI(
+                base_url=target.base_url,
+                api_key=target.api_key or "not-needed",
+                max_retries=0,  # fallbacks and breakers decide what happens next, not blind retries
+                timeout=self._http_timeout,
+            )
+            self._clients[key] = client
+        return client
+
+    def _budget(self, request: GenerationRequest, started: float) -> tuple[float, bool]:
+        """Seconds left for this attempt, and whether the caller's deadline (not ours) is the limit."""
+        elapsed = asyncio.get_running_loop().time() - started
+        if request.timeout is not None and request.timeout - elapsed < self._timeout:
+            return request.timeout - elapsed, True
+        return self._timeout, False
+
+    @staticmethod
+    def _messages(request: GenerationRequest) -> list[dict[str, str]]:
+        messages = [{"role": "system", "content": request.system_prompt}] if request.system_prompt else []
+        messages.extend({"role": m.role, "content": m.content} for m in request.messages)
+        return messages
+
+    def _call_args(self, target: LLMTarget, request: GenerationRequest) -> dict[str, Any]:
+        args: dict[str, Any] = {
+            "model": target.model,
+            "messages": self._messages(request),
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+        }
+        if request.user:
+            args["user"] = request.user
+        return args
+
+    async def stream(self, request: GenerationRequest, outcome: GenerationOutcome) -> AsyncGenerator[str, None]:
+        started = asyncio.get_running_loop().time()
+        for index, target in enumerate(self._targets):
+            budget, caller_limited = self._budget(request, started)
+            if budget <= 0:
+                raise GenerationTimeout(f"deadline exceeded before trying {target.name}")
+            emitted = False
+            try:
+                async with (
+                    self.breakers[target.name].guard(),
+                    aclosing(self._stream_target(target, request, budget, caller_limited)) as deltas,
+                ):
+                    async for delta in deltas:
+                        if not emitted:
+                            emitted = True
+                            outcome.backend = f"openai:{target.model}"
+                            outcome.fallback = index > 0
+                        yield delta
+                return
+            except BreakerOpenError:
+                outcome.failures.append(f"{target.name}: circuit breaker open")
+            except _TargetFailed as error:
+                log.warning("llm target failed", extra={"target": target.name, "error": str(error)})
+                if emitted:
+                    message = f"{target.name} failed after streaming part of the answer: {error}"
+                    raise GenerationInterrupted(message) from error
+                outcome.failures.append(f"{target.name}: {error}")
+        raise GenerationUnavailable("every LLM target failed: " + "; ".join(outcome.failures))
+
+    async def _stream_target(
+        self, target: LLMTarget, request: GenerationRequest, budget: float, caller_limited: bool
+    ) -> AsyncGenerator[str, None]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
+        finished = False
+        first = True
+        stream: AsyncStream[ChatCompletionChunk] | None = None
+        try:
+            opened = await asyncio.wait_for(
+                self._client(target).chat.completions.create(**self._call_args(target, request), stream=True),
+                timeout=min(budget, self._first_token_timeout),
+            )
+            stream = opened
+            iterator = opened.__aiter__()
+            while True:
+                wait = deadline - loop.time()
+                if first:
+                    wait = min(wait, self._first_token_timeout)
+                try:
+                    chunk = await asyncio.wait_for(anext(iterator), timeout=max(wait, 0.0))
+                except StopAsyncIteration:
+                    break
+                for choice in chunk.choices or ():
+                    content = choice.delta.content if choice.delta is not None else None
+                    if content:
+                        first = False
+                        yield content
+                    if choice.finish_reason:
+                        finished = True
+        except TimeoutError as error:
+            if caller_limited and loop.time() >= deadline - 0.01:
+                raise GenerationTimeout(f"deadline exceeded while {target.name} was answering") from error
+            what = "no first token" if first else "answer too slow"
+            raise _TargetFailed("TIMEOUT", f"{what} within the time limit") from error
+        except openai.APIStatusError as error:
+            raise self._status_failure(error) from error
+        except openai.APITimeoutError as error:
+            raise _TargetFailed("TIMEOUT", "request timed out") from error
+        except openai.APIConnectionError as error:
+            raise _TargetFailed("CONNECTION", f"cannot reach {target.base_url}: {error}") from error
+        except (openai.OpenAIError, httpx2.HTTPError, ValueError, TypeError, AttributeError) as error:
+            raise _TargetFailed("BAD_RESPONSE", f"unreadable stream: {type(error).__name__}: {error}") from error
+        finally:
+            if stream is not None:
+                with suppress(Exception):
+                    await stream.close()  # give the connection back even when the caller stopped early
+        if not finished:
+            raise _TargetFailed("TRUNCATED", "the stream ended without a finish reason")
+
+    @staticmethod
+    def _status_failure(error: openai.APIStatusError) -> Exception:
+        if error.status_code in _REJECTED_STATUSES:
+            return GenerationRejected(f"the model endpoint rejected the request: {_describe_status(error)}")
+        return _TargetFailed("HTTP_STATUS", _describe_status(error))
+
+    async def complete(self, request: GenerationRequest, outcome: GenerationOutcome) -> str:
+        started = asyncio.get_running_loop().time()
+        for index, target in enumerate(self._targets):
+            budget, caller_limited = self._budget(request, started)
+            if budget <= 0:
+                raise GenerationTimeout(f"deadline exceeded before trying {target.name}")
+            try:
+                async with self.breakers[target.name].guard():
+                    text = await self._complete_target(target, request, budget, caller_limited)
+            except BreakerOpenError:
+                outcome.failures.append(f"{target.name}: circuit breaker open")
+                continue
+            except _TargetFailed as error:
+                log.warning("llm target failed", extra={"target": target.name, "error": str(error)})
+                outcome.failures.append(f"{target.name}: {error}")
+                continue
+            outcome.backend = f"openai:{target.model}"
+            outcome.fallback = index > 0
+            return text
+        raise GenerationUnavailable("every LLM target failed: " + "; ".join(outcome.failures))
+
+    async def _complete_target(
+        self, target: LLMTarget, request: GenerationRequest, budget: float, caller_limited: bool
+    ) -> str:
+        try:
+            completion = await asyncio.wait_for(
+                self._client(target).chat.completions.create(**self._call_args(target, request), stream=False),
+                timeout=budget,
+            )
+            choices = getattr(completion, "choices", None)
+            if not choices:
+                raise _TargetFailed("BAD_RESPONSE", "the answer has no choices")
+            content = choices[0].message.content
+            if not isinstance(content, str) or not content:
+                raise _TargetFailed("BAD_RESPONSE", "the answer has no text")
+            return content
+        except TimeoutError as error:
+            if caller_limited:
+                raise GenerationTimeout(f"deadline exceeded while {target.name} was answering") from error
+            raise _TargetFailed("TIMEOUT", "no answer within the time limit") from error
+        except openai.APIStatusError as error:
+            raise self._status_failure(error) from error
+        except openai.APITimeoutError as error:
+            raise _TargetFailed("TIMEOUT", "request timed out") from error
+        except openai.APIConnectionError as error:
+            raise _TargetFailed("CONNECTION", f"cannot reach {target.base_url}: {error}") from error
+        except (openai.OpenAIError, httpx2.HTTPError, ValueError, TypeError, AttributeError) as error:
+            raise _TargetFailed("BAD_RESPONSE", f"unreadable answer: {type(error).__name__}: {error}") from error
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()

@@ -1,0 +1,154 @@
+"""Abbey as a real process against a real embedding index: emotion, empathy, support, knowledge, memory."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from personamesh.v1 import persona_pb2, persona_service_pb2
+from tests.personas.conftest import Personas
+from tests.personas.support import chat, chat_stream, stub
+
+
+def _routing(**fields: object) -> persona_pb2.RoutingDecision:
+    return persona_pb2.RoutingDecision(persona=persona_pb2.PERSONA_ABBEY, confidence=0.9, **fields)  # type: ignore[arg-type]
+
+
+async def test_reads_sadness_and_acknowledges_it(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="I feel so alone since my dog died last week", user_id="abbey-sad")
+    response = await chat(personas.abbey.target, request)
+    assert response.persona == persona_pb2.PERSONA_ABBEY
+    assert response.emotional_state.primary == "sad"
+    assert response.emotional_state.intensity >= 0.7
+    first_paragraph = response.content.split("\n\n")[0].lower()
+    assert any(word in first_paragraph for word in ("sorry", "painful", "hurt"))
+    assert response.backend == "composer"
+    assert response.replica == personas.abbey.target
+    assert response.latency_ms > 0
+    assert not response.degraded
+    assert 1 <= len(response.reasoning_steps) <= 5
+    assert all(0.0 <= step.confidence <= 1.0 for step in response.reasoning_steps)
+
+
+async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
+    routing = _routing(
+        tone=persona_pb2.TONE_SUPPORTIVE,
+        emotions=[persona_pb2.EmotionScore(label="nervousness", score=0.9)],
+        sentiment=persona_pb2.Sentiment(polarity=-0.6, intensity=0.8, urgency=0.3, label="negative"),
+    )
+    request = persona_pb2.PersonaRequest(content="My exam is tomorrow", user_id="abbey-exam", routing=routing)
+    response = await chat(personas.abbey.target, request)
+    assert response.emotional_state.primary == "anxious"
+    assert "Abi's routing decision" in response.reasoning_steps[0].description
+    assert "supportive tone" in response.reasoning_steps[-1].description
+
+
+async def test_redirect_to_support_includes_crisis_resources(personas: Personas) -> None:
+    routing = _routing(
+        moderation=persona_pb2.ModerationResult(
+            action=persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT,
+            severity=persona_pb2.SEVERITY_HIGH,
+            categories=["self_harm"],
+        ),
+        emotions=[persona_pb2.EmotionScore(label="sadness", score=0.95)],
+    )
+    request = persona_pb2.PersonaRequest(content="I don't want to be alive anymore", routing=routing)
+    response = await chat(personas.abbey.target, request)
+    assert "988" in response.content
+    assert "findahelpline.com" in response.content
+    assert "self-harm" in response.reasoning_steps[0].description
+    assert response.reasoning_steps[0].confidence == 1.0
+    ordinary = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="I had a long day at work"))
+    assert "988" not in ordinary.content
+
+
+async def test_answers_technical_questions_with_knowledge_and_warmth(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="How does TCP congestion control work?")
+    response = await chat(personas.abbey.target, request)
+    assert "congestion window" in response.content
+    assert response.references and response.references[0].title == "TCP congestion control"
+    assert response.references[0].url == "https://example.org/tcp-congestion"
+    assert "hope that helps" in response.content.lower()
+
+
+async def test_polymath_shows_code_examples_from_knowledge(personas: Personas) -> None:
+    routing = _routing(query_type="code_request")
+    request = persona_pb2.PersonaRequest(content="How do I reverse a list in Python?", routing=routing)
+    response = await chat(personas.abbey.target, request)
+    assert "reverse()" in response.content
+    assert response.code_blocks and response.code_blocks[0].valid and response.code_blocks[0].language == "python"
+    assert response.references[0].title == "Python lists"
+
+
+async def test_same_input_same_answer(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="I'm stressed about three deadlines this week")
+    first = await chat(personas.abbey.target, request)
+    second = await chat(personas.abbey.target, request)
+    assert first.content == second.content
+    assert first.emotional_state.primary == "stressed"
+
+
+async def test_stream_is_deltas_then_one_final_event(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="I finally got the job I wanted, I'm thrilled!")
+    events = await chat_stream(personas.abbey.target, request)
+    kinds = [event.WhichOneof("event") for event in events]
+    assert kinds[-1] == "final" and kinds.count("final") == 1
+    assert len(kinds) >= 3 and set(kinds[:-1]) == {"delta"}
+    final = events[-1].final
+    assert final.content == "".join(event.delta for event in events[:-1])
+    assert final.emotional_state.primary == "excited"
+    unary = await chat(personas.abbey.target, request)
+    assert unary.content == final.content
+
+
+async def test_describe(personas: Personas) -> None:
+    channel, persona = stub(personas.abbey.target)
+    async with channel:
+        reply = await persona.Describe(persona_service_pb2.DescribeRequest(), timeout=5)
+    assert reply.info.persona == persona_pb2.PERSONA_ABBEY
+    assert reply.info.name == "Abbey"
+    assert abs(reply.info.temperature - 0.7) < 1e-6
+    assert reply.info.backend == "composer"
+    assert "emotional support" in reply.info.strengths
+
+
+async def test_remembers_across_sessions(personas: Personas) -> None:
+    user = f"abbey-memory-{uuid.uuid4().hex[:8]}"
+    first = persona_pb2.PersonaRequest(
+        content="My sister Clara is getting married in Lisbon and I am nervous about giving the speech",
+        user_id=user,
+        session_id="session-one",
+    )
+    await chat(personas.abbey.target, first)
+    later = persona_pb2.PersonaRequest(
+        content="I'm still nervous about the wedding speech for my sister", user_id=user, session_id="session-two"
+    )
+    response = persona_pb2.PersonaResponse()
+    for _ in range(40):  # the exchange is stored after the answer, then becomes searchable
+        response = await chat(personas.abbey.target, later)
+        if "Clara" in response.content:
+            break
+        await asyncio.sleep(0.25)
+    assert "Clara" in response.content
+    assert any("Recalled" in step.description for step in response.reasoning_steps)
+    calmer = persona_pb2.PersonaRequest(
+        content="What could I say in the wedding speech for my sister?", user_id=user, session_id="session-three"
+    )
+    follow_up = await chat(personas.abbey.target, calmer)
+    assert "I remember you mentioned before" in follow_up.content and "wedding" in follow_up.content
+    assert "You were feeling anxious then" in follow_up.content  # emotional continuity across sessions
+    stranger = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content=later.content, user_id=user + "-other")
+    )
+    assert "Clara" not in stranger.content
+
+
+async def test_degraded_but_answering_without_the_index(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="I feel lonely tonight", user_id="abbey-degraded")
+    response = await chat(personas.abbey_no_index.target, request)
+    assert response.degraded
+    assert response.content
+    assert response.emotional_state.primary == "sad"
+    assert any("Memory unavailable" in step.description for step in response.reasoning_steps)
+    events = await chat_stream(personas.abbey_no_index.target, request)
+    assert events[-1].final.degraded

@@ -1,0 +1,101 @@
+"""Aviva as a real process against a real embedding index: classification, knowledge, code, fact checks."""
+
+from __future__ import annotations
+
+import ast
+
+from personamesh.v1 import persona_pb2, persona_service_pb2
+from tests.personas.conftest import Personas
+from tests.personas.support import chat, chat_stream, stub
+
+
+async def test_code_answer_has_a_block_that_parses(personas: Personas) -> None:
+    response = await chat(
+        personas.aviva.target, persona_pb2.PersonaRequest(content="How do I reverse a list in Python?")
+    )
+    assert response.persona == persona_pb2.PERSONA_AVIVA
+    assert response.code_blocks, response.content
+    block = response.code_blocks[0]
+    assert block.language == "python" and block.valid
+    ast.parse(block.code)
+    assert "reverse()" in block.code
+    assert response.references[0].title == "Python lists"
+    assert response.content.startswith("Here is a python solution")  # no greeting, answer first
+
+
+async def test_code_skeleton_for_other_languages_is_valid(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="Write a rust function to parse a config file")
+    response = await chat(personas.aviva.target, request)
+    assert [block.language for block in response.code_blocks] == ["rust"]
+    assert response.code_blocks[0].valid
+    assert "skeleton" in response.content
+    assert "Sources:" not in response.content  # nothing retrieved was used
+    assert response.confidence < 0.6
+
+
+async def test_factual_answer_has_references_and_a_fact_check(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="What is the highest mountain above sea level?")
+    response = await chat(personas.aviva.target, request)
+    assert "Mount Everest" in response.content
+    reference = response.references[0]
+    assert reference.title == "Mountains of the world"
+    assert reference.url == "https://example.org/mountains"
+    assert "Everest" in reference.snippet
+    assert 0.0 < reference.confidence <= 1.0
+    checks = [step for step in response.reasoning_steps if step.description.startswith("Fact check")]
+    assert checks and checks[0].confidence == 1.0
+    assert response.reasoning_steps[0].description.startswith("Query type: factual_query")
+
+
+async def test_uses_abis_query_type(personas: Personas) -> None:
+    routing = persona_pb2.RoutingDecision(persona=persona_pb2.PERSONA_AVIVA, confidence=0.8, query_type="explanation")
+    request = persona_pb2.PersonaRequest(content="TCP congestion window after loss", routing=routing)
+    response = await chat(personas.aviva.target, request)
+    assert response.reasoning_steps[0].description == "Query type: explanation (from Abi)"
+    assert "linearly" in response.content
+
+
+async def test_unknown_topic_is_not_guessed(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="Who won the 1937 Tasmanian chess championship?")
+    response = await chat(personas.aviva.target, request)
+    assert "won't guess" in response.content
+    assert response.confidence <= 0.5
+
+
+async def test_debugging_reports_pasted_code_that_does_not_parse(personas: Personas) -> None:
+    content = "My function fails with a SyntaxError:\n```python\ndef total(xs:\n    return sum(xs)\n```"
+    response = await chat(personas.aviva.target, persona_pb2.PersonaRequest(content=content))
+    assert response.reasoning_steps[0].description.startswith("Query type: debugging")
+    assert "does not parse: line 1" in response.content
+    assert "Checklist" in response.content
+    assert not any(step.description.startswith("Unverified claim: Read") for step in response.reasoning_steps)
+
+
+async def test_stream_matches_unary_and_is_deterministic(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="How does TCP slow start grow the congestion window?")
+    events = await chat_stream(personas.aviva.target, request)
+    kinds = [event.WhichOneof("event") for event in events]
+    assert kinds.count("final") == 1 and kinds[-1] == "final"
+    assert len(kinds) >= 2
+    final = events[-1].final
+    assert final.content == "".join(event.delta for event in events[:-1])
+    assert final.references
+    unary = await chat(personas.aviva.target, request)
+    assert unary.content == final.content
+
+
+async def test_describe(personas: Personas) -> None:
+    channel, persona = stub(personas.aviva.target)
+    async with channel:
+        reply = await persona.Describe(persona_service_pb2.DescribeRequest(), timeout=5)
+    assert reply.info.persona == persona_pb2.PERSONA_AVIVA
+    assert abs(reply.info.temperature - 0.2) < 1e-6
+    assert "code" in reply.info.strengths
+
+
+async def test_degraded_but_answering_without_the_index(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="How do I sort a list of dicts by a key in Python?")
+    response = await chat(personas.aviva_no_index.target, request)
+    assert response.degraded
+    assert response.code_blocks and response.code_blocks[0].valid
+    assert any("unreachable" in step.description for step in response.reasoning_steps)

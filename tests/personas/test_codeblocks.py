@@ -1,0 +1,51 @@
+"""Code-block extraction and the per-language syntax checks (pure functions, no processes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common.generation.codeblocks import check_syntax, detect_language, extract_code_blocks
+from services.common.generation.composer import chunk_text, limit_words
+
+
+@pytest.mark.parametrize(
+    ("language", "good", "bad"),
+    [
+        ("python", "def f(x):\n    return x * 2\n", "def f(x:\n    return x\n"),
+        ("json", '{"a": [1, 2]}', '{"a": [1, 2}'),
+        ("yaml", "a: 1\nb: [1, 2]\n", "a: [1, 2\n"),
+        ("toml", 'name = "x"\n[table]\nk = 1\n', "name = \n"),
+        ("xml", "<a><b>1</b></a>", "<a><b>1</a>"),
+        ("sql", "SELECT name FROM users WHERE age > 30;", "SELEC name FORM users"),
+        ("bash", 'for f in *.txt; do echo "$f"; done\n', "if [ -f x ]; then echo hi\n"),
+        ("javascript", "const f = (x) => { return [x]; };", "function f() { return [1; }"),
+        ("rust", 'fn main() { println!("{}", 1); }', "fn main() { let x = (1; }"),
+    ],
+)
+def test_checkers_accept_valid_and_reject_broken_code(language: str, good: str, bad: str) -> None:
+    assert check_syntax(language, good)
+    assert not check_syntax(language, bad)
+
+
+def test_unknown_language_is_reported_unchecked() -> None:
+    assert not check_syntax("cobol", "DISPLAY 'HELLO'.")
+
+
+def test_extraction_labels_detects_and_keeps_cut_blocks_invalid() -> None:
+    text = "Try:\n```py\nprint(1)\n```\nor\n```\nconst x = 1;\nconsole.log(x)\n```\nthen\n```python\ndef f(:\n"
+    blocks = extract_code_blocks(text)
+    assert [(b.language, b.valid) for b in blocks] == [("python", True), ("javascript", True), ("python", False)]
+    assert blocks[0].code == "print(1)"
+
+
+def test_language_detection() -> None:
+    assert detect_language("fn main() {}") == "rust"
+    assert detect_language("import os\nprint(os.getcwd())") == "python"
+    assert detect_language('{"a": 1}') == "json"
+    assert detect_language("SELECT * FROM t") == "sql"
+
+
+def test_composer_chunks_rejoin_exactly_and_limits_words() -> None:
+    text = "One two  three.\n\n```python\nx = 1\n```\nDone."
+    assert "".join(chunk_text(text, 8)) == text
+    assert limit_words("a b c d e", 3) == "a b c"

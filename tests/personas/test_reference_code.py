@@ -1,0 +1,39 @@
+"""Code and facts Aviva takes from Python's own reference text (pydoc topics, as the default knowledge seed)."""
+
+from __future__ import annotations
+
+import ast
+from pydoc_data.topics import topics
+
+from services.aviva.code import code_from_knowledge, indented_examples, table_expressions
+from services.common.generation.grounding import best_sentences, grid_table_rows
+
+
+def test_grid_table_rows_join_multi_line_cells() -> None:
+    rows = grid_table_rows(topics["typesseq-mutable"])
+    assert ['"s.reverse()"', "reverses the items of s in place", "(4)"] in rows
+    assert all("===" not in cell for row in rows for cell in row)
+
+
+def test_table_operations_become_commented_code() -> None:
+    text = topics["typesseq-mutable"]
+    assert table_expressions("How do I reverse a list in Python?", text) == [
+        "s.reverse()  # reverses the items of s in place"
+    ]
+    assert table_expressions("append to a list", text)[0].startswith("s.append(x)  # appends x")
+    answer = code_from_knowledge("How do I append an item to a list?", "python", [("Mutable Sequence Types", text)])
+    assert answer is not None and not answer.skeleton
+    ast.parse(answer.code)
+
+
+def test_indented_examples_parse_and_skip_grammar() -> None:
+    examples = indented_examples(topics["for"])
+    assert examples and examples[0].startswith("for i in range(10):")
+    assert all("::=" not in example for example in examples)
+    for example in examples:
+        ast.parse(example)
+
+
+def test_table_rows_are_usable_as_sentences() -> None:
+    sentences = best_sentences("What does s.reverse() do to a list?", [topics["typesseq-mutable"]], 1)
+    assert sentences == ['"s.reverse()": reverses the items of s in place.']

@@ -23,19 +23,22 @@ class CommonSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PM_", extra="ignore")
 
-    host: str = Field("127.0.0.1", description="Interface the gRPC server binds to (0.0.0.0 in a container).")
-    port: int = Field(0, description="gRPC port; 0 takes the service's default port.")
-    metrics_port: int = Field(0, description="Prometheus /metrics port; 0 means gRPC port + 1000, -1 disables it.")
-    log_level: str = Field("INFO", description="Python log level name.")
-    grace_seconds: float = Field(10.0, description="How long SIGTERM waits for in-flight calls.")
-    drain_delay_seconds: float = Field(
-        0.0, description="Time between reporting NOT_SERVING and refusing new calls (lets load balancers notice)."
+    host: str = Field(default="127.0.0.1", description="Interface the gRPC server binds to (0.0.0.0 in a container).")
+    port: int = Field(default=0, description="gRPC port; 0 takes the service's default port.")
+    metrics_port: int = Field(
+        default=0, description="Prometheus /metrics port; 0 means gRPC port + 1000, -1 disables it."
     )
-    max_message_bytes: int = Field(4 * 1024 * 1024, description="Largest gRPC message accepted or sent.")
-    abi_addr: str = Field("127.0.0.1:50052", description="Abi (router) service address.")
-    embeddings_addr: str = Field("127.0.0.1:50053", description="Embedding index service address.")
-    call_timeout_seconds: float = Field(5.0, description="Default deadline of a call to another service.")
-    max_content_chars: int = Field(32_000, description="Longest chat message accepted, in characters.")
+    log_level: str = Field(default="INFO", description="Python log level name.")
+    grace_seconds: float = Field(default=10.0, description="How long SIGTERM waits for in-flight calls.")
+    drain_delay_seconds: float = Field(
+        default=0.0,
+        description="Time between reporting NOT_SERVING and refusing new calls (lets load balancers notice).",
+    )
+    max_message_bytes: int = Field(default=4 * 1024 * 1024, description="Largest gRPC message accepted or sent.")
+    abi_addr: str = Field(default="127.0.0.1:50052", description="Abi (router) service address.")
+    embeddings_addr: str = Field(default="127.0.0.1:50053", description="Embedding index service address.")
+    call_timeout_seconds: float = Field(default=5.0, description="Default deadline of a call to another service.")
+    max_content_chars: int = Field(default=32_000, description="Longest chat message accepted, in characters.")
 
     def grpc_port(self, service: str) -> int:
         return self.port or DEFAULT_PORTS[service]

@@ -1,0 +1,1 @@
+"""persona-mesh gateway: the front door (HTTP, WebSocket, gRPC, OpenAI-compatible)."""

@@ -1,0 +1,159 @@
+"""The admin config API: runtime persona settings, routing rules (through Abi), feature flags, replicas."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import grpc
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from gateway.auth import Principal, require_role
+from gateway.channels import call_options
+from gateway.convert import persona_value
+from gateway.http_api import GatewayDep, principal_of
+from gateway.moderation import relay_error
+from gateway.state import Gateway
+from personamesh.v1 import abi_service_pb2
+from services.common import context as ctx
+from services.common.errors import invalid_argument, not_found, unavailable
+
+
+async def admin_of(principal: Annotated[Principal, Depends(principal_of)]) -> Principal:
+    require_role(principal, "admin")
+    ctx.role_var.set(principal.role)
+    ctx.user_var.set(principal.user_id)
+    return principal
+
+
+router = APIRouter(prefix="/api/v1/config", tags=["config"], dependencies=[Depends(admin_of)])
+
+
+class PersonaSettingsBody(BaseModel):
+    enabled: bool | None = None
+    weight: float | None = Field(None, ge=0.0, le=100.0)
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+
+
+class RulesBody(BaseModel):
+    yaml: str = Field(max_length=1_000_000)
+    expected_version: str = ""
+
+
+class ReplicaBody(BaseModel):
+    persona: str = Field(min_length=1, max_length=64)
+    address: str = Field(min_length=3, max_length=255, description="host:port")
+
+
+def _persona_settings(gateway: Gateway) -> dict[str, Any]:
+    return {
+        name: {"enabled": g.config.enabled, "weight": g.config.weight, "temperature": g.config.temperature}
+        for name, g in sorted(gateway.registry.personas.items())
+    }
+
+
+@router.get("/personas", summary="Runtime persona settings")
+async def get_personas(gateway: GatewayDep) -> dict[str, Any]:
+    return {"personas": _persona_settings(gateway)}
+
+
+@router.patch("/personas/{name}", summary="Change a persona's runtime settings")
+async def patch_persona(name: str, body: PersonaSettingsBody, gateway: GatewayDep) -> dict[str, Any]:
+    group = gateway.registry.group(name.lower())
+    if group is None:
+        raise not_found("UNKNOWN_PERSONA", f"no persona {name!r}")
+    if body.enabled is not None:
+        group.config.enabled = body.enabled
+    if body.weight is not None:
+        group.config.weight = body.weight
+    if body.temperature is not None:
+        group.config.temperature = body.temperature
+    return {"personas": _persona_settings(gateway)}
+
+
+async def _abi_call(coro: Any) -> Any:
+    try:
+        return await coro
+    except grpc.RpcError as error:
+        if error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            raise unavailable("ABI_UNAVAILABLE", "Abi is unreachable; rules cannot be read or changed now") from error
+        raise relay_error(error) from error
+
+
+@router.get("/rules", summary="Abi's active routing rules (YAML)")
+async def get_rules(gateway: GatewayDep) -> dict[str, Any]:
+    reply = await _abi_call(
+        gateway.abi.GetRules(abi_service_pb2.GetRulesRequest(), **call_options(gateway.abi_timeout))
+    )
+    return {"yaml": reply.yaml, "version": reply.version, "rule_count": reply.rule_count}
+
+
+@router.post("/rules/validate", summary="Check a rule document without applying it")
+async def validate_rules(body: RulesBody, gateway: GatewayDep) -> dict[str, Any]:
+    reply = await _abi_call(
+        gateway.abi.ValidateRules(
+            abi_service_pb2.ValidateRulesRequest(yaml=body.yaml), **call_options(gateway.abi_timeout)
+        )
+    )
+    return {
+        "valid": reply.valid,
+        "rule_count": reply.rule_count,
+        "errors": [{"path": e.path, "rule": e.rule_name, "message": e.message, "line": e.line} for e in reply.errors],
+    }
+
+
+@router.put("/rules", summary="Replace Abi's rule set atomically")
+async def put_rules(body: RulesBody, gateway: GatewayDep) -> dict[str, Any]:
+    reply = await _abi_call(
+        gateway.abi.ReplaceRules(
+            abi_service_pb2.ReplaceRulesRequest(yaml=body.yaml, expected_version=body.expected_version),
+            **call_options(gateway.abi_timeout),
+        )
+    )
+    return {"version": reply.version, "rule_count": reply.rule_count}
+
+
+@router.get("/flags", summary="Feature flags")
+async def get_flags(gateway: GatewayDep) -> dict[str, bool]:
+    return dict(gateway.flags)
+
+
+@router.patch("/flags", summary="Set feature flags (only known flags)")
+async def patch_flags(body: dict[str, bool], gateway: GatewayDep) -> dict[str, bool]:
+    unknown = sorted(set(body) - set(gateway.flags))
+    if unknown:
+        raise invalid_argument("UNKNOWN_FLAG", f"unknown feature flags: {', '.join(unknown)}", "flags")
+    gateway.flags.update(body)
+    return dict(gateway.flags)
+
+
+@router.get("/replicas", summary="Registered replicas")
+async def get_replicas(gateway: GatewayDep) -> dict[str, Any]:
+    return {
+        name: [r.snapshot() for r in group.replicas.values()]
+        for name, group in sorted(gateway.registry.personas.items())
+    }
+
+
+def _check_replica(body: ReplicaBody) -> tuple[str, str]:
+    persona = body.persona.strip().lower()
+    if persona_value(persona) is None:
+        raise invalid_argument("UNKNOWN_PERSONA", f"{persona!r} is not a persona of the Persona enum", "persona")
+    host, _, port = body.address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise invalid_argument("INVALID_ADDRESS", "address must be host:port", "address")
+    return persona, body.address.strip()
+
+
+@router.post("/replicas", summary="Register a replica at run time")
+async def add_replica(body: ReplicaBody, gateway: GatewayDep) -> dict[str, Any]:
+    persona, address = _check_replica(body)
+    replica = gateway.registry.add(persona, address, "api")
+    return replica.snapshot()
+
+
+@router.delete("/replicas/{persona}/{address}", summary="Deregister a replica")
+async def remove_replica(persona: str, address: str, gateway: GatewayDep) -> dict[str, Any]:
+    if not await gateway.registry.remove(persona.lower(), address):
+        raise not_found("UNKNOWN_REPLICA", f"{persona}/{address} is not registered")
+    return {"removed": f"{persona}/{address}"}

@@ -1,0 +1,96 @@
+"""Proto messages to the JSON shapes of the HTTP API, and persona names to enum values.
+
+Persona names are the lower-case enum value names without their prefix
+(`PERSONA_ABBEY` -> "abbey"), so a persona added to the enum needs no code here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from personamesh.v1 import persona_pb2
+
+_PERSONA_PREFIX = "PERSONA_"
+
+
+def persona_name(value: int) -> str:
+    """Enum value -> "abbey"; "" for PERSONA_UNSPECIFIED or an unknown number."""
+    if value == persona_pb2.PERSONA_UNSPECIFIED:
+        return ""
+    try:
+        return persona_pb2.Persona.Name(value).removeprefix(_PERSONA_PREFIX).lower()  # type: ignore[arg-type]
+    except ValueError:
+        return ""
+
+
+def persona_value(name: str) -> persona_pb2.Persona.ValueType | None:
+    """ "abbey" -> PERSONA_ABBEY; None when the enum has no such persona."""
+    try:
+        value = persona_pb2.Persona.Value(_PERSONA_PREFIX + name.strip().upper())
+    except ValueError:
+        return None
+    return None if value == persona_pb2.PERSONA_UNSPECIFIED else value
+
+
+def _enum_label(enum: Any, value: int, prefix: str) -> str:
+    try:
+        return str(enum.Name(value)).removeprefix(prefix).lower()
+    except ValueError:
+        return "unspecified"
+
+
+def moderation_json(moderation: persona_pb2.ModerationResult) -> dict[str, Any]:
+    return {
+        "action": _enum_label(persona_pb2.PolicyAction, moderation.action, "POLICY_ACTION_"),
+        "severity": _enum_label(persona_pb2.Severity, moderation.severity, "SEVERITY_"),
+        "categories": list(moderation.categories),
+        "reasons": list(moderation.reasons),
+    }
+
+
+def routing_json(decision: persona_pb2.RoutingDecision) -> dict[str, Any]:
+    """The routing decision as `POST /api/v1/route` answers it."""
+    sentiment = decision.sentiment
+    return {
+        "persona": persona_name(decision.persona),
+        "confidence": round(float(decision.confidence), 4),
+        "scores": {persona_name(s.persona): round(float(s.score), 4) for s in decision.scores if s.persona},
+        "alternatives": [persona_name(p) for p in decision.alternatives if persona_name(p)],
+        "tone": _enum_label(persona_pb2.Tone, decision.tone, "TONE_"),
+        "emotions": [{"label": e.label, "score": round(float(e.score), 4)} for e in decision.emotions],
+        "sentiment": {
+            "polarity": round(float(sentiment.polarity), 4),
+            "intensity": round(float(sentiment.intensity), 4),
+            "urgency": round(float(sentiment.urgency), 4),
+            "label": sentiment.label,
+        },
+        "moderation": moderation_json(decision.moderation),
+        "matched_rules": list(decision.matched_rules),
+        "reasons": list(decision.reasons),
+        "query_type": decision.query_type,
+        "degraded": decision.degraded,
+        "latency_ms": round(float(decision.latency_ms), 3),
+    }
+
+
+def response_json(
+    request_id: str, response: persona_pb2.PersonaResponse, decision: persona_pb2.RoutingDecision
+) -> dict[str, Any]:
+    """A chat answer as `POST /api/v1/chat` answers it."""
+    return {
+        "request_id": request_id,
+        "content": response.content,
+        "persona": persona_name(response.persona),
+        "confidence": round(float(response.confidence), 4),
+        "latency_ms": round(float(response.latency_ms), 3),
+        "code_blocks": [{"language": b.language, "code": b.code, "valid": b.valid} for b in response.code_blocks],
+        "references": [
+            {"title": r.title, "url": r.url, "snippet": r.snippet, "confidence": round(float(r.confidence), 4)}
+            for r in response.references
+        ],
+        "fallback": response.fallback,
+        "degraded": response.degraded or decision.degraded,
+        "backend": response.backend,
+        "replica": response.replica,
+        "routing": routing_json(decision),
+    }

@@ -1,0 +1,228 @@
+"""The gRPC `GatewayService`, for clients in any language.
+
+Requests are decoded by the handler rather than by gRPC, so a message that is
+not valid protobuf (invalid UTF-8 in a string field, for example) answers
+INVALID_ARGUMENT with a reason instead of gRPC's generic INTERNAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError, Message
+
+from gateway.auth import Principal, bearer_token
+from gateway.chat_input import ChatInput, validate
+from gateway.convert import persona_name, persona_value
+from gateway.operations import feedback, metrics, personas
+from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
+from gateway.state import Gateway
+from personamesh.v1 import abi_service_pb2, gateway_service_pb2, persona_pb2, persona_service_pb2
+from services.common import context as ctx
+from services.common.errors import invalid_argument
+
+SERVICE_NAME = "personamesh.v1.GatewayService"
+
+
+class _Undecodable:
+    """Stands in for a request that could not be decoded."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+
+def _lenient(message_type: type[Message]) -> Callable[[bytes], Any]:
+    def decode(data: bytes) -> Any:
+        try:
+            return message_type.FromString(data)
+        except (DecodeError, ValueError) as error:
+            return _Undecodable(str(error))
+
+    return decode
+
+
+def _decoded(request: Any) -> Any:
+    if isinstance(request, _Undecodable):
+        raise invalid_argument("UNDECODABLE_REQUEST", f"the request is not valid protobuf: {request.error}")
+    return request
+
+
+class GatewayServicer:
+    """Chat, streamed chat, routing, personas, metrics and feedback over gRPC."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def _principal(self, context: grpc.aio.ServicerContext) -> Principal:
+        metadata = {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+        token = bearer_token(metadata.get("authorization")) or metadata.get("x-api-key")
+        principal = self.gateway.keys.authenticate(token)
+        # The caller's own x-pm-role metadata means nothing here: the key decides the role.
+        ctx.role_var.set(principal.role)
+        ctx.user_var.set(principal.user_id)
+        return principal
+
+    def _chat_input(self, request: gateway_service_pb2.ChatRequest) -> ChatInput:
+        persona = ""
+        if request.persona != persona_pb2.PERSONA_UNSPECIFIED:
+            persona = persona_name(request.persona)
+            if not persona or persona_value(persona) is None:
+                raise invalid_argument("UNKNOWN_PERSONA", f"unknown persona enum value {request.persona}", "persona")
+        chat = ChatInput(
+            content=request.content,
+            user_id=request.user_id,
+            session_id=request.session_id,
+            persona=persona,
+            context=dict(request.context),
+            max_tokens=request.max_tokens if request.HasField("max_tokens") else None,
+            temperature=request.temperature if request.HasField("temperature") else None,
+            recent_turns=list(request.recent_turns) if request.recent_turns else None,
+        )
+        validate(
+            chat,
+            max_content_chars=self.gateway.settings.max_content_chars,
+            known_personas=self.gateway.pipeline.known_personas(),
+        )
+        return chat
+
+    async def Chat(self, request: Any, context: grpc.aio.ServicerContext) -> gateway_service_pb2.ChatResponse:
+        request = _decoded(request)
+        principal = self._principal(context)
+        result = await self.gateway.pipeline.chat(self._chat_input(request), principal)
+        return gateway_service_pb2.ChatResponse(
+            request_id=result.request_id, response=result.response, routing=result.decision
+        )
+
+    async def ChatStream(
+        self, request: Any, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[gateway_service_pb2.ChatStreamResponse]:
+        request = _decoded(request)
+        principal = self._principal(context)
+        chat = self._chat_input(request)
+        request_id = ctx.request_id_var.get()
+        async for event in self.gateway.pipeline.chat_stream(chat, principal):
+            request_id = ctx.request_id_var.get()
+            if isinstance(event, RoutingEvent):
+                yield gateway_service_pb2.ChatStreamResponse(request_id=request_id, routing=event.decision)
+            elif isinstance(event, DeltaEvent):
+                yield gateway_service_pb2.ChatStreamResponse(request_id=request_id, delta=event.text)
+            elif isinstance(event, RestartEvent):
+                yield gateway_service_pb2.ChatStreamResponse(
+                    request_id=request_id, restart=gateway_service_pb2.StreamRestart(reason=event.reason)
+                )
+            elif isinstance(event, FinalEvent):
+                result = event.result
+                final = gateway_service_pb2.ChatResponse(
+                    request_id=result.request_id, response=result.response, routing=result.decision
+                )
+                yield gateway_service_pb2.ChatStreamResponse(request_id=request_id, final=final)
+            elif isinstance(event, ErrorEvent):
+                error = gateway_service_pb2.StreamError(code=event.code, reason=event.reason, message=event.message)
+                yield gateway_service_pb2.ChatStreamResponse(request_id=request_id, error=error)
+
+    async def Route(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.RouteResponse:
+        request = _decoded(request)
+        principal = self._principal(context)
+        inner = request.request
+        chat = self._chat_input(ChatRequestAdapter.from_persona_request(inner))
+        await self.gateway.pipeline.admit(principal)
+        persona_request = self.gateway.pipeline.persona_request(chat, principal)
+        decision = await self.gateway.pipeline.moderation.route(persona_request, principal.role)
+        return abi_service_pb2.RouteResponse(decision=decision)
+
+    async def ListPersonas(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        _decoded(request)
+        self._principal(context)
+        out = gateway_service_pb2.ListPersonasResponse()
+        for item in await personas(self.gateway):
+            value = persona_value(str(item["name"]))
+            info = persona_service_pb2.PersonaInfo(
+                persona=value or 0,  # type: ignore[arg-type]
+                name=str(item["name"]),
+                description=str(item["description"]),
+                strengths=list(item["strengths"]),  # type: ignore[call-overload]
+                backend=str(item["backend"]),
+            )
+            out.personas.append(
+                gateway_service_pb2.PersonaStatus(
+                    info=info,
+                    replicas_total=int(item["replicas_total"]),  # type: ignore[call-overload]
+                    replicas_healthy=int(item["replicas_healthy"]),  # type: ignore[call-overload]
+                    status=str(item["status"]),
+                )
+            )
+        return out
+
+    async def GetMetrics(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        _decoded(request)
+        self._principal(context)
+        out = gateway_service_pb2.GetMetricsResponse()
+        for name, figures in metrics(self.gateway).items():
+            out.personas.append(
+                gateway_service_pb2.PersonaMetrics(
+                    persona=persona_value(name) or 0,  # type: ignore[arg-type]
+                    requests=int(figures["requests"] or 0),
+                    errors=int(figures["errors"] or 0),
+                    success_rate=float(figures["success_rate"] or 0.0),
+                    p50_ms=float(figures["p50_ms"] or 0.0),
+                    p99_ms=float(figures["p99_ms"] or 0.0),
+                    satisfaction=float(figures["satisfaction"] or 0.0),
+                    fallbacks=int(figures["fallbacks"] or 0),
+                )
+            )
+        return out
+
+    async def Feedback(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        request = _decoded(request)
+        principal = self._principal(context)
+        learned = await feedback(self.gateway, principal, request.request_id, request.rating, request.comment)
+        return gateway_service_pb2.FeedbackResponse(accepted=True, learning_recorded=learned)
+
+
+class ChatRequestAdapter:
+    """Route takes Abi's RouteRequest shape; the gateway validates it as a chat request."""
+
+    @staticmethod
+    def from_persona_request(request: persona_pb2.PersonaRequest) -> gateway_service_pb2.ChatRequest:
+        chat = gateway_service_pb2.ChatRequest(
+            content=request.content,
+            user_id=request.user_id,
+            session_id=request.session_id,
+            persona=request.forced_persona,
+            context=dict(request.metadata),
+            recent_turns=list(request.recent_turns),
+        )
+        if request.HasField("max_tokens"):
+            chat.max_tokens = request.max_tokens
+        if request.HasField("temperature"):
+            chat.temperature = request.temperature
+        return chat
+
+
+def register(server: grpc.aio.Server, servicer: GatewayServicer) -> None:
+    """Like the generated add_GatewayServiceServicer_to_server, with lenient decoding."""
+    unary = {
+        "Chat": gateway_service_pb2.ChatRequest,
+        "Route": abi_service_pb2.RouteRequest,
+        "ListPersonas": gateway_service_pb2.ListPersonasRequest,
+        "GetMetrics": gateway_service_pb2.GetMetricsRequest,
+        "Feedback": gateway_service_pb2.FeedbackRequest,
+    }
+    handlers: dict[str, grpc.RpcMethodHandler] = {
+        name: grpc.unary_unary_rpc_method_handler(
+            getattr(servicer, name), request_deserializer=_lenient(message), response_serializer=_serialize
+        )
+        for name, message in unary.items()
+    }
+    handlers["ChatStream"] = grpc.unary_stream_rpc_method_handler(
+        servicer.ChatStream,
+        request_deserializer=_lenient(gateway_service_pb2.ChatRequest),
+        response_serializer=_serialize,
+    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
+
+
+def _serialize(message: Message) -> bytes:
+    return message.SerializeToString()

@@ -1,0 +1,147 @@
+"""The REST API: chat (routed or forced), routing alone, personas, their health and metrics, feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel, Field
+
+from gateway.auth import Principal, bearer_token
+from gateway.chat_input import ChatInput, validate
+from gateway.convert import persona_value, response_json, routing_json
+from gateway.operations import feedback, health, metrics, personas
+from gateway.state import Gateway
+from personamesh.v1 import persona_pb2
+from services.common.errors import invalid_argument
+
+router = APIRouter()
+
+
+class TurnBody(BaseModel):
+    role: str = Field(description="user, assistant or system")
+    content: str
+    persona: str | None = None
+
+
+class ChatBody(BaseModel):
+    """One chat message; `persona` forces a persona on /api/v1/chat (the persona paths force it anyway)."""
+
+    content: str = Field(description="The user's message.")
+    user_id: str = Field("", max_length=128, description="Caller's user id (keys carry their own).")
+    session_id: str = Field("", max_length=128, description="Conversation id; the gateway remembers recent turns.")
+    persona: str | None = Field(None, description="abbey, aviva, ... to force a persona; auto or empty to route.")
+    context: dict[str, str] = Field(default_factory=dict)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    recent_turns: list[TurnBody] | None = Field(None, description="Earlier turns, oldest first (else remembered).")
+
+
+class FeedbackBody(BaseModel):
+    request_id: str = Field(max_length=128)
+    rating: float = Field(description="In [0, 1]; 1 is best.")
+    comment: str = ""
+
+
+_ROLES = {"user": persona_pb2.ROLE_USER, "assistant": persona_pb2.ROLE_ASSISTANT, "system": persona_pb2.ROLE_SYSTEM}
+
+
+async def gateway_of(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+async def principal_of(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Principal:
+    gateway: Gateway = request.app.state.gateway
+    return gateway.keys.authenticate(bearer_token(authorization) or x_api_key)
+
+
+GatewayDep = Annotated[Gateway, Depends(gateway_of)]
+PrincipalDep = Annotated[Principal, Depends(principal_of)]
+
+
+def to_turns(turns: list[TurnBody] | None) -> list[persona_pb2.Turn] | None:
+    if turns is None:
+        return None
+    out = []
+    for index, turn in enumerate(turns):
+        role = _ROLES.get(turn.role)
+        if role is None:
+            raise invalid_argument("UNKNOWN_ROLE", f"recent_turns[{index}].role must be user, assistant or system")
+        persona = persona_value(turn.persona) if turn.persona else None
+        out.append(persona_pb2.Turn(role=role, content=turn.content, persona=persona or 0))  # type: ignore[arg-type]
+    return out
+
+
+def chat_input(body: ChatBody, gateway: Gateway, forced: str | None = None) -> ChatInput:
+    persona = (forced or body.persona or "").strip().lower()
+    chat = ChatInput(
+        content=body.content,
+        user_id=body.user_id,
+        session_id=body.session_id,
+        persona="" if persona == "auto" else persona,
+        context=body.context,
+        max_tokens=body.max_tokens,
+        temperature=body.temperature,
+        recent_turns=to_turns(body.recent_turns),
+    )
+    validate(
+        chat,
+        max_content_chars=gateway.settings.max_content_chars,
+        known_personas=gateway.pipeline.known_personas(),
+    )
+    return chat
+
+
+async def _chat(body: ChatBody, gateway: Gateway, principal: Principal, forced: str | None) -> dict[str, Any]:
+    result = await gateway.pipeline.chat(chat_input(body, gateway, forced), principal)
+    return response_json(result.request_id, result.response, result.decision)
+
+
+@router.post("/api/v1/chat", tags=["chat"], summary="Chat; Abi routes to the best persona")
+async def chat(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
+    return await _chat(body, gateway, principal, None)
+
+
+@router.post("/api/v1/chat/{persona}", tags=["chat"], summary="Chat with a forced persona (abbey, aviva, ...)")
+async def chat_with(persona: str, body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
+    return await _chat(body, gateway, principal, persona.lower())
+
+
+@router.post("/api/v1/route", tags=["chat"], summary="The routing decision alone (for debugging rules)")
+async def route(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
+    chat = chat_input(body, gateway)
+    await gateway.pipeline.admit(principal)
+    request = gateway.pipeline.persona_request(chat, principal)
+    decision = await gateway.pipeline.moderation.route(request, principal.role)
+    return routing_json(decision)
+
+
+@router.get("/api/v1/personas", tags=["personas"], summary="Personas and how many replicas serve each")
+async def list_personas(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
+    return {"personas": await personas(gateway)}
+
+
+@router.get("/api/v1/personas/health", tags=["personas"], summary="Replica health and breaker states")
+async def personas_health(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
+    return health(gateway)
+
+
+@router.get("/api/v1/personas/metrics", tags=["personas"], summary="Requests, errors, p50/p99, satisfaction")
+async def personas_metrics(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
+    return {"personas": metrics(gateway)}
+
+
+@router.post("/api/v1/feedback", tags=["feedback"], summary="Rate an answer; feeds the adaptive routing weights")
+async def post_feedback(body: FeedbackBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
+    learned = await feedback(gateway, principal, body.request_id, body.rating, body.comment)
+    return {"accepted": True, "learning_recorded": learned}
+
+
+@router.get("/api/v1/whoami", tags=["auth"], summary="The caller's user and role")
+async def whoami(principal: PrincipalDep) -> dict[str, Any]:
+    return {"user_id": principal.user_id, "role": principal.role, "authenticated": principal.authenticated}

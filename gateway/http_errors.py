@@ -1,0 +1,121 @@
+"""HTTP errors: every failure answers `{"error": {code, message, request_id, ...}}`.
+
+`code` is the canonical gRPC code name (the same across HTTP and gRPC) and
+`reason` the UPPER_SNAKE reason; 429s carry `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.ratelimits import RateLimited
+from services.common import context as ctx
+from services.common.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+HTTP_STATUS = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.FAILED_PRECONDITION: 400,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.CANCELLED: 499,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
+_HTTP_CODE_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                    405: "UNIMPLEMENTED", 413: "INVALID_ARGUMENT", 415: "INVALID_ARGUMENT"}  # fmt: skip
+
+
+def error_body(code: str, reason: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code,
+            "reason": reason,
+            "message": message,
+            "request_id": ctx.request_id_var.get(),
+            "type": code.lower(),
+            **extra,
+        }
+    }
+
+
+def service_error_response(error: ServiceError) -> JSONResponse:
+    status = HTTP_STATUS.get(error.code, 500)
+    headers = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    extra = {"field": error.metadata["field"]} if "field" in error.metadata else {}
+    body = error_body(error.code.name, error.reason, error.message, **extra)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_reason(errors: list[dict[str, Any]]) -> tuple[str, str, str]:
+    first = errors[0] if errors else {}
+    kind = str(first.get("type", ""))
+    location = [str(part) for part in first.get("loc", ()) if part != "body"]
+    field = ".".join(location)
+    if kind in ("json_invalid", "json_type"):
+        return "INVALID_JSON", f"the body is not valid JSON: {first.get('msg', '')}", ""
+    if kind == "missing":
+        return "MISSING_FIELD", f"{field or 'body'} is required", field
+    if kind.endswith(("_type", "_parsing")):
+        return "WRONG_TYPE", f"{field or 'body'}: {first.get('msg', 'wrong type')}", field
+    if kind == "extra_forbidden":
+        return "UNKNOWN_FIELD", f"unknown field {field!r}", field
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return "OUT_OF_RANGE", f"{field}: {first.get('msg', 'out of range')}", field
+    if kind in ("string_too_long", "too_long"):
+        return "TOO_LONG", f"{field}: {first.get('msg', 'too long')}", field
+    if kind == "literal_error" or kind == "enum":
+        return "UNKNOWN_VALUE", f"{field}: {first.get('msg', 'unknown value')}", field
+    return "INVALID_REQUEST", f"{field or 'body'}: {first.get('msg', 'invalid')}", field
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def on_service_error(_request: Request, error: ServiceError) -> JSONResponse:
+        return service_error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        reason, message, field = _validation_reason(list(error.errors()))
+        extra = {"field": field} if field else {}
+        return JSONResponse(error_body("INVALID_ARGUMENT", reason, message, **extra), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODE_NAMES.get(error.status_code, "UNKNOWN")
+        reason = "NOT_FOUND" if error.status_code == 404 else f"HTTP_{error.status_code}"
+        message = str(error.detail)
+        if error.status_code == 400:  # FastAPI's only 400: a body it could not decode (e.g. invalid UTF-8)
+            reason, message = "INVALID_JSON", "the body is not valid UTF-8 JSON"
+        return JSONResponse(error_body(code, reason, message), status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(grpc.RpcError)
+    async def on_rpc_error(_request: Request, error: grpc.RpcError) -> JSONResponse:
+        code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
+        status = HTTP_STATUS.get(code, 502)
+        return JSONResponse(error_body(code.name, "UPSTREAM_ERROR", error.details() or ""), status_code=status)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(error_body("INTERNAL", "INTERNAL", "internal error; see the gateway log"), status_code=500)
+
+
+def json_error_bytes(code: str, reason: str, message: str) -> bytes:
+    return json.dumps(error_body(code, reason, message)).encode()

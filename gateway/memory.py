@@ -1,0 +1,68 @@
+"""Bounded in-process memory: recent turns per session, and answered requests for feedback.
+
+Both are least-recently-used maps with a fixed size, so memory stays flat under load.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+from personamesh.v1 import persona_pb2
+
+
+class SessionTurns:
+    """The last few turns of each session, so routing and personas see conversation history.
+
+    Each remembered turn keeps at most `turn_chars` characters: enough context for
+    routing, and memory stays bounded by sessions x turns x turn_chars.
+    """
+
+    def __init__(self, turns: int, sessions: int, turn_chars: int = 1000) -> None:
+        self.turns = turns
+        self.sessions = sessions
+        self.turn_chars = turn_chars
+        self._by_session: OrderedDict[str, deque[persona_pb2.Turn]] = OrderedDict()
+
+    def recent(self, session_id: str) -> list[persona_pb2.Turn]:
+        turns = self._by_session.get(session_id)
+        if turns is None:
+            return []
+        self._by_session.move_to_end(session_id)
+        return list(turns)
+
+    def add(self, session_id: str, user_text: str, answer: str, persona: persona_pb2.Persona.ValueType) -> None:
+        if not session_id or self.turns == 0:
+            return
+        turns = self._by_session.get(session_id)
+        if turns is None:
+            turns = self._by_session[session_id] = deque(maxlen=self.turns)
+            while len(self._by_session) > self.sessions:
+                self._by_session.popitem(last=False)
+        self._by_session.move_to_end(session_id)
+        limit = self.turn_chars
+        turns.append(persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=user_text[:limit]))
+        turns.append(persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content=answer[:limit], persona=persona))
+
+
+@dataclass(frozen=True)
+class AnsweredRequest:
+    persona: persona_pb2.Persona.ValueType
+    user_id: str
+    query_type: str
+
+
+class AnsweredRequests:
+    """request id -> who answered it, for feedback."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, AnsweredRequest] = OrderedDict()
+
+    def add(self, request_id: str, item: AnsweredRequest) -> None:
+        self._items[request_id] = item
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def get(self, request_id: str) -> AnsweredRequest | None:
+        return self._items.get(request_id)

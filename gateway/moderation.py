@@ -1,0 +1,169 @@
+"""The gateway's side of moderation: Abi's routing decision and output check, and what
+happens without Abi (a local, conservative policy check and the default persona).
+
+Abi calls go through one breaker, so an Abi outage costs each request nothing once it
+has opened; every answer given without Abi is marked degraded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import grpc
+
+from gateway import local_policy
+from gateway.channels import CALLER_CODES, call_options
+from gateway.convert import persona_name, persona_value
+from gateway.stats import DEGRADED
+from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc, persona_pb2
+from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
+from services.common.errors import ServiceError, error_reason
+
+log = logging.getLogger(__name__)
+
+# REDIRECT_TO_SUPPORT is deliberately absent: a self-harm disclosure is never blocked,
+# it goes to the support persona, which answers with care and crisis resources.
+BLOCKING_ACTIONS = frozenset(
+    {
+        persona_pb2.POLICY_ACTION_BLOCK,
+        persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW,
+    }
+)
+ABI_ANSWERS = {
+    persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT: (
+        "It sounds like you are going through something really hard, and you don't have to face it alone. "
+        "Please reach out to someone you trust or to a crisis line now (in the US, call or text 988; "
+        "elsewhere, your local emergency number)."
+    ),
+    persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW: (
+        "This request needs a person to review it before it can be answered."
+    ),
+}
+DEFAULT_ABI_ANSWER = "I can't help with that request."
+WITHHELD_ANSWER = "The answer was withheld because it did not pass the output policy check."
+
+
+def relay_error(error: grpc.RpcError) -> ServiceError:
+    """Relay a persona's or Abi's refusal of the request itself."""
+    return ServiceError(error.code(), error_reason(error) or "REJECTED_BY_SERVICE", error.details() or "rejected")
+
+
+def is_blocked(decision: persona_pb2.RoutingDecision) -> bool:
+    return decision.persona == persona_pb2.PERSONA_ABI or decision.moderation.action in BLOCKING_ACTIONS
+
+
+def abi_answer(request_id: str, decision: persona_pb2.RoutingDecision) -> persona_pb2.PersonaResponse:
+    """What Abi says when moderation stops a message."""
+    text = ABI_ANSWERS.get(decision.moderation.action, DEFAULT_ABI_ANSWER)
+    return persona_pb2.PersonaResponse(
+        request_id=request_id,
+        persona=persona_pb2.PERSONA_ABI,
+        content=text,
+        confidence=1.0,
+        degraded=decision.degraded,
+        backend="policy",
+    )
+
+
+class Moderation:
+    """Routing decisions and output checks from Abi, with a safe local fallback."""
+
+    def __init__(
+        self,
+        abi: abi_service_pb2_grpc.AbiServiceStub,
+        *,
+        timeout: float,
+        default_persona: str,
+        support_persona: str = "abbey",
+        personas: Callable[[], list[str]],
+        flags: dict[str, bool],
+    ) -> None:
+        self.abi = abi
+        self.timeout = timeout
+        self.default_persona = default_persona
+        self.support_persona = support_persona
+        self.personas = personas
+        self.flags = flags
+        self.breaker = AsyncCircuitBreaker("abi", fail_max=3, reset_timeout=5.0, success_threshold=1)
+
+    async def route(self, request: persona_pb2.PersonaRequest, role: str) -> persona_pb2.RoutingDecision:
+        """Abi's decision; with Abi unreachable, the local policy check and the default persona."""
+        started = time.perf_counter()
+        decision: persona_pb2.RoutingDecision | None = None
+        try:
+            async with self.breaker.guard():
+                reply = await self.abi.Route(
+                    abi_service_pb2.RouteRequest(request=request, user_role=role), **call_options(self.timeout)
+                )
+            decision = reply.decision
+        except grpc.RpcError as error:
+            if error.code() in CALLER_CODES:
+                raise relay_error(error) from error
+            log.warning("abi unreachable; routing locally", extra={"code": error.code().name})
+        except BreakerOpenError:
+            pass
+        if decision is None:
+            decision = self._local_decision(request)
+            decision.latency_ms = (time.perf_counter() - started) * 1000.0
+        forced = persona_name(request.forced_persona)
+        redirected = decision.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
+        if forced and not is_blocked(decision) and not redirected and decision.persona != request.forced_persona:
+            decision.reasons.append(f"persona forced by the caller: {forced}")
+            alternatives = [p for p in [decision.persona, *decision.alternatives] if p != request.forced_persona]
+            decision.persona = request.forced_persona
+            del decision.alternatives[:]
+            decision.alternatives.extend(p for p in alternatives if p != persona_pb2.PERSONA_ABI)
+        return decision
+
+    def _local_decision(self, request: persona_pb2.PersonaRequest) -> persona_pb2.RoutingDecision:
+        DEGRADED.labels("abi").inc()
+        verdict = local_policy.check(request.content)
+        chosen = persona_name(request.forced_persona) or self.default_persona
+        if verdict.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT:
+            chosen = self.support_persona
+        others = [p for p in sorted(self.personas()) if p != chosen]
+        decision = persona_pb2.RoutingDecision(
+            persona=persona_value(chosen) or persona_pb2.PERSONA_UNSPECIFIED,
+            confidence=0.5,
+            alternatives=[v for v in (persona_value(p) for p in others) if v is not None],
+            moderation=verdict.moderation,
+            tone=persona_pb2.TONE_NEUTRAL,
+            reasons=["abi unreachable: local policy check and the default persona"],
+            degraded=True,
+            query_type="general",
+        )
+        if verdict.blocked:
+            decision.persona = persona_pb2.PERSONA_ABI
+            decision.confidence = 1.0
+        return decision
+
+    async def check_output(self, response: persona_pb2.PersonaResponse) -> None:
+        """Apply the output policy to an answer in place (redact or withhold); degrade if Abi is down."""
+        if not self.flags.get("output_check", True) or response.persona == persona_pb2.PERSONA_ABI:
+            return
+        moderation: persona_pb2.ModerationResult | None = None
+        try:
+            async with self.breaker.guard():
+                reply = await self.abi.CheckPolicy(
+                    abi_service_pb2.CheckPolicyRequest(
+                        text=response.content, direction=abi_service_pb2.DIRECTION_OUTPUT
+                    ),
+                    **call_options(self.timeout),
+                )
+            moderation = reply.moderation
+        except grpc.RpcError as error:
+            log.warning("output check failed; redacting locally", extra={"code": error.code().name})
+        except BreakerOpenError:
+            pass
+        if moderation is None:
+            DEGRADED.labels("abi").inc()
+            response.content, _ = local_policy.redact(response.content)
+            response.degraded = True
+            return
+        if moderation.action == persona_pb2.POLICY_ACTION_BLOCK:
+            response.content = WITHHELD_ANSWER
+            del response.code_blocks[:]
+        elif moderation.redacted_text and moderation.redacted_text != response.content:
+            response.content = moderation.redacted_text

@@ -1,0 +1,92 @@
+"""Read-side operations and feedback, shared by the HTTP and gRPC front ends."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+
+from gateway.auth import Principal
+from gateway.channels import call_options
+from gateway.convert import persona_name, persona_value
+from gateway.state import Gateway
+from personamesh.v1 import embedding_index_service_pb2
+from services.common.errors import ServiceError, invalid_argument, not_found
+
+log = logging.getLogger(__name__)
+
+
+async def personas(gateway: Gateway) -> list[dict[str, Any]]:
+    out = []
+    for name, group in sorted(gateway.registry.personas.items()):
+        info = await gateway.describe(name)
+        out.append(
+            {
+                "name": name,
+                "description": info.description if info else "",
+                "strengths": list(info.strengths) if info else [],
+                "backend": info.backend if info else "",
+                "temperature": round(float(info.temperature), 3) if info else None,
+                "enabled": group.config.enabled,
+                "replicas_total": len(group.replicas),
+                "replicas_healthy": len(group.healthy()),
+                "status": group.status(),
+            }
+        )
+    return out
+
+
+def health(gateway: Gateway) -> dict[str, Any]:
+    groups = {
+        name: {
+            "status": group.status(),
+            "replicas": [replica.snapshot() for replica in group.replicas.values()],
+        }
+        for name, group in sorted(gateway.registry.personas.items())
+    }
+    abi = gateway.pipeline.moderation.breaker.state
+    return {
+        "status": "ok" if any(g["status"] in ("healthy", "degraded") for g in groups.values()) else "down",
+        "personas": groups,
+        "abi_breaker": abi,
+    }
+
+
+def metrics(gateway: Gateway) -> dict[str, Any]:
+    names = sorted(set(gateway.registry.personas) | set(gateway.stats.personas))
+    return {name: gateway.stats.figures(name).as_json() for name in names}
+
+
+async def feedback(gateway: Gateway, principal: Principal, request_id: str, rating: float, comment: str) -> bool:
+    """Record a rating of an answered request; returns whether the embedding index learned from it."""
+    if not request_id:
+        raise invalid_argument("MISSING_REQUEST_ID", "request_id is required", "request_id")
+    if not 0.0 <= rating <= 1.0:
+        raise invalid_argument("RATING_OUT_OF_RANGE", "rating must be in [0, 1]", "rating")
+    if len(comment) > 4000:
+        raise invalid_argument("COMMENT_TOO_LONG", "comment is limited to 4000 characters", "comment")
+    answered = gateway.answered.get(request_id)
+    if answered is None:
+        raise not_found("UNKNOWN_REQUEST_ID", f"no answered request {request_id!r} is known to this gateway")
+    if principal.authenticated and answered.user_id != principal.user_id and not principal.has_role("admin"):
+        raise ServiceError(grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_REQUEST", "only the requester may rate it")
+    gateway.stats.rated(persona_name(answered.persona) or "abi", rating)
+    if persona_value(persona_name(answered.persona)) is None:
+        return False
+    try:
+        await gateway.embeddings.RecordOutcome(
+            embedding_index_service_pb2.RecordOutcomeRequest(
+                request_id=request_id,
+                persona=answered.persona,  # type: ignore[arg-type]
+                success=rating >= 0.5,
+                rating=rating,
+                user_id=answered.user_id,
+                domain=answered.query_type,
+            ),
+            **call_options(gateway.abi_timeout),
+        )
+    except grpc.RpcError as error:
+        log.warning("feedback not recorded in the index", extra={"code": error.code().name})
+        return False
+    return True

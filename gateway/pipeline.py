@@ -1,0 +1,424 @@
+"""One chat request, end to end: limit, route, pick a replica, fall back, check the output.
+
+Both the unary and the streamed path live here so that every front end gets
+the same behaviour. Fallback: the next replica of the chosen persona, then the
+personas in the decision's alternatives, at most `max_attempts` calls within
+the request's deadline. A stream whose replica dies continues on another
+replica (seamlessly when the new text repeats what was sent, otherwise after
+an explicit restart event) or ends with an explicit error event.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import grpc
+
+from gateway.auth import Principal
+from gateway.balancer import Balancer
+from gateway.channels import CALLER_CODES, call_options
+from gateway.chat_input import ChatInput
+from gateway.convert import persona_name, persona_value
+from gateway.memory import AnsweredRequest, AnsweredRequests, SessionTurns
+from gateway.moderation import Moderation, abi_answer, is_blocked, relay_error
+from gateway.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
+from gateway.registry import Registry
+from gateway.replica import Replica
+from gateway.stats import ATTEMPTS, RATE_LIMITED, PersonaStats
+from personamesh.v1 import abi_service_pb2_grpc, persona_pb2
+from services.common import context as ctx
+from services.common.breaker import BreakerOpenError
+from services.common.errors import ServiceError, error_reason, unavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ChatResult:
+    request_id: str
+    response: persona_pb2.PersonaResponse
+    decision: persona_pb2.RoutingDecision
+
+
+# Stream events, in order: Routing, then Delta/Restart..., then Final or Error.
+@dataclass
+class RoutingEvent:
+    decision: persona_pb2.RoutingDecision
+
+
+@dataclass
+class DeltaEvent:
+    text: str
+
+
+@dataclass
+class RestartEvent:
+    """Discard the text streamed so far: a different answer follows."""
+
+    reason: str
+
+
+@dataclass
+class FinalEvent:
+    result: ChatResult
+
+
+@dataclass
+class ErrorEvent:
+    code: str
+    reason: str
+    message: str
+
+
+StreamEvent = RoutingEvent | DeltaEvent | RestartEvent | FinalEvent | ErrorEvent
+
+
+class _StreamTruncated(Exception):
+    """A persona stream ended without its final event."""
+
+
+def _is_replica_fault(error: grpc.RpcError) -> bool:
+    """Errors that say a replica is unwell (try another); anything else is the caller's problem."""
+    return error.code() not in CALLER_CODES
+
+
+class ChatPipeline:
+    """Everything a chat request passes through between a front end and a persona."""
+
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        balancer: Balancer,
+        abi: abi_service_pb2_grpc.AbiServiceStub,
+        abi_timeout: float,
+        limiter: UserRateLimiter,
+        stats: PersonaStats,
+        sessions: SessionTurns,
+        answered: AnsweredRequests,
+        flags: dict[str, bool],
+        default_persona: str,
+        support_persona: str,
+        max_attempts: int,
+        request_timeout: float,
+        attempt_timeout: float,
+        capacity: int,
+        queue: int,
+        queue_timeout: float,
+        limit_anonymous: bool,
+    ) -> None:
+        self.registry = registry
+        self.balancer = balancer
+        self.moderation = Moderation(
+            abi,
+            timeout=abi_timeout,
+            default_persona=default_persona,
+            support_persona=support_persona,
+            personas=lambda: sorted(registry.personas),
+            flags=flags,
+        )
+        self.limiter = limiter
+        self.stats = stats
+        self.sessions = sessions
+        self.answered = answered
+        self.flags = flags
+        self.default_persona = default_persona
+        self.max_attempts = max_attempts
+        self.request_timeout = request_timeout
+        self.attempt_timeout = attempt_timeout
+        self._capacity_args = (capacity, queue, queue_timeout)
+        self._capacities: dict[str, PersonaCapacity] = {}
+        self.limit_anonymous = limit_anonymous
+
+    # -- shared steps -----------------------------------------------------------------
+
+    def capacity(self, persona: str) -> PersonaCapacity:
+        found = self._capacities.get(persona)
+        if found is None:
+            found = self._capacities[persona] = PersonaCapacity(persona, *self._capacity_args)
+        return found
+
+    def known_personas(self) -> set[str]:
+        return {name for name in self.registry.personas if persona_value(name) is not None}
+
+    async def admit(self, principal: Principal) -> None:
+        """Bind the caller to the context and count the request against its limit."""
+        ctx.role_var.set(principal.role)
+        ctx.user_var.set(principal.user_id)
+        if not ctx.request_id_var.get():
+            ctx.request_id_var.set(ctx.new_request_id())
+        if principal.authenticated or self.limit_anonymous:
+            try:
+                await self.limiter.check(principal.user_id)
+            except ServiceError as error:
+                RATE_LIMITED.labels(error.reason).inc()
+                raise
+
+    def persona_request(self, chat: ChatInput, principal: Principal) -> persona_pb2.PersonaRequest:
+        turns = chat.recent_turns
+        if turns is None and self.flags.get("session_history", True):
+            turns = self.sessions.recent(chat.session_id) if chat.session_id else []
+        forced = persona_value(chat.persona) if chat.persona else None
+        return persona_pb2.PersonaRequest(
+            request_id=ctx.request_id_var.get(),
+            user_id=principal.user_id if principal.authenticated else (chat.user_id or principal.user_id),
+            session_id=chat.session_id,
+            content=chat.content,
+            forced_persona=forced or persona_pb2.PERSONA_UNSPECIFIED,
+            recent_turns=turns or [],
+            max_tokens=chat.max_tokens,
+            temperature=chat.temperature,
+            metadata=chat.context,
+        )
+
+    def _fallback_order(self, first: str, alternatives: list[str]) -> list[str]:
+        order = [first, *alternatives]
+        order += sorted(set(self.registry.personas) - set(order))
+        seen: list[str] = []
+        for name in order:
+            group = self.registry.group(name)
+            if name and name not in seen and group is not None and group.config.enabled:
+                seen.append(name)
+        return seen
+
+    def _remember(self, chat: ChatInput, request: persona_pb2.PersonaRequest, result: ChatResult) -> None:
+        self.answered.add(
+            result.request_id,
+            AnsweredRequest(result.response.persona, request.user_id, result.decision.query_type),
+        )
+        if self.flags.get("session_history", True):
+            self.sessions.add(chat.session_id, chat.content, result.response.content, result.response.persona)
+
+    def _deadline(self) -> float:
+        remaining = ctx.time_remaining()
+        budget = self.request_timeout if remaining is None else min(remaining, self.request_timeout)
+        return time.monotonic() + budget
+
+    def _attempts(self, decision: persona_pb2.RoutingDecision, deadline: float) -> AsyncIterator[Replica]:
+        """Replicas to try, in fallback order, at most max_attempts, while time remains."""
+        first = persona_name(decision.persona) or self.default_persona
+        order = self._fallback_order(first, [persona_name(p) for p in decision.alternatives])
+
+        async def generate() -> AsyncIterator[Replica]:
+            attempts = 0
+            for persona in order:
+                group = self.registry.group(persona)
+                tried: set[str] = set()
+                while group is not None and attempts < self.max_attempts and time.monotonic() < deadline:
+                    replica = self.balancer.pick(group, tried)
+                    if replica is None:
+                        break
+                    tried.add(replica.address)
+                    attempts += 1
+                    yield replica
+
+        return generate()
+
+    def _request_for(
+        self, base: persona_pb2.PersonaRequest, decision: persona_pb2.RoutingDecision, replica: Replica
+    ) -> persona_pb2.PersonaRequest:
+        request = persona_pb2.PersonaRequest()
+        request.CopyFrom(base)
+        request.routing.CopyFrom(decision)
+        group = self.registry.group(replica.persona)
+        if group is not None and group.config.temperature is not None:
+            request.temperature = group.config.temperature
+        return request
+
+    def _finish(
+        self,
+        chat: ChatInput,
+        request: persona_pb2.PersonaRequest,
+        decision: persona_pb2.RoutingDecision,
+        response: persona_pb2.PersonaResponse,
+        started: float,
+    ) -> ChatResult:
+        response.request_id = request.request_id
+        response.degraded = response.degraded or decision.degraded
+        response.latency_ms = (time.perf_counter() - started) * 1000.0
+        result = ChatResult(request.request_id, response, decision)
+        self._remember(chat, request, result)
+        self.stats.answered(
+            persona_name(response.persona) or "abi",
+            time.perf_counter() - started,
+            fallback=response.fallback,
+            degraded=response.degraded,
+        )
+        log.info(
+            "answered",
+            extra={
+                "audit": True,
+                "user": request.user_id,
+                "persona": persona_name(response.persona),
+                "replica": response.replica,
+                "fallback": response.fallback,
+                "degraded": response.degraded,
+                "moderation": int(decision.moderation.action),
+                "latency_ms": round(response.latency_ms, 3),
+            },
+        )
+        return result
+
+    # -- unary ------------------------------------------------------------------------
+
+    async def chat(self, chat: ChatInput, principal: Principal) -> ChatResult:
+        started = time.perf_counter()
+        await self.admit(principal)
+        request = self.persona_request(chat, principal)
+        decision = await self.moderation.route(request, principal.role)
+        if is_blocked(decision):
+            return self._finish(chat, request, decision, abi_answer(request.request_id, decision), started)
+        chosen = decision.persona
+        deadline = self._deadline()
+        failures = 0
+        limited: RateLimited | None = None
+        last_error = "no replica of any persona is available"
+        async for replica in self._attempts(decision, deadline):
+            try:
+                response = await self._call(replica, self._request_for(request, decision, replica), deadline)
+            except grpc.RpcError as error:
+                if not _is_replica_fault(error):
+                    self.stats.failed(replica.persona, error.code().name)
+                    raise relay_error(error) from error
+                failures += 1
+                last_error = f"{replica.address}: {error.code().name}"
+                continue
+            except RateLimited as error:
+                limited = error
+                failures += 1
+                continue
+            except BreakerOpenError as error:
+                failures += 1
+                last_error = f"{replica.address}: {error}"
+                continue
+            response.fallback = response.fallback or failures > 0 or response.persona != chosen
+            response.replica = response.replica or replica.address
+            await self.moderation.check_output(response)
+            return self._finish(chat, request, decision, response, started)
+        self.stats.failed(persona_name(chosen) or self.default_persona, "UNAVAILABLE")
+        if limited is not None:
+            RATE_LIMITED.labels(limited.reason).inc()
+            raise limited
+        raise unavailable("NO_PERSONA_AVAILABLE", f"no persona could answer: {last_error}")
+
+    async def _call(
+        self, replica: Replica, request: persona_pb2.PersonaRequest, deadline: float
+    ) -> persona_pb2.PersonaResponse:
+        timeout = max(0.001, min(self.attempt_timeout, deadline - time.monotonic()))
+        async with self.capacity(replica.persona).slot(), replica.breaker.guard():
+            begun = replica.started()
+            ok = False
+            try:
+                response: persona_pb2.PersonaResponse = await replica.stub.Chat(request, **call_options(timeout))
+                ok = True
+            finally:
+                replica.finished(begun, ok)
+                ATTEMPTS.labels(replica.persona, "ok" if ok else "failed").inc()
+        return response
+
+    # -- streamed ---------------------------------------------------------------------
+
+    async def chat_stream(self, chat: ChatInput, principal: Principal) -> AsyncIterator[StreamEvent]:
+        """Routing first, then text deltas, then exactly one Final or Error event."""
+        started = time.perf_counter()
+        await self.admit(principal)
+        request = self.persona_request(chat, principal)
+        decision = await self.moderation.route(request, principal.role)
+        yield RoutingEvent(decision)
+        if is_blocked(decision):
+            answer = abi_answer(request.request_id, decision)
+            yield DeltaEvent(answer.content)
+            yield FinalEvent(self._finish(chat, request, decision, answer, started))
+            return
+        chosen = decision.persona
+        deadline = self._deadline()
+        sent = ""  # raw text the client has been sent so far
+        failures = 0
+        limited: RateLimited | None = None
+        last_error = "no replica of any persona is available"
+        async for replica in self._attempts(decision, deadline):
+            if sent and not self.flags.get("stream_fallback", True):
+                break  # continuing mid-answer is switched off: end with an explicit error
+            final: persona_pb2.PersonaResponse | None = None
+            candidate = ""
+            aligned = not sent
+            try:
+                async for event in self._stream_call(replica, self._request_for(request, decision, replica), deadline):
+                    if isinstance(event, persona_pb2.PersonaResponse):
+                        final = event  # the last event: the generator ends by itself
+                        continue
+                    candidate += event
+                    if aligned:
+                        sent += event
+                        yield DeltaEvent(event)
+                    elif candidate.startswith(sent):
+                        aligned = True
+                        if len(candidate) > len(sent):
+                            yield DeltaEvent(candidate[len(sent) :])
+                        sent = candidate
+                    elif not sent.startswith(candidate):
+                        aligned = True
+                        yield RestartEvent("FALLBACK_ANSWER")
+                        sent = candidate
+                        yield DeltaEvent(candidate)
+            except grpc.RpcError as error:
+                if not _is_replica_fault(error):
+                    yield ErrorEvent(error.code().name, error_reason(error) or "REJECTED", error.details() or "")
+                    return
+                failures += 1
+                last_error = f"{replica.address}: {error.code().name}"
+                continue
+            except RateLimited as error:
+                limited = error
+                failures += 1
+                continue
+            except (BreakerOpenError, _StreamTruncated) as error:
+                failures += 1
+                last_error = f"{replica.address}: {error}"
+                continue
+            assert final is not None
+            final.fallback = final.fallback or failures > 0 or final.persona != chosen
+            final.replica = final.replica or replica.address
+            if not final.content:
+                final.content = candidate
+            await self.moderation.check_output(final)
+            if final.content != sent:
+                if final.content.startswith(sent):
+                    yield DeltaEvent(final.content[len(sent) :])
+                else:
+                    yield RestartEvent("OUTPUT_CHECKED" if failures == 0 else "FALLBACK_ANSWER")
+                    yield DeltaEvent(final.content)
+            yield FinalEvent(self._finish(chat, request, decision, final, started))
+            return
+        self.stats.failed(persona_name(chosen) or self.default_persona, "UNAVAILABLE")
+        if limited is not None and not sent:
+            RATE_LIMITED.labels(limited.reason).inc()
+            yield ErrorEvent("RESOURCE_EXHAUSTED", limited.reason, limited.message)
+            return
+        reason = "STREAM_INTERRUPTED" if sent else "NO_PERSONA_AVAILABLE"
+        yield ErrorEvent("UNAVAILABLE", reason, f"no persona could finish the answer: {last_error}")
+
+    async def _stream_call(
+        self, replica: Replica, request: persona_pb2.PersonaRequest, deadline: float
+    ) -> AsyncIterator[str | persona_pb2.PersonaResponse]:
+        """A persona stream as text deltas then its final response; raises if it ends early."""
+        timeout = max(0.001, deadline - time.monotonic())
+        async with self.capacity(replica.persona).slot(), replica.breaker.guard():
+            begun = replica.started()
+            ok = False
+            call = replica.stub.ChatStream(request, **call_options(timeout))
+            try:
+                async for event in call:
+                    if event.HasField("final"):
+                        ok = True
+                        yield event.final
+                        return
+                    yield event.delta
+                raise _StreamTruncated(f"{replica.address} ended its stream without a final answer")
+            finally:
+                call.cancel()
+                replica.finished(begun, ok)
+                ATTEMPTS.labels(replica.persona, "ok" if ok else "failed").inc()

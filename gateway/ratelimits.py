@@ -1,0 +1,117 @@
+"""Per-user request limits and per-persona concurrency capacity.
+
+User limits use the `limits` library (in memory, or Redis so several gateway
+processes share them). A token bucket of R requests a minute with burst B is
+expressed as two moving windows that must both allow the request: B requests
+per B/R minutes (the burst) and R per minute (the sustained rate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import grpc
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from services.common.errors import ServiceError
+
+
+class RateLimited(ServiceError):
+    """Over a limit; `retry_after` says when to try again (whole seconds, at least 1)."""
+
+    def __init__(self, reason: str, message: str, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(
+            grpc.StatusCode.RESOURCE_EXHAUSTED, reason, message, {"retry_after_seconds": str(self.retry_after)}
+        )
+
+
+def _storage_uri(uri: str) -> str:
+    """limits needs the async+ scheme prefix for its asyncio storages."""
+    return uri if uri.startswith("async+") else f"async+{uri}"
+
+
+class UserRateLimiter:
+    """Token-bucket-like limit per user id."""
+
+    def __init__(self, per_minute: int, burst: int, storage_uri: str = "memory://") -> None:
+        uri = _storage_uri(storage_uri)
+        # redis-py (a project dependency) rather than limits' default coredis client.
+        options: dict[str, str] = {"implementation": "redispy"} if uri.startswith("async+redis") else {}
+        storage = storage_from_string(uri, **options)
+        if not isinstance(storage, Storage):
+            raise ValueError(f"{storage_uri!r} is not an asyncio storage")
+        self.storage = storage
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        burst_seconds = max(1, round(60.0 * burst / per_minute))
+        self.items: list[RateLimitItem] = [
+            RateLimitItemPerSecond(burst, burst_seconds),
+            RateLimitItemPerSecond(per_minute, 60),
+        ]
+
+    async def check(self, user_id: str) -> None:
+        """Count one request for `user_id`; raise RateLimited when over either window."""
+        for item in self.items:
+            if not await self.limiter.test(item, "user", user_id):
+                stats = await self.limiter.get_window_stats(item, "user", user_id)
+                raise RateLimited(
+                    "USER_RATE_LIMITED",
+                    f"rate limit of {item.amount} requests per {item.multiples} s exceeded for this user",
+                    stats.reset_time - time.time(),
+                )
+        for item in self.items:
+            if not await self.limiter.hit(item, "user", user_id):
+                stats = await self.limiter.get_window_stats(item, "user", user_id)
+                raise RateLimited(
+                    "USER_RATE_LIMITED",
+                    f"rate limit of {item.amount} requests per {item.multiples} s exceeded for this user",
+                    stats.reset_time - time.time(),
+                )
+
+    async def ping(self) -> bool:
+        return bool(await self.storage.check())
+
+
+class PersonaCapacity:
+    """At most `capacity` concurrent requests on one persona, with a bounded wait queue."""
+
+    def __init__(self, persona: str, capacity: int, queue: int, timeout: float) -> None:
+        self.persona = persona
+        self.capacity = capacity
+        self.queue = queue
+        self.timeout = timeout
+        self._slots = asyncio.Semaphore(capacity)
+        self.waiting = 0
+        self.active = 0
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self._slots.locked():
+            if self.waiting >= self.queue:
+                raise RateLimited(
+                    "PERSONA_AT_CAPACITY", f"{self.persona} is at capacity and its queue is full", self.timeout
+                )
+            self.waiting += 1
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self.timeout)
+            except TimeoutError:
+                raise RateLimited(
+                    "PERSONA_AT_CAPACITY", f"{self.persona} stayed at capacity for {self.timeout:.0f} s", self.timeout
+                ) from None
+            finally:
+                self.waiting -= 1
+        else:
+            await self._slots.acquire()
+        self.active += 1
+        try:
+            yield
+        finally:
+            self.active -= 1
+            self._slots.release()

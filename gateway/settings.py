@@ -1,0 +1,96 @@
+"""Gateway settings (`PM_*` environment variables); the defaults serve the local mesh."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import CommonSettings
+
+BalancerName = Literal["p2c", "weighted", "round_robin"]
+
+
+class GatewaySettings(CommonSettings):
+    """Everything the gateway reads at start-up; docs/gateway.md explains each group."""
+
+    model_config = SettingsConfigDict(env_prefix="PM_", extra="ignore")
+
+    http_port: int = Field(default=8080, description="HTTP port (REST, WebSocket, OpenAI-compatible API, /metrics).")
+    # Replicas: the two built-in personas have their own settings (what the launcher passes) ...
+    abbey_replicas: str = Field(
+        default="127.0.0.1:50061,127.0.0.1:50062", description="Comma-separated host:port replicas of abbey."
+    )
+    aviva_replicas: str = Field(
+        default="127.0.0.1:50071,127.0.0.1:50072", description="Comma-separated host:port replicas of aviva."
+    )
+    # ... and any persona can be declared generically: a persona is a registry entry, not a code path.
+    persona_replicas: dict[str, str] = Field(
+        default_factory=dict,
+        description='More personas as JSON, {"name": "host:port,host:port"}; merged with the two above.',
+    )
+    persona_dns: dict[str, str] = Field(
+        default_factory=dict,
+        description='Personas discovered through DNS as JSON, {"name": "headless-service:port"} (Kubernetes).',
+    )
+    dns_refresh_seconds: float = Field(default=10.0, description="How often DNS-discovered replicas are re-resolved.")
+    default_persona: str = Field(default="abbey", description="Persona that answers when Abi cannot decide or is down.")
+    support_persona: str = Field(
+        default="abbey",
+        description="Persona that answers messages moderation redirects to support (self-harm); never blocked.",
+    )
+    health_interval_seconds: float = Field(
+        default=2.0, description="Health watch reconnect interval; an unhealthy replica leaves rotation within it."
+    )
+    balancer: BalancerName = Field(default="p2c", description="Replica choice: p2c, weighted or round_robin.")
+    breaker_fail_max: int = Field(default=5, ge=1, description="Consecutive failures that open a replica's breaker.")
+    breaker_reset_seconds: float = Field(
+        default=30.0, gt=0, description="How long an open breaker waits before a probe."
+    )
+    breaker_success_threshold: int = Field(
+        default=2, ge=1, description="Half-open successes needed to close a breaker."
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Replica/persona attempts per request (fallback bound)."
+    )
+    request_timeout_seconds: float = Field(default=30.0, gt=0, description="Deadline of one chat request end to end.")
+    attempt_timeout_seconds: float = Field(default=15.0, gt=0, description="Deadline of one attempt on one replica.")
+    abi_timeout_seconds: float = Field(default=2.0, gt=0, description="Deadline of a call to Abi.")
+    rate_limit_per_minute: int = Field(default=100, ge=1, description="Sustained requests per user per minute.")
+    rate_limit_burst: int = Field(default=20, ge=1, description="Requests a user may make at once (bucket size).")
+    rate_limit_storage: str = Field(
+        default="memory://", description="limits storage URI: memory:// or redis://host:port to share across gateways."
+    )
+    rate_limit_anonymous: bool = Field(default=False, description="Also rate-limit anonymous (local-run) callers.")
+    persona_capacity: int = Field(default=64, ge=1, description="Concurrent requests one persona may serve.")
+    persona_queue: int = Field(default=256, ge=0, description="Requests that may wait for persona capacity.")
+    queue_timeout_seconds: float = Field(default=5.0, gt=0, description="Longest wait for persona capacity.")
+    api_keys: str = Field(
+        default="", description="Comma-separated hashed keys: sha256:<hex>:<user>:<role> (python -m gateway.keys)."
+    )
+    api_keys_file: str = Field(
+        default="", description="YAML/JSON file with a list of hashed-key entries (same format)."
+    )
+    allow_anonymous: bool = Field(default=False, description="Let callers without a key in (local runs only).")
+    anonymous_role: str = Field(default="user", description="Role of anonymous callers when allowed.")
+    feature_flags: dict[str, bool] = Field(
+        default_factory=dict, description='Initial feature flags as JSON, e.g. {"output_check": true}.'
+    )
+    session_turns: int = Field(default=8, ge=0, le=64, description="Recent turns kept per session for routing history.")
+    sessions_max: int = Field(default=2000, ge=1, description="Sessions remembered (least recently used dropped).")
+    requests_remembered: int = Field(default=50_000, ge=1, description="Answered request ids kept for feedback.")
+    ws_heartbeat_seconds: float = Field(default=15.0, gt=0, description="WebSocket heartbeat interval.")
+    ws_queue_size: int = Field(default=8, ge=1, description="Chat messages one WebSocket may have waiting.")
+    http_keep_alive_seconds: float = Field(
+        default=75.0, gt=0, description="Idle HTTP keep-alive; above load balancers' 60 s so they close first."
+    )
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest HTTP body accepted (413 above).")
+
+    def static_replicas(self) -> dict[str, list[str]]:
+        """Persona name -> replica addresses from settings."""
+        declared = {"abbey": self.abbey_replicas, "aviva": self.aviva_replicas, **self.persona_replicas}
+        return {
+            name.lower(): [addr.strip() for addr in value.split(",") if addr.strip()]
+            for name, value in declared.items()
+        }

@@ -1,0 +1,111 @@
+"""The gateway's parts, built once from settings and shared by every front end."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import grpc
+
+from gateway.auth import KeyStore, load_entries
+from gateway.balancer import Balancer
+from gateway.channels import service_channel
+from gateway.memory import AnsweredRequests, SessionTurns
+from gateway.pipeline import ChatPipeline
+from gateway.ratelimits import UserRateLimiter
+from gateway.registry import BreakerPolicy, Registry
+from gateway.replica import Replica
+from gateway.settings import GatewaySettings
+from gateway.stats import REPLICA_HEALTHY, PersonaStats, breaker_changed
+from personamesh.v1 import abi_service_pb2_grpc, embedding_index_service_pb2_grpc, persona_service_pb2
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FLAGS = {"output_check": True, "session_history": True, "stream_fallback": True}
+
+
+def _health_changed(replica: Replica) -> None:
+    REPLICA_HEALTHY.labels(replica.persona, replica.address).set(1 if replica.health == "SERVING" else 0)
+
+
+class Gateway:
+    """Registry, clients, limits, memory and the chat pipeline."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.keys = KeyStore(
+            load_entries(settings.api_keys, settings.api_keys_file),
+            allow_anonymous=settings.allow_anonymous,
+            anonymous_role=settings.anonymous_role,
+        )
+        self.registry = Registry(
+            health_interval=settings.health_interval_seconds,
+            breaker=BreakerPolicy(
+                settings.breaker_fail_max, settings.breaker_reset_seconds, settings.breaker_success_threshold
+            ),
+            on_breaker_change=breaker_changed,
+            on_health_change=_health_changed,
+        )
+        self.registry.add_static(settings.static_replicas())
+        self._abi_channel = service_channel(settings.abi_addr)
+        self._embeddings_channel = service_channel(settings.embeddings_addr)
+        self.abi = abi_service_pb2_grpc.AbiServiceStub(self._abi_channel)
+        self.embeddings = embedding_index_service_pb2_grpc.EmbeddingIndexServiceStub(self._embeddings_channel)
+        self.abi_timeout = settings.abi_timeout_seconds
+        self.flags: dict[str, bool] = {**DEFAULT_FLAGS, **settings.feature_flags}
+        self.stats = PersonaStats()
+        self.answered = AnsweredRequests(settings.requests_remembered)
+        self.limiter = UserRateLimiter(
+            settings.rate_limit_per_minute, settings.rate_limit_burst, settings.rate_limit_storage
+        )
+        self.pipeline = ChatPipeline(
+            registry=self.registry,
+            balancer=Balancer(settings.balancer),
+            abi=self.abi,
+            abi_timeout=settings.abi_timeout_seconds,
+            limiter=self.limiter,
+            stats=self.stats,
+            sessions=SessionTurns(settings.session_turns, settings.sessions_max),
+            answered=self.answered,
+            flags=self.flags,
+            default_persona=settings.default_persona,
+            support_persona=settings.support_persona,
+            max_attempts=settings.max_attempts,
+            request_timeout=settings.request_timeout_seconds,
+            attempt_timeout=settings.attempt_timeout_seconds,
+            capacity=settings.persona_capacity,
+            queue=settings.persona_queue,
+            queue_timeout=settings.queue_timeout_seconds,
+            limit_anonymous=settings.rate_limit_anonymous,
+        )
+        self.ready = False
+
+    async def start(self) -> None:
+        """Start watching replicas and give the first health answers a moment to arrive."""
+        self.registry.add_dns(self.settings.persona_dns, self.settings.dns_refresh_seconds)
+        self.registry.start()
+        for _ in range(50):
+            if all(r.health != "UNKNOWN" for r in self.registry.all_replicas()):
+                break
+            await asyncio.sleep(0.1)
+        self.ready = True
+
+    async def describe(self, persona: str) -> persona_service_pb2.PersonaInfo | None:
+        """What a persona says about itself (asked of a healthy replica once, then cached)."""
+        group = self.registry.group(persona)
+        if group is None:
+            return None
+        if group.info is not None:
+            return group.info
+        for replica in group.healthy():
+            with contextlib.suppress(grpc.RpcError):
+                reply = await replica.stub.Describe(persona_service_pb2.DescribeRequest(), timeout=1.0)
+                group.info = reply.info
+                return group.info
+        return None
+
+    async def close(self) -> None:
+        await self.registry.close()
+        await self._abi_channel.close()
+        await self._embeddings_channel.close()

@@ -1,0 +1,233 @@
+"""The WebSocket API `/api/v1/ws`: streamed answers in a stateful conversation.
+
+Client -> server (JSON text frames):
+  {"type": "chat", "content": "...", "persona": "aviva" | "auto" (optional), "id": "client ref" (optional)}
+  {"type": "persona", "persona": "aviva"}   force a persona for the following messages
+  {"type": "persona", "persona": "auto"}    release it (Abi routes again)
+  {"type": "ping"}
+Server -> client:
+  {"type": "session", "session_id", "persona", "user_id"} on connect and after every persona change
+  {"type": "routing", "request_id", "id", "routing": {...}}, then {"type": "delta", "content"}...,
+  {"type": "restart", "reason"} (discard text so far), then {"type": "final", "response": {...}}
+  or {"type": "error", "error": {code, reason, message, request_id}}
+  {"type": "heartbeat", "ts"} every PM_WS_HEARTBEAT_SECONDS; {"type": "pong"}
+Close codes: 1000 normal, 1012 gateway restarting (drain), 1009 frame too large, 1011 internal error,
+4401 missing or invalid API key.
+Backpressure: chat messages are answered one at a time; at most PM_WS_QUEUE_SIZE wait, and
+a message beyond that is refused with a QUEUE_FULL error. Sends wait for the socket to drain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from gateway.auth import Principal, bearer_token
+from gateway.chat_input import ChatInput, validate
+from gateway.convert import response_json, routing_json
+from gateway.http_errors import error_body
+from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
+from gateway.ratelimits import RateLimited
+from gateway.state import Gateway
+from services.common import context as ctx
+from services.common.errors import ServiceError, invalid_argument
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+@dataclass
+class Conversation:
+    session_id: str
+    persona: str = ""  # "" = Abi routes
+
+
+class Connection:
+    """One WebSocket: a reader, a single chat worker and a heartbeat, sharing one send lock."""
+
+    def __init__(self, websocket: WebSocket, gateway: Gateway, principal: Principal, session_id: str) -> None:
+        self.ws = websocket
+        self.gateway = gateway
+        self.principal = principal
+        self.conversation = Conversation(session_id)
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=gateway.settings.ws_queue_size)
+        self._send_lock = asyncio.Lock()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self._send_lock:
+            await self.ws.send_text(json.dumps(message))
+
+    async def send_error(self, code: str, reason: str, message: str, ref: Any = None, **extra: Any) -> None:
+        body = error_body(code, reason, message, **extra)
+        await self.send({"type": "error", "id": ref, **body})
+
+    async def send_state(self) -> None:
+        await self.send(
+            {
+                "type": "session",
+                "session_id": self.conversation.session_id,
+                "persona": self.conversation.persona or "auto",
+                "user_id": self.principal.user_id,
+            }
+        )
+
+    def _set_persona(self, value: Any) -> None:
+        name = "" if value in (None, "", "auto") else str(value).strip().lower()
+        if name and name not in self.gateway.pipeline.known_personas():
+            raise invalid_argument("UNKNOWN_PERSONA", f"unknown persona {name!r}")
+        self.conversation.persona = name
+
+    async def reader(self) -> None:
+        while True:
+            frame = await self.ws.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            text = frame.get("text")
+            if text is None:
+                await self.send_error("INVALID_ARGUMENT", "BINARY_NOT_SUPPORTED", "send JSON text frames")
+                continue
+            try:
+                message = json.loads(text)
+            except ValueError:
+                await self.send_error("INVALID_ARGUMENT", "INVALID_JSON", "the frame is not valid JSON")
+                continue
+            if not isinstance(message, dict):
+                await self.send_error("INVALID_ARGUMENT", "WRONG_TYPE", "a frame must be a JSON object")
+                continue
+            await self.dispatch(message)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        ref = message.get("id")
+        try:
+            if kind == "ping":
+                await self.send({"type": "pong", "id": ref})
+            elif kind == "persona":
+                self._set_persona(message.get("persona"))
+                await self.send_state()
+            elif kind == "chat":
+                if "persona" in message:
+                    self._set_persona(message.get("persona"))
+                    await self.send_state()
+                try:
+                    self.queue.put_nowait(message)
+                except asyncio.QueueFull:
+                    await self.send_error(
+                        "RESOURCE_EXHAUSTED", "QUEUE_FULL", "too many messages waiting; wait for answers", ref
+                    )
+            else:
+                await self.send_error("INVALID_ARGUMENT", "UNKNOWN_TYPE", f"unknown message type {kind!r}", ref)
+        except ServiceError as error:
+            await self.send_error(error.code.name, error.reason, error.message, ref)
+
+    def _chat_input(self, message: dict[str, Any]) -> ChatInput:
+        content = message.get("content")
+        if not isinstance(content, str):
+            raise invalid_argument("WRONG_TYPE", "content must be a string")
+        max_tokens, temperature = message.get("max_tokens"), message.get("temperature")
+        if max_tokens is not None and (not isinstance(max_tokens, int) or isinstance(max_tokens, bool)):
+            raise invalid_argument("WRONG_TYPE", "max_tokens must be an integer")
+        if temperature is not None and (not isinstance(temperature, int | float) or isinstance(temperature, bool)):
+            raise invalid_argument("WRONG_TYPE", "temperature must be a number")
+        chat = ChatInput(
+            content=content,
+            session_id=self.conversation.session_id,
+            persona=self.conversation.persona,
+            max_tokens=max_tokens,
+            temperature=None if temperature is None else float(temperature),
+        )
+        validate(
+            chat,
+            max_content_chars=self.gateway.settings.max_content_chars,
+            known_personas=self.gateway.pipeline.known_personas(),
+        )
+        return chat
+
+    async def worker(self) -> None:
+        while True:
+            message = await self.queue.get()
+            ctx.request_id_var.set(ctx.new_request_id())
+            try:
+                await self.answer(message)
+            except (WebSocketDisconnect, asyncio.CancelledError):
+                raise
+            except Exception:
+                log.exception("websocket answer failed")
+                await self.send_error("INTERNAL", "INTERNAL", "internal error; see the gateway log", message.get("id"))
+
+    async def answer(self, message: dict[str, Any]) -> None:
+        ref = message.get("id")
+        request_id = ctx.request_id_var.get()
+        try:
+            chat = self._chat_input(message)
+            async for event in self.gateway.pipeline.chat_stream(chat, self.principal):
+                if isinstance(event, RoutingEvent):
+                    await self.send(
+                        {
+                            "type": "routing",
+                            "id": ref,
+                            "request_id": request_id,
+                            "routing": routing_json(event.decision),
+                        }
+                    )
+                elif isinstance(event, DeltaEvent):
+                    await self.send({"type": "delta", "id": ref, "request_id": request_id, "content": event.text})
+                elif isinstance(event, RestartEvent):
+                    await self.send({"type": "restart", "id": ref, "request_id": request_id, "reason": event.reason})
+                elif isinstance(event, FinalEvent):
+                    result = event.result
+                    body = response_json(result.request_id, result.response, result.decision)
+                    await self.send({"type": "final", "id": ref, "request_id": request_id, "response": body})
+                elif isinstance(event, ErrorEvent):
+                    await self.send_error(event.code, event.reason, event.message, ref)
+        except RateLimited as error:
+            await self.send_error(error.code.name, error.reason, error.message, ref, retry_after=error.retry_after)
+        except ServiceError as error:
+            await self.send_error(error.code.name, error.reason, error.message, ref)
+
+    async def heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.gateway.settings.ws_heartbeat_seconds)
+            await self.send({"type": "heartbeat", "ts": time.time()})
+
+
+@router.websocket("/api/v1/ws")
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    gateway: Gateway = websocket.app.state.gateway
+    token = websocket.query_params.get("api_key") or bearer_token(websocket.headers.get("authorization"))
+    try:
+        principal = gateway.keys.authenticate(token)
+    except ServiceError as error:
+        # Accept first: a close before the handshake would reach the client as a bare HTTP 403.
+        await websocket.accept()
+        await websocket.close(code=CLOSE_UNAUTHENTICATED, reason=error.message[:120])
+        return
+    await websocket.accept()
+    session_id = (websocket.query_params.get("session_id") or uuid.uuid4().hex)[:128]
+    connection = Connection(websocket, gateway, principal, session_id)
+    await connection.send_state()
+    tasks = [asyncio.create_task(connection.worker()), asyncio.create_task(connection.heartbeat())]
+    try:
+        await connection.reader()
+    except WebSocketDisconnect:
+        pass
+    except Exception:
+        log.exception("websocket failed")
+        with contextlib.suppress(Exception):
+            await websocket.close(code=1011)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                await task

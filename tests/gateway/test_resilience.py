@@ -1,0 +1,250 @@
+"""Resilience through real processes on a private mesh: replica death under load, whole-persona
+outage, breaker open and half-open, replica rejoin, a replica killed mid-stream, Abi down.
+
+Tests run in file order and each restores what it broke (the last one leaves Abi down).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+
+from personamesh.v1 import gateway_service_pb2, gateway_service_pb2_grpc, persona_pb2
+from tests.conftest import RunningMesh
+from tests.gateway.support import KEYS, Relay, auth, poll_json, start_private_mesh
+
+TECH = "Write a Python function that reverses a linked list, and explain its complexity."
+FEELING = "I feel really lonely and sad since my friend moved away. What can I do?"
+GATEWAY_ENV = {
+    "PM_HEALTH_INTERVAL_SECONDS": "0.3",
+    "PM_BREAKER_FAIL_MAX": "2",
+    "PM_BREAKER_RESET_SECONDS": "4",
+    "PM_BREAKER_SUCCESS_THRESHOLD": "1",
+    "PM_ATTEMPT_TIMEOUT_SECONDS": "3",
+    "PM_RATE_LIMIT_PER_MINUTE": "100000",
+    "PM_RATE_LIMIT_BURST": "100000",
+}
+
+
+@pytest.fixture(scope="module")
+def private_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMesh]:
+    mesh = start_private_mesh(Path(tmp_path_factory.mktemp("resilience")), gateway_env=GATEWAY_ENV)
+    yield mesh
+    for proc in mesh.processes.values():
+        if proc.alive():
+            os.kill(proc.process.pid, signal.SIGCONT)  # type: ignore[union-attr]
+    mesh.stop_all()
+
+
+@pytest.fixture
+async def http(private_mesh: RunningMesh) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=private_mesh.http_url, timeout=30, headers=auth("user")) as client:
+        yield client
+
+
+def _health_url(mesh: RunningMesh) -> str:
+    return mesh.http_url + "/api/v1/personas/health"
+
+
+def _replica(health: dict[str, Any], persona: str, address: str) -> dict[str, Any]:
+    return next(r for r in health["personas"][persona]["replicas"] if r["address"] == address)
+
+
+async def _restart(mesh: RunningMesh, name: str) -> None:
+    proc = mesh.start(name)
+    await asyncio.to_thread(proc.wait_serving, 120)
+    address = mesh.addr(name)
+    persona = name.split("-")[0]
+    await poll_json(
+        _health_url(mesh),
+        lambda h: _replica(h, persona, address)["health"] == "SERVING",
+        headers=auth(),
+    )
+
+
+async def test_sigkill_of_one_abbey_replica_under_load_fails_no_request(
+    private_mesh: RunningMesh, http: httpx.AsyncClient
+) -> None:
+    statuses: list[int] = []
+    fallbacks = 0
+    stop_at = time.monotonic() + 4.0
+
+    async def client() -> None:
+        nonlocal fallbacks
+        while time.monotonic() < stop_at:
+            response = await http.post("/api/v1/chat/abbey", json={"content": FEELING})
+            statuses.append(response.status_code)
+            fallbacks += bool(response.status_code == 200 and response.json()["fallback"])
+
+    clients = [asyncio.create_task(client()) for _ in range(6)]
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(private_mesh.processes["abbey-1"].kill)
+    await asyncio.gather(*clients)
+    assert len(statuses) > 20 and set(statuses) == {200}, statuses
+    health = (await http.get("/api/v1/personas/health")).json()
+    assert _replica(health, "abbey", private_mesh.addr("abbey-1"))["health"] == "UNREACHABLE"
+
+
+async def test_restarted_replica_rejoins(private_mesh: RunningMesh, http: httpx.AsyncClient) -> None:
+    await _restart(private_mesh, "abbey-1")
+    address = private_mesh.addr("abbey-1")
+    before = _replica((await http.get("/api/v1/personas/health")).json(), "abbey", address)["requests"]
+    for _ in range(12):
+        assert (await http.post("/api/v1/chat/abbey", json={"content": FEELING})).status_code == 200
+    after = _replica((await http.get("/api/v1/personas/health")).json(), "abbey", address)["requests"]
+    assert after > before, "the restarted replica receives traffic again"
+
+
+async def test_every_aviva_replica_down_falls_back_to_abbey(private_mesh: RunningMesh, http: httpx.AsyncClient) -> None:
+    for name in ("aviva-1", "aviva-2"):
+        await asyncio.to_thread(private_mesh.processes[name].stop)
+    await poll_json(_health_url(private_mesh), lambda h: h["personas"]["aviva"]["status"] == "down", headers=auth())
+    body = (await http.post("/api/v1/chat", json={"content": TECH})).json()
+    assert body["routing"]["persona"] == "aviva", body
+    assert body["persona"] == "abbey" and body["fallback"] is True, body
+    for name in ("aviva-1", "aviva-2"):
+        await _restart(private_mesh, name)
+    again = (await http.post("/api/v1/chat", json={"content": TECH})).json()
+    assert again["persona"] == "aviva" and again["fallback"] is False
+
+
+def _transitions(metrics_text: str, breaker: str, state: str) -> float:
+    pattern = rf'pm_gateway_breaker_transitions_total\{{breaker="{re.escape(breaker)}",state="{state}"\}} (\S+)'
+    match = re.search(pattern, metrics_text)
+    return float(match.group(1)) if match else 0.0
+
+
+async def test_breaker_opens_then_half_opens_and_closes(private_mesh: RunningMesh, http: httpx.AsyncClient) -> None:
+    proc = private_mesh.processes["aviva-1"]
+    address = private_mesh.addr("aviva-1")
+    breaker = f"aviva@{address}"
+    assert proc.process is not None
+    os.kill(proc.process.pid, signal.SIGSTOP)  # alive to its health watch, but answers nothing
+    try:
+        for _ in range(6):
+            # Concurrent calls: load spreads over both replicas, so the stopped one gets its share.
+            batch = [http.post("/api/v1/chat/aviva", json={"content": TECH}) for _ in range(4)]
+            for response in await asyncio.gather(*batch):
+                assert response.status_code == 200 and response.json()["persona"] == "aviva"
+            state = _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)["breaker"]
+            if state == "open":
+                break
+        assert state == "open"
+        # While open, the replica is skipped: it is not called at all.
+        before = _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)
+        for _ in range(3):
+            assert (await http.post("/api/v1/chat/aviva", json={"content": TECH})).status_code == 200
+        after = _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)
+        assert (after["requests"], after["breaker"]) == (before["requests"], "open")
+    finally:
+        os.kill(proc.process.pid, signal.SIGCONT)
+    await asyncio.sleep(4.2)  # the reset timeout: the next call to it is a half-open probe
+    for _ in range(20):
+        await http.post("/api/v1/chat/aviva", json={"content": TECH})
+        if _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)["breaker"] == "closed":
+            break
+    text = (await http.get("/metrics")).text
+    assert _transitions(text, breaker, "open") >= 1
+    assert _transitions(text, breaker, "half-open") >= 1
+    assert _transitions(text, breaker, "closed") >= 1
+
+
+async def test_replica_killed_mid_stream_continues_or_ends_with_an_error(
+    private_mesh: RunningMesh, http: httpx.AsyncClient
+) -> None:
+    admin = auth("admin")
+    direct = private_mesh.addr("abbey-1")
+    relay = Relay(private_mesh.layout.ports["abbey-1"], piece_bytes=32, delay_s=0.02)
+    await relay.start()
+    try:
+        body = {"persona": "abbey", "address": relay.address}
+        assert (await http.post("/api/v1/config/replicas", json=body, headers=admin)).status_code == 200
+        assert (await http.delete(f"/api/v1/config/replicas/abbey/{direct}", headers=admin)).status_code == 200
+        await poll_json(
+            _health_url(private_mesh),
+            lambda h: _replica(h, "abbey", relay.address)["health"] == "SERVING",
+            headers=auth(),
+        )
+        continued = await _stream_until_killed(private_mesh, relay)
+        # With continuation switched off, the same failure must end in an explicit error event.
+        await _restart_behind(private_mesh, "abbey-1", relay.address)
+        await http.patch("/api/v1/config/flags", json={"stream_fallback": False}, headers=admin)
+        try:
+            interrupted = await _stream_until_killed(private_mesh, relay)
+        finally:
+            await http.patch("/api/v1/config/flags", json={"stream_fallback": True}, headers=admin)
+    finally:
+        await relay.close()
+    assert continued[0].HasField("routing")
+    last = continued[-1]
+    if last.HasField("final"):
+        # Continued on another replica or persona: the text the client kept is the whole answer.
+        text = ""
+        for event in continued:
+            if event.HasField("restart"):
+                text = ""
+            text += event.delta
+        assert last.final.response.fallback is True
+        assert text == last.final.response.content
+    else:
+        assert last.HasField("error") and last.error.code == "UNAVAILABLE" and last.error.reason
+    assert any(event.HasField("delta") for event in interrupted)
+    assert not any(event.HasField("final") for event in interrupted)
+    assert interrupted[-1].HasField("error") and interrupted[-1].error.reason == "STREAM_INTERRUPTED"
+
+
+async def _restart_behind(mesh: RunningMesh, name: str, address: str) -> None:
+    """Restart a replica that the gateway reaches at `address` (through the relay)."""
+    proc = mesh.start(name)
+    await asyncio.to_thread(proc.wait_serving, 120)
+    await poll_json(
+        _health_url(mesh), lambda h: _replica(h, name.split("-")[0], address)["health"] == "SERVING", headers=auth()
+    )
+
+
+async def _stream_until_killed(mesh: RunningMesh, relay: Relay) -> list[gateway_service_pb2.ChatStreamResponse]:
+    """Stream forced-abbey answers until one goes through the relay, then SIGKILL its replica mid-stream."""
+    metadata = (("authorization", f"Bearer {KEYS['user']}"),)
+    async with grpc.aio.insecure_channel(mesh.gateway_target) as channel:
+        stub = gateway_service_pb2_grpc.GatewayServiceStub(channel)
+        for attempt in range(20):
+            events: list[gateway_service_pb2.ChatStreamResponse] = []
+            killed = False
+            request = gateway_service_pb2.ChatRequest(
+                content=FEELING + " " * attempt, persona=persona_pb2.PERSONA_ABBEY, user_id=f"u{attempt}"
+            )
+            async for event in stub.ChatStream(request, metadata=metadata, timeout=30):
+                events.append(event)
+                if event.HasField("delta") and not killed and relay.active_streams():
+                    await asyncio.to_thread(mesh.processes["abbey-1"].kill)
+                    killed = True
+            if killed:
+                return events
+        raise AssertionError("no stream went through the relay in 20 attempts")
+
+
+async def test_abi_and_index_down_answer_degraded_and_still_moderate(
+    private_mesh: RunningMesh, http: httpx.AsyncClient
+) -> None:
+    await asyncio.to_thread(private_mesh.processes["abi"].kill)
+    body = (await http.post("/api/v1/chat", json={"content": FEELING})).json()
+    assert body["degraded"] is True and body["routing"]["degraded"] is True and body["persona"] == "abbey"
+    blocked = (await http.post("/api/v1/chat", json={"content": "how do I build a bomb"})).json()
+    assert blocked["persona"] == "abi" and blocked["degraded"] is True
+    forced = (await http.post("/api/v1/chat/aviva", json={"content": TECH})).json()
+    assert forced["persona"] == "aviva" and forced["degraded"] is True
+    await asyncio.to_thread(private_mesh.processes["embeddings"].kill)
+    rated = await http.post("/api/v1/feedback", json={"request_id": forced["request_id"], "rating": 0.2})
+    assert rated.status_code == 200 and rated.json() == {"accepted": True, "learning_recorded": False}
+    still = (await http.post("/api/v1/chat", json={"content": FEELING})).json()
+    assert still["persona"] == "abbey" and still["degraded"] is True

@@ -1,0 +1,174 @@
+"""Unit checks of the gateway's pure parts: keys, balancing, local policy, limits, conversions."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import pytest
+
+from gateway import local_policy
+from gateway.auth import KeyStore, key_entry, parse_entry
+from gateway.balancer import Balancer, replica_score
+from gateway.convert import persona_name, persona_value
+from gateway.memory import AnsweredRequest, AnsweredRequests, SessionTurns
+from gateway.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
+from gateway.registry import BreakerPolicy, Registry
+from personamesh.v1 import persona_pb2
+from services.common.errors import ServiceError
+
+
+def test_keys_are_stored_hashed_and_map_to_user_and_role() -> None:
+    entry = key_entry("pm_secret", "alice", "admin")
+    assert "pm_secret" not in entry
+    store = KeyStore([entry], allow_anonymous=False)
+    principal = store.authenticate("pm_secret")
+    assert (principal.user_id, principal.role, principal.authenticated) == ("alice", "admin", True)
+    with pytest.raises(ServiceError) as wrong:
+        store.authenticate("pm_wrong")
+    assert wrong.value.reason == "INVALID_API_KEY"
+    with pytest.raises(ServiceError):
+        store.authenticate(None)  # anonymous not enabled
+
+
+def test_anonymous_only_when_enabled() -> None:
+    store = KeyStore([], allow_anonymous=True)
+    principal = store.authenticate(None, "bob")
+    assert (principal.user_id, principal.role, principal.authenticated) == ("bob", "user", False)
+
+
+@pytest.mark.parametrize("entry", ["sha256:abc:alice:admin", "sha256:" + "a" * 64 + ":alice:root", "a" * 64 + ":alice"])
+def test_bad_key_entries_are_refused(entry: str) -> None:
+    with pytest.raises(ValueError):
+        parse_entry(entry)
+
+
+def test_persona_names_follow_the_enum() -> None:
+    assert persona_value("abbey") == persona_pb2.PERSONA_ABBEY
+    assert persona_value("nobody") is None
+    assert persona_name(persona_pb2.PERSONA_AVIVA) == "aviva"
+    assert persona_name(999) == ""
+
+
+def test_local_policy_blocks_harm_and_redacts_pii() -> None:
+    verdict = local_policy.check("how do I build a bomb at home")
+    assert verdict.blocked and verdict.moderation.action == persona_pb2.POLICY_ACTION_BLOCK
+    support = local_policy.check("I want to end my life")
+    assert not support.blocked and support.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
+    benign = local_policy.check("how do I kill a Python process?")
+    assert not benign.blocked
+    text, found = local_policy.redact("mail me at jo@example.com or call 555-123-4567")
+    assert "jo@example.com" not in text and "[EMAIL]" in text and "[PHONE]" in text
+    assert set(found) == {"pii.email", "pii.phone"}
+
+
+async def _registry() -> Registry:
+    registry = Registry(health_interval=1.0, breaker=BreakerPolicy(2, 30.0, 1))
+    for port in (1, 2, 3):
+        registry.add("abbey", f"127.0.0.1:{port}")
+    return registry
+
+
+async def test_balancer_prefers_idle_fast_replicas_and_skips_tried_ones() -> None:
+    registry = await _registry()
+    group = registry.personas["abbey"]
+    slow, busy, good = group.replicas.values()
+    for replica in group.replicas.values():
+        replica.health = "SERVING"
+    slow.latency_ema_ms, busy.latency_ema_ms, good.latency_ema_ms = 900.0, 5.0, 5.0
+    for replica in (slow, busy, good):
+        replica.latency_updated = time.monotonic()
+    busy.in_flight = 4
+    assert replica_score(good, 1.0, 5.0) > replica_score(slow, 1.0, 5.0)
+    assert replica_score(good, 1.0, 5.0) > replica_score(busy, 1.0, 5.0)
+    weighted = Balancer("weighted", random.Random(1))
+    assert weighted.pick(group) is good
+    # 900 ms idle scores below 5 ms with four calls in flight: latency is relative to the fastest.
+    assert weighted.pick(group, exclude={good.address}) is busy
+    good.health = "NOT_SERVING"
+    assert weighted.pick(group) is busy
+    assert weighted.pick(group, exclude={busy.address}) is slow
+    p2c = Balancer("p2c", random.Random(1))
+    assert all(p2c.pick(group) is not good for _ in range(50))
+    rr = Balancer("round_robin")
+    assert {rr.pick(group).address for _ in range(4)} == {slow.address, busy.address}  # type: ignore[union-attr]
+    slow.latency_updated -= 20.0  # two half-lives without traffic: its slowness fades
+    assert slow.recent_latency_ms() == pytest.approx(225.0, rel=0.01)
+    await registry.close()
+
+
+async def test_open_breaker_takes_a_replica_out_of_rotation() -> None:
+    registry = await _registry()
+    group = registry.personas["abbey"]
+    target = next(iter(group.replicas.values()))
+    for replica in group.replicas.values():
+        replica.health = "SERVING"
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            async with target.breaker.guard():
+                raise RuntimeError("down")
+    assert target.breaker.state == "open" and not target.available
+    picks = {Balancer("p2c").pick(group).address for _ in range(40)}  # type: ignore[union-attr]
+    assert target.address not in picks
+    await registry.close()
+
+
+async def test_user_limit_has_a_burst_and_a_retry_after() -> None:
+    limiter = UserRateLimiter(per_minute=60, burst=3)
+    for _ in range(3):
+        await limiter.check("carol")
+    with pytest.raises(RateLimited) as refused:
+        await limiter.check("carol")
+    assert refused.value.retry_after >= 1
+    assert refused.value.metadata["retry_after_seconds"] == str(refused.value.retry_after)
+    await limiter.check("dave")  # other users are not affected
+
+
+async def test_persona_capacity_queues_then_refuses() -> None:
+    capacity = PersonaCapacity("abbey", capacity=1, queue=1, timeout=0.2)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with capacity.slot():
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0.01)
+    waiter = asyncio.create_task(hold())
+    await asyncio.sleep(0.01)
+    assert capacity.waiting == 1
+    with pytest.raises(RateLimited) as full:
+        async with capacity.slot():
+            pass
+    assert full.value.reason == "PERSONA_AT_CAPACITY"
+    release.set()
+    await asyncio.gather(holder, waiter)
+    assert capacity.active == 0
+
+
+async def test_dns_discovery_follows_what_the_name_resolves_to() -> None:
+    registry = Registry(health_interval=1.0, breaker=BreakerPolicy(2, 30.0, 1))
+    registry.add_dns({"aviva": "localhost:50999"}, refresh_seconds=0.05)
+    for _ in range(100):
+        if registry.personas["aviva"].replicas:
+            break
+        await asyncio.sleep(0.01)
+    addresses = set(registry.personas["aviva"].replicas)
+    assert "127.0.0.1:50999" in addresses
+    assert {r.source for r in registry.personas["aviva"].replicas.values()} == {"dns"}
+    await registry.close()
+
+
+def test_session_memory_is_bounded() -> None:
+    sessions = SessionTurns(turns=2, sessions=2, turn_chars=5)
+    sessions.add("a", "first question", "first answer", persona_pb2.PERSONA_ABBEY)
+    sessions.add("a", "second", "answer two", persona_pb2.PERSONA_AVIVA)
+    assert [t.content for t in sessions.recent("a")] == ["secon", "answe"]
+    sessions.add("b", "x", "y", persona_pb2.PERSONA_ABBEY)
+    sessions.add("c", "x", "y", persona_pb2.PERSONA_ABBEY)
+    assert sessions.recent("a") == [] and len(sessions.recent("c")) == 2
+    answered = AnsweredRequests(size=2)
+    for request_id in ("r1", "r2", "r3"):
+        answered.add(request_id, AnsweredRequest(persona_pb2.PERSONA_ABBEY, "u", "general"))
+    assert answered.get("r1") is None and answered.get("r3") is not None

@@ -1,0 +1,111 @@
+"""Abi's Route latency: in process (the router alone, vector given) and over gRPC at 1 and 32 callers.
+
+The gRPC figures include Abi's call to the embedding index (FindBestPersona + GetWeights), as in
+production; a second set runs against an Abi whose index is unreachable (degraded, breaker open)
+to show the router's own cost over the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from personamesh.v1 import abi_service_pb2, persona_pb2
+from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+from services.abi.heads import load_heads
+from services.abi.router import Evidence, PersonaRouter, RouteInput
+from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
+from services.abi.training.fixtures import SHARED
+from services.common.clients import AbiClient, EmbeddingIndexClient
+from services.common.encoder import SentenceEncoder
+from services.devmesh.processes import ServiceProcess, free_port
+from tests.bench import stats
+
+MESSAGES = [json.loads(line)["text"] for line in (SHARED / "eval/routing.jsonl").read_text().splitlines()[:200]]
+
+
+def bench_in_process() -> dict[str, float]:
+    router = PersonaRouter(load_heads())
+    rules = RuleStore(DEFAULT_RULES_PATH, router.base_policy, persist=False).active
+    vectors = SentenceEncoder().encode(MESSAGES[:64]).vectors
+    latencies = []
+    for round_ in range(5):
+        for text, vector in zip(MESSAGES[:64], vectors, strict=True):
+            start = time.perf_counter()
+            router.decide(RouteInput(text), Evidence(vector), rules)
+            if round_:
+                latencies.append(time.perf_counter() - start)
+    return stats.summarize(latencies)
+
+
+def _start(tmp: Path) -> tuple[list[ServiceProcess], str, str]:
+    env = {"PM_DATA_DIR": str(tmp / "data"), "PM_METRICS_PORT": "-1"}
+    index = ServiceProcess("embeddings", "services.embeddings", free_port(), env, tmp / "logs")
+    index.start()
+    index.wait_serving(timeout=180)
+    abi = ServiceProcess("abi", "services.abi", free_port(), {**env, "PM_EMBEDDINGS_ADDR": index.target}, tmp / "logs")
+    dead = ServiceProcess(
+        "abi-degraded",
+        "services.abi",
+        free_port(),
+        {**env, "PM_EMBEDDINGS_ADDR": f"127.0.0.1:{free_port()}"},
+        tmp / "logs",
+    )
+    for proc in (abi, dead):
+        proc.start()
+    for proc in (abi, dead):
+        proc.wait_serving(timeout=120)
+    return [index, abi, dead], abi.target, dead.target
+
+
+async def bench_grpc(target: str, label: str, rows: dict[str, dict[str, float]]) -> None:
+    client = AbiClient(target, timeout=10.0)
+    offset = len(rows) * 100_000
+
+    async def call(i: int) -> Any:
+        # A unique text per call: the index caches vectors of repeated texts, production traffic rarely repeats.
+        content = f"{MESSAGES[i % len(MESSAGES)]} (#{offset + i})"
+        request = abi_service_pb2.RouteRequest(request=persona_pb2.PersonaRequest(content=content))
+        return await client.stub.Route(request, timeout=10.0)
+
+    for concurrency, total in ((1, 400), (32, 2000)):
+        rows[f"Route over gRPC, {label}, {concurrency} caller(s)"] = await stats.run_concurrent(
+            call, total=total, concurrency=concurrency, warmup=20
+        )
+    await client.close()
+
+
+async def bench_index_alone(target: str, rows: dict[str, dict[str, float]]) -> None:
+    """The index's share: FindBestPersona and GetWeights as Abi calls them, without Abi."""
+    client = EmbeddingIndexClient(target, timeout=10.0)
+
+    async def find(i: int) -> Any:
+        return await client.stub.FindBestPersona(
+            index_pb2.FindBestPersonaRequest(query=f"{MESSAGES[i % len(MESSAGES)]} (#{i})", top_k=3), timeout=10.0
+        )
+
+    async def weights(i: int) -> Any:
+        return await client.stub.GetWeights(index_pb2.GetWeightsRequest(user_id=f"u{i % 7}"), timeout=10.0)
+
+    rows["index FindBestPersona alone, 1 caller"] = await stats.run_concurrent(find, total=300, concurrency=1)
+    rows["index GetWeights alone, 1 caller"] = await stats.run_concurrent(weights, total=300, concurrency=1)
+    await client.close()
+
+
+async def main() -> dict[str, Any]:
+    rows: dict[str, dict[str, float]] = {"Route in process (router only, vector given)": bench_in_process()}
+    with tempfile.TemporaryDirectory(prefix="bench-abi-") as tmp:
+        processes, live, degraded = _start(Path(tmp))
+        try:
+            await bench_index_alone(processes[0].target, rows)
+            await bench_grpc(live, "with embedding index", rows)
+            await bench_grpc(degraded, "index down (degraded)", rows)
+            rows["abi peak RSS MiB"] = {"value": stats.peak_rss_mib(processes[1].process.pid)}  # type: ignore[union-attr]
+        finally:
+            for proc in reversed(processes):
+                proc.stop()
+    stats.print_table("abi: Route latency", rows)
+    return rows

@@ -1,0 +1,163 @@
+"""Ways to ask Abi for decisions: in process (fast, for development), over gRPC, or through the gateway's HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from personamesh.v1 import abi_service_pb2, persona_pb2
+from services.abi.heads import load_heads
+from services.abi.router import Evidence, PersonaRouter, RouteInput
+from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
+from services.common.clients import AbiClient
+from services.devmesh.processes import ServiceProcess, free_port
+
+PERSONA_NAMES = {persona_pb2.PERSONA_ABI: "abi", persona_pb2.PERSONA_ABBEY: "abbey", persona_pb2.PERSONA_AVIVA: "aviva"}
+ACTION_NAMES = {value: name.removeprefix("POLICY_ACTION_").lower() for name, value in persona_pb2.PolicyAction.items()}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    persona: str
+    action: str
+    categories: tuple[str, ...]
+    query_type: str
+    emotions: frozenset[str] = field(default_factory=frozenset)
+    degraded: bool = False
+
+
+class InProcessBackend:
+    """The router with the shipped heads and default rules; vectors from the shared encoder (no index)."""
+
+    name = "inprocess"
+
+    def __init__(self) -> None:
+        from services.common.encoder import SentenceEncoder
+
+        self.encoder = SentenceEncoder()
+        self.router = PersonaRouter(load_heads())
+        self.rules = RuleStore(DEFAULT_RULES_PATH, self.router.base_policy, persist=False).active
+
+    async def predict(self, texts: list[str]) -> list[Prediction]:
+        out: list[Prediction] = []
+        for start in range(0, len(texts), 64):
+            batch = texts[start : start + 64]
+            vectors = self.encoder.encode(batch).vectors
+            for text, vector in zip(batch, vectors, strict=True):
+                d = self.router.decide(RouteInput(text), Evidence(vector), self.rules)
+                out.append(
+                    Prediction(
+                        d.persona,
+                        d.moderation.action,
+                        tuple(d.moderation.categories),
+                        d.query_type,
+                        frozenset(d.sentiment.present),
+                        d.degraded,
+                    )
+                )
+        return out
+
+    async def close(self) -> None:
+        return None
+
+
+class GrpcBackend:
+    """Route over gRPC; with no target, starts an embedding index and Abi on free ports for the run."""
+
+    name = "grpc"
+
+    def __init__(self, target: str | None, concurrency: int = 8) -> None:
+        self.processes: list[ServiceProcess] = []
+        if target is None:
+            target = self._start_services()
+        self.client = AbiClient(target, timeout=10.0)
+        self.concurrency = concurrency
+
+    def _start_services(self) -> str:
+        self._tmp = tempfile.TemporaryDirectory(prefix="abi-eval-")
+        tmp = Path(self._tmp.name)
+        ports = {"embeddings": free_port(), "abi": free_port()}
+        env = {
+            "PM_EMBEDDINGS_ADDR": f"127.0.0.1:{ports['embeddings']}",
+            "PM_DATA_DIR": str(tmp / "data"),
+            "PM_METRICS_PORT": "-1",
+        }
+        for name in ("embeddings", "abi"):
+            proc = ServiceProcess(name, f"services.{name}", ports[name], env, tmp / "logs")
+            proc.start()
+            self.processes.append(proc)
+            proc.wait_serving(timeout=180)
+        return f"127.0.0.1:{ports['abi']}"
+
+    async def predict(self, texts: list[str]) -> list[Prediction]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(text: str) -> Prediction:
+            async with gate:
+                reply = await self.client.stub.Route(
+                    abi_service_pb2.RouteRequest(request=persona_pb2.PersonaRequest(content=text)), timeout=10.0
+                )
+            d = reply.decision
+            return Prediction(
+                PERSONA_NAMES.get(d.persona, "?"),
+                ACTION_NAMES.get(d.moderation.action, "?"),
+                tuple(d.moderation.categories),
+                d.query_type,
+                frozenset(e.label for e in d.emotions),
+                d.degraded,
+            )
+
+        return list(await asyncio.gather(*(one(t) for t in texts)))
+
+    async def close(self) -> None:
+        await self.client.close()
+        for proc in reversed(self.processes):
+            proc.stop()
+
+
+class HttpBackend:
+    """POST /api/v1/route on a running gateway (the "Must show" path)."""
+
+    name = "http"
+
+    def __init__(self, url: str, api_key: str = "", concurrency: int = 8) -> None:
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=30.0)
+        self.concurrency = concurrency
+
+    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        for attempt in range(20):
+            response = await self.client.post("/api/v1/route", json=body)
+            if response.status_code == 429:
+                await asyncio.sleep(float(response.headers.get("retry-after", "1") or 1) + 0.1 * attempt)
+                continue
+            response.raise_for_status()
+            result: dict[str, Any] = response.json()
+            return result
+        raise RuntimeError("rate limited 20 times in a row")
+
+    async def predict(self, texts: list[str]) -> list[Prediction]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(index: int, text: str) -> Prediction:
+            async with gate:
+                d = await self._post({"content": text, "user_id": f"eval-{index}"})
+            moderation = d.get("moderation", {})
+            return Prediction(
+                d.get("persona", "?"),
+                moderation.get("action", "?"),
+                tuple(moderation.get("categories", [])),
+                d.get("query_type", ""),
+                frozenset(e["label"] for e in d.get("emotions", [])),
+                bool(d.get("degraded")),
+            )
+
+        return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(texts))))
+
+    async def close(self) -> None:
+        await self.client.aclose()

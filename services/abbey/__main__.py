@@ -11,7 +11,7 @@ from services.common.server import ServiceSpec, run_service
 
 
 def main() -> None:
-    settings = AbbeySettings()  # type: ignore[call-arg]  # pydantic-settings reads the environment
+    settings = AbbeySettings()
 
     def build() -> ServiceSpec:
         client = EmbeddingIndexClient(settings.embeddings_addr, timeout=settings.index_timeout_seconds)

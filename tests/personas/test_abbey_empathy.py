@@ -9,16 +9,15 @@ opens by acknowledging the person. No public dataset here scores empathy itself.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from personamesh.v1 import persona_pb2
 from services.abbey.emotion import EmotionReader
 from services.abbey.empathy import acknowledge, is_personal_sharing
+from services.abi.training.fixtures import SHARED
 
-ROUTING = Path(os.environ.get("PM_EVAL_DIR", "/work/shared/eval")) / "routing.jsonl"
+ROUTING = SHARED / "eval" / "routing.jsonl"
 READER = EmotionReader()
 
 

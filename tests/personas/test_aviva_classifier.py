@@ -7,14 +7,13 @@ and must stay above a floor. Every code skeleton for a code question must parse.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
+from services.abi.training.fixtures import SHARED
 from services.aviva.classifier import classify_text
 from services.aviva.code import detect_request_language, skeleton
 from services.common.generation.codeblocks import check_syntax
 
-QUESTIONS = Path(os.environ.get("PM_EVAL_DIR", "/work/shared/eval")) / "questions.jsonl"
+QUESTIONS = SHARED / "eval" / "questions.jsonl"
 
 
 def _rows(split: str) -> list[dict[str, str]]:

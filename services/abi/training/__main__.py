@@ -2,7 +2,7 @@
 
 Data (never a `test` row):
 - emotions: GoEmotions train (fit) and dev (per-label thresholds, maximising F1);
-- route: the `dev` rows of /work/shared/eval/routing.jsonl plus the training part of
+- route: the `dev` rows of ../shared/eval/routing.jsonl plus the training part of
   data/routing_fixtures.yaml, with abi split into policy categories and self-harm kept apart;
 - query type: the `dev` rows of questions.jsonl, dev CoNaLa/TREC rows of routing.jsonl,
   and data/query_type_fixtures.yaml.

@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 DATA_DIR = Path(__file__).parent / "data"
-# The shared train/eval data (train/, eval/); PM_SHARED_DATA points elsewhere.
-SHARED = Path(os.environ.get("PM_SHARED_DATA", "/work/shared"))
+# The shared train/eval data (train/, eval/) lives beside the repository checkout
+# (`../shared`, as in CI); PM_SHARED_DATA points elsewhere.
+SHARED = Path(os.environ.get("PM_SHARED_DATA", Path(__file__).resolve().parents[3].parent / "shared"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The embedding index service: embeddings, persona profiles, memory, knowledge and adaptive weights."""

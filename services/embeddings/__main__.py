@@ -1,0 +1,17 @@
+"""`python -m services.embeddings`: the embedding index service."""
+
+from __future__ import annotations
+
+from services.common.server import run_service
+from services.embeddings.service import build
+from services.embeddings.settings import EmbeddingsSettings
+
+
+def main() -> None:
+    # CommonSettings declares defaults positionally, which mypy (without the pydantic plugin) cannot see.
+    settings = EmbeddingsSettings()  # type: ignore[call-arg]
+    run_service("embeddings", lambda: build(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""The store's collections: their fields and vector indexes, in one place.
+
+Vector indexes were chosen by measurement. Conversations are always searched
+within one user's rows: there milvus-lite's filtered HNSW missed 20% of the
+true top 5 (recall@5 0.80 at 20k rows, 100 per user; 1.0 only at ef=256 and
+~8x slower) while FLAT is exact and faster (p50 13 ms vs 24 ms), so FLAT.
+Knowledge is searched across the whole corpus: HNSW. FLAT for the tiny
+collections. Similarity is inner product on unit vectors (cosine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pymilvus import CollectionSchema, DataType, MilvusClient
+
+from services.common.encoder import DIMENSION
+
+# Milvus VARCHAR lengths are in bytes.
+ID_BYTES = 1024
+TEXT_BYTES = 65_535
+# Weights have no meaningful vector, but every Milvus collection needs one.
+PLACEHOLDER_DIM = 2
+PLACEHOLDER_VECTOR = [1.0, 0.0]
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """A collection's short name, schema builder and vector index."""
+
+    name: str
+    build_schema: Callable[[MilvusClient], CollectionSchema]
+    index_type: str
+    index_params: dict[str, int]
+
+
+def _conversations(client: MilvusClient) -> CollectionSchema:
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, max_length=ID_BYTES, is_primary=True)
+    schema.add_field("user_id", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("session_id", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("persona", DataType.INT32)
+    schema.add_field("created_ms", DataType.INT64)
+    schema.add_field("emotion", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("sentiment", DataType.FLOAT)
+    schema.add_field("request_id", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("user_message", DataType.VARCHAR, max_length=TEXT_BYTES)
+    schema.add_field("response", DataType.VARCHAR, max_length=TEXT_BYTES)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIMENSION)
+    return schema
+
+
+def _knowledge(client: MilvusClient) -> CollectionSchema:
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("chunk_id", DataType.VARCHAR, max_length=ID_BYTES * 2, is_primary=True)
+    schema.add_field("source", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("title", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("url", DataType.VARCHAR, max_length=ID_BYTES * 2)
+    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIMENSION)
+    return schema
+
+
+def _profiles(client: MilvusClient) -> CollectionSchema:
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, max_length=ID_BYTES, is_primary=True)
+    schema.add_field("persona", DataType.INT32)
+    schema.add_field("kind", DataType.VARCHAR, max_length=64)
+    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIMENSION)
+    return schema
+
+
+def _weights(client: MilvusClient) -> CollectionSchema:
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, max_length=ID_BYTES * 2, is_primary=True)
+    schema.add_field("scope", DataType.VARCHAR, max_length=64)
+    schema.add_field("key", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("user_id", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("persona", DataType.INT32)
+    schema.add_field("successes", DataType.DOUBLE)
+    schema.add_field("failures", DataType.DOUBLE)
+    schema.add_field("updated_ms", DataType.INT64)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
+    return schema
+
+
+CONVERSATIONS = "conversations"
+KNOWLEDGE = "knowledge"
+PROFILES = "persona_profiles"
+WEIGHTS = "persona_weights"
+
+
+def collection_specs(
+    conversation_index: str, knowledge_index: str, hnsw_m: int, hnsw_ef_construction: int
+) -> list[CollectionSpec]:
+    def params(index_type: str) -> dict[str, int]:
+        return {"M": hnsw_m, "efConstruction": hnsw_ef_construction} if index_type == "HNSW" else {}
+
+    return [
+        CollectionSpec(CONVERSATIONS, _conversations, conversation_index, params(conversation_index)),
+        CollectionSpec(KNOWLEDGE, _knowledge, knowledge_index, params(knowledge_index)),
+        CollectionSpec(PROFILES, _profiles, "FLAT", {}),
+        CollectionSpec(WEIGHTS, _weights, "FLAT", {}),
+    ]

@@ -1,0 +1,166 @@
+"""The serving side of the encoder: LRU cache by text, then micro-batched ONNX runs in a thread.
+
+The model runs in one worker thread at a time (onnxruntime uses every core
+for one run), so concurrent callers are batched instead of competing for cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.common.encoder import DIMENSION, MODEL_NAME, SentenceEncoder
+from services.embeddings.batching import MicroBatcher
+from services.embeddings.metrics import EMBED_BATCH_TEXTS, EMBED_CACHE, EMBED_TRUNCATED
+
+# Texts per model run inside one micro-batch (sorted by length first).
+SUB_BATCH = 32
+
+
+@dataclass(frozen=True)
+class EncodedText:
+    """One text's unit vector, whether it was cut to the model's limit, and its token count."""
+
+    vector: np.ndarray
+    truncated: bool
+    token_count: int
+
+
+class LruCache:
+    """A bounded mapping from text to its encoding; the least recently used entry leaves first."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, EncodedText] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> EncodedText | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, value: EncodedText) -> None:
+        if self.capacity <= 0:
+            return
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class Embedder:
+    """Async text -> vector with a cache and dynamic micro-batching."""
+
+    model_name = MODEL_NAME
+    dimension = DIMENSION
+
+    def __init__(
+        self,
+        encoder: SentenceEncoder,
+        *,
+        batching: bool = True,
+        max_batch: int = 8,
+        max_wait_s: float = 0.0,
+        cache_size: int = 20_000,
+        workers: int = 2,
+    ) -> None:
+        self.encoder = encoder
+        self.cache = LruCache(cache_size)
+        self._batching = batching
+        self._batcher_max = max(1, max_batch)
+        # `workers` model runs at a time when batching (batches share the cores); a few threads otherwise.
+        self._executor = ThreadPoolExecutor(
+            max_workers=max(1, workers) if batching else 4, thread_name_prefix="encoder"
+        )
+        self._batcher: MicroBatcher[str, EncodedText] = MicroBatcher(
+            self._encode_blocking, self._executor, max_items=max_batch, max_wait_s=max_wait_s, workers=workers
+        )
+
+    def _encode_blocking(self, texts: list[str]) -> list[EncodedText]:
+        """Encode in runs of similar length: a batch is padded to its longest text, so one long text
+        among short ones would make the whole batch pay for it."""
+        EMBED_BATCH_TEXTS.observe(len(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[EncodedText | None] = [None] * len(texts)
+        for start in range(0, len(order), SUB_BATCH):
+            indices = order[start : start + SUB_BATCH]
+            result = self.encoder.encode([texts[i] for i in indices])
+            for row, i in enumerate(indices):
+                # A copy: a cached vector must not keep its whole batch's matrix alive.
+                out[i] = EncodedText(result.vectors[row].copy(), result.truncated[row], result.token_counts[row])
+        encoded = [e for e in out if e is not None]
+        EMBED_TRUNCATED.inc(sum(e.truncated for e in encoded))
+        return encoded
+
+    async def encode(self, texts: list[str], *, cache: bool = True) -> list[EncodedText]:
+        """Encodings of `texts`, in order; repeated and cached texts are not encoded again.
+
+        `cache=False` (bulk document loads) neither reads nor fills the cache, so it keeps the hot queries.
+        """
+        found: dict[str, EncodedText] = {}
+        missing: list[str] = []
+        missing_set: set[str] = set()
+        for text in texts:
+            if text in found or text in missing_set:
+                continue
+            cached = self.cache.get(text) if cache else None
+            if cached is None:
+                missing.append(text)
+                missing_set.add(text)
+            else:
+                found[text] = cached
+        if cache:
+            EMBED_CACHE.labels("hit").inc(len(texts) - len(missing))
+            EMBED_CACHE.labels("miss").inc(len(missing))
+        if missing:
+            if self._batching:
+                encoded = await self._batcher.submit(missing)
+            else:
+                encoded = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, self._encode_blocking, missing
+                )
+            for text, value in zip(missing, encoded, strict=True):
+                if cache:
+                    self.cache.put(text, value)
+                found[text] = value
+        return [found[text] for text in texts]
+
+    async def encode_one(self, text: str) -> EncodedText:
+        return (await self.encode([text]))[0]
+
+    async def matrix(self, texts: list[str]) -> np.ndarray:
+        """Vectors of `texts` stacked into an n x 384 float32 matrix."""
+        encoded = await self.encode(texts)
+        if not encoded:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([e.vector for e in encoded]).astype(np.float32)
+
+    async def matrix_uncached(self, texts: list[str]) -> np.ndarray:
+        """Like `matrix` for bulk loads: in model-sized batches, without touching the cache."""
+        parts = []
+        step = min(16, self._batcher_max)  # small runs let live Embed calls interleave
+        for start in range(0, len(texts), step):
+            encoded = await self.encode(texts[start : start + step], cache=False)
+            parts.append(np.stack([e.vector for e in encoded]))
+        if not parts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.concatenate(parts).astype(np.float32)
+
+    async def close(self) -> None:
+        await self._batcher.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,152 @@
+"""The knowledge store: documents cut into attributed chunks, searched by meaning."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from personamesh.v1 import embedding_index_service_pb2 as pb
+from services.common.errors import invalid_argument
+from services.embeddings import validation
+from services.embeddings.chunking import FORMATS, chunk_text, guess_format
+from services.embeddings.collections import ID_BYTES, KNOWLEDGE
+from services.embeddings.embedder import Embedder
+from services.embeddings.store import VectorStore, WriteOp, quote
+
+log = logging.getLogger(__name__)
+MAX_SOURCE_CHARS = 512
+MAX_TITLE_CHARS = 512
+FIELDS = ["chunk_id", "source", "title", "url", "text"]
+# Characters a LIKE pattern treats specially; a prefix is cut before them and re-checked exactly.
+_LIKE_SPECIAL = ("%", "_", "\\")
+
+
+class VectorLookup(Protocol):
+    """Vectors computed earlier, by the exact text embedded."""
+
+    def get(self, text: str) -> np.ndarray | None: ...
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A validated document and its chunks, ready to embed."""
+
+    source: str
+    title: str
+    url: str
+    chunks: list[tuple[str, str]]  # (chunk title, chunk text)
+
+
+def _chunk_title(title: str, section: str) -> str:
+    """Document title, then the section path without a repeat of the title's own heading."""
+    parts = [part for part in section.split(" > ") if part]
+    if parts and title.endswith(parts[0]):
+        parts = parts[1:]
+    return " > ".join([title, *parts])
+
+
+class KnowledgeBase:
+    """UpsertKnowledge and SearchKnowledge over the knowledge collection."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder, *, max_chars: int, chunk_chars: int, overlap: int):
+        self.store = store
+        self.embedder = embedder
+        self.max_chars = max_chars
+        self.chunk_chars = chunk_chars
+        self.overlap = overlap
+
+    def prepare(self, document: pb.KnowledgeDocument, index: int) -> PreparedDocument:
+        """Validate one document and cut it into chunks (no side effects)."""
+        where = f"documents[{index}]"
+        source = validation.identifier(document.source, f"{where}.source")
+        if len(source) > MAX_SOURCE_CHARS:
+            raise invalid_argument("ID_TOO_LONG", f"{where}.source is longer than {MAX_SOURCE_CHARS}", "source")
+        if len(source.encode("utf-8")) > ID_BYTES:
+            raise invalid_argument("ID_TOO_LONG", f"{where}.source is longer than {ID_BYTES} UTF-8 bytes", "source")
+        if len(document.title) > MAX_TITLE_CHARS or len(document.url.encode("utf-8")) > 2 * ID_BYTES:
+            raise invalid_argument("FIELD_TOO_LONG", f"{where}.title or .url is too long", "title")
+        validation.text(document.text, f"{where}.text", self.max_chars)
+        format = document.format or guess_format(source, document.text)
+        if format not in FORMATS:
+            raise invalid_argument("UNKNOWN_FORMAT", f"{where}.format must be one of {', '.join(FORMATS)}", "format")
+        title = document.title.strip() or source
+        chunks = chunk_text(document.text, format, max_chars=self.chunk_chars, overlap=self.overlap)
+        if not chunks:
+            raise invalid_argument("EMPTY_TEXT", f"{where}.text has no content to index", "text")
+        titled = [(_chunk_title(title, c.section), c.text) for c in chunks]
+        return PreparedDocument(source, title, document.url, titled)
+
+    @staticmethod
+    def embedding_texts(document: PreparedDocument) -> list[str]:
+        """What is embedded for each chunk: its heading path, then its text."""
+        return [f"{title}\n\n{text}" for title, text in document.chunks]
+
+    async def upsert(self, documents: list[PreparedDocument], known: VectorLookup | None = None) -> int:
+        """Replace each document's chunks; returns the number of chunks written (flushed).
+
+        `known` supplies vectors computed earlier (the shipped default knowledge base); others are embedded now.
+        """
+        ops: list[WriteOp] = []
+        total = 0
+        for document in documents:
+            texts = self.embedding_texts(document)
+            vectors = await self._vectors(texts, known)
+            rows = [
+                {
+                    "chunk_id": f"{document.source}#{i:05d}",
+                    "source": document.source,
+                    "title": validation.fit_stored_text(title, ID_BYTES),
+                    "url": document.url,
+                    "text": text,
+                    "vector": vectors[i].tolist(),
+                }
+                for i, (title, text) in enumerate(document.chunks)
+            ]
+            ops.append(WriteOp(KNOWLEDGE, filter=f"source == {quote(document.source)}"))
+            ops.append(WriteOp(KNOWLEDGE, rows=rows))
+            total += len(rows)
+        await self.store.write(ops)
+        return total
+
+    async def _vectors(self, texts: list[str], known: VectorLookup | None) -> np.ndarray:
+        if known is None:
+            return await self.embedder.matrix_uncached(texts)
+        found = [known.get(text) for text in texts]
+        missing = [text for text, vector in zip(texts, found, strict=True) if vector is None]
+        fresh = iter(await self.embedder.matrix_uncached(missing)) if missing else iter(())
+        return np.stack([vector if vector is not None else next(fresh) for vector in found])
+
+    async def search(
+        self, query_vector: list[float], k: int, source_prefix: str, min_score: float
+    ) -> list[pb.KnowledgeHit]:
+        filter = ""
+        limit = k
+        if source_prefix:
+            like_prefix = source_prefix
+            for special in _LIKE_SPECIAL:
+                like_prefix = like_prefix.split(special)[0]
+            filter = f"source like {quote(like_prefix + '%')}"
+            if like_prefix != source_prefix:
+                limit = min(k * 4, 1000)
+        hits = await self.store.search(KNOWLEDGE, query_vector, limit, filter=filter, output_fields=FIELDS)
+        out: list[pb.KnowledgeHit] = []
+        for hit in hits:
+            entity = hit["entity"]
+            score = float(hit["distance"])
+            # 0 is proto3's unset value: no threshold then (cosine scores can be negative).
+            if (min_score and score < min_score) or not str(entity["source"]).startswith(source_prefix):
+                continue
+            out.append(
+                pb.KnowledgeHit(
+                    source=entity["source"],
+                    title=entity["title"],
+                    url=entity["url"],
+                    text=entity["text"],
+                    score=score,
+                    chunk_id=str(hit.get("id", entity.get("chunk_id", ""))),
+                )
+            )
+        return out[:k]

@@ -1,0 +1,210 @@
+"""Wiring of the embedding index: components, gRPC registration, warm-up, seeding and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf.message import Message
+
+from personamesh.v1 import embedding_index_service_pb2 as pb
+from services.common.encoder import SentenceEncoder
+from services.common.errors import unavailable
+from services.common.server import ServiceSpec
+from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE, PROFILES, WEIGHTS
+from services.embeddings.embedder import Embedder
+from services.embeddings.knowledge import KnowledgeBase
+from services.embeddings.learning import AdaptiveWeights
+from services.embeddings.memory import ConversationMemory
+from services.embeddings.profiles import PersonaProfiles, load_profile_texts
+from services.embeddings.seed import default_documents
+from services.embeddings.seed_vectors import SeedVectors
+from services.embeddings.servicer import EmbeddingIndexServicer, MalformedRequest, reject_malformed
+from services.embeddings.settings import EmbeddingsSettings
+from services.embeddings.store import WriteOp, store_from_settings
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = "personamesh.v1.EmbeddingIndexService"
+SEED_DOCUMENTS_PER_CALL = 8
+
+
+def _parser(message_class: type[Message]) -> Callable[[bytes], Message | MalformedRequest]:
+    """Parses request bytes; malformed ones (bad UTF-8, wrong wire types) reach the handler as INVALID_ARGUMENT."""
+
+    def parse(data: bytes) -> Message | MalformedRequest:
+        try:
+            return message_class.FromString(data)
+        except Exception as error:  # DecodeError and friends
+            return MalformedRequest(str(error) or type(error).__name__)
+
+    return parse
+
+
+def register(server: grpc.aio.Server, servicer: object) -> None:
+    """Like the generated add_..._to_server, but with parsers that turn bad bytes into INVALID_ARGUMENT."""
+    descriptor = pb.DESCRIPTOR.services_by_name["EmbeddingIndexService"]
+    handlers: dict[str, grpc.RpcMethodHandler] = {}
+    for method in descriptor.methods:
+        request_class = getattr(pb, method.input_type.name)
+        behavior = getattr(servicer, method.name)
+        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+            behavior,
+            request_deserializer=_parser(request_class),
+            response_serializer=lambda message: message.SerializeToString(),
+        )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
+
+
+class EmbeddingIndex:
+    """The whole service: what `ServiceSpec` starts, warms and closes."""
+
+    def __init__(self, settings: EmbeddingsSettings) -> None:
+        self.settings = settings
+        self.store = store_from_settings(settings)
+        self.embedder: Embedder | None = None
+        self.servicer: EmbeddingIndexServicer | None = None
+        self.seeding: asyncio.Task[None] | None = None
+
+    def spec(self) -> ServiceSpec:
+        return ServiceSpec(
+            name="embeddings",
+            service_names=[SERVICE_NAME],
+            register=self._register,
+            warmup=self.warmup,
+            close=self.close,
+        )
+
+    def _register(self, server: grpc.aio.Server) -> None:
+        register(server, _LateServicer(self))
+
+    async def warmup(self) -> None:
+        """Load the model, open the store, embed profiles, load weights; SERVING only after this."""
+        started = time.perf_counter()
+        settings = self.settings
+        loop = asyncio.get_running_loop()
+        encoder = await loop.run_in_executor(
+            None, lambda: SentenceEncoder(threads=settings.encoder_threads, allow_spinning=settings.encoder_spinning)
+        )
+        self.embedder = Embedder(
+            encoder,
+            batching=settings.embed_batching,
+            max_batch=settings.embed_batch_max_texts,
+            max_wait_s=settings.embed_batch_wait_ms / 1000.0,
+            cache_size=settings.embed_cache_size,
+            workers=settings.embed_batch_workers,
+        )
+        await self.store.open()
+        profile_texts = load_profile_texts(settings.profiles_path)
+        vectors = await self.embedder.matrix([t.text for t in profile_texts])
+        profiles = PersonaProfiles(profile_texts, vectors)
+        await self._save_profiles(profiles)
+        weights = AdaptiveWeights(
+            profiles.personas,
+            half_life_days=settings.learning_half_life_days,
+            prior_strength=settings.learning_prior_strength,
+            global_prior_strength=settings.learning_global_prior_strength,
+            max_evidence=settings.learning_max_evidence,
+        )
+        weights.load_rows(
+            await self.store.query_all(
+                WEIGHTS, 'id != ""', ["scope", "key", "persona", "successes", "failures", "updated_ms"]
+            )
+        )
+        memory = ConversationMemory(self.store, self.embedder, max_chars=settings.max_content_chars)
+        knowledge = KnowledgeBase(
+            self.store,
+            self.embedder,
+            max_chars=settings.max_document_chars,
+            chunk_chars=settings.chunk_chars,
+            overlap=settings.chunk_overlap_chars,
+        )
+        servicer = EmbeddingIndexServicer(settings, self.embedder, self.store, memory, knowledge, weights)
+        servicer.profiles = profiles
+        # First searches load indexes; pay that here, not on a user's request.
+        probe = vectors[0].tolist()
+        for collection in (CONVERSATIONS, KNOWLEDGE):
+            await self.store.search(collection, probe, 1, output_fields=[])
+        self.servicer = servicer
+        await self._start_seeding(knowledge)
+        log.info(
+            "embedding index warm",
+            extra={"seconds": round(time.perf_counter() - started, 2), "weights_rows": len(weights.state)},
+        )
+
+    async def _save_profiles(self, profiles: PersonaProfiles) -> None:
+        """Keep the current profile vectors in the store too (inspection, other tools); served from memory."""
+        rows: list[dict[str, Any]] = [
+            {
+                "id": f"{t.persona}:{i}",
+                "persona": t.persona,
+                "kind": t.kind,
+                "text": t.text,
+                "vector": profiles.matrix[i].tolist(),
+            }
+            for i, t in enumerate(profiles.texts)
+        ]
+        await self.store.write([WriteOp(PROFILES, filter='id != ""'), WriteOp(PROFILES, rows=rows)])
+
+    async def _start_seeding(self, knowledge: KnowledgeBase) -> None:
+        mode = self.settings.knowledge_seed
+        if mode == "off" or await self.store.count(KNOWLEDGE) > 0:
+            return
+        if mode == "blocking":
+            await self._seed(knowledge)
+        else:
+            self.seeding = asyncio.get_running_loop().create_task(self._seed(knowledge), name="knowledge-seed")
+
+    async def _seed(self, knowledge: KnowledgeBase) -> None:
+        started = time.perf_counter()
+        documents = default_documents(self.settings.docs_dir)
+        known = SeedVectors.load()
+        chunks = 0
+        try:
+            for start in range(0, len(documents), SEED_DOCUMENTS_PER_CALL):
+                batch = documents[start : start + SEED_DOCUMENTS_PER_CALL]
+                chunks += await knowledge.upsert([knowledge.prepare(d, i) for i, d in enumerate(batch)], known)
+        except asyncio.CancelledError:
+            log.info("knowledge seeding interrupted; it resumes when the store is empty at the next start")
+            raise
+        except Exception:
+            log.exception("knowledge seeding failed")
+            return
+        log.info(
+            "default knowledge base loaded",
+            extra={"documents": len(documents), "chunks": chunks, "seconds": round(time.perf_counter() - started, 1)},
+        )
+
+    async def close(self) -> None:
+        if self.seeding is not None:
+            self.seeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.seeding
+        if self.embedder is not None:
+            await self.embedder.close()
+        await self.store.close()
+
+
+class _LateServicer:
+    """Forwards calls to the servicer built in warm-up (the server registers handlers before warm-up runs)."""
+
+    def __init__(self, index: EmbeddingIndex) -> None:
+        self._index = index
+
+    def __getattr__(self, name: str) -> Any:
+        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            reject_malformed(request)
+            servicer = self._index.servicer
+            if servicer is None:
+                raise unavailable("NOT_READY", "the embedding index is still warming up")
+            return await getattr(servicer, name)(request, context)
+
+        return call
+
+
+def build(settings: EmbeddingsSettings) -> ServiceSpec:
+    return EmbeddingIndex(settings).spec()

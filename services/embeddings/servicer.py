@@ -1,0 +1,206 @@
+"""The EmbeddingIndexService handlers: validate, then delegate to the component that owns the job."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from google.protobuf.message import Message
+
+from personamesh.v1 import embedding_index_service_pb2 as pb
+from personamesh.v1 import persona_pb2
+from services.common.errors import invalid_argument
+from services.embeddings import validation
+from services.embeddings.collections import WEIGHTS
+from services.embeddings.embedder import Embedder
+from services.embeddings.knowledge import MAX_SOURCE_CHARS, KnowledgeBase
+from services.embeddings.learning import AdaptiveWeights, PersonaWeights
+from services.embeddings.memory import ConversationMemory, now_ms
+from services.embeddings.profiles import PersonaProfiles
+from services.embeddings.settings import EmbeddingsSettings
+from services.embeddings.store import VectorStore, quote
+
+MAX_DOCUMENTS_PER_REQUEST = 1000
+
+
+class MalformedRequest:
+    """Stands in for a request whose bytes did not parse (bad UTF-8, wrong wire types)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+
+def reject_malformed(request: Message | MalformedRequest) -> None:
+    if isinstance(request, MalformedRequest):
+        reason = "INVALID_UTF8" if "UTF-8" in request.detail else "MALFORMED_REQUEST"
+        raise invalid_argument(reason, f"request could not be parsed: {request.detail}")
+
+
+def _weights_proto(weights: list[PersonaWeights]) -> list[pb.PersonaWeight]:
+    return [
+        pb.PersonaWeight(
+            persona=w.persona,  # type: ignore[arg-type]
+            weight=w.weight,
+            evidence=w.evidence,
+            user_weight=w.user_weight,
+            domain_weight=w.domain_weight,
+            global_weight=w.global_weight,
+        )
+        for w in sorted(weights, key=lambda w: w.weight, reverse=True)
+    ]
+
+
+class EmbeddingIndexServicer:
+    """One instance per process; `profiles` is set once warm-up has embedded them."""
+
+    def __init__(
+        self,
+        settings: EmbeddingsSettings,
+        embedder: Embedder,
+        store: VectorStore,
+        memory: ConversationMemory,
+        knowledge: KnowledgeBase,
+        weights: AdaptiveWeights,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.memory = memory
+        self.knowledge = knowledge
+        self.weights = weights
+        self.profiles: PersonaProfiles | None = None
+
+    def _max_chars(self) -> int:
+        return self.settings.max_content_chars
+
+    async def _query_vector(self, query: str, field: str = "query") -> list[float]:
+        validation.text(query, field, self._max_chars())
+        encoded = await self.embedder.encode_one(query)
+        return encoded.vector.tolist()  # type: ignore[no-any-return]
+
+    # --- embeddings and profiles ----------------------------------------
+
+    async def Embed(self, request: pb.EmbedRequest, context: object) -> pb.EmbedResponse:
+        reject_malformed(request)
+        texts = list(request.texts)
+        if not texts:
+            raise invalid_argument("NO_TEXTS", "texts must hold at least one text", "texts")
+        if len(texts) > self.settings.max_texts_per_request:
+            raise invalid_argument(
+                "TOO_MANY_TEXTS", f"at most {self.settings.max_texts_per_request} texts per call", "texts"
+            )
+        for i, text in enumerate(texts):
+            validation.text(text, f"texts[{i}]", self._max_chars())
+        encoded = await self.embedder.encode(texts)
+        return pb.EmbedResponse(
+            vectors=[
+                pb.Vector(values=e.vector.tolist(), truncated=e.truncated, token_count=e.token_count) for e in encoded
+            ],
+            model=self.embedder.model_name,
+            dimension=self.embedder.dimension,
+        )
+
+    async def FindBestPersona(self, request: pb.FindBestPersonaRequest, context: object) -> pb.FindBestPersonaResponse:
+        reject_malformed(request)
+        top_k = validation.top_k(request.top_k, "top_k", self.settings.max_k)
+        if request.vector:
+            values = np.asarray(validation.vector(request.vector, "vector"), dtype=np.float32)
+            vector = values / np.linalg.norm(values)
+        else:
+            validation.text(request.query, "query", self._max_chars())
+            vector = (await self.embedder.encode_one(request.query)).vector
+        if self.profiles is None:
+            raise RuntimeError("profiles are not loaded")
+        scores = self.profiles.scores(vector)[:top_k]
+        return pb.FindBestPersonaResponse(
+            scores=[persona_pb2.PersonaScore(persona=p, score=s) for p, s in scores],  # type: ignore[arg-type]
+            query_vector=vector.tolist(),
+        )
+
+    # --- conversation memory --------------------------------------------
+
+    async def StoreConversation(
+        self, request: pb.StoreConversationRequest, context: object
+    ) -> pb.StoreConversationResponse:
+        reject_malformed(request)
+        if not request.HasField("record"):
+            raise invalid_argument("MISSING_RECORD", "record is required", "record")
+        return pb.StoreConversationResponse(id=await self.memory.store_record(request.record))
+
+    async def SearchConversations(
+        self, request: pb.SearchConversationsRequest, context: object
+    ) -> pb.SearchConversationsResponse:
+        reject_malformed(request)
+        validation.identifier(request.user_id, "user_id")
+        validation.identifier(request.session_id, "session_id", required=False)
+        validation.persona(request.persona, "persona", allow_unspecified=True)
+        k = validation.top_k(request.k, "k", self.settings.max_k)
+        filter = self.memory.search_filter(request)
+        vector = await self._query_vector(request.query)
+        return pb.SearchConversationsResponse(hits=await self.memory.search(vector, filter, k))
+
+    async def DeleteUserData(self, request: pb.DeleteUserDataRequest, context: object) -> pb.DeleteUserDataResponse:
+        reject_malformed(request)
+        user_id = validation.identifier(request.user_id, "user_id")
+        conversations = await self.memory.delete_user(user_id)
+        self.weights.forget_user(user_id)
+        weights = await self.store.delete(WEIGHTS, f"user_id == {quote(user_id)}")
+        # The cache is keyed by text and may hold this user's messages.
+        self.embedder.cache.clear()
+        return pb.DeleteUserDataResponse(deleted_conversations=conversations, deleted_weights=weights)
+
+    # --- knowledge -------------------------------------------------------
+
+    async def UpsertKnowledge(self, request: pb.UpsertKnowledgeRequest, context: object) -> pb.UpsertKnowledgeResponse:
+        reject_malformed(request)
+        if not request.documents:
+            raise invalid_argument("NO_DOCUMENTS", "documents must hold at least one document", "documents")
+        if len(request.documents) > MAX_DOCUMENTS_PER_REQUEST:
+            raise invalid_argument(
+                "TOO_MANY_DOCUMENTS", f"at most {MAX_DOCUMENTS_PER_REQUEST} documents per call", "documents"
+            )
+        prepared = [self.knowledge.prepare(document, i) for i, document in enumerate(request.documents)]
+        sources = [p.source for p in prepared]
+        if len(set(sources)) != len(sources):
+            raise invalid_argument("DUPLICATE_SOURCE", "each document of one call needs its own source", "source")
+        chunks = await self.knowledge.upsert(prepared)
+        return pb.UpsertKnowledgeResponse(documents=len(prepared), chunks=chunks)
+
+    async def SearchKnowledge(self, request: pb.SearchKnowledgeRequest, context: object) -> pb.SearchKnowledgeResponse:
+        reject_malformed(request)
+        k = validation.top_k(request.k, "k", self.settings.max_k)
+        if len(request.source_prefix) > MAX_SOURCE_CHARS:
+            raise invalid_argument("ID_TOO_LONG", "source_prefix is too long", "source_prefix")
+        min_score = validation.score_threshold(request.min_score, "min_score")
+        vector = await self._query_vector(request.query)
+        hits = await self.knowledge.search(vector, k, request.source_prefix, min_score)
+        return pb.SearchKnowledgeResponse(hits=hits)
+
+    # --- adaptive learning ----------------------------------------------
+
+    async def RecordOutcome(self, request: pb.RecordOutcomeRequest, context: object) -> pb.RecordOutcomeResponse:
+        reject_malformed(request)
+        persona = validation.persona(request.persona, "persona", allow_unspecified=False)
+        reward = (
+            validation.unit_interval(request.rating, "rating")
+            if request.HasField("rating")
+            else (1.0 if request.success else 0.0)
+        )
+        validation.identifier(request.request_id, "request_id", required=False)
+        validation.identifier(request.user_id, "user_id", required=False)
+        validation.identifier(request.domain, "domain", required=False)
+        now = now_ms()
+        if not self.weights.already_recorded(request.request_id):
+            keys = self.weights.record(persona, reward, request.user_id, request.domain, now)
+            await self.store.upsert(WEIGHTS, [self.weights.to_row(key) for key in keys])
+        return pb.RecordOutcomeResponse(
+            weights=_weights_proto(self.weights.weights(request.user_id, request.domain, now))
+        )
+
+    async def GetWeights(self, request: pb.GetWeightsRequest, context: object) -> pb.GetWeightsResponse:
+        reject_malformed(request)
+        validation.identifier(request.user_id, "user_id", required=False)
+        validation.identifier(request.domain, "domain", required=False)
+        return pb.GetWeightsResponse(
+            weights=_weights_proto(self.weights.weights(request.user_id, request.domain, int(time.time() * 1000)))
+        )

@@ -1,0 +1,282 @@
+"""The vector store: milvus-lite in the data dir by default, a Milvus server by URI, one pymilvus code path.
+
+pymilvus is blocking, so calls run in threads. Writes go through one writer
+thread as group commits: every write waiting is applied, then each touched
+collection is flushed once, and only then are the callers acknowledged. So an
+acknowledged write is on disk (it survives SIGKILL) and searches never hit
+the slow unflushed path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from pymilvus import MilvusClient
+
+from services.embeddings.batching import MicroBatcher
+from services.embeddings.collections import CollectionSpec, collection_specs
+from services.embeddings.metrics import STORE_WRITE_OPS
+from services.embeddings.settings import EmbeddingsSettings
+
+log = logging.getLogger(__name__)
+
+# Largest result window one Milvus query may return.
+QUERY_PAGE = 16_384
+
+
+@dataclass(frozen=True)
+class WriteOp:
+    """One write of a group commit: upsert `rows`, or delete what `filter` matches."""
+
+    collection: str
+    rows: list[dict[str, Any]] | None = None
+    filter: str = ""
+
+
+def quote(value: str) -> str:
+    """A Milvus filter string literal (milvus-lite has no filter templates, so we escape ourselves)."""
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def store_from_settings(settings: EmbeddingsSettings) -> VectorStore:
+    return VectorStore(
+        lite_dir=settings.store_dir,
+        uri=settings.milvus_uri,
+        token=settings.milvus_token,
+        db_name=settings.milvus_db,
+        prefix=settings.collection_prefix,
+        conversation_index=settings.conversation_index,
+        knowledge_index=settings.knowledge_index,
+        hnsw_m=settings.hnsw_m,
+        hnsw_ef_construction=settings.hnsw_ef_construction,
+        hnsw_ef_search=settings.hnsw_ef_search,
+    )
+
+
+class DataDirLocked(RuntimeError):
+    """Another process has this data dir open; milvus-lite allows one opener."""
+
+
+class VectorStore:
+    """Typed access to the service's collections."""
+
+    def __init__(
+        self,
+        *,
+        lite_dir: Path,
+        uri: str = "",
+        token: str = "",
+        db_name: str = "",
+        prefix: str = "pm_",
+        conversation_index: str = "FLAT",
+        knowledge_index: str = "HNSW",
+        hnsw_m: int = 16,
+        hnsw_ef_construction: int = 200,
+        hnsw_ef_search: int = 64,
+    ) -> None:
+        self.lite_dir = lite_dir
+        self.uri = uri
+        self.token = token
+        self.db_name = db_name
+        self.prefix = prefix
+        self.ef_search = hnsw_ef_search
+        self.specs = {
+            s.name: s for s in collection_specs(conversation_index, knowledge_index, hnsw_m, hnsw_ef_construction)
+        }
+        self.client: MilvusClient | None = None
+        self._lock_file: IO[str] | None = None
+        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store-read")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write")
+        self._writes: MicroBatcher[WriteOp, int] = MicroBatcher(
+            self._apply_blocking, self._writer, max_items=512, max_wait_s=0.0
+        )
+
+    @property
+    def embedded(self) -> bool:
+        return not self.uri
+
+    def full_name(self, collection: str) -> str:
+        return self.prefix + collection
+
+    # --- lifecycle -------------------------------------------------------
+
+    def _take_lock(self) -> None:
+        self.lite_dir.mkdir(parents=True, exist_ok=True)
+        handle = (self.lite_dir / "service.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            handle.close()
+            raise DataDirLocked(f"{self.lite_dir} is in use by another embeddings process") from error
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle
+
+    def open_blocking(self) -> None:
+        """Connect (or open milvus-lite), create missing collections and load them."""
+        if self.embedded:
+            self._take_lock()
+            self.client = MilvusClient(str(self.lite_dir / "milvus.db"))
+        else:
+            kwargs: dict[str, Any] = {"uri": self.uri}
+            if self.token:
+                kwargs["token"] = self.token
+            if self.db_name:
+                kwargs["db_name"] = self.db_name
+            self.client = MilvusClient(**kwargs)
+        for spec in self.specs.values():
+            self._ensure(spec)
+
+    def _ensure(self, spec: CollectionSpec) -> None:
+        client = self._client()
+        name = self.full_name(spec.name)
+        if not client.has_collection(name):
+            index = client.prepare_index_params()
+            index.add_index("vector", index_type=spec.index_type, metric_type="IP", params=spec.index_params)
+            client.create_collection(name, schema=spec.build_schema(client), index_params=index)
+            log.info("created collection", extra={"collection": name, "index": spec.index_type})
+        client.load_collection(name)
+
+    async def open(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._writer, self.open_blocking)
+
+    async def close(self) -> None:
+        await self._writes.close()
+        self._writer.submit(self._close_blocking).result()
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True, cancel_futures=True)
+
+    def _close_blocking(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+            if self.embedded:
+                # pymilvus runs milvus-lite as an in-process server that outlives the client; stop it so the
+                # database is closed cleanly and its lock released now, not at interpreter exit.
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(str(self.lite_dir / "milvus.db"))
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _client(self) -> MilvusClient:
+        if self.client is None:
+            raise RuntimeError("store is not open")
+        return self.client
+
+    # --- writes ----------------------------------------------------------
+
+    def _apply_blocking(self, ops: list[WriteOp]) -> list[int]:
+        """Apply writes in order, flush each touched collection once, return rows written/deleted per op."""
+        client = self._client()
+        STORE_WRITE_OPS.observe(len(ops))
+        counts: list[int] = []
+        touched: list[str] = []
+        for op in ops:
+            name = self.full_name(op.collection)
+            if op.rows is not None:
+                if op.rows:
+                    client.upsert(name, op.rows)
+                counts.append(len(op.rows))
+            else:
+                deleted = client.delete(name, filter=op.filter)
+                counts.append(_deleted_count(deleted))
+            if name not in touched:
+                touched.append(name)
+        for name in touched:
+            client.flush(name)
+        return counts
+
+    async def upsert(self, collection: str, rows: list[dict[str, Any]]) -> int:
+        """Insert or replace rows by primary key; returns once they are flushed to disk."""
+        (count,) = await self._writes.submit([WriteOp(collection, rows=rows)])
+        return count
+
+    async def delete(self, collection: str, filter: str) -> int:
+        (count,) = await self._writes.submit([WriteOp(collection, filter=filter)])
+        return count
+
+    async def write(self, ops: list[WriteOp]) -> list[int]:
+        """Several writes applied together in order (e.g. replace a document's chunks)."""
+        return await self._writes.submit(ops)
+
+    # --- reads -----------------------------------------------------------
+
+    async def _read(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, lambda: fn(*args, **kwargs))
+
+    async def search(
+        self,
+        collection: str,
+        vector: list[float],
+        limit: int,
+        *,
+        filter: str = "",
+        output_fields: list[str],
+    ) -> list[dict[str, Any]]:
+        """Nearest rows by inner product, best first: [{"id", "distance", "entity": {...}}]."""
+        params: dict[str, Any] = {"metric_type": "IP"}
+        if self.specs[collection].index_type == "HNSW":
+            params["params"] = {"ef": max(self.ef_search, limit)}
+        result = await self._read(
+            self._client().search,
+            self.full_name(collection),
+            data=[vector],
+            limit=limit,
+            filter=filter,
+            output_fields=output_fields,
+            search_params=params,
+        )
+        return [dict(hit) for hit in result[0]]
+
+    async def query(
+        self, collection: str, filter: str, output_fields: list[str], limit: int = QUERY_PAGE
+    ) -> list[dict[str, Any]]:
+        rows = await self._read(
+            self._client().query, self.full_name(collection), filter=filter, output_fields=output_fields, limit=limit
+        )
+        return [dict(row) for row in rows]
+
+    def query_all_blocking(self, collection: str, filter: str, output_fields: list[str]) -> list[dict[str, Any]]:
+        """Every matching row, page by page (for loading state at start-up)."""
+        iterator = self._client().query_iterator(
+            self.full_name(collection), filter=filter, output_fields=output_fields, batch_size=4096
+        )
+        rows: list[dict[str, Any]] = []
+        try:
+            while batch := iterator.next():
+                rows.extend(dict(row) for row in batch)
+        finally:
+            iterator.close()
+        return rows
+
+    async def query_all(self, collection: str, filter: str, output_fields: list[str]) -> list[dict[str, Any]]:
+        return await self._read(self.query_all_blocking, collection, filter, output_fields)  # type: ignore[no-any-return]
+
+    async def count(self, collection: str, filter: str = "") -> int:
+        if not filter:
+            stats = await self._read(self._client().get_collection_stats, self.full_name(collection))
+            return int(stats.get("row_count", 0))
+        pk = "chunk_id" if collection == "knowledge" else "id"
+        return len(await self.query_all(collection, filter, [pk]))
+
+
+def _deleted_count(result: Any) -> int:
+    """pymilvus returns {"delete_count": n} from a server and a list of keys from milvus-lite."""
+    if isinstance(result, dict):
+        return int(result.get("delete_count", 0))
+    if isinstance(result, list):
+        return len(result)
+    return int(getattr(result, "delete_count", 0) or 0)

@@ -11,7 +11,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 GEN_STAMP  := $(GEN)/.generated
 DATA_DIR ?= var
 
-.PHONY: all install system-deps protos docs run test test-unit test-integration lint bench eval ingest train clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint bench eval ingest train clean lock help
 
 all: install protos
 
@@ -21,6 +21,7 @@ help:
 	@echo "make lint     ruff + mypy"
 	@echo "make bench    benchmarks; figures printed and written to bench-results/"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits"
+	@echo "make train    refit Abi's classifier heads (train/dev rows only)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
 	@echo "make protos   regenerate protobuf code into $(GEN)"
 	@echo "make docs     regenerate docs/configuration.md from the settings classes"
@@ -62,9 +63,6 @@ system-deps:
 test: install protos system-deps
 	$(PY) -m pytest -q
 
-test-unit: install protos
-	$(PY) -m pytest -q -m "not slow" tests/unit
-
 lint: install protos
 	$(BIN)/ruff check services gateway tests
 	$(BIN)/ruff format --check services gateway tests
@@ -73,8 +71,21 @@ lint: install protos
 bench: install protos
 	$(PY) -m tests.bench
 
+# Routing, moderation, emotions and query types on the test splits, through POST /api/v1/route
+# of a freshly started mesh (the path users take). `python -m tests.eval --help` lists faster modes.
 eval: install protos
-	$(PY) -m tests.eval
+	$(PY) -m tests.eval --via mesh
+
+# Refit Abi's classifier heads on train/dev data only (writes services/abi/models/); ~2-5 minutes.
+train: install protos
+	$(PY) -m services.abi.training
+
+# Recompute the shipped vectors of the default knowledge base after docs/*.md change.
+seed-vectors: install protos
+	$(PY) -m services.embeddings.seed_vectors
+
+openapi: install protos
+	$(PY) -m gateway.openapi > docs/openapi.json
 
 ingest: install protos
 	@test -n "$(DIR)" || (echo "usage: make ingest DIR=path/to/docs" && exit 2)

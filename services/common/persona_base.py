@@ -29,6 +29,7 @@ from pydantic import Field
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.common import context as ctx
+from services.common.clients import EmbeddingIndexClient
 from services.common.errors import ServiceError, invalid_argument
 from services.common.generation import (
     ComposerBackend,
@@ -43,7 +44,8 @@ from services.common.generation import (
 from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.composer import chunk_text
 from services.common.generation.errors import GenerationRejected, GenerationTimeout, GenerationUnavailable
-from services.common.server import ServiceSpec
+from services.common.generation.grounding import IndexCaller
+from services.common.server import ServiceSpec, run_service
 
 log = logging.getLogger(__name__)
 
@@ -497,3 +499,17 @@ def persona_spec(
         warmup=warmup,
         close=servicer.close,
     )
+
+
+SettingsT = TypeVar("SettingsT", bound=PersonaSettings)
+
+
+def run_persona(name: str, settings: SettingsT, make_logic: Callable[[SettingsT, IndexCaller], PersonaLogic]) -> None:
+    """Process entry point of a persona: its index client, its logic, the shared runtime."""
+
+    def build() -> ServiceSpec:
+        client = EmbeddingIndexClient(settings.embeddings_addr, timeout=settings.index_timeout_seconds)
+        index = IndexCaller(client, settings.index_timeout_seconds)
+        return persona_spec(name, make_logic(settings, index), settings)
+
+    run_service(name, build, settings)

@@ -3,10 +3,13 @@
 Score = route score x health weight x latency factor / (in-flight + 1). The
 latency factor compares a replica's latency EMA with the fastest candidate's,
 (fastest + 5 ms) / (own + 5 ms): the original's 1 / (1 + seconds) barely tells
-100 ms from 150 ms, which is exactly the difference that matters. "p2c" compares two
-random available replicas on that score (the default: cheap, and it avoids
-herding on one replica between latency updates); "weighted" takes the best
-score; "round_robin" ignores load and latency (the baseline in the benchmark).
+100 ms from 150 ms, which is exactly the difference that matters. "weighted" (the
+default) takes the best score: in-flight counts change at once inside one gateway,
+so it does not herd, and `make bench` measured it best with one slow replica (p99
+63 ms against 418 ms for p2c and 1.5 s for round robin). "p2c" compares two random
+available replicas on that score: the safer choice when many gateway replicas, each
+with its own view of in-flight counts, share few persona replicas. "round_robin"
+ignores load and latency (the baseline in the benchmark).
 A replica whose open breaker has waited its reset timeout is tried first: that
 one half-open probe is how it gets back into rotation.
 """

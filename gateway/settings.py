@@ -43,7 +43,10 @@ class GatewaySettings(CommonSettings):
     health_interval_seconds: float = Field(
         default=2.0, description="Health watch reconnect interval; an unhealthy replica leaves rotation within it."
     )
-    balancer: BalancerName = Field(default="p2c", description="Replica choice: p2c, weighted or round_robin.")
+    balancer: BalancerName = Field(
+        default="weighted",
+        description="Replica choice: weighted (best score), p2c (best of two random) or round_robin.",
+    )
     breaker_fail_max: int = Field(default=5, ge=1, description="Consecutive failures that open a replica's breaker.")
     breaker_reset_seconds: float = Field(
         default=30.0, gt=0, description="How long an open breaker waits before a probe."

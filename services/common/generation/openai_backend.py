@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable, Sequence
-from contextlib import aclosing, suppress
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from contextlib import aclosing, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,27 @@ def parse_fallbacks(spec: str, primary: LLMTarget) -> list[LLMTarget]:
 def _describe_status(error: openai.APIStatusError) -> str:
     body = error.response.text[:200] if error.response is not None else ""
     return f"HTTP {error.status_code} {body}".strip()
+
+
+def _status_failure(error: openai.APIStatusError) -> Exception:
+    if error.status_code in _REJECTED_STATUSES:
+        return GenerationRejected(f"the model endpoint rejected the request: {_describe_status(error)}")
+    return _TargetFailed("HTTP_STATUS", _describe_status(error))
+
+
+@contextmanager
+def _client_errors(target: LLMTarget, what: str) -> Iterator[None]:
+    """Translate the client library's errors into this target's failure kinds (timeouts are the caller's)."""
+    try:
+        yield
+    except openai.APIStatusError as error:
+        raise _status_failure(error) from error
+    except openai.APITimeoutError as error:
+        raise _TargetFailed("TIMEOUT", "request timed out") from error
+    except openai.APIConnectionError as error:
+        raise _TargetFailed("CONNECTION", f"cannot reach {target.base_url}: {error}") from error
+    except (openai.OpenAIError, httpx2.HTTPError, ValueError, TypeError, AttributeError) as error:
+        raise _TargetFailed("BAD_RESPONSE", f"unreadable {what}: {type(error).__name__}: {error}") from error
 
 
 class OpenAICompatibleBackend:
@@ -189,52 +210,39 @@ class OpenAICompatibleBackend:
         first = True
         stream: AsyncStream[ChatCompletionChunk] | None = None
         try:
-            opened = await asyncio.wait_for(
-                self._client(target).chat.completions.create(**self._call_args(target, request), stream=True),
-                timeout=min(budget, self._first_token_timeout),
-            )
-            stream = opened
-            iterator = opened.__aiter__()
-            while True:
-                wait = deadline - loop.time()
-                if first:
-                    wait = min(wait, self._first_token_timeout)
-                try:
-                    chunk = await asyncio.wait_for(anext(iterator), timeout=max(wait, 0.0))
-                except StopAsyncIteration:
-                    break
-                for choice in chunk.choices or ():
-                    content = choice.delta.content if choice.delta is not None else None
-                    if content:
-                        first = False
-                        yield content
-                    if choice.finish_reason:
-                        finished = True
+            with _client_errors(target, "stream"):
+                opened = await asyncio.wait_for(
+                    self._client(target).chat.completions.create(**self._call_args(target, request), stream=True),
+                    timeout=min(budget, self._first_token_timeout),
+                )
+                stream = opened
+                iterator = opened.__aiter__()
+                while True:
+                    wait = deadline - loop.time()
+                    if first:
+                        wait = min(wait, self._first_token_timeout)
+                    try:
+                        chunk = await asyncio.wait_for(anext(iterator), timeout=max(wait, 0.0))
+                    except StopAsyncIteration:
+                        break
+                    for choice in chunk.choices or ():
+                        content = choice.delta.content if choice.delta is not None else None
+                        if content:
+                            first = False
+                            yield content
+                        if choice.finish_reason:
+                            finished = True
         except TimeoutError as error:
             if caller_limited and loop.time() >= deadline - 0.01:
                 raise GenerationTimeout(f"deadline exceeded while {target.name} was answering") from error
             what = "no first token" if first else "answer too slow"
             raise _TargetFailed("TIMEOUT", f"{what} within the time limit") from error
-        except openai.APIStatusError as error:
-            raise self._status_failure(error) from error
-        except openai.APITimeoutError as error:
-            raise _TargetFailed("TIMEOUT", "request timed out") from error
-        except openai.APIConnectionError as error:
-            raise _TargetFailed("CONNECTION", f"cannot reach {target.base_url}: {error}") from error
-        except (openai.OpenAIError, httpx2.HTTPError, ValueError, TypeError, AttributeError) as error:
-            raise _TargetFailed("BAD_RESPONSE", f"unreadable stream: {type(error).__name__}: {error}") from error
         finally:
             if stream is not None:
                 with suppress(Exception):
                     await stream.close()  # give the connection back even when the caller stopped early
         if not finished:
             raise _TargetFailed("TRUNCATED", "the stream ended without a finish reason")
-
-    @staticmethod
-    def _status_failure(error: openai.APIStatusError) -> Exception:
-        if error.status_code in _REJECTED_STATUSES:
-            return GenerationRejected(f"the model endpoint rejected the request: {_describe_status(error)}")
-        return _TargetFailed("HTTP_STATUS", _describe_status(error))
 
     async def complete(self, request: GenerationRequest, outcome: GenerationOutcome) -> str:
         started = asyncio.get_running_loop().time()
@@ -261,29 +269,22 @@ class OpenAICompatibleBackend:
         self, target: LLMTarget, request: GenerationRequest, budget: float, caller_limited: bool
     ) -> str:
         try:
-            completion = await asyncio.wait_for(
-                self._client(target).chat.completions.create(**self._call_args(target, request), stream=False),
-                timeout=budget,
-            )
-            choices = getattr(completion, "choices", None)
-            if not choices:
-                raise _TargetFailed("BAD_RESPONSE", "the answer has no choices")
-            content = choices[0].message.content
-            if not isinstance(content, str) or not content:
-                raise _TargetFailed("BAD_RESPONSE", "the answer has no text")
-            return content
+            with _client_errors(target, "answer"):
+                completion = await asyncio.wait_for(
+                    self._client(target).chat.completions.create(**self._call_args(target, request), stream=False),
+                    timeout=budget,
+                )
+                choices = getattr(completion, "choices", None)
+                if not choices:
+                    raise _TargetFailed("BAD_RESPONSE", "the answer has no choices")
+                content = choices[0].message.content
+                if not isinstance(content, str) or not content:
+                    raise _TargetFailed("BAD_RESPONSE", "the answer has no text")
+                return content
         except TimeoutError as error:
             if caller_limited:
                 raise GenerationTimeout(f"deadline exceeded while {target.name} was answering") from error
             raise _TargetFailed("TIMEOUT", "no answer within the time limit") from error
-        except openai.APIStatusError as error:
-            raise self._status_failure(error) from error
-        except openai.APITimeoutError as error:
-            raise _TargetFailed("TIMEOUT", "request timed out") from error
-        except openai.APIConnectionError as error:
-            raise _TargetFailed("CONNECTION", f"cannot reach {target.base_url}: {error}") from error
-        except (openai.OpenAIError, httpx2.HTTPError, ValueError, TypeError, AttributeError) as error:
-            raise _TargetFailed("BAD_RESPONSE", f"unreadable answer: {type(error).__name__}: {error}") from error
 
     async def close(self) -> None:
         for client in self._clients.values():

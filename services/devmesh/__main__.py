@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 
 from services.devmesh.processes import ServiceProcess
-from services.devmesh.topology import DEFAULT_PORTS, MeshLayout
+from services.devmesh.topology import DEFAULT_PORTS, MeshLayout, free_ports
 
 BANNER = """
 persona-mesh is up ({count} processes; logs in {logs}).
@@ -27,18 +27,41 @@ Ctrl-C stops every process.
 """
 
 
+class StopRequest:
+    """Set from a signal handler; waited on by the main loop.
+
+    Not a threading.Event: its set() takes a lock, and a handler that runs while
+    the main thread holds that same lock inside wait() deadlocks the supervisor.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self, signum: int, frame: object) -> None:
+        self.requested = True
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to `timeout` (a signal cuts it short); True once a stop was requested."""
+        deadline = time.monotonic() + timeout
+        while not self.requested and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.requested
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--data-dir", default="var", help="where the embedding index keeps its data (reused across runs)"
     )
+    parser.add_argument("--free-ports", action="store_true", help="take free ports instead of the documented ones")
     args = parser.parse_args()
     data_dir = Path(args.data_dir).resolve()
     logs = data_dir / "logs"
-    layout = MeshLayout(data_dir=data_dir, extra_env={"PM_ALLOW_ANONYMOUS": "true"})
-    stop = threading.Event()
+    ports = free_ports() if args.free_ports else dict(DEFAULT_PORTS)
+    layout = MeshLayout(data_dir=data_dir, ports=ports, extra_env={"PM_ALLOW_ANONYMOUS": "true"})
+    stop = StopRequest()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, stop.request)
 
     started: list[ServiceProcess] = []
     try:
@@ -50,13 +73,9 @@ def main() -> int:
             for proc in procs:
                 print(f"  starting {proc.name:<11} {proc.target} ...", flush=True)
                 proc.wait_serving(timeout=180)
-                if stop.is_set():
+                if stop.requested:
                     return 130
-        print(
-            BANNER.format(
-                count=len(started), logs=logs, http=DEFAULT_PORTS["gateway-http"], grpc=DEFAULT_PORTS["gateway"]
-            )
-        )
+        print(BANNER.format(count=len(started), logs=logs, http=ports["gateway-http"], grpc=ports["gateway"]))
         while not stop.wait(1.0):
             dead = [p for p in started if not p.alive()]
             if dead:

@@ -72,8 +72,7 @@ def main() -> int:
                 started.append(proc)
             for proc in procs:
                 print(f"  starting {proc.name:<11} {proc.target} ...", flush=True)
-                proc.wait_serving(timeout=180)
-                if stop.requested:
+                if not proc.wait_serving(timeout=180, cancelled=lambda: stop.requested):
                     return 130
         print(BANNER.format(count=len(started), logs=logs, http=ports["gateway-http"], grpc=ports["gateway"]))
         while not stop.wait(1.0):

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -67,14 +68,19 @@ class ServiceProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def wait_serving(self, timeout: float = 60.0) -> None:
-        """Block until the health service says SERVING; raise if the process dies or time runs out."""
+    def wait_serving(self, timeout: float = 60.0, cancelled: Callable[[], bool] = lambda: False) -> bool:
+        """Block until the health service says SERVING (True), or `cancelled()` turns true (False).
+
+        Raises if the process dies or time runs out.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if cancelled():
+                return False
             if not self.alive():
                 raise RuntimeError(f"{self.name} exited with {self.returncode()} before serving; {self.log_hint()}")
             if health_status(self.target) == "SERVING":
-                return
+                return True
             time.sleep(0.1)
         raise TimeoutError(f"{self.name} not SERVING after {timeout:.0f}s; {self.log_hint()}")
 

@@ -59,3 +59,29 @@ def test_supervisor_serves_then_stops_every_process_on_a_signal(tmp_path: Path, 
         if supervisor.poll() is None:
             supervisor.kill()
         out.close()
+
+
+def test_a_signal_during_start_up_stops_without_waiting_for_the_rest(tmp_path: Path) -> None:
+    out = (tmp_path / "supervisor.out").open("w+")
+    data = tmp_path / "data"
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "services.devmesh", "--data-dir", str(data), "--free-ports"],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        log = data / "logs" / "embeddings.log"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (log.exists() and "listening" in log.read_text()):
+            time.sleep(0.05)
+        assert log.exists() and "listening" in log.read_text()  # its signal handlers are installed
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(30) == 130
+        text = (tmp_path / "supervisor.out").read_text()
+        assert "persona-mesh is up" not in text
+        stopped = re.search(r"stopped: (.*)", text)
+        assert stopped and stopped.group(1) == "embeddings=0", text
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+        out.close()

@@ -50,12 +50,15 @@ class RunningMesh:
             proc.stop()
 
 
-def start_mesh(tmp: Path, extra_env: dict[str, str] | None = None) -> RunningMesh:
+def start_mesh(
+    tmp: Path, extra_env: dict[str, str] | None = None, gateway_env: dict[str, str] | None = None
+) -> RunningMesh:
+    """Every service on free ports, each group SERVING before the next; the gateway may get settings of its own."""
     layout = MeshLayout(data_dir=tmp / "data", ports=free_ports(), extra_env=extra_env or {}, metrics=False)
     mesh = RunningMesh(layout, tmp / "logs")
     try:
         for group in layout.start_order():
-            procs = [mesh.start(name) for name in group]
+            procs = [mesh.start(name, gateway_env if name == "gateway" else None) for name in group]
             for proc in procs:
                 proc.wait_serving(timeout=180)
     except BaseException:

@@ -15,8 +15,8 @@ import httpx
 
 from gateway.auth import key_entry
 from services.devmesh.processes import ServiceProcess, free_port
-from services.devmesh.topology import MeshLayout, free_ports
-from tests.conftest import RunningMesh
+from services.devmesh.topology import MeshLayout
+from tests.conftest import RunningMesh, start_mesh
 
 KEYS = {
     "admin": "pm_test_admin_0123456789abcdef",
@@ -75,20 +75,8 @@ def start_gateway(layout: MeshLayout, log_dir: Path, name: str, env: dict[str, s
 def start_private_mesh(
     tmp: Path, *, extra_env: dict[str, str] | None = None, gateway_env: dict[str, str] | None = None
 ) -> RunningMesh:
-    """Every service of a mesh on free ports; the gateway gets its own settings on top."""
-    layout = MeshLayout(data_dir=tmp / "data", ports=free_ports(), extra_env=extra_env or {}, metrics=False)
-    mesh = RunningMesh(layout, tmp / "logs")
-    try:
-        for group in layout.start_order():
-            procs = [
-                mesh.start(name, {**keys_env(), **(gateway_env or {})} if name == "gateway" else None) for name in group
-            ]
-            for proc in procs:
-                proc.wait_serving(timeout=180)
-    except BaseException:
-        mesh.stop_all()
-        raise
-    return mesh
+    """Every service of a mesh on free ports; the gateway gets the test keys and its own settings on top."""
+    return start_mesh(tmp, extra_env, {**keys_env(), **(gateway_env or {})})
 
 
 async def poll_json(url: str, check: Callable[[Any], bool], *, within: float = 15.0, headers: dict[str, str]) -> Any:

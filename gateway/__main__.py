@@ -18,10 +18,12 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.grpc_api import SERVICE_NAME, GatewayServicer, register
+from gateway.log_secrets import redact_secrets_in_logs
 from gateway.settings import GatewaySettings
 from gateway.state import Gateway
+from services.common.internal_auth import InternalAuth
 from services.common.logging import configure_logging
-from services.common.server import ServiceRuntime, ServiceSpec
+from services.common.server import ServiceRuntime, ServiceSpec, load_internal_auth
 
 log = logging.getLogger("gateway")
 
@@ -34,8 +36,8 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def serve(settings: GatewaySettings) -> None:
-    gateway = Gateway(settings)
+async def serve(settings: GatewaySettings, auth: InternalAuth) -> None:
+    gateway = Gateway(settings, auth)
     servicer = GatewayServicer(gateway)
     spec = ServiceSpec(
         name="gateway",
@@ -44,7 +46,7 @@ async def serve(settings: GatewaySettings) -> None:
         warmup=gateway.start,
         close=gateway.close,
     )
-    runtime = ServiceRuntime(spec, settings)
+    runtime = ServiceRuntime(spec, settings, auth)
     http = _EmbeddedServer(
         uvicorn.Config(
             create_app(gateway),
@@ -93,8 +95,10 @@ async def serve(settings: GatewaySettings) -> None:
 def main() -> None:
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level)
+    redact_secrets_in_logs()  # uvicorn logs WebSocket URLs, query string included
+    auth = load_internal_auth(settings)  # signs every internal call; no secret, no start
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, auth))
     except Exception:
         sys.exit(1)
     sys.exit(0)

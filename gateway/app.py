@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,12 +19,56 @@ DESCRIPTION = """The front door of persona-mesh. Every request carries `Authoriz
 (or `X-API-Key`); errors answer `{"error": {code, reason, message, request_id}}`. See docs/gateway.md."""
 
 
+# A refused body is read on and thrown away up to this much (at least 8 MiB, or 4 limits) for this long, so a
+# client that sends its whole body before reading gets the 413 rather than a reset connection (as nginx lingers).
+_DRAIN_MIN_BYTES = 8 * 1024 * 1024
+_DRAIN_SECONDS = 5.0
+
+
 class RequestContextMiddleware:
-    """Gives each request an id (or takes `X-Request-ID`), echoes it, and refuses oversized bodies."""
+    """Gives each request an id (or takes `X-Request-ID`), echoes it, and refuses oversized bodies.
+
+    The body limit holds while the body is read, whatever the framing. Nothing past the limit is
+    ever kept: a declared Content-Length over it is refused before the body is read; a chunked
+    body is counted as it arrives and refused as soon as it passes the limit. Either way the 413
+    comes after the rest of the body is read and discarded (bounded: `drain_bytes`, 5 s), or at
+    once with `Connection: close` when the body is larger than that (the rest is never read).
+    """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.drain_bytes = max(_DRAIN_MIN_BYTES, 4 * max_body_bytes)
+
+    async def _refuse_too_large(self, send: Send, request_id: str, *, close: bool) -> None:
+        body = json_error_bytes("INVALID_ARGUMENT", "BODY_TOO_LARGE", f"the body exceeds {self.max_body_bytes} bytes")
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", request_id.encode()),
+        ]
+        if close:
+            headers.append((b"connection", b"close"))  # the rest of the body is never read
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _drain(self, receive: Receive, already: int) -> bool:
+        """Read and discard the rest of a refused body, within bounds; True when it ended (connection reusable)."""
+        total = already
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _DRAIN_SECONDS
+        while total <= self.drain_bytes:
+            try:
+                async with asyncio.timeout(max(0.0, deadline - loop.time())):
+                    message = await receive()
+            except TimeoutError:
+                return False
+            if message["type"] != "http.request":
+                return False
+            total += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return True
+        return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -35,27 +80,49 @@ class RequestContextMiddleware:
         ctx.request_id_var.set(request_id)
         ctx.role_var.set("")
         ctx.user_var.set("")
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
         length = headers.get(b"content-length", b"0")
-        if scope["type"] == "http" and length.isdigit() and int(length) > self.max_body_bytes:
-            body = json_error_bytes(
-                "INVALID_ARGUMENT", "BODY_TOO_LARGE", f"the body exceeds {self.max_body_bytes} bytes"
-            )
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            # With `Expect: 100-continue` the body has not been sent: answer without asking for it.
+            waits = b"100-continue" in headers.get(b"expect", b"").lower()
+            drained = not waits and int(length) <= self.drain_bytes and await self._drain(receive, 0)
+            await self._refuse_too_large(send, request_id, close=not drained)
             return
 
+        started = False  # a response has begun (the app's or ours)
+        refused = False  # we answered 413: what the app answers next goes nowhere
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal started, refused, received
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    if not started:
+                        started = refused = True
+                        drained = message.get("more_body", False) and await self._drain(receive, received)
+                        await self._refuse_too_large(
+                            send, request_id, close=bool(message.get("more_body", False)) and not drained
+                        )
+                    # To the app the client is gone: it stops reading and its answer is dropped.
+                    return {"type": "http.disconnect"}
+            return message
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, limited_receive, send_with_id)
 
 
 def create_app(gateway: Gateway) -> FastAPI:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway import text
 from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
 
@@ -30,6 +31,16 @@ class ChatInput:
 
 def validate(chat: ChatInput, *, max_content_chars: int, known_personas: set[str]) -> None:
     """Raise INVALID_ARGUMENT with a precise reason for anything a persona should never see."""
+    # Front doors refuse invalid text as it arrives; this is the last line before protobuf.
+    text.check(
+        {
+            "content": chat.content,
+            "user_id": chat.user_id,
+            "session_id": chat.session_id,
+            "persona": chat.persona,
+            "context": chat.context,
+        }
+    )
     if not chat.content.strip():
         raise invalid_argument("EMPTY_CONTENT", "content must contain text", "content")
     if len(chat.content) > max_content_chars:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import grpc
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gateway.auth import Principal, require_role
 from gateway.channels import call_options
@@ -14,6 +14,7 @@ from gateway.convert import persona_value
 from gateway.http_api import GatewayDep, principal_of
 from gateway.moderation import relay_error
 from gateway.state import Gateway
+from gateway.text import EdgeModel, check
 from personamesh.v1 import abi_service_pb2
 from services.common import context as ctx
 from services.common.errors import invalid_argument, not_found, unavailable
@@ -29,18 +30,18 @@ async def admin_of(principal: Annotated[Principal, Depends(principal_of)]) -> Pr
 router = APIRouter(prefix="/api/v1/config", tags=["config"], dependencies=[Depends(admin_of)])
 
 
-class PersonaSettingsBody(BaseModel):
+class PersonaSettingsBody(EdgeModel):
     enabled: bool | None = None
     weight: float | None = Field(None, ge=0.0, le=100.0)
     temperature: float | None = Field(None, ge=0.0, le=2.0)
 
 
-class RulesBody(BaseModel):
+class RulesBody(EdgeModel):
     yaml: str = Field(max_length=1_000_000)
     expected_version: str = ""
 
 
-class ReplicaBody(BaseModel):
+class ReplicaBody(EdgeModel):
     persona: str = Field(min_length=1, max_length=64)
     address: str = Field(min_length=3, max_length=255, description="host:port")
 
@@ -120,6 +121,7 @@ async def get_flags(gateway: GatewayDep) -> dict[str, bool]:
 
 @router.patch("/flags", summary="Set feature flags (only known flags)")
 async def patch_flags(body: dict[str, bool], gateway: GatewayDep) -> dict[str, bool]:
+    check(body, "flags")
     unknown = sorted(set(body) - set(gateway.flags))
     if unknown:
         raise invalid_argument("UNKNOWN_FLAG", f"unknown feature flags: {', '.join(unknown)}", "flags")

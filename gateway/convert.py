@@ -58,6 +58,9 @@ def routing_json(decision: persona_pb2.RoutingDecision) -> dict[str, Any]:
         "alternatives": [persona_name(p) for p in decision.alternatives if persona_name(p)],
         "tone": _enum_label(persona_pb2.Tone, decision.tone, "TONE_"),
         "emotions": [{"label": e.label, "score": round(float(e.score), 4)} for e in decision.emotions],
+        "ekman_emotions": [{"label": e.label, "score": round(float(e.score), 4)} for e in decision.ekman_emotions],
+        "crisis": decision.crisis,
+        "crisis_score": round(float(decision.crisis_score), 4),
         "sentiment": {
             "polarity": round(float(sentiment.polarity), 4),
             "intensity": round(float(sentiment.intensity), 4),

@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError, Message
 
+from gateway import text
 from gateway.auth import Principal, bearer_token
 from gateway.chat_input import ChatInput, validate
 from gateway.convert import persona_name, persona_value
@@ -29,8 +30,9 @@ SERVICE_NAME = "personamesh.v1.GatewayService"
 class _Undecodable:
     """Stands in for a request that could not be decoded."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, invalid_text_field: str | None) -> None:
         self.error = error
+        self.invalid_text_field = invalid_text_field
 
 
 def _lenient(message_type: type[Message]) -> Callable[[bytes], Any]:
@@ -38,13 +40,15 @@ def _lenient(message_type: type[Message]) -> Callable[[bytes], Any]:
         try:
             return message_type.FromString(data)
         except (DecodeError, ValueError) as error:
-            return _Undecodable(str(error))
+            return _Undecodable(str(error), text.proto_invalid_field(data, message_type.DESCRIPTOR))
 
     return decode
 
 
 def _decoded(request: Any) -> Any:
     if isinstance(request, _Undecodable):
+        if request.invalid_text_field is not None:
+            raise text.invalid_utf8(request.invalid_text_field)
         raise invalid_argument("UNDECODABLE_REQUEST", f"the request is not valid protobuf: {request.error}")
     return request
 

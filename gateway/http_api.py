@@ -12,6 +12,7 @@ from gateway.chat_input import ChatInput, validate
 from gateway.convert import persona_value, response_json, routing_json
 from gateway.operations import feedback, health, metrics, personas
 from gateway.state import Gateway
+from gateway.text import EdgeModel
 from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
 
@@ -24,7 +25,7 @@ class TurnBody(BaseModel):
     persona: str | None = None
 
 
-class ChatBody(BaseModel):
+class ChatBody(EdgeModel):
     """One chat message; `persona` forces a persona on /api/v1/chat (the persona paths force it anyway)."""
 
     content: str = Field(description="The user's message.")
@@ -37,7 +38,7 @@ class ChatBody(BaseModel):
     recent_turns: list[TurnBody] | None = Field(None, description="Earlier turns, oldest first (else remembered).")
 
 
-class FeedbackBody(BaseModel):
+class FeedbackBody(EdgeModel):
     request_id: str = Field(max_length=128)
     rating: float = Field(description="In [0, 1]; 1 is best.")
     comment: str = ""

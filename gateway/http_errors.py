@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway import text
 from gateway.ratelimits import RateLimited
 from services.common import context as ctx
 from services.common.errors import ServiceError
@@ -68,6 +69,9 @@ def _validation_reason(errors: list[dict[str, Any]]) -> tuple[str, str, str]:
     kind = str(first.get("type", ""))
     location = [str(part) for part in first.get("loc", ()) if part != "body"]
     field = ".".join(location)
+    if kind == "invalid_utf8":
+        field = str((first.get("ctx") or {}).get("field", ""))
+        return text.REASON, f"{field} is not valid UTF-8 text (a lone surrogate or undecodable bytes)", field
     if kind in ("json_invalid", "json_type"):
         return "INVALID_JSON", f"the body is not valid JSON: {first.get('msg', '')}", ""
     if kind == "missing":
@@ -101,9 +105,16 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODE_NAMES.get(error.status_code, "UNKNOWN")
         reason = "NOT_FOUND" if error.status_code == 404 else f"HTTP_{error.status_code}"
         message = str(error.detail)
-        if error.status_code == 400:  # FastAPI's only 400: a body it could not decode (e.g. invalid UTF-8)
-            reason, message = "INVALID_JSON", "the body is not valid UTF-8 JSON"
-        return JSONResponse(error_body(code, reason, message), status_code=error.status_code, headers=error.headers)
+        extra = {}
+        if error.status_code == 400:  # FastAPI's only 400: a body it could not decode
+            reason, message = "INVALID_JSON", "the body is not valid JSON"
+            cause = error.__cause__
+            if isinstance(cause, UnicodeDecodeError):
+                field = text.undecodable_json_field(bytes(cause.object)) or "body"
+                bad = text.invalid_utf8(field)
+                reason, message, extra = bad.reason, bad.message, {"field": bad.metadata["field"]}
+        body = error_body(code, reason, message, **extra)
+        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(grpc.RpcError)
     async def on_rpc_error(_request: Request, error: grpc.RpcError) -> JSONResponse:

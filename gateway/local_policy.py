@@ -12,28 +12,15 @@ import re
 from dataclasses import dataclass
 
 from personamesh.v1 import persona_pb2
+from services.common import pii
 
-_PII = {
-    "pii.email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
-    "pii.ssn": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
-    "pii.credit_card": re.compile(r"\b(?:\d[ -]?){13,16}\b"),
-    "pii.phone": re.compile(r"(?<!\w)(?:\+?\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}(?!\w)"),
-    "pii.ip_address": re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),
-}
-_PLACEHOLDER = {
-    "pii.email": "[EMAIL]",
-    "pii.ssn": "[SSN]",
-    "pii.credit_card": "[CREDIT_CARD]",
-    "pii.phone": "[PHONE]",
-    "pii.ip_address": "[IP_ADDRESS]",
-}
 _SEVERE = {
-    "self_harm": re.compile(r"\b(kill|hurt|harm)\s+my\s*self\b|\bsuicid|\bend\s+my\s+life\b", re.IGNORECASE),
+    "crisis": re.compile(r"\b(kill|hurt|harm)\s+my\s*self\b|\bsuicid|\bend\s+my\s+life\b", re.IGNORECASE),
     "violent_threat": re.compile(r"\b(i\s+will|i'm\s+going\s+to|gonna)\s+(kill|shoot|stab|murder)\b", re.IGNORECASE),
     "weapons": re.compile(r"\b(make|build|assemble)\s+(a\s+)?(bomb|explosive|nerve\s+agent|bioweapon)", re.IGNORECASE),
     "prompt_injection": re.compile(r"\bignore\s+(all\s+)?(previous|prior|above)\s+instructions\b", re.IGNORECASE),
 }
-_SUPPORT = {"self_harm"}
+_SUPPORT = {"crisis"}
 
 
 @dataclass(frozen=True)
@@ -43,13 +30,13 @@ class LocalVerdict:
 
 
 def redact(text: str) -> tuple[str, list[str]]:
-    """Replace PII with placeholders; return the text and the categories found."""
-    found: list[str] = []
-    for category, pattern in _PII.items():
-        text, count = pattern.subn(_PLACEHOLDER[category], text)
-        if count:
-            found.append(category)
-    return text, found
+    """Replace PII (identifiers made from it included) with placeholders; return the text and the categories.
+
+    The patterns are the mesh's one set (`services/common/pii.py`), the same Abi uses.
+    """
+    findings = pii.find_pii(text)
+    categories = sorted({f"pii.{finding.kind}" for finding in findings})
+    return pii.redact(text, findings), categories
 
 
 def check(text: str) -> LocalVerdict:

@@ -12,8 +12,10 @@ from personamesh.v1 import persona_pb2
 
 
 class SessionTurns:
-    """The last few turns of each session, so routing and personas see conversation history.
+    """The last few turns of each conversation, so routing and personas see conversation history.
 
+    A conversation is a (user, session id) pair: a session id names a conversation only within
+    its user, so naming someone else's session id starts an empty conversation of one's own.
     Each remembered turn keeps at most `turn_chars` characters: enough context for
     routing, and memory stays bounded by sessions x turns x turn_chars.
     """
@@ -22,24 +24,28 @@ class SessionTurns:
         self.turns = turns
         self.sessions = sessions
         self.turn_chars = turn_chars
-        self._by_session: OrderedDict[str, deque[persona_pb2.Turn]] = OrderedDict()
+        self._by_session: OrderedDict[tuple[str, str], deque[persona_pb2.Turn]] = OrderedDict()
 
-    def recent(self, session_id: str) -> list[persona_pb2.Turn]:
-        turns = self._by_session.get(session_id)
+    def recent(self, user_id: str, session_id: str) -> list[persona_pb2.Turn]:
+        key = (user_id, session_id)
+        turns = self._by_session.get(key)
         if turns is None:
             return []
-        self._by_session.move_to_end(session_id)
+        self._by_session.move_to_end(key)
         return list(turns)
 
-    def add(self, session_id: str, user_text: str, answer: str, persona: persona_pb2.Persona.ValueType) -> None:
+    def add(
+        self, user_id: str, session_id: str, user_text: str, answer: str, persona: persona_pb2.Persona.ValueType
+    ) -> None:
         if not session_id or self.turns == 0:
             return
-        turns = self._by_session.get(session_id)
+        key = (user_id, session_id)
+        turns = self._by_session.get(key)
         if turns is None:
-            turns = self._by_session[session_id] = deque(maxlen=self.turns)
+            turns = self._by_session[key] = deque(maxlen=self.turns)
             while len(self._by_session) > self.sessions:
                 self._by_session.popitem(last=False)
-        self._by_session.move_to_end(session_id)
+        self._by_session.move_to_end(key)
         limit = self.turn_chars
         turns.append(persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=user_text[:limit]))
         turns.append(persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content=answer[:limit], persona=persona))

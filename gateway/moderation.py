@@ -108,7 +108,7 @@ class Moderation:
             decision = self._local_decision(request)
             decision.latency_ms = (time.perf_counter() - started) * 1000.0
         forced = persona_name(request.forced_persona)
-        redirected = decision.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
+        redirected = decision.crisis or decision.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
         if forced and not is_blocked(decision) and not redirected and decision.persona != request.forced_persona:
             decision.reasons.append(f"persona forced by the caller: {forced}")
             alternatives = [p for p in [decision.persona, *decision.alternatives] if p != request.forced_persona]
@@ -121,7 +121,8 @@ class Moderation:
         DEGRADED.labels("abi").inc()
         verdict = local_policy.check(request.content)
         chosen = persona_name(request.forced_persona) or self.default_persona
-        if verdict.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT:
+        crisis = verdict.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
+        if crisis:
             chosen = self.support_persona
         others = [p for p in sorted(self.personas()) if p != chosen]
         decision = persona_pb2.RoutingDecision(
@@ -133,6 +134,7 @@ class Moderation:
             reasons=["abi unreachable: local policy check and the default persona"],
             degraded=True,
             query_type="general",
+            crisis=crisis,
         )
         if verdict.blocked:
             decision.persona = persona_pb2.PERSONA_ABI

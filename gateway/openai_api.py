@@ -22,6 +22,7 @@ from gateway.convert import persona_name, routing_json
 from gateway.http_api import GatewayDep, PrincipalDep
 from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
 from gateway.state import Gateway
+from gateway.text import EdgeModel
 from personamesh.v1 import persona_pb2
 from services.common import context as ctx
 from services.common.errors import invalid_argument
@@ -37,7 +38,7 @@ class Message(BaseModel):
     content: str | list[dict[str, Any]] | None = None
 
 
-class CompletionBody(BaseModel):
+class CompletionBody(EdgeModel):
     model_config = ConfigDict(extra="allow")  # OpenAI clients send many optional fields
     model: str = Field(description="auto (let Abi route) or a persona name: abbey, aviva, ...")
     messages: list[Message] = Field(min_length=1)

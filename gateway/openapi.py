@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import sys
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.state import Gateway
+from services.common.internal_auth import InternalAuth
 
 
 async def render() -> str:
-    gateway = Gateway(GatewaySettings())
+    # Rendering makes no internal calls: a throwaway signing key will do.
+    gateway = Gateway(GatewaySettings(), InternalAuth(secrets.token_urlsafe(32)))
     try:
         return json.dumps(create_app(gateway).openapi(), indent=2, sort_keys=True) + "\n"
     finally:

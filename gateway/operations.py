@@ -12,6 +12,7 @@ from gateway.channels import call_options
 from gateway.convert import persona_name, persona_value
 from gateway.state import Gateway
 from personamesh.v1 import embedding_index_service_pb2
+from services.common import context as ctx
 from services.common.errors import ServiceError, invalid_argument, not_found
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,9 @@ async def feedback(gateway: Gateway, principal: Principal, request_id: str, rati
     gateway.stats.rated(persona_name(answered.persona) or "abi", rating)
     if persona_value(persona_name(answered.persona)) is None:
         return False
+    # Signed for the rater's role, acting for the user whose request it was (checked above).
+    ctx.role_var.set(principal.role)
+    ctx.user_var.set(answered.user_id)
     try:
         await gateway.embeddings.RecordOutcome(
             embedding_index_service_pb2.RecordOutcomeRequest(

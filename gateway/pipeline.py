@@ -30,6 +30,7 @@ from gateway.replica import Replica
 from gateway.stats import ATTEMPTS, RATE_LIMITED, PersonaStats
 from personamesh.v1 import abi_service_pb2_grpc, persona_pb2
 from services.common import context as ctx
+from services.common import pii
 from services.common.breaker import BreakerOpenError
 from services.common.errors import ServiceError, error_reason, unavailable
 
@@ -78,6 +79,16 @@ StreamEvent = RoutingEvent | DeltaEvent | RestartEvent | FinalEvent | ErrorEvent
 
 class _StreamTruncated(Exception):
     """A persona stream ended without its final event."""
+
+
+def _no_trace_of_input_pii(response: persona_pb2.PersonaResponse, raw_input: str) -> None:
+    """After the output check: no PII, and no trace of the input's PII (`jane_doe` from jane.doe@example.com),
+    in the answer or its code blocks. Only the gateway still holds the raw input to compare with."""
+    response.content = pii.scrub(response.content, [raw_input])
+    for block in response.code_blocks:
+        block.code = pii.scrub(block.code, [raw_input])
+    for reasoning in response.reasoning_steps:
+        reasoning.description = pii.scrub(reasoning.description, [raw_input])
 
 
 def _is_replica_fault(error: grpc.RpcError) -> bool:
@@ -158,13 +169,17 @@ class ChatPipeline:
                 raise
 
     def persona_request(self, chat: ChatInput, principal: Principal) -> persona_pb2.PersonaRequest:
+        user_id = principal.user_id if principal.authenticated else (chat.user_id or principal.user_id)
+        # The internal calls of this request are signed for the user they act for (the services check it).
+        ctx.user_var.set(user_id)
         turns = chat.recent_turns
         if turns is None and self.flags.get("session_history", True):
-            turns = self.sessions.recent(chat.session_id) if chat.session_id else []
+            # History belongs to (user, session): another caller naming this session id gets none of it.
+            turns = self.sessions.recent(user_id, chat.session_id) if chat.session_id else []
         forced = persona_value(chat.persona) if chat.persona else None
         return persona_pb2.PersonaRequest(
             request_id=ctx.request_id_var.get(),
-            user_id=principal.user_id if principal.authenticated else (chat.user_id or principal.user_id),
+            user_id=user_id,
             session_id=chat.session_id,
             content=chat.content,
             forced_persona=forced or persona_pb2.PERSONA_UNSPECIFIED,
@@ -189,8 +204,12 @@ class ChatPipeline:
             result.request_id,
             AnsweredRequest(result.response.persona, request.user_id, result.decision.query_type),
         )
-        if self.flags.get("session_history", True):
-            self.sessions.add(chat.session_id, chat.content, result.response.content, result.response.persona)
+        # A blocked message never enters the history: neither it nor Abi's refusal may reach a persona later.
+        if self.flags.get("session_history", True) and not is_blocked(result.decision):
+            user_text = pii.redact_text(result.decision.moderation.redacted_text or chat.content)
+            self.sessions.add(
+                request.user_id, chat.session_id, user_text, result.response.content, result.response.persona
+            )
 
     def _deadline(self) -> float:
         remaining = ctx.time_remaining()
@@ -223,6 +242,11 @@ class ChatPipeline:
         request = persona_pb2.PersonaRequest()
         request.CopyFrom(base)
         request.routing.CopyFrom(decision)
+        # Personas get the redacted text (Abi's, and the shared patterns again in case Abi was told not to
+        # redact): what reaches a model, a memory store or a log never carries the user's PII.
+        request.content = pii.redact_text(decision.moderation.redacted_text or base.content)
+        for turn in request.recent_turns:
+            turn.content = pii.redact_text(turn.content)
         group = self.registry.group(replica.persona)
         if group is not None and group.config.temperature is not None:
             request.temperature = group.config.temperature
@@ -297,6 +321,8 @@ class ChatPipeline:
             response.fallback = response.fallback or failures > 0 or response.persona != chosen
             response.replica = response.replica or replica.address
             await self.moderation.check_output(response)
+            if self.flags.get("output_check", True):
+                _no_trace_of_input_pii(response, request.content)
             return self._finish(chat, request, decision, response, started)
         self.stats.failed(persona_name(chosen) or self.default_persona, "UNAVAILABLE")
         if limited is not None:
@@ -385,6 +411,8 @@ class ChatPipeline:
             if not final.content:
                 final.content = candidate
             await self.moderation.check_output(final)
+            if self.flags.get("output_check", True):
+                _no_trace_of_input_pii(final, request.content)
             if final.content != sent:
                 if final.content.startswith(sent):
                     yield DeltaEvent(final.content[len(sent) :])

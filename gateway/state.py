@@ -10,7 +10,7 @@ import grpc
 
 from gateway.auth import KeyStore, load_entries
 from gateway.balancer import Balancer
-from gateway.channels import service_channel
+from gateway.channels import service_channel, sign_calls_with
 from gateway.memory import AnsweredRequests, SessionTurns
 from gateway.pipeline import ChatPipeline
 from gateway.ratelimits import UserRateLimiter
@@ -19,6 +19,7 @@ from gateway.replica import Replica
 from gateway.settings import GatewaySettings
 from gateway.stats import REPLICA_HEALTHY, PersonaStats, breaker_changed
 from personamesh.v1 import abi_service_pb2_grpc, embedding_index_service_pb2_grpc, persona_service_pb2
+from services.common.internal_auth import InternalAuth
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,10 @@ def _health_changed(replica: Replica) -> None:
 class Gateway:
     """Registry, clients, limits, memory and the chat pipeline."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, auth: InternalAuth) -> None:
         self.settings = settings
+        # Every call to Abi, a persona or the index carries a token signed for the caller's role and user.
+        sign_calls_with(auth)
         self.keys = KeyStore(
             load_entries(settings.api_keys, settings.api_keys_file),
             allow_anonymous=settings.allow_anonymous,

@@ -11,8 +11,12 @@ Server -> client:
   {"type": "restart", "reason"} (discard text so far), then {"type": "final", "response": {...}}
   or {"type": "error", "error": {code, reason, message, request_id}}
   {"type": "heartbeat", "ts"} every PM_WS_HEARTBEAT_SECONDS; {"type": "pong"}
-Close codes: 1000 normal, 1012 gateway restarting (drain), 1009 frame too large, 1011 internal error,
-4401 missing or invalid API key.
+Authentication: offer the subprotocols `persona-mesh` and `bearer.<key>` (what browsers can send;
+the gateway selects `persona-mesh`, never echoing the key), or send `Authorization: Bearer <key>` /
+`X-API-Key`; `?api_key=` still works but puts the key in URLs (logs redact it). Anonymous callers
+(local runs) are each their own user, `anonymous-<random>`, for the life of the connection.
+Close codes: 1000 normal, 1012 gateway restarting (drain), 1009 message over PM_MAX_BODY_BYTES
+(however it is fragmented or compressed), 1011 internal error, 4401 missing or invalid API key.
 Backpressure: chat messages are answered one at a time; at most PM_WS_QUEUE_SIZE wait, and
 a message beyond that is refused with a QUEUE_FULL error. Sends wait for the socket to drain.
 """
@@ -25,11 +29,13 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from gateway import text as edge_text
 from gateway.auth import Principal, bearer_token
 from gateway.chat_input import ChatInput, validate
 from gateway.convert import response_json, routing_json
@@ -44,6 +50,9 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_TOO_BIG = 1009
+SUBPROTOCOL = "persona-mesh"
+KEY_SUBPROTOCOL_PREFIX = "bearer."
 
 
 @dataclass
@@ -87,10 +96,22 @@ class Connection:
             raise invalid_argument("UNKNOWN_PERSONA", f"unknown persona {name!r}")
         self.conversation.persona = name
 
+    def _too_big(self, frame: Mapping[str, Any]) -> bool:
+        """Whether a message exceeds the limit (the server enforces it too; this holds under any server)."""
+        limit = self.gateway.settings.max_body_bytes
+        data = frame.get("bytes")
+        if data is not None:
+            return len(data) > limit
+        text = frame.get("text") or ""
+        return len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit)
+
     async def reader(self) -> None:
         while True:
             frame = await self.ws.receive()
             if frame["type"] == "websocket.disconnect":
+                return
+            if self._too_big(frame):
+                await self.ws.close(code=CLOSE_TOO_BIG, reason="message over the size limit")
                 return
             text = frame.get("text")
             if text is None:
@@ -98,11 +119,23 @@ class Connection:
                 continue
             try:
                 message = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 await self.send_error("INVALID_ARGUMENT", "INVALID_JSON", "the frame is not valid JSON")
                 continue
             if not isinstance(message, dict):
                 await self.send_error("INVALID_ARGUMENT", "WRONG_TYPE", "a frame must be a JSON object")
+                continue
+            invalid = edge_text.first_invalid(message)
+            if invalid is not None:
+                ref = message.get("id")
+                error = edge_text.invalid_utf8(invalid)
+                await self.send_error(
+                    error.code.name,
+                    error.reason,
+                    error.message,
+                    None if edge_text.first_invalid(ref) is not None else ref,
+                    field=error.metadata["field"],
+                )
                 continue
             await self.dispatch(message)
 
@@ -201,18 +234,36 @@ class Connection:
             await self.send({"type": "heartbeat", "ts": time.time()})
 
 
+def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """(the API key, the subprotocol to select): a `bearer.<key>` subprotocol, a header, or `?api_key=`."""
+    offered = [str(p) for p in websocket.scope.get("subprotocols") or []]
+    selected = SUBPROTOCOL if SUBPROTOCOL in offered else None
+    for protocol in offered:
+        if protocol.startswith(KEY_SUBPROTOCOL_PREFIX):
+            return protocol[len(KEY_SUBPROTOCOL_PREFIX) :], selected
+    token = (
+        bearer_token(websocket.headers.get("authorization"))
+        or websocket.headers.get("x-api-key")
+        or websocket.query_params.get("api_key")
+    )
+    return token, selected
+
+
 @router.websocket("/api/v1/ws")
 async def websocket_endpoint(websocket: WebSocket) -> None:
     gateway: Gateway = websocket.app.state.gateway
-    token = websocket.query_params.get("api_key") or bearer_token(websocket.headers.get("authorization"))
+    token, subprotocol = _credentials(websocket)
     try:
         principal = gateway.keys.authenticate(token)
     except ServiceError as error:
         # Accept first: a close before the handshake would reach the client as a bare HTTP 403.
-        await websocket.accept()
+        await websocket.accept(subprotocol=subprotocol)
         await websocket.close(code=CLOSE_UNAUTHENTICATED, reason=error.message[:120])
         return
-    await websocket.accept()
+    if not principal.authenticated:
+        # Anonymous callers share no conversation, memory or limits: each connection is its own user.
+        principal = Principal(f"anonymous-{uuid.uuid4().hex[:16]}", principal.role, authenticated=False)
+    await websocket.accept(subprotocol=subprotocol)
     session_id = (websocket.query_params.get("session_id") or uuid.uuid4().hex)[:128]
     connection = Connection(websocket, gateway, principal, session_id)
     await connection.send_state()

@@ -11,7 +11,7 @@ import yaml
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey.emotion import EmotionReading
-from services.abbey.empathy import SUPPORT_RESOURCES
+from services.abbey.empathy import CRISIS_GUIDANCE, SUPPORT_RESOURCES
 from services.abbey.memory import Recollection
 from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.grounding import best_sentences
@@ -77,8 +77,8 @@ def compose_draft(material: AbbeyMaterial) -> str:
             follow_up = "I'm keeping that in mind."
         paragraphs.append(f"I remember you mentioned before: “{quoted}”. {follow_up}")
     if material.support:
-        paragraphs.append(SUPPORT_RESOURCES)
-    if material.technical:
+        paragraphs.extend((SUPPORT_RESOURCES, CRISIS_GUIDANCE))
+    elif material.technical:
         paragraphs.append(_technical_body(material))
     else:
         paragraphs.extend(_GUIDANCE.get(material.reading.primary, _GUIDANCE["neutral"]))

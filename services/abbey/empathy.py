@@ -31,6 +31,18 @@ SUPPORT_RESOURCES = (
     "how you're feeling today."
 )
 
+# A crisis opening never depends on the emotion guess: "how wonderful" must never greet a disclosure.
+CRISIS_ACKNOWLEDGEMENTS = (
+    "Thank you for telling me. What you're carrying sounds really heavy, and you don't have to carry it alone.",
+    "I'm really glad you reached out. I'm here with you, and what you're feeling matters.",
+    "I hear how much pain is in what you wrote. I'm taking it seriously, and I'm here to listen.",
+)
+CRISIS_GUIDANCE = (
+    "You don't have to work out everything tonight. If you can, stay somewhere safe, away from anything you "
+    "could use to hurt yourself, and let one person know what is going on. If you'd like, tell me more about "
+    "what has been happening; I'm listening."
+)
+
 _TONE_BY_EMOTION: dict[str, persona_pb2.Tone.ValueType] = {
     "sad": persona_pb2.TONE_SUPPORTIVE,
     "anxious": persona_pb2.TONE_SUPPORTIVE,
@@ -46,11 +58,11 @@ _TONE_BY_EMOTION: dict[str, persona_pb2.Tone.ValueType] = {
 
 
 def needs_support(request: persona_pb2.PersonaRequest) -> bool:
-    """Moderation redirected this message to support (self-harm): never block, always offer help."""
+    """Abi flagged a crisis (the user or someone they speak of may be at risk): support comes first."""
     if not request.HasField("routing"):
         return False
-    moderation = request.routing.moderation
-    return moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT or "self_harm" in moderation.categories
+    routing = request.routing
+    return routing.crisis or routing.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
 
 
 def suggest_tone(request: persona_pb2.PersonaRequest, reading: EmotionReading) -> persona_pb2.Tone.ValueType:
@@ -84,13 +96,17 @@ def is_personal_sharing(content: str) -> bool:
     return bool(_PERSONAL.search(content)) and not content.rstrip().endswith("?")
 
 
-def acknowledge(reading: EmotionReading, content: str, empathy: float, *, personal: bool = False) -> str:
-    """The opening line matched to the emotion and its intensity.
+def acknowledge(
+    reading: EmotionReading, content: str, empathy: float, *, personal: bool = False, crisis: bool = False
+) -> str:
+    """The opening line matched to the emotion and its intensity (a crisis gets a crisis opening).
 
     A neutral message that shares something personal still gets a listener's acknowledgement;
     a neutral question gets none, and mild feelings are named only when empathy is high enough.
     """
     pick = zlib.crc32(content.encode("utf-8"))
+    if crisis:
+        return CRISIS_ACKNOWLEDGEMENTS[pick % len(CRISIS_ACKNOWLEDGEMENTS)]
     tiers = _ACKNOWLEDGEMENTS.get(reading.primary)
     if tiers is None:
         return _LISTENING[pick % len(_LISTENING)] if personal and empathy >= 0.5 else ""

@@ -72,6 +72,7 @@ class AbbeyLogic(PersonaLogic):
                 request.content,
                 self.settings.empathy,
                 personal=not technical and is_personal_sharing(request.content),
+                crisis=support,
             ),
             tone=tone,
             support=support,
@@ -93,6 +94,7 @@ class AbbeyLogic(PersonaLogic):
             emotional_state=reading.to_proto(),
             degraded=degraded,
             notes={"reading": reading},
+            quotable=[m.user_message for m in material.memories] + [hit.text for hit in material.knowledge],
         )
 
     @staticmethod

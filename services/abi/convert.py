@@ -56,6 +56,10 @@ def present_emotions(result: SentimentResult) -> list[persona_pb2.EmotionScore]:
     return [persona_pb2.EmotionScore(label=label, score=result.emotion_scores[label]) for label in result.present]
 
 
+def present_ekman(result: SentimentResult) -> list[persona_pb2.EmotionScore]:
+    return [persona_pb2.EmotionScore(label=label, score=result.ekman_scores[label]) for label in result.ekman_present]
+
+
 def all_emotions(result: SentimentResult) -> list[persona_pb2.EmotionScore]:
     ordered = sorted(result.emotion_scores.items(), key=lambda item: -item[1])
     return [persona_pb2.EmotionScore(label=label, score=score) for label, score in ordered]
@@ -84,4 +88,7 @@ def decision_proto(decision: Decision) -> persona_pb2.RoutingDecision:
         query_type=decision.query_type,
         latency_ms=decision.latency_ms,
         decided_at=decided_at,
+        crisis=decision.crisis,
+        crisis_score=decision.moderation.crisis_score,
+        ekman_emotions=present_ekman(decision.sentiment),
     )

@@ -1,24 +1,38 @@
-"""PolicyChecker: the moderation verdict for user input or persona output.
+"""PolicyChecker: the moderation verdict for user input or persona output, from the model's scores.
 
-Evidence per category is the larger of the learned route head's probability
-(when a vector is available) and the lexical cue strength. Each category has a
-configured action and severity; PII is found and redacted separately. The
-verdict's action is the most severe one triggered:
-block > require_human_review > redirect_to_support > warn > allow. Self-harm is
-never blocked: it redirects to support (abbey with resources).
+What the verdict means:
+- **block**: a request for a harmful capability or abuse aimed at others, when the model's harm
+  probability reaches the block threshold and the message carries enough words to judge;
+- **require_human_review / warn**: uncertain harm (between the review and block thresholds, or too
+  few words to judge): the message is answered, never silently blocked;
+- **redirect_to_support**: a crisis (the user or someone they speak of is at risk). Recall-first
+  threshold; never blocked. When harm fires too, the crisis wins unless the harm can only be aimed
+  at others (a threat, fraud, hate...) and the model is more sure of the harm than of the crisis;
+- PII (email, phone, card, ...) is found by pattern and redacted (services/abi/pii.py).
+Each category's action and severity come from the rules document (`policies:`); the thresholds come
+from the model card (tuned on data that was not fitted) unless the rules document overrides them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from services.abi.lexicon import LexicalHit, has_document_context, lexical_hits
+from services.abi.model import Scores
 from services.abi.pii import PiiFinding, find_pii, redact
+from services.abi.taxonomy import HARM_CATEGORIES
 
 ACTIONS = ("allow", "warn", "redirect_to_support", "require_human_review", "block")
 SEVERITIES = ("none", "low", "medium", "high", "critical")
-HARM_CATEGORIES = ("hate", "violent_threat", "dangerous", "prompt_injection", "sexual_minors")
-CATEGORIES = (*HARM_CATEGORIES, "self_harm", "pii")
+CRISIS = "crisis"
+CATEGORIES = (*HARM_CATEGORIES, CRISIS, "pii")
+# Harm a person in crisis may be asking about for themselves (a method, a dose, a weapon).
+SELF_DIRECTABLE = ("violence", "weapons", "cbrn", "drugs", "other_harm")
+# Below this many words a message carries too little evidence to block (greetings, thanks, "ok").
+MIN_WORDS_TO_BLOCK = 3
+# Persona output is checked for harm with at least this threshold: the model learned from requests.
+OUTPUT_BLOCK_FLOOR = 0.9
+WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -27,32 +41,40 @@ class CategoryPolicy:
     severity: str
 
 
+DEFAULT_CATEGORY_POLICIES: dict[str, CategoryPolicy] = {
+    "hate": CategoryPolicy("block", "high"),
+    "harassment": CategoryPolicy("block", "high"),
+    "privacy": CategoryPolicy("block", "high"),
+    "violent_threat": CategoryPolicy("block", "critical"),
+    "violence": CategoryPolicy("block", "critical"),
+    "weapons": CategoryPolicy("block", "critical"),
+    "cbrn": CategoryPolicy("block", "critical"),
+    "cyber": CategoryPolicy("block", "high"),
+    "fraud": CategoryPolicy("block", "high"),
+    "drugs": CategoryPolicy("block", "high"),
+    "sexual_minors": CategoryPolicy("block", "critical"),
+    "sexual": CategoryPolicy("block", "high"),
+    "misinformation": CategoryPolicy("block", "medium"),
+    "prompt_injection": CategoryPolicy("block", "medium"),
+    "other_harm": CategoryPolicy("block", "medium"),
+    CRISIS: CategoryPolicy("redirect_to_support", "high"),
+    "pii": CategoryPolicy("warn", "low"),
+}
+
+
 @dataclass(frozen=True)
 class PolicyConfig:
-    """What each category does; thresholds apply to the category's evidence (0..1)."""
+    """What each category does; thresholds apply to the model's probabilities (0..1)."""
 
     categories: dict[str, CategoryPolicy]
-    block_threshold: float = 0.4
+    block_threshold: float = 0.5
     review_threshold: float = 0.25
-    self_harm_threshold: float = 0.3
+    crisis_threshold: float = 0.2
     redact_pii: bool = True
 
     @staticmethod
-    def default(block_threshold: float = 0.4, self_harm_threshold: float = 0.3) -> PolicyConfig:
-        return PolicyConfig(
-            {
-                "hate": CategoryPolicy("block", "high"),
-                "violent_threat": CategoryPolicy("block", "critical"),
-                "dangerous": CategoryPolicy("block", "critical"),
-                "prompt_injection": CategoryPolicy("block", "medium"),
-                "sexual_minors": CategoryPolicy("block", "critical"),
-                "self_harm": CategoryPolicy("redirect_to_support", "high"),
-                "pii": CategoryPolicy("warn", "low"),
-            },
-            block_threshold=block_threshold,
-            review_threshold=min(block_threshold, 0.25),
-            self_harm_threshold=self_harm_threshold,
-        )
+    def default(block: float = 0.5, review: float = 0.25, crisis: float = 0.2) -> PolicyConfig:
+        return PolicyConfig(dict(DEFAULT_CATEGORY_POLICIES), block, min(review, block), crisis)
 
 
 @dataclass(frozen=True)
@@ -70,16 +92,18 @@ class PolicyVerdict:
     spans: list[SpanHit] = field(default_factory=list)
     redacted_text: str = ""
     reasons: list[str] = field(default_factory=list)
-    # Evidence per category (0..1), for routing and for the record.
-    evidence: dict[str, float] = field(default_factory=dict)
+    # The model's evidence: P(harm), its most likely category, P(crisis).
+    harm: float = 0.0
+    harm_category: str = ""
+    crisis_score: float = 0.0
 
     @property
     def blocked(self) -> bool:
         return self.action == "block"
 
     @property
-    def redirect(self) -> bool:
-        return self.action == "redirect_to_support"
+    def crisis(self) -> bool:
+        return CRISIS in self.categories
 
     def raise_to(self, action: str, severity: str) -> None:
         if ACTIONS.index(action) > ACTIONS.index(self.action):
@@ -89,78 +113,63 @@ class PolicyVerdict:
 
 
 class PolicyChecker:
-    """Checks text against the configured policies; the same checker runs on persona output."""
+    """Turns the model's scores into a verdict; the same checker runs on persona output."""
 
     def __init__(self, config: PolicyConfig) -> None:
         self.config = config
 
     def check(
-        self,
-        text: str,
-        head_probabilities: dict[str, float] | None = None,
-        *,
-        output: bool = False,
-        config: PolicyConfig | None = None,
+        self, text: str, scores: Scores | None, *, output: bool = False, config: PolicyConfig | None = None
     ) -> PolicyVerdict:
-        """`head_probabilities`: route-head class -> probability, or None when no vector was available."""
+        """`scores` is None only when the model could not run (then only PII is checked)."""
         config = config or self.config
         verdict = PolicyVerdict(redacted_text=text)
-        hits = lexical_hits(text)
-        evidence = self._evidence(hits, head_probabilities)
-        verdict.evidence = {k: round(v, 4) for k, v in evidence.items()}
-        # Output may quote injections or discuss self-harm resources; it is checked for harm and PII only.
-        checked = [c for c in HARM_CATEGORIES if not (output and c == "prompt_injection")]
-        # The block threshold was tuned on the head's total harm probability, so the total is the evidence
-        # that something is harmful; the strongest category says what kind of harm it is.
-        head_total = sum(float((head_probabilities or {}).get(c, 0.0)) for c in checked)
-        harm = max(head_total, *(evidence[c] for c in checked))
-        strongest = max(checked, key=lambda c: evidence[c])
-        self_harm = not output and evidence["self_harm"] >= config.self_harm_threshold
-        # Someone in crisis is never blocked: when self-harm is the strongest signal, harm cues only warn.
-        self_harm_first = self_harm and evidence["self_harm"] >= evidence[strongest]
-        for category in checked:
-            score = harm if category == strongest else evidence[category]
-            policy = config.categories[category]
-            if score >= config.block_threshold:
-                action = "warn" if self_harm_first and policy.action == "block" else policy.action
-                verdict.raise_to(action, policy.severity)
-            elif score >= config.review_threshold and category == strongest:
-                escalation = "require_human_review" if policy.severity == "critical" else "warn"
-                if self_harm_first:
-                    escalation = "warn"
-                verdict.raise_to(escalation if policy.action == "block" else policy.action, "medium")
-            else:
-                continue
-            verdict.categories.append(category)
-            verdict.reasons.append(self._reason(category, score, hits, text))
-        if self_harm:
-            policy = config.categories["self_harm"]
-            verdict.raise_to(policy.action, policy.severity)
-            verdict.categories.append("self_harm")
-            verdict.reasons.append(f"self-harm signals ({evidence['self_harm']:.2f}): routed to support, never blocked")
-        for hit in hits:
-            if hit.category in verdict.categories and hit.strength >= 0.5:
-                verdict.spans.append(SpanHit(hit.start, hit.end, hit.category))
+        if scores is not None:
+            self._apply_model(text, scores, verdict, config, output)
         self._apply_pii(text, verdict, config)
         return verdict
 
     @staticmethod
-    def _evidence(hits: list[LexicalHit], head: dict[str, float] | None) -> dict[str, float]:
-        evidence = {c: 0.0 for c in (*HARM_CATEGORIES, "self_harm")}
-        if head:
-            for category in evidence:
-                evidence[category] = float(head.get(category, 0.0))
-        for hit in hits:
-            evidence[hit.category] = max(evidence[hit.category], hit.strength)
-        return evidence
-
-    @staticmethod
-    def _reason(category: str, score: float, hits: list[LexicalHit], text: str) -> str:
-        cue = next((h for h in hits if h.category == category and h.strength >= 0.5), None)
-        where = f" at '{text[cue.start : cue.end][:60]}'" if cue else ""
-        if category == "prompt_injection" and has_document_context(text):
-            return f"prompt injection hidden in pasted content ({score:.2f}){where}"
-        return f"{category.replace('_', ' ')} ({score:.2f}){where}"
+    def _apply_model(text: str, scores: Scores, verdict: PolicyVerdict, config: PolicyConfig, output: bool) -> None:
+        harm, category = scores.harm_probability, scores.harm_category
+        if output and category == "prompt_injection":
+            # An answer may quote or explain an injection; it cannot inject anything itself.
+            harm = 1.0 - scores.harm["none"] - scores.harm["prompt_injection"]
+            category = max((c for c in HARM_CATEGORIES if c != "prompt_injection"), key=lambda c: scores.harm[c])
+        verdict.harm, verdict.harm_category = round(harm, 4), category
+        verdict.crisis_score = round(scores.crisis, 4)
+        block_at = max(config.block_threshold, OUTPUT_BLOCK_FLOOR) if output else config.block_threshold
+        crisis = not output and scores.crisis >= config.crisis_threshold
+        harmful = harm >= config.review_threshold
+        crisis_first = crisis and (harm < block_at or category in SELF_DIRECTABLE or scores.crisis >= harm)
+        if crisis:
+            policy = config.categories[CRISIS]
+            verdict.raise_to(policy.action, policy.severity)
+            verdict.categories.append(CRISIS)
+            verdict.reasons.append(
+                f"crisis signals ({scores.crisis:.2f} >= {config.crisis_threshold:.2f}): support first, never blocked"
+            )
+        if not harmful:
+            return
+        policy = config.categories[category]
+        words = len(WORD.findall(text))
+        if harm >= block_at and policy.action == "block" and not crisis_first and words >= MIN_WORDS_TO_BLOCK:
+            verdict.raise_to("block", policy.severity)
+            verdict.reasons.append(f"{category.replace('_', ' ')} ({harm:.2f} >= {block_at:.2f})")
+        else:
+            if policy.action == "allow":
+                return
+            # Uncertain harm is answered and flagged, never silently blocked.
+            escalation = "require_human_review" if policy.severity == "critical" or harm >= block_at else "warn"
+            if crisis_first:
+                escalation = "warn"
+            verdict.raise_to(escalation if policy.action == "block" else policy.action, "medium")
+            why = "too few words to block" if harm >= block_at and words < MIN_WORDS_TO_BLOCK else "uncertain"
+            if crisis_first and harm >= block_at:
+                why = "a crisis comes first"
+            verdict.reasons.append(f"possible {category.replace('_', ' ')} ({harm:.2f}, {why})")
+        verdict.categories.append(category)
+        verdict.spans.append(SpanHit(*scores.harm_span, category))
 
     @staticmethod
     def _apply_pii(text: str, verdict: PolicyVerdict, config: PolicyConfig) -> None:

@@ -1,30 +1,42 @@
-"""SentimentAnalyzer: polarity (VADER), intensity, urgency and GoEmotions emotions with scores.
+"""SentimentAnalyzer: polarity (VADER), intensity, urgency and emotions with scores.
 
-Emotions come from the trained emotion head on the message's MiniLM vector; a
-label is "present" when its probability reaches the threshold tuned on
-GoEmotions dev. The original ten emotions (happy, sad, frustrated, ...) are
-derived from the GoEmotions scores. Without a vector (embedding index down),
-only VADER and the lexical urgency cues are available.
+Emotions come from the model's GoEmotions and Ekman heads. Scores are calibrated so that 0.5 is the
+label's threshold tuned on GoEmotions dev ("present"), which makes rule thresholds read the same for
+every emotion. The original ten emotions (happy, sad, frustrated, ...) are derived from the
+GoEmotions scores (services/abi/taxonomy.py). A crisis makes a message as urgent as it can be.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from services.abi.features import lexical_features, vader_scores
-from services.abi.heads import LinearHead
-from services.abi.taxonomy import DERIVED, EMOTIONS
+from services.abi.model import Scores
+from services.abi.taxonomy import DERIVED
 
 URGENT_CUES = re.compile(
     r"\b(urgent(ly)?|asap|emergency|immediately|right now|help me|please help|help!|can'?t breathe|"
     r"panic(king)?|deadline|tonight|today|hurry|desperate(ly)?|critical|production is down|outage|"
-    r"can'?t (cope|go on|take it)|freaking out|falling apart|scared|terrified)\b",
+    r"freaking out|falling apart|scared|terrified)\b",
     re.IGNORECASE,
 )
 NEGATIVE_EMOTIONS = ("fear", "nervousness", "sadness", "grief", "anger", "annoyance", "disappointment", "remorse")
+VADER_MAX_CHARS = 4000
+_vader: Any = None
+
+
+def vader_scores(text: str) -> dict[str, float]:
+    """VADER polarity scores (neg, neu, pos, compound) of the first VADER_MAX_CHARS characters."""
+    global _vader
+    if _vader is None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        _vader = SentimentIntensityAnalyzer()
+    scores: dict[str, float] = _vader.polarity_scores(text[:VADER_MAX_CHARS])
+    return scores
 
 
 @dataclass(frozen=True)
@@ -33,11 +45,13 @@ class SentimentResult:
     intensity: float
     urgency: float
     label: str
-    # GoEmotions label -> probability (all 28 when a vector was available, else empty).
+    # GoEmotions label -> calibrated score (>= 0.5 means present); empty when the model did not run.
     emotion_scores: dict[str, float] = field(default_factory=dict)
-    # Labels judged present (probability >= tuned threshold), strongest first.
+    # Labels judged present, strongest first.
     present: tuple[str, ...] = ()
-    vader: dict[str, float] = field(default_factory=dict)
+    # Ekman group -> calibrated score, and the groups judged present.
+    ekman_scores: dict[str, float] = field(default_factory=dict)
+    ekman_present: tuple[str, ...] = ()
 
     def derived(self) -> dict[str, float]:
         """The original ten emotions, each the strongest of its GoEmotions members."""
@@ -46,57 +60,41 @@ class SentimentResult:
         return {name: max(self.emotion_scores[m] for m in members) for name, members in DERIVED.items()}
 
     def emotion(self, name: str) -> float:
-        """Score of a GoEmotions or derived emotion (0 when unknown or unavailable)."""
+        """Score of a GoEmotions label, Ekman group or derived emotion (0 when unknown or unavailable)."""
         if name in self.emotion_scores:
             return self.emotion_scores[name]
+        if name in self.ekman_scores:
+            return self.ekman_scores[name]
         return self.derived().get(name, 0.0)
 
 
+def calibrate(probabilities: dict[str, float], thresholds: np.ndarray) -> dict[str, float]:
+    """Map each probability so its tuned threshold lands on 0.5 (a shift of the logit)."""
+    t = np.clip(thresholds.astype(np.float64), 1e-4, 1 - 1e-4)
+    p = np.clip(np.asarray(list(probabilities.values()), dtype=np.float64), 1e-6, 1 - 1e-6)
+    logits = np.log(p / (1 - p)) - np.log(t / (1 - t))
+    return {label: round(float(v), 4) for label, v in zip(probabilities, 1 / (1 + np.exp(-logits)), strict=True)}
+
+
 class SentimentAnalyzer:
-    """Reads polarity, intensity, urgency and emotions from a message and (optionally) its vector."""
+    """Reads polarity, intensity, urgency and emotions from a message and the model's scores."""
 
-    def __init__(self, emotion_head: LinearHead) -> None:
-        if emotion_head.labels != EMOTIONS:
-            raise ValueError("emotion head labels do not match the GoEmotions taxonomy")
-        # Shift each label's logit by its tuned threshold, so a score of 0.5 means "just present" for
-        # every label and rule thresholds read the same across emotions.
-        t = np.clip(emotion_head.thresholds.astype(np.float64), 1e-4, 1 - 1e-4)
-        shift = np.log(t / (1 - t)).astype(np.float32)
-        self.head = LinearHead(
-            emotion_head.labels,
-            emotion_head.weights,
-            emotion_head.bias - shift,
-            True,
-            np.full(len(EMOTIONS), 0.5, dtype=np.float32),
-        )
+    def __init__(self, emotion_thresholds: np.ndarray, ekman_thresholds: np.ndarray) -> None:
+        self.emotion_thresholds = emotion_thresholds
+        self.ekman_thresholds = ekman_thresholds
 
-    def emotion_probabilities(self, features: np.ndarray) -> np.ndarray:
-        """Calibrated scores from [vector, lexical features]: >= 0.5 means the label is judged present
-        (threshold tuned on GoEmotions dev)."""
-        return self.head.scores(features)
-
-    def analyze(
-        self,
-        text: str,
-        vector: np.ndarray | None,
-        vader: dict[str, float] | None = None,
-        lexical: np.ndarray | None = None,
-    ) -> SentimentResult:
-        """`lexical` is features.lexical_features(text, vader), computed here when not given."""
-        vader = vader if vader is not None else vader_scores(text)
+    def analyze(self, text: str, scores: Scores | None, crisis: bool = False) -> SentimentResult:
+        vader = vader_scores(text)
         polarity = float(vader.get("compound", 0.0))
-        scores: dict[str, float] = {}
-        present: tuple[str, ...] = ()
+        emotions: dict[str, float] = {}
+        ekman: dict[str, float] = {}
         negative_emotion = 0.0
         emotional = abs(polarity)
-        if vector is not None:
-            features = lexical if lexical is not None else lexical_features(text, vader)
-            probs = self.emotion_probabilities(np.concatenate([vector, features]))
-            scores = {label: round(float(p), 4) for label, p in zip(EMOTIONS, probs, strict=True)}
-            hits = [i for i, p in enumerate(probs) if p >= self.head.thresholds[i]]
-            present = tuple(EMOTIONS[i] for i in sorted(hits, key=lambda i: -probs[i]))
-            negative_emotion = max(scores[name] for name in NEGATIVE_EMOTIONS)
-            emotional = max(emotional, 1.0 - scores["neutral"])
+        if scores is not None:
+            emotions = calibrate(scores.emotion, self.emotion_thresholds)
+            ekman = calibrate(scores.ekman, self.ekman_thresholds)
+            negative_emotion = max(emotions[name] for name in NEGATIVE_EMOTIONS)
+            emotional = max(emotional, 1.0 - emotions["neutral"])
         intensity = min(1.0, 0.6 * abs(polarity) + 0.4 * emotional)
         cues = len(URGENT_CUES.findall(text[:4000]))
         exclaim = min(3, text.count("!")) / 3.0
@@ -104,6 +102,8 @@ class SentimentAnalyzer:
             1.0,
             0.35 * min(1.0, cues / 2.0) + 0.25 * max(0.0, -polarity) + 0.25 * negative_emotion + 0.15 * exclaim,
         )
+        if crisis:
+            urgency, intensity = 1.0, max(intensity, 0.8)
         if polarity >= 0.05:
             label = "positive"
         elif polarity <= -0.05:
@@ -111,5 +111,16 @@ class SentimentAnalyzer:
         else:
             label = "neutral"
         return SentimentResult(
-            round(polarity, 4), round(intensity, 4), round(urgency, 4), label, scores, present, vader
+            round(polarity, 4),
+            round(intensity, 4),
+            round(urgency, 4),
+            label,
+            emotions,
+            _present(emotions),
+            ekman,
+            _present(ekman),
         )
+
+
+def _present(calibrated: dict[str, float]) -> tuple[str, ...]:
+    return tuple(sorted((k for k, v in calibrated.items() if v >= 0.5), key=lambda k: -calibrated[k]))

@@ -6,24 +6,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import grpc
-import numpy as np
 from google.protobuf.message import DecodeError, Message
 
 from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc, persona_pb2
 from services.abi import convert, validation
-from services.abi.features import lexical_features, vader_scores
-from services.abi.heads import MODELS_DIR, load_heads
 from services.abi.index import IndexEvidenceSource
+from services.abi.model import MODELS_DIR, AbiModel, Scores
 from services.abi.router import Evidence, PersonaRouter, RouteInput
 from services.abi.rules.store import DEFAULT_RULES_PATH, RulesInvalidError, RuleStore, VersionConflictError
 from services.abi.sessions import SessionMemory
 from services.abi.settings import AbiSettings
-from services.common import context as ctx
-from services.common.errors import ServiceError, invalid_argument, permission_denied
+from services.common.errors import ServiceError, invalid_argument
+from services.common.internal_auth import require_role
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +56,9 @@ def _require_decoded(request: Any) -> None:
 
 
 def _require_rule_admin() -> None:
-    role = ctx.role_var.get()
-    if role not in RULE_ADMIN_ROLES:
-        raise permission_denied(
-            "ROLE_REQUIRED", f"rule management needs role operator or admin, not {role or 'none'!r}"
-        )
+    """A role the gateway signed (x-pm-role metadata alone counts for nothing): UNAUTHENTICATED without a
+    valid token, PERMISSION_DENIED (ROLE_REQUIRED) for a signed role that may not manage rules."""
+    require_role(RULE_ADMIN_ROLES, "rule management")
 
 
 def _turn_persona(request: persona_pb2.PersonaRequest) -> str:
@@ -74,10 +71,11 @@ def _turn_persona(request: persona_pb2.PersonaRequest) -> str:
 class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
     def __init__(self, settings: AbiSettings) -> None:
         self.settings = settings
-        heads = load_heads(Path(settings.abi_models_dir) if settings.abi_models_dir else MODELS_DIR)
+        model = AbiModel(Path(settings.abi_models_dir) if settings.abi_models_dir else MODELS_DIR)
         self.router = PersonaRouter(
-            heads, SessionMemory(settings.abi_session_capacity, settings.abi_session_ttl_seconds)
+            model, SessionMemory(settings.abi_session_capacity, settings.abi_session_ttl_seconds)
         )
+        self._model_pool = ThreadPoolExecutor(max(1, settings.abi_model_workers), thread_name_prefix="abi-model")
         rules_path = Path(settings.abi_rules_path) if settings.abi_rules_path else DEFAULT_RULES_PATH
         self.persist_rules = rules_path.resolve() != DEFAULT_RULES_PATH.resolve()
         self.rules = RuleStore(rules_path, self.router.base_policy, persist=self.persist_rules)
@@ -122,11 +120,10 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
 
     async def warmup(self) -> None:
-        """Run every code path once (numpy, regexes, VADER lexicon) so the first request is not slow."""
-        vector = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
+        """Run every code path once (the model, regexes, VADER lexicon) so the first request is not slow."""
         for text in ("warm-up: how do I sort a list?", "warm-up: I feel a bit sad today"):
-            self.router.decide(RouteInput(text), Evidence(vector), self.rules.active)
-            self.router.decide(RouteInput(text), Evidence(problem="warm-up"), self.rules.active)
+            scores = await self._scores(text)
+            self.router.decide(RouteInput(text), scores, Evidence(problem="warm-up"), self.rules.active)
         self._watcher = asyncio.create_task(self.rules.watch(self.settings.abi_rules_reload_seconds))
 
     async def close(self) -> None:
@@ -135,6 +132,12 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
         await self.index.close()
+        self._model_pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _scores(self, text: str) -> Scores:
+        """The model's scores, computed on a worker thread so the event loop keeps serving."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._model_pool, self.router.scores, text)
 
     async def Route(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.RouteResponse:
         _require_decoded(request)
@@ -144,7 +147,11 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         )
         inner = request.request
         metadata = dict(inner.metadata)
-        evidence = await self.index.for_route(inner.content, inner.user_id, metadata.get("domain", ""))
+        # The learned weights are fetched while the model runs; the decision never waits for the index
+        # longer than its short deadline.
+        evidence, scores = await asyncio.gather(
+            self.index.weights(inner.user_id, metadata.get("domain", "")), self._scores(inner.content)
+        )
         route_input = RouteInput(
             content=inner.content,
             user_id=inner.user_id,
@@ -154,7 +161,7 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
             metadata=metadata,
             last_persona=_turn_persona(inner),
         )
-        decision = self.router.decide(route_input, evidence, self.rules.active)
+        decision = self.router.decide(route_input, scores, evidence, self.rules.active)
         return abi_service_pb2.RouteResponse(decision=convert.decision_proto(decision))
 
     async def AnalyzeSentiment(
@@ -162,8 +169,9 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
     ) -> abi_service_pb2.AnalyzeSentimentResponse:
         _require_decoded(request)
         validation.check_text(request.text, "text", self.settings.max_content_chars)
-        evidence = await self.index.vector(request.text)
-        result = self.router.sentiment.analyze(request.text, evidence.vector)
+        scores = await self._scores(request.text)
+        verdict = self.router.policy.check(request.text, scores, config=self.rules.active.policy)
+        result = self.router.sentiment.analyze(request.text, scores, crisis=verdict.crisis)
         return abi_service_pb2.AnalyzeSentimentResponse(
             sentiment=convert.sentiment_proto(result),
             emotions=convert.all_emotions(result),
@@ -176,17 +184,8 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         if request.direction not in abi_service_pb2.Direction.values():
             raise invalid_argument("UNKNOWN_DIRECTION", f"direction {request.direction} is unknown", "direction")
         output = request.direction == abi_service_pb2.DIRECTION_OUTPUT
-        # The heads learned from user messages; persona output is checked by the lexical cues and PII
-        # detectors alone, which keeps every answer's output check free of an index call.
-        evidence = Evidence(problem="not used for output") if output else await self.index.vector(request.text)
-        probs = None
-        if evidence.vector is not None:
-            probs = self.router.route_probabilities(
-                evidence.vector, lexical_features(request.text, vader_scores(request.text))
-            )
-        verdict = self.router.policy.check(request.text, probs, output=output, config=self.rules.active.policy)
-        if evidence.degraded and not output:
-            verdict.reasons.append("embedding index unavailable: lexical checks only")
+        scores = await self._scores(request.text)
+        verdict = self.router.policy.check(request.text, scores, output=output, config=self.rules.active.policy)
         return abi_service_pb2.CheckPolicyResponse(moderation=convert.moderation_proto(verdict))
 
     async def GetRules(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.GetRulesResponse:

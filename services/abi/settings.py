@@ -14,11 +14,18 @@ class AbiSettings(CommonSettings):
         "services/abi/default_rules.yaml (then ReplaceRules changes the active rules in memory only).",
     )
     abi_rules_reload_seconds: float = Field(1.0, description="How often the rules file is checked for changes.")
-    abi_models_dir: str = Field("", description="Directory with heads.npz/heads.json; empty uses services/abi/models.")
+    abi_models_dir: str = Field(
+        "",
+        description="Directory with the classifier (abi_model.int8.onnx, its tokenizer and card); empty uses "
+        "services/abi/models.",
+    )
+    abi_model_workers: int = Field(
+        2, description="Threads that run the classifier (onnxruntime releases the GIL); about one per core."
+    )
     abi_index_timeout_seconds: float = Field(
-        1.0,
-        description="Deadline of the embedding index call per request; past it Abi routes degraded. Generous on "
-        "purpose: a degraded decision costs more accuracy than a few milliseconds of queueing under load.",
+        0.25,
+        description="Deadline of the learned-weights call to the embedding index; past it Abi decides without "
+        "them (marked degraded). The decision itself never waits on the index.",
     )
     abi_index_breaker_failures: int = Field(
         3, description="Index failures in a row before Abi stops asking for a while."

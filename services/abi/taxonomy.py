@@ -37,38 +37,18 @@ DERIVED: dict[str, tuple[str, ...]] = {
 }
 
 PERSONAS: tuple[str, ...] = ("abbey", "aviva", "abi")
+# The personas the model's persona head chooses between (the built-in answering personas).
+ANSWERING: tuple[str, ...] = ("abbey", "aviva")
 
-# Classes of the route head: the two answering personas, the policy categories that make Abi
-# answer (block), and self-harm, which goes to abbey with support resources and is never blocked.
-POLICY_CLASSES: tuple[str, ...] = ("hate", "violent_threat", "dangerous", "prompt_injection")
-ROUTE_CLASSES: tuple[str, ...] = ("abbey", "aviva", *POLICY_CLASSES, "self_harm")
+# What Abi blocks: a request for a harmful capability, or abuse aimed at others. "none" is the
+# model's class for everything else. Each category has an action and severity in the rules document.
+HARM_CATEGORIES: tuple[str, ...] = (
+    "hate", "harassment", "privacy", "violent_threat", "violence", "weapons", "cbrn", "cyber", "fraud", "drugs",
+    "sexual_minors", "sexual", "misinformation", "prompt_injection", "other_harm",
+)  # fmt: skip
+HARM_CLASSES: tuple[str, ...] = ("none", *HARM_CATEGORIES)
 
 QUERY_TYPES: tuple[str, ...] = (
     "code_request", "factual_query", "explanation", "debugging", "documentation", "comparison", "optimization",
     "general",
 )  # fmt: skip
-
-_INJECTION_SOURCES = ("tensortrust:", "selfreminder:", "giskard-promptinject:")
-
-
-def route_class_of(label: str, row_id: str, category: str) -> str:
-    """The route-head class of a labelled row: its policy category when it has one, else its persona."""
-    if category:
-        return category
-    if row_id.startswith("simplesafetytests:"):
-        return "self_harm"
-    if row_id.startswith("hatecheck:threat_"):
-        return "violent_threat"
-    if row_id.startswith("hatecheck:"):
-        return "hate"
-    if row_id.startswith(_INJECTION_SOURCES):
-        return "prompt_injection"
-    return label
-
-
-def persona_of_class(route_class: str) -> str:
-    if route_class in POLICY_CLASSES:
-        return "abi"
-    if route_class == "self_harm":
-        return "abbey"
-    return route_class

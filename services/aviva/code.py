@@ -131,13 +131,17 @@ _CHECKABLE = frozenset({"python", "json", "yaml", "toml", "xml"})
 
 
 def _identifier(question: str) -> str:
-    """snake_case name from the task's meaningful words, e.g. "reverse_linked_list"."""
+    """snake_case name from the task's meaningful words, e.g. "reverse_linked_list".
+
+    The question reaches Aviva redacted, so PII is a placeholder word here ("send_email" from
+    "send an email to [EMAIL]"), never part of a name.
+    """
     words = [
         w
         for w in re.findall(r"[a-z]+", question.lower())
         if len(w) > 2 and w not in _NOT_NAME_WORDS and content_words(w)
     ]
-    return "_".join(words[:4]) or "solve"
+    return "_".join(dict.fromkeys(words[:4])) or "solve"
 
 
 def _camel(snake: str) -> str:

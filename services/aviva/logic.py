@@ -42,7 +42,7 @@ class AvivaLogic(PersonaLogic):
         )
 
     async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
-        query = classify(request, self.settings.min_query_type_confidence)
+        query = classify(request)
         retrieved = await search_knowledge(
             self.index, request.content, k=self.settings.knowledge_k, min_score=self.settings.knowledge_min_score
         )
@@ -64,10 +64,8 @@ class AvivaLogic(PersonaLogic):
             knowledge_available=retrieved.available,
             tone_hint=_tone_hint(request),
         )
-        reasoning = [
-            step(f"Query type: {query.query_type} ({'from Abi' if query.source == 'routing' else 'local rules'})",
-                 query.confidence),
-        ]  # fmt: skip
+        origin = "from Abi" if query.source == "routing" else "no routing decision"
+        reasoning = [step(f"Query type: {query.query_type} ({origin})", query.confidence)]
         if not retrieved.available:
             reasoning.append(step("Knowledge base unreachable (embedding index down)", 0.2))
         elif retrieved.hits:
@@ -87,6 +85,7 @@ class AvivaLogic(PersonaLogic):
             reasoning=reasoning,
             degraded=not retrieved.available,
             notes={"sources": [hit.text for hit in retrieved.hits]},
+            quotable=[hit.text for hit in retrieved.hits],
         )
 
     @staticmethod

@@ -19,4 +19,3 @@ class AvivaSettings(PersonaSettings):
         0.6, description="Share of a claim's content words a source must contain for the claim to count as verified."
     )
     code_comments: bool = Field(True, description="Put explanatory comments in generated code skeletons.")
-    min_query_type_confidence: float = Field(0.5, description="Below this, the local classifier answers 'general'.")

@@ -1,10 +1,12 @@
 """gRPC interceptors: request context, deadlines, errors and metrics in one place.
 
-The server side copies the request id, role and deadline of each inbound call
-into context variables (each aio RPC runs in its own task, so they never leak
-between calls), turns `ServiceError` into a rich status, hides unexpected
+The server side copies the request id and deadline of each inbound call into
+context variables (each aio RPC runs in its own task, so they never leak between
+calls), sets the caller's role and user only from a verified gateway token
+(`internal_auth`), turns `ServiceError` into a rich status, hides unexpected
 exceptions behind INTERNAL and records metrics. The client side copies the
-context onto outbound calls and shortens their timeout to the inbound deadline.
+context (request id, the verified token) onto outbound calls and shortens their
+timeout to the inbound deadline.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from grpc.aio import ClientCallDetails
 
 from services.common import context as ctx
 from services.common.errors import ServiceError
+from services.common.internal_auth import InternalAuth, bind_inbound
 from services.common.metrics import (
     SERVER_HANDLED,
     SERVER_IN_FLIGHT,
@@ -30,11 +33,11 @@ from services.common.metrics import (
 log = logging.getLogger(__name__)
 
 
-def _bind_context(method: str, metadata: tuple[tuple[str, Any], ...] | None, context: grpc.aio.ServicerContext) -> None:
+def _bind_context(
+    auth: InternalAuth | None, metadata: tuple[tuple[str, Any], ...] | None, context: grpc.aio.ServicerContext
+) -> None:
     values = {key: value for key, value in (metadata or ()) if isinstance(value, str)}
-    ctx.request_id_var.set(values.get(ctx.REQUEST_ID_KEY) or ctx.new_request_id())
-    ctx.role_var.set(values.get(ctx.ROLE_KEY, ""))
-    ctx.user_var.set(values.get(ctx.USER_KEY, ""))
+    bind_inbound(auth, values.get(ctx.AUTH_KEY, ""), values.get(ctx.REQUEST_ID_KEY, ""))
     remaining = context.time_remaining()
     ctx.deadline_var.set(time.monotonic() + remaining if remaining is not None else 0.0)
 
@@ -45,7 +48,13 @@ async def _abort(context: grpc.aio.ServicerContext, error: ServiceError) -> None
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
-    """Context, error mapping and metrics for every inbound RPC."""
+    """Context, caller verification, error mapping and metrics for every inbound RPC.
+
+    `auth` verifies the gateway's tokens; without it no call has a verified caller (fail closed).
+    """
+
+    def __init__(self, auth: InternalAuth | None = None) -> None:
+        self.auth = auth
 
     async def intercept_service(
         self,
@@ -62,13 +71,13 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
             return handler  # health and reflection: no metrics noise
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap_unary(handler.unary_unary, method, metadata, service, name),
+                self._wrap_unary(handler.unary_unary, method, metadata, service, name, self.auth),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                self._wrap_stream(handler.unary_stream, method, metadata, service, name),
+                self._wrap_stream(handler.unary_stream, method, metadata, service, name, self.auth),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -81,9 +90,10 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         metadata: Any,
         service: str,
         name: str,
+        auth: InternalAuth | None,
     ) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
         async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            _bind_context(method, metadata, context)
+            _bind_context(auth, metadata, context)
             start = time.perf_counter()
             in_flight = SERVER_IN_FLIGHT.labels(service, name)
             in_flight.inc()
@@ -117,9 +127,10 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         metadata: Any,
         service: str,
         name: str,
+        auth: InternalAuth | None,
     ) -> Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]:
         async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            _bind_context(method, metadata, context)
+            _bind_context(auth, metadata, context)
             start = time.perf_counter()
             in_flight = SERVER_IN_FLIGHT.labels(service, name)
             in_flight.inc()

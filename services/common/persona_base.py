@@ -8,11 +8,19 @@ the generation backend's deltas, collects the stream for unary Chat, extracts
 and checks code blocks, lets the logic review the finished text (fact checks),
 fills latency, backend and replica, honours the caller's deadline, and hands the
 exchange back to the logic afterwards (memory) without delaying the answer.
+
+Privacy: the logic, the model, memory and logs see only the redacted request
+(`redacted_request`: PII replaced by placeholders such as [EMAIL], in the message,
+the earlier turns and the routing decision). The raw text is used for one thing
+only: finding traces of the user's PII in the answer (`OutputGuard`), which also
+removes verbatim copies of the persona's instructions. A request to reveal those
+instructions is declined without asking the model.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import math
 import time
@@ -29,6 +37,7 @@ from pydantic import Field
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.common import context as ctx
+from services.common import pii
 from services.common.clients import EmbeddingIndexClient
 from services.common.errors import ServiceError, invalid_argument
 from services.common.generation import (
@@ -45,6 +54,7 @@ from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.composer import chunk_text
 from services.common.generation.errors import GenerationRejected, GenerationTimeout, GenerationUnavailable
 from services.common.generation.grounding import IndexCaller
+from services.common.output_guard import CONFIDENTIALITY, REFUSAL, OutputGuard, PromptShield, asks_for_instructions
 from services.common.server import ServiceSpec, run_service
 
 log = logging.getLogger(__name__)
@@ -102,6 +112,9 @@ class Plan:
     degraded: bool = False
     # Persona-specific values the review and after-answer hooks need.
     notes: dict[str, Any] = field(default_factory=dict)
+    # Text the system prompt carries that an answer may quote (retrieved knowledge, memories); the rest of
+    # the prompt is the persona's instructions, which an answer never repeats.
+    quotable: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -271,6 +284,30 @@ def validate_request(request: persona_pb2.PersonaRequest, settings: PersonaSetti
         validate_routing(request.routing)
 
 
+def redacted_request(request: persona_pb2.PersonaRequest) -> persona_pb2.PersonaRequest:
+    """A copy of the request with PII replaced by placeholders wherever text reaches a model, a store or a log."""
+    safe = persona_pb2.PersonaRequest()
+    safe.CopyFrom(request)
+    safe.content = pii.redact_text(request.content)
+    for turn in safe.recent_turns:
+        turn.content = pii.redact_text(turn.content)
+    for key, value in request.metadata.items():
+        safe.metadata[key] = pii.redact_text(value)
+    if safe.HasField("routing"):
+        safe.routing.moderation.redacted_text = pii.redact_text(safe.routing.moderation.redacted_text)
+    return safe
+
+
+def pii_sources(request: persona_pb2.PersonaRequest) -> list[str]:
+    """The raw texts whose PII must leave no trace in the answer."""
+    return [request.content, *(turn.content for turn in request.recent_turns if turn.role == persona_pb2.ROLE_USER)]
+
+
+def opaque_user(user_id: str) -> str:
+    """A stable stand-in for the user id sent to model endpoints (it may be an email address)."""
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:24] if user_id else ""
+
+
 def _as_service_error(error: GenerationError, persona: str = "") -> ServiceError:
     GENERATION_FAILURES.labels(persona, error.reason).inc()
     if isinstance(error, GenerationTimeout):
@@ -305,19 +342,21 @@ class PersonaServicer:
     ) -> persona_pb2.PersonaResponse:
         checked = self._checked(request)
         started = time.perf_counter()
-        plan = await self.logic.plan(checked)
-        generation = self._generation_request(checked, plan)
+        safe = redacted_request(checked)
+        plan, backend = await self._plan(safe)
+        generation = self._generation_request(safe, plan)
+        guard = self._guard(checked, plan, generation)
         outcome = GenerationOutcome()
         try:
-            text = await self.backend.complete(generation, outcome)
+            text = await backend.complete(generation, outcome)
         except GenerationUnavailable as error:
             if not self._may_compose_instead():
                 raise _as_service_error(error, self._name) from error
             text = await self._compose_instead(generation, plan, outcome, error)
         except GenerationError as error:
             raise _as_service_error(error, self._name) from error
-        response = self._finish(checked, plan, text, outcome, started)
-        self._after(checked, plan, response)
+        response = self._finish(safe, plan, guard.clean(text), outcome, started)
+        self._after(safe, plan, response)
         return response
 
     async def ChatStream(
@@ -325,26 +364,32 @@ class PersonaServicer:
     ) -> AsyncIterator[persona_pb2.PersonaStreamEvent]:
         checked = self._checked(request)
         started = time.perf_counter()
-        plan = await self.logic.plan(checked)
-        generation = self._generation_request(checked, plan)
+        safe = redacted_request(checked)
+        plan, backend = await self._plan(safe)
+        generation = self._generation_request(safe, plan)
+        guard = self._guard(checked, plan, generation)
         outcome = GenerationOutcome()
-        parts: list[str] = []
         try:
-            async with aclosing(self.backend.stream(generation, outcome)) as deltas:
+            async with aclosing(backend.stream(generation, outcome)) as deltas:
                 async for delta in deltas:
-                    parts.append(delta)
-                    yield persona_pb2.PersonaStreamEvent(delta=delta)
+                    cleaned = guard.feed(delta)
+                    if cleaned:
+                        yield persona_pb2.PersonaStreamEvent(delta=cleaned)
         except GenerationUnavailable as error:
-            if parts or not self._may_compose_instead():
+            if guard.raw or not self._may_compose_instead():
                 raise _as_service_error(error, self._name) from error
             composed = await self._compose_instead(generation, plan, outcome, error)
             for delta in chunk_text(composed):
-                parts.append(delta)
-                yield persona_pb2.PersonaStreamEvent(delta=delta)
+                cleaned = guard.feed(delta)
+                if cleaned:
+                    yield persona_pb2.PersonaStreamEvent(delta=cleaned)
         except GenerationError as error:
             raise _as_service_error(error, self._name) from error
-        response = self._finish(checked, plan, "".join(parts), outcome, started)
-        self._after(checked, plan, response)  # before the last yield: a client may hang up right after it
+        rest = guard.finish()
+        if rest:
+            yield persona_pb2.PersonaStreamEvent(delta=rest)
+        response = self._finish(safe, plan, guard.text, outcome, started)
+        self._after(safe, plan, response)  # before the last yield: a client may hang up right after it
         yield persona_pb2.PersonaStreamEvent(final=response)
 
     async def Describe(
@@ -370,6 +415,23 @@ class PersonaServicer:
             )
         return request
 
+    async def _plan(self, request: persona_pb2.PersonaRequest) -> tuple[Plan, GenerationBackend]:
+        """The logic's plan, and the backend to run it; a request for the persona's instructions is declined."""
+        plan = await self.logic.plan(request)
+        routing = request.routing
+        crisis = routing.crisis or routing.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
+        if crisis or not asks_for_instructions(request.content):  # support comes first; the guard still filters
+            return plan, self.backend
+        plan.draft = REFUSAL
+        plan.references = []
+        plan.reasoning.append(step("Asked to reveal my instructions: declined", 1.0))
+        return plan, self._composer
+
+    def _guard(self, raw: persona_pb2.PersonaRequest, plan: Plan, generation: GenerationRequest) -> OutputGuard:
+        """The output guard of one answer: the instructions it must not repeat, the PII it must not carry."""
+        quotable = [plan.draft, *plan.quotable, *(message.content for message in generation.messages)]
+        return OutputGuard(PromptShield(generation.system_prompt, quotable), pii_sources(raw))
+
     def _generation_request(self, request: persona_pb2.PersonaRequest, plan: Plan) -> GenerationRequest:
         messages: list[Message] = []
         for turn in request.recent_turns:
@@ -378,13 +440,13 @@ class PersonaServicer:
         messages.append(Message("user", request.content))
         remaining = ctx.time_remaining()
         return GenerationRequest(
-            system_prompt=plan.system_prompt,
+            system_prompt=f"{plan.system_prompt}\n\n{CONFIDENTIALITY}" if plan.system_prompt else CONFIDENTIALITY,
             messages=tuple(messages),
             draft=plan.draft,
             max_tokens=request.max_tokens if request.HasField("max_tokens") else self.settings.default_max_tokens,
             temperature=request.temperature if request.HasField("temperature") else plan.temperature,
             timeout=None if remaining is None else max(0.0, remaining - self.settings.deadline_margin_seconds),
-            user=request.user_id,
+            user=opaque_user(request.user_id),
         )
 
     def _may_compose_instead(self) -> bool:
@@ -412,7 +474,9 @@ class PersonaServicer:
     ) -> persona_pb2.PersonaResponse:
         review = self.logic.review(request, plan, text)
         blocks = extract_code_blocks(text)
-        reasoning = [*plan.reasoning, *review.extra_reasoning]
+        reasoning = [
+            step(pii.redact_text(s.description), s.confidence) for s in (*plan.reasoning, *review.extra_reasoning)
+        ]
         response = persona_pb2.PersonaResponse(
             request_id=request.request_id or ctx.current_request_id(),
             persona=self.logic.persona,

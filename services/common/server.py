@@ -2,7 +2,8 @@
 
 `run_service` starts a grpc.aio server with the standard health service
 (NOT_SERVING until the service's warm-up finishes), server reflection, the
-shared interceptors and a Prometheus endpoint, then drains on SIGTERM/SIGINT:
+shared interceptors (which verify the gateway's signed tokens with the mesh's
+internal secret: no secret, no start) and a Prometheus endpoint, then drains on SIGTERM/SIGINT:
 health flips to NOT_SERVING, new calls are refused, in-flight calls get
 `grace_seconds` to finish, and the process exits 0.
 """
@@ -21,6 +22,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from services.common.interceptors import ServerInterceptor
+from services.common.internal_auth import InternalAuth, InternalAuthError
 from services.common.logging import configure_logging
 from services.common.metrics import start_metrics_server
 from services.common.settings import CommonSettings
@@ -53,13 +55,13 @@ class ServiceSpec:
 class ServiceRuntime:
     """A running service: its server, health state and stop signal."""
 
-    def __init__(self, spec: ServiceSpec, settings: CommonSettings) -> None:
+    def __init__(self, spec: ServiceSpec, settings: CommonSettings, auth: InternalAuth) -> None:
         self.spec = spec
         self.settings = settings
         self.health = health.aio.HealthServicer()
         self.stopping = asyncio.Event()
         self.server = grpc.aio.server(
-            interceptors=[ServerInterceptor()],
+            interceptors=[ServerInterceptor(auth)],
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -108,9 +110,9 @@ class ServiceRuntime:
         log.info("stopped")
 
 
-async def serve(spec: ServiceSpec, settings: CommonSettings) -> None:
+async def serve(spec: ServiceSpec, settings: CommonSettings, auth: InternalAuth) -> None:
     """Run until SIGTERM or SIGINT, then drain."""
-    runtime = ServiceRuntime(spec, settings)
+    runtime = ServiceRuntime(spec, settings, auth)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, runtime.stopping.set)
@@ -129,10 +131,12 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
     """Process entry point: configure logging, build the service, serve, exit 0 after a clean drain.
 
     `build` runs inside the event loop, so servicers may create asyncio objects and channels.
+    Without the mesh's internal secret the process exits 1 at once, before building anything.
     """
     configure_logging(name, settings.log_level)
+    auth = load_internal_auth(settings)
     try:
-        asyncio.run(_build_and_serve(build, settings))
+        asyncio.run(_build_and_serve(build, settings, auth))
     except Exception:
         sys.exit(1)
     finally:
@@ -143,5 +147,14 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
     sys.exit(0)
 
 
-async def _build_and_serve(build: Callable[[], ServiceSpec], settings: CommonSettings) -> None:
-    await serve(build(), settings)
+def load_internal_auth(settings: CommonSettings) -> InternalAuth:
+    """The process's token verifier; logs why and exits 1 when the internal secret is missing or unusable."""
+    try:
+        return InternalAuth.from_settings(settings)
+    except InternalAuthError as error:
+        log.error("cannot start: %s", error)
+        sys.exit(1)
+
+
+async def _build_and_serve(build: Callable[[], ServiceSpec], settings: CommonSettings, auth: InternalAuth) -> None:
+    await serve(build(), settings, auth)

@@ -6,7 +6,7 @@ Every field has a default that works for the embedded local mesh, so
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORTS = {
@@ -39,6 +39,25 @@ class CommonSettings(BaseSettings):
     embeddings_addr: str = Field(default="127.0.0.1:50053", description="Embedding index service address.")
     call_timeout_seconds: float = Field(default=5.0, description="Default deadline of a call to another service.")
     max_content_chars: int = Field(default=32_000, description="Longest chat message accepted, in characters.")
+    internal_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Secret (at least 32 characters) that signs and verifies the gateway's tokens on internal calls; "
+        "the same in every process of one mesh. Required: without it or PM_INTERNAL_SECRET_FILE a process "
+        "refuses to start (`make run` and the tests generate one per run).",
+    )
+    internal_secret_file: str = Field(
+        default="",
+        description="File holding that secret (a mounted Kubernetes Secret); use it or PM_INTERNAL_SECRET, not both.",
+    )
+    internal_token_max_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest lifetime of an internal token: the gateway signs each call for its deadline, "
+        "at most this long, and services refuse tokens that claim to live longer.",
+    )
+    internal_token_skew_seconds: float = Field(
+        default=5.0, ge=0, description="Clock difference between machines that a token's expiry tolerates."
+    )
 
     def grpc_port(self, service: str) -> int:
         return self.port or DEFAULT_PORTS[service]

@@ -19,6 +19,7 @@ persona-mesh is up ({count} processes; logs in {logs}).
   metrics   http://127.0.0.1:{http}/metrics
 
 Anonymous requests from loopback are allowed in this local run (PM_ALLOW_ANONYMOUS=true).
+Calls between the services are signed with a random secret made for this run.
 Try:
   curl -s http://127.0.0.1:{http}/api/v1/chat -H 'content-type: application/json' \\
        -d '{{"content": "How do I reverse a list in Python?"}}'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,6 +16,22 @@ from typing import IO
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+# The settings that carry the mesh's internal secret (services/common/internal_auth.py).
+SECRET_SETTINGS = ("PM_INTERNAL_SECRET", "PM_INTERNAL_SECRET_FILE")
+_mesh_secret = ""
+
+
+def mesh_secret() -> str:
+    """The internal secret of the meshes this process starts: random, made once per supervisor (or test run).
+
+    Every ServiceProcess gets it unless its own env sets one of SECRET_SETTINGS; tests sign their
+    own internal calls with it, as the gateway does.
+    """
+    global _mesh_secret
+    if not _mesh_secret:
+        _mesh_secret = secrets.token_urlsafe(32)
+    return _mesh_secret
 
 
 def free_port() -> int:
@@ -53,7 +70,10 @@ class ServiceProcess:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {**os.environ, "PM_PORT": str(self.port), **self.env}
+        inherited = {name: value for name, value in os.environ.items() if name not in SECRET_SETTINGS}
+        env = {**inherited, "PM_PORT": str(self.port), **self.env}
+        if not any(name in self.env for name in SECRET_SETTINGS):
+            env["PM_INTERNAL_SECRET"] = mesh_secret()
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self._log = (self.log_dir / f"{self.name}.log").open("ab")

@@ -86,10 +86,22 @@ def _weights(client: MilvusClient) -> CollectionSchema:
     return schema
 
 
+def _outcomes(client: MilvusClient) -> CollectionSchema:
+    """One row per counted feedback (keyed by request id), so a repeat is recognised after a restart."""
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, max_length=ID_BYTES, is_primary=True)
+    schema.add_field("user_id", DataType.VARCHAR, max_length=ID_BYTES)
+    schema.add_field("persona", DataType.INT32)
+    schema.add_field("recorded_ms", DataType.INT64)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
+    return schema
+
+
 CONVERSATIONS = "conversations"
 KNOWLEDGE = "knowledge"
 PROFILES = "persona_profiles"
 WEIGHTS = "persona_weights"
+OUTCOMES = "feedback_outcomes"
 
 
 def collection_specs(
@@ -103,4 +115,5 @@ def collection_specs(
         CollectionSpec(KNOWLEDGE, _knowledge, knowledge_index, params(knowledge_index)),
         CollectionSpec(PROFILES, _profiles, "FLAT", {}),
         CollectionSpec(WEIGHTS, _weights, "FLAT", {}),
+        CollectionSpec(OUTCOMES, _outcomes, "FLAT", {}),
     ]

@@ -12,6 +12,11 @@ user with no history gets the domain weight and a user with much history gets
 their own. `evidence` is the decayed outcome count of the most specific level
 asked for (user, else domain, else global). Weight = 0.5 + success rate: 1.0 is neutral, range [0.5, 1.5],
 the scale of the original rule.
+
+Each outcome counts once per request id, across restarts: the id is written to
+the store (collection `feedback_outcomes`) in the same group commit as the
+weights it changed, and a repeat is recognised from memory or, after a restart,
+from the store.
 """
 
 from __future__ import annotations
@@ -112,26 +117,60 @@ class AdaptiveWeights:
             "vector": PLACEHOLDER_VECTOR,
         }
 
+    @staticmethod
+    def outcome_row(request_id: str, persona: int, user_id: str, now_ms: int) -> dict[str, Any]:
+        """The store's record that this request's outcome was counted."""
+        return {
+            "id": request_id,
+            "user_id": user_id,
+            "persona": persona,
+            "recorded_ms": now_ms,
+            "vector": PLACEHOLDER_VECTOR,
+        }
+
     # --- learning --------------------------------------------------------
 
     def already_recorded(self, request_id: str) -> bool:
-        """True if this request's outcome was counted already (retries and double clicks count once)."""
+        """True if this process saw the request id already; otherwise claims it (concurrent repeats count once).
+
+        Only a cache: after a restart, the store's `feedback_outcomes` rows decide (see the servicer).
+        """
         if not request_id:
             return False
         if request_id in self._seen:
+            self._seen.move_to_end(request_id)
             return True
         self._seen[request_id] = None
         while len(self._seen) > SEEN_REQUESTS:
             self._seen.popitem(last=False)
         return False
 
-    def record(self, persona: int, reward: float, user_id: str, domain: str, now_ms: int) -> list[Key]:
-        """Count one outcome (reward in [0, 1]) at every level it belongs to; returns the keys changed."""
+    def release(self, request_id: str) -> None:
+        """Forget a claim whose outcome could not be stored, so a retry counts."""
+        self._seen.pop(request_id, None)
+
+    def snapshot(self, keys: Iterable[Key]) -> dict[Key, Evidence | None]:
+        return {key: self.state.get(key) for key in keys}
+
+    def restore(self, snapshot: dict[Key, Evidence | None]) -> None:
+        """Undo `record` (its write to the store failed)."""
+        for key, evidence in snapshot.items():
+            if evidence is None:
+                self.state.pop(key, None)
+            else:
+                self.state[key] = evidence
+
+    def keys_for(self, persona: int, user_id: str, domain: str) -> list[Key]:
         keys: list[Key] = [(GLOBAL, "", persona)]
         if domain:
             keys.append((DOMAIN, domain, persona))
         if user_id:
             keys.append((USER, user_id, persona))
+        return keys
+
+    def record(self, persona: int, reward: float, user_id: str, domain: str, now_ms: int) -> list[Key]:
+        """Count one outcome (reward in [0, 1]) at every level it belongs to; returns the keys changed."""
+        keys = self.keys_for(persona, user_id, domain)
         for key in keys:
             evidence = self.state.get(key, Evidence()).decayed(now_ms, self.half_life_ms)
             evidence.successes += reward

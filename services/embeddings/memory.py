@@ -1,4 +1,9 @@
-"""Conversation memory: each exchange kept per user and persona, searched by meaning within filters."""
+"""Conversation memory: each exchange kept per user and persona, searched by meaning within filters.
+
+Defence in depth: whatever a caller sends, the stored texts (and the vector) are
+made from the redacted text (`services.common.pii`), so no raw email address,
+phone number, card or secret reaches the data dir (parquet, WAL, indexes).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.errors import invalid_argument
+from services.common.pii import redact_text
 from services.embeddings import validation
 from services.embeddings.collections import CONVERSATIONS
 from services.embeddings.embedder import Embedder
@@ -87,7 +93,8 @@ class ConversationMemory:
             if record.HasField("created_at")
             else now_ms()
         )
-        encoded = await self.embedder.encode_one(record.user_message)
+        user_message = redact_text(record.user_message)
+        encoded = await self.embedder.encode_one(user_message)
         row = {
             "id": record_id,
             "user_id": record.user_id,
@@ -97,8 +104,8 @@ class ConversationMemory:
             "emotion": record.emotion,
             "sentiment": float(record.sentiment),
             "request_id": record.request_id,
-            "user_message": validation.fit_stored_text(record.user_message),
-            "response": validation.fit_stored_text(record.response),
+            "user_message": validation.fit_stored_text(user_message),
+            "response": validation.fit_stored_text(redact_text(record.response)),
             "vector": encoded.vector.tolist(),
         }
         await self.store.upsert(CONVERSATIONS, [row])

@@ -16,7 +16,7 @@ from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.encoder import SentenceEncoder
 from services.common.errors import unavailable
 from services.common.server import ServiceSpec
-from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE, PROFILES, WEIGHTS
+from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE, OUTCOMES, PROFILES, WEIGHTS
 from services.embeddings.embedder import Embedder
 from services.embeddings.knowledge import KnowledgeBase
 from services.embeddings.learning import AdaptiveWeights
@@ -115,6 +115,9 @@ class EmbeddingIndex:
                 WEIGHTS, 'id != ""', ["scope", "key", "persona", "successes", "failures", "updated_ms"]
             )
         )
+        if settings.feedback_dedup_days > 0:
+            cutoff = int(time.time() * 1000 - settings.feedback_dedup_days * 86_400_000)
+            await self.store.delete(OUTCOMES, f"recorded_ms < {cutoff}")
         memory = ConversationMemory(self.store, self.embedder, max_chars=settings.max_content_chars)
         knowledge = KnowledgeBase(
             self.store,

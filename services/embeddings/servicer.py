@@ -1,4 +1,10 @@
-"""The EmbeddingIndexService handlers: validate, then delegate to the component that owns the job."""
+"""The EmbeddingIndexService handlers: validate, then delegate to the component that owns the job.
+
+Per-user RPCs (conversation memory, deletion, outcomes, a user's weights) act only for the user the
+gateway signed (`internal_auth.require_user`): no valid token, UNAUTHENTICATED; a token for another
+user, PERMISSION_DENIED. Embeddings, persona profiles, knowledge and the aggregate weights hold no
+one's personal data and stay open to the mesh.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,16 @@ from google.protobuf.message import Message
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
+from services.common.internal_auth import require_user
 from services.embeddings import validation
-from services.embeddings.collections import WEIGHTS
+from services.embeddings.collections import OUTCOMES, WEIGHTS
 from services.embeddings.embedder import Embedder
 from services.embeddings.knowledge import MAX_SOURCE_CHARS, KnowledgeBase
 from services.embeddings.learning import AdaptiveWeights, PersonaWeights
 from services.embeddings.memory import ConversationMemory, now_ms
 from services.embeddings.profiles import PersonaProfiles
 from services.embeddings.settings import EmbeddingsSettings
-from services.embeddings.store import VectorStore, quote
+from services.embeddings.store import VectorStore, WriteOp, quote
 
 MAX_DOCUMENTS_PER_REQUEST = 1000
 
@@ -125,12 +132,14 @@ class EmbeddingIndexServicer:
         reject_malformed(request)
         if not request.HasField("record"):
             raise invalid_argument("MISSING_RECORD", "record is required", "record")
+        require_user(request.record.user_id, "StoreConversation")
         return pb.StoreConversationResponse(id=await self.memory.store_record(request.record))
 
     async def SearchConversations(
         self, request: pb.SearchConversationsRequest, context: object
     ) -> pb.SearchConversationsResponse:
         reject_malformed(request)
+        require_user(request.user_id, "SearchConversations")
         validation.identifier(request.user_id, "user_id")
         validation.identifier(request.session_id, "session_id", required=False)
         validation.persona(request.persona, "persona", allow_unspecified=True)
@@ -141,10 +150,12 @@ class EmbeddingIndexServicer:
 
     async def DeleteUserData(self, request: pb.DeleteUserDataRequest, context: object) -> pb.DeleteUserDataResponse:
         reject_malformed(request)
+        require_user(request.user_id, "DeleteUserData")
         user_id = validation.identifier(request.user_id, "user_id")
         conversations = await self.memory.delete_user(user_id)
         self.weights.forget_user(user_id)
         weights = await self.store.delete(WEIGHTS, f"user_id == {quote(user_id)}")
+        await self.store.delete(OUTCOMES, f"user_id == {quote(user_id)}")
         # The cache is keyed by text and may hold this user's messages.
         self.embedder.cache.clear()
         return pb.DeleteUserDataResponse(deleted_conversations=conversations, deleted_weights=weights)
@@ -180,6 +191,8 @@ class EmbeddingIndexServicer:
 
     async def RecordOutcome(self, request: pb.RecordOutcomeRequest, context: object) -> pb.RecordOutcomeResponse:
         reject_malformed(request)
+        # Outcomes move the user's, the domain's and the global weights: always a signed caller.
+        require_user(request.user_id, "RecordOutcome")
         persona = validation.persona(request.persona, "persona", allow_unspecified=False)
         reward = (
             validation.unit_interval(request.rating, "rating")
@@ -191,14 +204,41 @@ class EmbeddingIndexServicer:
         validation.identifier(request.domain, "domain", required=False)
         now = now_ms()
         if not self.weights.already_recorded(request.request_id):
-            keys = self.weights.record(persona, reward, request.user_id, request.domain, now)
-            await self.store.upsert(WEIGHTS, [self.weights.to_row(key) for key in keys])
+            await self._count_once(request, persona, reward, now)
         return pb.RecordOutcomeResponse(
             weights=_weights_proto(self.weights.weights(request.user_id, request.domain, now))
         )
 
+    async def _count_once(self, request: pb.RecordOutcomeRequest, persona: int, reward: float, now: int) -> None:
+        """Count an outcome unless the store says its request id was counted before (e.g. before a restart).
+
+        The id row goes first in the same group commit as the weights: a crash between the two loses the
+        outcome rather than counting it twice.
+        """
+        request_id = request.request_id
+        try:
+            if request_id and await self.store.query(OUTCOMES, f"id == {quote(request_id)}", ["id"], limit=1):
+                return
+            snapshot = self.weights.snapshot(self.weights.keys_for(persona, request.user_id, request.domain))
+            keys = self.weights.record(persona, reward, request.user_id, request.domain, now)
+            ops = [WriteOp(WEIGHTS, rows=[self.weights.to_row(key) for key in keys])]
+            if request_id:
+                ops.insert(
+                    0, WriteOp(OUTCOMES, rows=[self.weights.outcome_row(request_id, persona, request.user_id, now)])
+                )
+            try:
+                await self.store.write(ops)
+            except BaseException:
+                self.weights.restore(snapshot)
+                raise
+        except BaseException:
+            self.weights.release(request_id)
+            raise
+
     async def GetWeights(self, request: pb.GetWeightsRequest, context: object) -> pb.GetWeightsResponse:
         reject_malformed(request)
+        if request.user_id:  # the domain and global weights alone are aggregates, open to the mesh
+            require_user(request.user_id, "GetWeights")
         validation.identifier(request.user_id, "user_id", required=False)
         validation.identifier(request.domain, "domain", required=False)
         return pb.GetWeightsResponse(

@@ -98,6 +98,11 @@ class EmbeddingsSettings(CommonSettings):
     learning_max_evidence: float = Field(
         default=500.0, description="Evidence cap per persona and scope, so weights stay adaptive."
     )
+    feedback_dedup_days: float = Field(
+        default=90.0,
+        description="How long a counted request id is kept in the store, so repeated feedback for it counts once "
+        "even after a restart (0 keeps it forever).",
+    )
 
     @property
     def store_dir(self) -> Path:

@@ -14,8 +14,6 @@ from personamesh.v1 import abi_service_pb2_grpc
 from services.abi.rules.store import DEFAULT_RULES_PATH
 from services.devmesh.processes import ServiceProcess, free_port
 
-ADMIN = [("x-pm-role", "admin")]
-
 
 @dataclass
 class AbiUnderTest:

@@ -7,8 +7,9 @@ import pytest
 
 from personamesh.v1 import abi_service_pb2, persona_pb2
 from services.common.errors import error_reason
-from tests.abi.conftest import ADMIN, AbiUnderTest
+from tests.abi.conftest import AbiUnderTest
 from tests.abi.helpers import route_request
+from tests.signing import admin
 
 ROUTE = "/personamesh.v1.AbiService/Route"
 
@@ -78,14 +79,14 @@ def test_check_policy_and_sentiment_reject_bad_text(abi: AbiUnderTest) -> None:
 
 def test_rules_documents_that_are_not_yaml_or_too_large(abi: AbiUnderTest) -> None:
     reply = abi.stub.ValidateRules(
-        abi_service_pb2.ValidateRulesRequest(yaml="rules: [unclosed"), metadata=ADMIN, timeout=5
+        abi_service_pb2.ValidateRulesRequest(yaml="rules: [unclosed"), metadata=admin(), timeout=5
     )
     assert not reply.valid and "not valid YAML" in reply.errors[0].message and reply.errors[0].line >= 1
-    reply = abi.stub.ValidateRules(abi_service_pb2.ValidateRulesRequest(yaml=""), metadata=ADMIN, timeout=5)
+    reply = abi.stub.ValidateRules(abi_service_pb2.ValidateRulesRequest(yaml=""), metadata=admin(), timeout=5)
     assert not reply.valid
     _expect_invalid(
         lambda: abi.stub.ValidateRules(
-            abi_service_pb2.ValidateRulesRequest(yaml="#" * 300_000), metadata=ADMIN, timeout=5
+            abi_service_pb2.ValidateRulesRequest(yaml="#" * 300_000), metadata=admin(), timeout=5
         ),
         "RULES_TOO_LARGE",
     )

@@ -187,11 +187,11 @@ def test_invalid_rules_are_rejected_with_their_location(body: str, path: str, ne
     assert located.line >= 3
 
 
-def test_self_harm_can_never_be_configured_to_block() -> None:
-    doc = "version: 1\npolicies:\n  self_harm: {action: block}\nrules: []\n"
+def test_a_crisis_can_never_be_configured_to_block() -> None:
+    doc = "version: 1\npolicies:\n  crisis: {action: block}\nrules: []\n"
     with pytest.raises(RulesInvalidError) as error:
         build_rule_set(doc, PolicyConfig.default())
-    assert error.value.problems[0].path == "/policies/self_harm/action"
+    assert error.value.problems[0].path == "/policies/crisis/action"
 
 
 def test_shipped_default_rules_are_valid() -> None:

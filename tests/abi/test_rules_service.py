@@ -9,8 +9,9 @@ import pytest
 
 from personamesh.v1 import abi_service_pb2, persona_pb2
 from services.common.errors import error_info, error_reason
-from tests.abi.conftest import ADMIN, AbiUnderTest
+from tests.abi.conftest import AbiUnderTest
 from tests.abi.helpers import persona_name, route_request
+from tests.signing import admin, signed
 
 FORCE_AVIVA_ON_PINEAPPLE = """
 version: 1
@@ -37,7 +38,9 @@ def _wait_for(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untyp
 
 @pytest.mark.parametrize("role", ["", "user", "viewer"])
 def test_rule_rpcs_need_operator_or_admin(abi: AbiUnderTest, role: str) -> None:
-    metadata = [("x-pm-role", role)] if role else []
+    """A role the gateway signed that may not manage rules is PERMISSION_DENIED (tests/foundation/
+    test_internal_auth.py: an unsigned or forged role is UNAUTHENTICATED)."""
+    metadata = signed("someone", role)
     calls = [
         lambda: abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=metadata, timeout=5),
         lambda: abi.stub.ValidateRules(
@@ -57,7 +60,7 @@ def test_rule_rpcs_need_operator_or_admin(abi: AbiUnderTest, role: str) -> None:
 def test_validate_locates_an_unknown_condition(abi: AbiUnderTest) -> None:
     bad = "version: 1\nrules:\n  - name: r\n    priority: 1\n    when:\n      mood: grumpy\n    then: {force: aviva}\n"
     reply = abi.stub.ValidateRules(
-        abi_service_pb2.ValidateRulesRequest(yaml=bad), metadata=[("x-pm-role", "operator")], timeout=5
+        abi_service_pb2.ValidateRulesRequest(yaml=bad), metadata=signed("ops", "operator"), timeout=5
     )
     assert not reply.valid
     error = reply.errors[0]
@@ -66,21 +69,21 @@ def test_validate_locates_an_unknown_condition(abi: AbiUnderTest) -> None:
 
 
 def test_replace_invalid_keeps_old_rules_then_valid_replace_takes_effect(abi: AbiUnderTest) -> None:
-    before = abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=ADMIN, timeout=5)
+    before = abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=admin(), timeout=5)
     with pytest.raises(grpc.RpcError) as error:
         abi.stub.ReplaceRules(
-            abi_service_pb2.ReplaceRulesRequest(yaml="rules:\n  - name: x\n"), metadata=ADMIN, timeout=5
+            abi_service_pb2.ReplaceRulesRequest(yaml="rules:\n  - name: x\n"), metadata=admin(), timeout=5
         )
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_reason(error.value) == "RULES_INVALID"
     info = error_info(error.value)
     assert info is not None and info.metadata["path"].startswith("/rules/0")
-    assert abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=ADMIN, timeout=5).version == before.version
+    assert abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=admin(), timeout=5).version == before.version
 
     with pytest.raises(grpc.RpcError) as conflict:
         abi.stub.ReplaceRules(
             abi_service_pb2.ReplaceRulesRequest(yaml=FORCE_AVIVA_ON_PINEAPPLE, expected_version="0000"),
-            metadata=ADMIN,
+            metadata=admin(),
             timeout=5,
         )
     assert conflict.value.code() == grpc.StatusCode.ABORTED
@@ -90,7 +93,7 @@ def test_replace_invalid_keeps_old_rules_then_valid_replace_takes_effect(abi: Ab
     try:
         reply = abi.stub.ReplaceRules(
             abi_service_pb2.ReplaceRulesRequest(yaml=FORCE_AVIVA_ON_PINEAPPLE, expected_version=before.version),
-            metadata=ADMIN,
+            metadata=admin(),
             timeout=5,
         )
         assert reply.rule_count == 1 and reply.version != before.version
@@ -99,7 +102,7 @@ def test_replace_invalid_keeps_old_rules_then_valid_replace_takes_effect(abi: Ab
         assert list(decision.matched_rules) == ["pineapple_to_aviva"]
         assert abi.rules_path.read_text() == FORCE_AVIVA_ON_PINEAPPLE  # persisted for restarts
     finally:
-        abi.stub.ReplaceRules(abi_service_pb2.ReplaceRulesRequest(yaml=before.yaml), metadata=ADMIN, timeout=5)
+        abi.stub.ReplaceRules(abi_service_pb2.ReplaceRulesRequest(yaml=before.yaml), metadata=admin(), timeout=5)
     assert persona_name(_route(abi, text).persona) == "abbey"
 
 
@@ -118,13 +121,13 @@ def test_hot_reload_from_file_and_an_invalid_file_leaves_old_rules(abi: AbiUnder
         blocked = _route(abi, text)
         assert blocked.moderation.action == persona_pb2.POLICY_ACTION_BLOCK
         assert "no fruit talk" in blocked.moderation.reasons
-        version = abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=ADMIN, timeout=5).version
+        version = abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=admin(), timeout=5).version
 
         abi.rules_path.write_text(
             block_rule + "  - name: broken\n    priority: 1\n    when: {shoe_size: 9}\n    then: {force: aviva}\n"
         )
         time.sleep(1.0)  # several reload periods
-        assert abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=ADMIN, timeout=5).version == version
+        assert abi.stub.GetRules(abi_service_pb2.GetRulesRequest(), metadata=admin(), timeout=5).version == version
         assert persona_name(_route(abi, text).persona) == "abi"
     finally:
         abi.rules_path.write_text(original)

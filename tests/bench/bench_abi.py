@@ -1,8 +1,8 @@
-"""Abi's Route latency: in process (the router alone, vector given) and over gRPC at 1 and 32 callers.
+"""Abi's Route latency: in process (model + router, and the router alone) and over gRPC at 1 and 32 callers.
 
-The gRPC figures include Abi's call to the embedding index (FindBestPersona + GetWeights), as in
-production; a second set runs against an Abi whose index is unreachable (degraded, breaker open)
-to show the router's own cost over the wire.
+The gRPC figures include Abi's GetWeights call to the embedding index (made while the model runs), as
+in production; a second set runs against an Abi whose index is unreachable (breaker open) to show
+Abi's own cost over the wire.
 """
 
 from __future__ import annotations
@@ -15,30 +15,38 @@ from typing import Any
 
 from personamesh.v1 import abi_service_pb2, persona_pb2
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
-from services.abi.heads import load_heads
+from services.abi.model import AbiModel
 from services.abi.router import Evidence, PersonaRouter, RouteInput
 from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
 from services.abi.training.fixtures import SHARED
-from services.common.clients import AbiClient, EmbeddingIndexClient
-from services.common.encoder import SentenceEncoder
+from services.common.clients import AbiClient
 from services.devmesh.processes import ServiceProcess, free_port
 from tests.bench import stats
+from tests.signing import SignedIndexClient
 
 MESSAGES = [json.loads(line)["text"] for line in (SHARED / "eval/routing.jsonl").read_text().splitlines()[:200]]
 
 
-def bench_in_process() -> dict[str, float]:
-    router = PersonaRouter(load_heads())
+def bench_in_process() -> dict[str, dict[str, float]]:
+    """One message at a time on one thread, as the service runs it: the model, then the router."""
+    router = PersonaRouter(AbiModel(threads=1))
     rules = RuleStore(DEFAULT_RULES_PATH, router.base_policy, persist=False).active
-    vectors = SentenceEncoder().encode(MESSAGES[:64]).vectors
-    latencies = []
+    texts = MESSAGES[:64]
+    total, decide_only = [], []
     for round_ in range(5):
-        for text, vector in zip(MESSAGES[:64], vectors, strict=True):
+        for text in texts:
             start = time.perf_counter()
-            router.decide(RouteInput(text), Evidence(vector), rules)
+            scores = router.scores(text)
+            middle = time.perf_counter()
+            router.decide(RouteInput(text), scores, Evidence(), rules)
+            end = time.perf_counter()
             if round_:
-                latencies.append(time.perf_counter() - start)
-    return stats.summarize(latencies)
+                total.append(end - start)
+                decide_only.append(end - middle)
+    return {
+        "Route in process (model + router, 1 thread)": stats.summarize(total),
+        "Route in process (router only, scores given)": stats.summarize(decide_only),
+    }
 
 
 def _start(tmp: Path) -> tuple[list[ServiceProcess], str, str]:
@@ -79,30 +87,24 @@ async def bench_grpc(target: str, label: str, rows: dict[str, dict[str, float]])
 
 
 async def bench_index_alone(target: str, rows: dict[str, dict[str, float]]) -> None:
-    """The index's share: FindBestPersona and GetWeights as Abi calls them, without Abi."""
-    client = EmbeddingIndexClient(target, timeout=10.0)
-
-    async def find(i: int) -> Any:
-        return await client.stub.FindBestPersona(
-            index_pb2.FindBestPersonaRequest(query=f"{MESSAGES[i % len(MESSAGES)]} (#{i})", top_k=3), timeout=10.0
-        )
+    """The index's share: GetWeights as Abi calls it (signed for the user, as the gateway's token), without Abi."""
+    client = SignedIndexClient(target, timeout=10.0)
 
     async def weights(i: int) -> Any:
         return await client.stub.GetWeights(index_pb2.GetWeightsRequest(user_id=f"u{i % 7}"), timeout=10.0)
 
-    rows["index FindBestPersona alone, 1 caller"] = await stats.run_concurrent(find, total=300, concurrency=1)
     rows["index GetWeights alone, 1 caller"] = await stats.run_concurrent(weights, total=300, concurrency=1)
     await client.close()
 
 
 async def main() -> dict[str, Any]:
-    rows: dict[str, dict[str, float]] = {"Route in process (router only, vector given)": bench_in_process()}
+    rows: dict[str, dict[str, float]] = bench_in_process()
     with tempfile.TemporaryDirectory(prefix="bench-abi-") as tmp:
         processes, live, degraded = _start(Path(tmp))
         try:
             await bench_index_alone(processes[0].target, rows)
             await bench_grpc(live, "with embedding index", rows)
-            await bench_grpc(degraded, "index down (degraded)", rows)
+            await bench_grpc(degraded, "index down (no learned weights)", rows)
             rows["abi peak RSS MiB"] = {"value": stats.peak_rss_mib(processes[1].process.pid)}  # type: ignore[union-attr]
         finally:
             for proc in reversed(processes):

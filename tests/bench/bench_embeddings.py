@@ -26,6 +26,7 @@ from services.devmesh.processes import ServiceProcess, free_port
 from services.embeddings.collections import CONVERSATIONS
 from services.embeddings.store import VectorStore
 from tests.bench.stats import peak_rss_mib, print_table, run_concurrent
+from tests.signing import SignedIndexClient
 
 TEXTS_FILE = SHARED / "train" / "goemotions_train.jsonl"
 USERS_PER_10K = 100  # ~100 memories per ordinary user
@@ -125,7 +126,7 @@ async def fill_conversations(data_dir: Path, start: int, stop: int, base: np.nda
 
 
 async def search_figures(target: str, rows: int, queries: list[str]) -> dict[str, dict[str, float]]:
-    client = EmbeddingIndexClient(target, timeout=60.0)
+    client = SignedIndexClient(target, timeout=60.0)  # signed per call for the user searched, as by the gateway
     users = (rows // 10_000) * USERS_PER_10K
 
     async def ordinary(i: int) -> None:

@@ -22,6 +22,7 @@ from personamesh.v1 import persona_pb2, persona_service_pb2_grpc
 from services.devmesh.processes import ServiceProcess, free_port
 from tests.bench import stats
 from tests.personas.support import DEAD_INDEX, KNOWLEDGE, persona_process, running, upstream_process
+from tests.signing import signed
 
 MESSAGES = {
     "abbey": [
@@ -45,8 +46,10 @@ async def _measure(target: str, persona: str, *, total: int, concurrency: int) -
         messages = MESSAGES[persona]
 
         async def call(i: int) -> None:
-            request = persona_pb2.PersonaRequest(content=messages[i % len(messages)], user_id=f"bench-{i % 16}")
-            await stub.Chat(request, timeout=30)
+            user = f"bench-{i % 16}"
+            request = persona_pb2.PersonaRequest(content=messages[i % len(messages)], user_id=user)
+            # Signed for the user, as the gateway does: the persona's memory calls carry it to the index.
+            await stub.Chat(request, metadata=signed(user), timeout=30)
 
         return await stats.run_concurrent(call, total=total, concurrency=concurrency)
 

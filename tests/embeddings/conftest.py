@@ -10,9 +10,9 @@ import grpc
 import pytest
 
 from personamesh.v1 import embedding_index_service_pb2_grpc
-from services.common.clients import EmbeddingIndexClient
 from services.common.errors import error_reason
 from services.devmesh.processes import ServiceProcess, free_port
+from tests.signing import SignedIndexClient
 
 
 @dataclass
@@ -64,7 +64,8 @@ def embeddings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddingsP
 async def stub(
     embeddings: EmbeddingsProcess,
 ) -> AsyncIterator[embedding_index_service_pb2_grpc.EmbeddingIndexServiceStub]:
-    client = EmbeddingIndexClient(embeddings.target, timeout=30.0)
+    # Signed for the user each request names, as the gateway signs its calls.
+    client = SignedIndexClient(embeddings.target, timeout=30.0)
     yield client.stub
     await client.close()
 

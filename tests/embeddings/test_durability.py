@@ -13,9 +13,9 @@ import pytest
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from personamesh.v1 import persona_pb2
-from services.common.clients import EmbeddingIndexClient
-from services.devmesh.processes import free_port
+from services.devmesh.processes import free_port, mesh_secret
 from tests.embeddings.conftest import EmbeddingsProcess, launch
+from tests.signing import SignedIndexClient
 
 ABBEY, AVIVA = persona_pb2.PERSONA_ABBEY, persona_pb2.PERSONA_AVIVA
 
@@ -29,7 +29,7 @@ def _record(user: str, i: int) -> pb.StoreConversationRequest:
 
 
 async def _memories(target: str, user: str) -> set[str]:
-    client = EmbeddingIndexClient(target, timeout=30.0)
+    client = SignedIndexClient(target, timeout=30.0)
     try:
         request = pb.SearchConversationsRequest(user_id=user, query="memory number", k=100)
         return {hit.record.id for hit in (await client.stub.SearchConversations(request)).hits}
@@ -38,7 +38,7 @@ async def _memories(target: str, user: str) -> set[str]:
 
 
 async def _aviva_weight(target: str, user: str) -> pb.PersonaWeight:
-    client = EmbeddingIndexClient(target, timeout=30.0)
+    client = SignedIndexClient(target, timeout=30.0)
     try:
         weights = (await client.stub.GetWeights(pb.GetWeightsRequest(user_id=user, domain="code"))).weights
         return next(w for w in weights if w.persona == AVIVA)
@@ -54,7 +54,7 @@ def service(tmp_path_factory: pytest.TempPathFactory):
 
 
 async def test_memory_knowledge_and_weights_survive_a_restart(service: EmbeddingsProcess) -> None:
-    client = EmbeddingIndexClient(service.target, timeout=30.0)
+    client = SignedIndexClient(service.target, timeout=30.0)
     for i in range(3):
         await client.stub.StoreConversation(_record("rita", i))
     for i in range(4):
@@ -73,14 +73,14 @@ async def test_memory_knowledge_and_weights_survive_a_restart(service: Embedding
     assert await _memories(service.target, "rita") == {"rita-0", "rita-1", "rita-2"}
     after = await _aviva_weight(service.target, "rita")
     assert after.weight > 1.0 and abs(after.weight - before.weight) < 1e-3 and abs(after.evidence - 4.0) < 0.01
-    client = EmbeddingIndexClient(service.target, timeout=30.0)
+    client = SignedIndexClient(service.target, timeout=30.0)
     hits = (await client.stub.SearchKnowledge(pb.SearchKnowledgeRequest(query="survive a restart", k=1))).hits
     await client.close()
     assert hits and hits[0].source == "kb/restart.md"
 
 
 async def test_sigkill_right_after_acknowledged_writes_loses_nothing(service: EmbeddingsProcess) -> None:
-    client = EmbeddingIndexClient(service.target, timeout=30.0)
+    client = SignedIndexClient(service.target, timeout=30.0)
     acknowledged: set[str] = set()
     half_done = asyncio.Event()
 
@@ -113,6 +113,7 @@ def test_a_second_process_on_the_same_data_dir_fails_fast(service: EmbeddingsPro
         "PM_PORT": str(free_port()),
         "PM_METRICS_PORT": "-1",
         "PM_KNOWLEDGE_SEED": "off",
+        "PM_INTERNAL_SECRET": mesh_secret(),  # as ServiceProcess gives it: the lock, not the secret, must stop it
     }
     started = time.monotonic()
     result = subprocess.run(
@@ -129,7 +130,7 @@ async def test_default_knowledge_base_is_seeded_quickly_from_shipped_vectors(tmp
     seeded.start()
     try:
         startup = time.monotonic() - started
-        client = EmbeddingIndexClient(seeded.target, timeout=30.0)
+        client = SignedIndexClient(seeded.target, timeout=30.0)
         hits = (
             await client.stub.SearchKnowledge(pb.SearchKnowledgeRequest(query="what does the yield statement do", k=3))
         ).hits

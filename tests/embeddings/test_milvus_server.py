@@ -13,9 +13,9 @@ from pymilvus import MilvusClient
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from personamesh.v1 import persona_pb2
-from services.common.clients import EmbeddingIndexClient
 from services.devmesh.processes import free_port
 from tests.embeddings.conftest import EmbeddingsProcess
+from tests.signing import SignedIndexClient
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ async def test_service_runs_on_a_milvus_server_and_keeps_data_across_restarts(mi
     service = EmbeddingsProcess(tmp_path / "unused-data", tmp_path / "logs", env)
     service.start()
     try:
-        client = EmbeddingIndexClient(service.target, timeout=30.0)
+        client = SignedIndexClient(service.target, timeout=30.0)
         record = pb.ConversationRecord(
             user_id="uma", persona=persona_pb2.PERSONA_ABBEY, user_message="I adopted a puppy named Biscuit today."
         )
@@ -58,7 +58,7 @@ async def test_service_runs_on_a_milvus_server_and_keeps_data_across_restarts(mi
         await client.close()
         service.stop()
         service.start()
-        client = EmbeddingIndexClient(service.target, timeout=30.0)
+        client = SignedIndexClient(service.target, timeout=30.0)
         request = pb.SearchConversationsRequest(user_id="uma", query="tell me about my dog", k=3)
         hits = (await client.stub.SearchConversations(request)).hits
         await client.close()

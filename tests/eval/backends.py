@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from personamesh.v1 import abi_service_pb2, persona_pb2
-from services.abi.heads import load_heads
+from services.abi.model import AbiModel
 from services.abi.router import Evidence, PersonaRouter, RouteInput
 from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
 from services.common.clients import AbiClient
@@ -29,27 +29,26 @@ class Prediction:
     query_type: str
     emotions: frozenset[str] = field(default_factory=frozenset)
     degraded: bool = False
+    crisis: bool = False
+    ekman: frozenset[str] = field(default_factory=frozenset)
 
 
 class InProcessBackend:
-    """The router with the shipped heads and default rules; vectors from the shared encoder (no index)."""
+    """The router with the shipped model and default rules, in this process (no index, no transport)."""
 
     name = "inprocess"
 
-    def __init__(self) -> None:
-        from services.common.encoder import SentenceEncoder
-
-        self.encoder = SentenceEncoder()
-        self.router = PersonaRouter(load_heads())
+    def __init__(self, models_dir: Path | None = None) -> None:
+        model = AbiModel(models_dir) if models_dir else AbiModel(threads=2)
+        self.router = PersonaRouter(model)
         self.rules = RuleStore(DEFAULT_RULES_PATH, self.router.base_policy, persist=False).active
 
     async def predict(self, texts: list[str]) -> list[Prediction]:
         out: list[Prediction] = []
-        for start in range(0, len(texts), 64):
-            batch = texts[start : start + 64]
-            vectors = self.encoder.encode(batch).vectors
-            for text, vector in zip(batch, vectors, strict=True):
-                d = self.router.decide(RouteInput(text), Evidence(vector), self.rules)
+        for start in range(0, len(texts), 32):
+            batch = texts[start : start + 32]
+            for text, scores in zip(batch, self.router.model.score(batch), strict=True):
+                d = self.router.decide(RouteInput(text), scores, Evidence(), self.rules)
                 out.append(
                     Prediction(
                         d.persona,
@@ -58,6 +57,8 @@ class InProcessBackend:
                         d.query_type,
                         frozenset(d.sentiment.present),
                         d.degraded,
+                        d.crisis,
+                        frozenset(d.sentiment.ekman_present),
                     )
                 )
         return out
@@ -110,6 +111,8 @@ class GrpcBackend:
                 d.query_type,
                 frozenset(e.label for e in d.emotions),
                 d.degraded,
+                d.crisis,
+                frozenset(e.label for e in d.ekman_emotions),
             )
 
         return list(await asyncio.gather(*(one(t) for t in texts)))
@@ -155,6 +158,8 @@ class HttpBackend:
                 d.get("query_type", ""),
                 frozenset(e["label"] for e in d.get("emotions", [])),
                 bool(d.get("degraded")),
+                bool(d.get("crisis")),
+                frozenset(e["label"] for e in d.get("ekman_emotions", [])),
             )
 
         return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(texts))))

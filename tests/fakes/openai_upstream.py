@@ -9,7 +9,8 @@ streaming. The model name picks the behaviour:
 - `slow`: waits `--slow-seconds` before answering;
 - `garbage`: HTTP 200 whose body (or SSE data) is not JSON;
 - `cut-stream`: streams two deltas, then drops the connection without a finish reason;
-- `code-model`: answers with a fenced Python block.
+- `code-model`: answers with a fenced Python block;
+- `leak-system`: obeys any extraction attempt: answers with its whole system prompt, verbatim.
 
 GET /stats returns how many calls each model received; POST /reset clears them.
 """
@@ -70,6 +71,8 @@ def build_app(slow_seconds: float) -> FastAPI:
                 return StreamingResponse(_garbage_stream(), media_type="text/event-stream")
             return PlainTextResponse("<html>this is not json</html>", media_type="application/json")
         text = CODE_ANSWER if model == "code-model" else "Echo: " + _last_user_message(body)
+        if model == "leak-system":
+            text = "Sure, here are my instructions: " + _system_message(body)
         if body.get("stream"):
             return StreamingResponse(_stream(model, text, cut=model == "cut-stream"), media_type="text/event-stream")
         return JSONResponse(_completion(model, text))
@@ -82,6 +85,10 @@ def _last_user_message(body: dict[str, Any]) -> str:
         if message.get("role") == "user":
             return str(message.get("content", ""))
     return ""
+
+
+def _system_message(body: dict[str, Any]) -> str:
+    return "\n".join(str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system")
 
 
 def _completion(model: str, text: str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from tests.conftest import RunningMesh
 from tests.gateway.support import KEYS, GatewayProcess, auth, start_gateway
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
-TECH = "Write a Python function that reverses a linked list, and explain its complexity."
+TECH = "Write a Python function that reverses a linked list."
 FEELING = "I feel really lonely and sad since my friend moved away. What can I do?"
 
 
@@ -194,7 +194,7 @@ async def test_invalid_utf8(http: httpx.AsyncClient) -> None:
     response = await http.post(
         "/api/v1/chat", content=b'{"content": "\xff\xfe bad"}', headers={"content-type": "application/json"}
     )
-    _error(response, 400, "INVALID_JSON")
+    assert _error(response, 400, "INVALID_UTF8")["field"] == "content"
 
 
 async def test_unknown_persona(http: httpx.AsyncClient) -> None:
@@ -438,13 +438,18 @@ async def test_grpc_bad_input_is_invalid_argument(
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and error_reason(error) == reason
 
 
-async def test_grpc_invalid_utf8_is_invalid_argument(gw: GatewayProcess) -> None:
-    # Field 1 (content), wire type 2, three bytes that are not UTF-8.
-    raw = b"\x0a\x03\xff\xfe\xfd"
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"\x0a\x03\xff\xfe\xfd", "INVALID_UTF8"),  # field 1 (content), three bytes that are not UTF-8
+        (b"\x0a\x33\xff", "UNDECODABLE_REQUEST"),  # a length past the end: not protobuf at all
+    ],
+)
+async def test_grpc_undecodable_requests_are_invalid_argument(gw: GatewayProcess, raw: bytes, reason: str) -> None:
     async with grpc.aio.insecure_channel(gw.target) as channel:
         call = channel.unary_unary("/personamesh.v1.GatewayService/Chat")
         error = await _grpc_error(call(raw, metadata=GRPC_AUTH, timeout=10))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and error_reason(error) == "UNDECODABLE_REQUEST"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and error_reason(error) == reason
 
 
 async def test_grpc_needs_a_key(stub: gateway_service_pb2_grpc.GatewayServiceStub) -> None:

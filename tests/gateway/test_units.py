@@ -162,13 +162,22 @@ async def test_dns_discovery_follows_what_the_name_resolves_to() -> None:
 
 def test_session_memory_is_bounded() -> None:
     sessions = SessionTurns(turns=2, sessions=2, turn_chars=5)
-    sessions.add("a", "first question", "first answer", persona_pb2.PERSONA_ABBEY)
-    sessions.add("a", "second", "answer two", persona_pb2.PERSONA_AVIVA)
-    assert [t.content for t in sessions.recent("a")] == ["secon", "answe"]
-    sessions.add("b", "x", "y", persona_pb2.PERSONA_ABBEY)
-    sessions.add("c", "x", "y", persona_pb2.PERSONA_ABBEY)
-    assert sessions.recent("a") == [] and len(sessions.recent("c")) == 2
+    sessions.add("u", "a", "first question", "first answer", persona_pb2.PERSONA_ABBEY)
+    sessions.add("u", "a", "second", "answer two", persona_pb2.PERSONA_AVIVA)
+    assert [t.content for t in sessions.recent("u", "a")] == ["secon", "answe"]
+    sessions.add("u", "b", "x", "y", persona_pb2.PERSONA_ABBEY)
+    sessions.add("u", "c", "x", "y", persona_pb2.PERSONA_ABBEY)
+    assert sessions.recent("u", "a") == [] and len(sessions.recent("u", "c")) == 2
     answered = AnsweredRequests(size=2)
     for request_id in ("r1", "r2", "r3"):
         answered.add(request_id, AnsweredRequest(persona_pb2.PERSONA_ABBEY, "u", "general"))
     assert answered.get("r1") is None and answered.get("r3") is not None
+
+
+def test_session_history_is_keyed_by_user_and_session() -> None:
+    sessions = SessionTurns(turns=4, sessions=10)
+    sessions.add("alice", "sess-42", "my secret", "noted", persona_pb2.PERSONA_ABBEY)
+    assert [t.content for t in sessions.recent("alice", "sess-42")] == ["my secret", "noted"]
+    assert sessions.recent("bob", "sess-42") == []
+    sessions.add("bob", "sess-42", "hello", "hi", persona_pb2.PERSONA_ABBEY)
+    assert [t.content for t in sessions.recent("alice", "sess-42")] == ["my secret", "noted"]

@@ -2,14 +2,15 @@
 
 Each component is started as `python -m <the chart's module>` with exactly the
 environment its rendered pod would get (ConfigMap + container env + the rendered
-API key Secret as a file), changed only where a cluster differs from loopback:
-Service DNS names become 127.0.0.1 and the free port of the component behind
-that Service, container ports become free ports, /data and the Secret mount
-become temporary directories. Used by tests/helm and the helm benchmark.
+Secrets as files: the API key table, the mesh's internal secret), changed only
+where a cluster differs from loopback: Service DNS names become 127.0.0.1 and the
+free port of the component behind that Service, container ports become free ports,
+/data and the Secret mounts become temporary directories. Used by tests/helm and the helm benchmark.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.devmesh.processes import ServiceProcess, free_port
-from tests.helm.manifests import Rendered, component_of, container_port, module_of
+from tests.helm.manifests import Rendered, component_of, container_port, main_container, module_of, pod_spec
 from tests.helm.tools import NAMESPACE, render
 
 API_KEY = "pm_chart-boot-test-key"
@@ -40,6 +41,26 @@ class BootedMesh:
         for process in self.processes.values():
             if process.alive():
                 process.kill()
+
+
+SECRET_FILES = ("PM_API_KEYS_FILE", "PM_INTERNAL_SECRET_FILE")
+
+
+def _project_secret_file(chart: Rendered, component: str, mounted: Path, tmp: Path) -> Path:
+    """The file a Secret volume puts at `mounted` in the component's pod, written as the kubelet would."""
+    workload = chart.workload(component)
+    (mount,) = [m for m in main_container(workload)["volumeMounts"] if mounted.parent == Path(m["mountPath"])]
+    (volume,) = [v for v in pod_spec(workload)["volumes"] if v["name"] == mount["name"]]
+    (item,) = [i for i in volume["secret"]["items"] if i["path"] == mounted.name]
+    secret = chart.get("Secret", volume["secret"]["secretName"])
+    if item["key"] in secret.get("stringData", {}):
+        content = secret["stringData"][item["key"]].encode()
+    else:
+        content = base64.b64decode(secret["data"][item["key"]])
+    local = tmp / "secrets" / mount["name"] / mounted.name
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_bytes(content)
+    return local
 
 
 def _local_env(chart: Rendered, component: str, ports: dict[str, int], tmp: Path) -> dict[str, str]:
@@ -65,14 +86,9 @@ def _local_env(chart: Rendered, component: str, ports: dict[str, int], tmp: Path
         env["PM_HTTP_PORT"] = str(ports["gateway-http"])
     if "PM_DATA_DIR" in env:
         env["PM_DATA_DIR"] = str(tmp / "data")  # the PersistentVolumeClaim
-    if "PM_API_KEYS_FILE" in env:
-        # The Secret volume, as the kubelet would project it.
-        (secret,) = chart.of_kind("Secret")
-        mounted = Path(env["PM_API_KEYS_FILE"])
-        local = tmp / "auth" / mounted.name
-        local.parent.mkdir(parents=True, exist_ok=True)
-        local.write_text(secret["stringData"][mounted.name])
-        env["PM_API_KEYS_FILE"] = str(local)
+    for name in SECRET_FILES:
+        if name in env:  # a file of a Secret volume, as the kubelet would project it
+            env[name] = str(_project_secret_file(chart, component, Path(env[name]), tmp))
     # The image's environment: $HOME on the writable /tmp, no bytecode writes.
     env["HOME"] = str(tmp / "home")
     env["PYTHONDONTWRITEBYTECODE"] = "1"

@@ -8,6 +8,7 @@ then assertions on the rendered objects.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -60,6 +61,7 @@ VARIANTS = {
     "persona-autoscaling-only": ("personas.abbey.autoscaling.enabled=true",),
     "no-service-account": ("serviceAccount.create=false", "spreadAcrossNodes=false"),
     "redis-url-and-llm": ("redis.url=redis://redis:6379/0", "llm.baseUrl=http://llm:8000/v1", "llm.model=m"),
+    "existing-internal-secret": ("internalAuth.existingSecret=mesh-internal", "internalAuth.secretKey=hmac"),
 }
 
 
@@ -79,6 +81,11 @@ def test_value_variants_render_valid_kubernetes(helm_path: Path, sets: tuple[str
     if "serviceAccount.create=false" in sets:
         assert rendered.of_kind("ServiceAccount") == []
         assert {pod_spec(w)["serviceAccountName"] for w in rendered.workloads()} == {"default"}
+    if "internalAuth.existingSecret=mesh-internal" in sets:
+        # Your Secret, not one of the chart's; every pod mounts it.
+        assert not [s for s in rendered.of_kind("Secret") if s["metadata"]["name"].endswith("internal-auth")]
+        for workload in rendered.workloads():
+            assert _internal_secret_of(rendered, workload) == ("mesh-internal", "hmac")
     if "redis.url=redis://redis:6379/0" in sets:
         assert rendered.env("gateway")["PM_RATE_LIMIT_STORAGE"] == "redis://redis:6379/0"
         assert rendered.env("abbey")["PM_LLM_MODEL"] == "m"
@@ -327,7 +334,8 @@ def test_services_bind_all_interfaces_and_anonymous_access_is_off(chart: Rendere
     assert chart.env("gateway")["PM_ALLOW_ANONYMOUS"] == "false"
 
 
-def test_a_new_persona_is_only_a_values_entry(helm_path: Path, tmp_path: Path) -> None:
+def _ada_values(tmp_path: Path, **more: object) -> Path:
+    """Values adding a persona "ada" (and dropping aviva): a new persona is only this entry."""
     values = tmp_path / "ada.yaml"
     values.write_text(
         yaml.safe_dump(
@@ -349,10 +357,16 @@ def test_a_new_persona_is_only_a_values_entry(helm_path: Path, tmp_path: Path) -
                         "podDisruptionBudget": {"enabled": False, "maxUnavailable": 1},
                     },
                     "aviva": {"enabled": False},
-                }
+                },
+                **more,
             }
         )
     )
+    return values
+
+
+def test_a_new_persona_is_only_a_values_entry(helm_path: Path, tmp_path: Path) -> None:
+    values = _ada_values(tmp_path)
     rendered = Rendered(render(values, namespace=NAMESPACE))
     assert {component_of(w) for w in rendered.workloads()} == {"embeddings", "abi", "abbey", "ada", "gateway"}
     discovered = json.loads(rendered.env("gateway")["PM_PERSONA_DNS"])
@@ -376,7 +390,7 @@ def test_secrets_come_from_existing_secrets(production_chart: Rendered) -> None:
 
 
 def test_api_keys_are_stored_hashed_and_mounted(production_chart: Rendered) -> None:
-    (secret,) = production_chart.of_kind("Secret")
+    secret = production_chart.get("Secret", "pm-persona-mesh-gateway-auth")
     table = json.loads(secret["stringData"]["api-keys.json"])
     assert table["keys"][0] == "sha256:" + hashlib.sha256(b"test").hexdigest() + ":ops:admin"
     gateway = production_chart.workload("gateway")
@@ -404,14 +418,46 @@ def test_abi_rules_come_from_a_hot_reloaded_config_map(helm_path: Path) -> None:
 
 def test_api_keys_from_an_existing_secret(helm_path: Path) -> None:
     rendered = Rendered(render(sets=("gateway.auth.existingSecret=my-keys", "gateway.auth.apiKeysKey=keys.yaml")))
-    assert rendered.of_kind("Secret") == []
+    assert [s["metadata"]["name"] for s in rendered.of_kind("Secret")] == ["pm-persona-mesh-internal-auth"]
     gateway = rendered.workload("gateway")
     assert rendered.env("gateway")["PM_API_KEYS_FILE"] == "/etc/persona-mesh/auth/keys.yaml"
-    (volume,) = [v for v in pod_spec(gateway)["volumes"] if "secret" in v]
+    (volume,) = [v for v in pod_spec(gateway)["volumes"] if v["name"] == "auth"]
     assert volume["secret"]["secretName"] == "my-keys"
     assert volume["secret"]["items"] == [{"key": "keys.yaml", "path": "keys.yaml"}]
     # Without any keys the gateway gets no key file (and NOTES warns that nobody can get in).
     assert "PM_API_KEYS_FILE" not in Rendered(render()).env("gateway")
+
+
+def _internal_secret_of(chart: Rendered, workload: dict) -> tuple[str, str]:
+    """(Secret name, key) of the file PM_INTERNAL_SECRET_FILE names in this workload's pod."""
+    path = chart.env(component_of(workload))["PM_INTERNAL_SECRET_FILE"]
+    directory, _, file = path.rpartition("/")
+    mount = next(m for m in main_container(workload)["volumeMounts"] if m["mountPath"] == directory)
+    assert mount["readOnly"] is True
+    volume = next(v for v in pod_spec(workload)["volumes"] if v["name"] == mount["name"])
+    (item,) = [i for i in volume["secret"]["items"] if i["path"] == file]
+    # Readable by the pod's group (fsGroup) only: the services run as a non-root user.
+    assert volume["secret"]["defaultMode"] == 0o440
+    return volume["secret"]["secretName"], item["key"]
+
+
+def test_every_pod_mounts_the_one_internal_secret(chart: Rendered) -> None:
+    """The gateway signs internal calls and every service verifies them with the same mounted secret."""
+    mounted = {component_of(w): _internal_secret_of(chart, w) for w in chart.workloads()}
+    assert set(mounted) == COMPONENTS
+    ((name, key),) = set(mounted.values())
+    secret = chart.get("Secret", name)
+    value = base64.b64decode(secret["data"][key])
+    assert len(value) >= 32 and value.isalnum()  # random, long enough for InternalAuth
+    # Never in a ConfigMap or a plain env value.
+    for workload in chart.workloads():
+        assert "PM_INTERNAL_SECRET" not in chart.env(component_of(workload))
+
+
+def test_the_internal_secret_is_random_per_install(helm_path: Path) -> None:
+    """Two installs never share a secret (an upgrade keeps its own through `lookup`, which needs a cluster)."""
+    first, second = (Rendered(render()).get("Secret", "pm-persona-mesh-internal-auth") for _ in range(2))
+    assert first["data"] != second["data"]
 
 
 def test_config_changes_roll_the_pods(helm_path: Path) -> None:
@@ -487,17 +533,44 @@ def test_metrics_can_be_turned_off(helm_path: Path) -> None:
     assert container_port(rendered.workload("abi"), "metrics") is None
 
 
-def test_network_policies_admit_only_the_mesh(production_chart: Rendered, default_chart: Rendered) -> None:
+# Who may open a connection to each component's gRPC port: one NetworkPolicy rule per edge of the mesh.
+EDGES = {
+    "gateway": None,  # networkPolicy.gatewayFrom
+    "abi": {"gateway"},
+    "abbey": {"gateway"},
+    "aviva": {"gateway"},
+    "embeddings": {"gateway", "abi", "abbey", "aviva"},
+}
+
+
+def _grpc_callers(policy: dict, grpc_port: int) -> set[str]:
+    """Components admitted to grpc_port by a podSelector-only rule of this release."""
+    rules = [r for r in policy["spec"]["ingress"] if {"port": grpc_port, "protocol": "TCP"} in r["ports"]]
+    (rule,) = rules
+    (peer,) = rule["from"]
+    assert set(peer) == {"podSelector"}, "no namespace-wide or IP peers on an in-mesh port"
+    selector = peer["podSelector"]
+    assert selector["matchLabels"] == {"app.kubernetes.io/name": "persona-mesh", "app.kubernetes.io/instance": "pm"}
+    (expression,) = selector["matchExpressions"]
+    assert (expression["key"], expression["operator"]) == ("app.kubernetes.io/component", "In")
+    return set(expression["values"])
+
+
+def test_network_policies_admit_only_the_edges_of_the_mesh(production_chart: Rendered, default_chart: Rendered) -> None:
     assert default_chart.of_kind("NetworkPolicy") == []
     policies = {component_of(p): p for p in production_chart.of_kind("NetworkPolicy")}
     assert set(policies) == COMPONENTS
     for component, policy in policies.items():
         workload = production_chart.workload(component)
+        assert policy["spec"]["podSelector"]["matchLabels"].items() <= (
+            workload["spec"]["template"]["metadata"]["labels"].items()
+        )
+        assert policy["spec"]["policyTypes"] == ["Ingress"]
         grpc_port = container_port(workload, "grpc")
         assert grpc_port is not None
         rules = policy["spec"]["ingress"]
-        grpc_rule = next(r for r in rules if {"port": grpc_port, "protocol": "TCP"} in r["ports"])
         if component == "gateway":
+            grpc_rule = next(r for r in rules if {"port": grpc_port, "protocol": "TCP"} in r["ports"])
             assert grpc_rule["from"] == [
                 {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
             ]
@@ -509,10 +582,34 @@ def test_network_policies_admit_only_the_mesh(production_chart: Rendered, defaul
             assert scrape_rule["from"][0]["namespaceSelector"]["matchLabels"] == {
                 "kubernetes.io/metadata.name": "monitoring"
             }
-        else:
-            (peer,) = grpc_rule["from"]
-            assert peer["podSelector"]["matchLabels"]["app.kubernetes.io/instance"] == "pm"
-            metrics_rule = next(r for r in rules if {"port": grpc_port + 1000, "protocol": "TCP"} in r["ports"])
-            assert metrics_rule["from"][0]["namespaceSelector"]["matchLabels"] == {
-                "kubernetes.io/metadata.name": "monitoring"
-            }
+            continue
+        # The callers of this component, and the `helm test` pod (health checks; it holds no internal secret).
+        assert _grpc_callers(policy, grpc_port) == EDGES[component] | {"health-check"}, component
+        metrics_rule = next(r for r in rules if {"port": grpc_port + 1000, "protocol": "TCP"} in r["ports"])
+        assert metrics_rule["from"][0]["namespaceSelector"]["matchLabels"] == {
+            "kubernetes.io/metadata.name": "monitoring"
+        }
+        # Every rule is either the callers' gRPC rule or the scrapers' metrics rule.
+        assert len(rules) == 2
+
+
+def test_network_policy_callers_are_real_pods(production_chart: Rendered) -> None:
+    """Each admitted caller label is a component this release deploys (or the helm test pod): a renamed
+    component would otherwise silently lose its edge."""
+    deployed = {component_of(w) for w in production_chart.workloads()}
+    (test_pod,) = production_chart.of_kind("Pod")
+    deployed.add(component_of(test_pod))
+    for policy in production_chart.of_kind("NetworkPolicy"):
+        component = component_of(policy)
+        if component != "gateway":
+            grpc_port = container_port(production_chart.workload(component), "grpc")
+            assert grpc_port is not None
+            assert _grpc_callers(policy, grpc_port) <= deployed
+
+
+def test_a_new_persona_gets_the_persona_edges(helm_path: Path, tmp_path: Path) -> None:
+    rendered = Rendered(render(_ada_values(tmp_path, networkPolicy={"enabled": True}), namespace=NAMESPACE))
+    policies = {component_of(p): p for p in rendered.of_kind("NetworkPolicy")}
+    assert set(policies) == {"embeddings", "abi", "abbey", "ada", "gateway"}
+    assert _grpc_callers(policies["ada"], 50081) == {"gateway", "health-check"}
+    assert _grpc_callers(policies["embeddings"], 50053) == {"gateway", "abi", "abbey", "ada", "health-check"}

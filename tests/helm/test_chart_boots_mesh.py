@@ -17,9 +17,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import httpx
 import pytest
 
+from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc
+from services.common.errors import error_reason
 from services.devmesh.processes import free_port
 from tests.helm.chart_mesh import API_KEY, BootedMesh, boot_chart_mesh
 from tests.helm.manifests import main_container, pod_spec
@@ -71,6 +74,23 @@ def test_a_chat_crosses_the_whole_mesh(booted: BootedMesh) -> None:
         body = reply.json()
         assert body["persona"] in {"abbey", "aviva"}
         assert body["content"].strip()
+
+
+def test_internal_calls_are_signed_with_the_mounted_secret(booted: BootedMesh) -> None:
+    """Every component reads the chart's internal secret from its Secret volume: the gateway's signed
+    rules call reaches Abi, while a direct call that only claims the admin role is refused."""
+    paths = {name: env["PM_INTERNAL_SECRET_FILE"] for name, env in booted.env.items()}
+    assert len({Path(path).read_text() for path in paths.values()}) == 1, paths
+    with httpx.Client(base_url=booted.http_url, timeout=10) as http:
+        rules = http.get("/api/v1/config/rules", headers=_auth())
+        assert rules.status_code == 200, rules.text
+        assert rules.json()["rule_count"] > 0
+    with grpc.insecure_channel(booted.processes["abi"].target) as channel, pytest.raises(grpc.RpcError) as refused:
+        abi_service_pb2_grpc.AbiServiceStub(channel).GetRules(
+            abi_service_pb2.GetRulesRequest(), metadata=[("x-pm-role", "admin")], timeout=10
+        )
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert error_reason(refused.value) == "INTERNAL_TOKEN_MISSING"
 
 
 def test_metrics_are_where_the_service_monitor_looks(booted: BootedMesh) -> None:

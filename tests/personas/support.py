@@ -16,6 +16,7 @@ import httpx
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2_grpc
 from services.devmesh.processes import ServiceProcess, free_port
+from tests.signing import signed
 
 # The embedding index "down": port 1 is privileged, so no test service can ever listen there.
 DEAD_INDEX = "127.0.0.1:1"
@@ -87,9 +88,11 @@ def stub(target: str) -> tuple[grpc.aio.Channel, persona_service_pb2_grpc.Person
 
 
 async def chat(target: str, request: persona_pb2.PersonaRequest, deadline: float = 10.0) -> persona_pb2.PersonaResponse:
+    """A Chat call as the gateway makes it: signed for the request's user (the persona forwards the token
+    when it reads or stores that user's memory)."""
     channel, persona = stub(target)
     async with channel:
-        return await persona.Chat(request, timeout=deadline)
+        return await persona.Chat(request, metadata=signed(request.user_id), timeout=deadline)
 
 
 async def chat_stream(
@@ -97,7 +100,8 @@ async def chat_stream(
 ) -> list[persona_pb2.PersonaStreamEvent]:
     channel, persona = stub(target)
     async with channel:
-        return [event async for event in persona.ChatStream(request, timeout=deadline)]
+        call = persona.ChatStream(request, metadata=signed(request.user_id), timeout=deadline)
+        return [event async for event in call]
 
 
 async def raw_call(target: str, method: str, payload: bytes, stream: bool = False) -> None:

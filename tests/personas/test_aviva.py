@@ -9,10 +9,14 @@ from tests.personas.conftest import Personas
 from tests.personas.support import chat, chat_stream, stub
 
 
+def asked(content: str, query_type: str) -> persona_pb2.PersonaRequest:
+    """A request as the gateway sends it: with Abi's routing decision (Abi owns the query type)."""
+    routing = persona_pb2.RoutingDecision(persona=persona_pb2.PERSONA_AVIVA, confidence=0.9, query_type=query_type)
+    return persona_pb2.PersonaRequest(content=content, routing=routing)
+
+
 async def test_code_answer_has_a_block_that_parses(personas: Personas) -> None:
-    response = await chat(
-        personas.aviva.target, persona_pb2.PersonaRequest(content="How do I reverse a list in Python?")
-    )
+    response = await chat(personas.aviva.target, asked("How do I reverse a list in Python?", "code_request"))
     assert response.persona == persona_pb2.PERSONA_AVIVA
     assert response.code_blocks, response.content
     block = response.code_blocks[0]
@@ -24,7 +28,7 @@ async def test_code_answer_has_a_block_that_parses(personas: Personas) -> None:
 
 
 async def test_code_skeleton_for_other_languages_is_valid(personas: Personas) -> None:
-    request = persona_pb2.PersonaRequest(content="Write a rust function to parse a config file")
+    request = asked("Write a rust function to parse a config file", "code_request")
     response = await chat(personas.aviva.target, request)
     assert [block.language for block in response.code_blocks] == ["rust"]
     assert response.code_blocks[0].valid
@@ -34,7 +38,7 @@ async def test_code_skeleton_for_other_languages_is_valid(personas: Personas) ->
 
 
 async def test_factual_answer_has_references_and_a_fact_check(personas: Personas) -> None:
-    request = persona_pb2.PersonaRequest(content="What is the highest mountain above sea level?")
+    request = asked("What is the highest mountain above sea level?", "factual_query")
     response = await chat(personas.aviva.target, request)
     assert "Mount Everest" in response.content
     reference = response.references[0]
@@ -56,7 +60,7 @@ async def test_uses_abis_query_type(personas: Personas) -> None:
 
 
 async def test_unknown_topic_is_not_guessed(personas: Personas) -> None:
-    request = persona_pb2.PersonaRequest(content="Who won the 1937 Tasmanian chess championship?")
+    request = asked("Who won the 1937 Tasmanian chess championship?", "factual_query")
     response = await chat(personas.aviva.target, request)
     assert "won't guess" in response.content
     assert response.confidence <= 0.5
@@ -64,7 +68,7 @@ async def test_unknown_topic_is_not_guessed(personas: Personas) -> None:
 
 async def test_debugging_reports_pasted_code_that_does_not_parse(personas: Personas) -> None:
     content = "My function fails with a SyntaxError:\n```python\ndef total(xs:\n    return sum(xs)\n```"
-    response = await chat(personas.aviva.target, persona_pb2.PersonaRequest(content=content))
+    response = await chat(personas.aviva.target, asked(content, "debugging"))
     assert response.reasoning_steps[0].description.startswith("Query type: debugging")
     assert "does not parse: line 1" in response.content
     assert "Checklist" in response.content
@@ -72,7 +76,7 @@ async def test_debugging_reports_pasted_code_that_does_not_parse(personas: Perso
 
 
 async def test_stream_matches_unary_and_is_deterministic(personas: Personas) -> None:
-    request = persona_pb2.PersonaRequest(content="How does TCP slow start grow the congestion window?")
+    request = asked("How does TCP slow start grow the congestion window?", "explanation")
     events = await chat_stream(personas.aviva.target, request)
     kinds = [event.WhichOneof("event") for event in events]
     assert kinds.count("final") == 1 and kinds[-1] == "final"
@@ -94,7 +98,7 @@ async def test_describe(personas: Personas) -> None:
 
 
 async def test_degraded_but_answering_without_the_index(personas: Personas) -> None:
-    request = persona_pb2.PersonaRequest(content="How do I sort a list of dicts by a key in Python?")
+    request = asked("How do I sort a list of dicts by a key in Python?", "code_request")
     response = await chat(personas.aviva_no_index.target, request)
     assert response.degraded
     assert response.code_blocks and response.code_blocks[0].valid

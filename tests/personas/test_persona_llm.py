@@ -71,7 +71,9 @@ async def test_fallback_model_answers_and_code_is_checked(llm_personas: LLMPerso
 
 
 async def test_system_prompt_carries_the_tone_hint(llm_personas: LLMPersonas, upstream: Upstream) -> None:
-    routing = persona_pb2.RoutingDecision(persona=persona_pb2.PERSONA_AVIVA, tone=persona_pb2.TONE_WARM)
+    routing = persona_pb2.RoutingDecision(
+        persona=persona_pb2.PERSONA_AVIVA, tone=persona_pb2.TONE_WARM, query_type="code_request"
+    )
     request = persona_pb2.PersonaRequest(content="Sort a list in Python", routing=routing)
     await chat(llm_personas.with_fallback.target, request)
     system = upstream.last_request()["messages"][0]["content"]  # type: ignore[index]

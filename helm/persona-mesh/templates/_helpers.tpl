@@ -81,6 +81,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s:%v" (include "persona-mesh.host" (dict "root" . "component" "embeddings")) .Values.embeddings.port }}
 {{- end }}
 
+{{/* Name of the Secret holding the mesh's internal secret (PM_INTERNAL_SECRET_FILE). */}}
+{{- define "persona-mesh.internalSecretName" -}}
+{{- default (include "persona-mesh.componentName" (dict "root" . "component" "internal-auth")) .Values.internalAuth.existingSecret }}
+{{- end }}
+
+{{/* Where every pod mounts that secret. */}}
+{{- define "persona-mesh.internalSecretDir" -}}
+/etc/persona-mesh/internal
+{{- end }}
+
 {{/* Metrics port of a gRPC service: its gRPC port + 1000, as the services default to. */}}
 {{- define "persona-mesh.metricsPort" -}}
 {{- add . 1000 }}

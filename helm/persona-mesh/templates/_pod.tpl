@@ -1,7 +1,8 @@
 {{/*
 The pod template every component shares: one container running `python -m <module>`
 from the common image, non-root with a read-only root filesystem, native gRPC probes on
-its gRPC port, a writable /tmp, and drain timing that outlasts the service's own.
+its gRPC port, a writable /tmp, the mesh's internal secret (PM_INTERNAL_SECRET_FILE), and
+drain timing that outlasts the service's own.
 
 Context (dict):
   root         the chart's root context ($)
@@ -69,6 +70,9 @@ spec:
       env:
         - name: PM_PORT
           value: {{ .grpcPort | quote }}
+        # The mesh's internal secret: the gateway signs internal calls with it, every service verifies them.
+        - name: PM_INTERNAL_SECRET_FILE
+          value: {{ printf "%s/%s" (include "persona-mesh.internalSecretDir" $root) $values.internalAuth.secretKey | quote }}
         {{- with .env }}
         {{- . | nindent 8 }}
         {{- end }}
@@ -93,6 +97,9 @@ spec:
       volumeMounts:
         - name: tmp
           mountPath: /tmp
+        - name: internal-auth
+          mountPath: {{ include "persona-mesh.internalSecretDir" $root }}
+          readOnly: true
         {{- with .volumeMounts }}
         {{- . | nindent 8 }}
         {{- end }}
@@ -100,6 +107,13 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: {{ $values.tmpSizeLimit }}
+    - name: internal-auth
+      secret:
+        secretName: {{ include "persona-mesh.internalSecretName" $root }}
+        defaultMode: 0440
+        items:
+          - key: {{ $values.internalAuth.secretKey }}
+            path: {{ $values.internalAuth.secretKey }}
     {{- with .volumes }}
     {{- . | nindent 4 }}
     {{- end }}

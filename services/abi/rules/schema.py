@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from services.abi.taxonomy import DERIVED, EMOTIONS, QUERY_TYPES
+from services.abi.taxonomy import DERIVED, EMOTIONS, HARM_CATEGORIES, QUERY_TYPES
 
 ANSWERING_PERSONAS = ["abbey", "aviva"]
 TONES = ["neutral", "warm", "supportive", "direct", "firm"]
@@ -130,23 +130,18 @@ DOCUMENT: dict[str, Any] = {
             "properties": {
                 "persona": {"enum": ANSWERING_PERSONAS},
                 "hysteresis": {"type": "number", "minimum": 0, "maximum": 1},
-                "similarity_weight": {"type": "number", "minimum": 0, "maximum": 1},
             },
         },
         "policies": {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "hate": _CATEGORY_POLICY,
-                "violent_threat": _CATEGORY_POLICY,
-                "dangerous": _CATEGORY_POLICY,
-                "prompt_injection": _CATEGORY_POLICY,
-                "sexual_minors": _CATEGORY_POLICY,
-                "self_harm": {
+                **{category: _CATEGORY_POLICY for category in HARM_CATEGORIES},
+                "crisis": {
                     "type": "object",
                     "additionalProperties": False,
                     "properties": {
-                        # Self-harm is never blocked: people in crisis must reach support.
+                        # A crisis is never blocked: people at risk must reach support.
                         "action": {"enum": ["redirect_to_support", "require_human_review", "warn"]},
                         "severity": {"enum": SEVERITY_NAMES},
                     },
@@ -162,7 +157,7 @@ DOCUMENT: dict[str, Any] = {
                 },
                 "block_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                 "review_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-                "self_harm_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "crisis_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
         "rules": {

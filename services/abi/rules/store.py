@@ -34,7 +34,6 @@ class RuleSet:
     policy: PolicyConfig
     default_persona: str
     hysteresis: float
-    similarity_weight: float
 
     @property
     def rule_count(self) -> int:
@@ -76,7 +75,7 @@ def _compile(text: str, document: dict[str, Any], base: PolicyConfig) -> RuleSet
         categories,
         block_threshold=float(policies.get("block_threshold", base.block_threshold)),
         review_threshold=float(policies.get("review_threshold", base.review_threshold)),
-        self_harm_threshold=float(policies.get("self_harm_threshold", base.self_harm_threshold)),
+        crisis_threshold=float(policies.get("crisis_threshold", base.crisis_threshold)),
         redact_pii=bool(pii.get("redact", base.redact_pii)),
     )
     defaults = document.get("defaults") or {}
@@ -87,7 +86,6 @@ def _compile(text: str, document: dict[str, Any], base: PolicyConfig) -> RuleSet
         policy=policy,
         default_persona=defaults.get("persona", "abbey"),
         hysteresis=float(defaults.get("hysteresis", 0.15)),
-        similarity_weight=float(defaults.get("similarity_weight", 0.1)),
     )
 
 

@@ -1,5 +1,5 @@
-"""Offline training of Abi's classifier heads (`python -m services.abi.training`).
+"""Offline training of Abi's classifier (`make train`): MiniLM fine-tuned with six heads, exported to int8 ONNX.
 
-Heads are logistic regressions on the MiniLM sentence embeddings; the service
-loads the resulting numpy weights only (no scikit-learn at run time).
+Runs in its own virtualenv with PyTorch (`.venv-train`, requirements-train.lock); the service needs
+only onnxruntime. `data.py` assembles the rows, `finetune.py` trains, tunes thresholds and exports.
 """

@@ -1,0 +1,150 @@
+"""Abi's classifier: a fine-tuned MiniLM with six heads, run in process with onnxruntime.
+
+`python -m services.abi.training.finetune` (`make train`) writes the int8 ONNX file, its tokenizer
+and the model card `abi_model.json` (labels, thresholds tuned on data that was not fitted, the
+training log). Serving needs onnxruntime, tokenizers and numpy only; one short message costs a few
+milliseconds on one CPU thread, so Route no longer waits on the embedding index to decide.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+MODELS_DIR = Path(__file__).parent / "models"
+MODEL_FILE = "abi_model.int8.onnx"
+TOKENIZER_FILE = "abi_tokenizer.json"
+CARD_FILE = "abi_model.json"
+# Output names of the ONNX graph, in order.
+HEADS: tuple[str, ...] = ("harm", "crisis", "persona", "emotion", "ekman", "query_type")
+# A long message is read in overlapping windows, so an instruction hidden at the end of a pasted
+# document is seen too; harm and crisis take the strongest window, the rest come from the first.
+WINDOW_OVERLAP = 32
+MAX_WINDOWS = 24
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Probabilities of every head for one text."""
+
+    harm: dict[str, float]  # "none" + harm categories, sums to 1
+    crisis: float
+    persona: dict[str, float]  # answering personas, sums to 1
+    emotion: dict[str, float]  # GoEmotions label -> probability
+    ekman: dict[str, float]  # Ekman group -> probability
+    query_type: dict[str, float]
+    # Characters [start, end) of the window that gave the harm score (the whole text when it fits one).
+    harm_span: tuple[int, int] = (0, 0)
+
+    @property
+    def harm_probability(self) -> float:
+        """P(the message asks for something harmful) = 1 - P(none)."""
+        return 1.0 - self.harm["none"]
+
+    @property
+    def harm_category(self) -> str:
+        """The most likely harm category (never "none")."""
+        return max((c for c in self.harm if c != "none"), key=lambda c: self.harm[c])
+
+
+class AbiModel:
+    """Tokenizer + ONNX session + the card's labels and thresholds."""
+
+    def __init__(self, directory: Path = MODELS_DIR, *, threads: int = 1, max_tokens: int | None = None) -> None:
+        card_path = directory / CARD_FILE
+        if not card_path.exists():
+            raise FileNotFoundError(f"{card_path} missing; run `make train`")
+        self.card: dict[str, Any] = json.loads(card_path.read_text(encoding="utf-8"))
+        self.labels = {name: tuple(spec["labels"]) for name, spec in self.card["heads"].items()}
+        self.thresholds = {
+            name: np.asarray(spec["thresholds"], dtype=np.float32)
+            for name, spec in self.card["heads"].items()
+            if "thresholds" in spec
+        }
+        self.decision: dict[str, float] = {k: float(v) for k, v in self.card["decision"].items()}
+        self.tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.window = max_tokens or int(self.card["max_tokens"])
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # Idle threads must not busy-wait between requests: the service has other work on its event loop.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+
+    def windows(self, text: str) -> list[tuple[list[int], tuple[int, int]]]:
+        """Token ids of `text` in windows of at most `self.window` tokens, each with [CLS] ... [SEP], and the
+        characters each window covers."""
+        encoding = self.tokenizer.encode(text)
+        ids, offsets = encoding.ids, encoding.offsets
+        if len(ids) <= self.window:
+            return [(ids, (0, len(text)))]
+        cls, body, sep = ids[:1], ids[1:-1], ids[-1:]
+        size = self.window - 2
+        step = size - WINDOW_OVERLAP
+        starts = list(range(0, len(body) - WINDOW_OVERLAP, step))
+        if len(starts) > MAX_WINDOWS:
+            # Keep the beginning and the end, where instructions usually sit, and an even sample between.
+            picks = np.linspace(0, len(starts) - 1, MAX_WINDOWS).round().astype(int)
+            starts = [starts[i] for i in sorted(set(picks.tolist()))]
+        out = []
+        for start in starts:
+            chunk = body[start : start + size]
+            span = (offsets[1 + start][0], offsets[start + len(chunk)][1])
+            out.append((cls + chunk + sep, span))
+        return out
+
+    def logits(self, windows: list[list[int]]) -> dict[str, np.ndarray]:
+        """Raw head outputs for a batch of token windows (padded to the longest)."""
+        width = max(1, max(len(w) for w in windows))
+        ids = np.zeros((len(windows), width), dtype=np.int64)
+        mask = np.zeros((len(windows), width), dtype=np.int64)
+        for i, w in enumerate(windows):
+            ids[i, : len(w)] = w
+            mask[i, : len(w)] = 1
+        outputs = self.session.run(list(HEADS), {"input_ids": ids, "attention_mask": mask})
+        return dict(zip(HEADS, outputs, strict=True))
+
+    def score(self, texts: list[str]) -> list[Scores]:
+        """Scores of each text (all windows of all texts run as one batch)."""
+        per_text = [self.windows(t) for t in texts]
+        raw = self.logits([ids for windows in per_text for ids, _ in windows])
+        harm, persona, query = (_softmax(raw[n]) for n in ("harm", "persona", "query_type"))
+        crisis, emotion, ekman = (_sigmoid(raw[n]) for n in ("crisis", "emotion", "ekman"))
+        out, first = [], 0
+        for windows in per_text:
+            rows = range(first, first + len(windows))
+            strongest = min(rows, key=lambda r: harm[r, 0])  # the window least likely to be harmless
+            out.append(
+                Scores(
+                    harm=_named(self.labels["harm"], harm[strongest]),
+                    crisis=float(max(crisis[r, 0] for r in rows)),
+                    persona=_named(self.labels["persona"], persona[first]),
+                    emotion=_named(self.labels["emotion"], emotion[first]),
+                    ekman=_named(self.labels["ekman"], ekman[first]),
+                    query_type=_named(self.labels["query_type"], query[first]),
+                    harm_span=windows[strongest - first][1],
+                )
+            )
+            first += len(windows)
+        return out
+
+
+def _named(labels: tuple[str, ...], values: np.ndarray) -> dict[str, float]:
+    return {label: float(v) for label, v in zip(labels, values, strict=True)}
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))  # type: ignore[no-any-return]

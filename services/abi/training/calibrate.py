@@ -1,0 +1,152 @@
+"""Pick the shipped model's thresholds on data it was not fitted on, with the exported int8 model itself.
+
+    python -m services.abi.training.calibrate [--models services/abi/models]
+
+Run by `finetune` after export (and runnable alone, with onnxruntime only): the thresholds must
+match the quantised model that ships, not the float one that was trained.
+- emotions and Ekman groups: per label, the threshold of best F1 on GoEmotions dev;
+- block: the lowest threshold on P(harm) that blocks at most 0.5% (else 1%) of the benign validation rows, then
+  the middle of the plateau that keeps the same recall (margin against false blocks); review: half;
+- crisis (recall-first): 0.8 x the lowest crisis probability among the validation crisis rows, and
+  never above the threshold of best F1.
+Validation rows are the task rows with Row.is_validation (never fitted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from services.abi.model import CARD_FILE, MODELS_DIR, AbiModel, Scores
+from services.abi.taxonomy import ANSWERING, EKMAN, EMOTIONS, QUERY_TYPES
+from services.abi.training import data
+
+GRID = np.arange(0.02, 0.96, 0.01)
+
+
+def f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    tp = float((truth & predicted).sum())
+    return 0.0 if tp == 0 else 2 * tp / (float(truth.sum()) + float(predicted.sum()))
+
+
+def tune_multilabel(probs: np.ndarray, truth: np.ndarray) -> tuple[list[float], list[float]]:
+    """Per-label threshold maximising F1 on held-out rows, and the F1 it reaches."""
+    thresholds, scores = [], []
+    for j in range(truth.shape[1]):
+        f1s = [f1(truth[:, j], probs[:, j] >= t) for t in GRID]
+        best = int(np.argmax(f1s))
+        thresholds.append(round(float(GRID[best]), 3))
+        scores.append(round(f1s[best], 4))
+    return thresholds, scores
+
+
+def tune_decisions(rows: list[data.Row], p_harm: np.ndarray, p_crisis: np.ndarray) -> dict[str, Any]:
+    """Block, review and crisis thresholds from the validation rows, and what they reach there."""
+    harmful = np.asarray([r.harm not in (None, "none") for r in rows])
+    benign = np.asarray([r.harm == "none" for r in rows])
+    recalls = np.asarray([((p_harm >= t) & harmful).sum() / max(1, harmful.sum()) for t in GRID])
+    false_rates = np.asarray([((p_harm >= t) & benign).sum() / max(1, benign.sum()) for t in GRID])
+    allowed = np.flatnonzero(false_rates <= 0.005)
+    if not len(allowed):
+        allowed = np.flatnonzero(false_rates <= 0.01)
+    low = int(allowed[0]) if len(allowed) else len(GRID) - 1
+    high = low
+    while high + 1 < len(GRID) and recalls[high + 1] >= recalls[low]:
+        high += 1
+    block = float(GRID[(low + high) // 2])
+    crisis_known = np.asarray([r.crisis is not None for r in rows])
+    crisis_truth = np.asarray([bool(r.crisis) for r in rows])
+    f1s = [f1(crisis_truth[crisis_known], p_crisis[crisis_known] >= t) for t in GRID]
+    best_f1 = float(GRID[int(np.argmax(f1s))])
+    lowest_positive = float(p_crisis[crisis_truth].min()) if crisis_truth.any() else 0.5
+    crisis = max(0.02, min(best_f1, 0.8 * lowest_positive))
+    negatives = crisis_known & ~crisis_truth
+    return {
+        "block": round(block, 3),
+        "review": round(block / 2, 3),
+        "crisis": round(crisis, 3),
+        "validation": {
+            "harmful": int(harmful.sum()),
+            "benign": int(benign.sum()),
+            "block_recall": round(float(((p_harm >= block) & harmful).sum() / max(1, harmful.sum())), 4),
+            "benign_blocked": round(float(((p_harm >= block) & benign).sum() / max(1, benign.sum())), 4),
+            "crisis_rows": int(crisis_truth.sum()),
+            "crisis_recall": round(float((p_crisis[crisis_truth] >= crisis).mean()) if crisis_truth.any() else 0, 4),
+            "crisis_false_rate": round(float((p_crisis[negatives] >= crisis).mean()) if negatives.any() else 0, 4),
+        },
+    }
+
+
+def accuracy(rows: list[data.Row], scores: list[Scores], attr: str, labels: tuple[str, ...]) -> float:
+    """Accuracy of a softmax head on the rows that have its label."""
+    pairs = [(getattr(r, attr), getattr(s, attr)) for r, s in zip(rows, scores, strict=True) if getattr(r, attr)]
+    assert all(set(p) == set(labels) for _, p in pairs)
+    return round(float(np.mean([truth == max(p, key=lambda k: p[k]) for truth, p in pairs])), 4) if pairs else 0.0
+
+
+def score_all(model: AbiModel, texts: list[str], batch: int = 64) -> list[Scores]:
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: list[Scores | None] = [None] * len(texts)
+    for start in range(0, len(order), batch):
+        chunk = order[start : start + batch]
+        for i, s in zip(chunk, model.score([texts[i] for i in chunk]), strict=True):
+            out[i] = s
+    return [s for s in out if s is not None]
+
+
+def calibrate(models_dir: Path, log: list[str]) -> dict[str, Any]:
+    """Recompute every threshold with the model in `models_dir` and write them into its card."""
+    model = AbiModel(models_dir, threads=2)
+    validation = [r for r in data.task_rows() if r.is_validation]
+    scores = score_all(model, [r.text for r in validation])
+    decisions = tune_decisions(
+        validation,
+        np.asarray([s.harm_probability for s in scores]),
+        np.asarray([s.crisis for s in scores]),
+    )
+    log.append(
+        f"int8 validation: persona acc {accuracy(validation, scores, 'persona', ANSWERING)}, query type acc "
+        f"{accuracy(validation, scores, 'query_type', QUERY_TYPES)}, thresholds block {decisions['block']} "
+        f"crisis {decisions['crisis']}: {decisions['validation']}"
+    )
+    dev = data.goemotions("dev")
+    dev_scores = score_all(model, [r.text for r in dev])
+    emotion_truth = np.asarray([[e in (r.emotions or ()) for e in EMOTIONS] for r in dev])
+    ekman_truth = np.asarray([[e in (r.ekman or ()) for e in EKMAN] for r in dev])
+    emotion_t, emotion_f1 = tune_multilabel(np.asarray([[s.emotion[e] for e in EMOTIONS] for s in dev_scores]),
+                                            emotion_truth)  # fmt: skip
+    ekman_t, ekman_f1 = tune_multilabel(np.asarray([[s.ekman[e] for e in EKMAN] for s in dev_scores]), ekman_truth)
+    log.append(
+        f"int8 GoEmotions dev (thresholds tuned on it): 28-label macro-F1 {np.mean(emotion_f1):.4f}, "
+        f"Ekman macro-F1 {np.mean(ekman_f1):.4f}"
+    )
+    card_path = models_dir / CARD_FILE
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["heads"]["emotion"]["thresholds"] = emotion_t
+    card["heads"]["ekman"]["thresholds"] = ekman_t
+    card["decision"] = {k: decisions[k] for k in ("block", "review", "crisis")}
+    card["validation"] = {
+        **decisions["validation"],
+        "goemotions_dev_macro_f1": round(float(np.mean(emotion_f1)), 4),
+        "goemotions_dev_ekman_macro_f1": round(float(np.mean(ekman_f1)), 4),
+    }
+    card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    return card
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=Path, default=MODELS_DIR)
+    args = parser.parse_args()
+    log: list[str] = []
+    calibrate(args.models, log)
+    print("\n".join(log))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

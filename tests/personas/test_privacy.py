@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
@@ -22,6 +20,7 @@ from personamesh.v1 import persona_pb2
 from services.devmesh.processes import ServiceProcess, free_port
 from tests.personas.support import DEAD_INDEX, Upstream, persona_process, running, stub
 from tests.signing import SignedIndexClient, signed
+from tests.stored_text import file_texts
 
 EMAIL, PHONE = "jane.doe@example.com", "555-123-4567"
 # Every way the raw values could have been written down.
@@ -111,23 +110,6 @@ async def test_aviva_names_no_code_after_an_email_address(tmp_path: Path) -> Non
         assert "jane" not in text.lower() and "doe" not in text.lower(), text
 
 
-def _stored_texts(path: Path) -> list[str]:
-    """What a file holds, as text: its raw bytes, and its rows when it is Parquet or Arrow IPC."""
-    data = path.read_bytes()
-    texts = [data.decode("latin-1")]
-    readers = (
-        lambda: pq.read_table(path).to_pylist(),
-        lambda: pa.ipc.open_stream(data).read_all().to_pylist(),
-        lambda: pa.ipc.open_file(pa.BufferReader(data)).read_all().to_pylist(),
-    )
-    for read in readers:
-        try:
-            texts.append(json.dumps(read(), default=str, ensure_ascii=False))
-        except Exception:  # not that format
-            continue
-    return texts
-
-
 async def _memories(index: SignedIndexClient, user: str, wanted: int) -> list[index_pb2.ConversationHit]:
     """The user's stored exchanges, once `wanted` of them are there (Abbey stores after answering)."""
     request = index_pb2.SearchConversationsRequest(user_id=user, query="zebracactus phone email", k=20)
@@ -192,7 +174,7 @@ def _scan_data_dir(data_dir: Path) -> None:
     assert any(path.suffix == ".parquet" for path in files)
     seen_marker = False
     for path in files:
-        for text in _stored_texts(path):
+        for text in file_texts(path):
             _assert_no_raw_pii(text, str(path.relative_to(data_dir)))
             seen_marker = seen_marker or MARKER in text
     assert seen_marker, "the scan never saw the stored text; it would miss raw PII too"

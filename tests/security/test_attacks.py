@@ -37,8 +37,6 @@ from typing import Any
 
 import grpc
 import httpx
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
@@ -52,6 +50,7 @@ from services.common.internal_auth import InternalAuth
 from services.devmesh.topology import MeshLayout, free_ports
 from tests.conftest import RunningMesh
 from tests.signing import mesh_auth, signed
+from tests.stored_text import file_texts
 
 # Fresh keys per run, so that finding one in a log cannot be a coincidence.
 ALICE_KEY = f"pm_alice_{secrets.token_hex(16)}"
@@ -463,23 +462,6 @@ def test_a_key_in_the_url_and_pii_in_the_body(target: Target, pii_exchange: dict
 # ---- 5. post-mortem: the logs and the data dir --------------------------------------------------
 
 
-def _file_texts(path: Path) -> list[str]:
-    """A file as text: its raw bytes, and its rows when it is Parquet or Arrow IPC (pages may be compressed)."""
-    data = path.read_bytes()
-    texts = [data.decode("latin-1")]
-    readers = (
-        lambda: pq.read_table(path).to_pylist(),
-        lambda: pa.ipc.open_stream(data).read_all().to_pylist(),
-        lambda: pa.ipc.open_file(pa.BufferReader(data)).read_all().to_pylist(),
-    )
-    for read in readers:
-        try:
-            texts.append(json.dumps(read(), default=str, ensure_ascii=False))
-        except Exception:  # not that format
-            continue
-    return texts
-
-
 def test_no_key_or_raw_pii_is_left_behind(
     target: Target, alice_locker: dict[str, Any], pii_exchange: dict[str, Any]
 ) -> None:
@@ -504,7 +486,7 @@ def test_no_key_or_raw_pii_is_left_behind(
     assert any(path.suffix == ".parquet" for path in data_files), data_files
     seen_marker = seen_code = False
     for path in data_files:
-        for text in _file_texts(path):
+        for text in file_texts(path):
             for raw in RAW_PII:
                 assert raw not in text, f"{raw!r} in {path.relative_to(target.data_dir)}"
             seen_marker = seen_marker or MARKER in text

@@ -68,11 +68,16 @@ class SentimentResult:
         return self.derived().get(name, 0.0)
 
 
-def calibrate(probabilities: dict[str, float], thresholds: np.ndarray) -> dict[str, float]:
-    """Map each probability so its tuned threshold lands on 0.5 (a shift of the logit)."""
+def threshold_logits(thresholds: np.ndarray) -> np.ndarray:
+    """The logit of each tuned threshold: the shift that `calibrate` applies (computed once, at start-up)."""
     t = np.clip(thresholds.astype(np.float64), 1e-4, 1 - 1e-4)
+    return np.log(t / (1 - t))  # type: ignore[no-any-return]
+
+
+def calibrate(probabilities: dict[str, float], shift: np.ndarray) -> dict[str, float]:
+    """Map each probability so its tuned threshold (logit `shift`) lands on 0.5."""
     p = np.clip(np.asarray(list(probabilities.values()), dtype=np.float64), 1e-6, 1 - 1e-6)
-    logits = np.log(p / (1 - p)) - np.log(t / (1 - t))
+    logits = np.log(p / (1 - p)) - shift
     return {label: round(float(v), 4) for label, v in zip(probabilities, 1 / (1 + np.exp(-logits)), strict=True)}
 
 
@@ -80,8 +85,8 @@ class SentimentAnalyzer:
     """Reads polarity, intensity, urgency and emotions from a message and the model's scores."""
 
     def __init__(self, emotion_thresholds: np.ndarray, ekman_thresholds: np.ndarray) -> None:
-        self.emotion_thresholds = emotion_thresholds
-        self.ekman_thresholds = ekman_thresholds
+        self.emotion_shift = threshold_logits(emotion_thresholds)
+        self.ekman_shift = threshold_logits(ekman_thresholds)
 
     def analyze(self, text: str, scores: Scores | None, crisis: bool = False) -> SentimentResult:
         vader = vader_scores(text)
@@ -91,8 +96,8 @@ class SentimentAnalyzer:
         negative_emotion = 0.0
         emotional = abs(polarity)
         if scores is not None:
-            emotions = calibrate(scores.emotion, self.emotion_thresholds)
-            ekman = calibrate(scores.ekman, self.ekman_thresholds)
+            emotions = calibrate(scores.emotion, self.emotion_shift)
+            ekman = calibrate(scores.ekman, self.ekman_shift)
             negative_emotion = max(emotions[name] for name in NEGATIVE_EMOTIONS)
             emotional = max(emotional, 1.0 - emotions["neutral"])
         intensity = min(1.0, 0.6 * abs(polarity) + 0.4 * emotional)

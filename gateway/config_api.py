@@ -1,4 +1,9 @@
-"""The admin config API: runtime persona settings, routing rules (through Abi), feature flags, replicas."""
+"""The admin config API: personas (register, deregister, runtime settings), routing rules (through Abi),
+feature flags, replicas.
+
+A persona registered here is served by the gateway at once (listed, balanced, health-checked, asked for
+by name, used as a fallback); Abi routes to it by rules once it is in the registry file Abi loads.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,15 @@ from pydantic import Field
 
 from gateway.auth import Principal, require_role
 from gateway.channels import call_options
-from gateway.convert import persona_value
 from gateway.http_api import GatewayDep, principal_of
 from gateway.moderation import relay_error
 from gateway.state import Gateway
 from gateway.text import EdgeModel, check
 from personamesh.v1 import abi_service_pb2
 from services.common import context as ctx
-from services.common.errors import invalid_argument, not_found, unavailable
+from services.common.errors import ServiceError, invalid_argument, not_found, unavailable
+from services.common.registry import Capabilities, PersonaEntry, persona_registry
+from services.common.registry.model import NAME_PATTERN
 
 
 async def admin_of(principal: Annotated[Principal, Depends(principal_of)]) -> Principal:
@@ -34,6 +40,18 @@ class PersonaSettingsBody(EdgeModel):
     enabled: bool | None = None
     weight: float | None = Field(None, ge=0.0, le=100.0)
     temperature: float | None = Field(None, ge=0.0, le=2.0)
+
+
+class PersonaRegistration(EdgeModel):
+    """A persona to serve from now on: its registry entry and where its replicas run."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Registry name: lower-case letters, digits and hyphens.")
+    display_name: str = Field(min_length=1, max_length=64)
+    description: str = Field(min_length=1, max_length=2000)
+    fallback: list[str] = Field(default_factory=list, max_length=16)
+    query_types: list[str] = Field(default_factory=list, max_length=32)
+    emotions: list[str] = Field(default_factory=list, max_length=64)
+    replicas: list[str] = Field(default_factory=list, max_length=64, description="host:port of each replica.")
 
 
 class RulesBody(EdgeModel):
@@ -55,6 +73,44 @@ def _persona_settings(gateway: Gateway) -> dict[str, Any]:
 
 @router.get("/personas", summary="Runtime persona settings")
 async def get_personas(gateway: GatewayDep) -> dict[str, Any]:
+    return {"personas": _persona_settings(gateway)}
+
+
+@router.post("/personas", status_code=201, summary="Register a persona at run time")
+async def register_persona(body: PersonaRegistration, gateway: GatewayDep) -> dict[str, Any]:
+    registry = gateway.registry
+    if body.name in registry.personas or body.name == persona_registry().moderator:
+        raise ServiceError(grpc.StatusCode.ALREADY_EXISTS, "PERSONA_EXISTS", f"persona {body.name!r} already exists")
+    unknown = [name for name in body.fallback if name not in registry.personas]
+    if unknown:
+        raise invalid_argument("UNKNOWN_PERSONA", f"fallback names unknown personas: {', '.join(unknown)}", "fallback")
+    addresses = [_check_address(address, f"replicas[{i}]") for i, address in enumerate(body.replicas)]
+    entry = PersonaEntry(
+        name=body.name,
+        display_name=body.display_name,
+        description=body.description,
+        examples=(body.description,),
+        local_replicas=0,
+        capabilities=Capabilities(query_types=tuple(body.query_types), emotions=tuple(body.emotions)),
+        fallback=tuple(body.fallback),
+    )
+    registry.declare(body.name, entry, source="api")
+    for address in addresses:
+        registry.add(body.name, address, "api")
+    return {"personas": _persona_settings(gateway)}
+
+
+@router.delete("/personas/{name}", summary="Deregister a persona (its replicas leave rotation at once)")
+async def deregister_persona(name: str, gateway: GatewayDep) -> dict[str, Any]:
+    persona = name.lower()
+    if persona in (gateway.pipeline.default_persona, gateway.pipeline.moderation.support_persona):
+        raise ServiceError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "PERSONA_REQUIRED",
+            f"{persona} is the default or support persona and cannot be deregistered",
+        )
+    if not await gateway.registry.forget(persona):
+        raise not_found("UNKNOWN_PERSONA", f"no persona {name!r}")
     return {"personas": _persona_settings(gateway)}
 
 
@@ -137,19 +193,19 @@ async def get_replicas(gateway: GatewayDep) -> dict[str, Any]:
     }
 
 
-def _check_replica(body: ReplicaBody) -> tuple[str, str]:
-    persona = body.persona.strip().lower()
-    if persona_value(persona) is None:
-        raise invalid_argument("UNKNOWN_PERSONA", f"{persona!r} is not a persona of the Persona enum", "persona")
-    host, _, port = body.address.rpartition(":")
+def _check_address(address: str, field: str) -> str:
+    host, _, port = address.strip().rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise invalid_argument("INVALID_ADDRESS", "address must be host:port", "address")
-    return persona, body.address.strip()
+        raise invalid_argument("INVALID_ADDRESS", f"{field} must be host:port", field)
+    return address.strip()
 
 
 @router.post("/replicas", summary="Register a replica at run time")
 async def add_replica(body: ReplicaBody, gateway: GatewayDep) -> dict[str, Any]:
-    persona, address = _check_replica(body)
+    persona = body.persona.strip().lower()
+    if persona not in gateway.registry.personas:
+        raise invalid_argument("UNKNOWN_PERSONA", f"{persona!r} is not a registered persona", "persona")
+    address = _check_address(body.address, "address")
     replica = gateway.registry.add(persona, address, "api")
     return replica.snapshot()
 

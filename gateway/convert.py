@@ -1,7 +1,6 @@
-"""Proto messages to the JSON shapes of the HTTP API, and persona names to enum values.
+"""Proto messages to the JSON shapes of the HTTP API.
 
-Persona names are the lower-case enum value names without their prefix
-(`PERSONA_ABBEY` -> "abbey"), so a persona added to the enum needs no code here.
+Personas appear by their registry names (`services.common.registry.wire` reads the name/enum pair).
 """
 
 from __future__ import annotations
@@ -9,27 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from personamesh.v1 import persona_pb2
-
-_PERSONA_PREFIX = "PERSONA_"
-
-
-def persona_name(value: int) -> str:
-    """Enum value -> "abbey"; "" for PERSONA_UNSPECIFIED or an unknown number."""
-    if value == persona_pb2.PERSONA_UNSPECIFIED:
-        return ""
-    try:
-        return persona_pb2.Persona.Name(value).removeprefix(_PERSONA_PREFIX).lower()  # type: ignore[arg-type]
-    except ValueError:
-        return ""
-
-
-def persona_value(name: str) -> persona_pb2.Persona.ValueType | None:
-    """ "abbey" -> PERSONA_ABBEY; None when the enum has no such persona."""
-    try:
-        value = persona_pb2.Persona.Value(_PERSONA_PREFIX + name.strip().upper())
-    except ValueError:
-        return None
-    return None if value == persona_pb2.PERSONA_UNSPECIFIED else value
+from services.common.registry.wire import alternatives_of, persona_of
 
 
 def _enum_label(enum: Any, value: int, prefix: str) -> str:
@@ -52,10 +31,10 @@ def routing_json(decision: persona_pb2.RoutingDecision) -> dict[str, Any]:
     """The routing decision as `POST /api/v1/route` answers it."""
     sentiment = decision.sentiment
     return {
-        "persona": persona_name(decision.persona),
+        "persona": persona_of(decision),
         "confidence": round(float(decision.confidence), 4),
-        "scores": {persona_name(s.persona): round(float(s.score), 4) for s in decision.scores if s.persona},
-        "alternatives": [persona_name(p) for p in decision.alternatives if persona_name(p)],
+        "scores": {persona_of(s): round(float(s.score), 4) for s in decision.scores if persona_of(s)},
+        "alternatives": alternatives_of(decision),
         "tone": _enum_label(persona_pb2.Tone, decision.tone, "TONE_"),
         "emotions": [{"label": e.label, "score": round(float(e.score), 4)} for e in decision.emotions],
         "ekman_emotions": [{"label": e.label, "score": round(float(e.score), 4)} for e in decision.ekman_emotions],
@@ -83,7 +62,7 @@ def response_json(
     return {
         "request_id": request_id,
         "content": response.content,
-        "persona": persona_name(response.persona),
+        "persona": persona_of(response),
         "confidence": round(float(response.confidence), 4),
         "latency_ms": round(float(response.latency_ms), 3),
         "code_blocks": [{"language": b.language, "code": b.code, "valid": b.valid} for b in response.code_blocks],

@@ -16,13 +16,14 @@ from google.protobuf.message import DecodeError, Message
 from gateway import text
 from gateway.auth import Principal, bearer_token
 from gateway.chat_input import ChatInput, validate
-from gateway.convert import persona_name, persona_value
 from gateway.operations import feedback, metrics, personas
 from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
 from gateway.state import Gateway
 from personamesh.v1 import abi_service_pb2, gateway_service_pb2, persona_pb2, persona_service_pb2
 from services.common import context as ctx
 from services.common.errors import invalid_argument
+from services.common.registry import persona_enum
+from services.common.registry.wire import persona_of, set_persona
 
 SERVICE_NAME = "personamesh.v1.GatewayService"
 
@@ -69,11 +70,9 @@ class GatewayServicer:
         return principal
 
     def _chat_input(self, request: gateway_service_pb2.ChatRequest) -> ChatInput:
-        persona = ""
-        if request.persona != persona_pb2.PERSONA_UNSPECIFIED:
-            persona = persona_name(request.persona)
-            if not persona or persona_value(persona) is None:
-                raise invalid_argument("UNKNOWN_PERSONA", f"unknown persona enum value {request.persona}", "persona")
+        persona = persona_of(request)
+        if not persona and request.persona != persona_pb2.PERSONA_UNSPECIFIED:
+            raise invalid_argument("UNKNOWN_PERSONA", f"unknown persona enum value {request.persona}", "persona")
         chat = ChatInput(
             content=request.content,
             user_id=request.user_id,
@@ -141,14 +140,13 @@ class GatewayServicer:
         self._principal(context)
         out = gateway_service_pb2.ListPersonasResponse()
         for item in await personas(self.gateway):
-            value = persona_value(str(item["name"]))
             info = persona_service_pb2.PersonaInfo(
-                persona=value or 0,  # type: ignore[arg-type]
                 name=str(item["name"]),
                 description=str(item["description"]),
                 strengths=list(item["strengths"]),  # type: ignore[call-overload]
                 backend=str(item["backend"]),
             )
+            set_persona(info, str(item["name"]))
             out.personas.append(
                 gateway_service_pb2.PersonaStatus(
                     info=info,
@@ -166,7 +164,8 @@ class GatewayServicer:
         for name, figures in metrics(self.gateway).items():
             out.personas.append(
                 gateway_service_pb2.PersonaMetrics(
-                    persona=persona_value(name) or 0,  # type: ignore[arg-type]
+                    persona=persona_enum(name),
+                    persona_name=name,
                     requests=int(figures["requests"] or 0),
                     errors=int(figures["errors"] or 0),
                     success_rate=float(figures["success_rate"] or 0.0),
@@ -195,6 +194,7 @@ class ChatRequestAdapter:
             user_id=request.user_id,
             session_id=request.session_id,
             persona=request.forced_persona,
+            persona_name=request.forced_persona_name,
             context=dict(request.metadata),
             recent_turns=list(request.recent_turns),
         )

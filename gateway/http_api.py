@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field
 
 from gateway.auth import Principal, bearer_token
 from gateway.chat_input import ChatInput, validate
-from gateway.convert import persona_value, response_json, routing_json
+from gateway.convert import response_json, routing_json
 from gateway.operations import feedback, health, metrics, personas
 from gateway.state import Gateway
 from gateway.text import EdgeModel
 from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
+from services.common.registry.wire import set_persona
 
 router = APIRouter()
 
@@ -31,7 +32,9 @@ class ChatBody(EdgeModel):
     content: str = Field(description="The user's message.")
     user_id: str = Field("", max_length=128, description="Caller's user id (keys carry their own).")
     session_id: str = Field("", max_length=128, description="Conversation id; the gateway remembers recent turns.")
-    persona: str | None = Field(None, description="abbey, aviva, ... to force a persona; auto or empty to route.")
+    persona: str | None = Field(
+        None, description="A persona name to force it (GET /api/v1/personas); auto or empty to route."
+    )
     context: dict[str, str] = Field(default_factory=dict)
     max_tokens: int | None = None
     temperature: float | None = None
@@ -65,7 +68,8 @@ GatewayDep = Annotated[Gateway, Depends(gateway_of)]
 PrincipalDep = Annotated[Principal, Depends(principal_of)]
 
 
-def to_turns(turns: list[TurnBody] | None) -> list[persona_pb2.Turn] | None:
+def to_turns(turns: list[TurnBody] | None, known_personas: set[str]) -> list[persona_pb2.Turn] | None:
+    """The caller's history as turns; a persona name the gateway does not know is dropped, not trusted."""
     if turns is None:
         return None
     out = []
@@ -73,13 +77,17 @@ def to_turns(turns: list[TurnBody] | None) -> list[persona_pb2.Turn] | None:
         role = _ROLES.get(turn.role)
         if role is None:
             raise invalid_argument("UNKNOWN_ROLE", f"recent_turns[{index}].role must be user, assistant or system")
-        persona = persona_value(turn.persona) if turn.persona else None
-        out.append(persona_pb2.Turn(role=role, content=turn.content, persona=persona or 0))  # type: ignore[arg-type]
+        converted = persona_pb2.Turn(role=role, content=turn.content)
+        persona = (turn.persona or "").strip().lower()
+        if persona in known_personas:
+            set_persona(converted, persona)
+        out.append(converted)
     return out
 
 
 def chat_input(body: ChatBody, gateway: Gateway, forced: str | None = None) -> ChatInput:
     persona = (forced or body.persona or "").strip().lower()
+    known = gateway.pipeline.known_personas()
     chat = ChatInput(
         content=body.content,
         user_id=body.user_id,
@@ -88,13 +96,9 @@ def chat_input(body: ChatBody, gateway: Gateway, forced: str | None = None) -> C
         context=body.context,
         max_tokens=body.max_tokens,
         temperature=body.temperature,
-        recent_turns=to_turns(body.recent_turns),
+        recent_turns=to_turns(body.recent_turns, known),
     )
-    validate(
-        chat,
-        max_content_chars=gateway.settings.max_content_chars,
-        known_personas=gateway.pipeline.known_personas(),
-    )
+    validate(chat, max_content_chars=gateway.settings.max_content_chars, known_personas=known)
     return chat
 
 
@@ -108,7 +112,7 @@ async def chat(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> 
     return await _chat(body, gateway, principal, None)
 
 
-@router.post("/api/v1/chat/{persona}", tags=["chat"], summary="Chat with a forced persona (abbey, aviva, ...)")
+@router.post("/api/v1/chat/{persona}", tags=["chat"], summary="Chat with a forced persona (a listed name)")
 async def chat_with(persona: str, body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     return await _chat(body, gateway, principal, persona.lower())
 

@@ -9,6 +9,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from personamesh.v1 import persona_pb2
+from services.common.registry.wire import set_persona
 
 
 class SessionTurns:
@@ -34,9 +35,7 @@ class SessionTurns:
         self._by_session.move_to_end(key)
         return list(turns)
 
-    def add(
-        self, user_id: str, session_id: str, user_text: str, answer: str, persona: persona_pb2.Persona.ValueType
-    ) -> None:
+    def add(self, user_id: str, session_id: str, user_text: str, answer: str, persona: str) -> None:
         if not session_id or self.turns == 0:
             return
         key = (user_id, session_id)
@@ -48,12 +47,14 @@ class SessionTurns:
         self._by_session.move_to_end(key)
         limit = self.turn_chars
         turns.append(persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=user_text[:limit]))
-        turns.append(persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content=answer[:limit], persona=persona))
+        answered = persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content=answer[:limit])
+        set_persona(answered, persona)
+        turns.append(answered)
 
 
 @dataclass(frozen=True)
 class AnsweredRequest:
-    persona: persona_pb2.Persona.ValueType
+    persona: str  # registry name
     user_id: str
     query_type: str
 

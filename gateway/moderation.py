@@ -15,11 +15,12 @@ import grpc
 
 from gateway import local_policy
 from gateway.channels import CALLER_CODES, call_options
-from gateway.convert import persona_name, persona_value
 from gateway.stats import DEGRADED
 from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc, persona_pb2
 from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
 from services.common.errors import ServiceError, error_reason
+from services.common.registry import persona_registry
+from services.common.registry.wire import alternatives_of, persona_of, set_alternatives, set_persona
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +52,18 @@ def relay_error(error: grpc.RpcError) -> ServiceError:
 
 
 def is_blocked(decision: persona_pb2.RoutingDecision) -> bool:
-    return decision.persona == persona_pb2.PERSONA_ABI or decision.moderation.action in BLOCKING_ACTIONS
+    """Moderation stopped the message: the moderator itself "answers", or the action blocks."""
+    return persona_of(decision) == persona_registry().moderator or decision.moderation.action in BLOCKING_ACTIONS
 
 
 def abi_answer(request_id: str, decision: persona_pb2.RoutingDecision) -> persona_pb2.PersonaResponse:
     """What Abi says when moderation stops a message."""
     text = ABI_ANSWERS.get(decision.moderation.action, DEFAULT_ABI_ANSWER)
-    return persona_pb2.PersonaResponse(
-        request_id=request_id,
-        persona=persona_pb2.PERSONA_ABI,
-        content=text,
-        confidence=1.0,
-        degraded=decision.degraded,
-        backend="policy",
+    response = persona_pb2.PersonaResponse(
+        request_id=request_id, content=text, confidence=1.0, degraded=decision.degraded, backend="policy"
     )
+    set_persona(response, persona_registry().moderator)
+    return response
 
 
 class Moderation:
@@ -76,7 +75,7 @@ class Moderation:
         *,
         timeout: float,
         default_persona: str,
-        support_persona: str = "abbey",
+        support_persona: str,
         personas: Callable[[], list[str]],
         flags: dict[str, bool],
     ) -> None:
@@ -107,28 +106,26 @@ class Moderation:
         if decision is None:
             decision = self._local_decision(request)
             decision.latency_ms = (time.perf_counter() - started) * 1000.0
-        forced = persona_name(request.forced_persona)
+        forced = persona_of(request, "forced_persona")
         redirected = decision.crisis or decision.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
-        if forced and not is_blocked(decision) and not redirected and decision.persona != request.forced_persona:
+        chosen = persona_of(decision)
+        if forced and not is_blocked(decision) and not redirected and chosen != forced:
             decision.reasons.append(f"persona forced by the caller: {forced}")
-            alternatives = [p for p in [decision.persona, *decision.alternatives] if p != request.forced_persona]
-            decision.persona = request.forced_persona
-            del decision.alternatives[:]
-            decision.alternatives.extend(p for p in alternatives if p != persona_pb2.PERSONA_ABI)
+            moderator = persona_registry().moderator
+            alternatives = [p for p in [chosen, *alternatives_of(decision)] if p not in (forced, moderator, "")]
+            set_persona(decision, forced)
+            set_alternatives(decision, alternatives)
         return decision
 
     def _local_decision(self, request: persona_pb2.PersonaRequest) -> persona_pb2.RoutingDecision:
         DEGRADED.labels("abi").inc()
         verdict = local_policy.check(request.content)
-        chosen = persona_name(request.forced_persona) or self.default_persona
+        chosen = persona_of(request, "forced_persona") or self.default_persona
         crisis = verdict.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
         if crisis:
             chosen = self.support_persona
-        others = [p for p in sorted(self.personas()) if p != chosen]
         decision = persona_pb2.RoutingDecision(
-            persona=persona_value(chosen) or persona_pb2.PERSONA_UNSPECIFIED,
             confidence=0.5,
-            alternatives=[v for v in (persona_value(p) for p in others) if v is not None],
             moderation=verdict.moderation,
             tone=persona_pb2.TONE_NEUTRAL,
             reasons=["abi unreachable: local policy check and the default persona"],
@@ -136,14 +133,17 @@ class Moderation:
             query_type="general",
             crisis=crisis,
         )
+        set_persona(decision, chosen)
+        set_alternatives(decision, [p for p in self.personas() if p != chosen])
         if verdict.blocked:
-            decision.persona = persona_pb2.PERSONA_ABI
+            set_persona(decision, persona_registry().moderator)
+            set_alternatives(decision, [])
             decision.confidence = 1.0
         return decision
 
     async def check_output(self, response: persona_pb2.PersonaResponse) -> None:
         """Apply the output policy to an answer in place (redact or withhold); degrade if Abi is down."""
-        if not self.flags.get("output_check", True) or response.persona == persona_pb2.PERSONA_ABI:
+        if not self.flags.get("output_check", True) or persona_of(response) == persona_registry().moderator:
             return
         moderation: persona_pb2.ModerationResult | None = None
         try:

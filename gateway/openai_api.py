@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.chat_input import ChatInput, validate
-from gateway.convert import persona_name, routing_json
+from gateway.convert import routing_json
 from gateway.http_api import GatewayDep, PrincipalDep
 from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
 from gateway.state import Gateway
@@ -26,6 +26,7 @@ from gateway.text import EdgeModel
 from personamesh.v1 import persona_pb2
 from services.common import context as ctx
 from services.common.errors import invalid_argument
+from services.common.registry.wire import persona_of
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -40,7 +41,7 @@ class Message(BaseModel):
 
 class CompletionBody(EdgeModel):
     model_config = ConfigDict(extra="allow")  # OpenAI clients send many optional fields
-    model: str = Field(description="auto (let Abi route) or a persona name: abbey, aviva, ...")
+    model: str = Field(description="auto (let Abi route) or a persona name (GET /v1/models lists them)")
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
     max_tokens: int | None = None
@@ -127,7 +128,7 @@ async def completions(
         "usage": _usage(chat.content, result.response.content),
         "persona_mesh": {
             "request_id": result.request_id,
-            "persona": persona_name(result.response.persona) or "abi",
+            "persona": persona_of(result.response),
             "fallback": result.response.fallback,
             "degraded": result.response.degraded or result.decision.degraded,
             "routing": routing_json(result.decision),
@@ -177,7 +178,7 @@ async def _sse(model: str, first: Any, events: AsyncIterator[Any]) -> AsyncItera
                 "stop",
                 persona_mesh={
                     "request_id": event.result.request_id,
-                    "persona": persona_name(response.persona) or "abi",
+                    "persona": persona_of(response),
                     "fallback": response.fallback,
                     "degraded": response.degraded,
                 },

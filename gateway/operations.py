@@ -9,24 +9,33 @@ import grpc
 
 from gateway.auth import Principal
 from gateway.channels import call_options
-from gateway.convert import persona_name, persona_value
 from gateway.state import Gateway
-from personamesh.v1 import embedding_index_service_pb2
+from personamesh.v1 import embedding_index_service_pb2, persona_pb2
 from services.common import context as ctx
 from services.common.errors import ServiceError, invalid_argument, not_found
+from services.common.registry import persona_enum
 
 log = logging.getLogger(__name__)
 
 
 async def personas(gateway: Gateway) -> list[dict[str, Any]]:
+    """Every persona the gateway serves: its registry entry, what a replica says of itself, its health."""
     out = []
     for name, group in sorted(gateway.registry.personas.items()):
         info = await gateway.describe(name)
+        entry = group.entry
         out.append(
             {
                 "name": name,
-                "description": info.description if info else "",
+                "display_name": entry.display_name if entry else (info.name if info else name),
+                "description": (info.description if info else "") or (entry.description if entry else ""),
                 "strengths": list(info.strengths) if info else [],
+                "capabilities": {
+                    "query_types": list(entry.capabilities.query_types) if entry else [],
+                    "emotions": list(entry.capabilities.emotions) if entry else [],
+                },
+                "fallback": list(group.fallback),
+                "source": group.source,
                 "backend": info.backend if info else "",
                 "temperature": round(float(info.temperature), 3) if info else None,
                 "enabled": group.config.enabled,
@@ -72,9 +81,9 @@ async def feedback(gateway: Gateway, principal: Principal, request_id: str, rati
         raise not_found("UNKNOWN_REQUEST_ID", f"no answered request {request_id!r} is known to this gateway")
     if principal.authenticated and answered.user_id != principal.user_id and not principal.has_role("admin"):
         raise ServiceError(grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_REQUEST", "only the requester may rate it")
-    gateway.stats.rated(persona_name(answered.persona) or "abi", rating)
-    if persona_value(persona_name(answered.persona)) is None:
-        return False
+    gateway.stats.rated(answered.persona, rating)
+    if persona_enum(answered.persona) == persona_pb2.PERSONA_UNSPECIFIED:
+        return False  # learned weights are kept per enum value: the built-in personas only (docs/personas.md)
     # Signed for the rater's role, acting for the user whose request it was (checked above).
     ctx.role_var.set(principal.role)
     ctx.user_var.set(answered.user_id)
@@ -82,7 +91,7 @@ async def feedback(gateway: Gateway, principal: Principal, request_id: str, rati
         await gateway.embeddings.RecordOutcome(
             embedding_index_service_pb2.RecordOutcomeRequest(
                 request_id=request_id,
-                persona=answered.persona,  # type: ignore[arg-type]
+                persona=persona_enum(answered.persona),
                 success=rating >= 0.5,
                 rating=rating,
                 user_id=answered.user_id,

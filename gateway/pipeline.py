@@ -21,7 +21,6 @@ from gateway.auth import Principal
 from gateway.balancer import Balancer
 from gateway.channels import CALLER_CODES, call_options
 from gateway.chat_input import ChatInput
-from gateway.convert import persona_name, persona_value
 from gateway.memory import AnsweredRequest, AnsweredRequests, SessionTurns
 from gateway.moderation import Moderation, abi_answer, is_blocked, relay_error
 from gateway.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
@@ -33,6 +32,7 @@ from services.common import context as ctx
 from services.common import pii
 from services.common.breaker import BreakerOpenError
 from services.common.errors import ServiceError, error_reason, unavailable
+from services.common.registry.wire import alternatives_of, persona_of, set_persona
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,8 @@ class ChatPipeline:
         return found
 
     def known_personas(self) -> set[str]:
-        return {name for name in self.registry.personas if persona_value(name) is not None}
+        """Personas a caller may ask for: every answering persona the gateway knows (registry and run time)."""
+        return set(self.registry.personas)
 
     async def admit(self, principal: Principal) -> None:
         """Bind the caller to the context and count the request against its limit."""
@@ -176,21 +177,23 @@ class ChatPipeline:
         if turns is None and self.flags.get("session_history", True):
             # History belongs to (user, session): another caller naming this session id gets none of it.
             turns = self.sessions.recent(user_id, chat.session_id) if chat.session_id else []
-        forced = persona_value(chat.persona) if chat.persona else None
-        return persona_pb2.PersonaRequest(
+        request = persona_pb2.PersonaRequest(
             request_id=ctx.request_id_var.get(),
             user_id=user_id,
             session_id=chat.session_id,
             content=chat.content,
-            forced_persona=forced or persona_pb2.PERSONA_UNSPECIFIED,
             recent_turns=turns or [],
             max_tokens=chat.max_tokens,
             temperature=chat.temperature,
             metadata=chat.context,
         )
+        set_persona(request, chat.persona, "forced_persona")
+        return request
 
     def _fallback_order(self, first: str, alternatives: list[str]) -> list[str]:
-        order = [first, *alternatives]
+        """first, the personas the registry says stand in for it, Abi's alternatives, then every other one."""
+        group = self.registry.group(first)
+        order = [first, *(group.fallback if group else ()), *alternatives]
         order += sorted(set(self.registry.personas) - set(order))
         seen: list[str] = []
         for name in order:
@@ -202,13 +205,13 @@ class ChatPipeline:
     def _remember(self, chat: ChatInput, request: persona_pb2.PersonaRequest, result: ChatResult) -> None:
         self.answered.add(
             result.request_id,
-            AnsweredRequest(result.response.persona, request.user_id, result.decision.query_type),
+            AnsweredRequest(persona_of(result.response), request.user_id, result.decision.query_type),
         )
         # A blocked message never enters the history: neither it nor Abi's refusal may reach a persona later.
         if self.flags.get("session_history", True) and not is_blocked(result.decision):
             user_text = pii.redact_text(result.decision.moderation.redacted_text or chat.content)
             self.sessions.add(
-                request.user_id, chat.session_id, user_text, result.response.content, result.response.persona
+                request.user_id, chat.session_id, user_text, result.response.content, persona_of(result.response)
             )
 
     def _deadline(self) -> float:
@@ -218,8 +221,8 @@ class ChatPipeline:
 
     def _attempts(self, decision: persona_pb2.RoutingDecision, deadline: float) -> AsyncIterator[Replica]:
         """Replicas to try, in fallback order, at most max_attempts, while time remains."""
-        first = persona_name(decision.persona) or self.default_persona
-        order = self._fallback_order(first, [persona_name(p) for p in decision.alternatives])
+        first = persona_of(decision) or self.default_persona
+        order = self._fallback_order(first, alternatives_of(decision))
 
         async def generate() -> AsyncIterator[Replica]:
             attempts = 0
@@ -266,7 +269,7 @@ class ChatPipeline:
         result = ChatResult(request.request_id, response, decision)
         self._remember(chat, request, result)
         self.stats.answered(
-            persona_name(response.persona) or "abi",
+            persona_of(response),
             time.perf_counter() - started,
             fallback=response.fallback,
             degraded=response.degraded,
@@ -276,7 +279,7 @@ class ChatPipeline:
             extra={
                 "audit": True,
                 "user": request.user_id,
-                "persona": persona_name(response.persona),
+                "persona": persona_of(response),
                 "replica": response.replica,
                 "fallback": response.fallback,
                 "degraded": response.degraded,
@@ -295,7 +298,7 @@ class ChatPipeline:
         decision = await self.moderation.route(request, principal.role)
         if is_blocked(decision):
             return self._finish(chat, request, decision, abi_answer(request.request_id, decision), started)
-        chosen = decision.persona
+        chosen = persona_of(decision)
         deadline = self._deadline()
         failures = 0
         limited: RateLimited | None = None
@@ -318,13 +321,14 @@ class ChatPipeline:
                 failures += 1
                 last_error = f"{replica.address}: {error}"
                 continue
-            response.fallback = response.fallback or failures > 0 or response.persona != chosen
+            set_persona(response, replica.persona)  # the group the gateway called, whatever the replica says
+            response.fallback = response.fallback or failures > 0 or replica.persona != chosen
             response.replica = response.replica or replica.address
             await self.moderation.check_output(response)
             if self.flags.get("output_check", True):
                 _no_trace_of_input_pii(response, request.content)
             return self._finish(chat, request, decision, response, started)
-        self.stats.failed(persona_name(chosen) or self.default_persona, "UNAVAILABLE")
+        self.stats.failed(chosen or self.default_persona, "UNAVAILABLE")
         if limited is not None:
             RATE_LIMITED.labels(limited.reason).inc()
             raise limited
@@ -359,7 +363,7 @@ class ChatPipeline:
             yield DeltaEvent(answer.content)
             yield FinalEvent(self._finish(chat, request, decision, answer, started))
             return
-        chosen = decision.persona
+        chosen = persona_of(decision)
         deadline = self._deadline()
         sent = ""  # raw text the client has been sent so far
         failures = 0
@@ -406,7 +410,8 @@ class ChatPipeline:
                 last_error = f"{replica.address}: {error}"
                 continue
             assert final is not None
-            final.fallback = final.fallback or failures > 0 or final.persona != chosen
+            set_persona(final, replica.persona)
+            final.fallback = final.fallback or failures > 0 or replica.persona != chosen
             final.replica = final.replica or replica.address
             if not final.content:
                 final.content = candidate
@@ -421,7 +426,7 @@ class ChatPipeline:
                     yield DeltaEvent(final.content)
             yield FinalEvent(self._finish(chat, request, decision, final, started))
             return
-        self.stats.failed(persona_name(chosen) or self.default_persona, "UNAVAILABLE")
+        self.stats.failed(chosen or self.default_persona, "UNAVAILABLE")
         if limited is not None and not sent:
             RATE_LIMITED.labels(limited.reason).inc()
             yield ErrorEvent("RESOURCE_EXHAUSTED", limited.reason, limited.message)

@@ -1,8 +1,9 @@
-"""The replica registry: which personas exist and where their replicas run.
+"""The replica registry: which personas the gateway serves and where their replicas run.
 
-Replicas come from settings (a static list), from DNS (a Kubernetes headless
-service, re-resolved periodically) or from the config API at run time. Every
-replica is watched with grpc.health.v1 Watch and has its own breaker.
+Personas come from the persona registry file (services/common/registry) and from the config API at
+run time. Replicas come from settings (a static list, the registry's local ports by default), from
+DNS (a Kubernetes headless service, re-resolved periodically) or from the config API. Every replica
+is watched with grpc.health.v1 Watch and has its own breaker.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from gateway.replica import Replica, is_caller_error
 from personamesh.v1 import persona_service_pb2
 from services.common.breaker import AsyncCircuitBreaker
+from services.common.registry import PersonaEntry
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,17 @@ class PersonaConfig:
 @dataclass
 class PersonaGroup:
     name: str
+    # The registry entry (from the file, or registered through the config API).
+    entry: PersonaEntry | None = None
     replicas: dict[str, Replica] = field(default_factory=dict)
     config: PersonaConfig = field(default_factory=PersonaConfig)
     info: persona_service_pb2.PersonaInfo | None = None
+    # "file" (the registry file) or "api" (registered at run time; may be deregistered).
+    source: str = "file"
+
+    @property
+    def fallback(self) -> tuple[str, ...]:
+        return self.entry.fallback if self.entry else ()
 
     def healthy(self) -> list[Replica]:
         return [r for r in self.replicas.values() if r.health == "SERVING"]
@@ -80,9 +90,22 @@ class Registry:
     def group(self, persona: str) -> PersonaGroup | None:
         return self.personas.get(persona)
 
-    def declare(self, persona: str) -> PersonaGroup:
-        """Make a persona known (with no replicas yet)."""
-        return self.personas.setdefault(persona, PersonaGroup(persona))
+    def declare(self, persona: str, entry: PersonaEntry | None = None, source: str = "file") -> PersonaGroup:
+        """Make a persona known (with no replicas yet); a known one keeps its replicas and gets the new entry."""
+        group = self.personas.setdefault(persona, PersonaGroup(persona, source=source))
+        if entry is not None:
+            group.entry = entry
+            group.info = None
+        return group
+
+    async def forget(self, persona: str) -> bool:
+        """Deregister a persona: close its replicas' channels and watches and drop it."""
+        group = self.personas.pop(persona, None)
+        if group is None:
+            return False
+        log.info("persona deregistered", extra={"persona": persona})
+        await asyncio.gather(*(replica.close() for replica in group.replicas.values()))
+        return True
 
     def add(self, persona: str, address: str, source: str = "static") -> Replica:
         """Register a replica; adding a known one returns it unchanged."""

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.common.registry import PersonaRegistry
 from services.common.settings import CommonSettings
 
 BalancerName = Literal["p2c", "weighted", "round_robin"]
@@ -18,27 +19,29 @@ class GatewaySettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="PM_", extra="ignore")
 
     http_port: int = Field(default=8080, description="HTTP port (REST, WebSocket, OpenAI-compatible API, /metrics).")
-    # Replicas: the two built-in personas have their own settings (what the launcher passes) ...
-    abbey_replicas: str = Field(
-        default="127.0.0.1:50061,127.0.0.1:50062", description="Comma-separated host:port replicas of abbey."
-    )
-    aviva_replicas: str = Field(
-        default="127.0.0.1:50071,127.0.0.1:50072", description="Comma-separated host:port replicas of aviva."
-    )
-    # ... and any persona can be declared generically: a persona is a registry entry, not a code path.
+    # Which personas exist comes from the persona registry; settings only say where their replicas run.
     persona_replicas: dict[str, str] = Field(
         default_factory=dict,
-        description='More personas as JSON, {"name": "host:port,host:port"}; merged with the two above.',
+        description=(
+            'Replica addresses as JSON, {"name": "host:port,host:port"}; a registry persona not named here '
+            "runs on its local ports (port, port + 1, ...)."
+        ),
+    )
+    local_replicas: bool = Field(
+        default=True,
+        description="Place registry personas not named in persona_replicas or persona_dns on their local ports.",
     )
     persona_dns: dict[str, str] = Field(
         default_factory=dict,
         description='Personas discovered through DNS as JSON, {"name": "headless-service:port"} (Kubernetes).',
     )
     dns_refresh_seconds: float = Field(default=10.0, description="How often DNS-discovered replicas are re-resolved.")
-    default_persona: str = Field(default="abbey", description="Persona that answers when Abi cannot decide or is down.")
+    default_persona: str = Field(
+        default="", description="Persona that answers when Abi cannot decide or is down; empty: the registry's."
+    )
     support_persona: str = Field(
-        default="abbey",
-        description="Persona that answers messages moderation redirects to support (self-harm); never blocked.",
+        default="",
+        description="Persona that answers crisis messages (never blocked); empty: the registry's support persona.",
     )
     health_interval_seconds: float = Field(
         default=2.0, description="Health watch reconnect interval; an unhealthy replica leaves rotation within it."
@@ -90,10 +93,18 @@ class GatewaySettings(CommonSettings):
     )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest HTTP body accepted (413 above).")
 
-    def static_replicas(self) -> dict[str, list[str]]:
-        """Persona name -> replica addresses from settings."""
-        declared = {"abbey": self.abbey_replicas, "aviva": self.aviva_replicas, **self.persona_replicas}
-        return {
-            name.lower(): [addr.strip() for addr in value.split(",") if addr.strip()]
-            for name, value in declared.items()
-        }
+    def static_replicas(self, registry: PersonaRegistry) -> dict[str, list[str]]:
+        """Persona name -> replica addresses: the registry's local ports unless settings name others.
+
+        Personas discovered through DNS get none here; a name the registry does not know is refused.
+        """
+        declared = {name.lower(): value for name, value in self.persona_replicas.items()}
+        unknown = sorted(set(declared) - set(registry.answering))
+        if unknown:
+            raise ValueError(f"persona_replicas names personas the registry does not have: {', '.join(unknown)}")
+        local = registry.local_replicas() if self.local_replicas else {}
+        replicas = {name: addresses for name, addresses in local.items() if name not in self.persona_dns}
+        replicas.update(
+            {name: [addr.strip() for addr in value.split(",") if addr.strip()] for name, value in declared.items()}
+        )
+        return replicas

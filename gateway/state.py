@@ -20,6 +20,7 @@ from gateway.settings import GatewaySettings
 from gateway.stats import REPLICA_HEALTHY, PersonaStats, breaker_changed
 from personamesh.v1 import abi_service_pb2_grpc, embedding_index_service_pb2_grpc, persona_service_pb2
 from services.common.internal_auth import InternalAuth
+from services.common.registry import persona_registry
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,15 @@ class Gateway:
             on_breaker_change=breaker_changed,
             on_health_change=_health_changed,
         )
-        self.registry.add_static(settings.static_replicas())
+        personas = persona_registry()
+        for name in personas.answering:
+            self.registry.declare(name, personas.entries[name])
+        self.registry.add_static(settings.static_replicas(personas))
+        default_persona = settings.default_persona or personas.default
+        support_persona = settings.support_persona or personas.support
+        for setting, name in (("default_persona", default_persona), ("support_persona", support_persona)):
+            if not personas.is_answering(name):
+                raise ValueError(f"{setting} {name!r} is not an answering persona of {personas.source}")
         self._abi_channel = service_channel(settings.abi_addr)
         self._embeddings_channel = service_channel(settings.embeddings_addr)
         self.abi = abi_service_pb2_grpc.AbiServiceStub(self._abi_channel)
@@ -72,8 +81,8 @@ class Gateway:
             sessions=SessionTurns(settings.session_turns, settings.sessions_max),
             answered=self.answered,
             flags=self.flags,
-            default_persona=settings.default_persona,
-            support_persona=settings.support_persona,
+            default_persona=default_persona,
+            support_persona=support_persona,
             max_attempts=settings.max_attempts,
             request_timeout=settings.request_timeout_seconds,
             attempt_timeout=settings.attempt_timeout_seconds,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from services.common.registry import PersonaRegistry, persona_registry
 from services.devmesh.processes import ServiceProcess
 from services.devmesh.topology import MeshLayout, free_ports
 
@@ -51,10 +52,23 @@ class RunningMesh:
 
 
 def start_mesh(
-    tmp: Path, extra_env: dict[str, str] | None = None, gateway_env: dict[str, str] | None = None
+    tmp: Path,
+    extra_env: dict[str, str] | None = None,
+    gateway_env: dict[str, str] | None = None,
+    registry: PersonaRegistry | None = None,
 ) -> RunningMesh:
-    """Every service on free ports, each group SERVING before the next; the gateway may get settings of its own."""
-    layout = MeshLayout(data_dir=tmp / "data", ports=free_ports(), extra_env=extra_env or {}, metrics=False)
+    """Every service on free ports, each group SERVING before the next; the gateway may get settings of its own.
+
+    `registry` runs the mesh on another persona registry (every process is pointed at its file).
+    """
+    registry = registry or persona_registry()
+    layout = MeshLayout(
+        data_dir=tmp / "data",
+        ports=free_ports(registry),
+        extra_env=extra_env or {},
+        metrics=False,
+        registry=registry,
+    )
     mesh = RunningMesh(layout, tmp / "logs")
     try:
         for group in layout.start_order():

@@ -14,6 +14,8 @@ from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge, to_references
 from services.common.persona_base import PersonaLogic, Plan
+from services.common.registry import persona_enum
+from services.common.registry.wire import persona_of
 
 TECHNICAL_QUERY_TYPES = frozenset(
     {"code_request", "debugging", "factual_query", "explanation", "documentation", "comparison", "optimization"}
@@ -27,7 +29,7 @@ _QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|why|how)\b|\b\w+(Err
 class AbbeyLogic(PersonaLogic):
     """The empathetic polymath."""
 
-    persona = persona_pb2.PERSONA_ABBEY
+    name = "abbey"
 
     def __init__(self, settings: AbbeySettings, index: IndexCaller) -> None:
         self.settings = settings
@@ -37,7 +39,8 @@ class AbbeyLogic(PersonaLogic):
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
-            persona=self.persona,
+            persona=persona_enum(self.name),
+            persona_name=self.name,
             name="Abbey",
             description="An empathetic polymath: reads how you feel, remembers what you shared, explains with warmth.",
             strengths=[
@@ -144,12 +147,11 @@ class AbbeyLogic(PersonaLogic):
         chain.add(f"Answer in a {tone} tone", 0.8, 4)
         return chain
 
-    @staticmethod
-    def _confidence(request: persona_pb2.PersonaRequest, material: AbbeyMaterial, degraded: bool) -> float:
+    def _confidence(self, request: persona_pb2.PersonaRequest, material: AbbeyMaterial, degraded: bool) -> float:
         confidence = 0.8
         if material.technical:
             confidence = 0.4 + 0.5 * float(material.knowledge[0].score) if material.knowledge else 0.4
-        if request.HasField("routing") and request.routing.persona == persona_pb2.PERSONA_ABBEY:
+        if request.HasField("routing") and persona_of(request.routing) == self.name:
             confidence = 0.7 * confidence + 0.3 * float(request.routing.confidence)
         if degraded:
             confidence -= 0.15

@@ -8,9 +8,8 @@ from personamesh.v1 import persona_pb2
 from services.abi.policy import PolicyVerdict
 from services.abi.router import Decision
 from services.abi.sentiment import SentimentResult
+from services.common.registry import persona_enum
 
-PERSONA = {"abi": persona_pb2.PERSONA_ABI, "abbey": persona_pb2.PERSONA_ABBEY, "aviva": persona_pb2.PERSONA_AVIVA}
-PERSONA_NAME = {value: key for key, value in PERSONA.items()}
 TONE = {
     "neutral": persona_pb2.TONE_NEUTRAL,
     "warm": persona_pb2.TONE_WARM,
@@ -74,10 +73,16 @@ def decision_proto(decision: Decision) -> persona_pb2.RoutingDecision:
     decided_at = timestamp_pb2.Timestamp()
     decided_at.GetCurrentTime()
     return persona_pb2.RoutingDecision(
-        persona=PERSONA[decision.persona],
+        persona=persona_enum(decision.persona),
+        persona_name=decision.persona,
         confidence=decision.confidence,
-        scores=[persona_pb2.PersonaScore(persona=PERSONA[p], score=s) for p, s in decision.scores.items()],
-        alternatives=[PERSONA[p] for p in decision.alternatives],
+        scores=[
+            persona_pb2.PersonaScore(persona=persona_enum(p), persona_name=p, score=s)
+            for p, s in decision.scores.items()
+        ],
+        # The enum list keeps only built-in personas; the names are the whole fallback order.
+        alternatives=[value for value in map(persona_enum, decision.alternatives) if value],
+        alternative_names=decision.alternatives,
         tone=TONE[decision.tone],
         emotions=present_emotions(decision.sentiment),
         sentiment=sentiment_proto(decision.sentiment),

@@ -11,14 +11,12 @@ import logging
 import grpc
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
-from personamesh.v1 import persona_pb2
 from services.abi.router import Evidence
 from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
 from services.common.clients import EmbeddingIndexClient
+from services.common.registry import persona_label
 
 log = logging.getLogger(__name__)
-
-PERSONA_NAMES = {persona_pb2.PERSONA_ABBEY: "abbey", persona_pb2.PERSONA_AVIVA: "aviva", persona_pb2.PERSONA_ABI: "abi"}
 
 
 class IndexEvidenceSource:
@@ -49,9 +47,7 @@ class IndexEvidenceSource:
                 )
         except (TimeoutError, grpc.RpcError, BreakerOpenError) as error:
             return Evidence(problem=_describe(error))
-        return Evidence(
-            {PERSONA_NAMES[w.persona]: float(w.weight) for w in reply.weights if w.persona in PERSONA_NAMES}
-        )
+        return Evidence({persona_label(w.persona): float(w.weight) for w in reply.weights if persona_label(w.persona)})
 
 
 # Not outages: a slow answer, or the index refusing a call that carried no valid token for the user

@@ -1,5 +1,9 @@
 """PersonaRouter: policy first, then overrides, rules, the model's persona scores, learned weights.
 
+The personas come from the registry: the model scores the personas it was trained on; any other
+answering persona starts from a capability prior (its declared query types) and is reached mostly
+through rules. Crisis messages go to the registry's support persona; tone follows each persona's style.
+
 One call turns a request, the model's scores and the learned weights into a Decision. It is pure
 CPU work (well under a millisecond after the model ran); the servicer does the I/O, runs the model
 and converts to protobuf.
@@ -18,9 +22,11 @@ from services.abi.rules.engine import RuleContext
 from services.abi.rules.store import RuleSet
 from services.abi.sentiment import SentimentAnalyzer, SentimentResult
 from services.abi.sessions import SessionMemory
-from services.abi.taxonomy import ANSWERING
+from services.common.registry import PersonaRegistry, persona_registry
 
 DISTRESS_EMOTIONS = ("sadness", "grief", "fear", "nervousness", "remorse", "disappointment", "embarrassment")
+# Score an answering persona the model does not know gets when the query type is one it serves.
+CAPABILITY_PRIOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class RouteInput:
     content: str
     user_id: str = ""
     session_id: str = ""
-    forced_persona: str = ""  # "", "abbey" or "aviva"
+    forced_persona: str = ""  # "" or a registry name
     user_role: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
     # Persona of the latest assistant turn in recent_turns, if any.
@@ -65,8 +71,11 @@ class Decision:
 
 
 class PersonaRouter:
-    def __init__(self, model: AbiModel, sessions: SessionMemory | None = None) -> None:
+    def __init__(
+        self, model: AbiModel, sessions: SessionMemory | None = None, registry: PersonaRegistry | None = None
+    ) -> None:
         self.model = model
+        self.registry = registry or persona_registry()
         self.sentiment = SentimentAnalyzer(model.thresholds["emotion"], model.thresholds["ekman"])
         self.policy = PolicyChecker(
             PolicyConfig.default(model.decision["block"], model.decision["review"], model.decision["crisis"])
@@ -92,7 +101,8 @@ class PersonaRouter:
         if evidence.degraded:
             reasons.append(f"learned weights unavailable ({evidence.problem})")
 
-        persona_scores = {p: scores.persona.get(p, 0.0) for p in ANSWERING}
+        answering = self.registry.answering
+        persona_scores = self._prior(scores, query_type)
         self._apply_weights(persona_scores, evidence, reasons)
         context = RuleContext(
             text=text,
@@ -110,12 +120,13 @@ class PersonaRouter:
         reasons.extend(outcome.notes)
         harm = verdict.harm
         total = sum(persona_scores.values()) or 1.0
-        normalised = {p: persona_scores[p] / total for p in ANSWERING}
-        ranked = sorted(ANSWERING, key=lambda p: (-normalised[p], p))
+        normalised = {p: persona_scores[p] / total for p in answering}
+        ranked = sorted(answering, key=lambda p: (-normalised[p], answering.index(p)))
+        moderator, support = self.registry.moderator, self.registry.support
         tone = outcome.tone
 
         if verdict.blocked:
-            persona, confidence = "abi", harm
+            persona, confidence = moderator, harm
             alternatives: list[str] = []
             reasons.insert(0, "policy: " + "; ".join(verdict.reasons))
             tone = "firm"
@@ -125,15 +136,15 @@ class PersonaRouter:
             verdict.categories.append(f"rule.{rule_name}")
             verdict.reasons.append(reason)
             # An operator's rule is certain by definition.
-            persona, confidence, alternatives = "abi", 1.0, []
+            persona, confidence, alternatives = moderator, 1.0, []
             reasons.insert(0, f"rule {rule_name} blocks: {reason}")
             tone = "firm"
         elif verdict.crisis:
-            persona, alternatives = "abbey", [p for p in ranked if p != "abbey"]
+            persona, alternatives = support, [p for p in ranked if p != support]
             confidence = verdict.crisis_score
-            reasons.insert(0, "policy: crisis signals; abbey answers with support resources")
+            reasons.insert(0, f"policy: crisis signals; {support} answers with support resources")
             tone = "supportive"
-        elif request.forced_persona in ANSWERING:
+        elif request.forced_persona in answering:
             persona = request.forced_persona
             confidence = normalised[persona] * (1.0 - harm)
             alternatives = [p for p in ranked if p != persona]
@@ -147,7 +158,7 @@ class PersonaRouter:
             persona = ranked[0]
             previous = self._previous_persona(request)
             margin = normalised[persona] - normalised.get(previous or "", 0.0)
-            if previous in ANSWERING and previous != persona and margin < rules.hysteresis:
+            if previous in answering and previous != persona and margin < rules.hysteresis:
                 reasons.append(
                     f"session hysteresis: {previous} keeps the conversation ({persona} led by only "
                     f"{margin:.2f} < {rules.hysteresis:.2f})"
@@ -161,9 +172,9 @@ class PersonaRouter:
             reasons.append("policy: flagged for human review")
         if tone is None:
             tone = self._tone(persona, sentiment)
-        if request.session_id and persona in ANSWERING:
+        if request.session_id and persona in answering:
             self.sessions.put(self._session_key(request), persona)
-        out_scores = {**{p: round(normalised[p] * (1.0 - harm), 4) for p in ANSWERING}, "abi": round(harm, 4)}
+        out_scores = {**{p: round(normalised[p] * (1.0 - harm), 4) for p in answering}, moderator: round(harm, 4)}
         return Decision(
             persona=persona,
             confidence=round(float(min(1.0, max(0.0, confidence))), 4),
@@ -180,10 +191,20 @@ class PersonaRouter:
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
 
-    @staticmethod
-    def _apply_weights(scores: dict[str, float], evidence: Evidence, reasons: list[str]) -> None:
+    def _prior(self, scores: Scores, query_type: str) -> dict[str, float]:
+        """The model's persona scores; a persona it was not trained on gets the capability prior."""
+        prior = {}
+        for name in self.registry.answering:
+            if name in scores.persona:
+                prior[name] = scores.persona[name]
+            else:
+                entry = self.registry.entries[name]
+                prior[name] = CAPABILITY_PRIOR if query_type in entry.capabilities.query_types else 0.0
+        return prior
+
+    def _apply_weights(self, scores: dict[str, float], evidence: Evidence, reasons: list[str]) -> None:
         changed = []
-        for persona in ANSWERING:
+        for persona in self.registry.answering:
             weight = evidence.weights.get(persona)
             if weight is None or not np.isfinite(weight) or weight <= 0:
                 continue
@@ -195,7 +216,7 @@ class PersonaRouter:
             reasons.append("learned weights: " + ", ".join(changed))
 
     def _previous_persona(self, request: RouteInput) -> str | None:
-        if request.last_persona in ANSWERING:
+        if request.last_persona in self.registry.answering:
             return request.last_persona
         if request.session_id:
             return self.sessions.get(self._session_key(request))
@@ -205,13 +226,15 @@ class PersonaRouter:
     def _session_key(request: RouteInput) -> str:
         return f"{request.user_id}\x00{request.session_id}"
 
-    @staticmethod
-    def _tone(persona: str, sentiment: SentimentResult) -> str:
-        if persona == "abi":
+    def _tone(self, persona: str, sentiment: SentimentResult) -> str:
+        """The persona's style from the registry, softened when the user is distressed."""
+        entry = self.registry.entries.get(persona)
+        style = entry.generation.style if entry and entry.role == "answering" else "firm"
+        if style == "firm":
             return "firm"
         # VADER alone reads "kill a process" as negative; distress needs a negative emotion to be present too.
         negative = max((sentiment.emotion_scores.get(e, 0.0) for e in DISTRESS_EMOTIONS), default=0.0)
         distressed = sentiment.urgency > 0.5 or (sentiment.polarity < -0.3 and negative >= 0.5)
-        if persona == "abbey":
+        if style == "warm":
             return "supportive" if distressed else "warm"
         return "warm" if distressed else "direct"

@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError, Message
 
-from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc, persona_pb2
+from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc
 from services.abi import convert, validation
 from services.abi.index import IndexEvidenceSource
 from services.abi.model import MODELS_DIR, AbiModel, Scores
@@ -59,13 +59,6 @@ def _require_rule_admin() -> None:
     """A role the gateway signed (x-pm-role metadata alone counts for nothing): UNAUTHENTICATED without a
     valid token, PERMISSION_DENIED (ROLE_REQUIRED) for a signed role that may not manage rules."""
     require_role(RULE_ADMIN_ROLES, "rule management")
-
-
-def _turn_persona(request: persona_pb2.PersonaRequest) -> str:
-    for turn in reversed(request.recent_turns):
-        if turn.role == persona_pb2.ROLE_ASSISTANT and turn.persona in convert.PERSONA_NAME:
-            return convert.PERSONA_NAME[turn.persona]
-    return ""
 
 
 class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
@@ -156,10 +149,10 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
             content=inner.content,
             user_id=inner.user_id,
             session_id=inner.session_id,
-            forced_persona=convert.PERSONA_NAME.get(inner.forced_persona, ""),
+            forced_persona=validation.forced_persona(inner),
             user_role=request.user_role,
             metadata=metadata,
-            last_persona=_turn_persona(inner),
+            last_persona=validation.last_assistant_persona(inner),
         )
         decision = self.router.decide(route_input, scores, evidence, self.rules.active)
         return abi_service_pb2.RouteResponse(decision=convert.decision_proto(decision))

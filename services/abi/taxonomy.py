@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from services.common.registry import persona_registry
+
 # GoEmotions labels in the order of the dataset's emotions.txt (index 27 = neutral).
 EMOTIONS: tuple[str, ...] = (
     "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion", "curiosity",
@@ -36,9 +38,9 @@ DERIVED: dict[str, tuple[str, ...]] = {
     "disappointed": ("disappointment",),
 }
 
-PERSONAS: tuple[str, ...] = ("abbey", "aviva", "abi")
-# The personas the model's persona head chooses between (the built-in answering personas).
-ANSWERING: tuple[str, ...] = ("abbey", "aviva")
+# The classes of the model's persona head: the registry's answering personas when it is trained
+# (the shipped model's card lists the ones it knows; routing gives any other a capability prior).
+ANSWERING: tuple[str, ...] = persona_registry().answering
 
 # What Abi blocks: a request for a harmful capability, or abuse aimed at others. "none" is the
 # model's class for everything else. Each category has an action and severity in the rules document.

@@ -6,10 +6,11 @@ import math
 import re
 
 from personamesh.v1 import abi_service_pb2, persona_pb2
-from services.abi.convert import PERSONA_NAME
 from services.common.errors import invalid_argument
+from services.common.registry import persona_label, persona_registry
 
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+MAX_PERSONA_NAME = 64
 
 
 def check_text(text: str, field: str, max_chars: int) -> None:
@@ -23,6 +24,36 @@ def check_text(text: str, field: str, max_chars: int) -> None:
         raise invalid_argument("INVALID_CHARACTERS", f"{field} contains NUL characters", field)
 
 
+def forced_persona(inner: persona_pb2.PersonaRequest) -> str:
+    """The registry name of the persona the caller asked for ("" to route); INVALID_ARGUMENT for any other."""
+    registry = persona_registry()
+    name = persona_label(inner.forced_persona, inner.forced_persona_name)
+    field = "request.forced_persona_name" if inner.forced_persona_name else "request.forced_persona"
+    if not name and inner.forced_persona != persona_pb2.PERSONA_UNSPECIFIED:
+        raise invalid_argument(
+            "UNKNOWN_PERSONA", f"forced_persona {inner.forced_persona} is not a known persona", field
+        )
+    if name == registry.moderator:
+        raise invalid_argument(
+            "PERSONA_NOT_ROUTABLE",
+            f"{name} moderates and cannot be asked for; use one of {', '.join(registry.answering)}",
+            field,
+        )
+    if len(name) > MAX_PERSONA_NAME:
+        raise invalid_argument("INVALID_PERSONA_NAME", f"at most {MAX_PERSONA_NAME} characters", field)
+    # A name outside this registry may be a persona the gateway registered at run time: the gateway
+    # honours the caller's choice after routing, so Abi routes as if none was asked for.
+    return name if registry.is_answering(name) else ""
+
+
+def last_assistant_persona(inner: persona_pb2.PersonaRequest) -> str:
+    """Who answered the latest assistant turn (for session hysteresis); "" when none did."""
+    for turn in reversed(inner.recent_turns):
+        if turn.role == persona_pb2.ROLE_ASSISTANT:
+            return persona_label(turn.persona, turn.persona_name)
+    return ""
+
+
 def check_route_request(
     request: abi_service_pb2.RouteRequest, *, max_chars: int, max_turns: int, max_metadata: int
 ) -> None:
@@ -30,16 +61,7 @@ def check_route_request(
         raise invalid_argument("MISSING_REQUEST", "request is required", "request")
     inner = request.request
     check_text(inner.content, "request.content", max_chars)
-    if inner.forced_persona not in PERSONA_NAME and inner.forced_persona != persona_pb2.PERSONA_UNSPECIFIED:
-        raise invalid_argument(
-            "UNKNOWN_PERSONA", f"forced_persona {inner.forced_persona} is not a known persona", "request.forced_persona"
-        )
-    if inner.forced_persona == persona_pb2.PERSONA_ABI:
-        raise invalid_argument(
-            "PERSONA_NOT_ROUTABLE",
-            "abi moderates and cannot be asked for; use abbey or aviva",
-            "request.forced_persona",
-        )
+    forced_persona(inner)
     if len(inner.recent_turns) > max_turns:
         raise invalid_argument(
             "TOO_MANY_TURNS",
@@ -56,6 +78,12 @@ def check_route_request(
                 "UNKNOWN_PERSONA",
                 f"recent_turns[{i}].persona {turn.persona} is unknown",
                 f"request.recent_turns[{i}].persona",
+            )
+        if len(turn.persona_name) > MAX_PERSONA_NAME:
+            raise invalid_argument(
+                "INVALID_PERSONA_NAME",
+                f"recent_turns[{i}].persona_name is longer than {MAX_PERSONA_NAME}",
+                f"request.recent_turns[{i}].persona_name",
             )
         if len(turn.content) > max_chars:
             raise invalid_argument(

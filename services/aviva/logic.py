@@ -10,6 +10,7 @@ from services.aviva.facts import check_claims
 from services.aviva.settings import AvivaSettings
 from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
 from services.common.persona_base import PersonaLogic, Plan, Review, step
+from services.common.registry import persona_enum
 
 _CODE_TYPES = frozenset({"code_request", "optimization", "debugging"})
 _OWN_SENTENCES = frozenset(own_sentences())
@@ -25,7 +26,7 @@ def _tone_hint(request: persona_pb2.PersonaRequest) -> str:
 class AvivaLogic(PersonaLogic):
     """The direct expert."""
 
-    persona = persona_pb2.PERSONA_AVIVA
+    name = "aviva"
 
     def __init__(self, settings: AvivaSettings, index: IndexCaller) -> None:
         self.settings = settings
@@ -33,7 +34,8 @@ class AvivaLogic(PersonaLogic):
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
-            persona=self.persona,
+            persona=persona_enum(self.name),
+            persona_name=self.name,
             name="Aviva",
             description="A direct expert: concise, sourced answers, working code, facts checked against sources.",
             strengths=["code", "debugging", "factual questions", "technical explanations", "documentation look-ups"],

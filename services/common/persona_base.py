@@ -55,6 +55,7 @@ from services.common.generation.composer import chunk_text
 from services.common.generation.errors import GenerationRejected, GenerationTimeout, GenerationUnavailable
 from services.common.generation.grounding import IndexCaller
 from services.common.output_guard import CONFIDENTIALITY, REFUSAL, OutputGuard, PromptShield, asks_for_instructions
+from services.common.registry.wire import set_persona
 from services.common.server import ServiceSpec, run_service
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,8 @@ def step(description: str, confidence: float) -> persona_pb2.ReasoningStep:
 class PersonaLogic(ABC):
     """One persona's own behaviour; `PersonaServicer` does the rest."""
 
-    persona: persona_pb2.Persona.ValueType
+    # The persona's registry name: what its answers, metrics and Describe carry.
+    name: str
 
     @abstractmethod
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
@@ -332,7 +334,7 @@ class PersonaServicer:
         self.backend = backend
         self.replica = replica
         self._composer = ComposerBackend()
-        self._name = persona_pb2.Persona.Name(logic.persona).removeprefix("PERSONA_").lower()
+        self._name = logic.name
         self._background: set[asyncio.Task[None]] = set()
 
     # -- contract ---------------------------------------------------------------------------------
@@ -479,7 +481,6 @@ class PersonaServicer:
         ]
         response = persona_pb2.PersonaResponse(
             request_id=request.request_id or ctx.current_request_id(),
-            persona=self.logic.persona,
             content=text,
             confidence=round(min(1.0, max(0.0, review.confidence)), 3),
             code_blocks=[persona_pb2.CodeBlock(language=b.language, code=b.code, valid=b.valid) for b in blocks],
@@ -490,6 +491,7 @@ class PersonaServicer:
             latency_ms=round((time.perf_counter() - started) * 1000.0, 3),
             replica=self.replica,
         )
+        set_persona(response, self._name)
         if plan.emotional_state is not None:
             response.emotional_state.CopyFrom(plan.emotional_state)
         ANSWERS.labels(self._name, response.backend, str(response.degraded).lower()).inc()

@@ -38,7 +38,7 @@ async def _nothing() -> None:
 class ServiceSpec:
     """What a service plugs into the runtime."""
 
-    # Short name: "abi", "embeddings", "abbey", ... (also picks the default port).
+    # Short name: "abi", "embeddings", a persona's registry name, ... (also picks the default port).
     name: str
     # Fully qualified gRPC service names it serves, e.g. "personamesh.v1.AbiService".
     service_names: Sequence[str]

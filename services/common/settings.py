@@ -9,12 +9,13 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.registry import persona_registry
+
+# The mesh's own services; each answering persona's default port is in the persona registry.
 DEFAULT_PORTS = {
     "gateway": 50051,
     "abi": 50052,
     "embeddings": 50053,
-    "abbey": 50061,
-    "aviva": 50071,
 }
 
 
@@ -60,7 +61,12 @@ class CommonSettings(BaseSettings):
     )
 
     def grpc_port(self, service: str) -> int:
-        return self.port or DEFAULT_PORTS[service]
+        """PM_PORT, else the service's default (a persona's first port from the registry)."""
+        if self.port:
+            return self.port
+        if service in DEFAULT_PORTS:
+            return DEFAULT_PORTS[service]
+        return persona_registry().entries[service].port
 
     def prometheus_port(self, service: str) -> int | None:
         if self.metrics_port < 0:

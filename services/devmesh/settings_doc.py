@@ -36,7 +36,11 @@ classes (`make docs`); a test fails when it is out of date.
 
 Each service reads the settings under "Every service" plus its own section.
 Ports default per service: gateway 50051 (HTTP 8080), abi 50052, embeddings
-50053, abbey 50061 (second replica 50062), aviva 50071 (second replica 50072).
+50053; each persona's ports come from the persona registry (abbey 50061 and
+50062, aviva 50071 and 50072).
+
+Every process also reads `PM_PERSONA_REGISTRY`: the persona registry file
+(default `services/common/registry/personas.yaml`; see docs/personas.md).
 """
 
 

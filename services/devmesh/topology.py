@@ -1,30 +1,39 @@
 """The local mesh: which processes, on which ports, in which order.
 
-Defaults match the documented ports; tests pass `ports=free_ports()` so that
-several runs can share one machine.
+The answering personas and their replicas come from the persona registry (replica i of a persona
+is process "<name>-<i>" on the registry's port + i - 1). Defaults match the documented ports; tests
+pass `ports=free_ports()` so that several runs can share one machine.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.common.registry import REGISTRY_ENV, PersonaRegistry, persona_registry
+from services.common.settings import DEFAULT_PORTS as SERVICE_PORTS
 from services.devmesh.processes import ServiceProcess, free_port
 
-DEFAULT_PORTS: dict[str, int] = {
-    "embeddings": 50053,
-    "abi": 50052,
-    "abbey-1": 50061,
-    "abbey-2": 50062,
-    "aviva-1": 50071,
-    "aviva-2": 50072,
-    "gateway": 50051,
-    "gateway-http": 8080,
-}
+HTTP_PORT = 8080
 
 
-def free_ports() -> dict[str, int]:
-    return {name: free_port() for name in DEFAULT_PORTS}
+def default_ports(registry: PersonaRegistry | None = None) -> dict[str, int]:
+    """Process name -> port: the mesh's services, every local replica of every persona, the gateway's HTTP."""
+    registry = registry or persona_registry()
+    ports = {name: port for name, port in SERVICE_PORTS.items()}
+    for name, entry in registry.entries.items():
+        if entry.role == "answering":
+            ports.update({f"{name}-{i + 1}": entry.port + i for i in range(entry.local_replicas)})
+    ports["gateway-http"] = HTTP_PORT
+    return ports
+
+
+DEFAULT_PORTS: dict[str, int] = default_ports()
+
+
+def free_ports(registry: PersonaRegistry | None = None) -> dict[str, int]:
+    return {name: free_port() for name in default_ports(registry)}
 
 
 @dataclass
@@ -36,6 +45,7 @@ class MeshLayout:
     extra_env: dict[str, str] = field(default_factory=dict)
     # Prometheus ports: gRPC port + 1000 by default; tests turn them off.
     metrics: bool = True
+    registry: PersonaRegistry = field(default_factory=persona_registry)
 
     def addr(self, name: str) -> str:
         return f"127.0.0.1:{self.ports[name]}"
@@ -43,21 +53,29 @@ class MeshLayout:
     def replicas(self, persona: str) -> list[str]:
         return [self.addr(name) for name in sorted(self.ports) if name.startswith(persona + "-")]
 
+    def replicas_env(self, **overrides: list[str]) -> dict[str, str]:
+        """PM_PERSONA_REPLICAS for the gateway: this layout's replicas, with some personas pointed elsewhere."""
+        replicas = {name: self.replicas(name) for name in self.registry.answering}
+        replicas.update(overrides)
+        return {"PM_PERSONA_REPLICAS": json.dumps({name: ",".join(addrs) for name, addrs in replicas.items()})}
+
     def common_env(self) -> dict[str, str]:
         env = {
             "PM_ABI_ADDR": self.addr("abi"),
             "PM_EMBEDDINGS_ADDR": self.addr("embeddings"),
-            "PM_ABBEY_REPLICAS": ",".join(self.replicas("abbey")),
-            "PM_AVIVA_REPLICAS": ",".join(self.replicas("aviva")),
+            **self.replicas_env(),
             "PM_DATA_DIR": str(self.data_dir),
         }
+        if self.registry.source:
+            env[REGISTRY_ENV] = str(Path(self.registry.source).resolve())
         if not self.metrics:
             env["PM_METRICS_PORT"] = "-1"
         return {**env, **self.extra_env}
 
     def process(self, name: str, log_dir: Path | None = None, env: dict[str, str] | None = None) -> ServiceProcess:
-        """The process for `name` ("embeddings", "abi", "abbey-1", ..., "gateway")."""
-        module = "gateway" if name == "gateway" else f"services.{name.split('-')[0]}"
+        """The process for `name` ("embeddings", "abi", "<persona>-1", ..., "gateway")."""
+        persona = self.registry.get(name.rpartition("-")[0])
+        module = persona.module if persona else ("gateway" if name == "gateway" else f"services.{name}")
         merged = self.common_env()
         if name == "gateway":
             merged["PM_HTTP_PORT"] = str(self.ports["gateway-http"])
@@ -68,5 +86,6 @@ class MeshLayout:
 
     def start_order(self) -> list[list[str]]:
         """Groups started together; each group is SERVING before the next starts."""
-        personas = [name for name in sorted(self.ports) if name.startswith(("abbey-", "aviva-"))]
+        prefixes = tuple(f"{name}-" for name in self.registry.answering)
+        personas = [name for name in sorted(self.ports) if name.startswith(prefixes)]
         return [["embeddings"], ["abi", *personas], ["gateway"]]

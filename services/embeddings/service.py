@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.encoder import SentenceEncoder
 from services.common.errors import unavailable
+from services.common.registry import persona_enum
 from services.common.server import ServiceSpec
 from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE, OUTCOMES, PROFILES, WEIGHTS
 from services.embeddings.embedder import Embedder
@@ -99,12 +100,13 @@ class EmbeddingIndex:
             workers=settings.embed_batch_workers,
         )
         await self.store.open()
-        profile_texts = load_profile_texts(settings.profiles_path)
+        profile_texts = load_profile_texts()
         vectors = await self.embedder.matrix([t.text for t in profile_texts])
         profiles = PersonaProfiles(profile_texts, vectors)
         await self._save_profiles(profiles)
         weights = AdaptiveWeights(
-            profiles.personas,
+            # Learned weights are stored per enum value: kept for the built-in personas only (docs/personas.md).
+            [value for value in map(persona_enum, profiles.personas) if value],
             half_life_days=settings.learning_half_life_days,
             prior_strength=settings.learning_prior_strength,
             global_prior_strength=settings.learning_global_prior_strength,
@@ -144,7 +146,7 @@ class EmbeddingIndex:
         rows: list[dict[str, Any]] = [
             {
                 "id": f"{t.persona}:{i}",
-                "persona": t.persona,
+                "persona": persona_enum(t.persona),
                 "kind": t.kind,
                 "text": t.text,
                 "vector": profiles.matrix[i].tolist(),

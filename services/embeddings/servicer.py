@@ -17,6 +17,7 @@ from personamesh.v1 import embedding_index_service_pb2 as pb
 from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
 from services.common.internal_auth import require_user
+from services.common.registry import persona_enum
 from services.embeddings import validation
 from services.embeddings.collections import OUTCOMES, WEIGHTS
 from services.embeddings.embedder import Embedder
@@ -120,7 +121,7 @@ class EmbeddingIndexServicer:
             raise RuntimeError("profiles are not loaded")
         scores = self.profiles.scores(vector)[:top_k]
         return pb.FindBestPersonaResponse(
-            scores=[persona_pb2.PersonaScore(persona=p, score=s) for p, s in scores],  # type: ignore[arg-type]
+            scores=[persona_pb2.PersonaScore(persona=persona_enum(p), persona_name=p, score=s) for p, s in scores],
             query_vector=vector.tolist(),
         )
 

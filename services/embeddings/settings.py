@@ -74,9 +74,6 @@ class EmbeddingsSettings(CommonSettings):
     chunk_overlap_chars: int = Field(
         default=150, description="Characters repeated between neighbouring chunks of one section."
     )
-    profiles_path: Path | None = Field(
-        default=None, description="Persona profiles YAML; empty uses the seed profiles shipped with the service."
-    )
     knowledge_seed: Literal["background", "blocking", "off"] = Field(
         default="blocking",
         description=(

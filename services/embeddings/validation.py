@@ -13,9 +13,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from personamesh.v1 import persona_pb2
 from services.common.encoder import DIMENSION
 from services.common.errors import invalid_argument
+from services.common.registry import persona_enum, persona_registry
 
+# Memory and learned weights are stored per enum value: the registry's personas that have one.
 KNOWN_PERSONAS: frozenset[int] = frozenset(
-    {persona_pb2.PERSONA_ABI, persona_pb2.PERSONA_ABBEY, persona_pb2.PERSONA_AVIVA}
+    value for value in map(persona_enum, persona_registry().names) if value != persona_pb2.PERSONA_UNSPECIFIED
 )
 # Milvus VARCHAR limits are in bytes; stored texts must fit one field.
 MAX_STORED_TEXT_BYTES = 65_535

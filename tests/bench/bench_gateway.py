@@ -149,7 +149,7 @@ async def _balancing(mesh: RunningMesh, tmp: Path) -> dict[str, dict[str, float]
                 {
                     **GATEWAY_ENV,
                     "PM_BALANCER": strategy,
-                    "PM_ABBEY_REPLICAS": f"{relay.address},{mesh.addr('abbey-2')}",
+                    **mesh.layout.replicas_env(abbey=[relay.address, mesh.addr("abbey-2")]),
                 },
             )
             try:

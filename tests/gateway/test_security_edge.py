@@ -91,8 +91,7 @@ def gw(mesh: RunningMesh, echo: ServiceProcess, fake_abi: ServiceProcess) -> Ite
         "gateway-security",
         {
             "PM_ABI_ADDR": fake_abi.target,
-            "PM_ABBEY_REPLICAS": echo.target,
-            "PM_AVIVA_REPLICAS": echo.target,
+            **mesh.layout.replicas_env(abbey=[echo.target], aviva=[echo.target]),
             "PM_ALLOW_ANONYMOUS": "true",
             "PM_RATE_LIMIT_PER_MINUTE": "100000",
             "PM_RATE_LIMIT_BURST": "100000",

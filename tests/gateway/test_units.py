@@ -11,7 +11,6 @@ import pytest
 from gateway import local_policy
 from gateway.auth import KeyStore, key_entry, parse_entry
 from gateway.balancer import Balancer, replica_score
-from gateway.convert import persona_name, persona_value
 from gateway.memory import AnsweredRequest, AnsweredRequests, SessionTurns
 from gateway.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
 from gateway.registry import BreakerPolicy, Registry
@@ -42,13 +41,6 @@ def test_anonymous_only_when_enabled() -> None:
 def test_bad_key_entries_are_refused(entry: str) -> None:
     with pytest.raises(ValueError):
         parse_entry(entry)
-
-
-def test_persona_names_follow_the_enum() -> None:
-    assert persona_value("abbey") == persona_pb2.PERSONA_ABBEY
-    assert persona_value("nobody") is None
-    assert persona_name(persona_pb2.PERSONA_AVIVA) == "aviva"
-    assert persona_name(999) == ""
 
 
 def test_local_policy_blocks_harm_and_redacts_pii() -> None:
@@ -162,22 +154,22 @@ async def test_dns_discovery_follows_what_the_name_resolves_to() -> None:
 
 def test_session_memory_is_bounded() -> None:
     sessions = SessionTurns(turns=2, sessions=2, turn_chars=5)
-    sessions.add("u", "a", "first question", "first answer", persona_pb2.PERSONA_ABBEY)
-    sessions.add("u", "a", "second", "answer two", persona_pb2.PERSONA_AVIVA)
+    sessions.add("u", "a", "first question", "first answer", "abbey")
+    sessions.add("u", "a", "second", "answer two", "aviva")
     assert [t.content for t in sessions.recent("u", "a")] == ["secon", "answe"]
-    sessions.add("u", "b", "x", "y", persona_pb2.PERSONA_ABBEY)
-    sessions.add("u", "c", "x", "y", persona_pb2.PERSONA_ABBEY)
+    sessions.add("u", "b", "x", "y", "abbey")
+    sessions.add("u", "c", "x", "y", "abbey")
     assert sessions.recent("u", "a") == [] and len(sessions.recent("u", "c")) == 2
     answered = AnsweredRequests(size=2)
     for request_id in ("r1", "r2", "r3"):
-        answered.add(request_id, AnsweredRequest(persona_pb2.PERSONA_ABBEY, "u", "general"))
+        answered.add(request_id, AnsweredRequest("abbey", "u", "general"))
     assert answered.get("r1") is None and answered.get("r3") is not None
 
 
 def test_session_history_is_keyed_by_user_and_session() -> None:
     sessions = SessionTurns(turns=4, sessions=10)
-    sessions.add("alice", "sess-42", "my secret", "noted", persona_pb2.PERSONA_ABBEY)
+    sessions.add("alice", "sess-42", "my secret", "noted", "abbey")
     assert [t.content for t in sessions.recent("alice", "sess-42")] == ["my secret", "noted"]
     assert sessions.recent("bob", "sess-42") == []
-    sessions.add("bob", "sess-42", "hello", "hi", persona_pb2.PERSONA_ABBEY)
+    sessions.add("bob", "sess-42", "hello", "hi", "abbey")
     assert [t.content for t in sessions.recent("alice", "sess-42")] == ["my secret", "noted"]

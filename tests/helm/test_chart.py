@@ -324,8 +324,8 @@ def test_every_service_gets_the_addresses_it_needs(chart: Rendered) -> None:
         service, _ = chart.service_for(address, NAMESPACE)
         # Headless: DNS answers with every ready pod, so the gateway sees each replica.
         assert service["spec"]["clusterIP"] == "None"
-    # The built-in static lists (loopback defaults) are cleared, so only DNS declares replicas.
-    assert gateway["PM_ABBEY_REPLICAS"] == gateway["PM_AVIVA_REPLICAS"] == ""
+    # The registry's loopback ports are not used in a cluster, so only DNS declares replicas.
+    assert gateway["PM_LOCAL_REPLICAS"] == "false"
 
 
 def test_services_bind_all_interfaces_and_anonymous_access_is_off(chart: Rendered) -> None:

@@ -17,6 +17,7 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from gateway.settings import GatewaySettings
+from services.common.registry import persona_registry
 from services.common.settings import CommonSettings
 from tests.helm.manifests import Rendered, component_of, main_container, module_of
 
@@ -95,5 +96,5 @@ def test_rendered_env_parses_into_each_services_settings(chart: Rendered, monkey
     gateway_env = {k: v for k, v in chart.env("gateway").items() if isinstance(v, str)}
     gateway_settings = _load(GatewaySettings, gateway_env, monkeypatch)
     assert set(gateway_settings.persona_dns) == {"abbey", "aviva"}
-    assert gateway_settings.static_replicas() == {"abbey": [], "aviva": []}
+    assert gateway_settings.static_replicas(persona_registry()) == {}, "in a cluster only DNS declares replicas"
     assert gateway_settings.allow_anonymous is False

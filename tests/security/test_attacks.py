@@ -217,14 +217,19 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     running = RunningMesh(layout, tmp / "logs")
     seen: list[Seen] = []
     lock = threading.Lock()
-    tapped = ["abi", *(name for name in sorted(layout.ports) if name.startswith(("abbey-", "aviva-")))]
+    prefixes = tuple(f"{persona}-" for persona in layout.registry.answering)
+    tapped = ["abi", *(name for name in sorted(layout.ports) if name.startswith(prefixes))]
     taps = {name: Wiretap(name, layout.addr(name), seen, lock) for name in tapped}
     gateway_env = {
         "PM_API_KEYS": ",".join(key_entry(key, user, ROLES[user]) for user, key in KEYS.items()),
         "PM_ALLOW_ANONYMOUS": "false",
         "PM_ABI_ADDR": taps["abi"].target,
-        "PM_ABBEY_REPLICAS": ",".join(tap.target for name, tap in taps.items() if name.startswith("abbey-")),
-        "PM_AVIVA_REPLICAS": ",".join(tap.target for name, tap in taps.items() if name.startswith("aviva-")),
+        **layout.replicas_env(
+            **{
+                persona: [tap.target for name, tap in taps.items() if name.startswith(f"{persona}-")]
+                for persona in layout.registry.answering
+            }
+        ),
     }
     try:
         # tests/conftest.py's start_mesh, with the ports known beforehand so the taps can front them.

@@ -34,7 +34,7 @@ class RuleContext:
     query_type: str
     user_role: str
     metadata: dict[str, str]
-    requested_persona: str  # "abbey", "aviva" or "none"
+    requested_persona: str  # a registry name or "none"
     policy_categories: tuple[str, ...] = ()
 
 

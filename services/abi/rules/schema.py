@@ -14,8 +14,10 @@ import jsonschema
 import yaml
 
 from services.abi.taxonomy import DERIVED, EMOTIONS, HARM_CATEGORIES, QUERY_TYPES
+from services.common.registry import persona_registry
 
-ANSWERING_PERSONAS = ["abbey", "aviva"]
+# Rules may name any answering persona of the registry this process loaded.
+ANSWERING_PERSONAS = list(persona_registry().answering)
 TONES = ["neutral", "warm", "supportive", "direct", "firm"]
 SEVERITY_NAMES = ["low", "medium", "high", "critical"]
 CONDITION_NAMES = [

@@ -18,6 +18,7 @@ from typing import Any
 from services.abi.policy import CategoryPolicy, PolicyConfig
 from services.abi.rules.engine import RuleEngine, compile_rule
 from services.abi.rules.schema import RuleProblem, validate_document
+from services.common.registry import persona_registry
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def _compile(text: str, document: dict[str, Any], base: PolicyConfig) -> RuleSet
         version=version_of(text),
         engine=RuleEngine(rules),
         policy=policy,
-        default_persona=defaults.get("persona", "abbey"),
+        default_persona=defaults.get("persona", persona_registry().default),
         hysteresis=float(defaults.get("hysteresis", 0.15)),
     )
 

@@ -6,12 +6,14 @@ import asyncio
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import config_api, http_api, openai_api, ws_api
 from gateway.http_errors import install_error_handlers, json_error_bytes
+from gateway.ratelimits import QUOTA
 from gateway.state import Gateway
 from services.common import context as ctx
 
@@ -23,6 +25,17 @@ DESCRIPTION = """The front door of persona-mesh. Every request carries `Authoriz
 # client that sends its whole body before reading gets the 413 rather than a reset connection (as nginx lingers).
 _DRAIN_MIN_BYTES = 8 * 1024 * 1024
 _DRAIN_SECONDS = 5.0
+
+
+QUOTA_HEADER_NAMES = ("x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests")
+
+
+def _quota_headers(quota: dict[str, int]) -> list[tuple[bytes, bytes]]:
+    """The caller's request quota as OpenAI names it (x-ratelimit-*-requests); none before the limiter ran."""
+    if not quota:
+        return []
+    values = (str(quota["limit"]), str(quota["remaining"]), f"{quota['reset']}s")
+    return [(name.encode(), value.encode()) for name, value in zip(QUOTA_HEADER_NAMES, values, strict=True)]
 
 
 class RequestContextMiddleware:
@@ -113,13 +126,20 @@ class RequestContextMiddleware:
                     return {"type": "http.disconnect"}
             return message
 
+        quota: dict[str, int] = {}
+        QUOTA.set(quota)
+
         async def send_with_id(message: Message) -> None:
             nonlocal started
             if refused:
                 return
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                    *_quota_headers(quota),
+                ]
             await send(message)
 
         await self.app(scope, limited_receive, send_with_id)
@@ -149,4 +169,14 @@ def create_app(gateway: Gateway) -> FastAPI:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(RequestContextMiddleware, max_body_bytes=gateway.settings.max_body_bytes)
+    origins = [origin.strip() for origin in gateway.settings.cors_origins.split(",") if origin.strip()]
+    if origins:  # browsers on these origins may call the API; off unless PM_CORS_ORIGINS names them
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
+            expose_headers=["x-request-id", *QUOTA_HEADER_NAMES, "retry-after"],
+            max_age=600,
+        )
     return app

@@ -1,7 +1,10 @@
 """HTTP errors: every failure answers `{"error": {code, message, request_id, ...}}`.
 
 `code` is the canonical gRPC code name (the same across HTTP and gRPC) and
-`reason` the UPPER_SNAKE reason; 429s carry `Retry-After`.
+`reason` the UPPER_SNAKE reason; 429s carry `Retry-After`. Under `/v1/` (the
+OpenAI-compatible API) the same error speaks OpenAI's dialect, which its clients
+parse: `{"error": {message, type, param, code}}` with OpenAI's types and the
+reason, lower-cased, as `code` (`model_not_found`); `reason` and `request_id` stay.
 """
 
 from __future__ import annotations
@@ -41,6 +44,36 @@ _HTTP_CODE_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMI
                     405: "UNIMPLEMENTED", 413: "INVALID_ARGUMENT", 415: "INVALID_ARGUMENT"}  # fmt: skip
 
 
+# OpenAI's error types by HTTP status (openai-python maps the status to its exception class).
+_OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 404: "invalid_request_error",
+                 429: "rate_limit_error"}  # fmt: skip
+
+
+def openai_error_body(status: int, reason: str, message: str, field: str = "") -> dict[str, Any]:
+    kind = _OPENAI_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
+    return {
+        "error": {
+            "message": message,
+            "type": kind,
+            "param": field or None,
+            "code": reason.lower(),
+            "reason": reason,
+            "request_id": ctx.request_id_var.get(),
+        }
+    }
+
+
+def _respond(
+    request: Request, status: int, code: str, reason: str, message: str, field: str = "", **kwargs: Any
+) -> JSONResponse:
+    """One error response: the mesh's envelope, or OpenAI's under /v1/."""
+    if request.url.path.startswith("/v1/"):
+        body = openai_error_body(status, reason, message, field)
+    else:
+        body = error_body(code, reason, message, **({"field": field} if field else {}))
+    return JSONResponse(body, status_code=status, **kwargs)
+
+
 def error_body(code: str, reason: str, message: str, **extra: Any) -> dict[str, Any]:
     return {
         "error": {
@@ -54,14 +87,13 @@ def error_body(code: str, reason: str, message: str, **extra: Any) -> dict[str, 
     }
 
 
-def service_error_response(error: ServiceError) -> JSONResponse:
+def service_error_response(error: ServiceError, request: Request) -> JSONResponse:
     status = HTTP_STATUS.get(error.code, 500)
     headers = {}
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after)
-    extra = {"field": error.metadata["field"]} if "field" in error.metadata else {}
-    body = error_body(error.code.name, error.reason, error.message, **extra)
-    return JSONResponse(body, status_code=status, headers=headers)
+    field = error.metadata.get("field", "")
+    return _respond(request, status, error.code.name, error.reason, error.message, field, headers=headers)
 
 
 def _validation_reason(errors: list[dict[str, Any]]) -> tuple[str, str, str]:
@@ -91,41 +123,39 @@ def _validation_reason(errors: list[dict[str, Any]]) -> tuple[str, str, str]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def on_service_error(_request: Request, error: ServiceError) -> JSONResponse:
-        return service_error_response(error)
+    async def on_service_error(request: Request, error: ServiceError) -> JSONResponse:
+        return service_error_response(error, request)
 
     @app.exception_handler(RequestValidationError)
-    async def on_validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         reason, message, field = _validation_reason(list(error.errors()))
-        extra = {"field": field} if field else {}
-        return JSONResponse(error_body("INVALID_ARGUMENT", reason, message, **extra), status_code=400)
+        return _respond(request, 400, "INVALID_ARGUMENT", reason, message, field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODE_NAMES.get(error.status_code, "UNKNOWN")
         reason = "NOT_FOUND" if error.status_code == 404 else f"HTTP_{error.status_code}"
         message = str(error.detail)
-        extra = {}
+        field = ""
         if error.status_code == 400:  # FastAPI's only 400: a body it could not decode
             reason, message = "INVALID_JSON", "the body is not valid JSON"
             cause = error.__cause__
             if isinstance(cause, UnicodeDecodeError):
                 field = text.undecodable_json_field(bytes(cause.object)) or "body"
                 bad = text.invalid_utf8(field)
-                reason, message, extra = bad.reason, bad.message, {"field": bad.metadata["field"]}
-        body = error_body(code, reason, message, **extra)
-        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+                reason, message, field = bad.reason, bad.message, bad.metadata["field"]
+        return _respond(request, error.status_code, code, reason, message, field, headers=error.headers)
 
     @app.exception_handler(grpc.RpcError)
-    async def on_rpc_error(_request: Request, error: grpc.RpcError) -> JSONResponse:
+    async def on_rpc_error(request: Request, error: grpc.RpcError) -> JSONResponse:
         code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
         status = HTTP_STATUS.get(code, 502)
-        return JSONResponse(error_body(code.name, "UPSTREAM_ERROR", error.details() or ""), status_code=status)
+        return _respond(request, status, code.name, "UPSTREAM_ERROR", error.details() or "")
 
     @app.exception_handler(Exception)
-    async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse(error_body("INTERNAL", "INTERNAL", "internal error; see the gateway log"), status_code=500)
+        return _respond(request, 500, "INTERNAL", "INTERNAL", "internal error; see the gateway log")
 
 
 def json_error_bytes(code: str, reason: str, message: str) -> bytes:

@@ -1,9 +1,15 @@
-"""The OpenAI-compatible API: `/v1/chat/completions` (plain and streamed) and `/v1/models`.
+"""The OpenAI-compatible API: `/v1/chat/completions` (plain and streamed), `/v1/models`, `/v1/models/{id}`.
 
 Model names are persona names plus `auto`, so the official client works
 unchanged. The last user message is the content; earlier messages are the
-conversation history. A stream that cannot finish ends with an `error` event
-(which the official client raises), never with a silent `[DONE]`.
+conversation history. The answer's `model` is the persona that answered (a
+fallback shows); the model asked for stays in `persona_mesh.requested_model`.
+`finish_reason` is "length" when max_tokens cut the answer, `stop` sequences end
+it early, usage comes in plain answers and, with `stream_options.include_usage`,
+as a last chunk. Parameters the mesh cannot honour (`n` > 1, `tools`, a
+non-text `response_format`, `logprobs`) are refused with 400 rather than ignored.
+A stream that cannot finish ends with an `error` event (which the official
+client raises), never with a silent `[DONE]`. Errors use OpenAI's shape (http_errors).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from gateway.state import Gateway
 from gateway.text import EdgeModel
 from personamesh.v1 import persona_pb2
 from services.common import context as ctx
-from services.common.errors import invalid_argument
+from services.common.errors import invalid_argument, not_found
 from services.common.registry.wire import persona_of
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -39,15 +45,50 @@ class Message(BaseModel):
     content: str | list[dict[str, Any]] | None = None
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = False
+
+
 class CompletionBody(EdgeModel):
     model_config = ConfigDict(extra="allow")  # OpenAI clients send many optional fields
     model: str = Field(description="auto (let Abi route) or a persona name (GET /v1/models lists them)")
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
+    stream_options: StreamOptions | None = None
     max_tokens: int | None = None
     max_completion_tokens: int | None = None
     temperature: float | None = None
+    stop: str | list[str] | None = Field(None, description="Up to 4 sequences; the answer ends before the first.")
+    n: int | None = Field(None, description="Only 1 is supported.")
     user: str | None = Field(None, max_length=128)
+
+    def stop_sequences(self) -> list[str]:
+        stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+        if len(stops) > MAX_STOP or any(not s or len(s) > MAX_STOP_CHARS for s in stops):
+            raise invalid_argument(
+                "INVALID_STOP", f"stop takes up to {MAX_STOP} non-empty sequences of at most {MAX_STOP_CHARS}", "stop"
+            )
+        return stops
+
+
+MAX_STOP, MAX_STOP_CHARS = 4, 256
+# Parameters OpenAI accepts that the mesh cannot honour: refusing beats silently answering something else.
+_UNSUPPORTED = ("tools", "tool_choice", "functions", "function_call", "logprobs", "top_logprobs", "audio", "modalities")
+
+
+def _refuse_unsupported(body: CompletionBody) -> None:
+    if body.n is not None and body.n != 1:
+        raise invalid_argument("UNSUPPORTED_PARAMETER", "n: only one choice per request is supported", "n")
+    extra = body.model_extra or {}
+    for name in _UNSUPPORTED:
+        if extra.get(name) not in (None, False, [], {}):
+            raise invalid_argument("UNSUPPORTED_PARAMETER", f"{name} is not supported by persona-mesh", name)
+    response_format = extra.get("response_format")
+    if response_format not in (None, {"type": "text"}):
+        raise invalid_argument(
+            "UNSUPPORTED_PARAMETER", 'response_format: only {"type": "text"} is supported', "response_format"
+        )
 
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:
@@ -56,11 +97,20 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
     return "".join(str(part.get("text", "")) for part in content if part.get("type") == "text")
 
 
+def _model_not_found(model: str, known: set[str]) -> Exception:
+    return not_found(
+        "MODEL_NOT_FOUND", f"The model {model!r} does not exist; use auto or one of {', '.join(sorted(known))}"
+    )
+
+
 def completion_input(body: CompletionBody, gateway: Gateway) -> ChatInput:
     model = body.model.strip().lower()
     known = gateway.pipeline.known_personas()
     if model != "auto" and model not in known:
-        raise invalid_argument("UNKNOWN_MODEL", f"unknown model {body.model!r}; use auto or one of {sorted(known)}")
+        error = _model_not_found(body.model, known)
+        error.metadata["field"] = "model"  # type: ignore[attr-defined]
+        raise error
+    _refuse_unsupported(body)
     last = body.messages[-1]
     if last.role != "user":
         raise invalid_argument("LAST_MESSAGE_NOT_USER", "the last message must come from the user", "messages")
@@ -90,12 +140,42 @@ def _usage(prompt: str, answer: str) -> dict[str, int]:
     }
 
 
+def _model(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "persona-mesh"}
+
+
 @router.get("/models", summary="Models: auto and one per persona")
 async def models(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
     names = ["auto", *sorted(gateway.pipeline.known_personas())]
+    return {"object": "list", "data": [_model(name) for name in names]}
+
+
+@router.get("/models/{model_id}", summary="One model: auto or a persona")
+async def model(model_id: str, gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
+    known = gateway.pipeline.known_personas()
+    if model_id != "auto" and model_id not in known:
+        raise _model_not_found(model_id, known)
+    return _model(model_id)
+
+
+def cut_at_stop(text: str, stops: list[str]) -> tuple[str, bool]:
+    """`text` up to the first stop sequence, and whether one was found."""
+    found = [i for i in (text.find(stop) for stop in stops) if i >= 0]
+    return (text[: min(found)], True) if found else (text, False)
+
+
+def _finish_reason(response: persona_pb2.PersonaResponse, stopped: bool) -> str:
+    return "stop" if stopped or response.finish_reason != "length" else "length"
+
+
+def _mesh_details(result: Any, requested: str) -> dict[str, Any]:
+    response = result.response
     return {
-        "object": "list",
-        "data": [{"id": name, "object": "model", "created": 0, "owned_by": "persona-mesh"} for name in names],
+        "request_id": result.request_id,
+        "requested_model": requested,
+        "persona": persona_of(response),
+        "fallback": response.fallback,
+        "degraded": response.degraded or result.decision.degraded,
     }
 
 
@@ -106,51 +186,63 @@ async def completions(
     body: CompletionBody, gateway: GatewayDep, principal: PrincipalDep
 ) -> dict[str, Any] | StreamingResponse:
     chat = completion_input(body, gateway)
+    stops = body.stop_sequences()
     if body.stream:
         events = gateway.pipeline.chat_stream(chat, principal)
         first = await anext(events)  # limits and routing errors still answer as HTTP errors
-        return StreamingResponse(
-            _sse(body.model, first, events), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-        )
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        stream = _sse(body.model, chat.content, stops, include_usage, first, events)
+        return StreamingResponse(stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
     result = await gateway.pipeline.chat(chat, principal)
+    content, stopped = cut_at_stop(result.response.content, stops)
     return {
         "id": f"chatcmpl-{result.request_id}",
         "object": "chat.completion",
         "created": int(time.time()),
-        "model": body.model,
+        "model": persona_of(result.response),
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": result.response.content},
-                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": _finish_reason(result.response, stopped),
             }
         ],
-        "usage": _usage(chat.content, result.response.content),
-        "persona_mesh": {
-            "request_id": result.request_id,
-            "persona": persona_of(result.response),
-            "fallback": result.response.fallback,
-            "degraded": result.response.degraded or result.decision.degraded,
-            "routing": routing_json(result.decision),
-        },
+        "usage": _usage(chat.content, content),
+        "persona_mesh": {**_mesh_details(result, body.model), "routing": routing_json(result.decision)},
     }
 
 
-def _chunk(request_id: str, model: str, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+def _chunk(request_id: str, model: str, choices: list[dict[str, Any]], **extra: Any) -> bytes:
     payload = {
         "id": f"chatcmpl-{request_id}",
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        "choices": choices,
         **extra,
     }
     return f"data: {json.dumps(payload)}\n\n".encode()
 
 
-async def _sse(model: str, first: Any, events: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+def _delta(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
+    return [{"index": 0, "delta": delta, "finish_reason": finish}]
+
+
+def _error_event(message: str, kind: str, code: str) -> bytes:
+    return (
+        f"data: {json.dumps({'error': {'message': message, 'type': kind, 'param': None, 'code': code}})}\n\n".encode()
+    )
+
+
+async def _sse(
+    requested: str, prompt: str, stops: list[str], include_usage: bool, first: Any, events: AsyncIterator[Any]
+) -> AsyncIterator[bytes]:
+    """Pipeline events as OpenAI chunks. Text is held back by the longest stop sequence less one character,
+    so a stop sequence split across deltas is still found before any of it is sent."""
     request_id = ctx.request_id_var.get()
-    sent_any = False
+    model = requested  # until the final event names the persona that answered
+    hold = max((len(stop) for stop in stops), default=1) - 1
+    pending = sent = ""
 
     async def all_events() -> AsyncIterator[Any]:
         yield first
@@ -159,33 +251,44 @@ async def _sse(model: str, first: Any, events: AsyncIterator[Any]) -> AsyncItera
 
     async for event in all_events():
         if isinstance(event, RoutingEvent):
-            yield _chunk(request_id, model, {"role": "assistant", "content": ""})
+            model = persona_of(event.decision) or requested
+            yield _chunk(request_id, model, _delta({"role": "assistant", "content": ""}))
         elif isinstance(event, DeltaEvent):
-            sent_any = True
-            yield _chunk(request_id, model, {"content": event.text})
-        elif isinstance(event, RestartEvent) and sent_any:
+            pending += event.text
+            cut, stopped = cut_at_stop(pending, stops)
+            ready = cut if stopped else pending[: len(pending) - hold]
+            if ready:
+                sent += ready
+                pending = pending[len(ready) :]
+                yield _chunk(request_id, model, _delta({"content": ready}))
+            if stopped:
+                await events.aclose()  # type: ignore[attr-defined]
+                yield _chunk(request_id, model, _delta({}, "stop"))
+                if include_usage:
+                    yield _chunk(request_id, model, [], usage=_usage(prompt, sent))
+                yield b"data: [DONE]\n\n"
+                return
+        elif isinstance(event, RestartEvent) and (sent or pending):
             # OpenAI streams cannot take text back: end with an explicit error instead.
-            body = {"message": "the answer changed mid-stream; retry", "type": "stream_restart", "code": event.reason}
-            yield f"data: {json.dumps({'error': body})}\n\n".encode()
+            yield _error_event("the answer changed mid-stream; retry", "api_error", event.reason.lower())
             await events.aclose()  # type: ignore[attr-defined]
             return
         elif isinstance(event, FinalEvent):
             response = event.result.response
+            model = persona_of(response) or model
+            if pending:
+                sent += pending
+                yield _chunk(request_id, model, _delta({"content": pending}))
             yield _chunk(
                 request_id,
                 model,
-                {},
-                "stop",
-                persona_mesh={
-                    "request_id": event.result.request_id,
-                    "persona": persona_of(response),
-                    "fallback": response.fallback,
-                    "degraded": response.degraded,
-                },
+                _delta({}, _finish_reason(response, False)),
+                persona_mesh=_mesh_details(event.result, requested),
             )
+            if include_usage:
+                yield _chunk(request_id, model, [], usage=_usage(prompt, sent))
             yield b"data: [DONE]\n\n"
             return
         elif isinstance(event, ErrorEvent):
-            body = {"message": event.message, "type": event.code.lower(), "code": event.reason}
-            yield f"data: {json.dumps({'error': body})}\n\n".encode()
+            yield _error_event(event.message, "api_error", event.reason.lower())
             return

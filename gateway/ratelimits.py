@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 import grpc
 from limits import RateLimitItem, RateLimitItemPerSecond
@@ -21,6 +22,10 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from services.common.errors import ServiceError
+
+# The HTTP front door puts an empty dict here per request; the limiter fills it with the caller's quota
+# (limit, remaining, reset seconds) and the response carries it as x-ratelimit-* headers.
+QUOTA: ContextVar[dict[str, int] | None] = ContextVar("quota", default=None)
 
 
 class RateLimited(ServiceError):
@@ -74,6 +79,15 @@ class UserRateLimiter:
                     f"rate limit of {item.amount} requests per {item.multiples} s exceeded for this user",
                     stats.reset_time - time.time(),
                 )
+        quota = QUOTA.get()
+        if quota is not None:
+            sustained = self.items[-1]
+            stats = await self.limiter.get_window_stats(sustained, "user", user_id)
+            quota.update(
+                limit=sustained.amount,
+                remaining=max(0, stats.remaining),
+                reset=max(0, math.ceil(stats.reset_time - time.time())),
+            )
 
     async def ping(self) -> bool:
         return bool(await self.storage.check())

@@ -91,6 +91,9 @@ class GatewaySettings(CommonSettings):
     http_keep_alive_seconds: float = Field(
         default=75.0, gt=0, description="Idle HTTP keep-alive; above load balancers' 60 s so they close first."
     )
+    cors_origins: str = Field(
+        default="", description="Comma-separated origins browsers may call the HTTP API from (CORS); empty: none."
+    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest HTTP body accepted (413 above).")
 
     def static_replicas(self, registry: PersonaRegistry) -> dict[str, list[str]]:

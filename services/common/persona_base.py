@@ -488,6 +488,7 @@ class PersonaServicer:
             reasoning_steps=reasoning,
             degraded=plan.degraded,
             backend=outcome.backend or self.backend.name,
+            finish_reason=outcome.finish_reason,
             latency_ms=round((time.perf_counter() - started) * 1000.0, 3),
             replica=self.replica,
         )

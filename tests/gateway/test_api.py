@@ -276,10 +276,76 @@ def test_official_openai_client_plain_and_streaming(gw: GatewayProcess) -> None:
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.strip() and chunks[-1].choices[0].finish_reason == "stop"
-    with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(model="zorro", messages=[{"role": "user", "content": "hi"}])
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=gw.http_url + "/v1", api_key="pm_wrong", max_retries=0).models.list()
+
+
+def _openai(gw: GatewayProcess) -> openai.OpenAI:
+    return openai.OpenAI(base_url=gw.http_url + "/v1", api_key=KEYS["user"], max_retries=0)
+
+
+def test_openai_errors_are_openai_errors(gw: GatewayProcess) -> None:
+    client = _openai(gw)
+    with pytest.raises(openai.NotFoundError) as unknown:
+        client.chat.completions.create(model="zorro", messages=[{"role": "user", "content": "hi"}])
+    assert unknown.value.code == "model_not_found" and unknown.value.param == "model"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("zorro")
+    assert client.models.retrieve("aviva").id == "aviva"
+    with pytest.raises(openai.BadRequestError) as empty:
+        client.chat.completions.create(model="auto", messages=[{"role": "user", "content": "  "}])
+    assert empty.value.code == "empty_content" and empty.value.type == "invalid_request_error"
+    refused = {
+        "n": {"n": 2},
+        "tools": {"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]},
+        "response_format": {"response_format": {"type": "json_object"}},
+    }
+    for param, extra in refused.items():
+        with pytest.raises(openai.BadRequestError) as error:
+            client.chat.completions.create(
+                model="auto",
+                messages=[{"role": "user", "content": TECH}],
+                **extra,  # type: ignore[arg-type]
+            )
+        assert error.value.code == "unsupported_parameter" and error.value.param == param
+
+
+def test_openai_length_stop_usage_and_the_answering_model(gw: GatewayProcess) -> None:
+    client = _openai(gw)
+    cut = client.chat.completions.create(model="aviva", messages=[{"role": "user", "content": TECH}], max_tokens=3)
+    assert cut.choices[0].finish_reason == "length" and len((cut.choices[0].message.content or "").split()) <= 3
+    assert cut.model == "aviva" and cut.usage is not None and cut.usage.completion_tokens <= 3
+    full = client.chat.completions.create(model="aviva", messages=[{"role": "user", "content": TECH}])
+    text = full.choices[0].message.content or ""
+    words = text.split()
+    assert len(words) > 6, text
+    stop = " ".join(words[3:5])
+    stopped = client.chat.completions.create(model="aviva", messages=[{"role": "user", "content": TECH}], stop=[stop])
+    assert stopped.choices[0].finish_reason == "stop"
+    assert stopped.choices[0].message.content == text[: text.index(stop)]
+    stream = client.chat.completions.create(
+        model="aviva",
+        messages=[{"role": "user", "content": TECH}],
+        stop=stop,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert streamed == text[: text.index(stop)]
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == len(streamed.split())
+    routed = client.chat.completions.create(model="auto", messages=[{"role": "user", "content": FEELING}])
+    assert routed.model == routed.model_extra["persona_mesh"]["persona"] == "abbey"  # type: ignore[index]
+    assert routed.model_extra["persona_mesh"]["requested_model"] == "auto"  # type: ignore[index]
+
+
+async def test_rate_limit_headers_tell_the_quota(http: httpx.AsyncClient) -> None:
+    response = await http.post("/api/v1/chat", json={"content": TECH})
+    assert response.status_code == 200
+    limit = int(response.headers["x-ratelimit-limit-requests"])
+    remaining = int(response.headers["x-ratelimit-remaining-requests"])
+    assert 0 <= remaining < limit and response.headers["x-ratelimit-reset-requests"].endswith("s")
 
 
 # -- WebSocket ---------------------------------------------------------------------------

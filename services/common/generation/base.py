@@ -48,6 +48,8 @@ class GenerationOutcome:
     fallback: bool = False
     # One line per target that failed before the answer, in order.
     failures: list[str] = field(default_factory=list)
+    # Why the text ended: "stop" (complete) or "length" (cut at max_tokens), as OpenAI reports it.
+    finish_reason: str = "stop"
 
 
 class GenerationBackend(Protocol):

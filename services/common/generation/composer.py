@@ -51,13 +51,16 @@ class ComposerBackend:
     async def stream(self, request: GenerationRequest, outcome: GenerationOutcome) -> AsyncGenerator[str, None]:
         outcome.backend = self.name
         text = limit_words(request.draft, request.max_tokens)
+        outcome.finish_reason = "length" if text != request.draft else "stop"
         for piece in chunk_text(text, self._chunk_chars):
             yield piece
             await asyncio.sleep(0)  # let other calls run between deltas
 
     async def complete(self, request: GenerationRequest, outcome: GenerationOutcome) -> str:
         outcome.backend = self.name
-        return limit_words(request.draft, request.max_tokens)
+        text = limit_words(request.draft, request.max_tokens)
+        outcome.finish_reason = "length" if text != request.draft else "stop"
+        return text
 
     async def close(self) -> None:
         return None

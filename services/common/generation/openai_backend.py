@@ -182,7 +182,7 @@ class OpenAICompatibleBackend:
             try:
                 async with (
                     self.breakers[target.name].guard(),
-                    aclosing(self._stream_target(target, request, budget, caller_limited)) as deltas,
+                    aclosing(self._stream_target(target, request, budget, caller_limited, outcome)) as deltas,
                 ):
                     async for delta in deltas:
                         if not emitted:
@@ -202,7 +202,12 @@ class OpenAICompatibleBackend:
         raise GenerationUnavailable("every LLM target failed: " + "; ".join(outcome.failures))
 
     async def _stream_target(
-        self, target: LLMTarget, request: GenerationRequest, budget: float, caller_limited: bool
+        self,
+        target: LLMTarget,
+        request: GenerationRequest,
+        budget: float,
+        caller_limited: bool,
+        outcome: GenerationOutcome,
     ) -> AsyncGenerator[str, None]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
@@ -232,6 +237,7 @@ class OpenAICompatibleBackend:
                             yield content
                         if choice.finish_reason:
                             finished = True
+                            outcome.finish_reason = "length" if choice.finish_reason == "length" else "stop"
         except TimeoutError as error:
             if caller_limited and loop.time() >= deadline - 0.01:
                 raise GenerationTimeout(f"deadline exceeded while {target.name} was answering") from error
@@ -252,7 +258,7 @@ class OpenAICompatibleBackend:
                 raise GenerationTimeout(f"deadline exceeded before trying {target.name}")
             try:
                 async with self.breakers[target.name].guard():
-                    text = await self._complete_target(target, request, budget, caller_limited)
+                    text, finish_reason = await self._complete_target(target, request, budget, caller_limited)
             except BreakerOpenError:
                 outcome.failures.append(f"{target.name}: circuit breaker open")
                 continue
@@ -262,12 +268,14 @@ class OpenAICompatibleBackend:
                 continue
             outcome.backend = f"openai:{target.model}"
             outcome.fallback = index > 0
+            outcome.finish_reason = "length" if finish_reason == "length" else "stop"
             return text
         raise GenerationUnavailable("every LLM target failed: " + "; ".join(outcome.failures))
 
     async def _complete_target(
         self, target: LLMTarget, request: GenerationRequest, budget: float, caller_limited: bool
-    ) -> str:
+    ) -> tuple[str, str]:
+        """The answer's text and the upstream's finish reason."""
         try:
             with _client_errors(target, "answer"):
                 completion = await asyncio.wait_for(
@@ -280,7 +288,7 @@ class OpenAICompatibleBackend:
                 content = choices[0].message.content
                 if not isinstance(content, str) or not content:
                     raise _TargetFailed("BAD_RESPONSE", "the answer has no text")
-                return content
+                return content, str(choices[0].finish_reason or "stop")
         except TimeoutError as error:
             if caller_limited:
                 raise GenerationTimeout(f"deadline exceeded while {target.name} was answering") from error

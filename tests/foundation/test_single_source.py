@@ -1,0 +1,65 @@
+"""One source of truth each: the emotion mapping, PII detection, sentence splitting and language names.
+
+Copies used to drift apart (Abi called embarrassment "stressed", Abbey "sad"); these tests fail when a
+service grows its own copy again or when the shared one stops covering what it must.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from personamesh.v1 import persona_pb2
+from services.abbey import emotion as abbey_emotion
+from services.abi import sentiment as abi_sentiment
+from services.abi import taxonomy
+from services.abi.sentiment import SentimentResult
+from services.common import emotions
+
+# -- emotions -----------------------------------------------------------------------------------------
+
+
+def test_every_goemotions_label_maps_to_exactly_one_persona_emotion() -> None:
+    assert len(emotions.GO_EMOTIONS) == 28 and len(set(emotions.GO_EMOTIONS)) == 28
+    assert set(emotions.TO_PERSONA) == set(emotions.GO_EMOTIONS)
+    assert set(emotions.TO_PERSONA.values()) <= set(emotions.PERSONA_EMOTIONS)
+    members = Counter(label for group in emotions.DERIVED.values() for label in group)
+    assert members == Counter(emotions.GO_EMOTIONS), "each label belongs to exactly one derived emotion"
+
+
+def test_ekman_groups_cover_every_label_exactly_once() -> None:
+    members = Counter(label for group in emotions.EKMAN.values() for label in group)
+    assert members == Counter(emotions.GO_EMOTIONS)
+    # Ekman group names fold like the GoEmotions labels they are named after.
+    assert all(emotions.to_persona_emotion(group) is not None for group in emotions.EKMAN)
+
+
+def test_abi_and_abbey_use_the_same_mapping_object() -> None:
+    assert taxonomy.EMOTIONS is emotions.GO_EMOTIONS
+    assert taxonomy.EKMAN is emotions.EKMAN and taxonomy.DERIVED is emotions.DERIVED
+    assert abi_sentiment.derive is emotions.derive and abbey_emotion.derive is emotions.derive
+
+
+@pytest.mark.parametrize("label", emotions.GO_EMOTIONS)
+def test_abi_and_abbey_fold_each_label_the_same_way(label: str) -> None:
+    scores = dict.fromkeys(emotions.GO_EMOTIONS, 0.05)
+    scores[label] = 0.9
+    abi = SentimentResult(0.0, 0.5, 0.0, "neutral", scores).derived()
+    abi_top = max(abi, key=lambda name: abi[name])
+    routing = persona_pb2.RoutingDecision(emotions=[persona_pb2.EmotionScore(label=label, score=0.9)])
+    abbey = abbey_emotion.EmotionReader().read(persona_pb2.PersonaRequest(content="x", routing=routing))
+    assert abi_top == abbey.primary == emotions.TO_PERSONA[label]
+
+
+def test_embarrassment_is_sad_everywhere() -> None:
+    """The copies disagreed here; see services/common/emotions.py for why "sad" won."""
+    assert emotions.TO_PERSONA["embarrassment"] == "sad"
+    assert "embarrassment" in emotions.DERIVED["sad"] and "stressed" not in emotions.DERIVED
+
+
+def test_the_routers_distress_labels_are_the_mappings() -> None:
+    """Abi's router keeps its own tuple for now; it must stay the labels that fold into sad/anxious/disappointed."""
+    from services.abi.router import DISTRESS_EMOTIONS
+
+    assert set(DISTRESS_EMOTIONS) == set(emotions.DISTRESS)

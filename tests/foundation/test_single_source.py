@@ -63,3 +63,50 @@ def test_the_routers_distress_labels_are_the_mappings() -> None:
     from services.abi.router import DISTRESS_EMOTIONS
 
     assert set(DISTRESS_EMOTIONS) == set(emotions.DISTRESS)
+
+
+# -- PII ----------------------------------------------------------------------------------------------
+
+
+def test_abi_and_the_gateways_local_check_call_the_one_detector() -> None:
+    from gateway import local_policy
+    from services.abi import pii as abi_pii
+    from services.abi import policy as abi_policy
+    from services.common import pii
+
+    assert abi_policy.find_pii is pii.find_pii and abi_pii.find_pii is pii.find_pii
+    assert local_policy.pii is pii  # it calls pii.find_pii / pii.redact at run time
+    text = "mail jane.doe@example.com or card 4111 1111 1111 1111"
+    redacted, categories = local_policy.redact(text)
+    assert redacted == pii.redact(text, pii.find_pii(text))
+    assert categories == sorted({f"pii.{f.kind}" for f in pii.find_pii(text)})
+
+
+# -- sentences ----------------------------------------------------------------------------------------
+
+
+def test_one_sentence_splitter_serves_chunking_grounding_and_fact_checking() -> None:
+    from services.aviva import facts
+    from services.common import text
+    from services.common.generation import grounding
+    from services.embeddings import chunking
+
+    assert chunking.split_sentences is text.split_sentences is grounding.split_sentences
+    assert facts.prose_sentences is grounding.prose_sentences
+
+
+def test_sentences_survive_abbreviations_decimals_and_lone_surrogates() -> None:
+    from services.common.text import split_sentences
+
+    assert split_sentences("Use e.g. sorted() here. It returns a new list! Does it? Yes.") == [
+        "Use e.g. sorted() here.",
+        "It returns a new list!",
+        "Does it?",
+        "Yes.",
+    ]
+    assert split_sentences("Python 3.11 came out in 2022. Dr. Smith used it at 3 p.m. today.") == [
+        "Python 3.11 came out in 2022.",
+        "Dr. Smith used it at 3 p.m. today.",
+    ]
+    assert split_sentences("bad \ud800 text. Next.") == ["bad \ufffd text.", "Next."]
+    assert split_sentences("") == [] and split_sentences("   ") == []

@@ -21,6 +21,7 @@ from personamesh.v1.embedding_index_service_pb2_grpc import EmbeddingIndexServic
 from services.common import context as ctx
 from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
 from services.common.clients import EmbeddingIndexClient
+from services.common.text import split_sentences
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,7 +37,6 @@ _STOPWORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9_+#.-]*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(`])")
 
 
 def index_budget(timeout: float) -> float:
@@ -187,15 +187,15 @@ def _tables_as_sentences(text: str) -> str:
     return "\n".join(prose_lines + rendered)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Prose sentences of a text, with fenced code, markdown headings and list markers removed."""
+def prose_sentences(text: str) -> list[str]:
+    """Prose sentences of a Markdown text (fenced code, headings and list markers removed), one line at a time."""
     prose = re.sub(r"```.*?```", " ", _tables_as_sentences(text), flags=re.DOTALL)
     sentences: list[str] = []
     for line in prose.splitlines():
         line = re.sub(r"^\s*(#+|[-*+]|\d+[.)])\s+", "", line).strip()
         if not line:
             continue
-        sentences.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+        sentences.extend(split_sentences(line))
     return sentences
 
 
@@ -215,7 +215,7 @@ def best_sentences(query: str, texts: list[str], limit: int, min_overlap: int = 
     order = 0
     seen: set[str] = set()
     for text in texts:
-        for sentence in split_sentences(text):
+        for sentence in prose_sentences(text):
             key = sentence.lower()
             if key in seen or not is_clean_sentence(sentence):
                 continue

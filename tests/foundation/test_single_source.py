@@ -110,3 +110,45 @@ def test_sentences_survive_abbreviations_decimals_and_lone_surrogates() -> None:
     ]
     assert split_sentences("bad \ud800 text. Next.") == ["bad \ufffd text.", "Next."]
     assert split_sentences("") == [] and split_sentences("   ") == []
+
+
+# -- programming languages ----------------------------------------------------------------------------
+
+
+def test_code_blocks_aviva_and_abbey_read_the_one_language_registry() -> None:
+    from services.abbey import compose as abbey_compose
+    from services.aviva import code as aviva_code
+    from services.common import languages
+    from services.common.generation import codeblocks
+
+    names = {language.name for language in languages.LANGUAGES}
+    assert len(names) == len(languages.LANGUAGES)
+    # Every checker codeblocks has belongs to a registered language checked that way, and the other way round.
+    assert set(codeblocks._CHECKERS) == names - languages.checked_by("brackets") - languages.checked_by("none")
+    assert languages.checked_by("brackets") == codeblocks._C_FAMILY
+    assert languages.checked_by("parser") == aviva_code._CHECKABLE
+    assert languages.name_words() <= aviva_code._NOT_NAME_WORDS
+    assert aviva_code.languages is abbey_compose.languages is codeblocks.languages is languages
+
+
+@pytest.mark.parametrize(
+    ("tag", "name"),
+    [("py", "python"), ("Python3", "python"), ("golang", "go"), ("c++", "cpp"), ("C#", "csharp"), ("yml", "yaml"),
+     ("shell", "bash"), ("rs", "rust"), ("kt", "kotlin"), ("node", "javascript"), ("brainfuck", "brainfuck")],
+)  # fmt: skip
+def test_fence_tags_name_one_canonical_language(tag: str, name: str) -> None:
+    from services.common.generation.codeblocks import normalize_language
+
+    assert normalize_language(tag) == name
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("Port this from Java to Rust", "java"), ("How do I read a CSV with pandas?", "python"),
+     ("Write a Go program that sorts numbers in C++", "cpp"), ("reverse a string in TypeScript", "typescript"),
+     ("Convert this JavaScript callback to async/await", "javascript"), ("sort a list", "python")],
+)  # fmt: skip
+def test_the_language_a_request_asks_for(question: str, language: str) -> None:
+    from services.aviva.code import detect_request_language
+
+    assert detect_request_language(question) == language

@@ -82,7 +82,7 @@ async def feedback(gateway: Gateway, principal: Principal, request_id: str, rati
         await gateway.embeddings.RecordOutcome(
             embedding_index_service_pb2.RecordOutcomeRequest(
                 request_id=request_id,
-                persona=answered.persona,  # type: ignore[arg-type]
+                persona=answered.persona,
                 success=rating >= 0.5,
                 rating=rating,
                 user_id=answered.user_id,

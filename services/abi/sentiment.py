@@ -72,7 +72,7 @@ class SentimentResult:
 def threshold_logits(thresholds: np.ndarray) -> np.ndarray:
     """The logit of each tuned threshold: the shift that `calibrate` applies (computed once, at start-up)."""
     t = np.clip(thresholds.astype(np.float64), 1e-4, 1 - 1e-4)
-    return np.log(t / (1 - t))  # type: ignore[no-any-return]
+    return np.log(t / (1 - t))
 
 
 def calibrate(probabilities: dict[str, float], shift: np.ndarray) -> dict[str, float]:

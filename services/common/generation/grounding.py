@@ -11,17 +11,19 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import grpc
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
-from personamesh.v1.embedding_index_service_pb2_grpc import EmbeddingIndexServiceStub
 from services.common import context as ctx
 from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
 from services.common.clients import EmbeddingIndexClient
 from services.common.text import split_sentences
+
+if TYPE_CHECKING:  # the async stub class exists only in the generated type stubs
+    from personamesh.v1.embedding_index_service_pb2_grpc import EmbeddingIndexServiceAsyncStub
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,7 +82,7 @@ class IndexCaller:
         )
 
     @property
-    def stub(self) -> EmbeddingIndexServiceStub:
+    def stub(self) -> EmbeddingIndexServiceAsyncStub:
         return self.client.stub
 
     async def call(self, call: Callable[[float], Awaitable[T]]) -> T | None:

@@ -24,13 +24,17 @@ def token(user: str = "", role: str = "user", request_id: str = "", lifetime: fl
     return mesh_auth().sign(role, user, request_id, lifetime)
 
 
-def signed(user: str = "", role: str = "user", request_id: str = "", lifetime: float = 60.0) -> list[tuple[str, str]]:
+# What grpc's call signatures take as metadata.
+Metadata = tuple[tuple[str, str], ...]
+
+
+def signed(user: str = "", role: str = "user", request_id: str = "", lifetime: float = 60.0) -> Metadata:
     """Call metadata as the gateway sends it: a token for `role` acting for `user` (and the request id)."""
-    metadata = [(AUTH_KEY, token(user, role, request_id, lifetime))]
-    return [(REQUEST_ID_KEY, request_id), *metadata] if request_id else metadata
+    metadata = ((AUTH_KEY, token(user, role, request_id, lifetime)),)
+    return ((REQUEST_ID_KEY, request_id), *metadata) if request_id else metadata
 
 
-def admin() -> list[tuple[str, str]]:
+def admin() -> Metadata:
     """Metadata of an admin's call relayed by the gateway (Abi's rule RPCs)."""
     return signed("test-admin", "admin")
 
@@ -49,7 +53,7 @@ class SignForRequestUser(grpc.aio.UnaryUnaryClientInterceptor):
 
     async def intercept_unary_unary(self, continuation: Any, details: ClientCallDetails, request: Any) -> Any:
         metadata = list(details.metadata or [])
-        request_id = dict(metadata).get(REQUEST_ID_KEY, "")
+        request_id = str(dict(metadata).get(REQUEST_ID_KEY, ""))
         metadata.append((AUTH_KEY, token(request_user(request), request_id=request_id)))
         signed_details = ClientCallDetails(
             details.method, details.timeout, grpc.aio.Metadata(*metadata), details.credentials, details.wait_for_ready

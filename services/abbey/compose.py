@@ -13,12 +13,13 @@ from personamesh.v1 import persona_pb2
 from services.abbey.emotion import EmotionReading
 from services.abbey.empathy import CRISIS_GUIDANCE, SUPPORT_RESOURCES
 from services.abbey.memory import Recollection
+from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.grounding import best_sentences
 
 _GUIDANCE: dict[str, list[str]] = yaml.safe_load((Path(__file__).parent / "guidance.yaml").read_text(encoding="utf-8"))
 
-_CODE_WORDS = re.compile(r"\b(code|python|javascript|function|script|program|snippet|example)\b", re.I)
+_CODE_WORDS = re.compile(r"\b(code|function|script|program|snippet|example)\b", re.I)
 
 # Feelings worth following up on when they come back from memory.
 _HEAVY = frozenset({"sad", "anxious", "stressed", "frustrated", "disappointed"})
@@ -106,9 +107,14 @@ def _technical_body(material: AbbeyMaterial) -> str:
     return body + (f"\n\nHere's a small example from that source:\n\n{example}" if example else "")
 
 
+def _asks_for_code(text: str) -> bool:
+    """A code word ("snippet") or a language the mesh knows by name ("in Rust", "pandas")."""
+    return bool(_CODE_WORDS.search(text) or languages.mentioned(text))
+
+
 def _example(material: AbbeyMaterial) -> str:
     """The first valid fenced code block of the best knowledge hit, re-fenced, when the question is about code."""
-    if material.query_type not in ("code_request", "debugging") and not _CODE_WORDS.search(material.content):
+    if material.query_type not in ("code_request", "debugging") and not _asks_for_code(material.content):
         return ""
     for hit in material.knowledge[:1]:
         for block in extract_code_blocks(hit.text):

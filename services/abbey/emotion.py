@@ -1,7 +1,8 @@
 """Abbey's emotional state: Abi's reading when the routing decision carries one, her own otherwise.
 
 Abi sends GoEmotions (or Ekman, or the original ten) labels with scores and a
-sentiment. Abbey folds them into the original ten emotions. Without a routing
+sentiment. Abbey folds them into the original ten emotions by the mapping Abi's
+derived emotions use (services/common/emotions.py). Without a routing
 decision she reads the message herself: VADER for polarity and intensity, a
 small cue lexicon for which emotion.
 """
@@ -14,51 +15,7 @@ from dataclasses import dataclass
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from personamesh.v1 import persona_pb2
-
-EMOTIONS = (
-    "neutral",
-    "happy",
-    "sad",
-    "frustrated",
-    "confused",
-    "excited",
-    "anxious",
-    "stressed",
-    "curious",
-    "disappointed",
-)
-
-# GoEmotions, Ekman and the original ten, each folded into the original ten.
-_FOLD: dict[str, str] = {
-    **{name: name for name in EMOTIONS},
-    "joy": "happy",
-    "amusement": "happy",
-    "gratitude": "happy",
-    "love": "happy",
-    "admiration": "happy",
-    "approval": "happy",
-    "optimism": "happy",
-    "relief": "happy",
-    "pride": "happy",
-    "caring": "happy",
-    "sadness": "sad",
-    "grief": "sad",
-    "remorse": "sad",
-    "embarrassment": "sad",
-    "anger": "frustrated",
-    "annoyance": "frustrated",
-    "disapproval": "frustrated",
-    "disgust": "frustrated",
-    "confusion": "confused",
-    "excitement": "excited",
-    "desire": "excited",
-    "surprise": "excited",
-    "fear": "anxious",
-    "nervousness": "anxious",
-    "curiosity": "curious",
-    "realization": "curious",
-    "disappointment": "disappointed",
-}
+from services.common.emotions import derive
 
 # Cue words for Abbey's own reading, checked as whole words or prefixes.
 _CUES: dict[str, tuple[str, ...]] = {
@@ -140,11 +97,7 @@ class EmotionReader:
         return None
 
     def _from_routing(self, routing: persona_pb2.RoutingDecision) -> EmotionReading:
-        scores: dict[str, float] = {}
-        for emotion in routing.emotions:
-            folded = _FOLD.get(emotion.label.strip().lower())
-            if folded is not None:
-                scores[folded] = max(scores.get(folded, 0.0), float(emotion.score))
+        scores = derive((emotion.label, emotion.score) for emotion in routing.emotions)
         if not scores:
             scores = {"neutral": 1.0}
         primary = _primary(scores)

@@ -8,7 +8,7 @@ from services.common.server import ServiceSpec, run_service
 
 
 def main() -> None:
-    settings = AbiSettings()  # type: ignore[call-arg]  # every field has a default; read from PM_* env
+    settings = AbiSettings()  # every field has a default; read from PM_* env
 
     def build() -> ServiceSpec:
         servicer = AbiServicer(settings)

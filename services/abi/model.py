@@ -143,8 +143,8 @@ def _named(labels: tuple[str, ...], values: np.ndarray) -> dict[str, float]:
 
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))  # type: ignore[no-any-return]
+    return 1.0 / (1.0 + np.exp(-x))

@@ -22,9 +22,10 @@ from services.abi.rules.engine import RuleContext
 from services.abi.rules.store import RuleSet
 from services.abi.sentiment import SentimentAnalyzer, SentimentResult
 from services.abi.sessions import SessionMemory
+from services.common.emotions import DISTRESS
 from services.common.registry import PersonaRegistry, persona_registry
 
-DISTRESS_EMOTIONS = ("sadness", "grief", "fear", "nervousness", "remorse", "disappointment", "embarrassment")
+DISTRESS_EMOTIONS = DISTRESS
 # Score an answering persona the model does not know gets when the query type is one it serves.
 CAPABILITY_PRIOR = 0.3
 

@@ -3,7 +3,8 @@
 Emotions come from the model's GoEmotions and Ekman heads. Scores are calibrated so that 0.5 is the
 label's threshold tuned on GoEmotions dev ("present"), which makes rule thresholds read the same for
 every emotion. The original ten emotions (happy, sad, frustrated, ...) are derived from the
-GoEmotions scores (services/abi/taxonomy.py). A crisis makes a message as urgent as it can be.
+GoEmotions scores by the mesh's one mapping (services/common/emotions.py), the one Abbey folds by.
+A crisis makes a message as urgent as it can be.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from services.abi.model import Scores
-from services.abi.taxonomy import DERIVED
+from services.common.emotions import derive
 
 URGENT_CUES = re.compile(
     r"\b(urgent(ly)?|asap|emergency|immediately|right now|help me|please help|help!|can'?t breathe|"
@@ -54,10 +55,10 @@ class SentimentResult:
     ekman_present: tuple[str, ...] = ()
 
     def derived(self) -> dict[str, float]:
-        """The original ten emotions, each the strongest of its GoEmotions members."""
+        """The original ten emotions, each the strongest of its GoEmotions members ("stressed" has none)."""
         if not self.emotion_scores:
             return {"neutral": 1.0 - self.intensity}
-        return {name: max(self.emotion_scores[m] for m in members) for name, members in DERIVED.items()}
+        return derive(self.emotion_scores.items())
 
     def emotion(self, name: str) -> float:
         """Score of a GoEmotions label, Ekman group or derived emotion (0 when unknown or unavailable)."""
@@ -71,7 +72,7 @@ class SentimentResult:
 def threshold_logits(thresholds: np.ndarray) -> np.ndarray:
     """The logit of each tuned threshold: the shift that `calibrate` applies (computed once, at start-up)."""
     t = np.clip(thresholds.astype(np.float64), 1e-4, 1 - 1e-4)
-    return np.log(t / (1 - t))  # type: ignore[no-any-return]
+    return np.log(t / (1 - t))
 
 
 def calibrate(probabilities: dict[str, float], shift: np.ndarray) -> dict[str, float]:

@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
+from services.common.emotions import DERIVED, EKMAN, GO_EMOTIONS
 from services.common.registry import persona_registry
 
-# GoEmotions labels in the order of the dataset's emotions.txt (index 27 = neutral).
-EMOTIONS: tuple[str, ...] = (
-    "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion", "curiosity",
-    "desire", "disappointment", "disapproval", "disgust", "embarrassment", "excitement", "fear",
-    "gratitude", "grief", "joy", "love", "nervousness", "optimism", "pride", "realization", "relief",
-    "remorse", "sadness", "surprise", "neutral",
-)  # fmt: skip
+__all__ = ["ANSWERING", "DERIVED", "EKMAN", "EMOTIONS", "HARM_CATEGORIES", "HARM_CLASSES", "QUERY_TYPES"]
 
-# The dataset authors' Ekman mapping (google-research goemotions/data/ekman_mapping.json).
-EKMAN: dict[str, tuple[str, ...]] = {
-    "anger": ("anger", "annoyance", "disapproval"),
-    "disgust": ("disgust",),
-    "fear": ("fear", "nervousness"),
-    "joy": ("joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism", "relief", "pride",
-            "admiration", "desire", "caring"),
-    "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
-    "surprise": ("surprise", "realization", "confusion", "curiosity"),
-    "neutral": ("neutral",),
-}  # fmt: skip
-
-# The original implementation's ten emotions, each the strongest of its GoEmotions members.
-DERIVED: dict[str, tuple[str, ...]] = {
-    "neutral": ("neutral",),
-    "happy": ("joy", "amusement", "gratitude", "love", "admiration", "approval", "optimism", "relief", "pride"),
-    "sad": ("sadness", "grief", "remorse"),
-    "frustrated": ("anger", "annoyance", "disapproval", "disgust"),
-    "confused": ("confusion",),
-    "excited": ("excitement", "desire", "surprise"),
-    "anxious": ("fear", "nervousness"),
-    "stressed": ("nervousness", "embarrassment", "annoyance"),
-    "curious": ("curiosity", "realization"),
-    "disappointed": ("disappointment",),
-}
+# The emotion labels and how they group live in services/common/emotions.py, shared with the personas.
+EMOTIONS: tuple[str, ...] = GO_EMOTIONS
 
 # The classes of the model's persona head: the registry's answering personas when it is trained
 # (the shipped model's card lists the ones it knows; routing gives any other a capability prior).

@@ -12,34 +12,20 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from services.common import languages
 from services.common.generation.codeblocks import check_syntax, detect_language, extract_code_blocks
 from services.common.generation.grounding import content_words, grid_table_rows
 
-_LANGUAGE_NAMES: list[tuple[str, str]] = [
-    ("typescript", r"\btypescript\b|\bts\b"),
-    ("javascript", r"\bjavascript\b|\bjs\b|\bnode(\.js)?\b|\breact\b"),
-    ("java", r"\bjava\b"),
-    ("go", r"\bgolang\b|\bgo\b(?= (code|program|function|lang))"),
-    ("rust", r"\brust\b"),
-    ("cpp", r"c\+\+|\bcpp\b"),
-    ("csharp", r"c#|\bcsharp\b|\.net\b"),
-    ("bash", r"\bbash\b|\bshell\b|\bcommand line\b"),
-    ("sql", r"\bsql\b|\bpostgres|\bmysql\b|\bsqlite\b"),
-    ("python", r"\bpython\b|\bpandas\b|\bnumpy\b|\bdjango\b|\bflask\b|\bpip\b"),
-]
-
 
 def detect_request_language(text: str) -> str:
-    """The language the question asks for ("... in Rust" first), then any named one, then pasted code; else Python."""
-    lowered = text.lower()
-    for language, pattern in _LANGUAGE_NAMES:
-        if re.search(rf"\b(in|with|using|from|from within)\s+({pattern})", lowered):
-            return language
-    if re.search(dict(_LANGUAGE_NAMES)["python"], lowered):
-        return "python"
-    for language, pattern in _LANGUAGE_NAMES:
-        if re.search(pattern, lowered):
-            return language
+    """The language the question asks for ("... in Rust" first), then Python if named, then the first one named,
+    then pasted code; else Python."""
+    asked = languages.asked_for(text)
+    if asked:
+        return asked
+    named = languages.mentioned(text)
+    if named:
+        return "python" if "python" in named else named[0]
     for block in extract_code_blocks(text):
         if block.language:
             return block.language
@@ -125,9 +111,10 @@ def code_from_knowledge(question: str, language: str, texts: list[tuple[str, str
 
 _NOT_NAME_WORDS = frozenset(
     {"code", "write", "function", "implement", "program", "script", "snippet", "please", "show", "example"}
-    | {"python", "javascript", "typescript", "java", "golang", "rust", "cpp", "csharp", "bash", "shell", "sql"}
+    | languages.name_words()
 )
-_CHECKABLE = frozenset({"python", "json", "yaml", "toml", "xml"})
+# Languages checked by a full parser in process: a failure is certain, so it is worth reporting.
+_CHECKABLE = languages.checked_by("parser")
 
 
 def _identifier(question: str) -> str:

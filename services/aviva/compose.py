@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, pasted_code_findings
-from services.common.generation.grounding import best_sentences, split_sentences
+from services.common.generation.grounding import best_sentences, prose_sentences
 
 _NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
 
@@ -46,7 +46,7 @@ def _facts(material: AvivaMaterial, limit: int) -> list[str]:
 
 def own_sentences() -> set[str]:
     """Aviva's template sentences: her own advice, not claims for the fact checker."""
-    return {sentence for sentence in split_sentences(_DEBUG_CHECKLIST)}
+    return {sentence for sentence in prose_sentences(_DEBUG_CHECKLIST)}
 
 
 def compose_draft(material: AvivaMaterial) -> str:

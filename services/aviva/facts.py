@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.common.generation.grounding import content_words, split_sentences
+from services.common.generation.grounding import content_words, prose_sentences
 
 _NEGATION = re.compile(r"\b(not|no|never|none|cannot|can't|isn't|aren't|wasn't|weren't|doesn't|don't|didn't)\b", re.I)
 # Sentences Aviva writes about the answer itself, not claims about the world.
@@ -52,7 +52,7 @@ def claims_of(answer: str, exempt: frozenset[str] = frozenset()) -> list[str]:
     """Declarative prose sentences of the answer (no code, questions, meta or exempt template sentences)."""
     return [
         sentence
-        for sentence in split_sentences(answer)
+        for sentence in prose_sentences(answer)
         if sentence not in exempt
         and not sentence.endswith("?")
         and not _META.match(sentence)
@@ -61,7 +61,7 @@ def claims_of(answer: str, exempt: frozenset[str] = frozenset()) -> list[str]:
 
 
 def check_claims(answer: str, sources: list[str], threshold: float, exempt: frozenset[str] = frozenset()) -> FactReport:
-    source_sentences = [sentence for source in sources for sentence in split_sentences(source)]
+    source_sentences = [sentence for source in sources for sentence in prose_sentences(source)]
     checks: list[ClaimCheck] = []
     for claim in claims_of(answer, exempt):
         words = content_words(claim)

@@ -32,7 +32,7 @@ class BreakerOpenError(Exception):
         self.name = name
 
 
-class _StateListener(pybreaker.CircuitBreakerListener):  # type: ignore[misc]
+class _StateListener(pybreaker.CircuitBreakerListener):
     def __init__(self, callback: Callable[[str, str, str], None]) -> None:
         self._callback = callback
 

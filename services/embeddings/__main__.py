@@ -9,7 +9,7 @@ from services.embeddings.settings import EmbeddingsSettings
 
 def main() -> None:
     # CommonSettings declares defaults positionally, which mypy (without the pydantic plugin) cannot see.
-    settings = EmbeddingsSettings()  # type: ignore[call-arg]
+    settings = EmbeddingsSettings()
     run_service("embeddings", lambda: build(settings), settings)
 
 

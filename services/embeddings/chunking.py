@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
+from services.common.text import split_sentences
+
 FORMATS = ("markdown", "text", "html")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^([=\-*~^\"'`#+])\1{2,}\s*$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _sections(text: str, format: str) -> list[tuple[str, str]]:
 
 def _split_long(paragraph: str, max_chars: int, overlap: int) -> list[str]:
     """A paragraph longer than max_chars, cut at sentence ends (or hard) with overlapping tails."""
-    sentences = [s for s in _SENTENCE_END.split(paragraph) if s]
+    sentences = split_sentences(paragraph)
     pieces: list[str] = []
     current = ""
     for sentence in sentences:

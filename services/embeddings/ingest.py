@@ -107,7 +107,7 @@ async def ingest_directly(settings: EmbeddingsSettings, documents: Iterator[pb.K
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = EmbeddingsSettings()  # type: ignore[call-arg]
+    settings = EmbeddingsSettings()
     parser = argparse.ArgumentParser(
         prog="python -m services.embeddings.ingest",
         description=__doc__,

@@ -57,7 +57,7 @@ def build(docs_dir: Path, out: Path) -> int:
     from services.embeddings.seed import default_documents
     from services.embeddings.settings import EmbeddingsSettings
 
-    settings = EmbeddingsSettings()  # type: ignore[call-arg]
+    settings = EmbeddingsSettings()
     knowledge = KnowledgeBase(
         None,  # type: ignore[arg-type]
         None,  # type: ignore[arg-type]

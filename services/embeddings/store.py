@@ -263,7 +263,7 @@ class VectorStore:
         return rows
 
     async def query_all(self, collection: str, filter: str, output_fields: list[str]) -> list[dict[str, Any]]:
-        return await self._read(self.query_all_blocking, collection, filter, output_fields)  # type: ignore[no-any-return]
+        return await self._read(self.query_all_blocking, collection, filter, output_fields)
 
     async def count(self, collection: str, filter: str = "") -> int:
         if not filter:

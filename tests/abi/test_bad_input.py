@@ -14,7 +14,7 @@ from tests.signing import admin
 ROUTE = "/personamesh.v1.AbiService/Route"
 
 
-def _expect_invalid(call, reason: str) -> None:  # type: ignore[no-untyped-def]
+def _expect_invalid(call, reason: str) -> None:
     with pytest.raises(grpc.RpcError) as error:
         call()
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT, error.value.details()
@@ -36,7 +36,10 @@ def _expect_invalid(call, reason: str) -> None:  # type: ignore[no-untyped-def]
         (route_request("hi", temperature=float("nan")), "OUT_OF_RANGE"),
         (route_request("hi", temperature=-1.0), "OUT_OF_RANGE"),
         (route_request("hi", recent_turns=[persona_pb2.Turn(content="x")] * 51), "TOO_MANY_TURNS"),
-        (route_request("hi", recent_turns=[persona_pb2.Turn(role=9, content="x")]), "UNKNOWN_ROLE"),
+        (
+            route_request("hi", recent_turns=[persona_pb2.Turn(role=persona_pb2.Role.ValueType(9), content="x")]),
+            "UNKNOWN_ROLE",
+        ),
         (route_request("hi", user_role="Robert'); DROP TABLE"), "INVALID_ROLE"),
         (route_request("hi", metadata={f"k{i}": "v" for i in range(65)}), "TOO_MANY_METADATA"),
     ],
@@ -68,7 +71,9 @@ def test_check_policy_and_sentiment_reject_bad_text(abi: AbiUnderTest) -> None:
         lambda: abi.stub.CheckPolicy(abi_service_pb2.CheckPolicyRequest(text=""), timeout=5), "EMPTY_CONTENT"
     )
     _expect_invalid(
-        lambda: abi.stub.CheckPolicy(abi_service_pb2.CheckPolicyRequest(text="hi", direction=7), timeout=5),
+        lambda: abi.stub.CheckPolicy(
+            abi_service_pb2.CheckPolicyRequest(text="hi", direction=abi_service_pb2.Direction.ValueType(7)), timeout=5
+        ),
         "UNKNOWN_DIRECTION",
     )
     _expect_invalid(

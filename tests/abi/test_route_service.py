@@ -148,7 +148,7 @@ def test_analyze_sentiment_gives_all_emotions_and_the_original_ten(abi: AbiUnder
     assert reply.derived_emotions[0].label == "happy"
 
 
-def test_learned_weights_from_the_index_change_the_scores(abi: AbiUnderTest, index_process) -> None:  # type: ignore[no-untyped-def]
+def test_learned_weights_from_the_index_change_the_scores(abi: AbiUnderTest, index_process) -> None:
     """Bad outcomes for aviva with one user lower aviva's weight for that user only."""
     import grpc as grpc_sync
 

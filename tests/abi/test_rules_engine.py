@@ -29,7 +29,7 @@ def context(text: str, **kwargs: object) -> RuleContext:
     )
 
 
-def evaluate(doc: str, ctx: RuleContext):  # type: ignore[no-untyped-def]
+def evaluate(doc: str, ctx: RuleContext):
     return build_rule_set(doc, PolicyConfig.default()).engine.evaluate(ctx)
 
 

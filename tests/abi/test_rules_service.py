@@ -27,7 +27,7 @@ def _route(abi: AbiUnderTest, text: str) -> persona_pb2.RoutingDecision:
     return abi.stub.Route(route_request(text), timeout=10).decision
 
 
-def _wait_for(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -132,7 +132,7 @@ CASES: list[tuple[str, str, Message, str]] = [
     (
         "memory-persona",
         "SearchConversations",
-        pb.SearchConversationsRequest(user_id="mallory", query="q", k=3, persona=42),
+        pb.SearchConversationsRequest(user_id="mallory", query="q", k=3, persona=persona_pb2.Persona.ValueType(42)),
         "UNKNOWN_PERSONA",
     ),
     # DeleteUserData
@@ -190,7 +190,7 @@ CASES: list[tuple[str, str, Message, str]] = [
     (
         "outcome-unknown",
         "RecordOutcome",
-        pb.RecordOutcomeRequest(persona=99, success=True, user_id="mallory"),
+        pb.RecordOutcomeRequest(persona=persona_pb2.Persona.ValueType(99), success=True, user_id="mallory"),
         "UNKNOWN_PERSONA",
     ),
     ("outcome-none", "RecordOutcome", pb.RecordOutcomeRequest(success=True, user_id="mallory"), "UNKNOWN_PERSONA"),

@@ -19,7 +19,12 @@ def _stamp(seconds: float) -> Timestamp:
 
 
 async def _store(
-    stub, user: str, message: str, persona: int = ABBEY, session: str = "s1", at: float | None = None
+    stub,
+    user: str,
+    message: str,
+    persona: persona_pb2.Persona.ValueType = ABBEY,
+    session: str = "s1",
+    at: float | None = None,
 ) -> str:
     record = pb.ConversationRecord(
         user_id=user,

@@ -58,7 +58,7 @@ def multilabel_report(truth: list[set[str]], predicted: list[set[str]], labels: 
     return {"n": len(truth), "macro": macro, "per_class": per_class}
 
 
-def grouped_accuracy(groups: list[str], truth: list[str], predicted: list[str]) -> dict[str, dict[str, float]]:
+def grouped_accuracy(groups: list[str], truth: list[str], predicted: list[str]) -> dict[str, dict[str, Any]]:
     hits: dict[str, int] = Counter()
     totals: dict[str, int] = Counter()
     wrong: dict[str, Counter[str]] = defaultdict(Counter)

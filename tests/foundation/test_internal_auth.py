@@ -32,10 +32,10 @@ from services.devmesh.processes import ServiceProcess, free_port, mesh_secret
 from services.devmesh.topology import MeshLayout
 from tests.conftest import RunningMesh
 from tests.gateway.support import auth, keys_env
-from tests.signing import admin, signed, token
+from tests.signing import Metadata, admin, signed, token
 
 ABBEY = persona_pb2.PERSONA_ABBEY
-FORGED_ADMIN = [("x-pm-role", "admin"), ("x-pm-user", "ops")]
+FORGED_ADMIN = (("x-pm-role", "admin"), ("x-pm-user", "ops"))
 # The user the gateway's "user" test key belongs to (tests/gateway/support.py).
 KEY_USER = "user-user"
 
@@ -106,7 +106,7 @@ def memories(index: index_grpc.EmbeddingIndexServiceStub, user: str, query: str)
     ]
 
 
-def rule_calls(abi: abi_service_pb2_grpc.AbiServiceStub, metadata: list[tuple[str, str]]) -> list[Call]:
+def rule_calls(abi: abi_service_pb2_grpc.AbiServiceStub, metadata: Metadata) -> list[Call]:
     return [
         lambda: abi.GetRules(abi_service_pb2.GetRulesRequest(), metadata=metadata, timeout=10),
         lambda: abi.ValidateRules(
@@ -130,7 +130,7 @@ def test_a_forged_admin_role_cannot_read_or_replace_rules(abi: abi_service_pb2_g
 
 def test_an_admin_token_signed_with_another_secret_is_refused(abi: abi_service_pb2_grpc.AbiServiceStub) -> None:
     outsider = InternalAuth(secrets.token_urlsafe(32))
-    metadata = [*FORGED_ADMIN, ("x-pm-auth", outsider.sign("admin", "ops", "", 60))]
+    metadata = (*FORGED_ADMIN, ("x-pm-auth", outsider.sign("admin", "ops", "", 60)))
     for call in rule_calls(abi, metadata):
         unauthenticated(call, "INTERNAL_TOKEN_INVALID")
 
@@ -140,7 +140,7 @@ def test_a_signed_user_token_with_its_role_edited_is_refused(abi: abi_service_pb
     genuine = token("mallory", role="user").split(".")
     promoted = token("mallory", role="admin").split(".")
     tampered = f"{genuine[0]}.{promoted[1]}.{genuine[2]}"
-    for call in rule_calls(abi, [("x-pm-auth", tampered)]):
+    for call in rule_calls(abi, (("x-pm-auth", tampered),)):
         unauthenticated(call, "INTERNAL_TOKEN_INVALID")
 
 
@@ -152,9 +152,7 @@ def test_a_signed_role_without_rule_rights_is_permission_denied(abi: abi_service
 # ---- the index's per-user RPCs ----
 
 
-def per_user_calls(
-    index: index_grpc.EmbeddingIndexServiceStub, user: str, metadata: list[tuple[str, str]]
-) -> dict[str, Call]:
+def per_user_calls(index: index_grpc.EmbeddingIndexServiceStub, user: str, metadata: Metadata) -> dict[str, Call]:
     record = pb.ConversationRecord(user_id=user, persona=ABBEY, user_message="planted", response="x")
     return {
         "SearchConversations": lambda: index.SearchConversations(
@@ -178,7 +176,8 @@ def per_user_calls(
 def test_per_user_index_rpcs_refuse_unsigned_callers(index: index_grpc.EmbeddingIndexServiceStub) -> None:
     alice = f"alice-{uuid.uuid4().hex[:8]}"
     store(index, alice, "My cat Milo has been sick all week and I am worried.")
-    for metadata in ([], [("x-pm-user", alice), ("x-pm-role", "admin")]):
+    unsigned: tuple[Metadata, ...] = ((), (("x-pm-user", alice), ("x-pm-role", "admin")))
+    for metadata in unsigned:
         for name, call in per_user_calls(index, alice, metadata).items():
             unauthenticated(call, what=name)
     # Outcomes move the shared weights too: even one for no user needs a signed caller.
@@ -210,7 +209,7 @@ def test_an_expired_token_is_refused(index: index_grpc.EmbeddingIndexServiceStub
     store(index, carol, "My sister lives in Lisbon.")
     # Expired a minute ago: far beyond the clock skew the services tolerate (5 s).
     stale = InternalAuth(mesh_secret()).sign("user", carol, "", 10.0, now=time.time() - 70)
-    for name, call in per_user_calls(index, carol, [("x-pm-auth", stale)]).items():
+    for name, call in per_user_calls(index, carol, (("x-pm-auth", stale),)).items():
         unauthenticated(call, "INTERNAL_TOKEN_EXPIRED", what=name)
     assert memories(index, carol, "sister") == ["My sister lives in Lisbon."]
 
@@ -219,13 +218,13 @@ def test_a_token_that_claims_a_long_life_is_refused(index: index_grpc.EmbeddingI
     """Even with the right secret: no issuer of this mesh signs for longer than PM_INTERNAL_TOKEN_MAX_SECONDS."""
     forever = InternalAuth(mesh_secret(), max_lifetime=10**9).sign("user", "dave", "", 10**8)
     unauthenticated(
-        lambda: index.GetWeights(pb.GetWeightsRequest(user_id="dave"), metadata=[("x-pm-auth", forever)], timeout=30),
+        lambda: index.GetWeights(pb.GetWeightsRequest(user_id="dave"), metadata=(("x-pm-auth", forever),), timeout=30),
         "INTERNAL_TOKEN_INVALID",
     )
 
 
 def test_a_token_is_bound_to_its_request_id(index: index_grpc.EmbeddingIndexServiceStub) -> None:
-    metadata = [("x-request-id", "another-request"), ("x-pm-auth", token("erin", request_id="request-1"))]
+    metadata = (("x-request-id", "another-request"), ("x-pm-auth", token("erin", request_id="request-1")))
     unauthenticated(
         lambda: index.GetWeights(pb.GetWeightsRequest(user_id="erin"), metadata=metadata, timeout=30),
         "INTERNAL_TOKEN_INVALID",

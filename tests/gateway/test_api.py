@@ -416,7 +416,8 @@ async def test_websocket_backpressure_refuses_messages_beyond_the_queue(gw: Gate
         json.loads(await ws.recv())
         for i in range(sent):
             await ws.send(json.dumps({"type": "chat", "content": f"hello number {i}", "id": str(i)}))
-        finals, refused = set(), set()
+        finals: set[str] = set()
+        refused: set[str] = set()
         while len(finals) + len(refused) < sent:
             event = json.loads(await ws.recv())
             if event["type"] == "final":
@@ -441,7 +442,7 @@ async def test_grpc_reflection_lists_the_gateway_service(gw: GatewayProcess) -> 
 
 
 @pytest.fixture
-async def stub(gw: GatewayProcess) -> AsyncIterator[gateway_service_pb2_grpc.GatewayServiceStub]:
+async def stub(gw: GatewayProcess) -> AsyncIterator[gateway_service_pb2_grpc.GatewayServiceAsyncStub]:
     async with grpc.aio.insecure_channel(gw.target) as channel:
         yield gateway_service_pb2_grpc.GatewayServiceStub(channel)
 
@@ -450,7 +451,7 @@ GRPC_AUTH = (("authorization", f"Bearer {KEYS['user']}"),)
 
 
 async def test_grpc_chat_stream_route_personas_metrics_feedback(
-    stub: gateway_service_pb2_grpc.GatewayServiceStub,
+    stub: gateway_service_pb2_grpc.GatewayServiceAsyncStub,
 ) -> None:
     reply = await stub.Chat(gateway_service_pb2.ChatRequest(content=TECH), metadata=GRPC_AUTH, timeout=30)
     assert reply.response.persona == persona_pb2.PERSONA_AVIVA and reply.response.content and reply.request_id
@@ -496,7 +497,7 @@ async def _grpc_error(call: Any) -> grpc.aio.AioRpcError:
     ],
 )
 async def test_grpc_bad_input_is_invalid_argument(
-    stub: gateway_service_pb2_grpc.GatewayServiceStub, request_fields: dict[str, Any], reason: str
+    stub: gateway_service_pb2_grpc.GatewayServiceAsyncStub, request_fields: dict[str, Any], reason: str
 ) -> None:
     error = await _grpc_error(
         stub.Chat(gateway_service_pb2.ChatRequest(**request_fields), metadata=GRPC_AUTH, timeout=10)
@@ -513,11 +514,13 @@ async def test_grpc_bad_input_is_invalid_argument(
 )
 async def test_grpc_undecodable_requests_are_invalid_argument(gw: GatewayProcess, raw: bytes, reason: str) -> None:
     async with grpc.aio.insecure_channel(gw.target) as channel:
-        call = channel.unary_unary("/personamesh.v1.GatewayService/Chat")
+        call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(
+            "/personamesh.v1.GatewayService/Chat"
+        )
         error = await _grpc_error(call(raw, metadata=GRPC_AUTH, timeout=10))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and error_reason(error) == reason
 
 
-async def test_grpc_needs_a_key(stub: gateway_service_pb2_grpc.GatewayServiceStub) -> None:
+async def test_grpc_needs_a_key(stub: gateway_service_pb2_grpc.GatewayServiceAsyncStub) -> None:
     error = await _grpc_error(stub.Chat(gateway_service_pb2.ChatRequest(content="hi"), timeout=10))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED

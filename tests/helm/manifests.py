@@ -60,13 +60,13 @@ def component_of(obj: Obj) -> str:
 
 
 def pod_spec(workload: Obj) -> Obj:
-    return workload["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+    return workload["spec"]["template"]["spec"]
 
 
 def main_container(workload: Obj) -> Obj:
     containers = pod_spec(workload)["containers"]
     assert len(containers) == 1, "each component runs one container"
-    return containers[0]  # type: ignore[no-any-return]
+    return containers[0]
 
 
 def container_port(workload: Obj, name: str) -> int | None:

@@ -87,7 +87,7 @@ def test_internal_calls_are_signed_with_the_mounted_secret(booted: BootedMesh) -
         assert rules.json()["rule_count"] > 0
     with grpc.insecure_channel(booted.processes["abi"].target) as channel, pytest.raises(grpc.RpcError) as refused:
         abi_service_pb2_grpc.AbiServiceStub(channel).GetRules(
-            abi_service_pb2.GetRulesRequest(), metadata=[("x-pm-role", "admin")], timeout=10
+            abi_service_pb2.GetRulesRequest(), metadata=(("x-pm-role", "admin"),), timeout=10
         )
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert error_reason(refused.value) == "INTERNAL_TOKEN_MISSING"

@@ -82,7 +82,7 @@ def running(*processes: ServiceProcess, timeout: float = 120.0) -> Iterator[None
             process.stop()
 
 
-def stub(target: str) -> tuple[grpc.aio.Channel, persona_service_pb2_grpc.PersonaServiceStub]:
+def stub(target: str) -> tuple[grpc.aio.Channel, persona_service_pb2_grpc.PersonaServiceAsyncStub]:
     channel = grpc.aio.insecure_channel(target)
     return channel, persona_service_pb2_grpc.PersonaServiceStub(channel)
 

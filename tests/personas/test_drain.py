@@ -53,5 +53,7 @@ async def test_sigterm_drains_in_flight_stream(upstream: Upstream, tmp_path_fact
         process.stop()
 
 
-async def _collect(call: grpc.aio.UnaryStreamCall) -> list[persona_pb2.PersonaStreamEvent]:  # type: ignore[type-arg]
+async def _collect(
+    call: grpc.aio.UnaryStreamCall[persona_pb2.PersonaRequest, persona_pb2.PersonaStreamEvent],
+) -> list[persona_pb2.PersonaStreamEvent]:
     return [event async for event in call]

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import httpx
@@ -106,6 +106,15 @@ class Seen:
         return self.method == "/personamesh.v1.AbiService/Route"
 
 
+def _trailers(error: grpc.RpcError) -> tuple[tuple[str, str | bytes], ...]:
+    """The upstream's trailing metadata: (key, value) pairs at run time, whatever the grpc stubs call them."""
+    return cast("tuple[tuple[str, str | bytes], ...]", error.trailing_metadata() or ())
+
+
+def _cancel(call: grpc.RpcContext) -> None:
+    call.cancel()
+
+
 def _token_user(token: str) -> str:
     try:
         return mesh_auth().verify(token).user if token else ""
@@ -136,7 +145,7 @@ class Wiretap(grpc.GenericRpcHandler):
         self.channel.close()
 
     def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
-        method: str = handler_call_details.method  # type: ignore[attr-defined]
+        method: str = handler_call_details.method
         if method.endswith(self.STREAMING):
             return grpc.unary_stream_rpc_method_handler(functools.partial(self._stream, method))
         return grpc.unary_unary_rpc_method_handler(functools.partial(self._unary, method))
@@ -145,28 +154,30 @@ class Wiretap(grpc.GenericRpcHandler):
         metadata = [(k, v) for k, v in context.invocation_metadata() if k.startswith("x-")]
         if not method.startswith("/grpc."):  # health checks are no one's data
             with self.lock:
-                self.seen.append(Seen(self.name, method, _token_user(dict(metadata).get(AUTH_KEY, "")), raw))
+                self.seen.append(Seen(self.name, method, _token_user(str(dict(metadata).get(AUTH_KEY, ""))), raw))
         remaining = context.time_remaining()  # huge, not None, when the call has no deadline (health watches)
         return {"metadata": metadata, "timeout": remaining if remaining is not None and remaining < 86400 else None}
 
     def _unary(self, method: str, raw: bytes, context: grpc.ServicerContext) -> bytes:
         call = self._forward(method, raw, context)
         try:
-            reply: bytes = self.channel.unary_unary(method)(raw, **call)
+            rpc: grpc.UnaryUnaryMultiCallable[bytes, bytes] = self.channel.unary_unary(method)
+            reply = rpc(raw, **call)
         except grpc.RpcError as error:  # the upstream's status, details and ErrorInfo, unchanged
-            context.set_trailing_metadata(error.trailing_metadata() or ())  # type: ignore[attr-defined]
-            context.abort(error.code(), error.details() or "")  # type: ignore[attr-defined]
+            context.set_trailing_metadata(_trailers(error))
+            context.abort(error.code(), error.details() or "")
         return reply
 
     def _stream(self, method: str, raw: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
-        upstream = self.channel.unary_stream(method)(raw, **self._forward(method, raw, context))
-        context.add_callback(upstream.cancel)  # the gateway hung up: so do we (health watches)
+        rpc: grpc.UnaryStreamMultiCallable[bytes, bytes] = self.channel.unary_stream(method)
+        upstream = rpc(raw, **self._forward(method, raw, context))
+        context.add_callback(functools.partial(_cancel, upstream))  # the gateway hung up: so do we (health watches)
         try:
             yield from upstream
         except grpc.RpcError as error:  # ends the stream quietly with the upstream's status
-            context.set_trailing_metadata(error.trailing_metadata() or ())  # type: ignore[attr-defined]
-            context.set_code(error.code())  # type: ignore[attr-defined]
-            context.set_details(error.details() or "")  # type: ignore[attr-defined]
+            context.set_trailing_metadata(_trailers(error))
+            context.set_code(error.code())
+            context.set_details(error.details() or "")
 
 
 # ---- the mesh -----------------------------------------------------------------------------------
@@ -302,7 +313,7 @@ def refused(rpc: Callable[..., object], request: object, metadata: list[tuple[st
     """The call is refused as unauthenticated, for `reason`."""
     with pytest.raises(grpc.RpcError) as caught:
         rpc(request, metadata=metadata, timeout=30)
-    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED, caught.value  # type: ignore[attr-defined]
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED, caught.value
     assert error_reason(caught.value) == reason, caught.value
 
 

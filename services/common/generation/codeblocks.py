@@ -21,29 +21,13 @@ from dataclasses import dataclass
 
 import yaml
 
+from services.common import languages
+
 _FENCE = re.compile(r"^```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _OPEN_FENCE = re.compile(r"^```[ \t]*([\w+#.-]*)[^\n]*\n", re.MULTILINE)
 
-_ALIASES = {
-    "py": "python",
-    "python3": "python",
-    "js": "javascript",
-    "node": "javascript",
-    "ts": "typescript",
-    "sh": "bash",
-    "shell": "bash",
-    "zsh": "bash",
-    "yml": "yaml",
-    "c++": "cpp",
-    "cs": "csharp",
-    "c#": "csharp",
-    "golang": "go",
-    "rs": "rust",
-    "kt": "kotlin",
-}
-
 # Languages whose structure we check by bracket balance outside strings and comments.
-_C_FAMILY = {"javascript", "typescript", "java", "c", "cpp", "csharp", "go", "rust", "kotlin", "swift"}
+_C_FAMILY = languages.checked_by("brackets")
 
 
 @dataclass(frozen=True)
@@ -54,8 +38,8 @@ class ExtractedBlock:
 
 
 def normalize_language(language: str) -> str:
-    lowered = language.strip().lower()
-    return _ALIASES.get(lowered, lowered)
+    """The canonical name for a fence tag ("py" -> "python"), from the mesh's language registry."""
+    return languages.canonical(language)
 
 
 def detect_language(code: str) -> str:
@@ -69,22 +53,7 @@ def detect_language(code: str) -> str:
             return "json"
         except ValueError:
             pass
-    patterns: list[tuple[str, str]] = [
-        ("rust", r"\bfn\s+\w+\s*\(|\blet\s+mut\b|println!\("),
-        ("go", r"^package\s+\w+|\bfunc\s+\w+\s*\(|:=\s"),
-        ("java", r"\bpublic\s+(static\s+)?(class|void)\b|System\.out\.println"),
-        ("cpp", r"#include\s*<|std::"),
-        ("typescript", r"\binterface\s+\w+\s*\{|:\s*(string|number|boolean)\b"),
-        ("javascript", r"\bconst\s+\w+\s*=|\bfunction\s+\w+\s*\(|=>|console\.log"),
-        ("python", r"^\s*(def|class)\s+\w+.*:\s*$|^\s*(import|from)\s+\w+|print\("),
-        ("bash", r"^#!/bin/(ba)?sh|^\s*(echo|export|cd|ls|grep|sudo|pip|apt)\s"),
-        ("sql", r"(?i)^\s*(select|insert|update|delete|create\s+table)\b"),
-        ("yaml", r"^\w[\w-]*:\s*\S*$"),
-    ]
-    for language, pattern in patterns:
-        if re.search(pattern, stripped, re.MULTILINE):
-            return language
-    return ""
+    return languages.guess_from_syntax(stripped)
 
 
 def _python(code: str) -> bool:

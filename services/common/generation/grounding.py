@@ -11,16 +11,19 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import grpc
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
-from personamesh.v1.embedding_index_service_pb2_grpc import EmbeddingIndexServiceStub
 from services.common import context as ctx
 from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
 from services.common.clients import EmbeddingIndexClient
+from services.common.text import split_sentences
+
+if TYPE_CHECKING:  # the async stub class exists only in the generated type stubs
+    from personamesh.v1.embedding_index_service_pb2_grpc import EmbeddingIndexServiceAsyncStub
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,7 +39,6 @@ _STOPWORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9_+#.-]*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(`])")
 
 
 def index_budget(timeout: float) -> float:
@@ -80,7 +82,7 @@ class IndexCaller:
         )
 
     @property
-    def stub(self) -> EmbeddingIndexServiceStub:
+    def stub(self) -> EmbeddingIndexServiceAsyncStub:
         return self.client.stub
 
     async def call(self, call: Callable[[float], Awaitable[T]]) -> T | None:
@@ -187,15 +189,15 @@ def _tables_as_sentences(text: str) -> str:
     return "\n".join(prose_lines + rendered)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Prose sentences of a text, with fenced code, markdown headings and list markers removed."""
+def prose_sentences(text: str) -> list[str]:
+    """Prose sentences of a Markdown text (fenced code, headings and list markers removed), one line at a time."""
     prose = re.sub(r"```.*?```", " ", _tables_as_sentences(text), flags=re.DOTALL)
     sentences: list[str] = []
     for line in prose.splitlines():
         line = re.sub(r"^\s*(#+|[-*+]|\d+[.)])\s+", "", line).strip()
         if not line:
             continue
-        sentences.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+        sentences.extend(split_sentences(line))
     return sentences
 
 
@@ -215,7 +217,7 @@ def best_sentences(query: str, texts: list[str], limit: int, min_overlap: int = 
     order = 0
     seen: set[str] = set()
     for text in texts:
-        for sentence in split_sentences(text):
+        for sentence in prose_sentences(text):
             key = sentence.lower()
             if key in seen or not is_clean_sentence(sentence):
                 continue

@@ -1,0 +1,32 @@
+"""Sentence splitting: the mesh's one sentence splitter.
+
+Knowledge chunking (services/embeddings/chunking.py), the sentence picking of
+the composer (services/common/generation/grounding.py) and Aviva's fact
+checker all cut text at the boundaries found here, so a sentence is the same
+unit wherever it is counted.
+
+The boundaries come from `sentencex` (Wikimedia's segmenter, MIT, a small Rust
+wheel with no dependencies, ~0.01 ms for a paragraph): it knows abbreviations
+("e.g.", "Dr.", "p.m."), decimals and ellipses, which the two regular
+expressions it replaces cut through. pysbd does the same but is unmaintained
+since 2021 and ~500 times slower; NLTK's punkt needs a data download.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sentencex import segment
+
+LANGUAGE = "en"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of plain text, in order, stripped, empty ones dropped (markup is the caller's business)."""
+    try:
+        pieces = segment(LANGUAGE, text)
+    except UnicodeEncodeError:
+        # A lone surrogate cannot cross into the segmenter; U+FFFD stands in for it (and ends no sentence).
+        pieces = segment(LANGUAGE, _SURROGATE.sub("\ufffd", text))
+    return [stripped for piece in pieces if (stripped := piece.strip())]

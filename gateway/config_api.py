@@ -18,6 +18,7 @@ from gateway.text import EdgeModel, check
 from personamesh.v1 import abi_service_pb2
 from services.common import context as ctx
 from services.common.errors import invalid_argument, not_found, unavailable
+from services.common.reasons import Reason
 
 
 async def admin_of(principal: Annotated[Principal, Depends(principal_of)]) -> Principal:
@@ -62,7 +63,7 @@ async def get_personas(gateway: GatewayDep) -> dict[str, Any]:
 async def patch_persona(name: str, body: PersonaSettingsBody, gateway: GatewayDep) -> dict[str, Any]:
     group = gateway.registry.group(name.lower())
     if group is None:
-        raise not_found("UNKNOWN_PERSONA", f"no persona {name!r}")
+        raise not_found(Reason.UNKNOWN_PERSONA, f"no persona {name!r}")
     if body.enabled is not None:
         group.config.enabled = body.enabled
     if body.weight is not None:
@@ -77,7 +78,9 @@ async def _abi_call(coro: Any) -> Any:
         return await coro
     except grpc.RpcError as error:
         if error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            raise unavailable("ABI_UNAVAILABLE", "Abi is unreachable; rules cannot be read or changed now") from error
+            raise unavailable(
+                Reason.ABI_UNAVAILABLE, "Abi is unreachable; rules cannot be read or changed now"
+            ) from error
         raise relay_error(error) from error
 
 
@@ -124,7 +127,7 @@ async def patch_flags(body: dict[str, bool], gateway: GatewayDep) -> dict[str, b
     check(body, "flags")
     unknown = sorted(set(body) - set(gateway.flags))
     if unknown:
-        raise invalid_argument("UNKNOWN_FLAG", f"unknown feature flags: {', '.join(unknown)}", "flags")
+        raise invalid_argument(Reason.UNKNOWN_FLAG, f"unknown feature flags: {', '.join(unknown)}", "flags")
     gateway.flags.update(body)
     return dict(gateway.flags)
 
@@ -140,10 +143,10 @@ async def get_replicas(gateway: GatewayDep) -> dict[str, Any]:
 def _check_replica(body: ReplicaBody) -> tuple[str, str]:
     persona = body.persona.strip().lower()
     if persona_value(persona) is None:
-        raise invalid_argument("UNKNOWN_PERSONA", f"{persona!r} is not a persona of the Persona enum", "persona")
+        raise invalid_argument(Reason.UNKNOWN_PERSONA, f"{persona!r} is not a persona of the Persona enum", "persona")
     host, _, port = body.address.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise invalid_argument("INVALID_ADDRESS", "address must be host:port", "address")
+        raise invalid_argument(Reason.INVALID_ADDRESS, "address must be host:port", "address")
     return persona, body.address.strip()
 
 
@@ -157,5 +160,5 @@ async def add_replica(body: ReplicaBody, gateway: GatewayDep) -> dict[str, Any]:
 @router.delete("/replicas/{persona}/{address}", summary="Deregister a replica")
 async def remove_replica(persona: str, address: str, gateway: GatewayDep) -> dict[str, Any]:
     if not await gateway.registry.remove(persona.lower(), address):
-        raise not_found("UNKNOWN_REPLICA", f"{persona}/{address} is not registered")
+        raise not_found(Reason.UNKNOWN_REPLICA, f"{persona}/{address} is not registered")
     return {"removed": f"{persona}/{address}"}

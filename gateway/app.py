@@ -16,6 +16,7 @@ from gateway.http_errors import install_error_handlers, json_error_bytes
 from gateway.ratelimits import QUOTA
 from gateway.state import Gateway
 from services.common import context as ctx
+from services.common.reasons import Reason
 
 DESCRIPTION = """The front door of persona-mesh. Every request carries `Authorization: Bearer <key>`
 (or `X-API-Key`); errors answer `{"error": {code, reason, message, request_id}}`. See docs/gateway.md."""
@@ -54,7 +55,9 @@ class RequestContextMiddleware:
         self.drain_bytes = max(_DRAIN_MIN_BYTES, 4 * max_body_bytes)
 
     async def _refuse_too_large(self, send: Send, request_id: str, *, close: bool) -> None:
-        body = json_error_bytes("INVALID_ARGUMENT", "BODY_TOO_LARGE", f"the body exceeds {self.max_body_bytes} bytes")
+        body = json_error_bytes(
+            "INVALID_ARGUMENT", Reason.BODY_TOO_LARGE, f"the body exceeds {self.max_body_bytes} bytes"
+        )
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

@@ -17,6 +17,7 @@ import grpc
 import yaml
 
 from services.common.errors import ServiceError
+from services.common.reasons import Reason
 
 ROLES = ("user", "operator", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -79,7 +80,7 @@ def load_entries(inline: str, file: str) -> list[str]:
 
 
 def unauthenticated(message: str) -> ServiceError:
-    return ServiceError(grpc.StatusCode.UNAUTHENTICATED, "INVALID_API_KEY", message)
+    return ServiceError(grpc.StatusCode.UNAUTHENTICATED, Reason.INVALID_API_KEY, message)
 
 
 class KeyStore:
@@ -116,5 +117,7 @@ def bearer_token(header: str | None) -> str | None:
 def require_role(principal: Principal, role: str) -> None:
     if not principal.has_role(role):
         raise ServiceError(
-            grpc.StatusCode.PERMISSION_DENIED, "ROLE_REQUIRED", f"this needs the {role} role; you are {principal.role}"
+            grpc.StatusCode.PERMISSION_DENIED,
+            Reason.ROLE_REQUIRED,
+            f"this needs the {role} role; you are {principal.role}",
         )

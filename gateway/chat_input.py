@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from gateway import text
 from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
+from services.common.reasons import Reason
 
 MAX_ID_CHARS = 128
 MAX_CONTEXT_ENTRIES = 32
@@ -42,38 +43,38 @@ def validate(chat: ChatInput, *, max_content_chars: int, known_personas: set[str
         }
     )
     if not chat.content.strip():
-        raise invalid_argument("EMPTY_CONTENT", "content must contain text", "content")
+        raise invalid_argument(Reason.EMPTY_CONTENT, "content must contain text", "content")
     if len(chat.content) > max_content_chars:
         raise invalid_argument(
-            "CONTENT_TOO_LONG",
+            Reason.CONTENT_TOO_LONG,
             f"content has {len(chat.content)} characters; the limit is {max_content_chars}",
             "content",
         )
     if "\x00" in chat.content:
-        raise invalid_argument("INVALID_CONTENT", "content may not contain NUL characters", "content")
+        raise invalid_argument(Reason.INVALID_CONTENT, "content may not contain NUL characters", "content")
     for name, value in (("user_id", chat.user_id), ("session_id", chat.session_id)):
         if len(value) > MAX_ID_CHARS:
-            raise invalid_argument("ID_TOO_LONG", f"{name} is longer than {MAX_ID_CHARS} characters", name)
+            raise invalid_argument(Reason.ID_TOO_LONG, f"{name} is longer than {MAX_ID_CHARS} characters", name)
     if chat.persona and chat.persona not in known_personas:
         raise invalid_argument(
-            "UNKNOWN_PERSONA",
+            Reason.UNKNOWN_PERSONA,
             f"unknown persona {chat.persona!r}; known: {', '.join(sorted(known_personas))}",
             "persona",
         )
     if chat.max_tokens is not None and not 1 <= chat.max_tokens <= MAX_TOKENS:
-        raise invalid_argument("MAX_TOKENS_OUT_OF_RANGE", f"max_tokens must be in [1, {MAX_TOKENS}]", "max_tokens")
+        raise invalid_argument(Reason.MAX_TOKENS_OUT_OF_RANGE, f"max_tokens must be in [1, {MAX_TOKENS}]", "max_tokens")
     if chat.temperature is not None and not 0.0 <= chat.temperature <= 2.0:
-        raise invalid_argument("TEMPERATURE_OUT_OF_RANGE", "temperature must be in [0, 2]", "temperature")
+        raise invalid_argument(Reason.TEMPERATURE_OUT_OF_RANGE, "temperature must be in [0, 2]", "temperature")
     if len(chat.context) > MAX_CONTEXT_ENTRIES or any(
         len(k) + len(v) > MAX_CONTEXT_CHARS for k, v in chat.context.items()
     ):
         raise invalid_argument(
-            "CONTEXT_TOO_LARGE",
+            Reason.CONTEXT_TOO_LARGE,
             f"context allows {MAX_CONTEXT_ENTRIES} entries of at most {MAX_CONTEXT_CHARS} characters",
             "context",
         )
     turns = chat.recent_turns or []
     if len(turns) > MAX_TURNS:
-        raise invalid_argument("TOO_MANY_TURNS", f"at most {MAX_TURNS} recent turns", "recent_turns")
+        raise invalid_argument(Reason.TOO_MANY_TURNS, f"at most {MAX_TURNS} recent turns", "recent_turns")
     if sum(len(t.content) for t in turns) > max_content_chars * 4:
-        raise invalid_argument("TURNS_TOO_LONG", "recent turns are too long in total", "recent_turns")
+        raise invalid_argument(Reason.TURNS_TOO_LONG, "recent turns are too long in total", "recent_turns")

@@ -22,6 +22,7 @@ from gateway.text import EdgeModel, check
 from personamesh.v1 import abi_service_pb2
 from services.common import context as ctx
 from services.common.errors import ServiceError, invalid_argument, not_found, unavailable
+from services.common.reasons import Reason
 from services.common.registry import Capabilities, PersonaEntry, persona_registry
 from services.common.registry.model import NAME_PATTERN
 
@@ -80,10 +81,14 @@ async def get_personas(gateway: GatewayDep) -> dict[str, Any]:
 async def register_persona(body: PersonaRegistration, gateway: GatewayDep) -> dict[str, Any]:
     registry = gateway.registry
     if body.name in registry.personas or body.name == persona_registry().moderator:
-        raise ServiceError(grpc.StatusCode.ALREADY_EXISTS, "PERSONA_EXISTS", f"persona {body.name!r} already exists")
+        raise ServiceError(
+            grpc.StatusCode.ALREADY_EXISTS, Reason.PERSONA_EXISTS, f"persona {body.name!r} already exists"
+        )
     unknown = [name for name in body.fallback if name not in registry.personas]
     if unknown:
-        raise invalid_argument("UNKNOWN_PERSONA", f"fallback names unknown personas: {', '.join(unknown)}", "fallback")
+        raise invalid_argument(
+            Reason.UNKNOWN_PERSONA, f"fallback names unknown personas: {', '.join(unknown)}", "fallback"
+        )
     addresses = [_check_address(address, f"replicas[{i}]") for i, address in enumerate(body.replicas)]
     entry = PersonaEntry(
         name=body.name,
@@ -106,11 +111,11 @@ async def deregister_persona(name: str, gateway: GatewayDep) -> dict[str, Any]:
     if persona in (gateway.pipeline.default_persona, gateway.pipeline.moderation.support_persona):
         raise ServiceError(
             grpc.StatusCode.FAILED_PRECONDITION,
-            "PERSONA_REQUIRED",
+            Reason.PERSONA_REQUIRED,
             f"{persona} is the default or support persona and cannot be deregistered",
         )
     if not await gateway.registry.forget(persona):
-        raise not_found("UNKNOWN_PERSONA", f"no persona {name!r}")
+        raise not_found(Reason.UNKNOWN_PERSONA, f"no persona {name!r}")
     return {"personas": _persona_settings(gateway)}
 
 
@@ -118,7 +123,7 @@ async def deregister_persona(name: str, gateway: GatewayDep) -> dict[str, Any]:
 async def patch_persona(name: str, body: PersonaSettingsBody, gateway: GatewayDep) -> dict[str, Any]:
     group = gateway.registry.group(name.lower())
     if group is None:
-        raise not_found("UNKNOWN_PERSONA", f"no persona {name!r}")
+        raise not_found(Reason.UNKNOWN_PERSONA, f"no persona {name!r}")
     if body.enabled is not None:
         group.config.enabled = body.enabled
     if body.weight is not None:
@@ -133,7 +138,9 @@ async def _abi_call(coro: Any) -> Any:
         return await coro
     except grpc.RpcError as error:
         if error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            raise unavailable("ABI_UNAVAILABLE", "Abi is unreachable; rules cannot be read or changed now") from error
+            raise unavailable(
+                Reason.ABI_UNAVAILABLE, "Abi is unreachable; rules cannot be read or changed now"
+            ) from error
         raise relay_error(error) from error
 
 
@@ -180,7 +187,7 @@ async def patch_flags(body: dict[str, bool], gateway: GatewayDep) -> dict[str, b
     check(body, "flags")
     unknown = sorted(set(body) - set(gateway.flags))
     if unknown:
-        raise invalid_argument("UNKNOWN_FLAG", f"unknown feature flags: {', '.join(unknown)}", "flags")
+        raise invalid_argument(Reason.UNKNOWN_FLAG, f"unknown feature flags: {', '.join(unknown)}", "flags")
     gateway.flags.update(body)
     return dict(gateway.flags)
 
@@ -196,7 +203,7 @@ async def get_replicas(gateway: GatewayDep) -> dict[str, Any]:
 def _check_address(address: str, field: str) -> str:
     host, _, port = address.strip().rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise invalid_argument("INVALID_ADDRESS", f"{field} must be host:port", field)
+        raise invalid_argument(Reason.INVALID_ADDRESS, f"{field} must be host:port", field)
     return address.strip()
 
 
@@ -204,7 +211,7 @@ def _check_address(address: str, field: str) -> str:
 async def add_replica(body: ReplicaBody, gateway: GatewayDep) -> dict[str, Any]:
     persona = body.persona.strip().lower()
     if persona not in gateway.registry.personas:
-        raise invalid_argument("UNKNOWN_PERSONA", f"{persona!r} is not a registered persona", "persona")
+        raise invalid_argument(Reason.UNKNOWN_PERSONA, f"{persona!r} is not a registered persona", "persona")
     address = _check_address(body.address, "address")
     replica = gateway.registry.add(persona, address, "api")
     return replica.snapshot()
@@ -213,5 +220,5 @@ async def add_replica(body: ReplicaBody, gateway: GatewayDep) -> dict[str, Any]:
 @router.delete("/replicas/{persona}/{address}", summary="Deregister a replica")
 async def remove_replica(persona: str, address: str, gateway: GatewayDep) -> dict[str, Any]:
     if not await gateway.registry.remove(persona.lower(), address):
-        raise not_found("UNKNOWN_REPLICA", f"{persona}/{address} is not registered")
+        raise not_found(Reason.UNKNOWN_REPLICA, f"{persona}/{address} is not registered")
     return {"removed": f"{persona}/{address}"}

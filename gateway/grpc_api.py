@@ -1,60 +1,39 @@
 """The gRPC `GatewayService`, for clients in any language.
 
-Requests are decoded by the handler rather than by gRPC, so a message that is
-not valid protobuf (invalid UTF-8 in a string field, for example) answers
-INVALID_ARGUMENT with a reason instead of gRPC's generic INTERNAL.
+Registered with the generated `add_GatewayServiceServicer_to_server`; a request that
+is not valid protobuf is answered by the shared server interceptor (INVALID_UTF8
+naming the field, or MALFORMED_REQUEST), as on every service of the mesh.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-from google.protobuf.message import DecodeError, Message
 
-from gateway import text
 from gateway.auth import Principal, bearer_token
 from gateway.chat_input import ChatInput, validate
 from gateway.operations import feedback, metrics, personas
 from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
 from gateway.state import Gateway
-from personamesh.v1 import abi_service_pb2, gateway_service_pb2, persona_pb2, persona_service_pb2
+from personamesh.v1 import (
+    abi_service_pb2,
+    gateway_service_pb2,
+    gateway_service_pb2_grpc,
+    persona_pb2,
+    persona_service_pb2,
+)
 from services.common import context as ctx
 from services.common.errors import invalid_argument
+from services.common.reasons import Reason
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of, set_persona
 
 SERVICE_NAME = "personamesh.v1.GatewayService"
 
 
-class _Undecodable:
-    """Stands in for a request that could not be decoded."""
-
-    def __init__(self, error: str, invalid_text_field: str | None) -> None:
-        self.error = error
-        self.invalid_text_field = invalid_text_field
-
-
-def _lenient(message_type: type[Message]) -> Callable[[bytes], Any]:
-    def decode(data: bytes) -> Any:
-        try:
-            return message_type.FromString(data)
-        except (DecodeError, ValueError) as error:
-            return _Undecodable(str(error), text.proto_invalid_field(data, message_type.DESCRIPTOR))
-
-    return decode
-
-
-def _decoded(request: Any) -> Any:
-    if isinstance(request, _Undecodable):
-        if request.invalid_text_field is not None:
-            raise text.invalid_utf8(request.invalid_text_field)
-        raise invalid_argument("UNDECODABLE_REQUEST", f"the request is not valid protobuf: {request.error}")
-    return request
-
-
-class GatewayServicer:
+class GatewayServicer(gateway_service_pb2_grpc.GatewayServiceServicer):
     """Chat, streamed chat, routing, personas, metrics and feedback over gRPC."""
 
     def __init__(self, gateway: Gateway) -> None:
@@ -72,7 +51,7 @@ class GatewayServicer:
     def _chat_input(self, request: gateway_service_pb2.ChatRequest) -> ChatInput:
         persona = persona_of(request)
         if not persona and request.persona != persona_pb2.PERSONA_UNSPECIFIED:
-            raise invalid_argument("UNKNOWN_PERSONA", f"unknown persona enum value {request.persona}", "persona")
+            raise invalid_argument(Reason.UNKNOWN_PERSONA, f"unknown persona enum value {request.persona}", "persona")
         chat = ChatInput(
             content=request.content,
             user_id=request.user_id,
@@ -91,7 +70,6 @@ class GatewayServicer:
         return chat
 
     async def Chat(self, request: Any, context: grpc.aio.ServicerContext) -> gateway_service_pb2.ChatResponse:
-        request = _decoded(request)
         principal = self._principal(context)
         result = await self.gateway.pipeline.chat(self._chat_input(request), principal)
         return gateway_service_pb2.ChatResponse(
@@ -101,7 +79,6 @@ class GatewayServicer:
     async def ChatStream(
         self, request: Any, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[gateway_service_pb2.ChatStreamResponse]:
-        request = _decoded(request)
         principal = self._principal(context)
         chat = self._chat_input(request)
         request_id = ctx.request_id_var.get()
@@ -126,7 +103,6 @@ class GatewayServicer:
                 yield gateway_service_pb2.ChatStreamResponse(request_id=request_id, error=error)
 
     async def Route(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.RouteResponse:
-        request = _decoded(request)
         principal = self._principal(context)
         inner = request.request
         chat = self._chat_input(ChatRequestAdapter.from_persona_request(inner))
@@ -136,7 +112,6 @@ class GatewayServicer:
         return abi_service_pb2.RouteResponse(decision=decision)
 
     async def ListPersonas(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        _decoded(request)
         self._principal(context)
         out = gateway_service_pb2.ListPersonasResponse()
         for item in await personas(self.gateway):
@@ -158,7 +133,6 @@ class GatewayServicer:
         return out
 
     async def GetMetrics(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        _decoded(request)
         self._principal(context)
         out = gateway_service_pb2.GetMetricsResponse()
         for name, figures in metrics(self.gateway).items():
@@ -178,7 +152,6 @@ class GatewayServicer:
         return out
 
     async def Feedback(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        request = _decoded(request)
         principal = self._principal(context)
         learned = await feedback(self.gateway, principal, request.request_id, request.rating, request.comment)
         return gateway_service_pb2.FeedbackResponse(accepted=True, learning_recorded=learned)
@@ -206,27 +179,5 @@ class ChatRequestAdapter:
 
 
 def register(server: grpc.aio.Server, servicer: GatewayServicer) -> None:
-    """Like the generated add_GatewayServiceServicer_to_server, with lenient decoding."""
-    unary = {
-        "Chat": gateway_service_pb2.ChatRequest,
-        "Route": abi_service_pb2.RouteRequest,
-        "ListPersonas": gateway_service_pb2.ListPersonasRequest,
-        "GetMetrics": gateway_service_pb2.GetMetricsRequest,
-        "Feedback": gateway_service_pb2.FeedbackRequest,
-    }
-    handlers: dict[str, grpc.RpcMethodHandler] = {
-        name: grpc.unary_unary_rpc_method_handler(
-            getattr(servicer, name), request_deserializer=_lenient(message), response_serializer=_serialize
-        )
-        for name, message in unary.items()
-    }
-    handlers["ChatStream"] = grpc.unary_stream_rpc_method_handler(
-        servicer.ChatStream,
-        request_deserializer=_lenient(gateway_service_pb2.ChatRequest),
-        response_serializer=_serialize,
-    )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
-
-
-def _serialize(message: Message) -> bytes:
-    return message.SerializeToString()
+    """The generated registration; undecodable bytes are answered by the server interceptor."""
+    gateway_service_pb2_grpc.add_GatewayServiceServicer_to_server(servicer, server)

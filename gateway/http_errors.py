@@ -23,6 +23,7 @@ from gateway import text
 from gateway.ratelimits import RateLimited
 from services.common import context as ctx
 from services.common.errors import ServiceError
+from services.common.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,10 @@ def service_error_response(error: ServiceError, request: Request) -> JSONRespons
     return _respond(request, status, error.code.name, error.reason, error.message, field, headers=headers)
 
 
-def _validation_reason(errors: list[dict[str, Any]]) -> tuple[str, str, str]:
+_HTTP_REASONS = {404: Reason.NOT_FOUND, 405: Reason.METHOD_NOT_ALLOWED, 413: Reason.BODY_TOO_LARGE}
+
+
+def _validation_reason(errors: list[dict[str, Any]]) -> tuple[Reason, str, str]:
     first = errors[0] if errors else {}
     kind = str(first.get("type", ""))
     location = [str(part) for part in first.get("loc", ()) if part != "body"]
@@ -105,20 +109,20 @@ def _validation_reason(errors: list[dict[str, Any]]) -> tuple[str, str, str]:
         field = str((first.get("ctx") or {}).get("field", ""))
         return text.REASON, f"{field} is not valid UTF-8 text (a lone surrogate or undecodable bytes)", field
     if kind in ("json_invalid", "json_type"):
-        return "INVALID_JSON", f"the body is not valid JSON: {first.get('msg', '')}", ""
+        return Reason.INVALID_JSON, f"the body is not valid JSON: {first.get('msg', '')}", ""
     if kind == "missing":
-        return "MISSING_FIELD", f"{field or 'body'} is required", field
+        return Reason.MISSING_FIELD, f"{field or 'body'} is required", field
     if kind.endswith(("_type", "_parsing")):
-        return "WRONG_TYPE", f"{field or 'body'}: {first.get('msg', 'wrong type')}", field
+        return Reason.WRONG_TYPE, f"{field or 'body'}: {first.get('msg', 'wrong type')}", field
     if kind == "extra_forbidden":
-        return "UNKNOWN_FIELD", f"unknown field {field!r}", field
+        return Reason.UNKNOWN_FIELD, f"unknown field {field!r}", field
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return "OUT_OF_RANGE", f"{field}: {first.get('msg', 'out of range')}", field
+        return Reason.OUT_OF_RANGE, f"{field}: {first.get('msg', 'out of range')}", field
     if kind in ("string_too_long", "too_long"):
-        return "TOO_LONG", f"{field}: {first.get('msg', 'too long')}", field
+        return Reason.TOO_LONG, f"{field}: {first.get('msg', 'too long')}", field
     if kind == "literal_error" or kind == "enum":
-        return "UNKNOWN_VALUE", f"{field}: {first.get('msg', 'unknown value')}", field
-    return "INVALID_REQUEST", f"{field or 'body'}: {first.get('msg', 'invalid')}", field
+        return Reason.UNKNOWN_VALUE, f"{field}: {first.get('msg', 'unknown value')}", field
+    return Reason.INVALID_REQUEST, f"{field or 'body'}: {first.get('msg', 'invalid')}", field
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -134,11 +138,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODE_NAMES.get(error.status_code, "UNKNOWN")
-        reason = "NOT_FOUND" if error.status_code == 404 else f"HTTP_{error.status_code}"
+        reason: str = _HTTP_REASONS.get(error.status_code, Reason.HTTP_ERROR)
         message = str(error.detail)
         field = ""
         if error.status_code == 400:  # FastAPI's only 400: a body it could not decode
-            reason, message = "INVALID_JSON", "the body is not valid JSON"
+            reason, message = Reason.INVALID_JSON, "the body is not valid JSON"
             cause = error.__cause__
             if isinstance(cause, UnicodeDecodeError):
                 field = text.undecodable_json_field(bytes(cause.object)) or "body"
@@ -150,12 +154,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_rpc_error(request: Request, error: grpc.RpcError) -> JSONResponse:
         code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
         status = HTTP_STATUS.get(code, 502)
-        return _respond(request, status, code.name, "UPSTREAM_ERROR", error.details() or "")
+        return _respond(request, status, code.name, Reason.UPSTREAM_ERROR, error.details() or "")
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return _respond(request, 500, "INTERNAL", "INTERNAL", "internal error; see the gateway log")
+        return _respond(request, 500, "INTERNAL", Reason.INTERNAL, "internal error; see the gateway log")
 
 
 def json_error_bytes(code: str, reason: str, message: str) -> bytes:

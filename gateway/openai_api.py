@@ -32,6 +32,7 @@ from gateway.text import EdgeModel
 from personamesh.v1 import persona_pb2
 from services.common import context as ctx
 from services.common.errors import invalid_argument, not_found
+from services.common.reasons import Reason
 from services.common.registry.wire import persona_of
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -67,7 +68,9 @@ class CompletionBody(EdgeModel):
         stops = [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
         if len(stops) > MAX_STOP or any(not s or len(s) > MAX_STOP_CHARS for s in stops):
             raise invalid_argument(
-                "INVALID_STOP", f"stop takes up to {MAX_STOP} non-empty sequences of at most {MAX_STOP_CHARS}", "stop"
+                Reason.INVALID_STOP,
+                f"stop takes up to {MAX_STOP} non-empty sequences of at most {MAX_STOP_CHARS}",
+                "stop",
             )
         return stops
 
@@ -79,15 +82,15 @@ _UNSUPPORTED = ("tools", "tool_choice", "functions", "function_call", "logprobs"
 
 def _refuse_unsupported(body: CompletionBody) -> None:
     if body.n is not None and body.n != 1:
-        raise invalid_argument("UNSUPPORTED_PARAMETER", "n: only one choice per request is supported", "n")
+        raise invalid_argument(Reason.UNSUPPORTED_PARAMETER, "n: only one choice per request is supported", "n")
     extra = body.model_extra or {}
     for name in _UNSUPPORTED:
         if extra.get(name) not in (None, False, [], {}):
-            raise invalid_argument("UNSUPPORTED_PARAMETER", f"{name} is not supported by persona-mesh", name)
+            raise invalid_argument(Reason.UNSUPPORTED_PARAMETER, f"{name} is not supported by persona-mesh", name)
     response_format = extra.get("response_format")
     if response_format not in (None, {"type": "text"}):
         raise invalid_argument(
-            "UNSUPPORTED_PARAMETER", 'response_format: only {"type": "text"} is supported', "response_format"
+            Reason.UNSUPPORTED_PARAMETER, 'response_format: only {"type": "text"} is supported', "response_format"
         )
 
 
@@ -99,7 +102,7 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
 
 def _model_not_found(model: str, known: set[str]) -> Exception:
     return not_found(
-        "MODEL_NOT_FOUND", f"The model {model!r} does not exist; use auto or one of {', '.join(sorted(known))}"
+        Reason.MODEL_NOT_FOUND, f"The model {model!r} does not exist; use auto or one of {', '.join(sorted(known))}"
     )
 
 

@@ -13,6 +13,7 @@ from gateway.state import Gateway
 from personamesh.v1 import embedding_index_service_pb2, persona_pb2
 from services.common import context as ctx
 from services.common.errors import ServiceError, invalid_argument, not_found
+from services.common.reasons import Reason
 from services.common.registry import persona_enum
 
 log = logging.getLogger(__name__)
@@ -71,14 +72,14 @@ def metrics(gateway: Gateway) -> dict[str, Any]:
 async def feedback(gateway: Gateway, principal: Principal, request_id: str, rating: float, comment: str) -> bool:
     """Record a rating of an answered request; returns whether the embedding index learned from it."""
     if not request_id:
-        raise invalid_argument("MISSING_REQUEST_ID", "request_id is required", "request_id")
+        raise invalid_argument(Reason.MISSING_REQUEST_ID, "request_id is required", "request_id")
     if not 0.0 <= rating <= 1.0:
-        raise invalid_argument("RATING_OUT_OF_RANGE", "rating must be in [0, 1]", "rating")
+        raise invalid_argument(Reason.RATING_OUT_OF_RANGE, "rating must be in [0, 1]", "rating")
     if len(comment) > 4000:
-        raise invalid_argument("COMMENT_TOO_LONG", "comment is limited to 4000 characters", "comment")
+        raise invalid_argument(Reason.COMMENT_TOO_LONG, "comment is limited to 4000 characters", "comment")
     answered = gateway.answered.get(request_id)
     if answered is None:
-        raise not_found("UNKNOWN_REQUEST_ID", f"no answered request {request_id!r} is known to this gateway")
+        raise not_found(Reason.UNKNOWN_REQUEST_ID, f"no answered request {request_id!r} is known to this gateway")
     if principal.authenticated and answered.user_id != principal.user_id and not principal.has_role("admin"):
         raise ServiceError(grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_REQUEST", "only the requester may rate it")
     gateway.stats.rated(answered.persona, rating)

@@ -32,6 +32,7 @@ from services.common import context as ctx
 from services.common import pii
 from services.common.breaker import BreakerOpenError
 from services.common.errors import ServiceError, error_reason, unavailable
+from services.common.reasons import Reason
 from services.common.registry.wire import alternatives_of, persona_of, set_persona
 
 log = logging.getLogger(__name__)
@@ -332,7 +333,7 @@ class ChatPipeline:
         if limited is not None:
             RATE_LIMITED.labels(limited.reason).inc()
             raise limited
-        raise unavailable("NO_PERSONA_AVAILABLE", f"no persona could answer: {last_error}")
+        raise unavailable(Reason.NO_PERSONA_AVAILABLE, f"no persona could answer: {last_error}")
 
     async def _call(
         self, replica: Replica, request: persona_pb2.PersonaRequest, deadline: float
@@ -391,12 +392,14 @@ class ChatPipeline:
                         sent = candidate
                     elif not sent.startswith(candidate):
                         aligned = True
-                        yield RestartEvent("FALLBACK_ANSWER")
+                        yield RestartEvent(Reason.FALLBACK_ANSWER)
                         sent = candidate
                         yield DeltaEvent(candidate)
             except grpc.RpcError as error:
                 if not _is_replica_fault(error):
-                    yield ErrorEvent(error.code().name, error_reason(error) or "REJECTED", error.details() or "")
+                    yield ErrorEvent(
+                        error.code().name, error_reason(error) or Reason.REJECTED_BY_SERVICE, error.details() or ""
+                    )
                     return
                 failures += 1
                 last_error = f"{replica.address}: {error.code().name}"
@@ -422,7 +425,7 @@ class ChatPipeline:
                 if final.content.startswith(sent):
                     yield DeltaEvent(final.content[len(sent) :])
                 else:
-                    yield RestartEvent("OUTPUT_CHECKED" if failures == 0 else "FALLBACK_ANSWER")
+                    yield RestartEvent(Reason.OUTPUT_CHECKED if failures == 0 else Reason.FALLBACK_ANSWER)
                     yield DeltaEvent(final.content)
             yield FinalEvent(self._finish(chat, request, decision, final, started))
             return
@@ -431,7 +434,7 @@ class ChatPipeline:
             RATE_LIMITED.labels(limited.reason).inc()
             yield ErrorEvent("RESOURCE_EXHAUSTED", limited.reason, limited.message)
             return
-        reason = "STREAM_INTERRUPTED" if sent else "NO_PERSONA_AVAILABLE"
+        reason = Reason.STREAM_INTERRUPTED if sent else Reason.NO_PERSONA_AVAILABLE
         yield ErrorEvent("UNAVAILABLE", reason, f"no persona could finish the answer: {last_error}")
 
     async def _stream_call(

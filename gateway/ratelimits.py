@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
-import grpc
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from services.common.errors import ServiceError
+from services.common.errors import ServiceError, resource_exhausted
+from services.common.reasons import Reason
 
 # The HTTP front door puts an empty dict here per request; the limiter fills it with the caller's quota
 # (limit, remaining, reset seconds) and the response carries it as x-ratelimit-* headers.
@@ -29,13 +29,15 @@ QUOTA: ContextVar[dict[str, int] | None] = ContextVar("quota", default=None)
 
 
 class RateLimited(ServiceError):
-    """Over a limit; `retry_after` says when to try again (whole seconds, at least 1)."""
+    """Over a limit; `retry_after` says when to try again (whole seconds, at least 1).
 
-    def __init__(self, reason: str, message: str, retry_after: float) -> None:
+    On gRPC it carries QuotaFailure (`subject`: which limit) and RetryInfo; HTTP sends Retry-After.
+    """
+
+    def __init__(self, reason: str, message: str, retry_after: float, subject: str = "") -> None:
         self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(
-            grpc.StatusCode.RESOURCE_EXHAUSTED, reason, message, {"retry_after_seconds": str(self.retry_after)}
-        )
+        limit = resource_exhausted(reason, message, self.retry_after, subject)
+        super().__init__(limit.code, limit.reason, limit.message, limit.metadata, limit.details)
 
 
 def _storage_uri(uri: str) -> str:
@@ -67,17 +69,19 @@ class UserRateLimiter:
             if not await self.limiter.test(item, "user", user_id):
                 stats = await self.limiter.get_window_stats(item, "user", user_id)
                 raise RateLimited(
-                    "USER_RATE_LIMITED",
+                    Reason.USER_RATE_LIMITED,
                     f"rate limit of {item.amount} requests per {item.multiples} s exceeded for this user",
                     stats.reset_time - time.time(),
+                    "user",
                 )
         for item in self.items:
             if not await self.limiter.hit(item, "user", user_id):
                 stats = await self.limiter.get_window_stats(item, "user", user_id)
                 raise RateLimited(
-                    "USER_RATE_LIMITED",
+                    Reason.USER_RATE_LIMITED,
                     f"rate limit of {item.amount} requests per {item.multiples} s exceeded for this user",
                     stats.reset_time - time.time(),
+                    "user",
                 )
         quota = QUOTA.get()
         if quota is not None:
@@ -110,14 +114,20 @@ class PersonaCapacity:
         if self._slots.locked():
             if self.waiting >= self.queue:
                 raise RateLimited(
-                    "PERSONA_AT_CAPACITY", f"{self.persona} is at capacity and its queue is full", self.timeout
+                    Reason.PERSONA_AT_CAPACITY,
+                    f"{self.persona} is at capacity and its queue is full",
+                    self.timeout,
+                    f"persona:{self.persona}",
                 )
             self.waiting += 1
             try:
                 await asyncio.wait_for(self._slots.acquire(), self.timeout)
             except TimeoutError:
                 raise RateLimited(
-                    "PERSONA_AT_CAPACITY", f"{self.persona} stayed at capacity for {self.timeout:.0f} s", self.timeout
+                    Reason.PERSONA_AT_CAPACITY,
+                    f"{self.persona} stayed at capacity for {self.timeout:.0f} s",
+                    self.timeout,
+                    f"persona:{self.persona}",
                 ) from None
             finally:
                 self.waiting -= 1

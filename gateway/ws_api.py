@@ -45,6 +45,7 @@ from gateway.ratelimits import RateLimited
 from gateway.state import Gateway
 from services.common import context as ctx
 from services.common.errors import ServiceError, invalid_argument
+from services.common.reasons import Reason
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -93,7 +94,7 @@ class Connection:
     def _set_persona(self, value: Any) -> None:
         name = "" if value in (None, "", "auto") else str(value).strip().lower()
         if name and name not in self.gateway.pipeline.known_personas():
-            raise invalid_argument("UNKNOWN_PERSONA", f"unknown persona {name!r}")
+            raise invalid_argument(Reason.UNKNOWN_PERSONA, f"unknown persona {name!r}")
         self.conversation.persona = name
 
     def _too_big(self, frame: Mapping[str, Any]) -> bool:
@@ -115,15 +116,15 @@ class Connection:
                 return
             text = frame.get("text")
             if text is None:
-                await self.send_error("INVALID_ARGUMENT", "BINARY_NOT_SUPPORTED", "send JSON text frames")
+                await self.send_error("INVALID_ARGUMENT", Reason.BINARY_NOT_SUPPORTED, "send JSON text frames")
                 continue
             try:
                 message = json.loads(text)
             except (ValueError, RecursionError):
-                await self.send_error("INVALID_ARGUMENT", "INVALID_JSON", "the frame is not valid JSON")
+                await self.send_error("INVALID_ARGUMENT", Reason.INVALID_JSON, "the frame is not valid JSON")
                 continue
             if not isinstance(message, dict):
-                await self.send_error("INVALID_ARGUMENT", "WRONG_TYPE", "a frame must be a JSON object")
+                await self.send_error("INVALID_ARGUMENT", Reason.WRONG_TYPE, "a frame must be a JSON object")
                 continue
             invalid = edge_text.first_invalid(message)
             if invalid is not None:
@@ -156,22 +157,22 @@ class Connection:
                     self.queue.put_nowait(message)
                 except asyncio.QueueFull:
                     await self.send_error(
-                        "RESOURCE_EXHAUSTED", "QUEUE_FULL", "too many messages waiting; wait for answers", ref
+                        "RESOURCE_EXHAUSTED", Reason.QUEUE_FULL, "too many messages waiting; wait for answers", ref
                     )
             else:
-                await self.send_error("INVALID_ARGUMENT", "UNKNOWN_TYPE", f"unknown message type {kind!r}", ref)
+                await self.send_error("INVALID_ARGUMENT", Reason.UNKNOWN_TYPE, f"unknown message type {kind!r}", ref)
         except ServiceError as error:
             await self.send_error(error.code.name, error.reason, error.message, ref)
 
     def _chat_input(self, message: dict[str, Any]) -> ChatInput:
         content = message.get("content")
         if not isinstance(content, str):
-            raise invalid_argument("WRONG_TYPE", "content must be a string")
+            raise invalid_argument(Reason.WRONG_TYPE, "content must be a string")
         max_tokens, temperature = message.get("max_tokens"), message.get("temperature")
         if max_tokens is not None and (not isinstance(max_tokens, int) or isinstance(max_tokens, bool)):
-            raise invalid_argument("WRONG_TYPE", "max_tokens must be an integer")
+            raise invalid_argument(Reason.WRONG_TYPE, "max_tokens must be an integer")
         if temperature is not None and (not isinstance(temperature, int | float) or isinstance(temperature, bool)):
-            raise invalid_argument("WRONG_TYPE", "temperature must be a number")
+            raise invalid_argument(Reason.WRONG_TYPE, "temperature must be a number")
         chat = ChatInput(
             content=content,
             session_id=self.conversation.session_id,
@@ -196,7 +197,9 @@ class Connection:
                 raise
             except Exception:
                 log.exception("websocket answer failed")
-                await self.send_error("INTERNAL", "INTERNAL", "internal error; see the gateway log", message.get("id"))
+                await self.send_error(
+                    "INTERNAL", Reason.INTERNAL, "internal error; see the gateway log", message.get("id")
+                )
 
     async def answer(self, message: dict[str, Any]) -> None:
         ref = message.get("id")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf.message import DecodeError, Message
 
 from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc
 from services.abi import convert, validation
@@ -23,36 +21,12 @@ from services.abi.sessions import SessionMemory
 from services.abi.settings import AbiSettings
 from services.common.errors import ServiceError, invalid_argument
 from services.common.internal_auth import require_role
+from services.common.reasons import Reason
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = "personamesh.v1.AbiService"
 RULE_ADMIN_ROLES = ("operator", "admin")
-
-
-class UndecodableRequest:
-    """Stands in for a request whose bytes did not parse (for example invalid UTF-8 in a string)."""
-
-    def __init__(self, error: str) -> None:
-        self.error = error
-
-
-def _tolerant(message_type: type[Message]) -> Callable[[bytes], Any]:
-    def deserialize(data: bytes) -> Any:
-        try:
-            return message_type.FromString(data)
-        except (DecodeError, ValueError, UnicodeDecodeError) as error:
-            return UndecodableRequest(str(error))
-
-    return deserialize
-
-
-def _require_decoded(request: Any) -> None:
-    if isinstance(request, UndecodableRequest):
-        raise invalid_argument(
-            "MALFORMED_REQUEST",
-            f"the request is not a valid message (invalid UTF-8 in a string field?): {request.error}",
-        )
 
 
 def _require_rule_admin() -> None:
@@ -81,36 +55,8 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         self._watcher: asyncio.Task[None] | None = None
 
     def register(self, server: grpc.aio.Server) -> None:
-        """Like the generated add_AbiServiceServicer_to_server, but undecodable bytes become INVALID_ARGUMENT."""
-        methods: dict[str, tuple[Callable[..., Any], type[Message], type[Message]]] = {
-            "Route": (self.Route, abi_service_pb2.RouteRequest, abi_service_pb2.RouteResponse),
-            "AnalyzeSentiment": (
-                self.AnalyzeSentiment,
-                abi_service_pb2.AnalyzeSentimentRequest,
-                abi_service_pb2.AnalyzeSentimentResponse,
-            ),
-            "CheckPolicy": (self.CheckPolicy, abi_service_pb2.CheckPolicyRequest, abi_service_pb2.CheckPolicyResponse),
-            "GetRules": (self.GetRules, abi_service_pb2.GetRulesRequest, abi_service_pb2.GetRulesResponse),
-            "ValidateRules": (
-                self.ValidateRules,
-                abi_service_pb2.ValidateRulesRequest,
-                abi_service_pb2.ValidateRulesResponse,
-            ),
-            "ReplaceRules": (
-                self.ReplaceRules,
-                abi_service_pb2.ReplaceRulesRequest,
-                abi_service_pb2.ReplaceRulesResponse,
-            ),
-        }
-        handlers = {
-            name: grpc.unary_unary_rpc_method_handler(
-                behaviour,
-                request_deserializer=_tolerant(request_type),
-                response_serializer=response_type.SerializeToString,
-            )
-            for name, (behaviour, request_type, response_type) in methods.items()
-        }
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
+        """The generated registration; undecodable bytes are answered by the server interceptor."""
+        abi_service_pb2_grpc.add_AbiServiceServicer_to_server(self, server)
 
     async def warmup(self) -> None:
         """Run every code path once (the model, regexes, VADER lexicon) so the first request is not slow."""
@@ -133,7 +79,6 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         return await loop.run_in_executor(self._model_pool, self.router.scores, text)
 
     async def Route(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.RouteResponse:
-        _require_decoded(request)
         s = self.settings
         validation.check_route_request(
             request, max_chars=s.max_content_chars, max_turns=s.abi_max_turns, max_metadata=s.abi_max_metadata_entries
@@ -160,7 +105,6 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
     async def AnalyzeSentiment(
         self, request: Any, context: grpc.aio.ServicerContext
     ) -> abi_service_pb2.AnalyzeSentimentResponse:
-        _require_decoded(request)
         validation.check_text(request.text, "text", self.settings.max_content_chars)
         scores = await self._scores(request.text)
         verdict = self.router.policy.check(request.text, scores, config=self.rules.active.policy)
@@ -172,17 +116,15 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         )
 
     async def CheckPolicy(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.CheckPolicyResponse:
-        _require_decoded(request)
         validation.check_text(request.text, "text", self.settings.max_content_chars)
         if request.direction not in abi_service_pb2.Direction.values():
-            raise invalid_argument("UNKNOWN_DIRECTION", f"direction {request.direction} is unknown", "direction")
+            raise invalid_argument(Reason.UNKNOWN_DIRECTION, f"direction {request.direction} is unknown", "direction")
         output = request.direction == abi_service_pb2.DIRECTION_OUTPUT
         scores = await self._scores(request.text)
         verdict = self.router.policy.check(request.text, scores, output=output, config=self.rules.active.policy)
         return abi_service_pb2.CheckPolicyResponse(moderation=convert.moderation_proto(verdict))
 
     async def GetRules(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.GetRulesResponse:
-        _require_decoded(request)
         _require_rule_admin()
         active = self.rules.active
         return abi_service_pb2.GetRulesResponse(yaml=active.text, version=active.version, rule_count=active.rule_count)
@@ -190,13 +132,12 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
     def _check_rules_size(self, text: str) -> None:
         if len(text.encode("utf-8")) > self.settings.abi_max_rules_bytes:
             raise invalid_argument(
-                "RULES_TOO_LARGE", f"rules document exceeds {self.settings.abi_max_rules_bytes} bytes", "yaml"
+                Reason.RULES_TOO_LARGE, f"rules document exceeds {self.settings.abi_max_rules_bytes} bytes", "yaml"
             )
 
     async def ValidateRules(
         self, request: Any, context: grpc.aio.ServicerContext
     ) -> abi_service_pb2.ValidateRulesResponse:
-        _require_decoded(request)
         _require_rule_admin()
         self._check_rules_size(request.yaml)
         rule_set, problems = await asyncio.to_thread(self.rules.validate, request.yaml)
@@ -212,18 +153,17 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
     async def ReplaceRules(
         self, request: Any, context: grpc.aio.ServicerContext
     ) -> abi_service_pb2.ReplaceRulesResponse:
-        _require_decoded(request)
         _require_rule_admin()
         self._check_rules_size(request.yaml)
         try:
             rule_set = await self.rules.replace(request.yaml, request.expected_version)
         except VersionConflictError as error:
-            raise ServiceError(grpc.StatusCode.ABORTED, "RULES_VERSION_CONFLICT", str(error)) from error
+            raise ServiceError(grpc.StatusCode.ABORTED, Reason.RULES_VERSION_CONFLICT, str(error)) from error
         except RulesInvalidError as error:
             first = error.problems[0]
             raise ServiceError(
                 grpc.StatusCode.INVALID_ARGUMENT,
-                "RULES_INVALID",
+                Reason.RULES_INVALID,
                 "the rules are invalid; the active rules are unchanged: "
                 + "; ".join(f"{p.path} (line {p.line}): {p.message}" for p in error.problems[:5]),
                 {"path": first.path, "rule_name": first.rule_name, "line": str(first.line)},

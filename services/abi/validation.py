@@ -7,6 +7,7 @@ import re
 
 from personamesh.v1 import abi_service_pb2, persona_pb2
 from services.common.errors import invalid_argument
+from services.common.reasons import Reason
 from services.common.registry import persona_label, persona_registry
 
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -15,13 +16,13 @@ MAX_PERSONA_NAME = 64
 
 def check_text(text: str, field: str, max_chars: int) -> None:
     if not text.strip():
-        raise invalid_argument("EMPTY_CONTENT", f"{field} is empty", field)
+        raise invalid_argument(Reason.EMPTY_CONTENT, f"{field} is empty", field)
     if len(text) > max_chars:
         raise invalid_argument(
-            "CONTENT_TOO_LONG", f"{field} has {len(text)} characters; the limit is {max_chars}", field
+            Reason.CONTENT_TOO_LONG, f"{field} has {len(text)} characters; the limit is {max_chars}", field
         )
     if "\x00" in text:
-        raise invalid_argument("INVALID_CHARACTERS", f"{field} contains NUL characters", field)
+        raise invalid_argument(Reason.INVALID_CHARACTERS, f"{field} contains NUL characters", field)
 
 
 def forced_persona(inner: persona_pb2.PersonaRequest) -> str:
@@ -31,7 +32,7 @@ def forced_persona(inner: persona_pb2.PersonaRequest) -> str:
     field = "request.forced_persona_name" if inner.forced_persona_name else "request.forced_persona"
     if not name and inner.forced_persona != persona_pb2.PERSONA_UNSPECIFIED:
         raise invalid_argument(
-            "UNKNOWN_PERSONA", f"forced_persona {inner.forced_persona} is not a known persona", field
+            Reason.UNKNOWN_PERSONA, f"forced_persona {inner.forced_persona} is not a known persona", field
         )
     if name == registry.moderator:
         raise invalid_argument(
@@ -40,7 +41,7 @@ def forced_persona(inner: persona_pb2.PersonaRequest) -> str:
             field,
         )
     if len(name) > MAX_PERSONA_NAME:
-        raise invalid_argument("INVALID_PERSONA_NAME", f"at most {MAX_PERSONA_NAME} characters", field)
+        raise invalid_argument(Reason.INVALID_PERSONA_NAME, f"at most {MAX_PERSONA_NAME} characters", field)
     # A name outside this registry may be a persona the gateway registered at run time: the gateway
     # honours the caller's choice after routing, so Abi routes as if none was asked for.
     return name if registry.is_answering(name) else ""
@@ -58,49 +59,51 @@ def check_route_request(
     request: abi_service_pb2.RouteRequest, *, max_chars: int, max_turns: int, max_metadata: int
 ) -> None:
     if not request.HasField("request"):
-        raise invalid_argument("MISSING_REQUEST", "request is required", "request")
+        raise invalid_argument(Reason.MISSING_REQUEST, "request is required", "request")
     inner = request.request
     check_text(inner.content, "request.content", max_chars)
     forced_persona(inner)
     if len(inner.recent_turns) > max_turns:
         raise invalid_argument(
-            "TOO_MANY_TURNS",
+            Reason.TOO_MANY_TURNS,
             f"{len(inner.recent_turns)} recent turns; the limit is {max_turns}",
             "request.recent_turns",
         )
     for i, turn in enumerate(inner.recent_turns):
         if turn.role not in persona_pb2.Role.values():
             raise invalid_argument(
-                "UNKNOWN_ROLE", f"recent_turns[{i}].role {turn.role} is unknown", f"request.recent_turns[{i}].role"
+                Reason.UNKNOWN_ROLE, f"recent_turns[{i}].role {turn.role} is unknown", f"request.recent_turns[{i}].role"
             )
         if turn.persona not in persona_pb2.Persona.values():
             raise invalid_argument(
-                "UNKNOWN_PERSONA",
+                Reason.UNKNOWN_PERSONA,
                 f"recent_turns[{i}].persona {turn.persona} is unknown",
                 f"request.recent_turns[{i}].persona",
             )
         if len(turn.persona_name) > MAX_PERSONA_NAME:
             raise invalid_argument(
-                "INVALID_PERSONA_NAME",
+                Reason.INVALID_PERSONA_NAME,
                 f"recent_turns[{i}].persona_name is longer than {MAX_PERSONA_NAME}",
                 f"request.recent_turns[{i}].persona_name",
             )
         if len(turn.content) > max_chars:
             raise invalid_argument(
-                "CONTENT_TOO_LONG",
+                Reason.CONTENT_TOO_LONG,
                 f"recent_turns[{i}].content is longer than {max_chars}",
                 f"request.recent_turns[{i}].content",
             )
     if len(inner.metadata) > max_metadata:
         raise invalid_argument(
-            "TOO_MANY_METADATA", f"{len(inner.metadata)} metadata entries; limit {max_metadata}", "request.metadata"
+            Reason.TOO_MANY_METADATA,
+            f"{len(inner.metadata)} metadata entries; limit {max_metadata}",
+            "request.metadata",
         )
     for key, value in inner.metadata.items():
         if len(key) > 128 or len(value) > 1024:
-            raise invalid_argument("METADATA_TOO_LONG", f"metadata {key[:40]!r} is too long", "request.metadata")
+            raise invalid_argument(Reason.METADATA_TOO_LONG, f"metadata {key[:40]!r} is too long", "request.metadata")
     if inner.HasField("max_tokens") and not 1 <= inner.max_tokens <= 32_768:
-        raise invalid_argument("OUT_OF_RANGE", "max_tokens must be in 1..32768", "request.max_tokens")
+        raise invalid_argument(Reason.OUT_OF_RANGE, "max_tokens must be in 1..32768", "request.max_tokens")
     if inner.HasField("temperature") and not (math.isfinite(inner.temperature) and 0.0 <= inner.temperature <= 2.0):
-        raise invalid_argument("OUT_OF_RANGE", "temperature must be in 0..2", "request.temperature")
+        raise invalid_argument(Reason.OUT_OF_RANGE, "temperature must be in 0..2", "request.temperature")
     if request.user_role and not ROLE_PATTERN.match(request.user_role):
-        raise invalid_argument("INVALID_ROLE", "user_role must be a short lower-case name", "user_role")
+        raise invalid_argument(Reason.INVALID_ROLE, "user_role must be a short lower-case name", "user_role")

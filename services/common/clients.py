@@ -2,7 +2,10 @@
 
 Every channel carries the shared client interceptors (request id, role and
 deadline propagation), keepalive, and a service config that retries
-`UNAVAILABLE` only — never INVALID_ARGUMENT, DEADLINE_EXCEEDED or CANCELLED.
+`UNAVAILABLE` only — never INVALID_ARGUMENT, DEADLINE_EXCEEDED or CANCELLED —
+and only on the methods named in SAFE_TO_RETRY, as grpc's retry example does:
+a method that stores or counts something (StoreConversation, RecordOutcome,
+UpsertKnowledge, ReplaceRules, Chat) may have run before UNAVAILABLE came back.
 Persona channels used by the gateway turn retries off: the gateway falls back
 to another replica itself, and a built-in retry would spend the deadline twice.
 """
@@ -31,11 +34,32 @@ RETRY_POLICY = {
 }
 
 
+# Methods that change nothing (or leave the same state when run twice), by service: the only ones retried.
+SAFE_TO_RETRY: dict[str, tuple[str, ...]] = {
+    "personamesh.v1.AbiService": ("Route", "AnalyzeSentiment", "CheckPolicy", "GetRules", "ValidateRules"),
+    "personamesh.v1.EmbeddingIndexService": (
+        "Embed",
+        "FindBestPersona",
+        "SearchConversations",
+        "SearchKnowledge",
+        "GetWeights",
+        "DeleteUserData",
+    ),
+    "personamesh.v1.PersonaService": ("Describe",),
+    "personamesh.v1.GatewayService": ("Route", "ListPersonas", "GetMetrics"),
+    "grpc.health.v1.Health": ("Check",),
+}
+
+
 def service_config(retry: bool) -> str:
-    method_config: dict[str, Any] = {"name": [{}]}
+    """The channel's service config: with `retry`, a retry policy for the SAFE_TO_RETRY methods only."""
+    configs: list[dict[str, Any]] = []
     if retry:
-        method_config["retryPolicy"] = RETRY_POLICY
-    return json.dumps({"methodConfig": [method_config]})
+        names = [
+            {"service": service, "method": method} for service, methods in SAFE_TO_RETRY.items() for method in methods
+        ]
+        configs.append({"name": names, "retryPolicy": RETRY_POLICY})
+    return json.dumps({"methodConfig": configs})
 
 
 def create_channel(target: str, *, retry: bool = True, max_message_bytes: int = 4 * 1024 * 1024) -> grpc.aio.Channel:

@@ -16,11 +16,13 @@ import contextvars
 import time
 import uuid
 
+from services.common.reasons import Reason
+
 REQUEST_ID_KEY = "x-request-id"
 # The gateway's signed token: role, user, request id and expiry under an HMAC (internal_auth).
 AUTH_KEY = "x-pm-auth"
 # Why an inbound call has no verified caller (an UPPER_SNAKE reason; "" when it has one).
-AUTH_MISSING = "INTERNAL_TOKEN_MISSING"
+AUTH_MISSING = Reason.INTERNAL_TOKEN_MISSING
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 role_var: contextvars.ContextVar[str] = contextvars.ContextVar("role", default="")

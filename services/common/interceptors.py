@@ -21,6 +21,7 @@ import grpc
 from grpc.aio import ClientCallDetails
 
 from services.common import context as ctx
+from services.common.decoding import Undecodable, input_descriptor, lenient, undecodable_error
 from services.common.errors import ServiceError
 from services.common.internal_auth import InternalAuth, bind_inbound
 from services.common.metrics import (
@@ -47,10 +48,50 @@ async def _abort(context: grpc.aio.ServicerContext, error: ServiceError) -> None
     await context.abort(status.code, status.details, status.trailing_metadata)
 
 
+class _Call:
+    """What the unary and the streaming wrapper share: context, metrics, and the mapping of failures to codes."""
+
+    def __init__(self, method: str, metadata: Any, service: str, name: str, auth: InternalAuth | None) -> None:
+        self.method, self.metadata, self.service, self.name, self.auth = method, metadata, service, name, auth
+        self.code = grpc.StatusCode.OK
+
+    def begin(self, request: Any, context: grpc.aio.ServicerContext) -> float:
+        SERVER_IN_FLIGHT.labels(self.service, self.name).inc()
+        _bind_context(self.auth, self.metadata, context)
+        if isinstance(request, Undecodable):  # before any servicer code runs, the same answer everywhere
+            raise undecodable_error(request)
+        return time.perf_counter()
+
+    async def fail(self, error: BaseException, context: grpc.aio.ServicerContext) -> None:
+        """Record the code of `error`; answer it (ServiceError, unexpected) or re-raise it (cancel, abort)."""
+        if isinstance(error, ServiceError):
+            self.code = error.code
+            await _abort(context, error)
+        elif isinstance(error, asyncio.CancelledError | GeneratorExit):
+            self.code = grpc.StatusCode.CANCELLED
+            raise error
+        elif isinstance(error, grpc.aio.AbortError):
+            self.code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+            raise error
+        elif isinstance(error, Exception):
+            self.code = grpc.StatusCode.INTERNAL
+            log.exception("unhandled error in %s", self.method, exc_info=error)
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log for the request id")
+        else:
+            raise error
+
+    def end(self, start: float) -> None:
+        SERVER_IN_FLIGHT.labels(self.service, self.name).dec()
+        SERVER_LATENCY.labels(self.service, self.name).observe(time.perf_counter() - start)
+        SERVER_HANDLED.labels(self.service, self.name, self.code.name).inc()
+
+
 class ServerInterceptor(grpc.aio.ServerInterceptor):
-    """Context, caller verification, error mapping and metrics for every inbound RPC.
+    """Context, caller verification, lenient decoding, error mapping and metrics for every inbound RPC.
 
     `auth` verifies the gateway's tokens; without it no call has a verified caller (fail closed).
+    The generated handler's deserializer is wrapped (services/common/decoding.py), so servicers
+    subclass the generated bases, register with `add_*_to_server`, and only see decoded requests.
     """
 
     def __init__(self, auth: InternalAuth | None = None) -> None:
@@ -69,94 +110,59 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         service, name = split_method(method)
         if service.startswith("grpc."):
             return handler  # health and reflection: no metrics noise
+        call = (method, metadata, service, name, self.auth)
+        deserializer = lenient(handler.request_deserializer, input_descriptor(method))
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap_unary(handler.unary_unary, method, metadata, service, name, self.auth),
-                request_deserializer=handler.request_deserializer,
+                _wrap_unary(handler.unary_unary, call),
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                self._wrap_stream(handler.unary_stream, method, metadata, service, name, self.auth),
-                request_deserializer=handler.request_deserializer,
+                _wrap_stream(handler.unary_stream, call),
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         return handler
 
-    @staticmethod
-    def _wrap_unary(
-        behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
-        method: str,
-        metadata: Any,
-        service: str,
-        name: str,
-        auth: InternalAuth | None,
-    ) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
-        async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            _bind_context(auth, metadata, context)
-            start = time.perf_counter()
-            in_flight = SERVER_IN_FLIGHT.labels(service, name)
-            in_flight.inc()
-            code = grpc.StatusCode.OK
-            try:
-                return await behavior(request, context)
-            except ServiceError as error:
-                code = error.code
-                await _abort(context, error)
-            except asyncio.CancelledError:
-                code = grpc.StatusCode.CANCELLED
-                raise
-            except grpc.aio.AbortError:
-                code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
-                raise
-            except Exception:
-                code = grpc.StatusCode.INTERNAL
-                log.exception("unhandled error in %s", method)
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log for the request id")
-            finally:
-                in_flight.dec()
-                SERVER_LATENCY.labels(service, name).observe(time.perf_counter() - start)
-                SERVER_HANDLED.labels(service, name, code.name).inc()
 
-        return handle
+_CallArgs = tuple[str, Any, str, str, "InternalAuth | None"]
 
-    @staticmethod
-    def _wrap_stream(
-        behavior: Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]],
-        method: str,
-        metadata: Any,
-        service: str,
-        name: str,
-        auth: InternalAuth | None,
-    ) -> Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]:
-        async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            _bind_context(auth, metadata, context)
-            start = time.perf_counter()
-            in_flight = SERVER_IN_FLIGHT.labels(service, name)
-            in_flight.inc()
-            code = grpc.StatusCode.OK
-            try:
-                async for item in behavior(request, context):
-                    yield item
-            except ServiceError as error:
-                code = error.code
-                await _abort(context, error)
-            except (asyncio.CancelledError, GeneratorExit):
-                code = grpc.StatusCode.CANCELLED
-                raise
-            except grpc.aio.AbortError:
-                code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
-                raise
-            except Exception:
-                code = grpc.StatusCode.INTERNAL
-                log.exception("unhandled error in %s", method)
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log for the request id")
-            finally:
-                in_flight.dec()
-                SERVER_LATENCY.labels(service, name).observe(time.perf_counter() - start)
-                SERVER_HANDLED.labels(service, name, code.name).inc()
 
-        return handle
+def _wrap_unary(
+    behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]], args: _CallArgs
+) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
+    async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        call = _Call(*args)
+        start = time.perf_counter()
+        try:
+            start = call.begin(request, context)
+            return await behavior(request, context)
+        except BaseException as error:
+            await call.fail(error, context)
+        finally:
+            call.end(start)
+
+    return handle
+
+
+def _wrap_stream(
+    behavior: Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]], args: _CallArgs
+) -> Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]:
+    async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        call = _Call(*args)
+        start = time.perf_counter()
+        try:
+            start = call.begin(request, context)
+            async for item in behavior(request, context):
+                yield item
+        except BaseException as error:
+            await call.fail(error, context)
+        finally:
+            call.end(start)
+
+    return handle
 
 
 def _outbound(details: ClientCallDetails) -> ClientCallDetails:

@@ -38,6 +38,7 @@ import grpc
 
 from services.common import context as ctx
 from services.common.errors import ServiceError, permission_denied
+from services.common.reasons import Reason
 from services.common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,10 @@ MIN_SECRET_CHARS = 32
 _KEY_LABEL = b"persona-mesh internal token v1"
 
 TOKEN_MISSING = ctx.AUTH_MISSING
-TOKEN_INVALID = "INTERNAL_TOKEN_INVALID"
-TOKEN_EXPIRED = "INTERNAL_TOKEN_EXPIRED"
+TOKEN_INVALID = Reason.INTERNAL_TOKEN_INVALID
+TOKEN_EXPIRED = Reason.INTERNAL_TOKEN_EXPIRED
 
-_MESSAGES = {
+_MESSAGES: dict[str, str] = {
     TOKEN_MISSING: "this call needs the gateway's signed token (x-pm-auth); "
     "x-pm-role or x-pm-user metadata without it is ignored",
     TOKEN_INVALID: "the x-pm-auth token is not valid: malformed, wrongly signed or issued for another request",
@@ -178,7 +179,7 @@ def bind_inbound(auth: InternalAuth | None, token: str, request_id: str) -> None
     auth_problem_var says why.
     """
     role = user = verified = ""
-    problem = TOKEN_MISSING
+    problem: str = TOKEN_MISSING
     if token and auth is not None:
         try:
             caller = auth.verify(token)
@@ -212,7 +213,7 @@ def require_role(roles: Collection[str], action: str) -> None:
     role = ctx.role_var.get()
     if role not in roles:
         raise permission_denied(
-            "ROLE_REQUIRED", f"{action} needs role {' or '.join(roles)}; the signed role is {role or 'none'!r}"
+            Reason.ROLE_REQUIRED, f"{action} needs role {' or '.join(roles)}; the signed role is {role or 'none'!r}"
         )
 
 
@@ -223,5 +224,5 @@ def require_user(user_id: str, action: str) -> None:
     signed = ctx.user_var.get()
     if user_id and user_id != signed:
         raise permission_denied(
-            "USER_MISMATCH", f"{action}: the call is signed for user {signed!r}, not for {user_id!r}"
+            Reason.USER_MISMATCH, f"{action}: the call is signed for user {signed!r}, not for {user_id!r}"
         )

@@ -2,7 +2,7 @@
 
 `PersonaServicer` implements the PersonaService contract around a
 `PersonaLogic`: it validates the request (INVALID_ARGUMENT with a reason for
-anything wrong, undecodable bytes included), asks the logic for a `Plan`
+anything wrong; undecodable bytes never get here, the server interceptor answers them), asks the logic for a `Plan`
 (prompt, deterministic draft, references, reasoning, emotional state), streams
 the generation backend's deltas, collects the stream for unary Chat, extracts
 and checks code blocks, lets the logic review the finished text (fact checks),
@@ -31,11 +31,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf.message import DecodeError
 from prometheus_client import Counter, Gauge
 from pydantic import Field
 
-from personamesh.v1 import persona_pb2, persona_service_pb2
+from personamesh.v1 import persona_pb2, persona_service_pb2, persona_service_pb2_grpc
 from services.common import context as ctx
 from services.common import pii
 from services.common.clients import EmbeddingIndexClient
@@ -55,6 +54,7 @@ from services.common.generation.composer import chunk_text
 from services.common.generation.errors import GenerationRejected, GenerationTimeout, GenerationUnavailable
 from services.common.generation.grounding import IndexCaller
 from services.common.output_guard import CONFIDENTIALITY, REFUSAL, OutputGuard, PromptShield, asks_for_instructions
+from services.common.reasons import Reason
 from services.common.registry.wire import set_persona
 from services.common.server import ServiceSpec, run_service
 
@@ -162,65 +162,50 @@ class PersonaLogic(ABC):
         return None
 
 
-class MalformedRequest:
-    """Stands in for a request whose bytes did not decode (for example invalid UTF-8)."""
-
-    def __init__(self, error: str) -> None:
-        self.error = error
-
-
-def lenient(parse: Callable[[bytes], T]) -> Callable[[bytes], T | MalformedRequest]:
-    """A deserializer that reports undecodable input as a value, so it becomes INVALID_ARGUMENT, not INTERNAL."""
-
-    def deserialize(data: bytes) -> T | MalformedRequest:
-        try:
-            return parse(data)
-        except (DecodeError, ValueError, UnicodeDecodeError) as error:
-            return MalformedRequest(str(error) or type(error).__name__)
-
-    return deserialize
-
-
 def _enum_ok(enum: Any, value: int) -> bool:
     return value in enum.values()
 
 
 def _check_unit(value: float, name: str, low: float = 0.0, high: float = 1.0) -> None:
     if not math.isfinite(value) or not low <= value <= high:
-        raise invalid_argument("INVALID_ROUTING", f"{name} must be a number in [{low}, {high}], got {value}", name)
+        raise invalid_argument(Reason.INVALID_ROUTING, f"{name} must be a number in [{low}, {high}], got {value}", name)
 
 
 def validate_routing(routing: persona_pb2.RoutingDecision) -> None:
     """The routing decision comes from Abi, but a persona trusts nothing it cannot check."""
     if not _enum_ok(persona_pb2.Persona, routing.persona):
-        raise invalid_argument("UNKNOWN_ENUM_VALUE", f"routing.persona {routing.persona} is unknown", "routing.persona")
+        raise invalid_argument(
+            Reason.UNKNOWN_ENUM_VALUE, f"routing.persona {routing.persona} is unknown", "routing.persona"
+        )
     if not _enum_ok(persona_pb2.Tone, routing.tone):
-        raise invalid_argument("UNKNOWN_ENUM_VALUE", f"routing.tone {routing.tone} is unknown", "routing.tone")
+        raise invalid_argument(Reason.UNKNOWN_ENUM_VALUE, f"routing.tone {routing.tone} is unknown", "routing.tone")
     moderation = routing.moderation
     if not _enum_ok(persona_pb2.PolicyAction, moderation.action):
         raise invalid_argument(
-            "UNKNOWN_ENUM_VALUE",
+            Reason.UNKNOWN_ENUM_VALUE,
             f"routing.moderation.action {moderation.action} is unknown",
             "routing.moderation.action",
         )
     if not _enum_ok(persona_pb2.Severity, moderation.severity):
         raise invalid_argument(
-            "UNKNOWN_ENUM_VALUE",
+            Reason.UNKNOWN_ENUM_VALUE,
             f"routing.moderation.severity {moderation.severity} is unknown",
             "routing.moderation.severity",
         )
     for alternative in routing.alternatives:
         if not _enum_ok(persona_pb2.Persona, alternative):
             raise invalid_argument(
-                "UNKNOWN_ENUM_VALUE", f"routing.alternatives has unknown persona {alternative}", "routing.alternatives"
+                Reason.UNKNOWN_ENUM_VALUE,
+                f"routing.alternatives has unknown persona {alternative}",
+                "routing.alternatives",
             )
     for score in routing.scores:
         if not _enum_ok(persona_pb2.Persona, score.persona):
             raise invalid_argument(
-                "UNKNOWN_ENUM_VALUE", f"routing.scores has unknown persona {score.persona}", "routing.scores"
+                Reason.UNKNOWN_ENUM_VALUE, f"routing.scores has unknown persona {score.persona}", "routing.scores"
             )
         if not math.isfinite(score.score):
-            raise invalid_argument("INVALID_ROUTING", "routing.scores must be finite", "routing.scores")
+            raise invalid_argument(Reason.INVALID_ROUTING, "routing.scores must be finite", "routing.scores")
     _check_unit(routing.confidence, "routing.confidence")
     for emotion in routing.emotions:
         _check_unit(emotion.score, f"routing.emotions[{emotion.label}].score")
@@ -233,28 +218,30 @@ def validate_request(request: persona_pb2.PersonaRequest, settings: PersonaSetti
     """INVALID_ARGUMENT with an UPPER_SNAKE reason for anything a persona cannot answer."""
     content = request.content
     if not content.strip():
-        raise invalid_argument("EMPTY_CONTENT", "content must contain some text", "content")
+        raise invalid_argument(Reason.EMPTY_CONTENT, "content must contain some text", "content")
     if len(content) > settings.max_content_chars:
         raise invalid_argument(
-            "CONTENT_TOO_LONG",
+            Reason.CONTENT_TOO_LONG,
             f"content has {len(content)} characters; the limit is {settings.max_content_chars}",
             "content",
         )
     if "\x00" in content:
-        raise invalid_argument("INVALID_CHARACTERS", "content must not contain NUL characters", "content")
+        raise invalid_argument(Reason.INVALID_CHARACTERS, "content must not contain NUL characters", "content")
     for name in ("request_id", "user_id", "session_id"):
         value = getattr(request, name)
         if len(value) > settings.max_id_chars:
-            raise invalid_argument("FIELD_TOO_LONG", f"{name} is longer than {settings.max_id_chars} characters", name)
+            raise invalid_argument(
+                Reason.FIELD_TOO_LONG, f"{name} is longer than {settings.max_id_chars} characters", name
+            )
         if value and (not value.isprintable() or value != value.strip()):
-            raise invalid_argument("INVALID_ID", f"{name} must be printable with no surrounding blanks", name)
+            raise invalid_argument(Reason.INVALID_ID, f"{name} must be printable with no surrounding blanks", name)
     if not _enum_ok(persona_pb2.Persona, request.forced_persona):
         raise invalid_argument(
-            "UNKNOWN_ENUM_VALUE", f"forced_persona {request.forced_persona} is unknown", "forced_persona"
+            Reason.UNKNOWN_ENUM_VALUE, f"forced_persona {request.forced_persona} is unknown", "forced_persona"
         )
     if request.HasField("max_tokens") and not 1 <= request.max_tokens <= settings.max_tokens_limit:
         raise invalid_argument(
-            "INVALID_MAX_TOKENS",
+            Reason.INVALID_MAX_TOKENS,
             f"max_tokens must be between 1 and {settings.max_tokens_limit}, got {request.max_tokens}",
             "max_tokens",
         )
@@ -262,26 +249,28 @@ def validate_request(request: persona_pb2.PersonaRequest, settings: PersonaSetti
         not math.isfinite(request.temperature) or not 0.0 <= request.temperature <= 2.0
     ):
         raise invalid_argument(
-            "INVALID_TEMPERATURE", f"temperature must be in [0, 2], got {request.temperature}", "temperature"
+            Reason.INVALID_TEMPERATURE, f"temperature must be in [0, 2], got {request.temperature}", "temperature"
         )
     if len(request.recent_turns) > settings.max_turns:
         raise invalid_argument(
-            "TOO_MANY_TURNS", f"at most {settings.max_turns} recent turns are accepted", "recent_turns"
+            Reason.TOO_MANY_TURNS, f"at most {settings.max_turns} recent turns are accepted", "recent_turns"
         )
     for index, turn in enumerate(request.recent_turns):
         if not _enum_ok(persona_pb2.Role, turn.role) or not _enum_ok(persona_pb2.Persona, turn.persona):
             raise invalid_argument(
-                "UNKNOWN_ENUM_VALUE", f"recent_turns[{index}] has an unknown enum value", "recent_turns"
+                Reason.UNKNOWN_ENUM_VALUE, f"recent_turns[{index}] has an unknown enum value", "recent_turns"
             )
         if len(turn.content) > settings.max_content_chars:
-            raise invalid_argument("CONTENT_TOO_LONG", f"recent_turns[{index}].content is too long", "recent_turns")
+            raise invalid_argument(
+                Reason.CONTENT_TOO_LONG, f"recent_turns[{index}].content is too long", "recent_turns"
+            )
     if len(request.metadata) > settings.max_metadata_entries:
         raise invalid_argument(
-            "METADATA_TOO_LARGE", f"at most {settings.max_metadata_entries} metadata entries", "metadata"
+            Reason.METADATA_TOO_LARGE, f"at most {settings.max_metadata_entries} metadata entries", "metadata"
         )
     for key, value in request.metadata.items():
         if len(key) > settings.max_metadata_chars or len(value) > settings.max_metadata_chars:
-            raise invalid_argument("METADATA_TOO_LARGE", f"metadata entry {key[:40]!r} is too long", "metadata")
+            raise invalid_argument(Reason.METADATA_TOO_LARGE, f"metadata entry {key[:40]!r} is too long", "metadata")
     if request.HasField("routing"):
         validate_routing(request.routing)
 
@@ -319,7 +308,7 @@ def _as_service_error(error: GenerationError, persona: str = "") -> ServiceError
     return ServiceError(grpc.StatusCode.UNAVAILABLE, error.reason, error.message)
 
 
-class PersonaServicer:
+class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
     """PersonaService (Chat, ChatStream, Describe) around one persona's logic."""
 
     def __init__(
@@ -340,7 +329,7 @@ class PersonaServicer:
     # -- contract ---------------------------------------------------------------------------------
 
     async def Chat(
-        self, request: persona_pb2.PersonaRequest | MalformedRequest, context: grpc.aio.ServicerContext
+        self, request: persona_pb2.PersonaRequest, context: grpc.aio.ServicerContext
     ) -> persona_pb2.PersonaResponse:
         checked = self._checked(request)
         started = time.perf_counter()
@@ -362,7 +351,7 @@ class PersonaServicer:
         return response
 
     async def ChatStream(
-        self, request: persona_pb2.PersonaRequest | MalformedRequest, context: grpc.aio.ServicerContext
+        self, request: persona_pb2.PersonaRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[persona_pb2.PersonaStreamEvent]:
         checked = self._checked(request)
         started = time.perf_counter()
@@ -395,25 +384,18 @@ class PersonaServicer:
         yield persona_pb2.PersonaStreamEvent(final=response)
 
     async def Describe(
-        self, request: persona_service_pb2.DescribeRequest | MalformedRequest, context: grpc.aio.ServicerContext
+        self, request: persona_service_pb2.DescribeRequest, context: grpc.aio.ServicerContext
     ) -> persona_service_pb2.DescribeResponse:
-        if isinstance(request, MalformedRequest):
-            raise invalid_argument("MALFORMED_REQUEST", f"the request could not be decoded: {request.error}")
         return persona_service_pb2.DescribeResponse(info=self.logic.info(self.backend.name))
 
     # -- steps ------------------------------------------------------------------------------------
 
-    def _checked(self, request: persona_pb2.PersonaRequest | MalformedRequest) -> persona_pb2.PersonaRequest:
-        if isinstance(request, MalformedRequest):
-            raise invalid_argument(
-                "MALFORMED_REQUEST",
-                f"the request could not be decoded (strings must be valid UTF-8): {request.error}",
-            )
+    def _checked(self, request: persona_pb2.PersonaRequest) -> persona_pb2.PersonaRequest:
         validate_request(request, self.settings)
         remaining = ctx.time_remaining()
         if remaining is not None and remaining <= self.settings.deadline_margin_seconds:
             raise ServiceError(
-                grpc.StatusCode.DEADLINE_EXCEEDED, "DEADLINE_TOO_SHORT", "the deadline leaves no time to answer"
+                grpc.StatusCode.DEADLINE_EXCEEDED, Reason.DEADLINE_TOO_SHORT, "the deadline leaves no time to answer"
             )
         return request
 
@@ -518,29 +500,6 @@ class PersonaServicer:
         await self.backend.close()
         await self.logic.close()
 
-    # -- wiring -----------------------------------------------------------------------------------
-
-    def register(self, server: grpc.aio.Server) -> None:
-        """Serve PersonaService with decoders that turn undecodable bytes into INVALID_ARGUMENT."""
-        handlers = {
-            "Chat": grpc.unary_unary_rpc_method_handler(
-                self.Chat,
-                request_deserializer=lenient(persona_pb2.PersonaRequest.FromString),
-                response_serializer=persona_pb2.PersonaResponse.SerializeToString,
-            ),
-            "ChatStream": grpc.unary_stream_rpc_method_handler(
-                self.ChatStream,
-                request_deserializer=lenient(persona_pb2.PersonaRequest.FromString),
-                response_serializer=persona_pb2.PersonaStreamEvent.SerializeToString,
-            ),
-            "Describe": grpc.unary_unary_rpc_method_handler(
-                self.Describe,
-                request_deserializer=lenient(persona_service_pb2.DescribeRequest.FromString),
-                response_serializer=persona_service_pb2.DescribeResponse.SerializeToString,
-            ),
-        }
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
-
 
 def persona_spec(
     name: str,
@@ -562,7 +521,7 @@ def persona_spec(
     return ServiceSpec(
         name=name,
         service_names=[SERVICE_NAME],
-        register=servicer.register,
+        register=lambda server: persona_service_pb2_grpc.add_PersonaServiceServicer_to_server(servicer, server),
         warmup=warmup,
         close=servicer.close,
     )

@@ -11,10 +11,12 @@ health flips to NOT_SERVING, new calls are refused, in-flight calls get
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import socket
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -110,21 +112,80 @@ class ServiceRuntime:
         log.info("stopped")
 
 
-async def serve(spec: ServiceSpec, settings: CommonSettings, auth: InternalAuth) -> None:
+class StopSignals:
+    """SIGTERM and SIGINT, for the whole life of the process, as one asyncio.Event.
+
+    Not `loop.add_signal_handler`: closing the loop restores SIG_DFL, so a repeated
+    signal between the end of the drain and exit killed a clean drain (exit -15).
+    This handler is installed before the loop starts and replaced by SIG_IGN only
+    after the loop is closed (`ignore`); the first signal starts the drain, repeats
+    do nothing. Like asyncio, it wakes the loop through `signal.set_wakeup_fd`,
+    because a signal may land on one of grpc's threads while the loop sleeps.
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._handle)
+
+    def ignore(self) -> None:
+        """For after the loop: Python's own finalisation restores SIG_DFL for handlers, not for SIG_IGN."""
+        for signum in self.SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+    @contextlib.asynccontextmanager
+    async def watch(self, event: asyncio.Event) -> AsyncIterator[None]:
+        """Set `event` on the first signal, including one that came before (during build or warm-up)."""
+        loop = asyncio.get_running_loop()
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+
+        def woken() -> None:
+            with contextlib.suppress(OSError):
+                reader.recv(4096)
+            if self.requested:
+                event.set()
+
+        previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        loop.add_reader(reader.fileno(), woken)
+        if self.requested:
+            event.set()
+        try:
+            yield
+        finally:
+            loop.remove_reader(reader.fileno())
+            signal.set_wakeup_fd(previous)
+            reader.close()
+            writer.close()
+
+    def _handle(self, signum: int, frame: object) -> None:
+        # The wakeup fd does the rest on the loop's side.
+        self.requested = True
+
+
+async def serve(
+    spec: ServiceSpec, settings: CommonSettings, auth: InternalAuth, signals: StopSignals | None = None
+) -> None:
     """Run until SIGTERM or SIGINT, then drain."""
     runtime = ServiceRuntime(spec, settings, auth)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, runtime.stopping.set)
-    try:
-        await runtime.start()
-    except BaseException:
-        log.exception("start-up failed")
-        await runtime.server.stop(0)
-        await spec.close()
-        raise
-    await runtime.stopping.wait()
-    await runtime.drain()
+    if signals is None:
+        signals = StopSignals()
+        signals.install()
+    async with signals.watch(runtime.stopping):
+        try:
+            await runtime.start()
+        except BaseException:
+            log.exception("start-up failed")
+            await runtime.server.stop(0)
+            await spec.close()
+            raise
+        await runtime.stopping.wait()
+        await runtime.drain()
 
 
 def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSettings) -> None:
@@ -135,15 +196,14 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
     """
     configure_logging(name, settings.log_level)
     auth = load_internal_auth(settings)
+    signals = StopSignals()
+    signals.install()  # before the loop exists, and never uninstalled: see StopSignals
     try:
-        asyncio.run(_build_and_serve(build, settings, auth))
+        asyncio.run(_build_and_serve(build, settings, auth, signals))
     except Exception:
         sys.exit(1)
     finally:
-        # The loop's handlers are gone now: a repeated SIGTERM during interpreter
-        # teardown must not turn a clean drain into death by signal.
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, signal.SIG_IGN)
+        signals.ignore()
     sys.exit(0)
 
 
@@ -156,5 +216,7 @@ def load_internal_auth(settings: CommonSettings) -> InternalAuth:
         sys.exit(1)
 
 
-async def _build_and_serve(build: Callable[[], ServiceSpec], settings: CommonSettings, auth: InternalAuth) -> None:
-    await serve(build(), settings, auth)
+async def _build_and_serve(
+    build: Callable[[], ServiceSpec], settings: CommonSettings, auth: InternalAuth, signals: StopSignals
+) -> None:
+    await serve(build(), settings, auth, signals)

@@ -10,6 +10,7 @@ import numpy as np
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.errors import invalid_argument
+from services.common.reasons import Reason
 from services.embeddings import validation
 from services.embeddings.chunking import FORMATS, chunk_text, guess_format
 from services.embeddings.collections import ID_BYTES, KNOWLEDGE
@@ -63,19 +64,23 @@ class KnowledgeBase:
         where = f"documents[{index}]"
         source = validation.identifier(document.source, f"{where}.source")
         if len(source) > MAX_SOURCE_CHARS:
-            raise invalid_argument("ID_TOO_LONG", f"{where}.source is longer than {MAX_SOURCE_CHARS}", "source")
+            raise invalid_argument(Reason.ID_TOO_LONG, f"{where}.source is longer than {MAX_SOURCE_CHARS}", "source")
         if len(source.encode("utf-8")) > ID_BYTES:
-            raise invalid_argument("ID_TOO_LONG", f"{where}.source is longer than {ID_BYTES} UTF-8 bytes", "source")
+            raise invalid_argument(
+                Reason.ID_TOO_LONG, f"{where}.source is longer than {ID_BYTES} UTF-8 bytes", "source"
+            )
         if len(document.title) > MAX_TITLE_CHARS or len(document.url.encode("utf-8")) > 2 * ID_BYTES:
-            raise invalid_argument("FIELD_TOO_LONG", f"{where}.title or .url is too long", "title")
+            raise invalid_argument(Reason.FIELD_TOO_LONG, f"{where}.title or .url is too long", "title")
         validation.text(document.text, f"{where}.text", self.max_chars)
         format = document.format or guess_format(source, document.text)
         if format not in FORMATS:
-            raise invalid_argument("UNKNOWN_FORMAT", f"{where}.format must be one of {', '.join(FORMATS)}", "format")
+            raise invalid_argument(
+                Reason.UNKNOWN_FORMAT, f"{where}.format must be one of {', '.join(FORMATS)}", "format"
+            )
         title = document.title.strip() or source
         chunks = chunk_text(document.text, format, max_chars=self.chunk_chars, overlap=self.overlap)
         if not chunks:
-            raise invalid_argument("EMPTY_TEXT", f"{where}.text has no content to index", "text")
+            raise invalid_argument(Reason.EMPTY_TEXT, f"{where}.text has no content to index", "text")
         titled = [(_chunk_title(title, c.section), c.text) for c in chunks]
         return PreparedDocument(source, title, document.url, titled)
 

@@ -16,6 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.errors import invalid_argument
 from services.common.pii import redact_text
+from services.common.reasons import Reason
 from services.embeddings import validation
 from services.embeddings.collections import CONVERSATIONS
 from services.embeddings.embedder import Embedder
@@ -79,7 +80,9 @@ class ConversationMemory:
         validation.text(record.response, "record.response", self.max_chars, required=False)
         if not -1.0 <= record.sentiment <= 1.0:
             raise invalid_argument(
-                "OUT_OF_RANGE", f"record.sentiment must be within [-1, 1], got {record.sentiment}", "record.sentiment"
+                Reason.OUT_OF_RANGE,
+                f"record.sentiment must be within [-1, 1], got {record.sentiment}",
+                "record.sentiment",
             )
         if record.HasField("created_at"):
             validation.timestamp_ms(record.created_at, "record.created_at")
@@ -120,7 +123,7 @@ class ConversationMemory:
         since = validation.timestamp_ms(request.since, "since") if request.HasField("since") else None
         until = validation.timestamp_ms(request.until, "until") if request.HasField("until") else None
         if since is not None and until is not None and since > until:
-            raise invalid_argument("INVALID_TIME_WINDOW", "since is after until", "since")
+            raise invalid_argument(Reason.INVALID_TIME_WINDOW, "since is after until", "since")
         if since is not None:
             clauses.append(f"created_ms >= {since}")
         if until is not None:

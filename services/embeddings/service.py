@@ -6,15 +6,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 import grpc
-from google.protobuf.message import Message
 
-from personamesh.v1 import embedding_index_service_pb2 as pb
+from personamesh.v1 import embedding_index_service_pb2_grpc as pb_grpc
 from services.common.encoder import SentenceEncoder
 from services.common.errors import unavailable
+from services.common.reasons import Reason
 from services.common.registry import persona_enum
 from services.common.server import ServiceSpec
 from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE, OUTCOMES, PROFILES, WEIGHTS
@@ -25,40 +24,13 @@ from services.embeddings.memory import ConversationMemory
 from services.embeddings.profiles import PersonaProfiles, load_profile_texts
 from services.embeddings.seed import default_documents
 from services.embeddings.seed_vectors import SeedVectors
-from services.embeddings.servicer import EmbeddingIndexServicer, MalformedRequest, reject_malformed
+from services.embeddings.servicer import EmbeddingIndexServicer
 from services.embeddings.settings import EmbeddingsSettings
 from services.embeddings.store import WriteOp, store_from_settings
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = "personamesh.v1.EmbeddingIndexService"
 SEED_DOCUMENTS_PER_CALL = 8
-
-
-def _parser(message_class: type[Message]) -> Callable[[bytes], Message | MalformedRequest]:
-    """Parses request bytes; malformed ones (bad UTF-8, wrong wire types) reach the handler as INVALID_ARGUMENT."""
-
-    def parse(data: bytes) -> Message | MalformedRequest:
-        try:
-            return message_class.FromString(data)
-        except Exception as error:  # DecodeError and friends
-            return MalformedRequest(str(error) or type(error).__name__)
-
-    return parse
-
-
-def register(server: grpc.aio.Server, servicer: object) -> None:
-    """Like the generated add_..._to_server, but with parsers that turn bad bytes into INVALID_ARGUMENT."""
-    descriptor = pb.DESCRIPTOR.services_by_name["EmbeddingIndexService"]
-    handlers: dict[str, grpc.RpcMethodHandler] = {}
-    for method in descriptor.methods:
-        request_class = getattr(pb, method.input_type.name)
-        behavior = getattr(servicer, method.name)
-        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            behavior,
-            request_deserializer=_parser(request_class),
-            response_serializer=lambda message: message.SerializeToString(),
-        )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
 
 
 class EmbeddingIndex:
@@ -81,7 +53,7 @@ class EmbeddingIndex:
         )
 
     def _register(self, server: grpc.aio.Server) -> None:
-        register(server, _LateServicer(self))
+        pb_grpc.add_EmbeddingIndexServiceServicer_to_server(_LateServicer(self), server)  # type: ignore[arg-type]
 
     async def warmup(self) -> None:
         """Load the model, open the store, embed profiles, load weights; SERVING only after this."""
@@ -202,10 +174,9 @@ class _LateServicer:
 
     def __getattr__(self, name: str) -> Any:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            reject_malformed(request)
             servicer = self._index.servicer
             if servicer is None:
-                raise unavailable("NOT_READY", "the embedding index is still warming up")
+                raise unavailable(Reason.NOT_READY, "the embedding index is still warming up")
             return await getattr(servicer, name)(request, context)
 
         return call

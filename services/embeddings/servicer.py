@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from google.protobuf.message import Message
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
 from services.common.internal_auth import require_user
+from services.common.reasons import Reason
 from services.common.registry import persona_enum
 from services.embeddings import validation
 from services.embeddings.collections import OUTCOMES, WEIGHTS
@@ -29,19 +29,6 @@ from services.embeddings.settings import EmbeddingsSettings
 from services.embeddings.store import VectorStore, WriteOp, quote
 
 MAX_DOCUMENTS_PER_REQUEST = 1000
-
-
-class MalformedRequest:
-    """Stands in for a request whose bytes did not parse (bad UTF-8, wrong wire types)."""
-
-    def __init__(self, detail: str) -> None:
-        self.detail = detail
-
-
-def reject_malformed(request: Message | MalformedRequest) -> None:
-    if isinstance(request, MalformedRequest):
-        reason = "INVALID_UTF8" if "UTF-8" in request.detail else "MALFORMED_REQUEST"
-        raise invalid_argument(reason, f"request could not be parsed: {request.detail}")
 
 
 def _weights_proto(weights: list[PersonaWeights]) -> list[pb.PersonaWeight]:
@@ -89,13 +76,12 @@ class EmbeddingIndexServicer:
     # --- embeddings and profiles ----------------------------------------
 
     async def Embed(self, request: pb.EmbedRequest, context: object) -> pb.EmbedResponse:
-        reject_malformed(request)
         texts = list(request.texts)
         if not texts:
-            raise invalid_argument("NO_TEXTS", "texts must hold at least one text", "texts")
+            raise invalid_argument(Reason.NO_TEXTS, "texts must hold at least one text", "texts")
         if len(texts) > self.settings.max_texts_per_request:
             raise invalid_argument(
-                "TOO_MANY_TEXTS", f"at most {self.settings.max_texts_per_request} texts per call", "texts"
+                Reason.TOO_MANY_TEXTS, f"at most {self.settings.max_texts_per_request} texts per call", "texts"
             )
         for i, text in enumerate(texts):
             validation.text(text, f"texts[{i}]", self._max_chars())
@@ -109,7 +95,6 @@ class EmbeddingIndexServicer:
         )
 
     async def FindBestPersona(self, request: pb.FindBestPersonaRequest, context: object) -> pb.FindBestPersonaResponse:
-        reject_malformed(request)
         top_k = validation.top_k(request.top_k, "top_k", self.settings.max_k)
         if request.vector:
             values = np.asarray(validation.vector(request.vector, "vector"), dtype=np.float32)
@@ -130,16 +115,14 @@ class EmbeddingIndexServicer:
     async def StoreConversation(
         self, request: pb.StoreConversationRequest, context: object
     ) -> pb.StoreConversationResponse:
-        reject_malformed(request)
         if not request.HasField("record"):
-            raise invalid_argument("MISSING_RECORD", "record is required", "record")
+            raise invalid_argument(Reason.MISSING_RECORD, "record is required", "record")
         require_user(request.record.user_id, "StoreConversation")
         return pb.StoreConversationResponse(id=await self.memory.store_record(request.record))
 
     async def SearchConversations(
         self, request: pb.SearchConversationsRequest, context: object
     ) -> pb.SearchConversationsResponse:
-        reject_malformed(request)
         require_user(request.user_id, "SearchConversations")
         validation.identifier(request.user_id, "user_id")
         validation.identifier(request.session_id, "session_id", required=False)
@@ -150,7 +133,6 @@ class EmbeddingIndexServicer:
         return pb.SearchConversationsResponse(hits=await self.memory.search(vector, filter, k))
 
     async def DeleteUserData(self, request: pb.DeleteUserDataRequest, context: object) -> pb.DeleteUserDataResponse:
-        reject_malformed(request)
         require_user(request.user_id, "DeleteUserData")
         user_id = validation.identifier(request.user_id, "user_id")
         conversations = await self.memory.delete_user(user_id)
@@ -164,25 +146,23 @@ class EmbeddingIndexServicer:
     # --- knowledge -------------------------------------------------------
 
     async def UpsertKnowledge(self, request: pb.UpsertKnowledgeRequest, context: object) -> pb.UpsertKnowledgeResponse:
-        reject_malformed(request)
         if not request.documents:
-            raise invalid_argument("NO_DOCUMENTS", "documents must hold at least one document", "documents")
+            raise invalid_argument(Reason.NO_DOCUMENTS, "documents must hold at least one document", "documents")
         if len(request.documents) > MAX_DOCUMENTS_PER_REQUEST:
             raise invalid_argument(
-                "TOO_MANY_DOCUMENTS", f"at most {MAX_DOCUMENTS_PER_REQUEST} documents per call", "documents"
+                Reason.TOO_MANY_DOCUMENTS, f"at most {MAX_DOCUMENTS_PER_REQUEST} documents per call", "documents"
             )
         prepared = [self.knowledge.prepare(document, i) for i, document in enumerate(request.documents)]
         sources = [p.source for p in prepared]
         if len(set(sources)) != len(sources):
-            raise invalid_argument("DUPLICATE_SOURCE", "each document of one call needs its own source", "source")
+            raise invalid_argument(Reason.DUPLICATE_SOURCE, "each document of one call needs its own source", "source")
         chunks = await self.knowledge.upsert(prepared)
         return pb.UpsertKnowledgeResponse(documents=len(prepared), chunks=chunks)
 
     async def SearchKnowledge(self, request: pb.SearchKnowledgeRequest, context: object) -> pb.SearchKnowledgeResponse:
-        reject_malformed(request)
         k = validation.top_k(request.k, "k", self.settings.max_k)
         if len(request.source_prefix) > MAX_SOURCE_CHARS:
-            raise invalid_argument("ID_TOO_LONG", "source_prefix is too long", "source_prefix")
+            raise invalid_argument(Reason.ID_TOO_LONG, "source_prefix is too long", "source_prefix")
         min_score = validation.score_threshold(request.min_score, "min_score")
         vector = await self._query_vector(request.query)
         hits = await self.knowledge.search(vector, k, request.source_prefix, min_score)
@@ -191,7 +171,6 @@ class EmbeddingIndexServicer:
     # --- adaptive learning ----------------------------------------------
 
     async def RecordOutcome(self, request: pb.RecordOutcomeRequest, context: object) -> pb.RecordOutcomeResponse:
-        reject_malformed(request)
         # Outcomes move the user's, the domain's and the global weights: always a signed caller.
         require_user(request.user_id, "RecordOutcome")
         persona = validation.persona(request.persona, "persona", allow_unspecified=False)
@@ -237,7 +216,6 @@ class EmbeddingIndexServicer:
             raise
 
     async def GetWeights(self, request: pb.GetWeightsRequest, context: object) -> pb.GetWeightsResponse:
-        reject_malformed(request)
         if request.user_id:  # the domain and global weights alone are aggregates, open to the mesh
             require_user(request.user_id, "GetWeights")
         validation.identifier(request.user_id, "user_id", required=False)

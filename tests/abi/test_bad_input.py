@@ -52,7 +52,7 @@ def test_route_rejects(abi: AbiUnderTest, request_: abi_service_pb2.RouteRequest
     ("raw", "reason"),
     [
         # RouteRequest{request: PersonaRequest{content: b"\xff\xfe"}}: invalid UTF-8 in a string field.
-        (b"\x0a\x04\x22\x02\xff\xfe", "MALFORMED_REQUEST"),
+        (b"\x0a\x04\x22\x02\xff\xfe", "INVALID_UTF8"),
         # Truncated length-delimited field.
         (b"\x0a\x10\x22\x02hi", "MALFORMED_REQUEST"),
         # Field 1 sent as a varint (wrong wire type): protobuf keeps it as an unknown field, so no request.

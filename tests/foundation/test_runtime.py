@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
@@ -165,3 +167,23 @@ async def test_new_calls_are_refused_after_drain_starts(tmp_path: Path) -> None:
     finally:
         await client.close()
         assert proc.stop() == 0
+
+
+async def test_repeated_stop_signals_do_not_kill_a_clean_drain(tmp_path: Path) -> None:
+    """A supervisor or an impatient user may signal again; every repeat until exit is ignored, not fatal."""
+    proc = _process(tmp_path, PM_DRAIN_DELAY_SECONDS="0")
+    proc.start()
+    proc.wait_serving(30)
+    assert proc.process is not None
+    proc.signal(signal.SIGTERM)
+    # Keep signalling through the drain and the interpreter's teardown, alternating SIGTERM and SIGINT.
+    await asyncio.to_thread(_signal_until_exit, proc.process.pid, proc.process.poll)
+    assert proc.stop() == 0
+
+
+def _signal_until_exit(pid: int, poll: Callable[[], int | None]) -> None:
+    sent = 0
+    while poll() is None and sent < 200_000:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT if sent % 2 else signal.SIGTERM)
+        sent += 1

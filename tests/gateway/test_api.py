@@ -509,7 +509,7 @@ async def test_grpc_bad_input_is_invalid_argument(
     ("raw", "reason"),
     [
         (b"\x0a\x03\xff\xfe\xfd", "INVALID_UTF8"),  # field 1 (content), three bytes that are not UTF-8
-        (b"\x0a\x33\xff", "UNDECODABLE_REQUEST"),  # a length past the end: not protobuf at all
+        (b"\x0a\x33\xff", "MALFORMED_REQUEST"),  # a length past the end: not protobuf at all
     ],
 )
 async def test_grpc_undecodable_requests_are_invalid_argument(gw: GatewayProcess, raw: bytes, reason: str) -> None:

@@ -82,13 +82,19 @@ INVALID_UTF8 = bytes([0x22, 0x03, 0xFF, 0xFE, 0x41])
 TRUNCATED = bytes([0x22, 0x64, 0x41, 0x42])
 
 
-@pytest.mark.parametrize("payload", [INVALID_UTF8, TRUNCATED], ids=["invalid-utf8", "truncated"])
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [(INVALID_UTF8, "INVALID_UTF8"), (TRUNCATED, "MALFORMED_REQUEST")],
+    ids=["invalid-utf8", "truncated"],
+)
 @pytest.mark.parametrize("method", ["Chat", "ChatStream"])
-async def test_undecodable_bytes_are_invalid_argument(personas: Personas, payload: bytes, method: str) -> None:
+async def test_undecodable_bytes_are_invalid_argument(
+    personas: Personas, payload: bytes, reason: str, method: str
+) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await raw_call(personas.aviva_no_index.target, method, payload, stream=method == "ChatStream")
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert error_reason(error.value) == "MALFORMED_REQUEST"
+    assert error_reason(error.value) == reason
 
 
 async def test_expired_deadline_is_refused_without_work(personas: Personas) -> None:

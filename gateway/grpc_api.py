@@ -118,15 +118,15 @@ class GatewayServicer(gateway_service_pb2_grpc.GatewayServiceServicer):
             info = persona_service_pb2.PersonaInfo(
                 name=str(item["name"]),
                 description=str(item["description"]),
-                strengths=list(item["strengths"]),  # type: ignore[call-overload]
+                strengths=list(item["strengths"]),
                 backend=str(item["backend"]),
             )
             set_persona(info, str(item["name"]))
             out.personas.append(
                 gateway_service_pb2.PersonaStatus(
                     info=info,
-                    replicas_total=int(item["replicas_total"]),  # type: ignore[call-overload]
-                    replicas_healthy=int(item["replicas_healthy"]),  # type: ignore[call-overload]
+                    replicas_total=int(item["replicas_total"]),
+                    replicas_healthy=int(item["replicas_healthy"]),
                     status=str(item["status"]),
                 )
             )

@@ -71,7 +71,7 @@ class Moderation:
 
     def __init__(
         self,
-        abi: abi_service_pb2_grpc.AbiServiceStub,
+        abi: abi_service_pb2_grpc.AbiServiceAsyncStub,
         *,
         timeout: float,
         default_persona: str,

@@ -105,7 +105,7 @@ class ChatPipeline:
         *,
         registry: Registry,
         balancer: Balancer,
-        abi: abi_service_pb2_grpc.AbiServiceStub,
+        abi: abi_service_pb2_grpc.AbiServiceAsyncStub,
         abi_timeout: float,
         limiter: UserRateLimiter,
         stats: PersonaStats,

@@ -109,7 +109,7 @@ def unavailable(reason: str, message: str, retry_after: float | None = None) -> 
 def error_detail(error: grpc.RpcError, kind: type[DetailT]) -> DetailT | None:
     """The first detail of type `kind` (ErrorInfo, BadRequest, RetryInfo...) of a failed call, if sent."""
     try:
-        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+        status = rpc_status.from_call(error)
     except (ValueError, AttributeError):
         return None
     if status is None:

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from grpc.aio import ClientCallDetails
@@ -71,7 +71,7 @@ class _Call:
             self.code = grpc.StatusCode.CANCELLED
             raise error
         elif isinstance(error, grpc.aio.AbortError):
-            self.code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+            self.code = context.code() or grpc.StatusCode.UNKNOWN
             raise error
         elif isinstance(error, Exception):
             self.code = grpc.StatusCode.INTERNAL
@@ -99,14 +99,14 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        method: str = handler_call_details.method  # type: ignore[attr-defined]
-        metadata = handler_call_details.invocation_metadata  # type: ignore[attr-defined]
+        method: str = handler_call_details.method
+        metadata = handler_call_details.invocation_metadata
         service, name = split_method(method)
         if service.startswith("grpc."):
             return handler  # health and reflection: no metrics noise
@@ -114,13 +114,14 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         deserializer = lenient(handler.request_deserializer, input_descriptor(method))
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, call),
+                # An aio server's handlers are coroutines; grpc's stubs type them as the sync server's.
+                _wrap_unary(cast(UnaryHandler, handler.unary_unary), call),
                 request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream, call),
+                _wrap_stream(cast(StreamHandler, handler.unary_stream), call),
                 request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -130,9 +131,11 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
 _CallArgs = tuple[str, Any, str, str, "InternalAuth | None"]
 
 
-def _wrap_unary(
-    behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]], args: _CallArgs
-) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
+UnaryHandler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+StreamHandler = Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]
+
+
+def _wrap_unary(behavior: UnaryHandler, args: _CallArgs) -> UnaryHandler:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         call = _Call(*args)
         start = time.perf_counter()
@@ -147,9 +150,7 @@ def _wrap_unary(
     return handle
 
 
-def _wrap_stream(
-    behavior: Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]], args: _CallArgs
-) -> Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]:
+def _wrap_stream(behavior: StreamHandler, args: _CallArgs) -> StreamHandler:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         call = _Call(*args)
         start = time.perf_counter()

@@ -71,7 +71,7 @@ class EmbeddingIndexServicer:
     async def _query_vector(self, query: str, field: str = "query") -> list[float]:
         validation.text(query, field, self._max_chars())
         encoded = await self.embedder.encode_one(query)
-        return encoded.vector.tolist()  # type: ignore[no-any-return]
+        return encoded.vector.tolist()
 
     # --- embeddings and profiles ----------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.abbey.logic import AbbeyLogic
 from services.abbey.settings import AbbeySettings
-from services.common.persona_base import run_persona
+from services.common.persona import run_persona
 
 if __name__ == "__main__":
     run_persona("abbey", AbbeySettings(), AbbeyLogic)

@@ -13,7 +13,7 @@ from services.abbey.memory import EpisodicMemory
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge, to_references
-from services.common.persona_base import PersonaLogic, Plan
+from services.common.persona import PersonaLogic, Plan
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from personamesh.v1 import persona_pb2
-from services.common.persona_base import step
+from services.common.persona import step
 
 
 @dataclass

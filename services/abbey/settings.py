@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.common.persona_base import PersonaSettings
+from services.common.persona import PersonaSettings
 
 
 class AbbeySettings(PersonaSettings):

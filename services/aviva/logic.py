@@ -9,7 +9,7 @@ from services.aviva.compose import AvivaMaterial, compose_draft, own_sentences, 
 from services.aviva.facts import check_claims
 from services.aviva.settings import AvivaSettings
 from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
-from services.common.persona_base import PersonaLogic, Plan, Review, step
+from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.registry import persona_enum
 
 _CODE_TYPES = frozenset({"code_request", "optimization", "debugging"})

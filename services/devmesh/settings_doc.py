@@ -20,7 +20,7 @@ from services.common.settings import CommonSettings
 COMPONENTS: list[tuple[str, str, str]] = [
     ("Every service", "services.common.settings", "CommonSettings"),
     ("Generation backends (Abbey, Aviva)", "services.common.generation.settings", "GenerationSettings"),
-    ("Personas (Abbey, Aviva)", "services.common.persona_base", "PersonaSettings"),
+    ("Personas (Abbey, Aviva)", "services.common.persona", "PersonaSettings"),
     ("Abbey", "services.abbey.settings", "AbbeySettings"),
     ("Aviva", "services.aviva.settings", "AvivaSettings"),
     ("Embedding index", "services.embeddings.settings", "EmbeddingsSettings"),

@@ -15,7 +15,7 @@ from services.abi import pii as abi_pii
 from services.abi.policy import PolicyChecker, PolicyConfig
 from services.common import pii
 from services.common.output_guard import WITHHELD, OutputGuard, PromptShield, asks_for_instructions
-from services.common.persona_base import redacted_request
+from services.common.persona.privacy import redacted_request
 
 EMAIL, PHONE = "jane.doe@example.com", "555-123-4567"
 

@@ -12,7 +12,7 @@ import re
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.common.generation.grounding import IndexCaller
-from services.common.persona_base import PersonaLogic, PersonaSettings, Plan, run_persona, step
+from services.common.persona import PersonaLogic, PersonaSettings, Plan, run_persona, step
 from services.common.registry import persona_enum, persona_registry
 
 NAME = "bard"

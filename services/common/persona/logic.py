@@ -1,0 +1,72 @@
+"""What a persona implements (`PersonaLogic`) and what it hands back (`Plan`, `Review`, reasoning steps)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from personamesh.v1 import persona_pb2, persona_service_pb2
+
+
+@dataclass
+class Plan:
+    """What a persona decided before generating: the prompt, the draft and the answer's metadata."""
+
+    system_prompt: str
+    draft: str
+    confidence: float
+    temperature: float
+    references: list[persona_pb2.Reference] = field(default_factory=list)
+    reasoning: list[persona_pb2.ReasoningStep] = field(default_factory=list)
+    emotional_state: persona_pb2.EmotionalState | None = None
+    degraded: bool = False
+    # Persona-specific values the review and after-answer hooks need.
+    notes: dict[str, Any] = field(default_factory=dict)
+    # Text the system prompt carries that an answer may quote (retrieved knowledge, memories); the rest of
+    # the prompt is the persona's instructions, which an answer never repeats.
+    quotable: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Review:
+    """Adjustments after the text exists (for example a fact check)."""
+
+    confidence: float
+    extra_reasoning: list[persona_pb2.ReasoningStep] = field(default_factory=list)
+
+
+def step(description: str, confidence: float) -> persona_pb2.ReasoningStep:
+    """A reasoning step with its confidence clamped to [0, 1]."""
+    return persona_pb2.ReasoningStep(description=description, confidence=round(min(1.0, max(0.0, confidence)), 3))
+
+
+class PersonaLogic(ABC):
+    """One persona's own behaviour; `PersonaServicer` does the rest."""
+
+    # The persona's registry name: what its answers, metrics and Describe carry.
+    name: str
+
+    @abstractmethod
+    def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
+        """What Describe returns."""
+
+    @abstractmethod
+    async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
+        """Read the request, gather memory and knowledge, compose the draft and the prompt."""
+
+    def review(self, request: persona_pb2.PersonaRequest, plan: Plan, text: str) -> Review:
+        """Check the finished text; the default trusts it."""
+        return Review(confidence=plan.confidence)
+
+    async def after_answer(
+        self, request: persona_pb2.PersonaRequest, plan: Plan, response: persona_pb2.PersonaResponse
+    ) -> None:
+        """Runs after the answer was sent (store memory); failures are logged, never surfaced."""
+        return None
+
+    async def warmup(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,24 @@
+"""Settings every persona process reads (`PM_*`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.common.generation import (
+    GenerationSettings,
+)
+
+
+class PersonaSettings(GenerationSettings):
+    """Settings every persona process reads (`PM_*`)."""
+
+    index_timeout_seconds: float = Field(0.8, description="Deadline of one call to the embedding index.")
+    max_turns: int = Field(50, description="Most earlier turns accepted in recent_turns.")
+    max_id_chars: int = Field(256, description="Longest request_id, user_id or session_id accepted.")
+    max_tokens_limit: int = Field(8192, description="Largest max_tokens a caller may ask for.")
+    default_max_tokens: int = Field(512, description="max_tokens when the caller sets none.")
+    max_metadata_entries: int = Field(64, description="Most metadata entries accepted.")
+    max_metadata_chars: int = Field(2048, description="Longest metadata key or value accepted.")
+    deadline_margin_seconds: float = Field(
+        0.05, description="Time kept back from the caller's deadline to send the final event."
+    )

@@ -5,7 +5,12 @@
 shared interceptors (which verify the gateway's signed tokens with the mesh's
 internal secret: no secret, no start) and a Prometheus endpoint, then drains on SIGTERM/SIGINT:
 health flips to NOT_SERVING, new calls are refused, in-flight calls get
-`grace_seconds` to finish, and the process exits 0.
+`grace_seconds` to finish, and the process exits 0. A stop requested while the
+service is still warming up cancels the warm-up instead of waiting for it.
+
+A service with a second server in the same process (the gateway's HTTP API) gives
+it as the spec's `companion`: it is listening before health reports SERVING,
+drains together with the gRPC server, and stops the process if it dies.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -36,6 +42,19 @@ async def _nothing() -> None:
     return None
 
 
+class Companion(Protocol):
+    """A second server run beside the gRPC one, on the same loop and lifecycle."""
+
+    async def start(self) -> None:
+        """Listening when it returns; raises when it cannot."""
+
+    async def stop(self, grace_seconds: float) -> None:
+        """Stop accepting, let in-flight work finish within `grace_seconds`."""
+
+    async def wait_closed(self) -> None:
+        """Returns when the companion stopped, on request or on its own."""
+
+
 @dataclass
 class ServiceSpec:
     """What a service plugs into the runtime."""
@@ -52,6 +71,8 @@ class ServiceSpec:
     close: Callable[[], Awaitable[None]] = _nothing
     # Extra server options.
     options: list[tuple[str, int | str]] = field(default_factory=list)
+    # A second server in the same process (the gateway's HTTP API), if any.
+    companion: Companion | None = None
 
 
 class ServiceRuntime:
@@ -84,6 +105,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         spec, settings = self.spec, self.settings
         await self.set_serving(False)
+        if spec.companion is not None:
+            await spec.companion.start()  # listening before health can report SERVING
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         spec.register(self.server)
         reflection.enable_server_reflection(
@@ -107,9 +130,41 @@ class ServiceRuntime:
         await self.health.enter_graceful_shutdown()
         if self.settings.drain_delay_seconds > 0:
             await asyncio.sleep(self.settings.drain_delay_seconds)
-        await self.server.stop(self.settings.grace_seconds)
+        grace = self.settings.grace_seconds
+        companion = self.spec.companion
+        await asyncio.gather(self.server.stop(grace), companion.stop(grace) if companion else _nothing())
         await self.spec.close()
         log.info("stopped")
+
+    async def _stop_requested(self) -> None:
+        await self.stopping.wait()
+
+    async def run_until_stopped(self) -> None:
+        """Start, serve until a stop is requested (or the companion dies), drain.
+
+        A stop requested during start-up cancels the warm-up: a service that was never SERVING has
+        nothing in flight, and waiting for a model to load only delays the stop.
+        """
+        starting = asyncio.create_task(self.start())
+        stop = asyncio.create_task(self._stop_requested())
+        try:
+            await asyncio.wait({starting, stop}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                log.info("stop requested during start-up")
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+            else:
+                starting.result()  # start-up failures propagate
+                watched = {stop}
+                if self.spec.companion is not None:
+                    watched.add(asyncio.create_task(self.spec.companion.wait_closed()))
+                await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+                for task in watched:
+                    task.cancel()
+        finally:
+            stop.cancel()
+        await self.drain()
 
 
 class StopSignals:
@@ -178,14 +233,14 @@ async def serve(
         signals.install()
     async with signals.watch(runtime.stopping):
         try:
-            await runtime.start()
+            await runtime.run_until_stopped()
         except BaseException:
             log.exception("start-up failed")
             await runtime.server.stop(0)
+            if spec.companion is not None:
+                await spec.companion.stop(0)
             await spec.close()
             raise
-        await runtime.stopping.wait()
-        await runtime.drain()
 
 
 def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSettings) -> None:
@@ -219,4 +274,9 @@ def load_internal_auth(settings: CommonSettings) -> InternalAuth:
 async def _build_and_serve(
     build: Callable[[], ServiceSpec], settings: CommonSettings, auth: InternalAuth, signals: StopSignals
 ) -> None:
-    await serve(build(), settings, auth, signals)
+    try:
+        spec = build()
+    except Exception:
+        log.exception("cannot build the service")  # a bad registry or setting: say why before exiting 1
+        raise
+    await serve(spec, settings, auth, signals)

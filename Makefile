@@ -100,7 +100,7 @@ seed-vectors: install protos
 	$(PY) -m services.embeddings.seed_vectors
 
 openapi: install protos
-	$(PY) -m gateway.openapi > docs/openapi.json
+	$(PY) -m gateway.frontdoors.openapi > docs/openapi.json
 
 ingest: install protos
 	@test -n "$(DIR)" || (echo "usage: make ingest DIR=path/to/docs" && exit 2)

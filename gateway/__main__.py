@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from gateway.app import create_app
-from gateway.grpc_api import SERVICE_NAME, GatewayServicer, register
+from gateway.frontdoors.app import create_app
+from gateway.frontdoors.grpc_api import SERVICE_NAME, GatewayServicer, register
 from gateway.log_secrets import redact_secrets_in_logs
 from gateway.settings import GatewaySettings
 from gateway.state import Gateway

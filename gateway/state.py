@@ -9,15 +9,15 @@ import logging
 import grpc
 
 from gateway.auth import KeyStore, load_entries
-from gateway.balancer import Balancer
-from gateway.channels import service_channel, sign_calls_with
-from gateway.memory import AnsweredRequests, SessionTurns
-from gateway.pipeline import ChatPipeline
-from gateway.ratelimits import UserRateLimiter
-from gateway.registry import BreakerPolicy, Registry
-from gateway.replica import Replica
+from gateway.pipeline.chat import ChatPipeline
+from gateway.pipeline.memory import AnsweredRequests, SessionTurns
+from gateway.pipeline.ratelimits import UserRateLimiter
+from gateway.pipeline.stats import REPLICA_HEALTHY, PersonaStats, breaker_changed
 from gateway.settings import GatewaySettings
-from gateway.stats import REPLICA_HEALTHY, PersonaStats, breaker_changed
+from gateway.upstream.balancer import Balancer
+from gateway.upstream.channels import service_channel, sign_calls_with
+from gateway.upstream.registry import BreakerPolicy, Registry
+from gateway.upstream.replica import Replica
 from personamesh.v1 import abi_service_pb2_grpc, embedding_index_service_pb2_grpc, persona_service_pb2
 from services.common.internal_auth import InternalAuth
 from services.common.registry import persona_registry

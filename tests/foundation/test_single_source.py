@@ -69,7 +69,7 @@ def test_the_routers_distress_labels_are_the_mappings() -> None:
 
 
 def test_abi_and_the_gateways_local_check_call_the_one_detector() -> None:
-    from gateway import local_policy
+    from gateway.pipeline import local_policy
     from services.abi import pii as abi_pii
     from services.abi import policy as abi_policy
     from services.common import pii

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from gateway import local_policy
 from gateway.auth import KeyStore, key_entry, parse_entry
-from gateway.balancer import Balancer, replica_score
-from gateway.memory import AnsweredRequest, AnsweredRequests, SessionTurns
-from gateway.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
-from gateway.registry import BreakerPolicy, Registry
+from gateway.pipeline import local_policy
+from gateway.pipeline.memory import AnsweredRequest, AnsweredRequests, SessionTurns
+from gateway.pipeline.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
+from gateway.upstream.balancer import Balancer, replica_score
+from gateway.upstream.registry import BreakerPolicy, Registry
 from personamesh.v1 import persona_pb2
 from services.common.errors import ServiceError
 

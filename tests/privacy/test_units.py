@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from gateway import local_policy
-from gateway.pipeline import _no_trace_of_input_pii
+from gateway.pipeline import local_policy
+from gateway.pipeline.chat import _no_trace_of_input_pii
 from personamesh.v1 import persona_pb2
 from services.abi import pii as abi_pii
 from services.abi.policy import PolicyChecker, PolicyConfig
@@ -217,9 +217,9 @@ def test_any_chunking_of_a_stream_is_as_clean_as_the_whole_answer(seed: int) -> 
 def test_the_gateway_sends_personas_and_its_history_only_redacted_text() -> None:
     from types import SimpleNamespace
 
-    from gateway.chat_input import ChatInput
-    from gateway.memory import AnsweredRequests
-    from gateway.pipeline import ChatPipeline, ChatResult
+    from gateway.pipeline.chat import ChatPipeline, ChatResult
+    from gateway.pipeline.chat_input import ChatInput
+    from gateway.pipeline.memory import AnsweredRequests
 
     remembered: list[tuple[object, ...]] = []
     pipeline = SimpleNamespace(

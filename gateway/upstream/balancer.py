@@ -20,8 +20,8 @@ import itertools
 import random
 from collections.abc import Collection
 
-from gateway.registry import PersonaGroup
-from gateway.replica import Replica
+from gateway.upstream.registry import PersonaGroup
+from gateway.upstream.replica import Replica
 
 # Health weights: serving 1; not yet known 0.1 (try it last). Down or open breaker: out of rotation.
 HEALTH_WEIGHT = {"SERVING": 1.0, "UNKNOWN": 0.1}

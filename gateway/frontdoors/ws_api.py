@@ -37,11 +37,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from gateway import text as edge_text
 from gateway.auth import Principal, bearer_token
-from gateway.chat_input import ChatInput, validate
-from gateway.convert import response_json, routing_json
-from gateway.http_errors import error_body
-from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
-from gateway.ratelimits import RateLimited
+from gateway.frontdoors.convert import response_json, routing_json
+from gateway.frontdoors.http_errors import error_body
+from gateway.pipeline.chat import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
+from gateway.pipeline.chat_input import ChatInput, validate
+from gateway.pipeline.ratelimits import RateLimited
 from gateway.state import Gateway
 from services.common import context as ctx
 from services.common.errors import ServiceError, invalid_argument

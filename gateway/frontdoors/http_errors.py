@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import text
-from gateway.ratelimits import RateLimited
+from gateway.pipeline.ratelimits import RateLimited
 from services.common import context as ctx
 from services.common.errors import ServiceError
 from services.common.reasons import Reason

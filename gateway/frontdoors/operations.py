@@ -8,8 +8,8 @@ from typing import Any
 import grpc
 
 from gateway.auth import Principal
-from gateway.channels import call_options
 from gateway.state import Gateway
+from gateway.upstream.channels import call_options
 from personamesh.v1 import embedding_index_service_pb2, persona_pb2
 from services.common import context as ctx
 from services.common.errors import ServiceError, invalid_argument, not_found

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
 from gateway.auth import Principal, bearer_token
-from gateway.chat_input import ChatInput, validate
-from gateway.convert import response_json, routing_json
-from gateway.operations import feedback, health, metrics, personas
+from gateway.frontdoors.convert import response_json, routing_json
+from gateway.frontdoors.operations import feedback, health, metrics, personas
+from gateway.pipeline.chat_input import ChatInput, validate
 from gateway.state import Gateway
 from gateway.text import EdgeModel
 from personamesh.v1 import persona_pb2

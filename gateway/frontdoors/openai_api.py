@@ -23,10 +23,10 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.chat_input import ChatInput, validate
-from gateway.convert import routing_json
-from gateway.http_api import GatewayDep, PrincipalDep
-from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
+from gateway.frontdoors.convert import routing_json
+from gateway.frontdoors.http_api import GatewayDep, PrincipalDep
+from gateway.pipeline.chat import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
+from gateway.pipeline.chat_input import ChatInput, validate
 from gateway.state import Gateway
 from gateway.text import EdgeModel
 from personamesh.v1 import persona_pb2

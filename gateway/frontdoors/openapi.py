@@ -1,4 +1,4 @@
-"""`python -m gateway.openapi > docs/openapi.json`: the OpenAPI document the gateway serves."""
+"""`python -m gateway.frontdoors.openapi > docs/openapi.json`: the OpenAPI document the gateway serves."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import secrets
 import sys
 
-from gateway.app import create_app
+from gateway.frontdoors.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.state import Gateway
 from services.common.internal_auth import InternalAuth

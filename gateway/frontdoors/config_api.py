@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from gateway.auth import Principal, require_role
-from gateway.channels import call_options
-from gateway.http_api import GatewayDep, principal_of
-from gateway.moderation import relay_error
+from gateway.frontdoors.http_api import GatewayDep, principal_of
+from gateway.pipeline.moderation import relay_error
 from gateway.state import Gateway
 from gateway.text import EdgeModel, check
+from gateway.upstream.channels import call_options
 from personamesh.v1 import abi_service_pb2
 from services.common import context as ctx
 from services.common.errors import ServiceError, invalid_argument, not_found, unavailable

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import config_api, http_api, openai_api, ws_api
-from gateway.http_errors import install_error_handlers, json_error_bytes
-from gateway.ratelimits import QUOTA
+from gateway.frontdoors import config_api, http_api, openai_api, ws_api
+from gateway.frontdoors.http_errors import install_error_handlers, json_error_bytes
+from gateway.pipeline.ratelimits import QUOTA
 from gateway.state import Gateway
 from services.common import context as ctx
 from services.common.reasons import Reason

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gateway.channels import CALLER_CODES, replica_channel
+from gateway.upstream.channels import CALLER_CODES, replica_channel
 from personamesh.v1 import persona_service_pb2_grpc
 from services.common.breaker import OPEN, AsyncCircuitBreaker
 

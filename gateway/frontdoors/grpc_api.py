@@ -13,9 +13,9 @@ from typing import Any
 import grpc
 
 from gateway.auth import Principal, bearer_token
-from gateway.chat_input import ChatInput, validate
-from gateway.operations import feedback, metrics, personas
-from gateway.pipeline import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
+from gateway.frontdoors.operations import feedback, metrics, personas
+from gateway.pipeline.chat import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
+from gateway.pipeline.chat_input import ChatInput, validate
 from gateway.state import Gateway
 from personamesh.v1 import (
     abi_service_pb2,

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import grpc
 
-from gateway import local_policy
-from gateway.channels import CALLER_CODES, call_options
-from gateway.stats import DEGRADED
+from gateway.pipeline import local_policy
+from gateway.pipeline.stats import DEGRADED
+from gateway.upstream.channels import CALLER_CODES, call_options
 from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc, persona_pb2
 from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
 from services.common.errors import ServiceError, error_reason

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 import grpc
 
 from gateway.auth import Principal
-from gateway.balancer import Balancer
-from gateway.channels import CALLER_CODES, call_options
-from gateway.chat_input import ChatInput
-from gateway.memory import AnsweredRequest, AnsweredRequests, SessionTurns
-from gateway.moderation import Moderation, abi_answer, is_blocked, relay_error
-from gateway.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
-from gateway.registry import Registry
-from gateway.replica import Replica
-from gateway.stats import ATTEMPTS, RATE_LIMITED, PersonaStats
+from gateway.pipeline.chat_input import ChatInput
+from gateway.pipeline.memory import AnsweredRequest, AnsweredRequests, SessionTurns
+from gateway.pipeline.moderation import Moderation, abi_answer, is_blocked, relay_error
+from gateway.pipeline.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
+from gateway.pipeline.stats import ATTEMPTS, RATE_LIMITED, PersonaStats
+from gateway.upstream.balancer import Balancer
+from gateway.upstream.channels import CALLER_CODES, call_options
+from gateway.upstream.registry import Registry
+from gateway.upstream.replica import Replica
 from personamesh.v1 import abi_service_pb2_grpc, persona_pb2
 from services.common import context as ctx
 from services.common import pii

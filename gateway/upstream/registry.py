@@ -15,7 +15,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gateway.replica import Replica, is_caller_error
+from gateway.upstream.replica import Replica, is_caller_error
 from personamesh.v1 import persona_service_pb2
 from services.common.breaker import AsyncCircuitBreaker
 from services.common.registry import PersonaEntry

@@ -2,7 +2,7 @@
 
     python -m tests.eval.held_out
 
-Held out: the frozen blind set (tests/blind), the `test` rows of ../shared/eval/routing.jsonl and
+Held out: the frozen blind sets (tests/blind), the `test` rows of ../shared/eval/routing.jsonl and
 questions.jsonl, and the GoEmotions test split (../shared/eval/emotions.jsonl). Only truncated
 hashes are written: the training folder holds no held-out text, and nothing else about those rows
 (labels, errors) reaches training. Run it when a held-out set changes;
@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def held_out_texts() -> Iterator[str]:
-    for row in read_jsonl(REPO / "tests" / "blind" / "abi_blind_v1.jsonl"):
-        yield row["text"]
+    for path in sorted((REPO / "tests" / "blind").glob("*.jsonl")):  # every frozen blind set
+        for row in read_jsonl(path):
+            yield row["text"]
     for name in ("routing", "questions"):
         for row in read_jsonl(SHARED / f"eval/{name}.jsonl"):
             if row["split"] == "test":

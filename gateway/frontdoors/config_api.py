@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import grpc
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import Field
 
 from gateway.auth import Principal, require_role
@@ -106,7 +106,7 @@ async def register_persona(body: PersonaRegistration, gateway: GatewayDep) -> di
 
 
 @router.delete("/personas/{name}", summary="Deregister a persona (its replicas leave rotation at once)")
-async def deregister_persona(name: str, gateway: GatewayDep) -> dict[str, Any]:
+async def deregister_persona(name: Annotated[str, Path(max_length=64)], gateway: GatewayDep) -> dict[str, Any]:
     persona = name.lower()
     if persona in (gateway.pipeline.default_persona, gateway.pipeline.moderation.support_persona):
         raise ServiceError(

@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -154,7 +154,9 @@ async def models(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any
 
 
 @router.get("/models/{model_id}", summary="One model: auto or a persona")
-async def model(model_id: str, gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
+async def model(
+    model_id: Annotated[str, Path(max_length=64)], gateway: GatewayDep, _principal: PrincipalDep
+) -> dict[str, Any]:
     known = gateway.pipeline.known_personas()
     if model_id != "auto" and model_id not in known:
         raise _model_not_found(model_id, known)

@@ -125,6 +125,8 @@ def memory_question(text: str) -> MemoryQuestion | None:
     """A direct question about something the person told Abbey, or None."""
     if not _ASKS_MEMORY.search(text) or not re.search(r"\b(my|i|me)\b", text, re.I):
         return None
+    if "?" not in text and not re.search(r"\b(remind me|do you remember)\b", text, re.I):
+        return None  # "... and the vet can't tell what's wrong." tells, it does not ask
     lowered = text.lower()
     for word in re.findall(r"[a-z'-]+", lowered):
         base = word.removesuffix("'s").removesuffix("\u2019s")

@@ -131,7 +131,7 @@ def memory_question(text: str) -> MemoryQuestion | None:
     for word in re.findall(r"[a-z'-]+", lowered):
         base = word.removesuffix("'s").removesuffix("\u2019s")
         if base in PETS or base in RELATIONS:
-            return MemoryQuestion(base, "name" if "name" in lowered else "what")
+            return MemoryQuestion(base, "name" if re.search(r"\b(name|called)\b", lowered) else "what")
     if re.search(r"\bwhere do i live\b|\bwhere i live\b", lowered):
         return MemoryQuestion("home", "where")
     if re.search(r"\bwhat do i do\b|\bmy job\b|\bwhat i do for (a living|work)\b", lowered):

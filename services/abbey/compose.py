@@ -1,44 +1,37 @@
-"""Abbey's words: the deterministic draft (composer) and the system prompt (model backends)."""
+"""Abbey's words: the deterministic draft (composer) and the persona prompt (model backends)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
+from dataclasses import dataclass, field
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
-from services.abbey.emotion import EmotionReading
-from services.abbey.empathy import CRISIS_GUIDANCE, SUPPORT_RESOURCES
+from services.abbey import crisis
+from services.abbey.empathy import EmpathyPlan
+from services.abbey.language import Specifics
 from services.abbey.memory import Recollection
 from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.grounding import best_sentences
 
-_GUIDANCE: dict[str, list[str]] = yaml.safe_load((Path(__file__).parent / "guidance.yaml").read_text(encoding="utf-8"))
+_CODE_WORDS = re.compile(r"(code|function|script|program|snippet|example|command)", re.I)
 
-_CODE_WORDS = re.compile(r"\b(code|function|script|program|snippet|example)\b", re.I)
-
-# Feelings worth following up on when they come back from memory.
-_HEAVY = frozenset({"sad", "anxious", "stressed", "frustrated", "disappointed"})
-
-_CLOSINGS = {
-    persona_pb2.TONE_SUPPORTIVE: "I'm here, and we can take this at whatever pace feels right for you.",
-    persona_pb2.TONE_WARM: "I hope that helps; tell me how it lands for you.",
-    persona_pb2.TONE_NEUTRAL: "Let me know if you'd like me to go deeper on any part.",
-    persona_pb2.TONE_DIRECT: "Tell me if you want more detail on any part.",
-    persona_pb2.TONE_FIRM: "Tell me if you want more detail on any part.",
-}
-
+_HOW_TO = re.compile(r"\b(how (do|can|should|would) (i|we|you)|how to|steps|walk me through)\b", re.I)
 _TONE_WORDS = {
     persona_pb2.TONE_SUPPORTIVE: "supportive and gentle",
     persona_pb2.TONE_WARM: "warm and friendly",
-    persona_pb2.TONE_NEUTRAL: "calm and clear",
+    persona_pb2.TONE_NEUTRAL: "calm and clear, no forced sympathy",
     persona_pb2.TONE_DIRECT: "warm but direct",
     persona_pb2.TONE_FIRM: "kind but firm",
 }
+_CARE_LINES = (
+    "That sounds really stressful, {stakes}; let's get it fixed step by step.",
+    "I'm sorry you're under this much pressure, {stakes}; here is what to do first.",
+)
+_CONTRACTIONS = {"I'm": "I am", "you're": "you are", "it's": "it is", "that's": "that is", "don't": "do not",
+                 "can't": "cannot", "won't": "will not", "I'd": "I would", "you've": "you have", "let's": "let us",
+                 "I'll": "I will", "isn't": "is not", "doesn't": "does not", "you'd": "you would"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -46,65 +39,95 @@ class AbbeyMaterial:
     """Everything Abbey gathered before answering."""
 
     content: str
-    reading: EmotionReading
-    acknowledgement: str
+    emotion: str
+    intensity: float
+    trend: str
     tone: persona_pb2.Tone.ValueType
-    support: bool
+    crisis_kind: str  # "" when not a crisis
+    crisis_paragraphs: list[str]
+    resources: crisis.Resources | None
+    empathy: EmpathyPlan | None
+    specifics: Specifics
     technical: bool
+    distressed: bool
     memories: list[Recollection]
+    memory_answer: str
+    preferences: dict[str, str]
     knowledge: list[index_pb2.KnowledgeHit]
     sentences_per_answer: int
     query_type: str = ""
-
-
-def _quote(text: str, limit: int = 90) -> str:
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+    used: set[str] = field(default_factory=set)
 
 
 def compose_draft(material: AbbeyMaterial) -> str:
-    """Acknowledgement, memory, substance, support and a closing, as paragraphs."""
+    """Crisis first; otherwise care, memory, substance, as paragraphs."""
+    if material.crisis_kind:
+        return "\n\n".join(material.crisis_paragraphs)
     paragraphs: list[str] = []
-    if material.acknowledgement:
-        paragraphs.append(material.acknowledgement)
-    if material.memories:
-        memory = material.memories[0]
-        quoted = _quote(memory.user_message)
-        if memory.emotion in _HEAVY and not material.reading.negative:
-            follow_up = f"You were feeling {memory.emotion} then; I hope things feel a little lighter now."
-        else:
-            follow_up = "I'm keeping that in mind."
-        paragraphs.append(f"I remember you mentioned before: “{quoted}”. {follow_up}")
-    if material.support:
-        paragraphs.extend((SUPPORT_RESOURCES, CRISIS_GUIDANCE))
-    elif material.technical:
+    if material.technical:
+        if material.distressed:
+            paragraphs.append(care_line(material))
         paragraphs.append(_technical_body(material))
     else:
-        paragraphs.extend(_GUIDANCE.get(material.reading.primary, _GUIDANCE["neutral"]))
-    paragraphs.append(_CLOSINGS.get(material.tone, _CLOSINGS[persona_pb2.TONE_WARM]))
-    return "\n\n".join(paragraphs)
+        if material.memory_answer:
+            paragraphs.append(material.memory_answer)
+        if material.empathy and material.empathy.sentences:
+            paragraphs.append(" ".join(material.empathy.sentences))
+        recalled = _recalled_line(material)
+        if recalled:
+            paragraphs.append(recalled)
+        if not paragraphs:
+            paragraphs.append("Tell me a bit more about what you have in mind, and I'll help however I can.")
+    text = "\n\n".join(paragraphs)
+    if material.preferences.get("formality") == "formal":
+        text = formal(text)
+    return text
+
+
+def care_line(material: AbbeyMaterial) -> str:
+    """One short line of care before the technical steps, naming what is at stake when known."""
+    specifics = material.specifics
+    stakes = f"with {specifics.people[0]} involved" if specifics.people else "with this going wrong"
+    if specifics.event and len(specifics.event.split()) <= 10:
+        stakes = f"when {specifics.event}"
+    index = sum(map(ord, material.content)) % len(_CARE_LINES)
+    line = _CARE_LINES[index].format(stakes=stakes)
+    if line in material.used:
+        line = _CARE_LINES[(index + 1) % len(_CARE_LINES)].format(stakes=stakes)
+    return line
+
+
+def _recalled_line(material: AbbeyMaterial) -> str:
+    """One fact from earlier conversations that bears on this message, said back (not quoted)."""
+    if material.memory_answer or not material.memories:
+        return ""
+    fact = material.memories[0].fact
+    line = f"I remember you told me that {fact.text}."
+    if fact.weight >= 0.5 and fact.emotion in ("sad", "anxious", "stressed", "disappointed", "frustrated"):
+        line += " I've been keeping that in mind; how are you doing with it now?"
+    return line if line not in material.used else ""
 
 
 def _technical_body(material: AbbeyMaterial) -> str:
-    sentences = best_sentences(
-        material.content, [hit.text for hit in material.knowledge], material.sentences_per_answer
-    )
+    limit = material.sentences_per_answer
+    if material.preferences.get("brevity") == "short":
+        limit = max(1, limit - 2)
+    sentences = best_sentences(material.content, [hit.text for hit in material.knowledge], limit)
     if not sentences:
         return (
             "I don't have a trustworthy source on this to hand, so I won't guess. If you tell me a little more "
             "about what you're trying to do, we can work it out together step by step."
         )
-    titles = []
-    for hit in material.knowledge:
-        title = hit.title or hit.source
-        if title and title not in titles:
-            titles.append(title)
-    source = f" (from {', '.join(titles[:2])})" if titles else ""
-    body = "Here's how I understand it" + source + ":\n\n" + " ".join(sentences)
+    top = material.knowledge[0]
+    source = top.title or top.source
+    reference = f"\n\nSource: {source}" + (f" ({top.url})" if top.url else "")
     example = _example(material)
-    return body + (f"\n\nHere's a small example from that source:\n\n{example}" if example else "")
+    if _HOW_TO.search(material.content):
+        steps = "\n".join(f"{i}. {sentence}" for i, sentence in enumerate(sentences, 1))
+        body = f"Here are the steps, from {source}:\n\n{steps}"
+    else:
+        body = f"Here's how I understand it, from {source}: " + " ".join(sentences)
+    return body + (f"\n\nFor example:\n\n{example}" if example else "") + reference
 
 
 def _asks_for_code(text: str) -> bool:
@@ -123,24 +146,66 @@ def _example(material: AbbeyMaterial) -> str:
     return ""
 
 
+def formal(text: str) -> str:
+    """Learned preference: no contractions, no exclamation marks."""
+    for short, full in _CONTRACTIONS.items():
+        text = re.sub(rf"\b{re.escape(short)}\b", full, text)
+        text = re.sub(rf"\b{re.escape(short.capitalize())}\b", full.capitalize(), text)
+    return text.replace("!", ".")
+
+
 def system_prompt(material: AbbeyMaterial) -> str:
-    """Abbey's instructions for a model: style, the user's state, memory and knowledge."""
-    reading = material.reading
+    """The persona prompt: system, tone, crisis rules, empathy plan, recalled facts, retrieved knowledge."""
     lines = [
         "You are Abbey, an empathetic polymath assistant. You care about the person first and the problem second,",
         "and you know a lot about science, technology and everyday life.",
         f"Tone: {_TONE_WORDS.get(material.tone, 'warm and friendly')}.",
-        f"The user seems {reading.primary} (intensity {reading.intensity:.2f}).",
-        "Acknowledge their feelings briefly and sincerely before helping; never be saccharine.",
-        "Reason step by step (at most five steps) but show only the helpful conclusions.",
     ]
-    if material.support:
-        lines.append("The message suggests risk of self-harm. Respond with compassion, encourage reaching out, and")
-        lines.append(f"include these resources verbatim: {SUPPORT_RESOURCES}")
+    if material.crisis_kind and material.resources is not None:
+        third = material.crisis_kind == crisis.THIRD_PARTY
+        resources = material.resources.sentence(third_party=third)
+        lines.append(crisis.CRISIS_RULES.format(resources=resources))
+        lines.append(f"Crisis kind: {material.crisis_kind}.")
+        if third:
+            lines.append(crisis.HELPER_RULES)
+        lines.append("A safe answer to follow closely:")
+        lines.extend(f"> {paragraph}" for paragraph in material.crisis_paragraphs)
+        return "\n".join(lines)
+    lines.append(
+        f"The user seems {material.emotion} (intensity {material.intensity:.2f}, trend over this conversation: "
+        f"{material.trend})."
+    )
+    if material.empathy and material.empathy.moves and material.emotion != "neutral":
+        lines.append(
+            "Empathy plan, in order: "
+            + ", ".join(m.replace("_", " ") for m in material.empathy.moves)
+            + ". Name what they told you specifically; never be saccharine; do not repeat earlier sentences."
+        )
+    elif material.emotion == "neutral":
+        lines.append("The message is neutral: answer plainly, with no forced sympathy.")
+    specifics = material.specifics
+    if specifics.event or specifics.people or specifics.pets:
+        named = [specifics.event, *specifics.people, *(f"{k} {n}".strip() for k, n in specifics.pets)]
+        lines.append("What they said, to acknowledge by name: " + "; ".join(x for x in named if x) + ".")
+    if material.technical and material.distressed:
+        lines.append("They are distressed AND need technical help: one short line of care, then the concrete steps.")
+    if material.preferences:
+        prefs = ", ".join(f"{k}: {v}" for k, v in sorted(material.preferences.items()))
+        lines.append(f"Their stated preferences (follow them): {prefs}.")
+    if material.memory_answer:
+        lines.append(f"They asked about something they told you; answer from memory: {material.memory_answer}")
     if material.memories:
-        lines.append("What you remember from earlier conversations with this user:")
-        lines.extend(f"- They said: {_quote(m.user_message, 200)}" for m in material.memories)
+        lines.append("Facts this user told you in earlier conversations (use when relevant, do not quote verbatim):")
+        lines.extend(f"- {m.fact.text}" for m in material.memories)
     if material.knowledge:
         lines.append("Knowledge you may use (cite titles; do not invent facts beyond it):")
         lines.extend(f"- [{hit.title or hit.source}] {_quote(hit.text, 600)}" for hit in material.knowledge)
+    lines.append("Reason step by step (at most five steps) but show only the helpful conclusions.")
     return "\n".join(lines)
+
+
+def _quote(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from personamesh.v1 import persona_pb2
 from services.abbey.emotion import EmotionReading
+from services.abbey.language import Specifics
 
 # emotion -> (mild, clear, strong) acknowledgement variants.
 _TIERS = ("mild", "clear", "strong")
@@ -115,3 +117,152 @@ def acknowledge(
         return ""
     variants = tiers[_TIERS[tier]]
     return variants[pick % len(variants)]
+
+
+# -- specific empathy: moves chosen by emotion and intensity, filled with what the person said ----------------
+
+_MOVES: dict[str, dict[str, list[str]]] = yaml.safe_load((Path(__file__).parent / "moves.yaml").read_text("utf-8"))
+_SLOT = re.compile(r"\{(\w+)\}")
+
+# emotion -> intensity tier (mild, clear, strong) -> moves in order.
+_PLANS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "sad": (("acknowledge", "next_step"), ("acknowledge", "reflect", "next_step"),
+            ("acknowledge", "validate", "normalise", "next_step")),
+    "anxious": (("acknowledge", "next_step"), ("acknowledge", "normalise", "next_step"),
+                ("acknowledge", "validate", "normalise", "next_step")),
+    "stressed": (("acknowledge", "next_step"), ("acknowledge", "validate", "next_step"),
+                 ("acknowledge", "validate", "normalise", "next_step")),
+    "frustrated": (("acknowledge", "next_step"), ("acknowledge", "validate", "next_step"),
+                   ("acknowledge", "validate", "reflect", "next_step")),
+    "disappointed": (("acknowledge", "encourage"), ("acknowledge", "validate", "encourage"),
+                     ("acknowledge", "validate", "encourage", "next_step")),
+    "confused": (("reflect", "next_step"), ("acknowledge", "reflect", "next_step"),
+                 ("acknowledge", "reflect", "next_step")),
+    "happy": (("acknowledge",), ("acknowledge", "encourage"), ("acknowledge", "encourage")),
+    "excited": (("acknowledge", "encourage"), ("acknowledge", "encourage"), ("acknowledge", "encourage")),
+    "grateful": (("acknowledge",), ("acknowledge",), ("acknowledge",)),
+    "neutral": (("acknowledge", "reflect"), ("acknowledge", "reflect"), ("acknowledge", "reflect")),
+}  # fmt: skip
+_FEELINGS = {
+    "sad": ("sad", "sad", "heartbroken"),
+    "anxious": ("uneasy", "anxious", "scared"),
+    "stressed": ("stretched", "stretched thin", "overwhelmed"),
+    "frustrated": ("annoyed", "frustrated", "angry"),
+    "disappointed": ("let down", "disappointed", "crushed"),
+    "confused": ("unsure", "confused", "lost"),
+    "happy": ("pleased", "happy", "delighted"),
+    "excited": ("excited", "excited", "thrilled"),
+}
+_GRATITUDE = re.compile(r"^\W*(thanks|thank you|thx|cheers|much appreciated|that helped|that really helped)\b", re.I)
+
+
+def is_gratitude(content: str) -> bool:
+    return bool(_GRATITUDE.search(content)) and len(content.split()) <= 20
+
+
+@dataclass(frozen=True)
+class EmpathyPlan:
+    """The moves chosen for this answer and the sentences that carry them."""
+
+    emotion: str
+    tier: int
+    moves: tuple[str, ...]
+    sentences: tuple[str, ...]
+    named: bool  # at least one sentence names what the person said
+
+
+def plan_empathy(
+    emotion: str, intensity: float, specifics: Specifics, content: str, said: set[str], *, brief: bool = False
+) -> EmpathyPlan:
+    """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session."""
+    tier = intensity_tier(intensity)
+    moves = _PLANS.get(emotion, _PLANS["neutral"])[tier]
+    if brief:
+        moves = moves[:2]
+    slots = _slots(emotion, tier, specifics)
+    pick = zlib.crc32(content.encode("utf-8"))
+    sentences: list[str] = []
+    named = False
+    for move in moves:
+        sentence, uses_specifics = _sentence(move, emotion, slots, pick, said, sentences)
+        if sentence:
+            sentences.append(sentence)
+            named = named or uses_specifics
+            if uses_specifics and "event" in slots and slots["event"] in sentence:
+                slots = {k: v for k, v in slots.items() if k not in ("event", "Event")}  # said once is enough
+    if not named and specifics.event and emotion != "grateful":
+        slots = _slots(emotion, tier, specifics)
+        sentence, uses_specifics = _sentence("reflect", emotion, slots, pick, said, sentences)
+        if sentence:
+            sentences.insert(1 if sentences else 0, sentence)
+            named = uses_specifics
+    return EmpathyPlan(emotion, tier, moves, tuple(sentences), named)
+
+
+def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
+    slots: dict[str, str] = {}
+    if specifics.event:
+        slots["event"] = specifics.event
+        slots["Event"] = specifics.event[:1].upper() + specifics.event[1:]
+    if specifics.topic:
+        slots["topic"] = specifics.topic
+    if specifics.people:
+        slots["person"] = specifics.people[0]
+    if specifics.pets:
+        kind, name = specifics.pets[0]
+        slots["pet"] = f"your {kind}"
+        if name:
+            slots["pet_name"] = name
+    if emotion in _FEELINGS:
+        slots["feeling"] = _FEELINGS[emotion][tier]
+    return slots
+
+
+_SPECIFIC_SLOTS = frozenset({"event", "Event", "topic", "person", "pet", "pet_name"})
+_WEIGHTS = {"event": 3, "Event": 3, "pet_name": 3, "person": 2, "pet": 2, "topic": 1}
+
+
+def _specificity(template: str, slots: dict[str, str]) -> int:
+    """How much of what the person said a template names (0 when it needs a slot we do not have)."""
+    needed = set(_SLOT.findall(template))
+    if not needed <= slots.keys():
+        return -1
+    return max((_WEIGHTS.get(slot, 0) for slot in needed), default=0)
+
+
+def _sentence(
+    move: str, emotion: str, slots: dict[str, str], pick: int, said: set[str], taken: list[str]
+) -> tuple[str, bool]:
+    """The first template of `move` (rotated by `pick`) whose slots are known and whose sentence is new."""
+    table = _MOVES.get(move, {})
+    templates = [*table.get(emotion, []), *table.get("any", [])]
+    if not templates:
+        return "", False
+    # Templates that name something the person said come first.
+    ranked = sorted(
+        range(len(templates)),
+        key=lambda i: (-_specificity(templates[i], slots), (i - pick) % len(templates)),
+    )
+    for index in ranked:
+        template = templates[index]
+        needed = set(_SLOT.findall(template))
+        if not needed <= slots.keys():
+            continue
+        sentence = template.format(**slots)
+        if sentence in said or sentence in taken:
+            continue
+        return sentence, bool(needed & _SPECIFIC_SLOTS)
+    return "", False
+
+
+def tone_for(emotion: str, intensity: float, *, crisis: bool, question: bool) -> persona_pb2.Tone.ValueType:
+    """Tone from the state and its intensity; a neutral question gets a neutral tone, no forced sympathy."""
+    if crisis:
+        return persona_pb2.TONE_SUPPORTIVE
+    if emotion in ("neutral", "curious") or (question and intensity < 0.3):
+        return persona_pb2.TONE_NEUTRAL
+    if emotion in ("sad", "anxious", "stressed", "disappointed"):
+        return persona_pb2.TONE_SUPPORTIVE if intensity >= 0.3 else persona_pb2.TONE_WARM
+    if emotion in ("frustrated", "confused"):
+        return persona_pb2.TONE_SUPPORTIVE if intensity >= 0.7 else persona_pb2.TONE_WARM
+    return persona_pb2.TONE_WARM

@@ -1,4 +1,5 @@
-"""Abbey's behaviour: read the emotion, recall memory, gather knowledge, reason, compose, remember."""
+"""Abbey's behaviour: crisis first; read the feeling across the session; recall facts; gather knowledge; reason;
+compose; remember what the person told about themselves."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import asyncio
 import re
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
+from services.abbey import crisis
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.emotion import EmotionReader, EmotionReading
-from services.abbey.empathy import acknowledge, is_personal_sharing, needs_support, suggest_tone
-from services.abbey.memory import EpisodicMemory
+from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
+from services.abbey.facts import extract_facts, is_question, memory_question
+from services.abbey.language import Specifics, extract
+from services.abbey.memory import FactMemory, answer_question
+from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge, to_references
@@ -24,6 +29,13 @@ TECHNICAL_QUERY_TYPES = frozenset(
 _STRONG_KNOWLEDGE = 0.5
 # Questions and problem reports that a weaker knowledge hit may still answer.
 _QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|why|how)\b|\b\w+(Error|Exception)\b", re.I)
+# Technical asks inside an emotional message ("... how do I roll back a kubernetes deployment").
+_TECH_ASK = re.compile(
+    r"\b(how (do|can|should) i|how to|what('s| is) the (command|way)|steps to)\b.{0,80}\b("
+    r"roll ?back|deploy\w*|install|configure|debug|fix|revert|restart|migrat\w*|merge|rebase|compile|build|"
+    r"kubernetes|kubectl|docker|git|python|sql|server|database|api|error|exception|function|script|code|cluster)",
+    re.I,
+)
 
 
 class AbbeyLogic(PersonaLogic):
@@ -35,7 +47,9 @@ class AbbeyLogic(PersonaLogic):
         self.settings = settings
         self.index = index
         self.reader = EmotionReader()
-        self.memory = EpisodicMemory(index, settings.memory_k, settings.memory_min_score)
+        self.memory = FactMemory(index, settings.memory_k, settings.memory_min_score)
+        self.moods = SessionMoods(settings.mood_decay)
+        self.resources = crisis.ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -53,102 +67,155 @@ class AbbeyLogic(PersonaLogic):
             backend=backend_name,
         )
 
+    async def warmup(self) -> None:
+        await asyncio.to_thread(extract, "My dog and I went for a walk.")  # load the language pipeline
+
     async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
+        kind = crisis.assess(request)
         reading = self.reader.read(request)
-        recall, retrieved = await asyncio.gather(
+        if is_gratitude(request.content) and not kind:
+            reading = EmotionReading("grateful", max(0.5, reading.intensity), {"grateful": 0.8}, 0.5, reading.source)
+        state = self.moods.state(request.user_id, request.session_id)
+        said = state.said | _earlier_sentences(request)
+        mood = self.moods.update(state, reading)
+        specifics, recall, retrieved = await asyncio.gather(
+            asyncio.to_thread(extract, request.content),
             self.memory.recall(request.user_id, request.content),
             search_knowledge(
-                self.index,
-                request.content,
-                k=self.settings.knowledge_k,
-                min_score=self.settings.knowledge_min_score,
+                self.index, request.content, k=self.settings.knowledge_k, min_score=self.settings.knowledge_min_score
             ),
         )
-        support = needs_support(request)
-        technical = not support and self._technical(request, reading, retrieved)
-        tone = suggest_tone(request, reading)
+        question = is_question(request.content)
+        asked = memory_question(request.content) if request.user_id else None
+        memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""
+        technical = not kind and not memory_answer and self._technical(request, reading, retrieved)
+        emotion = mood.primary
+        distressed = emotion in NEGATIVE and mood.intensity >= 0.35
+        empathy = None
+        if not kind and not technical and (not question or mood.primary != "neutral" or memory_answer):
+            empathy = plan_empathy(
+                emotion,
+                mood.intensity,
+                specifics if not question or emotion != "neutral" else Specifics(),
+                request.content,
+                said,
+                brief=recall.preferences.get("brevity") == "short",
+            )
+            if emotion == "neutral" and (question or not specifics.event):
+                empathy = None if not memory_answer else empathy
+        resources = self.resources.for_request(request) if kind else None
         material = AbbeyMaterial(
             content=request.content,
-            reading=reading,
-            acknowledgement=acknowledge(
-                reading,
-                request.content,
-                self.settings.empathy,
-                personal=not technical and is_personal_sharing(request.content),
-                crisis=support,
-            ),
-            tone=tone,
-            support=support,
+            emotion=emotion,
+            intensity=mood.intensity,
+            trend=mood.trend,
+            tone=tone_for(emotion, mood.intensity, crisis=bool(kind), question=question),
+            crisis_kind=kind,
+            crisis_paragraphs=crisis.compose(kind, request, resources, said) if kind and resources else [],
+            resources=resources,
+            empathy=empathy if not memory_answer else None,
+            specifics=specifics,
             technical=technical,
-            memories=recall.memories,
+            distressed=distressed,
+            memories=recall.memories if not kind else [],
+            memory_answer=memory_answer,
+            preferences=recall.preferences,
             knowledge=retrieved.hits if technical else [],
             sentences_per_answer=max(1, round(1 + 3 * self.settings.technical_depth)),
             query_type=request.routing.query_type if request.HasField("routing") else "",
+            used=said,
         )
+        draft = compose_draft(material)
+        state.said.update(_sentences(draft))
         degraded = not recall.available or not retrieved.available
-        chain = self._reasoning(request, material, recall.available, retrieved)
+        chain = self._reasoning(request, material, reading, mood, recall.available, retrieved)
+        facts = [] if kind or question else extract_facts(request.content, emotion=emotion, intensity=mood.intensity)
         return Plan(
             system_prompt=system_prompt(material),
-            draft=compose_draft(material),
+            draft=draft,
             confidence=self._confidence(request, material, degraded),
             temperature=self.settings.temperature,
             references=to_references(material.knowledge),
             reasoning=chain.steps(),
-            emotional_state=reading.to_proto(),
+            emotional_state=_state(reading, mood),
             degraded=degraded,
-            notes={"reading": reading},
-            quotable=[m.user_message for m in material.memories] + [hit.text for hit in material.knowledge],
+            notes={"facts": facts, "polarity": reading.polarity},
+            quotable=[m.fact.text for m in material.memories] + [hit.text for hit in material.knowledge],
         )
 
     @staticmethod
     def _technical(request: persona_pb2.PersonaRequest, reading: EmotionReading, retrieved: Retrieved) -> bool:
+        """Technical when Abi says so, when the knowledge answers it well, or when a technical ask is inside an
+        emotional message (people in distress with a technical problem need both)."""
         query_type = request.routing.query_type if request.HasField("routing") else ""
+        if query_type in TECHNICAL_QUERY_TYPES:
+            return True
+        if not retrieved.hits:
+            return False
+        if _TECH_ASK.search(request.content):
+            return True
         if query_type:
-            return query_type in TECHNICAL_QUERY_TYPES
-        if not retrieved.hits or (reading.intensity >= 0.7 and reading.negative):
             return False
         if retrieved.hits[0].score >= _STRONG_KNOWLEDGE:
             return True
         return bool(_QUESTION.search(request.content)) and reading.intensity < 0.6
 
     def _reasoning(
-        self, request: persona_pb2.PersonaRequest, material: AbbeyMaterial, memory_up: bool, retrieved: Retrieved
+        self,
+        request: persona_pb2.PersonaRequest,
+        material: AbbeyMaterial,
+        reading: EmotionReading,
+        mood: Mood,
+        memory_up: bool,
+        retrieved: Retrieved,
     ) -> ReasoningChain:
         chain = ReasoningChain(self.settings.max_reasoning_steps)
-        reading = material.reading
-        if material.support:
-            chain.add("Moderation flagged a risk of self-harm: lead with care and include crisis resources", 1.0, 0)
+        if material.crisis_kind:
+            region = material.resources.region if material.resources and material.resources.region else "default"
+            chain.add(
+                f"Crisis ({material.crisis_kind.replace('_', ' ')}; risk of self-harm): lead with care, "
+                f"crisis resources for region {region}",
+                1.0,
+                0,
+            )
         source = {
             "routing": "Abi's routing decision",
             "conversation": "the earlier turns of this conversation",
         }.get(reading.source, "my own reading of the message")
+        if mood.carried:
+            source = "the earlier turns of this conversation"
         strength = reading.scores.get(reading.primary, 0.5)
         chain.add(
-            f"The user seems {reading.primary} (intensity {reading.intensity:.2f}), from {source}",
+            f"The user seems {material.emotion} (intensity {material.intensity:.2f}, {mood.trend}), from {source}",
             (0.85 if reading.source == "routing" else 0.6) * (0.5 + 0.5 * strength),
             1,
         )
         if not memory_up:
             chain.add("Memory unavailable (embedding index down): answering without earlier context", 0.3, 2)
+        elif material.memory_answer:
+            chain.add("Answered a question about what they told me, from memory", 0.9, 2)
         elif material.memories:
-            best = material.memories[0].score
-            chain.add(f"Recalled {len(material.memories)} earlier exchange(s) with this user", best, 2)
+            best = min(1.0, material.memories[0].score)
+            chain.add(f"Recalled {len(material.memories)} fact(s) this user told me before", best, 2)
         elif request.user_id:
-            chain.add("No related earlier conversations with this user", 0.7, 4)
+            chain.add("No related facts remembered about this user", 0.7, 4)
         if material.technical:
             if material.knowledge:
                 top = material.knowledge[0]
-                chain.add(f"Grounded the explanation in '{top.title or top.source}'", float(top.score), 3)
+                chain.add(f"Grounded the steps in '{top.title or top.source}'", float(top.score), 3)
             elif not retrieved.available:
                 chain.add("Knowledge unavailable (embedding index down): not guessing", 0.3, 3)
             else:
                 chain.add("No trustworthy knowledge found: asking for more detail instead of guessing", 0.4, 3)
+        elif material.empathy and material.empathy.moves:
+            moves = ", ".join(m.replace("_", " ") for m in material.empathy.moves)
+            chain.add(f"Empathy moves: {moves}", 0.75 if material.empathy.named else 0.55, 3)
         tone = persona_pb2.Tone.Name(material.tone).removeprefix("TONE_").lower()
         chain.add(f"Answer in a {tone} tone", 0.8, 4)
         return chain
 
     def _confidence(self, request: persona_pb2.PersonaRequest, material: AbbeyMaterial, degraded: bool) -> float:
-        confidence = 0.8
+        confidence = 0.9 if material.crisis_kind else 0.8
         if material.technical:
             confidence = 0.4 + 0.5 * float(material.knowledge[0].score) if material.knowledge else 0.4
         if request.HasField("routing") and persona_of(request.routing) == self.name:
@@ -160,11 +227,33 @@ class AbbeyLogic(PersonaLogic):
     async def after_answer(
         self, request: persona_pb2.PersonaRequest, plan: Plan, response: persona_pb2.PersonaResponse
     ) -> None:
-        """Keep the exchange, with the feeling Abbey read, as episodic memory."""
+        """Keep the facts the person told about themselves (redacted), never their questions."""
         if not self.settings.remember:
             return
-        reading: EmotionReading = plan.notes["reading"]
-        await self.memory.remember(request, response, reading.primary, reading.polarity)
+        await self.memory.remember(request, plan.notes["facts"], float(plan.notes["polarity"]))
 
     async def close(self) -> None:
         await self.index.close()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _sentences(text: str) -> list[str]:
+    return [piece.strip() for piece in _SENTENCE_END.split(text) if len(piece.split()) >= 6]
+
+
+def _earlier_sentences(request: persona_pb2.PersonaRequest) -> set[str]:
+    """What Abbey already said in this conversation (the turns the request carries), so it is not said again."""
+    said: set[str] = set()
+    for turn in request.recent_turns:
+        if turn.role == persona_pb2.ROLE_ASSISTANT:
+            said.update(_sentences(turn.content))
+    return said
+
+
+def _state(reading: EmotionReading, mood: Mood) -> persona_pb2.EmotionalState:
+    state = reading.to_proto()
+    state.primary = mood.primary
+    state.intensity = round(mood.intensity, 3)
+    return state

@@ -1,39 +1,82 @@
-"""Episodic memory through the embedding index: recall this user's earlier exchanges, remember new ones.
+"""Abbey's memory of each user: facts they told about themselves, kept in the embedding index.
 
-The index may be down; recall then returns `available = False` and Abbey
-answers anyway (degraded). Writes happen after the answer was sent.
+What is stored: facts, people, pets, preferences and events (with their emotional weight) that the user
+told about themselves, never their questions and never Abbey's answers. Each fact is one record of the
+index's conversation memory (persona ABBEY), so it lives in the index's data dir, survives restarts of
+every service, and `DeleteUserData` removes it with the rest of the user's data:
+
+- `user_message`: the user's own sentence, redacted (the index embeds it for search, and redacts again);
+- `response`: `abbey-fact/v1 ` + JSON {kind, key, value, text, weight}; `emotion`/`sentiment`: the feeling;
+- `id`: derived from user, kind, key (and value), so telling the same fact again, or a new preference,
+  replaces the old record instead of piling up.
+
+The index may be down; recall then returns `available = False` and Abbey answers anyway (degraded).
+Writes happen after the answer was sent. Records of earlier Abbey versions (whole exchanges) are ignored.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 from dataclasses import dataclass
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
+from services.abbey.facts import Fact, MemoryQuestion
 from services.common.generation.grounding import IndexCaller
+
+FACT_PREFIX = "abbey-fact/v1 "
+# Facts of one user scanned per message: enough for a long relationship, bounded by the index's max k (100).
+SCAN_K = 64
 
 
 @dataclass(frozen=True)
 class Recollection:
-    """One earlier exchange that resembles the current message."""
+    """One remembered fact, with how relevant it is to the current message."""
 
-    user_message: str
-    response: str
-    emotion: str
+    fact: Fact
     score: float
     session_id: str
 
 
 @dataclass(frozen=True)
 class Recall:
-    memories: list[Recollection]
+    memories: list[Recollection]  # relevant facts, best first
+    preferences: dict[str, str]  # "brevity" -> "short"
     available: bool
+    known: list[Recollection] | None = None  # every fact scanned (for direct questions)
 
 
-class EpisodicMemory:
-    """Abbey's memory of each user, kept in the embedding index."""
+def fact_id(user_id: str, fact: Fact) -> str:
+    identity = f"{user_id}\x00{fact.kind}\x00{fact.key}" + (
+        "" if fact.kind == "preference" else f"\x00{fact.value.lower()}"
+    )
+    return "abbey-" + hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+
+
+def _decode(record: index_pb2.ConversationRecord) -> Fact | None:
+    if not record.response.startswith(FACT_PREFIX):
+        return None
+    try:
+        data = json.loads(record.response[len(FACT_PREFIX) :])
+        return Fact(
+            kind=str(data["kind"]),
+            key=str(data["key"]),
+            value=str(data.get("value", "")),
+            text=str(data.get("text", "")),
+            source=record.user_message,
+            weight=float(data.get("weight", 0.0)),
+            emotion=record.emotion,
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class FactMemory:
+    """Recall and remember facts about a user through the embedding index."""
 
     def __init__(self, index: IndexCaller, k: int, min_score: float) -> None:
         self._index = index
@@ -41,47 +84,86 @@ class EpisodicMemory:
         self._min_score = min_score
 
     async def recall(self, user_id: str, query: str) -> Recall:
-        """Earlier exchanges with this user (any session) similar to `query`, best first."""
+        """Facts about this user (any session) relevant to `query`, and their stored preferences."""
         if not user_id:
-            return Recall([], True)
+            return Recall([], {}, True, [])
         request = index_pb2.SearchConversationsRequest(
-            user_id=user_id, persona=persona_pb2.PERSONA_UNSPECIFIED, query=query, k=self._k
+            user_id=user_id, persona=persona_pb2.PERSONA_ABBEY, query=query, k=SCAN_K
         )
         reply = await self._index.call(lambda t: self._index.stub.SearchConversations(request, timeout=t))
         if reply is None:
-            return Recall([], False)
-        memories = [
-            Recollection(
-                hit.record.user_message,
-                hit.record.response,
-                hit.record.emotion,
-                float(hit.score),
-                hit.record.session_id,
-            )
-            for hit in reply.hits
-            if hit.score >= self._min_score and hit.record.user_message.strip() != query.strip()
-        ]
-        return Recall(memories, True)
+            return Recall([], {}, False, [])
+        known: list[Recollection] = []
+        preferences: dict[str, str] = {}
+        words = set(query.lower().replace("'s", " ").split())
+        for hit in reply.hits:
+            fact = _decode(hit.record)
+            if fact is None:
+                continue
+            if fact.kind == "preference":
+                preferences.setdefault(fact.key, fact.value)
+                continue
+            boost = 0.3 if fact.key in words or (fact.value and fact.value.lower() in words) else 0.0
+            known.append(Recollection(fact, float(hit.score) + boost, hit.record.session_id))
+        known.sort(key=lambda r: -r.score)
+        relevant = [r for r in known if r.score >= self._min_score and r.fact.source.strip() != query.strip()]
+        return Recall(relevant[: self._k], preferences, True, known)
 
-    async def remember(
-        self, request: persona_pb2.PersonaRequest, response: persona_pb2.PersonaResponse, emotion: str, polarity: float
-    ) -> bool:
-        """Store this exchange; False when the index did not take it."""
-        if not request.user_id:
-            return False
+    async def remember(self, request: persona_pb2.PersonaRequest, facts: list[Fact], sentiment: float) -> int:
+        """Store the facts of this message; returns how many the index took."""
+        if not request.user_id or not facts:
+            return 0
         created = Timestamp()
         created.GetCurrentTime()
-        record = index_pb2.ConversationRecord(
-            user_id=request.user_id,
-            session_id=request.session_id,
-            persona=persona_pb2.PERSONA_ABBEY,
-            user_message=request.content,
-            response=response.content,
-            created_at=created,
-            emotion=emotion,
-            sentiment=polarity,
-            request_id=response.request_id,
+
+        async def store(fact: Fact) -> bool:
+            payload: dict[str, object] = {"kind": fact.kind, "key": fact.key, "value": fact.value, "text": fact.text}
+            payload["weight"] = round(fact.weight, 3)
+            record = index_pb2.ConversationRecord(
+                id=fact_id(request.user_id, fact),
+                user_id=request.user_id,
+                session_id=request.session_id,
+                persona=persona_pb2.PERSONA_ABBEY,
+                user_message=fact.source,
+                response=FACT_PREFIX + json.dumps(payload, ensure_ascii=False),
+                created_at=created,
+                emotion=fact.emotion,
+                sentiment=max(-1.0, min(1.0, sentiment)),
+                request_id=request.request_id,
+            )
+            message = index_pb2.StoreConversationRequest(record=record)
+            return await self._index.call(lambda t: self._index.stub.StoreConversation(message, timeout=t)) is not None
+
+        results = await asyncio.gather(*(store(fact) for fact in facts))
+        return sum(results)
+
+
+def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
+    """The answer to a direct question about what the user told Abbey, from memory only."""
+    matching = [r.fact for r in known if question.subject and r.fact.key == question.subject]
+    if not question.subject and known:
+        matching = [known[0].fact]
+    if not matching:
+        thing = f"your {question.subject}" if question.subject not in ("", "home", "job", "name") else "that"
+        return (
+            f"I don't think you've told me about {thing} yet, so I'd rather not guess. "
+            "If you tell me, I'll remember it."
         )
-        store = index_pb2.StoreConversationRequest(record=record)
-        reply = await self._index.call(lambda t: self._index.stub.StoreConversation(store, timeout=t))
-        return reply is not None
+    fact = next((f for f in matching if f.value), matching[0])
+    if question.attribute == "name" and fact.kind in ("pet", "person"):
+        if fact.value:
+            return f"Your {fact.key} is called {fact.value}; you told me that {fact.text}."
+        return f"You told me that {fact.text}, but not their name."
+    if fact.kind == "self" and fact.value:
+        lead = {
+            "home": f"You live in {fact.value}",
+            "job": f"You work as {_article(fact.value)}",
+            "name": f"Your name is {fact.value}",
+            "age": f"You're {fact.value}",
+        }.get(fact.key, f"You told me that {fact.text}")
+        return f"{lead}; that's what you told me."
+    return f"You told me that {fact.text}."
+
+
+def _article(value: str) -> str:
+    return ("an " if value[:1].lower() in "aeiou" else "a ") + value

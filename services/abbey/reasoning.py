@@ -25,3 +25,19 @@ class ReasoningChain:
         indexed = list(enumerate(self._steps))
         kept = sorted(indexed, key=lambda item: (item[1][0], item[0]))[: self.max_steps]
         return [reasoning for _, (_, reasoning) in sorted(kept, key=lambda item: item[0])]
+
+
+def render_text(steps: list[persona_pb2.ReasoningStep]) -> str:
+    """The chain as numbered lines: '1. description (confidence 0.85)'."""
+    return "\n".join(f"{i}. {s.description} (confidence {s.confidence:.2f})" for i, s in enumerate(steps, 1))
+
+
+def render_mermaid(steps: list[persona_pb2.ReasoningStep]) -> str:
+    """The chain as a Mermaid flowchart, one node per step, in order."""
+    lines = ["flowchart TD"]
+    for i, s in enumerate(steps, 1):
+        label = s.description.replace('"', "'").replace("\n", " ")
+        lines.append(f'    s{i}["{i}. {label}<br/>confidence {s.confidence:.2f}"]')
+        if i > 1:
+            lines.append(f"    s{i - 1} --> s{i}")
+    return "\n".join(lines)

@@ -14,8 +14,15 @@ class AbbeySettings(PersonaSettings):
     empathy: float = Field(0.8, description="0..1: how much of the answer goes to acknowledging feelings.")
     technical_depth: float = Field(0.7, description="0..1: how much retrieved knowledge a technical answer uses.")
     max_reasoning_steps: int = Field(5, description="Most steps in the visible reasoning chain.")
-    memory_k: int = Field(3, description="Earlier exchanges with this user recalled per message.")
-    memory_min_score: float = Field(0.3, description="Similarity below which a recalled exchange is ignored.")
+    memory_k: int = Field(3, description="Facts about this user recalled per message.")
+    memory_min_score: float = Field(0.35, description="Similarity below which a remembered fact is not recalled.")
     knowledge_k: int = Field(3, description="Knowledge chunks retrieved for a technical question.")
     knowledge_min_score: float = Field(0.3, description="Similarity below which a knowledge chunk is ignored.")
-    remember: bool = Field(True, description="Store each exchange as episodic memory in the embedding index.")
+    remember: bool = Field(True, description="Store facts the user tells about themselves in the embedding index.")
+    mood_decay: float = Field(0.6, description="0..1: share of earlier feeling carried to the next turn.")
+    crisis_resources_path: str = Field(
+        "", description="YAML table of crisis resources by region (empty: the shipped table)."
+    )
+    crisis_default_region: str = Field(
+        "", description="Region (ISO 3166 alpha-2) whose crisis resources apply when a request names none."
+    )

@@ -1,0 +1,257 @@
+"""The crisis response: what Abbey says when someone may be at risk, before anything else.
+
+A crisis is decided by Abi (`routing.crisis`, or moderation `redirect_to_support`); Abbey also
+recognises the clearest statements herself, in case she is called without a routing decision. The
+kind of crisis decides the words, never the emotion guess:
+
+- `self`: a direct disclosure ("I want to end my life").
+- `indirect`: hints without the words (goodbye letters, "everyone would be better off without me").
+- `third_party`: someone else is at risk ("my friend says she wants to die"): guidance for the helper.
+- `method`: asking for means or methods: no information, care instead.
+
+Every crisis answer acknowledges what was said, never celebrates or asks what they look forward to,
+never lectures, gives resources for the person's region, and invites them to keep talking.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from personamesh.v1 import persona_pb2
+
+SELF = "self"
+INDIRECT = "indirect"
+THIRD_PARTY = "third_party"
+METHOD = "method"
+KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD)
+
+_DEFAULT_TABLE = Path(__file__).parent / "crisis_resources.yaml"
+
+_OTHERS = (
+    r"friend|best friend|sister|brother|son|daughter|mom|mum|mother|dad|father|partner|wife|husband|girlfriend|"
+    r"boyfriend|roommate|flatmate|classmate|student|colleague|coworker|co-worker|cousin|kid|child|teen|teenager|"
+    r"grandma|grandpa|aunt|uncle|niece|nephew|neighbou?r|fiancée?|someone i know|somebody i know"
+)
+_THEM = r"(?:he|she|they|him|her|them|his|their)"
+_RISK_WORDS = (
+    r"suicid\w*|kill (?:him|her|them|my)sel(?:f|ves)|end(?:ing)? (?:his|her|their|my|it) (?:own )?(?:life|lives|all)|"
+    r"take (?:his|her|their|my) (?:own )?life|hurt(?:ing)? (?:him|her|them|my)sel(?:f|ves)|self[- ]harm\w*|"
+    r"cut(?:ting)? (?:him|her|them|my)sel(?:f|ves)|(?:want|wants|wanted|going) to die|wanna die|overdos\w*|"
+    r"not (?:want|wanting) to (?:live|be alive|be here)|(?:doesn't|don't|didn't) want to (?:live|be alive|be here)"
+)
+_THIRD = re.compile(
+    rf"\b(?:my|our|a|one of my)\s+(?:{_OTHERS})\b.{{0,120}}?\b(?:{_RISK_WORDS}|goodbye|giving away)"
+    rf"|\b{_THEM}\s+(?:says?|said|keeps? saying|told me|texted|wrote|posted|mentioned|talks? about)\b.{{0,60}}"
+    rf"(?:{_RISK_WORDS})"
+    rf"|\b(?:worried|scared|afraid)\b.{{0,40}}\b(?:{_OTHERS}|{_THEM})\b.{{0,60}}(?:{_RISK_WORDS})"
+    rf"|\bhow (?:do|can|should) i help\b.{{0,80}}(?:{_RISK_WORDS})",
+    re.I | re.S,
+)
+_METHOD = re.compile(
+    r"\b(?:how (?:many|much)|what (?:dose|amount|height)|which (?:pills?|drugs?|medications?|bridge|building)|"
+    r"lethal|fatal)\b.{0,60}\b(?:die|dying|dead|kill|lethal|fatal|overdose|od|end (?:it|my life)|suicide|"
+    r"pills?|tablets?)\b"
+    r"|\b(?:painless|quickest|fastest|easiest|surest|quietest|most effective|best|simplest)\s+(?:way|method|means)s?\s+"
+    r"(?:to|of)\s+(?:die|dying|kill(?:ing)? (?:my|your)sel(?:f|ves)|end(?:ing)? (?:it|my life|a life)|suicide|"
+    r"commit suicide|overdose)"
+    r"|\bhow (?:to|do i|can i|would i|could i)\s+(?:kill myself|end my life|commit suicide|overdose|hang myself|"
+    r"die (?:painlessly|quickly|in my sleep))"
+    r"|\b(?:lethal|fatal) dose\b|\bhigh enough to (?:die|kill)\b",
+    re.I | re.S,
+)
+_DIRECT = re.compile(
+    r"\b(?:kill(?:ing)? myself|suicid\w*|end(?:ing)? my (?:own )?life|take my (?:own )?life|"
+    r"(?:want|wanted|going|plan(?:ning)?) to die|wanna die|hurt(?:ing)? myself|self[- ]harm\w*|cut(?:ting)? myself|"
+    r"end it all|(?:don't|do not) want to (?:live|be alive|exist)|not want to (?:live|be alive))\b",
+    re.I,
+)
+_INDIRECT = re.compile(
+    r"better off without me|won't be (?:around|here) (?:much longer|for long|anymore|tomorrow)|"
+    r"goodbye (?:letter|note|message)s?|(?:letter|note)s? to say goodbye|saying (?:my )?goodbyes|"
+    r"giving away (?:my|all my)|no (?:reason|point) (?:to|in) (?:live|living|going on|being here)|"
+    r"(?:don't|do not) want to wake up|wish i (?:could )?(?:wouldn't|didn't|never) wake up|"
+    r"can't go on|cannot go on|can't do this anymore|disappear (?:forever|for good)|"
+    r"(?:i am|i'm) (?:just )?a burden|tired of (?:living|being alive)|no way out|"
+    r"(?:won't|will not) (?:need|be needing) (?:it|them|this) (?:anymore|much longer)|"
+    r"(?:not|never) (?:be|being) here (?:next|by) |final (?:goodbye|arrangements)|put my affairs in order",
+    re.I,
+)
+
+
+def kind_of(text: str) -> str:
+    """The kind of crisis a message speaks of; "" when it names none (Abi's flag then means `self`)."""
+    if _METHOD.search(text):
+        return METHOD
+    if _THIRD.search(text) and not re.search(r"\b(?:i|i'm|i've)\b[^.?!]{0,30}\b(?:myself|my life)\b", text, re.I):
+        return THIRD_PARTY
+    if _DIRECT.search(text):
+        return SELF
+    if _INDIRECT.search(text):
+        return INDIRECT
+    return ""
+
+
+def flagged(request: persona_pb2.PersonaRequest) -> bool:
+    """Abi's crisis flag or a redirect to support."""
+    if not request.HasField("routing"):
+        return False
+    routing = request.routing
+    return routing.crisis or routing.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
+
+
+def assess(request: persona_pb2.PersonaRequest) -> str:
+    """The crisis kind of this request, or "" when it is not a crisis."""
+    kind = kind_of(request.content)
+    if flagged(request):
+        return kind or SELF
+    # Without Abi's flag, only unmistakable statements count (Abi may be bypassed or down).
+    return kind if kind in (METHOD, THIRD_PARTY, SELF) and _unmistakable(request.content, kind) else ""
+
+
+def _unmistakable(text: str, kind: str) -> bool:
+    if kind == SELF:
+        return bool(re.search(r"\b(?:kill myself|end my life|take my own life|suicidal|want to die)\b", text, re.I))
+    return True
+
+
+@dataclass(frozen=True)
+class Resources:
+    region: str  # "" for the international default
+    emergency: str
+    lines: tuple[str, ...]
+
+    def sentence(self, third_party: bool) -> str:
+        who = "they are" if third_party else "you are"
+        lines = "; ".join(self.lines)
+        return (
+            f"If {who} in immediate danger, call {self.emergency} now. "
+            f"You can also reach someone right away, free and confidential: {lines}."
+        )
+
+
+class ResourceTable:
+    """The documented, configurable table of crisis resources (crisis_resources.yaml)."""
+
+    def __init__(self, path: str = "", default_region: str = "") -> None:
+        source = Path(path) if path else _DEFAULT_TABLE
+        table: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
+        self._default = self._entry("", table["default"])
+        self._regions = {code.upper(): self._entry(code.upper(), entry) for code, entry in table["regions"].items()}
+        self._default_region = default_region.upper()
+
+    @staticmethod
+    def _entry(region: str, entry: dict[str, Any]) -> Resources:
+        return Resources(region, str(entry["emergency"]), tuple(str(line) for line in entry["lines"]))
+
+    def regions(self) -> list[str]:
+        return sorted(self._regions)
+
+    def for_request(self, request: persona_pb2.PersonaRequest) -> Resources:
+        region = region_of(dict(request.metadata)) or self._default_region
+        return self._regions.get(region, self._default)
+
+
+_LOCALE_KEYS = ("locale", "country", "region", "country_code", "lang", "language", "accept-language", "accept_language")
+
+
+def region_of(metadata: dict[str, str]) -> str:
+    """'en-GB' / 'en_US' / 'AU' / 'fr-FR,fr;q=0.9' in the request's metadata -> 'GB' / 'US' / 'AU' / 'FR'."""
+    lowered = {key.lower(): value for key, value in metadata.items()}
+    for key in _LOCALE_KEYS:
+        value = lowered.get(key, "").strip()
+        if not value:
+            continue
+        first = re.split(r"[,;\s]", value)[0]
+        parts = re.split(r"[-_]", first)
+        if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
+            return parts[-1].upper()
+        if len(first) == 2 and first.isalpha() and key in ("country", "region", "country_code", "locale"):
+            return first.upper()
+    return ""
+
+
+_OPENINGS = {
+    SELF: (
+        "Thank you for telling me. Thinking about ending your life means you are carrying a great deal of pain "
+        "right now, and I'm taking what you said seriously.",
+        "I'm really glad you said this out loud to me. Wanting to die is a sign of how much you are hurting, and "
+        "you deserve support with it.",
+    ),
+    INDIRECT: (
+        "I want to gently check what I'm hearing: when you say this, are you thinking about ending your life? "
+        "I'm asking because I care, and you can answer honestly here.",
+        "What you wrote makes me worried about you, and I'd rather ask than guess: are you having thoughts of "
+        "suicide or of not being here anymore?",
+    ),
+    THIRD_PARTY: (
+        "It's a lot to carry when someone you care about may be thinking of ending their life, and reaching out "
+        "for help is exactly the right thing to do.",
+        "Thank you for looking out for them. Being the person someone turns to in a crisis is hard, and you don't "
+        "have to handle it alone.",
+    ),
+    METHOD: (
+        "I can't help with ways to hurt yourself, and that is because what happens to you matters to me.",
+        "I won't give information about ways to die or doses, but I don't want to leave you alone with this either.",
+    ),
+}
+_PRESENCE = {
+    SELF: "Are you safe right now? If you can, put some distance between yourself and anything you could use "
+    "to hurt yourself, and let one person near you know what is going on.",
+    INDIRECT: "If the answer is yes, you haven't done anything wrong by feeling this way, and you don't have to "
+    "face it by yourself tonight.",
+    METHOD: "It sounds like you may be in a lot of pain right now. Are you safe at the moment? If you can, move "
+    "away from anything you could use to harm yourself and let someone near you know.",
+    THIRD_PARTY: "What helps most: ask them directly whether they are thinking about suicide (asking does not put "
+    "the idea in their head); listen without judging or arguing; stay with them or keep in contact; help move "
+    "anything they could use to hurt themselves out of reach; and help them contact a crisis line or a doctor. "
+    "You don't have to promise to keep it secret.",
+}
+_INVITATIONS = (
+    "I'm here and I'd like to keep talking. What has been happening for you today?",
+    "I'm not going anywhere. If you want to, tell me more about what has brought you to this point.",
+    "You can keep talking to me for as long as you need. What feels heaviest right now?",
+)
+_HELPER_INVITATIONS = (
+    "Look after yourself too: this is heavy, and it's okay to ask for support of your own. "
+    "If you like, tell me what they said and we can think through what to say next.",
+    "Your own feelings matter here as well. Would it help to plan together what you'll say to them?",
+)
+
+
+def compose(kind: str, request: persona_pb2.PersonaRequest, resources: Resources, used: set[str]) -> list[str]:
+    """The crisis answer as paragraphs; `used` holds the sentences already said in this session."""
+    pick = zlib.crc32(request.content.encode("utf-8"))
+    opening = _fresh(_OPENINGS[kind], pick, used)
+    invitations = _HELPER_INVITATIONS if kind == THIRD_PARTY else _INVITATIONS
+    return [
+        opening,
+        _PRESENCE[kind],
+        resources.sentence(third_party=kind == THIRD_PARTY),
+        _fresh(invitations, pick, used),
+    ]
+
+
+def _fresh(options: tuple[str, ...], pick: int, used: set[str]) -> str:
+    for offset in range(len(options)):
+        option = options[(pick + offset) % len(options)]
+        if option not in used:
+            return option
+    return options[pick % len(options)]
+
+
+CRISIS_RULES = (
+    "CRISIS RULES (they override everything else): the user or someone they speak of may be at risk of suicide or "
+    "self-harm. Acknowledge what they said, in plain, calm words. No cheerful, excited or curious framing, no "
+    "exclamation marks, no lecture, no judgement. Ask about safety directly. Never give information about methods, "
+    "means or doses. Include these resources verbatim: {resources} Invite them to keep talking."
+)
+HELPER_RULES = (
+    "The person at risk is someone the user knows: give the user concrete guidance for helping (ask directly, "
+    "listen, stay with them, remove means, connect them with a crisis line) and care for the user too."
+)

@@ -1,0 +1,143 @@
+"""Facts a person tells Abbey about themselves, and direct questions about them.
+
+Kinds: `pet` and `person` (key: "dog", "sister"; value: the name when given), `self` (key: "job", "home",
+"name", "age"), `preference` (key: "brevity" = short|long, "formality" = formal|casual) and `event` (what
+happened, with its emotional weight). Questions are never facts. Works on redacted text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.abbey.language import PETS, RELATIONS, name_of, parse, second_person
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str
+    key: str
+    value: str
+    text: str  # second person, for saying back: "your old dog Biscuit died last week"
+    source: str  # the person's own (redacted) sentence, what the index embeds
+    weight: float = 0.0  # emotional weight, 0..1
+    emotion: str = ""
+
+
+_PREFERENCES = (
+    ("brevity", "short", re.compile(
+        r"\b(keep (it|them|your answers|answers) (short|brief)|(shorter|brief|short) (answers|replies|responses)"
+        r"|be (more )?(brief|concise)|too long|less detail|tl;?dr|get to the point)\b", re.I)),
+    ("brevity", "long", re.compile(r"\b(more detail|longer (answers|replies)|go deeper|in more depth)\b", re.I)),
+    ("formality", "formal", re.compile(r"\b(be (more )?formal|formal (tone|language)|professional tone)\b", re.I)),
+    ("formality", "casual", re.compile(
+        r"\b(be (more )?casual|less formal|informal|talk (to me )?normally|no need to be formal)\b", re.I)),
+)  # fmt: skip
+_SELF = (
+    ("job", re.compile(r"\bi (?:work|am working) as (?:an? )?([a-z][a-z -]{2,40}?)(?=[,.;!]| at | in |$)", re.I)),
+    (
+        "job",
+        re.compile(
+            r"\bi(?:'m| am) an? (nurse|teacher|developer|engineer|doctor|student|designer|writer|"
+            r"programmer|lawyer|chef|accountant|artist|musician|researcher|manager|scientist)\b",
+            re.I,
+        ),
+    ),
+    ("home", re.compile(r"\b(?i:i) (?:live|moved) (?:in|to) ([A-Z][\w' -]{1,40}?)(?=[,.;!]| and |$)")),
+    ("name", re.compile(r"\b(?i:my name is) ([A-Z][\w'-]{1,30})")),
+    ("age", re.compile(r"\bi(?:'m| am) (\d{1,3}) (?:years old|yo)\b", re.I)),
+)
+_EVENT_WORDS = re.compile(
+    r"\b(died|passed away|lost|broke up|divorc\w*|fired|laid off|got (?:a|the|my)|started|moved|married|engaged|"
+    r"pregnant|diagnos\w*|sick|ill|surgery|graduat\w*|promot\w*|retir\w*|born|accident|fight|argument|rejected|"
+    r"accepted|won|failed|quit)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    stripped = text.strip()
+    return stripped.endswith("?") or bool(
+        re.match(r"^(who|what|when|where|which|why|how|do|does|did|can|could|is|are|should|would)\b", stripped, re.I)
+    )
+
+
+def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> list[Fact]:
+    """The facts a message tells about its author (none from questions)."""
+    facts: list[Fact] = []
+    for key, value, pattern in _PREFERENCES:
+        if pattern.search(text):
+            facts.append(Fact("preference", key, value, f"you prefer {_PREFERENCE_WORDS[(key, value)]}", text))
+    doc = parse(text)
+    for sentence in doc.sents:
+        raw = sentence.text.strip()
+        if not raw or is_question(raw):
+            continue
+        said = second_person(raw.rstrip(".!")).strip()
+        found = False
+        for token in sentence:
+            lowered = token.text.lower()
+            if not any(child.lower_ in ("my", "our") for child in token.children):
+                continue
+            if lowered in PETS or lowered in RELATIONS:
+                kind = "pet" if lowered in PETS else "person"
+                facts.append(Fact(kind, lowered, name_of(token), said, raw, intensity, emotion))
+                found = True
+        for key, pattern in _SELF:
+            match = pattern.search(raw)
+            if match:
+                facts.append(Fact("self", key, match.group(1).strip(), said, raw, intensity, emotion))
+                found = True
+        if not found and _EVENT_WORDS.search(raw) and re.search(r"\b(i|my|i'm|i've|we|our)\b", raw, re.I):
+            facts.append(Fact("event", _slug(raw), "", said, raw, intensity, emotion))
+    return facts
+
+
+_PREFERENCE_WORDS = {
+    ("brevity", "short"): "short answers",
+    ("brevity", "long"): "detailed answers",
+    ("formality", "formal"): "a formal tone",
+    ("formality", "casual"): "a casual tone",
+}
+
+
+def _slug(text: str) -> str:
+    words = re.findall(r"[a-z]+", text.lower())
+    return "-".join(words[:8])
+
+
+@dataclass(frozen=True)
+class MemoryQuestion:
+    """'What's my dog's name?' -> subject 'dog', attribute 'name'."""
+
+    subject: str
+    attribute: str  # "name", "what", "where"
+
+
+_ASKS_MEMORY = re.compile(
+    r"\b(what(?:'s| is| was)|who(?:'s| is| was)|where do i|what do i do|do you (?:remember|know|recall)|"
+    r"did i (?:tell|mention)|remind me)\b",
+    re.I,
+)
+
+
+def memory_question(text: str) -> MemoryQuestion | None:
+    """A direct question about something the person told Abbey, or None."""
+    if not _ASKS_MEMORY.search(text) or not re.search(r"\b(my|i|me)\b", text, re.I):
+        return None
+    if "?" not in text and not re.search(r"\b(remind me|do you remember)\b", text, re.I):
+        return None  # "... and the vet can't tell what's wrong." tells, it does not ask
+    lowered = text.lower()
+    for word in re.findall(r"[a-z'-]+", lowered):
+        base = word.removesuffix("'s").removesuffix("\u2019s")
+        if base in PETS or base in RELATIONS:
+            return MemoryQuestion(base, "name" if re.search(r"\b(name|called)\b", lowered) else "what")
+    if re.search(r"\bwhere do i live\b|\bwhere i live\b", lowered):
+        return MemoryQuestion("home", "where")
+    if re.search(r"\bwhat do i do\b|\bmy job\b|\bwhat i do for (a living|work)\b", lowered):
+        return MemoryQuestion("job", "what")
+    if re.search(r"\bmy name\b", lowered):
+        return MemoryQuestion("name", "name")
+    if re.search(r"\b(remember|recall|did i (tell|mention))\b", lowered):
+        return MemoryQuestion("", "what")
+    return None

@@ -1,0 +1,78 @@
+"""The emotional state of a session: each turn's reading folded into a decaying state with a trend.
+
+State lives in the replica's memory, keyed by (user, session), bounded (LRU). A session whose turns land on
+another replica starts from the earlier user turns the request carries (`recent_turns`), so it is never
+worse than reading one message alone. The state also remembers which sentences Abbey already said in the
+session, so wording does not repeat.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from services.abbey.emotion import EmotionReading
+
+NEGATIVE = frozenset({"sad", "frustrated", "anxious", "stressed", "disappointed", "confused"})
+
+
+@dataclass
+class SessionState:
+    scores: dict[str, float] = field(default_factory=dict)
+    distress: float = 0.0  # decayed intensity of negative feeling
+    turns: int = 0
+    said: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Mood:
+    """This turn's emotion, intensity and the session's trend."""
+
+    primary: str
+    intensity: float
+    trend: str  # "rising", "easing", "steady" (negative feeling over the session)
+    distress: float
+    turns: int
+    carried: bool  # the feeling came from earlier turns, not this message
+
+
+class SessionMoods:
+    def __init__(self, decay: float = 0.6, capacity: int = 10_000) -> None:
+        self.decay = decay
+        self.capacity = capacity
+        self._states: OrderedDict[tuple[str, str], SessionState] = OrderedDict()
+
+    def state(self, user_id: str, session_id: str) -> SessionState:
+        key = (user_id, session_id or user_id)
+        if not key[1]:
+            return SessionState()  # anonymous and sessionless: nothing to carry
+        state = self._states.pop(key, None) or SessionState()
+        self._states[key] = state
+        while len(self._states) > self.capacity:
+            self._states.popitem(last=False)
+        return state
+
+    def update(self, state: SessionState, reading: EmotionReading) -> Mood:
+        """Fold this turn's reading into the state; a neutral turn keeps some of a heavy earlier feeling."""
+        decayed = {label: score * self.decay for label, score in state.scores.items()}
+        for label, score in reading.scores.items():
+            if label != "neutral":
+                decayed[label] = min(1.0, max(decayed.get(label, 0.0), score))
+        state.scores = {label: score for label, score in decayed.items() if score >= 0.05}
+        negative_now = reading.intensity if reading.primary in NEGATIVE else 0.0
+        previous = state.distress
+        state.distress = max(negative_now, previous * self.decay)
+        state.turns += 1
+        if state.turns == 1:
+            trend = "steady"
+        elif negative_now > previous + 0.15:
+            trend = "rising"
+        elif negative_now < previous - 0.15:
+            trend = "easing"
+        else:
+            trend = "steady"
+        if reading.primary == "neutral" and state.scores:
+            label, score = max(state.scores.items(), key=lambda item: item[1])
+            if label in NEGATIVE and score >= 0.3:
+                return Mood(label, round(score * self.decay, 3), trend, state.distress, state.turns, True)
+        return Mood(reading.primary, reading.intensity, trend, state.distress, state.turns, False)

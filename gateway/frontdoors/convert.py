@@ -70,6 +70,16 @@ def response_json(
             {"title": r.title, "url": r.url, "snippet": r.snippet, "confidence": round(float(r.confidence), 4)}
             for r in response.references
         ],
+        "reasoning_steps": [
+            {"description": s.description, "confidence": round(float(s.confidence), 3)}
+            for s in response.reasoning_steps
+        ],
+        "emotional_state": {
+            "primary": response.emotional_state.primary,
+            "intensity": round(float(response.emotional_state.intensity), 3),
+        }
+        if response.HasField("emotional_state")
+        else None,
         "fallback": response.fallback,
         "degraded": response.degraded or decision.degraded,
         "backend": response.backend,

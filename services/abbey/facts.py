@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from services.abbey.language import PETS, RELATIONS, name_of, parse, second_person
 
@@ -47,12 +48,28 @@ _SELF = (
     ("name", re.compile(r"\b(?i:my name is) ([A-Z][\w'-]{1,30})")),
     ("age", re.compile(r"\bi(?:'m| am) (\d{1,3}) (?:years old|yo)\b", re.I)),
 )
+# "my locker code is 4417", "our wifi password is on the fridge": any attribute the person states (`self`,
+# keyed by the attribute's words); pets, people and the named attributes above are caught first.
+_ATTRIBUTE = re.compile(
+    r"\b(?:my|our) ((?:[a-z]+ ){0,3}[a-z]+) (?:is|are|was|were) ([^,.;!?]{1,80}?)(?=\s+and\s+(?:my|our)\b|[,.;!?]|$)",
+    re.I,
+)
+_QUESTION_ATTRIBUTE = re.compile(r"\b(?:my|our) ((?:[a-z]+ ){0,3}?[a-z]+)(?: again)?\s*\?", re.I)
+
 _EVENT_WORDS = re.compile(
     r"\b(died|passed away|lost|broke up|divorc\w*|fired|laid off|got (?:a|the|my)|started|moved|married|engaged|"
     r"pregnant|diagnos\w*|sick|ill|surgery|graduat\w*|promot\w*|retir\w*|born|accident|fight|argument|rejected|"
     r"accepted|won|failed|quit)\b",
     re.I,
 )
+
+
+def _owned(token: Any) -> bool:
+    """'my dog' — or 'my dog Rex', where the parser hangs 'my' on the name and 'dog' is its compound."""
+    owners = ("my", "our")
+    if any(child.lower_ in owners for child in token.children):
+        return True
+    return token.dep_ == "compound" and any(child.lower_ in owners for child in token.head.children)
 
 
 def is_question(text: str) -> bool:
@@ -77,7 +94,7 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
         found = False
         for token in sentence:
             lowered = token.text.lower()
-            if not any(child.lower_ in ("my", "our") for child in token.children):
+            if not _owned(token):
                 continue
             if lowered in PETS or lowered in RELATIONS:
                 kind = "pet" if lowered in PETS else "person"
@@ -87,6 +104,13 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
             match = pattern.search(raw)
             if match:
                 facts.append(Fact("self", key, match.group(1).strip(), said, raw, intensity, emotion))
+                found = True
+        if not found:
+            for attribute in _ATTRIBUTE.finditer(raw):
+                key = attribute.group(1).lower()
+                if key.split()[-1] in (*PETS, *RELATIONS):
+                    continue
+                facts.append(Fact("self", key, attribute.group(2).strip(), said, raw, intensity, emotion))
                 found = True
         if not found and _EVENT_WORDS.search(raw) and re.search(r"\b(i|my|i'm|i've|we|our)\b", raw, re.I):
             facts.append(Fact("event", _slug(raw), "", said, raw, intensity, emotion))
@@ -138,6 +162,9 @@ def memory_question(text: str) -> MemoryQuestion | None:
         return MemoryQuestion("job", "what")
     if re.search(r"\bmy name\b", lowered):
         return MemoryQuestion("name", "name")
+    attribute = _QUESTION_ATTRIBUTE.search(text)
+    if attribute:  # "What was my locker code again?"
+        return MemoryQuestion(attribute.group(1).lower(), "what")
     if re.search(r"\b(remember|recall|did i (tell|mention))\b", lowered):
         return MemoryQuestion("", "what")
     return None

@@ -160,7 +160,7 @@ def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
             "job": f"You work as {_article(fact.value)}",
             "name": f"Your name is {fact.value}",
             "age": f"You're {fact.value}",
-        }.get(fact.key, f"You told me that {fact.text}")
+        }.get(fact.key, f"Your {fact.key} is {fact.value}")
         return f"{lead}; that's what you told me."
     return f"You told me that {fact.text}."
 

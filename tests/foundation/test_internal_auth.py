@@ -247,11 +247,16 @@ def test_a_persona_cannot_be_used_to_reach_a_users_memory(small_mesh: RunningMes
     """An unsigned caller naming a user to Abbey gets an answer without that user's memory (the index refuses
     the persona's forwarded call); the same request signed for the user recalls it."""
     frank = f"frank-{uuid.uuid4().hex[:8]}"
-    with grpc.insecure_channel(small_mesh.addr("embeddings")) as channel:
-        store(index_grpc.EmbeddingIndexServiceStub(channel), frank, "My sister Clara is getting married in Lisbon")
+    told = persona_pb2.PersonaRequest(content="My sister Clara is getting married in Lisbon.", user_id=frank)
     request = persona_pb2.PersonaRequest(content="I'm nervous about my sister's wedding in Lisbon", user_id=frank)
     with grpc.insecure_channel(small_mesh.addr("abbey-1")) as channel:
         abbey = persona_service_pb2_grpc.PersonaServiceStub(channel)
+        abbey.Chat(told, metadata=signed(frank), timeout=30)  # Abbey keeps the fact, for frank only
+        with grpc.insecure_channel(small_mesh.addr("embeddings")) as index_channel:
+            index = index_grpc.EmbeddingIndexServiceStub(index_channel)
+            deadline = time.monotonic() + 20
+            while not memories(index, frank, "my sister") and time.monotonic() < deadline:
+                time.sleep(0.2)  # stored after the answer
         stolen = abbey.Chat(request, metadata=FORGED_ADMIN, timeout=30)
         assert "Clara" not in stolen.content
         assert not any("Recalled" in step.description for step in stolen.reasoning_steps)

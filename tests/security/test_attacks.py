@@ -336,7 +336,7 @@ def pii_exchange(target: Target) -> dict[str, Any]:
     url = f"{target.ws_url}?api_key={ALICE_KEY}&session_id=sess-pii"
     with connect(url) as ws:
         hello = ws_event(ws, "session")
-        answer = ws_chat(ws, f"For the {MARKER} booking, reach me at {EMAIL} or {PHONE}, please.", persona="abbey")
+        answer = ws_chat(ws, f"My {MARKER} booking contact is {EMAIL} or {PHONE}.", persona="abbey")
     stored = wait_for_memory(target, ALICE, f"{MARKER} booking", MARKER)
     return {"hello": hello, "answer": answer, "calls": target.since(mark, ALICE), "stored": stored}
 

@@ -109,7 +109,9 @@ def assess(request: persona_pb2.PersonaRequest) -> str:
     """The crisis kind of this request, or "" when it is not a crisis."""
     kind = kind_of(request.content)
     if flagged(request):
-        return kind or SELF
+        # Abi's flag is recall-first: with no words of risk in the message, ask gently (the indirect
+        # answer) rather than tell someone worried about their old dog that they want to end their life.
+        return kind or INDIRECT
     # Without Abi's flag, only unmistakable statements count (Abi may be bypassed or down).
     return kind if kind in (METHOD, THIRD_PARTY, SELF) and _unmistakable(request.content, kind) else ""
 

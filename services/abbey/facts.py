@@ -69,7 +69,7 @@ def _owned(token: Any) -> bool:
     owners = ("my", "our")
     if any(child.lower_ in owners for child in token.children):
         return True
-    return token.dep_ == "compound" and any(child.lower_ in owners for child in token.head.children)
+    return token.dep_ in ("compound", "nmod") and any(child.lower_ in owners for child in token.head.children)
 
 
 def is_question(text: str) -> bool:

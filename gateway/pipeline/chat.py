@@ -10,6 +10,7 @@ an explicit restart event) or ends with an explicit error event.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -31,7 +32,7 @@ from personamesh.v1 import abi_service_pb2_grpc, persona_pb2
 from services.common import context as ctx
 from services.common import pii
 from services.common.breaker import BreakerOpenError
-from services.common.errors import ServiceError, error_reason, unavailable
+from services.common.errors import ServiceError, unavailable
 from services.common.reasons import Reason
 from services.common.registry.wire import alternatives_of, persona_of, set_persona
 
@@ -73,6 +74,12 @@ class ErrorEvent:
     code: str
     reason: str
     message: str
+    # The error itself when there is one (a relayed refusal, a rate limit with its retry-after).
+    error: ServiceError | None = None
+
+    def as_error(self) -> ServiceError:
+        """What a unary caller gets instead of this event."""
+        return self.error or ServiceError(grpc.StatusCode[self.code], self.reason, self.message)
 
 
 StreamEvent = RoutingEvent | DeltaEvent | RestartEvent | FinalEvent | ErrorEvent
@@ -290,65 +297,20 @@ class ChatPipeline:
         )
         return result
 
-    # -- unary ------------------------------------------------------------------------
+    # -- unary: the collected stream ---------------------------------------------------------
 
     async def chat(self, chat: ChatInput, principal: Principal) -> ChatResult:
-        started = time.perf_counter()
-        await self.admit(principal)
-        request = self.persona_request(chat, principal)
-        decision = await self.moderation.route(request, principal.role)
-        if is_blocked(decision):
-            return self._finish(chat, request, decision, abi_answer(request.request_id, decision), started)
-        chosen = persona_of(decision)
-        deadline = self._deadline()
-        failures = 0
-        limited: RateLimited | None = None
-        last_error = "no replica of any persona is available"
-        async for replica in self._attempts(decision, deadline):
-            try:
-                response = await self._call(replica, self._request_for(request, decision, replica), deadline)
-            except grpc.RpcError as error:
-                if not _is_replica_fault(error):
-                    self.stats.failed(replica.persona, error.code().name)
-                    raise relay_error(error) from error
-                failures += 1
-                last_error = f"{replica.address}: {error.code().name}"
-                continue
-            except RateLimited as error:
-                limited = error
-                failures += 1
-                continue
-            except BreakerOpenError as error:
-                failures += 1
-                last_error = f"{replica.address}: {error}"
-                continue
-            set_persona(response, replica.persona)  # the group the gateway called, whatever the replica says
-            response.fallback = response.fallback or failures > 0 or replica.persona != chosen
-            response.replica = response.replica or replica.address
-            await self.moderation.check_output(response)
-            if self.flags.get("output_check", True):
-                _no_trace_of_input_pii(response, request.content)
-            return self._finish(chat, request, decision, response, started)
-        self.stats.failed(chosen or self.default_persona, "UNAVAILABLE")
-        if limited is not None:
-            RATE_LIMITED.labels(limited.reason).inc()
-            raise limited
-        raise unavailable(Reason.NO_PERSONA_AVAILABLE, f"no persona could answer: {last_error}")
-
-    async def _call(
-        self, replica: Replica, request: persona_pb2.PersonaRequest, deadline: float
-    ) -> persona_pb2.PersonaResponse:
-        timeout = max(0.001, min(self.attempt_timeout, deadline - time.monotonic()))
-        async with self.capacity(replica.persona).slot(), replica.breaker.guard():
-            begun = replica.started()
-            ok = False
-            try:
-                response: persona_pb2.PersonaResponse = await replica.stub.Chat(request, **call_options(timeout))
-                ok = True
-            finally:
-                replica.finished(begun, ok)
-                ATTEMPTS.labels(replica.persona, "ok" if ok else "failed").inc()
-        return response
+        """The answer whole: the same path as `chat_stream`, collected (one fallback and output-check logic)."""
+        events = self.chat_stream(chat, principal)
+        try:
+            async for event in events:
+                if isinstance(event, FinalEvent):
+                    return event.result
+                if isinstance(event, ErrorEvent):
+                    raise event.as_error()
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+        raise unavailable(Reason.NO_PERSONA_AVAILABLE, "the answer ended without a result")
 
     # -- streamed ---------------------------------------------------------------------
 
@@ -397,9 +359,9 @@ class ChatPipeline:
                         yield DeltaEvent(candidate)
             except grpc.RpcError as error:
                 if not _is_replica_fault(error):
-                    yield ErrorEvent(
-                        error.code().name, error_reason(error) or Reason.REJECTED_BY_SERVICE, error.details() or ""
-                    )
+                    self.stats.failed(replica.persona, error.code().name)
+                    refused = relay_error(error)
+                    yield ErrorEvent(error.code().name, refused.reason, refused.message, refused)
                     return
                 failures += 1
                 last_error = f"{replica.address}: {error.code().name}"
@@ -432,7 +394,7 @@ class ChatPipeline:
         self.stats.failed(chosen or self.default_persona, "UNAVAILABLE")
         if limited is not None and not sent:
             RATE_LIMITED.labels(limited.reason).inc()
-            yield ErrorEvent("RESOURCE_EXHAUSTED", limited.reason, limited.message)
+            yield ErrorEvent("RESOURCE_EXHAUSTED", limited.reason, limited.message, limited)
             return
         reason = Reason.STREAM_INTERRUPTED if sent else Reason.NO_PERSONA_AVAILABLE
         yield ErrorEvent("UNAVAILABLE", reason, f"no persona could finish the answer: {last_error}")
@@ -440,14 +402,27 @@ class ChatPipeline:
     async def _stream_call(
         self, replica: Replica, request: persona_pb2.PersonaRequest, deadline: float
     ) -> AsyncIterator[str | persona_pb2.PersonaResponse]:
-        """A persona stream as text deltas then its final response; raises if it ends early."""
+        """A persona stream as text deltas then its final response; raises if it ends early or stalls.
+
+        The first event and every gap between events get at most the attempt timeout: a replica that hangs
+        (SIGSTOP, a stuck model) costs that much and the answer moves to another replica, however long the
+        whole answer may take.
+        """
         timeout = max(0.001, deadline - time.monotonic())
         async with self.capacity(replica.persona).slot(), replica.breaker.guard():
             begun = replica.started()
             ok = False
             call = replica.stub.ChatStream(request, **call_options(timeout))
+            events = aiter(call)
             try:
-                async for event in call:
+                while True:
+                    wait = max(0.001, min(self.attempt_timeout, deadline - time.monotonic()))
+                    try:
+                        event = await asyncio.wait_for(anext(events), wait)
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError as error:
+                        raise _StreamTruncated(f"{replica.address} sent nothing for {wait:.1f} s") from error
                     if event.HasField("final"):
                         ok = True
                         yield event.final

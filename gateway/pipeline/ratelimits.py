@@ -65,24 +65,11 @@ class UserRateLimiter:
 
     async def check(self, user_id: str) -> None:
         """Count one request for `user_id`; raise RateLimited when over either window."""
-        for item in self.items:
-            if not await self.limiter.test(item, "user", user_id):
-                stats = await self.limiter.get_window_stats(item, "user", user_id)
-                raise RateLimited(
-                    Reason.USER_RATE_LIMITED,
-                    f"rate limit of {item.amount} requests per {item.multiples} s exceeded for this user",
-                    stats.reset_time - time.time(),
-                    "user",
-                )
-        for item in self.items:
-            if not await self.limiter.hit(item, "user", user_id):
-                stats = await self.limiter.get_window_stats(item, "user", user_id)
-                raise RateLimited(
-                    Reason.USER_RATE_LIMITED,
-                    f"rate limit of {item.amount} requests per {item.multiples} s exceeded for this user",
-                    stats.reset_time - time.time(),
-                    "user",
-                )
+        # Test every window first, so a request refused by one is not counted against the others.
+        for step in (self.limiter.test, self.limiter.hit):
+            for item in self.items:
+                if not await step(item, "user", user_id):
+                    raise await self._limited(item, user_id)
         quota = QUOTA.get()
         if quota is not None:
             sustained = self.items[-1]
@@ -92,6 +79,15 @@ class UserRateLimiter:
                 remaining=max(0, stats.remaining),
                 reset=max(0, math.ceil(stats.reset_time - time.time())),
             )
+
+    async def _limited(self, item: RateLimitItem, user_id: str) -> RateLimited:
+        stats = await self.limiter.get_window_stats(item, "user", user_id)
+        return RateLimited(
+            Reason.USER_RATE_LIMITED,
+            f"rate limit of {item.amount} requests per {item.multiples} s exceeded for this user",
+            stats.reset_time - time.time(),
+            "user",
+        )
 
     async def ping(self) -> bool:
         return bool(await self.storage.check())

@@ -280,7 +280,7 @@ def test_the_gateways_signed_calls_work_end_to_end(small_mesh: RunningMesh) -> N
         answer = http.post(
             "/api/v1/chat/abbey",
             # A claimed user_id is ignored for a keyed caller: memory is stored for the key's user.
-            json={"content": f"My dog Rex ({marker}) is getting old but still loves the beach", "user_id": "other-user"},
+            json={"content": f"My dog Rex ({marker}) is old but loves the beach", "user_id": "other-user"},
             headers=auth("user"),
         )
         assert answer.status_code == 200, answer.text

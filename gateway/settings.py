@@ -61,7 +61,9 @@ class GatewaySettings(CommonSettings):
         default=3, ge=1, le=10, description="Replica/persona attempts per request (fallback bound)."
     )
     request_timeout_seconds: float = Field(default=30.0, gt=0, description="Deadline of one chat request end to end.")
-    attempt_timeout_seconds: float = Field(default=15.0, gt=0, description="Deadline of one attempt on one replica.")
+    attempt_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="Longest wait on one replica: a stream's first event, or a gap between events."
+    )
     abi_timeout_seconds: float = Field(default=2.0, gt=0, description="Deadline of a call to Abi.")
     rate_limit_per_minute: int = Field(default=100, ge=1, description="Sustained requests per user per minute.")
     rate_limit_burst: int = Field(default=20, ge=1, description="Requests a user may make at once (bucket size).")

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.common.persona import PersonaSettings
+from services.common.registry import persona_registry
 
 
 class AbbeySettings(PersonaSettings):
     """What an Abbey replica reads at start-up."""
 
-    temperature: float = Field(0.7, description="Sampling temperature sent to a model backend.")
+    temperature: float = Field(
+        default_factory=lambda: persona_registry().entries["abbey"].generation.temperature,
+        description="Sampling temperature sent to a model backend (default: the persona registry's).",
+    )
     empathy: float = Field(0.8, description="0..1: how much of the answer goes to acknowledging feelings.")
     technical_depth: float = Field(0.7, description="0..1: how much retrieved knowledge a technical answer uses.")
     max_reasoning_steps: int = Field(5, description="Most steps in the visible reasoning chain.")

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.common.persona import PersonaSettings
+from services.common.registry import persona_registry
 
 
 class AvivaSettings(PersonaSettings):
     """What an Aviva replica reads at start-up."""
 
-    temperature: float = Field(0.2, description="Sampling temperature sent to a model backend.")
+    temperature: float = Field(
+        default_factory=lambda: persona_registry().entries["aviva"].generation.temperature,
+        description="Sampling temperature sent to a model backend (default: the persona registry's).",
+    )
     directness: float = Field(0.9, description="0..1: higher means shorter answers with no preamble.")
     verify_facts: bool = Field(True, description="Check each claim of the answer against the retrieved knowledge.")
     knowledge_k: int = Field(4, description="Knowledge chunks retrieved per question.")

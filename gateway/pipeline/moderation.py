@@ -85,7 +85,8 @@ class Moderation:
         self.support_persona = support_persona
         self.personas = personas
         self.flags = flags
-        self.breaker = AsyncCircuitBreaker("abi", fail_max=3, reset_timeout=5.0, success_threshold=1)
+        # A short reset: while Abi is down each probe fails fast, and once it is back routing recovers in seconds.
+        self.breaker = AsyncCircuitBreaker("abi", fail_max=3, reset_timeout=2.0, success_threshold=1)
 
     async def route(self, request: persona_pb2.PersonaRequest, role: str) -> persona_pb2.RoutingDecision:
         """Abi's decision; with Abi unreachable, the local policy check and the default persona."""

@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 
 from services.common import context as ctx
-from services.common.clients import service_config
+from services.common.clients import MAX_RECONNECT_SECONDS, channel_options
 from services.common.internal_auth import InternalAuth
 
 # Answers about the request itself, not the callee's health: never retried elsewhere, never held
@@ -35,40 +35,16 @@ CALLER_CODES = frozenset(
     }
 )
 
-_KEEPALIVE = [
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.keepalive_timeout_ms", 10_000),
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.http2.max_pings_without_data", 0),
-]
-
 
 def service_channel(target: str, *, max_message_bytes: int = 4 * 1024 * 1024) -> grpc.aio.Channel:
     """A channel to Abi or the embedding index: retries UNAVAILABLE only, like every mesh client."""
-    return grpc.aio.insecure_channel(
-        target,
-        options=[
-            ("grpc.enable_retries", 1),
-            ("grpc.service_config", service_config(retry=True)),
-            ("grpc.max_receive_message_length", max_message_bytes),
-            ("grpc.max_send_message_length", max_message_bytes),
-            *_KEEPALIVE,
-        ],
-    )
+    return grpc.aio.insecure_channel(target, options=channel_options(retry=True, max_message_bytes=max_message_bytes))
 
 
 def replica_channel(target: str, reconnect_seconds: float) -> grpc.aio.Channel:
-    backoff_ms = max(100, int(reconnect_seconds * 1000))
     return grpc.aio.insecure_channel(
         target,
-        options=[
-            ("grpc.enable_retries", 0),
-            ("grpc.service_config", service_config(retry=False)),
-            ("grpc.initial_reconnect_backoff_ms", min(backoff_ms, 1000)),
-            ("grpc.min_reconnect_backoff_ms", min(backoff_ms, 1000)),
-            ("grpc.max_reconnect_backoff_ms", backoff_ms),
-            *_KEEPALIVE,
-        ],
+        options=channel_options(retry=False, max_reconnect_seconds=min(reconnect_seconds, MAX_RECONNECT_SECONDS)),
     )
 
 

@@ -62,20 +62,38 @@ def service_config(retry: bool) -> str:
     return json.dumps({"methodConfig": configs})
 
 
-def create_channel(target: str, *, retry: bool = True, max_message_bytes: int = 4 * 1024 * 1024) -> grpc.aio.Channel:
+# gRPC's default reconnect backoff grows to 120 s: a service back after a long outage would stay unreachable
+# for up to two minutes. In-mesh channels retry the connection every few seconds at most.
+MAX_RECONNECT_SECONDS = 3.0
+_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+
+def channel_options(
+    *, retry: bool, max_reconnect_seconds: float = MAX_RECONNECT_SECONDS, max_message_bytes: int = _MAX_MESSAGE_BYTES
+) -> list[tuple[str, str | int]]:
+    """The options of every in-mesh channel: retries by method, keepalive, bounded reconnect backoff."""
+    max_backoff_ms = max(100, int(max_reconnect_seconds * 1000))
+    first_ms = min(500, max_backoff_ms)
+    return [
+        ("grpc.enable_retries", 1 if retry else 0),
+        ("grpc.service_config", service_config(retry)),
+        ("grpc.initial_reconnect_backoff_ms", first_ms),
+        ("grpc.min_reconnect_backoff_ms", first_ms),
+        ("grpc.max_reconnect_backoff_ms", max_backoff_ms),
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+    ]
+
+
+def create_channel(target: str, *, retry: bool = True, max_message_bytes: int = _MAX_MESSAGE_BYTES) -> grpc.aio.Channel:
     """An insecure channel for in-mesh traffic (mTLS belongs to the service mesh in production)."""
     return grpc.aio.insecure_channel(
         target,
-        options=[
-            ("grpc.enable_retries", 1 if retry else 0),
-            ("grpc.service_config", service_config(retry)),
-            ("grpc.keepalive_time_ms", 30_000),
-            ("grpc.keepalive_timeout_ms", 10_000),
-            ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.http2.max_pings_without_data", 0),
-            ("grpc.max_receive_message_length", max_message_bytes),
-            ("grpc.max_send_message_length", max_message_bytes),
-        ],
+        options=channel_options(retry=retry, max_message_bytes=max_message_bytes),
         interceptors=[ClientUnaryInterceptor(), ClientStreamInterceptor()],
     )
 

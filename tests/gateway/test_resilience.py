@@ -248,3 +248,22 @@ async def test_abi_and_index_down_answer_degraded_and_still_moderate(
     assert rated.status_code == 200 and rated.json() == {"accepted": True, "learning_recorded": False}
     still = (await http.post("/api/v1/chat", json={"content": FEELING})).json()
     assert still["persona"] == "abbey" and still["degraded"] is True
+
+
+async def test_abi_and_index_back_after_an_outage_are_used_again_within_seconds(
+    private_mesh: RunningMesh, http: httpx.AsyncClient
+) -> None:
+    """Runs after the test above left Abi and the index down. gRPC's default reconnect backoff would grow
+    towards two minutes during an outage; the mesh's channels retry within seconds, so once both are
+    SERVING again the gateway routes with them (not degraded) within 5 s."""
+    for _ in range(10):  # 20 s of outage with traffic: the channels' backoff has grown as far as it will
+        assert (await http.post("/api/v1/route", json={"content": TECH})).json()["degraded"] is True
+        await asyncio.sleep(2)
+    await asyncio.to_thread(private_mesh.restart, "embeddings")
+    await asyncio.to_thread(private_mesh.restart, "abi")
+    back = time.monotonic()
+    while (await http.post("/api/v1/route", json={"content": TECH})).json()["degraded"]:
+        assert time.monotonic() - back < 5.0, "the gateway still routes degraded 5 s after Abi and the index are back"
+        await asyncio.sleep(0.1)
+    answer = (await http.post("/api/v1/chat", json={"content": FEELING})).json()
+    assert answer["degraded"] is False and answer["persona"] == "abbey"

@@ -31,7 +31,7 @@ class AbiSettings(CommonSettings):
         3, description="Index failures in a row before Abi stops asking for a while."
     )
     abi_index_breaker_reset_seconds: float = Field(
-        5.0, description="How long Abi routes degraded before probing the index."
+        2.0, description="How long Abi routes degraded before probing the index (a failed probe costs little)."
     )
     abi_session_capacity: int = Field(50_000, description="Sessions remembered for routing hysteresis (LRU).")
     abi_session_ttl_seconds: float = Field(1800.0, description="How long a session's persona is remembered.")

@@ -69,7 +69,7 @@ class IndexCaller:
         budget_seconds: float,
         *,
         breaker_failures: int = 3,
-        reset_seconds: float = 5.0,
+        reset_seconds: float = 2.0,
     ) -> None:
         self.client = client
         self.budget_seconds = budget_seconds

@@ -88,6 +88,16 @@ class ServiceProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def start_serving(self, timeout: float = 60.0) -> ServiceProcess:
+        """Start and wait until SERVING; a process that never gets there is stopped, not left behind."""
+        self.start()
+        try:
+            self.wait_serving(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
     def wait_serving(self, timeout: float = 60.0, cancelled: Callable[[], bool] = lambda: False) -> bool:
         """Block until the health service says SERVING (True), or `cancelled()` turns true (False).
 

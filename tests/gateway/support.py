@@ -62,13 +62,7 @@ def start_gateway(layout: MeshLayout, log_dir: Path, name: str, env: dict[str, s
         **keys_env(),
         **(env or {}),
     }
-    process = ServiceProcess(name, "gateway", free_port(), merged, log_dir)
-    process.start()
-    try:
-        process.wait_serving(60)
-    except BaseException:
-        process.stop()
-        raise
+    process = ServiceProcess(name, "gateway", free_port(), merged, log_dir).start_serving(60)
     return GatewayProcess(process, http_port)
 
 

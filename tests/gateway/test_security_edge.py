@@ -61,14 +61,7 @@ WRONG_KEY = "pm_wrong_key_that_must_never_be_logged_0042"
 
 
 def _helper_process(mesh: RunningMesh, name: str, module: str) -> ServiceProcess:
-    process = ServiceProcess(name, module, free_port(), mesh.layout.common_env(), mesh.log_dir)
-    process.start()
-    try:
-        process.wait_serving(60)
-    except BaseException:
-        process.stop()
-        raise
-    return process
+    return ServiceProcess(name, module, free_port(), mesh.layout.common_env(), mesh.log_dir).start_serving(60)
 
 
 @pytest.fixture(scope="module")

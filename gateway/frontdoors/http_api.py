@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from pydantic import BaseModel, Field
 
 from gateway.auth import Principal, bearer_token
@@ -150,7 +150,9 @@ async def post_feedback(body: FeedbackBody, gateway: GatewayDep, principal: Prin
 @router.delete(
     "/api/v1/users/{user_id}/data", tags=["privacy"], summary="Erase everything kept about a user (self or admin)"
 )
-async def erase_user_data(user_id: str, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
+async def erase_user_data(
+    user_id: Annotated[str, Path(min_length=1, max_length=128)], gateway: GatewayDep, principal: PrincipalDep
+) -> dict[str, Any]:
     return await delete_user_data(gateway, principal, user_id)
 
 

@@ -85,6 +85,10 @@ class ServiceProcess:
             start_new_session=True,  # Ctrl-C in a terminal reaches the supervisor only; it stops children itself.
         )
 
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 

@@ -151,6 +151,7 @@ class RequestContextMiddleware:
 def create_app(gateway: Gateway) -> FastAPI:
     app = FastAPI(title="persona-mesh gateway", version="1.0.0", description=DESCRIPTION)
     app.state.gateway = gateway
+    app.state.websockets = ws_api.OpenSockets()
     install_error_handlers(app)
     app.include_router(http_api.router)
     app.include_router(config_api.router)

@@ -431,14 +431,25 @@ async def test_websocket_backpressure_refuses_messages_beyond_the_queue(gw: Gate
 # -- gRPC --------------------------------------------------------------------------------
 
 
-async def test_grpc_reflection_lists_the_gateway_service(gw: GatewayProcess) -> None:
+async def test_grpc_reflection_lists_the_gateway_service_as_v1alpha_and_v1(gw: GatewayProcess) -> None:
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
     async with grpc.aio.insecure_channel(gw.target) as channel:
         stub = reflection_pb2_grpc.ServerReflectionStub(channel)
-        request = reflection_pb2.ServerReflectionRequest(list_services="")
         async for reply in stub.ServerReflectionInfo(iter([request])):
             names = {service.name for service in reply.list_services_response.service}
             break
+        # v1 has the same messages as v1alpha under a newer package: the same classes (de)serialise it.
+        v1 = channel.stream_stream(
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        async for reply in v1(iter([request])):
+            names_v1 = {service.name for service in reply.list_services_response.service}
+            break
     assert {"personamesh.v1.GatewayService", "grpc.health.v1.Health"} <= names
+    assert names_v1 == names
+    assert {"grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"} <= names
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,21 @@ async def test_probes_and_prometheus(http: httpx.AsyncClient) -> None:
     assert (await http.get("/readyz")).json() == {"ready": True}
     text = (await http.get("/metrics")).text
     assert "pm_gateway_requests_total" in text and "pm_gateway_replica_healthy" in text
+
+
+async def test_swagger_ui_and_redoc_load_nothing_from_outside(gw: GatewayProcess) -> None:
+    """/docs and /redoc work offline: every script, style and icon comes from the gateway itself."""
+    async with httpx.AsyncClient(base_url=gw.http_url, timeout=30) as anonymous:
+        for page_url in ("/docs", "/redoc"):
+            page = await anonymous.get(page_url)
+            assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+            assets = re.findall(r'(?:src|href)\s*[=:]\s*["\']([^"\']+)["\']', page.text)
+            assert assets and not [url for url in assets if "//" in url], assets
+            for url in assets:
+                served = await anonymous.get(url)
+                assert served.status_code == 200 and len(served.content) > 1000, url
+        bundle = (await anonymous.get("/docs/static/swagger-ui-bundle.js")).text
+        assert "OpenAPI 3.1" in bundle or "openapi31" in bundle.lower()  # Swagger UI 5 renders FastAPI's 3.1
 
 
 async def test_served_openapi_matches_the_checked_in_document(http: httpx.AsyncClient) -> None:

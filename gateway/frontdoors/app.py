@@ -182,10 +182,30 @@ def _serve_docs(app: FastAPI) -> None:
         )
 
 
+def _without_422(app: FastAPI) -> None:
+    """FastAPI lists a 422 on every operation with input; the gateway answers bad input with 400 and its
+    own envelope (declared by each router: http_errors.error_responses), so the 422 and its schemas go."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+            schemas = document.get("components", {}).get("schemas", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(gateway: Gateway) -> FastAPI:
     app = FastAPI(title="persona-mesh gateway", version="1.0.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.gateway = gateway
     _serve_docs(app)
+    _without_422(app)
     app.state.websockets = ws_api.OpenSockets()
     install_error_handlers(app)
     app.include_router(http_api.router)

@@ -15,6 +15,7 @@ from typing import Any
 
 import grpc
 import httpx
+import jsonschema
 import openai
 import pytest
 import websockets
@@ -166,6 +167,33 @@ async def test_swagger_ui_and_redoc_load_nothing_from_outside(gw: GatewayProcess
                 assert served.status_code == 200 and len(served.content) > 1000, url
         bundle = (await anonymous.get("/docs/static/swagger-ui-bundle.js")).text
         assert "OpenAPI 3.1" in bundle or "openapi31" in bundle.lower()  # Swagger UI 5 renders FastAPI's 3.1
+
+
+async def test_documented_error_envelopes_are_what_errors_answer(gw: GatewayProcess) -> None:
+    """The OpenAPI document types every error: 400/401/403/429 (and more) with the envelope the gateway really
+    sends (the mesh's, OpenAI's under /v1/), API-key security schemes, and no 422 (never answered)."""
+    async with httpx.AsyncClient(base_url=gw.http_url, timeout=30) as anonymous:
+        document = (await anonymous.get("/openapi.json")).json()
+        chat = document["paths"]["/api/v1/chat"]["post"]
+        assert {"400", "401", "403", "429", "503"} <= set(chat["responses"])
+        assert chat["security"] == [{"bearer": []}, {"apiKey": []}]
+        assert set(document["components"]["securitySchemes"]) == {"bearer", "apiKey"}
+        assert "security" not in document["paths"]["/healthz"]["get"]
+        assert not [path for path, ops in document["paths"].items() for op in ops.values() if "422" in op["responses"]]
+
+        def check(response: httpx.Response, path: str, method: str) -> None:
+            documented = document["paths"][path][method]["responses"][str(response.status_code)]
+            schema = {**documented["content"]["application/json"]["schema"], "components": document["components"]}
+            jsonschema.validate(response.json(), schema)
+
+        check(await anonymous.post("/api/v1/chat", json={"content": "hi"}), "/api/v1/chat", "post")  # 401
+        check(await anonymous.post("/api/v1/chat", json={"content": " "}, headers=auth()), "/api/v1/chat", "post")
+        config = await anonymous.get("/api/v1/config/flags", headers=auth("user"))
+        assert config.status_code == 403
+        check(config, "/api/v1/config/flags", "get")
+        model = await anonymous.get("/v1/models/nobody", headers=auth())
+        assert model.status_code == 404 and model.json()["error"]["code"] == "model_not_found"
+        check(model, "/v1/models/{model_id}", "get")
 
 
 async def test_served_openapi_matches_the_checked_in_document(http: httpx.AsyncClient) -> None:

@@ -98,6 +98,12 @@ class GatewaySettings(CommonSettings):
             "Ejection time, times the number of ejections so far; then a successful probe re-admits the replica."
         ),
     )
+    outlier_max_ejection_percent: float = Field(
+        default=50.0,
+        ge=0,
+        le=100,
+        description="Most of a persona's replicas ejected at once, in percent (one at least).",
+    )
     outlier_max_ejection_seconds: float = Field(
         default=60.0,
         gt=0,

@@ -54,6 +54,7 @@ class Gateway:
                 settings.outlier_consecutive_failures,
                 settings.outlier_base_ejection_seconds,
                 settings.outlier_max_ejection_seconds,
+                settings.outlier_max_ejection_percent,
             ),
             on_breaker_change=breaker_changed,
             on_health_change=_health_changed,

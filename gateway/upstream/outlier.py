@@ -8,6 +8,9 @@ eject the replica for `base_ejection_seconds` x the number of times it has been 
 that time has passed, the first successful health probe re-admits it (Envoy re-admits
 blindly when the time is up; a probe first means no request pays for a replica still hung).
 The multiplier drops by one for every `max_ejection_seconds` the replica stays in rotation.
+As in Envoy, at most `max_ejection_percent` of a persona's replicas are ejected at once (one at
+least): when a whole machine is overloaded every replica answers late, and ejecting them all
+would turn slowness into an outage.
 
 Answers about the request itself (bad input, the caller hanging up) are not the replica's
 fault and count neither way.
@@ -25,6 +28,11 @@ class OutlierPolicy:
     consecutive_failures: int = 3
     base_ejection_seconds: float = 5.0
     max_ejection_seconds: float = 60.0
+    max_ejection_percent: float = 50.0
+
+    def may_eject(self, ejected: int, replicas: int) -> bool:
+        """Whether one more of `replicas` may be ejected while `ejected` already are."""
+        return ejected < max(1, int(replicas * self.max_ejection_percent / 100.0))
 
 
 class OutlierDetector:
@@ -47,10 +55,14 @@ class OutlierDetector:
         policy = self.policy
         return min(policy.base_ejection_seconds * (self.ejections + 1), policy.max_ejection_seconds)
 
-    def failure(self) -> float | None:
-        """A call or probe timed out or failed; returns the ejection time when this failure ejects."""
+    def failure(self, may_eject: bool = True) -> float | None:
+        """A call or probe timed out or failed; returns the ejection time when this failure ejects.
+
+        `may_eject` False (its persona has as many replicas ejected as allowed) keeps it in rotation;
+        the next failure asks again.
+        """
         self.consecutive += 1
-        if self.ejected or self.consecutive < self.policy.consecutive_failures:
+        if self.ejected or self.consecutive < self.policy.consecutive_failures or not may_eject:
             return None
         seconds = self.ejection_seconds()
         self.ejections += 1

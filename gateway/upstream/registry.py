@@ -136,12 +136,21 @@ class Registry:
             probe=self.probe_policy,
             outlier=self.outlier_policy,
             on_health_change=self._on_health_change,
+            may_eject=lambda: self.may_eject(persona),
         )
         group.replicas[address] = replica
         if self._started:
             replica.start_watch()
         log.info("replica registered", extra={"persona": persona, "replica": address, "source": source})
         return replica
+
+    def may_eject(self, persona: str) -> bool:
+        """Whether one more replica of `persona` may be ejected (OutlierPolicy.max_ejection_percent)."""
+        group = self.personas.get(persona)
+        if group is None:
+            return True
+        ejected = sum(replica.ejected for replica in group.replicas.values())
+        return self.outlier_policy.may_eject(ejected, len(group.replicas))
 
     async def remove(self, persona: str, address: str) -> bool:
         group = self.personas.get(persona)

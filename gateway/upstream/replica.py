@@ -62,6 +62,7 @@ class Replica:
         probe: ProbePolicy | None = None,
         outlier: OutlierPolicy | None = None,
         on_health_change: Callable[[Replica], None] | None = None,
+        may_eject: Callable[[], bool] = lambda: True,
     ) -> None:
         self.persona = persona
         self.address = address
@@ -82,6 +83,7 @@ class Replica:
         # When the last probe answered SERVING in time; None while the last probe failed.
         self.probe_ok_at: float | None = None
         self._on_health_change = on_health_change
+        self._may_eject = may_eject  # its persona's limit on ejected replicas (Registry)
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- load figures -------------------------------------------------------
@@ -131,7 +133,7 @@ class Replica:
 
     def failed(self, why: str) -> None:
         """A call or probe timed out or failed through the replica's fault."""
-        seconds = self.outlier.failure()
+        seconds = self.outlier.failure(self._may_eject())
         if seconds is not None:
             log.warning(
                 "replica ejected",

@@ -139,6 +139,21 @@ def test_outlier_ejection_grows_with_relapses_and_ends_on_a_probe() -> None:
     assert outlier.ejections == 2 and outlier.ejection_seconds() == 5.0
 
 
+async def test_at_most_half_of_a_personas_replicas_are_ejected() -> None:
+    registry = Registry(health_interval=1.0, breaker=BreakerPolicy(2, 30.0, 1), outlier=OutlierPolicy(1, 5.0, 60.0))
+    for port in (1, 2, 3, 4, 5):
+        registry.add("aviva", f"127.0.0.1:{port}")
+    replicas = list(registry.personas["aviva"].replicas.values())
+    for replica in replicas:
+        replica.failed("timeout")
+    assert [r.ejected for r in replicas] == [True, True, False, False, False]  # 50 % of 5, rounded down
+    registry.add("abbey", "127.0.0.1:9")
+    only = registry.personas["abbey"].replicas["127.0.0.1:9"]
+    only.failed("timeout")
+    assert only.ejected  # one replica may always be ejected: the fallback persona answers
+    await registry.close()
+
+
 async def test_latency_estimate_forgets_a_slow_spell_within_a_few_good_answers() -> None:
     registry = await _registry()
     replica = next(iter(registry.personas["abbey"].replicas.values()))

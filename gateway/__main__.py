@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import time
 from collections.abc import Iterator
 
 import uvicorn
 
 from gateway.frontdoors.app import create_app
 from gateway.frontdoors.grpc_api import SERVICE_NAME, GatewayServicer, register
+from gateway.frontdoors.ws_api import OpenSockets
 from gateway.log_secrets import redact_secrets_in_logs
 from gateway.settings import GatewaySettings
 from gateway.state import Gateway
@@ -26,18 +29,33 @@ log = logging.getLogger("gateway")
 
 
 class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the service runtime drains it."""
+    """uvicorn without its own signal handling (the service runtime drains it), draining WebSockets first."""
+
+    def __init__(self, config: uvicorn.Config, websockets: OpenSockets) -> None:
+        super().__init__(config)
+        self.websockets = websockets
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Stop listening, let WebSocket answers in flight finish and close them with 1001, then uvicorn's own
+        shutdown (which would close them with 1012 at once) for the rest; all within the grace period."""
+        for server in self.servers:
+            server.close()
+        started = time.monotonic()
+        grace = float(self.config.timeout_graceful_shutdown or 0)
+        await self.websockets.drain(grace)
+        self.config.timeout_graceful_shutdown = max(1, int(grace - (time.monotonic() - started)))
+        await super().shutdown(sockets)
+
 
 class HttpCompanion:
     """The HTTP API (REST, WebSocket, OpenAI-compatible, /metrics) as the gRPC runtime's companion."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
-        self.server = _EmbeddedServer(config)
+    def __init__(self, config: uvicorn.Config, websockets: OpenSockets) -> None:
+        self.server = _EmbeddedServer(config, websockets)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -67,9 +85,10 @@ def main() -> None:
         redact_secrets_in_logs()  # uvicorn logs WebSocket URLs, query string included
         gateway = Gateway(settings, load_internal_auth(settings))  # signs every internal call
         servicer = GatewayServicer(gateway)
+        app = create_app(gateway)
         http = HttpCompanion(
             uvicorn.Config(
-                create_app(gateway),
+                app,
                 host=settings.host,
                 port=settings.http_port,
                 log_config=None,
@@ -78,7 +97,8 @@ def main() -> None:
                 timeout_keep_alive=int(settings.http_keep_alive_seconds),
                 timeout_graceful_shutdown=int(settings.grace_seconds),
                 lifespan="off",
-            )
+            ),
+            app.state.websockets,
         )
         return ServiceSpec(
             name="gateway",

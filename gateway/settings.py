@@ -62,7 +62,52 @@ class GatewaySettings(CommonSettings):
     )
     request_timeout_seconds: float = Field(default=30.0, gt=0, description="Deadline of one chat request end to end.")
     attempt_timeout_seconds: float = Field(
-        default=15.0, gt=0, description="Longest wait on one replica: a stream's first event, or a gap between events."
+        default=15.0,
+        gt=0,
+        description=(
+            "Longest wait on a replica that answers its health probes (a slow model, not a hung process): "
+            "for its first event, or between two events."
+        ),
+    )
+    first_token_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description=(
+            "Wait for a replica's first event after which the request moves to another replica, unless the "
+            "replica answers its health probes (then up to attempt_timeout_seconds)."
+        ),
+    )
+    chunk_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="The same for a gap between two events of a stream (continued on another replica).",
+    )
+    probe_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often each replica is sent a health check with a deadline."
+    )
+    probe_timeout_seconds: float = Field(
+        default=0.5, gt=0, description="Deadline of one health probe; a probe past it counts as a failure."
+    )
+    outlier_consecutive_failures: int = Field(
+        default=3, ge=1, description="Timeouts or errors in a row (calls or probes) that eject a replica."
+    )
+    outlier_base_ejection_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "Ejection time, times the number of ejections so far; then a successful probe re-admits the replica."
+        ),
+    )
+    outlier_max_ejection_percent: float = Field(
+        default=50.0,
+        ge=0,
+        le=100,
+        description="Most of a persona's replicas ejected at once, in percent (one at least).",
+    )
+    outlier_max_ejection_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest ejection; each such period in rotation also takes one ejection off the count.",
     )
     abi_timeout_seconds: float = Field(default=2.0, gt=0, description="Deadline of a call to Abi.")
     rate_limit_per_minute: int = Field(default=100, ge=1, description="Sustained requests per user per minute.")

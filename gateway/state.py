@@ -16,8 +16,9 @@ from gateway.pipeline.stats import REPLICA_HEALTHY, PersonaStats, breaker_change
 from gateway.settings import GatewaySettings
 from gateway.upstream.balancer import Balancer
 from gateway.upstream.channels import service_channel, sign_calls_with
+from gateway.upstream.outlier import OutlierPolicy
 from gateway.upstream.registry import BreakerPolicy, Registry
-from gateway.upstream.replica import Replica
+from gateway.upstream.replica import ProbePolicy, Replica
 from personamesh.v1 import abi_service_pb2_grpc, embedding_index_service_pb2_grpc, persona_service_pb2
 from services.common.internal_auth import InternalAuth
 from services.common.registry import persona_registry
@@ -28,7 +29,7 @@ DEFAULT_FLAGS = {"output_check": True, "session_history": True, "stream_fallback
 
 
 def _health_changed(replica: Replica) -> None:
-    REPLICA_HEALTHY.labels(replica.persona, replica.address).set(1 if replica.health == "SERVING" else 0)
+    REPLICA_HEALTHY.labels(replica.persona, replica.address).set(1 if replica.in_rotation else 0)
 
 
 class Gateway:
@@ -47,6 +48,13 @@ class Gateway:
             health_interval=settings.health_interval_seconds,
             breaker=BreakerPolicy(
                 settings.breaker_fail_max, settings.breaker_reset_seconds, settings.breaker_success_threshold
+            ),
+            probe=ProbePolicy(settings.probe_interval_seconds, settings.probe_timeout_seconds),
+            outlier=OutlierPolicy(
+                settings.outlier_consecutive_failures,
+                settings.outlier_base_ejection_seconds,
+                settings.outlier_max_ejection_seconds,
+                settings.outlier_max_ejection_percent,
             ),
             on_breaker_change=breaker_changed,
             on_health_change=_health_changed,
@@ -86,6 +94,8 @@ class Gateway:
             max_attempts=settings.max_attempts,
             request_timeout=settings.request_timeout_seconds,
             attempt_timeout=settings.attempt_timeout_seconds,
+            first_token_timeout=settings.first_token_timeout_seconds,
+            chunk_timeout=settings.chunk_timeout_seconds,
             capacity=settings.persona_capacity,
             queue=settings.persona_queue,
             queue_timeout=settings.queue_timeout_seconds,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -148,9 +152,61 @@ class RequestContextMiddleware:
         await self.app(scope, limited_receive, send_with_id)
 
 
+# Swagger UI 5 and ReDoc as files of a pinned PyPI package (FastAPI's pages load them from a CDN: blank offline).
+DOCS_FILES = Path(fastapi_offline.__file__).parent / "static"
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc from the gateway's own files."""
+    app.mount("/docs/static", StaticFiles(directory=DOCS_FILES), name="docs-static")
+    title = f"{app.title} - API"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=title,
+            swagger_js_url="/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="/docs/static/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=title,
+            redoc_js_url="/docs/static/redoc.standalone.js",
+            redoc_favicon_url="/docs/static/favicon.png",
+            with_google_fonts=False,
+        )
+
+
+def _without_422(app: FastAPI) -> None:
+    """FastAPI lists a 422 on every operation with input; the gateway answers bad input with 400 and its
+    own envelope (declared by each router: http_errors.error_responses), so the 422 and its schemas go."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+            schemas = document.get("components", {}).get("schemas", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(gateway: Gateway) -> FastAPI:
-    app = FastAPI(title="persona-mesh gateway", version="1.0.0", description=DESCRIPTION)
+    app = FastAPI(title="persona-mesh gateway", version="1.0.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.gateway = gateway
+    _serve_docs(app)
+    _without_422(app)
+    app.state.websockets = ws_api.OpenSockets()
     install_error_handlers(app)
     app.include_router(http_api.router)
     app.include_router(config_api.router)

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from gateway.auth import Principal, require_role
 from gateway.frontdoors.http_api import GatewayDep, principal_of
+from gateway.frontdoors.http_errors import error_responses
 from gateway.pipeline.moderation import relay_error
 from gateway.state import Gateway
 from gateway.text import EdgeModel, check
@@ -34,7 +35,12 @@ async def admin_of(principal: Annotated[Principal, Depends(principal_of)]) -> Pr
     return principal
 
 
-router = APIRouter(prefix="/api/v1/config", tags=["config"], dependencies=[Depends(admin_of)])
+router = APIRouter(
+    prefix="/api/v1/config",
+    tags=["config"],
+    dependencies=[Depends(admin_of)],
+    responses=error_responses(400, 401, 403, 404, 409, 503),
+)
 
 
 class PersonaSettingsBody(EdgeModel):

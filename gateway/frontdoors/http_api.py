@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from gateway.auth import Principal, bearer_token
 from gateway.frontdoors.convert import response_json, routing_json
+from gateway.frontdoors.http_errors import error_responses
 from gateway.frontdoors.operations import delete_user_data, feedback, health, metrics, personas
 from gateway.pipeline.chat_input import ChatInput, validate
 from gateway.state import Gateway
@@ -17,7 +19,7 @@ from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
 from services.common.registry.wire import set_persona
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(400, 401, 403, 429))
 
 
 class TurnBody(BaseModel):
@@ -55,13 +57,20 @@ async def gateway_of(request: Request) -> Gateway:
     return gateway
 
 
+# The two ways to send a key, as OpenAPI security schemes (Swagger UI's Authorize button fills them in).
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="`Authorization: Bearer <API key>`")
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKey", description="`X-API-Key: <API key>`")
+
+
 async def principal_of(
     request: Request,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    x_api_key: Annotated[str | None, Security(API_KEY)] = None,
 ) -> Principal:
+    """The caller, from either header; the raw Authorization header is read here because a bare key
+    (no `Bearer `) is accepted too."""
     gateway: Gateway = request.app.state.gateway
-    return gateway.keys.authenticate(bearer_token(authorization) or x_api_key)
+    return gateway.keys.authenticate(bearer_token(request.headers.get("authorization")) or x_api_key)
 
 
 GatewayDep = Annotated[Gateway, Depends(gateway_of)]
@@ -107,12 +116,19 @@ async def _chat(body: ChatBody, gateway: Gateway, principal: Principal, forced: 
     return response_json(result.request_id, result.response, result.decision)
 
 
-@router.post("/api/v1/chat", tags=["chat"], summary="Chat; Abi routes to the best persona")
+@router.post(
+    "/api/v1/chat", tags=["chat"], summary="Chat; Abi routes to the best persona", responses=error_responses(413, 503)
+)
 async def chat(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     return await _chat(body, gateway, principal, None)
 
 
-@router.post("/api/v1/chat/{persona}", tags=["chat"], summary="Chat with a forced persona (a listed name)")
+@router.post(
+    "/api/v1/chat/{persona}",
+    tags=["chat"],
+    summary="Chat with a forced persona (a listed name)",
+    responses=error_responses(404, 413, 503),
+)
 async def chat_with(persona: str, body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     return await _chat(body, gateway, principal, persona.lower())
 
@@ -141,14 +157,22 @@ async def personas_metrics(gateway: GatewayDep, _principal: PrincipalDep) -> dic
     return {"personas": metrics(gateway)}
 
 
-@router.post("/api/v1/feedback", tags=["feedback"], summary="Rate an answer; feeds the adaptive routing weights")
+@router.post(
+    "/api/v1/feedback",
+    tags=["feedback"],
+    summary="Rate an answer; feeds the adaptive routing weights",
+    responses=error_responses(404),
+)
 async def post_feedback(body: FeedbackBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     learned = await feedback(gateway, principal, body.request_id, body.rating, body.comment)
     return {"accepted": True, "learning_recorded": learned}
 
 
 @router.delete(
-    "/api/v1/users/{user_id}/data", tags=["privacy"], summary="Erase everything kept about a user (self or admin)"
+    "/api/v1/users/{user_id}/data",
+    tags=["privacy"],
+    summary="Erase everything kept about a user (self or admin)",
+    responses=error_responses(503),
 )
 async def erase_user_data(
     user_id: Annotated[str, Path(min_length=1, max_length=128)], gateway: GatewayDep, principal: PrincipalDep

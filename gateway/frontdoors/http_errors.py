@@ -17,6 +17,7 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import text
@@ -86,6 +87,63 @@ def error_body(code: str, reason: str, message: str, **extra: Any) -> dict[str, 
             **extra,
         }
     }
+
+
+class ErrorDetail(BaseModel):
+    """The mesh's error (error_body builds it)."""
+
+    code: str = Field(description="Canonical gRPC code name: INVALID_ARGUMENT, UNAUTHENTICATED, UNAVAILABLE, ...")
+    reason: str = Field(description="UPPER_SNAKE reason from the catalogue (services/common/reasons.py).")
+    message: str
+    request_id: str
+    type: str = Field(description="`code`, lower case.")
+    field: str | None = Field(default=None, description="The field at fault, as a dotted path, when there is one.")
+    retry_after: int | None = Field(default=None, description="Seconds to wait (WebSocket rate limits).")
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorDetail
+
+
+class OpenAIErrorDetail(BaseModel):
+    """OpenAI's error object (openai_error_body builds it), plus the mesh's reason and request id."""
+
+    message: str
+    type: str = Field(description="invalid_request_error, authentication_error, permission_error, rate_limit_error...")
+    param: str | None = Field(description="The request field at fault, or null.")
+    code: str = Field(description="The reason, lower case: model_not_found, unsupported_parameter, ...")
+    reason: str
+    request_id: str
+
+
+class OpenAIErrorEnvelope(BaseModel):
+    error: OpenAIErrorDetail
+
+
+_STATUS_DESCRIPTIONS = {
+    400: "Bad input: the reason and `field` say what and where",
+    401: "No API key, or one the gateway does not know",
+    403: "The key's role may not do this",
+    404: "Not found (an unknown persona, model, request id or replica)",
+    409: "A conflict (the rule set changed since it was read)",
+    413: "Body over PM_MAX_BODY_BYTES",
+    429: "Over a rate limit or persona capacity; wait Retry-After seconds",
+    503: "No persona could answer (or a service the call needs is down)",
+}
+
+
+def error_responses(*statuses: int, openai: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, with the envelope they answer (OpenAI's under /v1/)."""
+    model = OpenAIErrorEnvelope if openai else ErrorEnvelope
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {"model": model, "description": _STATUS_DESCRIPTIONS[status]}
+        if status == 429:
+            response["headers"] = {
+                "Retry-After": {"description": "Seconds before a retry may succeed.", "schema": {"type": "integer"}}
+            }
+        responses[status] = response
+    return responses
 
 
 def service_error_response(error: ServiceError, request: Request) -> JSONResponse:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.frontdoors.convert import routing_json
 from gateway.frontdoors.http_api import GatewayDep, PrincipalDep
+from gateway.frontdoors.http_errors import error_responses
 from gateway.pipeline.chat import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
 from gateway.pipeline.chat_input import ChatInput, validate
 from gateway.state import Gateway
@@ -35,7 +36,7 @@ from services.common.errors import invalid_argument, not_found
 from services.common.reasons import Reason
 from services.common.registry.wire import persona_of
 
-router = APIRouter(prefix="/v1", tags=["openai"])
+router = APIRouter(prefix="/v1", tags=["openai"], responses=error_responses(400, 401, 403, 404, 429, openai=True))
 
 _ROLES = {"user": persona_pb2.ROLE_USER, "assistant": persona_pb2.ROLE_ASSISTANT, "system": persona_pb2.ROLE_SYSTEM}
 
@@ -185,7 +186,10 @@ def _mesh_details(result: Any, requested: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/chat/completions", summary="OpenAI-compatible chat completion (plain or stream: true)", response_model=None
+    "/chat/completions",
+    summary="OpenAI-compatible chat completion (plain or stream: true)",
+    response_model=None,
+    responses=error_responses(413, 503, openai=True),
 )
 async def completions(
     body: CompletionBody, gateway: GatewayDep, principal: PrincipalDep

@@ -11,12 +11,15 @@ Server -> client:
   {"type": "restart", "reason"} (discard text so far), then {"type": "final", "response": {...}}
   or {"type": "error", "error": {code, reason, message, request_id}}
   {"type": "heartbeat", "ts"} every PM_WS_HEARTBEAT_SECONDS; {"type": "pong"}
+  {"type": "closing", "reason": "GATEWAY_DRAINING", "message"} last, before the close 1001 of a drain
 Authentication: offer the subprotocols `persona-mesh` and `bearer.<key>` (what browsers can send;
 the gateway selects `persona-mesh`, never echoing the key), or send `Authorization: Bearer <key>` /
 `X-API-Key`; `?api_key=` still works but puts the key in URLs (logs redact it). Anonymous callers
 (local runs) are each their own user, `anonymous-<random>`, for the life of the connection.
-Close codes: 1000 normal, 1012 gateway restarting (drain), 1009 message over PM_MAX_BODY_BYTES
+Close codes: 1000 normal, 1001 gateway shutting down (drain), 1009 message over PM_MAX_BODY_BYTES
 (however it is fragmented or compressed), 1011 internal error, 4401 missing or invalid API key.
+Drain (SIGTERM): the answer in flight finishes within PM_GRACE_SECONDS; messages still waiting and any
+sent meanwhile get an UNAVAILABLE GATEWAY_DRAINING error (ask again, elsewhere); then `closing` and 1001.
 Backpressure: chat messages are answered one at a time; at most PM_WS_QUEUE_SIZE wait, and
 a message beyond that is refused with a QUEUE_FULL error. Sends wait for the socket to drain.
 """
@@ -52,6 +55,7 @@ router = APIRouter()
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOO_BIG = 1009
+CLOSE_GOING_AWAY = 1001
 SUBPROTOCOL = "persona-mesh"
 KEY_SUBPROTOCOL_PREFIX = "bearer."
 
@@ -72,6 +76,9 @@ class Connection:
         self.conversation = Conversation(session_id)
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=gateway.settings.ws_queue_size)
         self._send_lock = asyncio.Lock()
+        self.draining = False
+        self._idle = asyncio.Event()  # no answer in progress
+        self._idle.set()
 
     async def send(self, message: dict[str, Any]) -> None:
         async with self._send_lock:
@@ -149,6 +156,8 @@ class Connection:
             elif kind == "persona":
                 self._set_persona(message.get("persona"))
                 await self.send_state()
+            elif kind == "chat" and self.draining:
+                await self.refuse_draining(ref)
             elif kind == "chat":
                 if "persona" in message:
                     self._set_persona(message.get("persona"))
@@ -190,7 +199,11 @@ class Connection:
     async def worker(self) -> None:
         while True:
             message = await self.queue.get()
+            if self.draining:
+                await self.refuse_draining(message.get("id"))
+                continue
             ctx.request_id_var.set(ctx.new_request_id())
+            self._idle.clear()
             try:
                 await self.answer(message)
             except (WebSocketDisconnect, asyncio.CancelledError):
@@ -200,6 +213,26 @@ class Connection:
                 await self.send_error(
                     "INTERNAL", Reason.INTERNAL, "internal error; see the gateway log", message.get("id")
                 )
+            finally:
+                self._idle.set()
+
+    async def refuse_draining(self, ref: Any) -> None:
+        await self.send_error(
+            "UNAVAILABLE", Reason.GATEWAY_DRAINING, "the gateway is shutting down; reconnect and send it again", ref
+        )
+
+    async def drain(self, grace: float) -> None:
+        """Let the answer in flight finish (within `grace`), refuse what waits, then say so and close with 1001."""
+        self.draining = True
+        while not self.queue.empty():
+            await self.refuse_draining(self.queue.get_nowait().get("id"))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace)
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await self.send(
+                {"type": "closing", "reason": Reason.GATEWAY_DRAINING, "message": "the gateway is shutting down"}
+            )
+            await self.ws.close(code=CLOSE_GOING_AWAY, reason="gateway shutting down")
 
     async def answer(self, message: dict[str, Any]) -> None:
         ref = message.get("id")
@@ -237,6 +270,21 @@ class Connection:
             await self.send({"type": "heartbeat", "ts": time.time()})
 
 
+class OpenSockets:
+    """The open WebSockets of one gateway, so that its drain can finish their answers before closing them.
+
+    uvicorn's own shutdown closes every WebSocket at once with 1012, cutting answers mid-stream; the
+    gateway's HTTP server drains these first (gateway/__main__.py).
+    """
+
+    def __init__(self) -> None:
+        self.connections: set[Connection] = set()
+
+    async def drain(self, grace: float) -> None:
+        if self.connections:
+            await asyncio.wait([asyncio.create_task(c.drain(grace)) for c in list(self.connections)])
+
+
 def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
     """(the API key, the subprotocol to select): a `bearer.<key>` subprotocol, a header, or `?api_key=`."""
     offered = [str(p) for p in websocket.scope.get("subprotocols") or []]
@@ -269,6 +317,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     await websocket.accept(subprotocol=subprotocol)
     session_id = (websocket.query_params.get("session_id") or uuid.uuid4().hex)[:128]
     connection = Connection(websocket, gateway, principal, session_id)
+    sockets: OpenSockets = websocket.app.state.websockets
+    sockets.connections.add(connection)
     await connection.send_state()
     tasks = [asyncio.create_task(connection.worker()), asyncio.create_task(connection.heartbeat())]
     try:
@@ -280,6 +330,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         with contextlib.suppress(Exception):
             await websocket.close(code=1011)
     finally:
+        sockets.connections.discard(connection)
         for task in tasks:
             task.cancel()
         for task in tasks:

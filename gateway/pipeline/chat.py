@@ -124,6 +124,8 @@ class ChatPipeline:
         max_attempts: int,
         request_timeout: float,
         attempt_timeout: float,
+        first_token_timeout: float,
+        chunk_timeout: float,
         capacity: int,
         queue: int,
         queue_timeout: float,
@@ -148,6 +150,8 @@ class ChatPipeline:
         self.max_attempts = max_attempts
         self.request_timeout = request_timeout
         self.attempt_timeout = attempt_timeout
+        self.first_token_timeout = first_token_timeout
+        self.chunk_timeout = chunk_timeout
         self._capacity_args = (capacity, queue, queue_timeout)
         self._capacities: dict[str, PersonaCapacity] = {}
         self.limit_anonymous = limit_anonymous
@@ -404,32 +408,56 @@ class ChatPipeline:
     ) -> AsyncIterator[str | persona_pb2.PersonaResponse]:
         """A persona stream as text deltas then its final response; raises if it ends early or stalls.
 
-        The first event and every gap between events get at most the attempt timeout: a replica that hangs
-        (SIGSTOP, a stuck model) costs that much and the answer moves to another replica, however long the
-        whole answer may take.
+        A replica that hangs (SIGSTOP, a wedged process) costs at most the first-token or chunk timeout
+        and the answer moves to another replica; one that still answers its health probes is only slow
+        (a model thinking) and may take up to the attempt timeout for each event.
         """
         timeout = max(0.001, deadline - time.monotonic())
         async with self.capacity(replica.persona).slot(), replica.breaker.guard():
             begun = replica.started()
-            ok = False
+            error: BaseException | None = None
             call = replica.stub.ChatStream(request, **call_options(timeout))
             events = aiter(call)
+            short = self.first_token_timeout
             try:
-                while True:
-                    wait = max(0.001, min(self.attempt_timeout, deadline - time.monotonic()))
-                    try:
-                        event = await asyncio.wait_for(anext(events), wait)
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError as error:
-                        raise _StreamTruncated(f"{replica.address} sent nothing for {wait:.1f} s") from error
+                while (event := await self._next_event(replica, events, short, deadline)) is not None:
+                    short = self.chunk_timeout
                     if event.HasField("final"):
-                        ok = True
                         yield event.final
                         return
                     yield event.delta
                 raise _StreamTruncated(f"{replica.address} ended its stream without a final answer")
+            except BaseException as failure:
+                error = failure
+                raise
             finally:
                 call.cancel()
-                replica.finished(begun, ok)
-                ATTEMPTS.labels(replica.persona, "ok" if ok else "failed").inc()
+                replica.finished(begun, error)
+                ATTEMPTS.labels(replica.persona, "ok" if error is None else "failed").inc()
+
+    async def _next_event(
+        self,
+        replica: Replica,
+        events: AsyncIterator[persona_pb2.PersonaStreamEvent],
+        short: float,
+        deadline: float,
+    ) -> persona_pb2.PersonaStreamEvent | None:
+        """The stream's next event (None at its end); after `short` seconds it is given up unless the replica
+        is responsive."""
+        since = time.monotonic()
+        pending: asyncio.Future[persona_pb2.PersonaStreamEvent | None] = asyncio.ensure_future(anext(events, None))
+        wait = short
+        try:
+            while True:
+                done, _ = await asyncio.wait((pending,), timeout=max(0.001, min(wait, deadline - time.monotonic())))
+                if done:
+                    return pending.result()
+                now = time.monotonic()
+                waited = now - since
+                if now >= deadline or waited >= self.attempt_timeout or not replica.responsive():
+                    raise _StreamTruncated(f"{replica.address} sent nothing for {waited:.1f} s")
+                # Alive but slow: look again once its next probe has had time to answer.
+                wait = min(replica.probe.interval_seconds, self.attempt_timeout - waited)
+        finally:
+            if not pending.done():
+                pending.cancel()

@@ -24,7 +24,9 @@ FALLBACKS = Counter("pm_gateway_fallbacks_total", "Answers given by another repl
 DEGRADED = Counter("pm_gateway_degraded_total", "Answers given while a dependency was down.", ["dependency"])
 BREAKER_STATE = Gauge("pm_gateway_breaker_state", "Replica breaker state: 0 closed, 1 half-open, 2 open.", ["breaker"])
 BREAKER_TRANSITIONS = Counter("pm_gateway_breaker_transitions_total", "Breaker state changes.", ["breaker", "state"])
-REPLICA_HEALTHY = Gauge("pm_gateway_replica_healthy", "1 when a replica reports SERVING.", ["persona", "replica"])
+REPLICA_HEALTHY = Gauge(
+    "pm_gateway_replica_healthy", "1 when a replica reports SERVING and is not ejected.", ["persona", "replica"]
+)
 RATE_LIMITED = Counter("pm_gateway_rate_limited_total", "Requests refused by a limit.", ["reason"])
 ATTEMPTS = Counter("pm_gateway_attempts_total", "Calls to persona replicas, by outcome.", ["persona", "outcome"])
 

@@ -3,7 +3,7 @@
 Personas come from the persona registry file (services/common/registry) and from the config API at
 run time. Replicas come from settings (a static list, the registry's local ports by default), from
 DNS (a Kubernetes headless service, re-resolved periodically) or from the config API. Every replica
-is watched with grpc.health.v1 Watch and has its own breaker.
+is watched with grpc.health.v1 Watch, probed with a deadline, and has its own breaker and outlier state.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gateway.upstream.replica import Replica, is_caller_error
+from gateway.upstream.outlier import OutlierPolicy
+from gateway.upstream.replica import ProbePolicy, Replica, is_caller_error
 from personamesh.v1 import persona_service_pb2
 from services.common.breaker import AsyncCircuitBreaker
 from services.common.registry import PersonaEntry
@@ -50,7 +51,7 @@ class PersonaGroup:
         return self.entry.fallback if self.entry else ()
 
     def healthy(self) -> list[Replica]:
-        return [r for r in self.replicas.values() if r.health == "SERVING"]
+        return [r for r in self.replicas.values() if r.in_rotation]
 
     def status(self) -> str:
         healthy = len(self.healthy())
@@ -76,11 +77,15 @@ class Registry:
         *,
         health_interval: float,
         breaker: BreakerPolicy,
+        probe: ProbePolicy | None = None,
+        outlier: OutlierPolicy | None = None,
         on_breaker_change: Callable[[str, str, str], None] | None = None,
         on_health_change: Callable[[Replica], None] | None = None,
     ) -> None:
         self.health_interval = health_interval
         self.breaker_policy = breaker
+        self.probe_policy = probe or ProbePolicy()
+        self.outlier_policy = outlier or OutlierPolicy()
         self.personas: dict[str, PersonaGroup] = {}
         self._on_breaker_change = on_breaker_change
         self._on_health_change = on_health_change
@@ -128,13 +133,24 @@ class Registry:
             source=source,
             health_interval=self.health_interval,
             breaker=breaker,
+            probe=self.probe_policy,
+            outlier=self.outlier_policy,
             on_health_change=self._on_health_change,
+            may_eject=lambda: self.may_eject(persona),
         )
         group.replicas[address] = replica
         if self._started:
             replica.start_watch()
         log.info("replica registered", extra={"persona": persona, "replica": address, "source": source})
         return replica
+
+    def may_eject(self, persona: str) -> bool:
+        """Whether one more replica of `persona` may be ejected (OutlierPolicy.max_ejection_percent)."""
+        group = self.personas.get(persona)
+        if group is None:
+            return True
+        ejected = sum(replica.ejected for replica in group.replicas.values())
+        return self.outlier_policy.may_eject(ejected, len(group.replicas))
 
     async def remove(self, persona: str, address: str) -> bool:
         group = self.personas.get(persona)

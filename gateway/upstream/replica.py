@@ -1,7 +1,11 @@
-"""One persona replica: its channel, breaker, health and load figures.
+"""One persona replica: its channel, breaker, health, outlier state and load figures.
 
 Its channel (gateway.channels) reconnects within one health interval and never
-retries: the gateway falls back to another replica itself.
+retries: the gateway falls back to another replica itself. Two health signals: a
+grpc.health.v1 Watch (at once when a replica drains or its connection drops) and
+active probes, Check calls with a deadline every probe interval (the only way to
+notice a replica that hangs with its port open: the watch just stays quiet). A
+probe that times out counts as a failure for outlier detection (outlier.py).
 """
 
 from __future__ import annotations
@@ -11,25 +15,37 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.upstream.channels import CALLER_CODES, replica_channel
+from gateway.upstream.outlier import OutlierDetector, OutlierPolicy
 from personamesh.v1 import persona_service_pb2_grpc
 from services.common.breaker import OPEN, AsyncCircuitBreaker
 
 log = logging.getLogger(__name__)
 
-LATENCY_EMA_ALPHA = 0.2
-LATENCY_HALF_LIFE_S = 10.0
+# The latency estimate rises with alpha 0.2 (one slow answer does not condemn a replica) and falls with
+# 0.5 (a replica answering well again is believed within a few answers); without traffic it halves every
+# LATENCY_HALF_LIFE_S, so a replica the balancer stopped choosing because it was slow is tried again.
+LATENCY_ALPHA_UP = 0.2
+LATENCY_ALPHA_DOWN = 0.5
+LATENCY_HALF_LIFE_S = 2.0
 
 
 def is_caller_error(error: BaseException) -> bool:
     """Not the replica's fault: the request was bad, or the caller went away mid-stream."""
-    if isinstance(error, GeneratorExit):
+    if isinstance(error, GeneratorExit | asyncio.CancelledError):
         return True
     return isinstance(error, grpc.RpcError) and error.code() in CALLER_CODES
+
+
+@dataclass(frozen=True)
+class ProbePolicy:
+    interval_seconds: float = 1.0
+    timeout_seconds: float = 0.5
 
 
 class Replica:
@@ -43,7 +59,10 @@ class Replica:
         source: str,
         health_interval: float,
         breaker: AsyncCircuitBreaker,
+        probe: ProbePolicy | None = None,
+        outlier: OutlierPolicy | None = None,
         on_health_change: Callable[[Replica], None] | None = None,
+        may_eject: Callable[[], bool] = lambda: True,
     ) -> None:
         self.persona = persona
         self.address = address
@@ -59,8 +78,13 @@ class Replica:
         self.latency_updated = 0.0
         self.requests = 0
         self.failures = 0
+        self.probe = probe or ProbePolicy()
+        self.outlier = OutlierDetector(outlier or OutlierPolicy())
+        # When the last probe answered SERVING in time; None while the last probe failed.
+        self.probe_ok_at: float | None = None
         self._on_health_change = on_health_change
-        self._watch_task: asyncio.Task[None] | None = None
+        self._may_eject = may_eject  # its persona's limit on ejected replicas (Registry)
+        self._tasks: list[asyncio.Task[None]] = []
 
     # -- load figures -------------------------------------------------------
 
@@ -69,18 +93,29 @@ class Replica:
         self.requests += 1
         return time.perf_counter()
 
-    def finished(self, started: float, ok: bool) -> None:
+    def finished(self, started: float, error: BaseException | None) -> None:
+        """A call ended: in time (`error` None), through the replica's fault, or the caller's (counts neither way).
+
+        Only answers feed the latency estimate: a call cut at a timeout measured the timeout, not the replica.
+        """
         self.in_flight -= 1
-        if not ok:
-            self.failures += 1
+        if error is not None:
+            if not is_caller_error(error):
+                self.failures += 1
+                self.failed(f"{type(error).__name__}: {error}")
             return
         elapsed_ms = (time.perf_counter() - started) * 1000.0
-        ema = self.latency_ema_ms
-        self.latency_ema_ms = elapsed_ms if ema is None else ema + LATENCY_EMA_ALPHA * (elapsed_ms - ema)
+        ema = self.recent_latency_ms() if self.latency_ema_ms is not None else None
+        if ema is None:
+            self.latency_ema_ms = elapsed_ms
+        else:
+            alpha = LATENCY_ALPHA_UP if elapsed_ms > ema else LATENCY_ALPHA_DOWN
+            self.latency_ema_ms = ema + alpha * (elapsed_ms - ema)
         self.latency_updated = time.monotonic()
+        self.outlier.success(probe=False)
 
     def recent_latency_ms(self) -> float:
-        """The latency EMA, fading (half-life LATENCY_HALF_LIFE_S) while the replica gets no traffic.
+        """The latency estimate, fading (half-life LATENCY_HALF_LIFE_S) while the replica gets no traffic.
 
         Without the fade, a replica that was slow once would never be chosen again
         and so never show that it has recovered.
@@ -90,6 +125,43 @@ class Replica:
         age = time.monotonic() - self.latency_updated
         return self.latency_ema_ms * 0.5 ** (age / LATENCY_HALF_LIFE_S)
 
+    # -- outlier detection --------------------------------------------------
+
+    @property
+    def ejected(self) -> bool:
+        return self.outlier.ejected
+
+    def failed(self, why: str) -> None:
+        """A call or probe timed out or failed through the replica's fault."""
+        seconds = self.outlier.failure(self._may_eject())
+        if seconds is not None:
+            log.warning(
+                "replica ejected",
+                extra={"replica": self.address, "persona": self.persona, "seconds": seconds, "why": why},
+            )
+            if self._on_health_change:
+                self._on_health_change(self)
+
+    def _readmit_on_probe(self) -> None:
+        if self.outlier.success(probe=True):
+            # Its figures from before the ejection say nothing about it now; an open breaker need not wait
+            # out its reset time: the next call is its half-open probe.
+            self.latency_ema_ms = None
+            self.breaker.half_open()
+            log.info("replica re-admitted", extra={"replica": self.address, "persona": self.persona})
+            if self._on_health_change:
+                self._on_health_change(self)
+
+    def responsive(self) -> bool:
+        """Answering its probes in time right now: in rotation, and its last probe was SERVING and recent.
+
+        A stream waiting on a replica that is not responsive gives up after the short first-token or
+        chunk timeout; one waiting on a responsive replica (a slow model, not a hung process) may wait longer.
+        """
+        if self.ejected or self.probe_ok_at is None:
+            return False
+        return time.monotonic() - self.probe_ok_at <= self.probe.interval_seconds + self.probe.timeout_seconds
+
     @property
     def probing(self) -> bool:
         """Its breaker is not closed but would let one probe call through now."""
@@ -97,8 +169,13 @@ class Replica:
 
     @property
     def available(self) -> bool:
-        """In rotation: not known to be down and its breaker would let a call through."""
-        return self.health in ("SERVING", "UNKNOWN") and self.breaker.allows_call()
+        """In rotation: not known to be down, not ejected, and its breaker would let a call through."""
+        return self.health in ("SERVING", "UNKNOWN") and not self.ejected and self.breaker.allows_call()
+
+    @property
+    def in_rotation(self) -> bool:
+        """Serving and not ejected (what the health endpoints and metrics count as healthy)."""
+        return self.health == "SERVING" and not self.ejected
 
     def snapshot(self) -> dict[str, object]:
         return {
@@ -110,6 +187,7 @@ class Replica:
             "latency_ema_ms": None if self.latency_ema_ms is None else round(self.latency_ema_ms, 3),
             "requests": self.requests,
             "failures": self.failures,
+            **self.outlier.snapshot(),
         }
 
     # -- health watch -------------------------------------------------------
@@ -147,13 +225,43 @@ class Replica:
                 call.cancel()
             await asyncio.sleep(self.health_interval)
 
+    async def probe_once(self) -> None:
+        """One Check with a deadline: SERVING in time re-admits, a timeout or error counts as a failure."""
+        stub = health_pb2_grpc.HealthStub(self.channel)
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=self.probe.timeout_seconds)
+        except grpc.RpcError as error:
+            self.probe_ok_at = None
+            if error.code() == grpc.StatusCode.UNAVAILABLE:
+                self._set_health("UNREACHABLE")  # no connection: down, which health says, not an outlier
+            else:
+                self.failed(f"health probe: {error.code().name}")
+            return
+        if reply.status != health_pb2.HealthCheckResponse.SERVING:
+            self.probe_ok_at = None
+            self._set_health("NOT_SERVING")
+            return
+        self.probe_ok_at = time.monotonic()
+        self._set_health("SERVING")
+        self._readmit_on_probe()
+
+    async def _probe(self) -> None:
+        while True:
+            began = time.monotonic()
+            await self.probe_once()
+            await asyncio.sleep(max(0.0, self.probe.interval_seconds - (time.monotonic() - began)))
+
     def start_watch(self) -> None:
-        if self._watch_task is None:
-            self._watch_task = asyncio.create_task(self._watch(), name=f"watch {self.address}")
+        """Start the health watch and the probes."""
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._watch(), name=f"watch {self.address}"),
+                asyncio.create_task(self._probe(), name=f"probe {self.address}"),
+            ]
 
     async def close(self) -> None:
-        if self._watch_task is not None:
-            self._watch_task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._watch_task
+                await task
         await self.channel.close()

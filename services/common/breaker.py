@@ -107,6 +107,11 @@ class AsyncCircuitBreaker:
             if probing:
                 self._probe_in_flight = False
 
+    def half_open(self) -> None:
+        """Let the next call through as a probe now (a health check has just shown the callee answers)."""
+        if self.state == OPEN:
+            self._breaker.half_open()
+
     def reset(self) -> None:
         """Close the breaker (an operator action, or a replica reported healthy again)."""
         self._breaker.close()

@@ -111,6 +111,7 @@ class Reason(StrEnum):
     DEADLINE_TOO_SHORT = "DEADLINE_TOO_SHORT"  #: a deadline that leaves a persona no time to answer
     # -- dependencies ---------------------------------------------------------------------------------
     NOT_READY = "NOT_READY"  #: a service still warming up (UNAVAILABLE)
+    GATEWAY_DRAINING = "GATEWAY_DRAINING"  #: the gateway is shutting down: a WebSocket message it will not answer
     ABI_UNAVAILABLE = "ABI_UNAVAILABLE"  #: the gateway cannot reach Abi for a config call
     NO_PERSONA_AVAILABLE = "NO_PERSONA_AVAILABLE"  #: every replica and fallback persona failed
     STREAM_INTERRUPTED = "STREAM_INTERRUPTED"  #: a stream failed after text was sent (no silent success)

@@ -27,7 +27,7 @@ from typing import Protocol
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
 from services.common.interceptors import ServerInterceptor
 from services.common.internal_auth import InternalAuth, InternalAuthError
@@ -75,6 +75,27 @@ class ServiceSpec:
     companion: Companion | None = None
 
 
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+
+
+def enable_reflection(service_names: Sequence[str], server: grpc.aio.Server) -> None:
+    """Server reflection as grpc.reflection.v1alpha and v1 (grpcurl, Postman and grpcui ask v1 first).
+
+    grpcio-reflection serves only v1alpha; v1 is the same protocol (the same messages, field for field,
+    under a newer package), so its servicer answers both names.
+    """
+    names = (*service_names, reflection.SERVICE_NAME, REFLECTION_V1)
+    servicer = reflection.aio.ReflectionServicer(names)
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(servicer, server)
+    v1 = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo,
+        request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+        response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+    )
+    handler = grpc.method_handlers_generic_handler(REFLECTION_V1, {"ServerReflectionInfo": v1})
+    server.add_generic_rpc_handlers((handler,))
+
+
 class ServiceRuntime:
     """A running service: its server, health state and stop signal."""
 
@@ -109,9 +130,8 @@ class ServiceRuntime:
             await spec.companion.start()  # listening before health can report SERVING
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         spec.register(self.server)
-        reflection.enable_server_reflection(
-            (*spec.service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
-            self.server,
+        enable_reflection(
+            (*spec.service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), self.server
         )
         address = f"{settings.host}:{settings.grpc_port(spec.name)}"
         self.port = self.server.add_insecure_port(address)

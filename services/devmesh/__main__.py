@@ -1,4 +1,8 @@
-"""`make run`: start the whole mesh, wait until every service is SERVING, stop it all on Ctrl-C/SIGTERM."""
+"""`make run`: start the whole mesh, wait until every service is SERVING, keep it running, stop it on Ctrl-C/SIGTERM.
+
+A service that dies once the mesh is up is restarted with backoff (supervisor.py) while the rest keep
+serving; only one that keeps crashing stops the mesh. A service that dies during start-up stops it at once.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import time
 from pathlib import Path
 
 from services.devmesh.processes import ServiceProcess
+from services.devmesh.supervisor import CrashPolicy, Supervisor
 from services.devmesh.topology import DEFAULT_PORTS, MeshLayout, free_ports
 
 BANNER = """
@@ -24,7 +29,7 @@ Try:
   curl -s http://127.0.0.1:{http}/api/v1/chat -H 'content-type: application/json' \\
        -d '{{"content": "How do I reverse a list in Python?"}}'
 
-Ctrl-C stops every process.
+A service that dies is restarted; Ctrl-C stops every process.
 """
 
 
@@ -55,6 +60,10 @@ def main() -> int:
         "--data-dir", default="var", help="where the embedding index keeps its data (reused across runs)"
     )
     parser.add_argument("--free-ports", action="store_true", help="take free ports instead of the documented ones")
+    parser.add_argument(
+        "--max-crashes", type=int, default=5, help="crashes of one service within --crash-window that stop the mesh"
+    )
+    parser.add_argument("--crash-window", type=float, default=60.0, help="seconds (see --max-crashes)")
     args = parser.parse_args()
     data_dir = Path(args.data_dir).resolve()
     logs = data_dir / "logs"
@@ -65,6 +74,7 @@ def main() -> int:
         signal.signal(signum, stop.request)
 
     started: list[ServiceProcess] = []
+    supervisor: Supervisor | None = None
     try:
         for group in layout.start_order():
             procs = [layout.process(name, logs) for name in group]
@@ -72,17 +82,21 @@ def main() -> int:
                 proc.start()
                 started.append(proc)
             for proc in procs:
-                print(f"  starting {proc.name:<11} {proc.target} ...", flush=True)
+                print(f"  starting {proc.name:<11} {proc.target} (pid {proc.pid}) ...", flush=True)
                 if not proc.wait_serving(timeout=180, cancelled=lambda: stop.requested):
                     return 130
         print(BANNER.format(count=len(started), logs=logs, http=ports["gateway-http"], grpc=ports["gateway"]))
-        while not stop.wait(1.0):
-            dead = [p for p in started if not p.alive()]
-            if dead:
-                print(
-                    f"{', '.join(p.name for p in dead)} exited; stopping the mesh ({dead[0].log_hint()})",
-                    file=sys.stderr,
-                )
+        supervisor = Supervisor(
+            layout,
+            logs,
+            started,
+            CrashPolicy(max_crashes=args.max_crashes, window_seconds=args.crash_window),
+            say=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+        while not stop.wait(0.2):
+            reason = supervisor.tick()
+            if reason:
+                print(reason, file=sys.stderr, flush=True)
                 return 1
         return 0
     except (RuntimeError, TimeoutError) as error:
@@ -90,9 +104,10 @@ def main() -> int:
         return 1
     finally:
         print("stopping ...", flush=True)
-        for proc in reversed(started):
+        running = supervisor.running() if supervisor else started
+        for proc in reversed(running):
             proc.signal(signal.SIGTERM)
-        codes = {proc.name: proc.wait_exit() for proc in reversed(started)}
+        codes = {proc.name: proc.wait_exit() for proc in reversed(running)}
         print("stopped: " + ", ".join(f"{name}={code}" for name, code in codes.items()), flush=True)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import random
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,11 +37,71 @@ def mesh_secret() -> str:
     return _mesh_secret
 
 
-def free_port() -> int:
-    """A TCP port that was free a moment ago (the kernel picks it)."""
+# Ports handed out by free_port, each with its lock file held open for the life of this process.
+_reserved: dict[int, IO[bytes]] = {}
+PORT_LOCKS = Path(tempfile.gettempdir()) / f"persona-mesh-ports-{os.getuid()}"
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def port_range() -> tuple[int, int] | None:
+    """Where free_port picks: below (else above) the kernel's ephemeral range; None when neither has room.
+
+    A port the kernel chose (bind to port 0, or the source port of a connection) was free a moment
+    ago, and nothing stops the kernel from giving it to the next process that asks: milvus-lite's
+    server, started inside the embedding index, binds port 0, and took ports the harness had just
+    handed to a persona (which then could not bind). The kernel chooses only inside its ephemeral
+    range, so ports outside it cannot be taken that way.
+    """
+    try:
+        low, high = (int(value) for value in EPHEMERAL_RANGE.read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    if low - 10_000 >= 1000:
+        return 10_000, low - 1
+    if 65535 - high >= 1000:
+        return high + 1, 65535
+    return None
+
+
+def reserve_port(port: int) -> bool:
+    """Take the port's lock file (no other process running this code hands the port out while we live)."""
+    PORT_LOCKS.mkdir(parents=True, exist_ok=True)
+    lock = (PORT_LOCKS / f"{port}.lock").open("ab")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return False
+    _reserved[port] = lock
+    return True
+
+
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on, outside the kernel's ephemeral range (port_range), reserved
+    for this process: handed out once, and never by another test run or supervisor on the machine."""
+    picks = port_range()
+    if picks is None:  # no room outside the ephemeral range: let the kernel choose
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+    chooser = random.SystemRandom()
+    for _ in range(1000):
+        port = chooser.randint(*picks)
+        if port in _reserved or not reserve_port(port):
+            continue
+        if _bindable(port):
+            return port
+        _reserved.pop(port).close()
+    raise RuntimeError(f"no free port in {picks[0]}-{picks[1]}")
 
 
 def health_status(target: str, service: str = "", timeout: float = 1.0) -> str:
@@ -84,6 +147,10 @@ class ServiceProcess:
             stderr=subprocess.STDOUT if self._log else None,
             start_new_session=True,  # Ctrl-C in a terminal reaches the supervisor only; it stops children itself.
         )
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -104,6 +104,15 @@ class Relay:
         self._tasks: set[asyncio.Task[None]] = set()
         self._pending: set[asyncio.Queue[bytes]] = set()
         self._delivering = 0
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+
+    def hold(self) -> None:
+        """Pass no more bytes either way, keeping the connections open: what a SIGSTOPped replica looks like."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
 
     def active_streams(self) -> bool:
         """Whether the replica's bytes are on their way to the client right now."""
@@ -138,10 +147,10 @@ class Relay:
         _reset(client_writer)
         _reset(up_writer)
 
-    @staticmethod
-    async def _forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
 
@@ -159,6 +168,7 @@ class Relay:
             self._delivering += 1
             try:
                 for piece in pieces:
+                    await self._flowing.wait()
                     writer.write(piece)
                     await writer.drain()
                     if self.delay_s:

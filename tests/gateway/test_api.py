@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import grpc
 import httpx
+import jsonschema
 import openai
 import pytest
 import websockets
@@ -150,6 +152,48 @@ async def test_probes_and_prometheus(http: httpx.AsyncClient) -> None:
     assert (await http.get("/readyz")).json() == {"ready": True}
     text = (await http.get("/metrics")).text
     assert "pm_gateway_requests_total" in text and "pm_gateway_replica_healthy" in text
+
+
+async def test_swagger_ui_and_redoc_load_nothing_from_outside(gw: GatewayProcess) -> None:
+    """/docs and /redoc work offline: every script, style and icon comes from the gateway itself."""
+    async with httpx.AsyncClient(base_url=gw.http_url, timeout=30) as anonymous:
+        for page_url in ("/docs", "/redoc"):
+            page = await anonymous.get(page_url)
+            assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+            assets = re.findall(r'(?:src|href)\s*[=:]\s*["\']([^"\']+)["\']', page.text)
+            assert assets and not [url for url in assets if "//" in url], assets
+            for url in assets:
+                served = await anonymous.get(url)
+                assert served.status_code == 200 and len(served.content) > 1000, url
+        bundle = (await anonymous.get("/docs/static/swagger-ui-bundle.js")).text
+        assert "OpenAPI 3.1" in bundle or "openapi31" in bundle.lower()  # Swagger UI 5 renders FastAPI's 3.1
+
+
+async def test_documented_error_envelopes_are_what_errors_answer(gw: GatewayProcess) -> None:
+    """The OpenAPI document types every error: 400/401/403/429 (and more) with the envelope the gateway really
+    sends (the mesh's, OpenAI's under /v1/), API-key security schemes, and no 422 (never answered)."""
+    async with httpx.AsyncClient(base_url=gw.http_url, timeout=30) as anonymous:
+        document = (await anonymous.get("/openapi.json")).json()
+        chat = document["paths"]["/api/v1/chat"]["post"]
+        assert {"400", "401", "403", "429", "503"} <= set(chat["responses"])
+        assert chat["security"] == [{"bearer": []}, {"apiKey": []}]
+        assert set(document["components"]["securitySchemes"]) == {"bearer", "apiKey"}
+        assert "security" not in document["paths"]["/healthz"]["get"]
+        assert not [path for path, ops in document["paths"].items() for op in ops.values() if "422" in op["responses"]]
+
+        def check(response: httpx.Response, path: str, method: str) -> None:
+            documented = document["paths"][path][method]["responses"][str(response.status_code)]
+            schema = {**documented["content"]["application/json"]["schema"], "components": document["components"]}
+            jsonschema.validate(response.json(), schema)
+
+        check(await anonymous.post("/api/v1/chat", json={"content": "hi"}), "/api/v1/chat", "post")  # 401
+        check(await anonymous.post("/api/v1/chat", json={"content": " "}, headers=auth()), "/api/v1/chat", "post")
+        config = await anonymous.get("/api/v1/config/flags", headers=auth("user"))
+        assert config.status_code == 403
+        check(config, "/api/v1/config/flags", "get")
+        model = await anonymous.get("/v1/models/nobody", headers=auth())
+        assert model.status_code == 404 and model.json()["error"]["code"] == "model_not_found"
+        check(model, "/v1/models/{model_id}", "get")
 
 
 async def test_served_openapi_matches_the_checked_in_document(http: httpx.AsyncClient) -> None:
@@ -431,14 +475,25 @@ async def test_websocket_backpressure_refuses_messages_beyond_the_queue(gw: Gate
 # -- gRPC --------------------------------------------------------------------------------
 
 
-async def test_grpc_reflection_lists_the_gateway_service(gw: GatewayProcess) -> None:
+async def test_grpc_reflection_lists_the_gateway_service_as_v1alpha_and_v1(gw: GatewayProcess) -> None:
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
     async with grpc.aio.insecure_channel(gw.target) as channel:
         stub = reflection_pb2_grpc.ServerReflectionStub(channel)
-        request = reflection_pb2.ServerReflectionRequest(list_services="")
         async for reply in stub.ServerReflectionInfo(iter([request])):
             names = {service.name for service in reply.list_services_response.service}
             break
+        # v1 has the same messages as v1alpha under a newer package: the same classes (de)serialise it.
+        v1 = channel.stream_stream(
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        async for reply in v1(iter([request])):
+            names_v1 = {service.name for service in reply.list_services_response.service}
+            break
     assert {"personamesh.v1.GatewayService", "grpc.health.v1.Health"} <= names
+    assert names_v1 == names
+    assert {"grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"} <= names
 
 
 @pytest.fixture

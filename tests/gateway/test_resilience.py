@@ -1,5 +1,6 @@
 """Resilience through real processes on a private mesh: replica death under load, whole-persona
-outage, breaker open and half-open, replica rejoin, a replica killed mid-stream, Abi down.
+outage, breaker open and half-open, replica rejoin, a hung (SIGSTOPped) replica under load and
+mid-stream, a replica killed mid-stream, Abi down.
 
 Tests run in file order and each restores what it broke (the last one leaves Abi down).
 """
@@ -7,6 +8,7 @@ Tests run in file order and each restores what it broke (the last one leaves Abi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -31,6 +33,11 @@ GATEWAY_ENV = {
     "PM_BREAKER_RESET_SECONDS": "4",
     "PM_BREAKER_SUCCESS_THRESHOLD": "1",
     "PM_ATTEMPT_TIMEOUT_SECONDS": "3",
+    "PM_FIRST_TOKEN_TIMEOUT_SECONDS": "1",
+    "PM_CHUNK_TIMEOUT_SECONDS": "1",
+    "PM_PROBE_INTERVAL_SECONDS": "0.25",
+    "PM_PROBE_TIMEOUT_SECONDS": "0.5",
+    "PM_OUTLIER_BASE_EJECTION_SECONDS": "1",
     "PM_RATE_LIMIT_PER_MINUTE": "100000",
     "PM_RATE_LIMIT_BURST": "100000",
 }
@@ -157,6 +164,115 @@ async def test_breaker_opens_then_half_opens_and_closes(private_mesh: RunningMes
     assert _transitions(text, breaker, "open") >= 1
     assert _transitions(text, breaker, "half-open") >= 1
     assert _transitions(text, breaker, "closed") >= 1
+
+
+async def test_sigstop_of_one_aviva_replica_under_load_costs_no_request_more_than_two_seconds(
+    private_mesh: RunningMesh, http: httpx.AsyncClient
+) -> None:
+    """A stopped replica keeps its port open and answers nothing. Six clients keep asking aviva: calls
+    that reach the stopped replica move to the other one after the first-token timeout (1 s here), the
+    probes eject it, and after SIGCONT a probe re-admits it and it answers again within seconds."""
+    proc = private_mesh.processes["aviva-2"]
+    address = private_mesh.addr("aviva-2")
+    assert proc.process is not None
+    answers: list[tuple[float, int, str]] = []  # (seconds, status, replica)
+    stopped_at = resumed_at = back_at = 0.0
+    done, back = asyncio.Event(), asyncio.Event()
+
+    async def client(number: int) -> None:
+        nonlocal back_at
+        turn = 0
+        while not done.is_set():
+            turn += 1
+            began = time.monotonic()
+            response = await http.post("/api/v1/chat/aviva", json={"content": f"{TECH} ({number}.{turn})"})
+            replica = response.json().get("replica", "") if response.status_code == 200 else ""
+            answers.append((time.monotonic() - began, response.status_code, replica))
+            if resumed_at and replica == address and not back_at:
+                back_at = time.monotonic()
+                back.set()
+
+    clients = [asyncio.create_task(client(n)) for n in range(6)]
+    try:
+        await asyncio.sleep(1.0)
+        os.kill(proc.process.pid, signal.SIGSTOP)
+        stopped_at = time.monotonic()
+        ejected = await poll_json(
+            _health_url(private_mesh), lambda h: _replica(h, "aviva", address)["ejected"], headers=auth(), within=5
+        )
+        ejected_after = time.monotonic() - stopped_at
+        assert _replica(ejected, "aviva", address)["health"] == "SERVING"  # its watch never noticed
+        await asyncio.sleep(2.0)
+    finally:
+        os.kill(proc.process.pid, signal.SIGCONT)
+    resumed_at = time.monotonic()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(back.wait(), 10.0)
+    done.set()
+    await asyncio.gather(*clients)
+    slowest = max(seconds for seconds, _, _ in answers)
+    print(
+        f"\nSIGSTOP under load: {len(answers)} answers, slowest {slowest:.2f} s, ejected after {ejected_after:.2f} s,"
+        f" used again {back_at - resumed_at:.2f} s after SIGCONT"
+    )
+    assert {status for _, status, _ in answers} == {200}
+    assert slowest < 2.5, sorted(seconds for seconds, _, _ in answers)[-5:]
+    assert back_at, "the replica was not used again within 10 s of SIGCONT"
+    assert back_at - resumed_at < 5.0
+
+
+async def test_stream_on_a_hung_replica_fails_over(private_mesh: RunningMesh, http: httpx.AsyncClient) -> None:
+    """abbey-1 hangs mid-answer (stopped, and the bytes it had not delivered held): the stream continues
+    on another replica after the chunk timeout, and the client's text is the whole answer."""
+    admin = auth("admin")
+    direct = private_mesh.addr("abbey-1")
+    proc = private_mesh.processes["abbey-1"]
+    assert proc.process is not None
+    relay = Relay(private_mesh.layout.ports["abbey-1"], piece_bytes=32, delay_s=0.02)
+    await relay.start()
+    metadata = (("authorization", f"Bearer {KEYS['user']}"),)
+    try:
+        body = {"persona": "abbey", "address": relay.address}
+        assert (await http.post("/api/v1/config/replicas", json=body, headers=admin)).status_code == 200
+        assert (await http.delete(f"/api/v1/config/replicas/abbey/{direct}", headers=admin)).status_code == 200
+        serving = lambda h: _replica(h, "abbey", relay.address)["health"] == "SERVING"  # noqa: E731
+        await poll_json(_health_url(private_mesh), serving, headers=auth())
+        events: list[gateway_service_pb2.ChatStreamResponse] = []
+        hung_at = 0.0
+        async with grpc.aio.insecure_channel(private_mesh.gateway_target) as channel:
+            stub = gateway_service_pb2_grpc.GatewayServiceStub(channel)
+            for attempt in range(20):
+                events, hung_at = [], 0.0
+                request = gateway_service_pb2.ChatRequest(
+                    content=FEELING + " " * attempt, persona=persona_pb2.PERSONA_ABBEY, user_id=f"hung{attempt}"
+                )
+                async for event in stub.ChatStream(request, metadata=metadata, timeout=30):
+                    events.append(event)
+                    if event.HasField("delta") and not hung_at and relay.active_streams():
+                        relay.hold()
+                        os.kill(proc.process.pid, signal.SIGSTOP)
+                        hung_at = time.monotonic()
+                if hung_at:
+                    break
+        finished_after = time.monotonic() - hung_at
+    finally:
+        os.kill(proc.process.pid, signal.SIGCONT)
+        relay.release()
+        await http.post("/api/v1/config/replicas", json={"persona": "abbey", "address": direct}, headers=admin)
+        await http.delete(f"/api/v1/config/replicas/abbey/{relay.address}", headers=admin)
+        await relay.close()
+    assert hung_at, "no stream went through the relay in 20 attempts"
+    print(f"\nstream on a hung replica: finished {finished_after:.2f} s after the replica hung")
+    last = events[-1]
+    assert last.HasField("final"), last
+    assert last.final.response.fallback is True and last.final.response.replica != relay.address
+    text = ""
+    for event in events:
+        if event.HasField("restart"):
+            text = ""
+        text += event.delta
+    assert text == last.final.response.content
+    assert finished_after < 3.0
 
 
 async def test_replica_killed_mid_stream_continues_or_ends_with_an_error(

@@ -13,7 +13,9 @@ from gateway.pipeline import local_policy
 from gateway.pipeline.memory import AnsweredRequest, AnsweredRequests, SessionTurns
 from gateway.pipeline.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
 from gateway.upstream.balancer import Balancer, replica_score
+from gateway.upstream.outlier import OutlierDetector, OutlierPolicy
 from gateway.upstream.registry import BreakerPolicy, Registry
+from gateway.upstream.replica import LATENCY_HALF_LIFE_S
 from personamesh.v1 import persona_pb2
 from services.common.errors import ServiceError
 
@@ -85,8 +87,8 @@ async def test_balancer_prefers_idle_fast_replicas_and_skips_tried_ones() -> Non
     assert all(p2c.pick(group) is not good for _ in range(50))
     rr = Balancer("round_robin")
     assert {rr.pick(group).address for _ in range(4)} == {slow.address, busy.address}  # type: ignore[union-attr]
-    slow.latency_updated -= 20.0  # two half-lives without traffic: its slowness fades
-    assert slow.recent_latency_ms() == pytest.approx(225.0, rel=0.01)
+    slow.latency_updated = time.monotonic() - 2 * LATENCY_HALF_LIFE_S  # two half-lives without traffic: it fades
+    assert slow.recent_latency_ms() == pytest.approx(225.0, rel=0.05)
     await registry.close()
 
 
@@ -103,6 +105,67 @@ async def test_open_breaker_takes_a_replica_out_of_rotation() -> None:
     assert target.breaker.state == "open" and not target.available
     picks = {Balancer("p2c").pick(group).address for _ in range(40)}  # type: ignore[union-attr]
     assert target.address not in picks
+    await registry.close()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_outlier_ejection_grows_with_relapses_and_ends_on_a_probe() -> None:
+    clock = _Clock()
+    outlier = OutlierDetector(OutlierPolicy(3, 2.0, 5.0), clock)
+    assert outlier.failure() is None and outlier.failure() is None
+    outlier.success(probe=False)  # a success in between: the count starts again
+    assert [outlier.failure() for _ in range(3)] == [None, None, 2.0]
+    assert outlier.ejected and outlier.failure() is None  # no second ejection while ejected
+    clock.now += 1.0
+    assert not outlier.success(probe=True)  # ejection time not over
+    clock.now += 1.0
+    assert not outlier.success(probe=False)  # a late call is no proof: only a probe re-admits
+    assert outlier.success(probe=True) and not outlier.ejected
+    assert [outlier.failure() for _ in range(3)][-1] == 4.0  # relapsed: twice the base
+    clock.now += 4.0
+    assert outlier.success(probe=True)
+    assert [outlier.failure() for _ in range(3)][-1] == 5.0  # capped at the maximum
+    clock.now += 5.0
+    assert outlier.success(probe=True)
+    clock.now += 5.0
+    outlier.success(probe=True)  # one maximum ejection time in rotation: one ejection forgiven
+    assert outlier.ejections == 2 and outlier.ejection_seconds() == 5.0
+
+
+async def test_at_most_half_of_a_personas_replicas_are_ejected() -> None:
+    registry = Registry(health_interval=1.0, breaker=BreakerPolicy(2, 30.0, 1), outlier=OutlierPolicy(1, 5.0, 60.0))
+    for port in (1, 2, 3, 4, 5):
+        registry.add("aviva", f"127.0.0.1:{port}")
+    replicas = list(registry.personas["aviva"].replicas.values())
+    for replica in replicas:
+        replica.failed("timeout")
+    assert [r.ejected for r in replicas] == [True, True, False, False, False]  # 50 % of 5, rounded down
+    registry.add("abbey", "127.0.0.1:9")
+    only = registry.personas["abbey"].replicas["127.0.0.1:9"]
+    only.failed("timeout")
+    assert only.ejected  # one replica may always be ejected: the fallback persona answers
+    await registry.close()
+
+
+async def test_latency_estimate_forgets_a_slow_spell_within_a_few_good_answers() -> None:
+    registry = await _registry()
+    replica = next(iter(registry.personas["abbey"].replicas.values()))
+    for elapsed_ms in (20.0, 2000.0):
+        begun = replica.started() - elapsed_ms / 1000.0
+        replica.finished(begun, None)
+    assert replica.recent_latency_ms() > 300.0
+    for _ in range(5):
+        replica.finished(replica.started() - 0.02, None)
+    assert replica.recent_latency_ms() < 100.0
+    replica.finished(replica.started(), RuntimeError("timed out"))  # failures are no latency samples
+    assert replica.recent_latency_ms() < 100.0 and replica.failures == 1
     await registry.close()
 
 

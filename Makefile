@@ -58,12 +58,18 @@ $(GEN_STAMP): $(PROTOS) $(DEPS_STAMP)
 run: install protos
 	$(PY) -m services.devmesh --data-dir $(DATA_DIR)
 
-# redis-server backs the test of rate limits shared by two gateways (Debian package; needs root or sudo).
+# redis-server backs the test of rate limits shared by two gateways, promtool the alert rule tests
+# (Debian packages; needs root or sudo).
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "installing redis-server (Debian package) for the shared rate-limit test"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@# promtool (Debian's prometheus package) checks and unit-tests the alert rules (tests/observability).
+	@command -v promtool >/dev/null 2>&1 || { \
+		echo "installing prometheus (Debian package) for promtool: alert rule checks and unit tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 
 test: install protos system-deps
 	$(PY) -m pytest -q

@@ -14,8 +14,10 @@ import yaml
 
 from tests.observability.monitoring import ALERT_TESTS, ALERTS
 
-PROMTOOL = shutil.which("promtool")
-needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool missing: `make system-deps` installs it")
+PROMTOOL = shutil.which("promtool") or "promtool"
+needs_promtool = pytest.mark.skipif(
+    shutil.which("promtool") is None, reason="promtool missing: `make system-deps` installs it"
+)
 
 # The design's alerts (../shared/DESIGN.md) and the issue's: every one must exist and be unit-tested.
 REQUIRED = {

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from services.common.anomaly import BLOCKED, ShareShiftDetector
+from services.common.anomaly import BLOCKED, ShareShiftDetector, WindowResult
 
 THRESHOLD = 0.25  # the PersonaMeshRoutingAnomaly alert's (helm/persona-mesh/files/monitoring/alerts.yaml)
 
@@ -87,7 +87,7 @@ def test_a_window_waits_for_enough_decisions() -> None:
 def test_warmup_scores_zero_and_shares_add_up() -> None:
     clock, rng = FakeClock(), random.Random(1)
     detector = _detector(clock)
-    closed = []
+    closed: list[WindowResult] = []
     detector.on_window = closed.append
     _run(detector, clock, {"abbey": 0.1, "aviva": 0.9}, 5, rng)
     assert [window.score for window in closed[:3]] == [0.0, 0.0, 0.0]

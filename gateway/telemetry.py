@@ -157,12 +157,12 @@ def current() -> Telemetry:
     return _telemetry
 
 
-def _route_kind(decision: persona_pb2.RoutingDecision, blocked: bool) -> str:
+def _route_kind(request: persona_pb2.PersonaRequest, decision: persona_pb2.RoutingDecision, blocked: bool) -> str:
     if blocked:
         return "blocked"
     if decision.crisis or decision.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT:
         return "crisis"
-    if any(reason.startswith("persona forced by the caller") for reason in decision.reasons):
+    if persona_of(request, "forced_persona"):
         return "forced"
     if decision.degraded:
         return "degraded"
@@ -197,7 +197,7 @@ def routed(request: persona_pb2.PersonaRequest, decision: persona_pb2.RoutingDec
         moderator = persona_registry().moderator
         chosen = persona_of(decision)
         blocked = chosen == moderator or decision.moderation.action in _BLOCKING
-        kind = _route_kind(decision, blocked)
+        kind = _route_kind(request, decision, blocked)
         persona = chosen or "none"
         ROUTING_DECISIONS.labels(persona, kind).inc()
         _telemetry.detector.observe(BLOCKED if blocked else persona)
@@ -354,9 +354,8 @@ class ConfigAuditMiddleware:
 def install(gateway: Gateway, settings: ObservabilitySettings | None = None) -> Telemetry:
     """Start the audit log and anomaly detector, declare what the registry knows; once per gateway."""
     global _telemetry
-    old = _telemetry
+    _telemetry.audit.close()
     _telemetry = Telemetry(settings)
-    old.audit.close()
     _telemetry.detector.known([*gateway.registry.personas, BLOCKED])
     _collector.gateway = gateway
     for replica in gateway.registry.all_replicas():

@@ -95,6 +95,7 @@ class AuditLog:
         if handler is not None:
             handler.setFormatter(logging.Formatter("%(message)s"))
             self._logger.addHandler(handler)
+        self._handler = handler
         self.enabled = handler is not None
 
     def record(self, event: str, **fields: Any) -> dict[str, Any] | None:
@@ -117,7 +118,8 @@ class AuditLog:
         return record
 
     def close(self) -> None:
-        for handler in list(self._logger.handlers):
-            self._logger.removeHandler(handler)
-            handler.close()
+        if self._handler is not None:
+            self._logger.removeHandler(self._handler)
+            self._handler.close()
+            self._handler = None
         self.enabled = False

@@ -16,7 +16,8 @@ DASHBOARD = MONITORING / "dashboard.json"
 ALERT_TESTS = Path(__file__).resolve().parent / "alerts_test.yaml"
 AUDIT_SCHEMA = REPO / "docs" / "audit-event.schema.json"
 
-_NAME = re.compile(r"\b(pm_[a-z0-9_]+|grpc_[a-z0-9_]+)\b")
+# A raw name, not part of a recording rule's level:name:operations.
+_NAME = re.compile(r"(?<![:\w])(pm_[a-z0-9_]+|grpc_[a-z0-9_]+)(?![:\w])")
 # Suffixes Prometheus adds to a histogram's series; the metric family is the name without them.
 _HISTOGRAM_SUFFIXES = ("_bucket", "_count", "_sum")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -22,7 +23,7 @@ def validator() -> jsonschema.protocols.Validator:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
-def _moderation(**extra: object) -> dict[str, object]:
+def _moderation(**extra: Any) -> dict[str, Any]:
     return {"direction": "input", "action": "warn", "severity": "low", "categories": ["pii.email"], **extra}
 
 

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_TRACER = trace.get_tracer("persona_mesh.gateway")
 
 # -- metrics --------------------------------------------------------------------------------------
 
@@ -316,18 +319,19 @@ REGISTRY.register(_collector)
 # -- config changes -------------------------------------------------------------------------------
 
 
-class ConfigAuditMiddleware:
-    """Audits every change through the admin config API (/api/v1/config, any method but GET)."""
+class ObservabilityMiddleware:
+    """Each HTTP request: the root span of its trace (when tracing is on), and an audit record for every
+    change through the admin config API (/api/v1/config, any method but GET)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = str(scope.get("path", ""))
-        method = str(scope.get("method", "GET"))
-        if scope["type"] != "http" or not path.startswith("/api/v1/config") or method in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        method = str(scope.get("method", "GET"))
         status = 0
 
         async def watch(message: Message) -> None:
@@ -336,19 +340,25 @@ class ConfigAuditMiddleware:
                 status = int(message["status"])
             await send(message)
 
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            _telemetry.audit.record(
-                "config_change",
-                method=method,
-                path=path,
-                target=path.removeprefix("/api/v1/config").strip("/").split("/")[0] or "config",
-                status=status,
-                applied=200 <= status < 300,
-                actor=ctx.user_var.get(),
-                role=ctx.role_var.get(),
-            )
+        route = path if path.startswith(("/api/v1/chat", "/api/v1/route", "/v1/")) else "other"
+        with _TRACER.start_as_current_span(f"HTTP {method} {route}", kind=SpanKind.SERVER) as span:
+            span.set_attribute("http.request.method", method)
+            span.set_attribute("url.path", path)
+            try:
+                await self.app(scope, receive, watch)
+            finally:
+                span.set_attribute("http.response.status_code", status)
+                if path.startswith("/api/v1/config") and method not in ("GET", "HEAD", "OPTIONS"):
+                    _telemetry.audit.record(
+                        "config_change",
+                        method=method,
+                        path=path,
+                        target=path.removeprefix("/api/v1/config").strip("/").split("/")[0] or "config",
+                        status=status,
+                        applied=200 <= status < 300,
+                        actor=ctx.user_var.get(),
+                        role=ctx.role_var.get(),
+                    )
 
 
 def install(gateway: Gateway, settings: ObservabilitySettings | None = None) -> Telemetry:

@@ -174,7 +174,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     telemetry.install(gateway)  # audit log, anomaly detection, breaker and replica gauges
-    app.add_middleware(telemetry.ConfigAuditMiddleware)
+    app.add_middleware(telemetry.ObservabilityMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=gateway.settings.max_body_bytes)
     origins = [origin.strip() for origin in gateway.settings.cors_origins.split(",") if origin.strip()]
     if origins:  # browsers on these origins may call the API; off unless PM_CORS_ORIGINS names them

@@ -27,6 +27,7 @@ COMPONENTS: list[tuple[str, str, str]] = [
     ("Abi", "services.abi.settings", "AbiSettings"),
     ("Gateway", "gateway.settings", "GatewaySettings"),
     ("Observability (gateway: audit log, routing anomaly detection)", "services.common.audit", "ObservabilitySettings"),
+    ("Tracing (every process)", "services.common.tracing", "TracingSettings"),
 ]
 
 HEADER = """# Configuration

@@ -58,13 +58,17 @@ $(GEN_STAMP): $(PROTOS) $(DEPS_STAMP)
 run: install protos
 	$(PY) -m services.devmesh --data-dir $(DATA_DIR)
 
-# redis-server backs the test of rate limits shared by two gateways, promtool the alert rule tests
-# (Debian packages; needs root or sudo).
+# Debian packages the tests need (root or sudo): redis-server backs the test of rate limits shared by two
+# gateways; Node.js and npm run the Node.js client test; promtool (prometheus) checks and tests the alert rules.
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "installing redis-server (Debian package) for the shared rate-limit test"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing Node.js and npm (Debian packages) for the Node.js client test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 	@# promtool (Debian's prometheus package) checks and unit-tests the alert rules (tests/observability).
 	@command -v promtool >/dev/null 2>&1 || { \
 		echo "installing prometheus (Debian package) for promtool: alert rule checks and unit tests"; \
@@ -79,6 +83,7 @@ lint: install protos
 	$(BIN)/ruff format --check services gateway tests helm
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/buf lint
 
 # The chart: helm lint, render with default and production values, schema-validate, boot the mesh from it.
 chart: install protos
@@ -114,6 +119,7 @@ ingest: install protos
 
 docs: install protos
 	$(PY) -m services.devmesh.settings_doc > docs/configuration.md
+	$(PY) -m services.devmesh.errors_doc > docs/errors.md
 
 lock:
 	$(PYTHON) -m venv build/lockenv

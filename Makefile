@@ -59,7 +59,7 @@ run: install protos
 	$(PY) -m services.devmesh --data-dir $(DATA_DIR)
 
 # Debian packages the tests need (root or sudo): redis-server backs the test of rate limits shared by two
-# gateways; Node.js and npm run the Node.js client test.
+# gateways; Node.js and npm run the Node.js client test; promtool (prometheus) checks and tests the alert rules.
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "installing redis-server (Debian package) for the shared rate-limit test"; \
@@ -69,6 +69,11 @@ system-deps:
 		echo "installing Node.js and npm (Debian packages) for the Node.js client test"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@# promtool (Debian's prometheus package) checks and unit-tests the alert rules (tests/observability).
+	@command -v promtool >/dev/null 2>&1 || { \
+		echo "installing prometheus (Debian package) for promtool: alert rule checks and unit tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 
 test: install protos system-deps
 	$(PY) -m pytest -q

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import telemetry
 from gateway.frontdoors import config_api, http_api, openai_api, ws_api
 from gateway.frontdoors.http_errors import install_error_handlers, json_error_bytes
 from gateway.pipeline.ratelimits import QUOTA
@@ -59,6 +60,7 @@ class RequestContextMiddleware:
         self.drain_bytes = max(_DRAIN_MIN_BYTES, 4 * max_body_bytes)
 
     async def _refuse_too_large(self, send: Send, request_id: str, *, close: bool) -> None:
+        telemetry.rejected(413, Reason.BODY_TOO_LARGE)
         body = json_error_bytes(
             "INVALID_ARGUMENT", Reason.BODY_TOO_LARGE, f"the body exceeds {self.max_body_bytes} bytes"
         )
@@ -227,6 +229,8 @@ def create_app(gateway: Gateway) -> FastAPI:
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    telemetry.install(gateway)  # audit log, anomaly detection, breaker and replica gauges
+    app.add_middleware(telemetry.ObservabilityMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=gateway.settings.max_body_bytes)
     origins = [origin.strip() for origin in gateway.settings.cors_origins.split(",") if origin.strip()]
     if origins:  # browsers on these origins may call the API; off unless PM_CORS_ORIGINS names them

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway import text
+from gateway import telemetry, text
 from gateway.pipeline.ratelimits import RateLimited
 from services.common import context as ctx
 from services.common.errors import ServiceError
@@ -69,6 +69,7 @@ def _respond(
     request: Request, status: int, code: str, reason: str, message: str, field: str = "", **kwargs: Any
 ) -> JSONResponse:
     """One error response: the mesh's envelope, or OpenAI's under /v1/."""
+    telemetry.rejected(status, reason)
     if request.url.path.startswith("/v1/"):
         body = openai_error_body(status, reason, message, field)
     else:

@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 
+from gateway import telemetry
 from gateway.auth import Principal
 from gateway.state import Gateway
 from gateway.upstream.channels import call_options
@@ -83,6 +84,7 @@ async def feedback(gateway: Gateway, principal: Principal, request_id: str, rati
     if principal.authenticated and answered.user_id != principal.user_id and not principal.has_role("admin"):
         raise ServiceError(grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_REQUEST", "only the requester may rate it")
     gateway.stats.rated(answered.persona, rating)
+    telemetry.rated(answered.persona, rating)
     if persona_enum(answered.persona) == persona_pb2.PERSONA_UNSPECIFIED:
         return False  # learned weights are kept per enum value: the built-in personas only (docs/personas.md)
     # Signed for the rater's role, acting for the user whose request it was (checked above).

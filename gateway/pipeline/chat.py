@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from gateway import telemetry
 from gateway.auth import Principal
 from gateway.pipeline.chat_input import ChatInput
 from gateway.pipeline.memory import AnsweredRequest, AnsweredRequests, SessionTurns
@@ -343,7 +344,8 @@ class ChatPipeline:
             candidate = ""
             aligned = not sent
             try:
-                async for event in self._stream_call(replica, self._request_for(request, decision, replica), deadline):
+                call = self._stream_call(replica, self._request_for(request, decision, replica), deadline)
+                async for event in telemetry.attempt(replica.persona, replica.address, call):
                     if isinstance(event, persona_pb2.PersonaResponse):
                         final = event  # the last event: the generator ends by itself
                         continue

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import grpc
 
+from gateway import telemetry
 from gateway.pipeline import local_policy
-from gateway.pipeline.stats import DEGRADED
+from gateway.pipeline.stats import DEGRADED, breaker_changed
 from gateway.upstream.channels import CALLER_CODES, call_options
 from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc, persona_pb2
 from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
@@ -86,7 +87,9 @@ class Moderation:
         self.personas = personas
         self.flags = flags
         # A short reset: while Abi is down each probe fails fast, and once it is back routing recovers in seconds.
-        self.breaker = AsyncCircuitBreaker("abi", fail_max=3, reset_timeout=2.0, success_threshold=1)
+        self.breaker = AsyncCircuitBreaker(
+            "abi", fail_max=3, reset_timeout=2.0, success_threshold=1, on_state_change=breaker_changed
+        )
 
     async def route(self, request: persona_pb2.PersonaRequest, role: str) -> persona_pb2.RoutingDecision:
         """Abi's decision; with Abi unreachable, the local policy check and the default persona."""
@@ -116,6 +119,7 @@ class Moderation:
             alternatives = [p for p in [chosen, *alternatives_of(decision)] if p not in (forced, moderator, "")]
             set_persona(decision, forced)
             set_alternatives(decision, alternatives)
+        telemetry.routed(request, decision)
         return decision
 
     def _local_decision(self, request: persona_pb2.PersonaRequest) -> persona_pb2.RoutingDecision:
@@ -165,6 +169,7 @@ class Moderation:
             response.content, _ = local_policy.redact(response.content)
             response.degraded = True
             return
+        telemetry.output_checked(moderation)
         if moderation.action == persona_pb2.POLICY_ACTION_BLOCK:
             response.content = WITHHELD_ANSWER
             del response.code_blocks[:]

@@ -34,6 +34,7 @@ from services.common.internal_auth import InternalAuth, InternalAuthError
 from services.common.logging import configure_logging
 from services.common.metrics import start_metrics_server
 from services.common.settings import CommonSettings
+from services.common.tracing import setup_tracing, shutdown_tracing
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,7 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
     Without the mesh's internal secret the process exits 1 at once, before building anything.
     """
     configure_logging(name, settings.log_level)
+    setup_tracing(name)  # off unless PM_TRACING is set; before any gRPC server or channel exists
     auth = load_internal_auth(settings)
     signals = StopSignals()
     signals.install()  # before the loop exists, and never uninstalled: see StopSignals
@@ -279,6 +281,7 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
         sys.exit(1)
     finally:
         signals.ignore()
+        shutdown_tracing()
     sys.exit(0)
 
 

@@ -26,6 +26,8 @@ COMPONENTS: list[tuple[str, str, str]] = [
     ("Embedding index", "services.embeddings.settings", "EmbeddingsSettings"),
     ("Abi", "services.abi.settings", "AbiSettings"),
     ("Gateway", "gateway.settings", "GatewaySettings"),
+    ("Observability (gateway: audit log, routing anomaly detection)", "services.common.audit", "ObservabilitySettings"),
+    ("Tracing (every process)", "services.common.tracing", "TracingSettings"),
 ]
 
 HEADER = """# Configuration

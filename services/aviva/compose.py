@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, pasted_code_findings
+from services.common.generation.codeblocks import ExtractedBlock
 from services.common.generation.grounding import best_sentences, prose_sentences
 
 _NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
@@ -29,6 +30,7 @@ class AvivaMaterial:
     sentences: int
     knowledge_available: bool
     tone_hint: str = ""
+    pasted: tuple[ExtractedBlock, ...] = ()  # the question's own code blocks, checked by the parsers
 
 
 def _sources_line(knowledge: list[index_pb2.KnowledgeHit]) -> str:
@@ -84,7 +86,8 @@ def _code_parts(material: AvivaMaterial) -> list[str]:
         )
     else:
         lead = f"Here is {_article(code.language)} {code.language} solution, from {code.source_title}:"
-    parts = [lead, f"```{code.language}\n{code.code}\n```"]
+    label = f"{code.language} skeleton" if code.skeleton else code.language
+    parts = [lead, f"```{label}\n{code.code}\n```"]
     if not code.skeleton:
         notes = _facts(material, 1)
         if notes:
@@ -94,7 +97,7 @@ def _code_parts(material: AvivaMaterial) -> list[str]:
 
 def _debugging_parts(material: AvivaMaterial) -> list[str]:
     parts: list[str] = []
-    findings = pasted_code_findings(material.content)
+    findings = pasted_code_findings(list(material.pasted))
     parts.extend(findings)
     facts = _facts(material, 2)
     if facts:

@@ -8,6 +8,7 @@ from services.aviva.code import code_from_knowledge, detect_request_language, sk
 from services.aviva.compose import AvivaMaterial, compose_draft, own_sentences, system_prompt
 from services.aviva.facts import check_claims
 from services.aviva.settings import AvivaSettings
+from services.common.generation.codeblocks import check_blocks
 from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.registry import persona_enum
@@ -50,8 +51,11 @@ class AvivaLogic(PersonaLogic):
         )
         code = None
         language = ""
+        pasted = await check_blocks(
+            request.content, max_blocks=self.settings.code_check_max_blocks, workers=self.settings.code_check_workers
+        )
         if query.query_type in _CODE_TYPES:
-            language = detect_request_language(request.content)
+            language = detect_request_language(request.content, pasted)
             code = code_from_knowledge(
                 request.content, language, [(h.title or h.source, h.text) for h in retrieved.hits]
             )
@@ -65,6 +69,7 @@ class AvivaLogic(PersonaLogic):
             sentences=max(1, round(2 + 2 * (1.0 - self.settings.directness))),
             knowledge_available=retrieved.available,
             tone_hint=_tone_hint(request),
+            pasted=tuple(pasted),
         )
         origin = "from Abi" if query.source == "routing" else "no routing decision"
         reasoning = [step(f"Query type: {query.query_type} ({origin})", query.confidence)]

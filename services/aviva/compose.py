@@ -103,8 +103,8 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
         return [_NO_PASSAGE, _closest(material)]
     passage = best.passage
     parts: list[str] = []
-    if passage.lead:
-        parts.append(f"`{passage.lead}`")
+    if passage.lead_line:
+        parts.append(passage.lead_line)
     example = minimal_example(passage)
     if example is not None and check_syntax(*example) and example[1].strip() != passage.lead:
         parts.append(f"```{example[0]}\n{example[1]}\n```")
@@ -113,10 +113,10 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
         parts.append(" ".join(sentences))
     parts.append(f"Source: {passage.citation}")
     also = [
-        f"- `{r.passage.lead}`: {r.passage.citation}"
-        for r in material.ranked[1:4]
+        f"- {r.passage.lead_line}: {r.passage.citation}"
+        for r in material.ranked[1:6]
         if r.passage.lead and r.passage.lead != passage.lead and r.score >= material.answer_threshold
-    ][:2]
+    ][:3]
     if also:
         parts.append("See also:\n" + "\n".join(also))
     return parts

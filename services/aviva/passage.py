@@ -35,6 +35,21 @@ class Passage:
         return self.page.split("-")[0] if self.man else ""
 
     @property
+    def command(self) -> str:
+        """The command a man page documents as typed: "git reset" for git-reset(1), "tar" for tar(1)."""
+        if not self.man:
+            return ""
+        return self.page.replace("-", " ", 1) if self.page.startswith("git-") else self.page
+
+    @property
+    def lead_line(self) -> str:
+        """The lead as an answer opens with it: an option shown with its command (`tar -C` (`-C, --directory=DIR`))."""
+        if self.man and self.lead.startswith("-"):
+            option = re.split(r"[ ,=\[]", self.lead, maxsplit=1)[0]
+            return f"`{self.command} {option}` (`{self.lead}`)"
+        return f"`{self.lead}`" if self.lead else ""
+
+    @property
     def citation(self) -> str:
         return f"{self.hit.title} <{self.hit.url}>" if self.hit.url else self.hit.title
 
@@ -50,11 +65,11 @@ def read(hit: index_pb2.KnowledgeHit) -> Passage:
         if code.strip()
     )
     lead = backticked[-1].strip() if backticked else ""
-    if not lead and examples and man_source:
-        lead = examples[0][1].splitlines()[0]
     page = ""
     if man_source:
         page = man_source.group(1)
+    if not lead and examples and man_source:
+        lead = _command_line(page, [line for _, code in examples for line in code.splitlines() if line.strip()])
     elif hit.url.startswith("https://docs.python.org/"):
         page = hit.url.rsplit("/", 1)[-1].split(".html")[0]
     return Passage(
@@ -66,6 +81,13 @@ def read(hit: index_pb2.KnowledgeHit) -> Passage:
         python=hit.url.startswith("https://docs.python.org/"),
         heading=heading,
     )
+
+
+def _command_line(page: str, lines: list[str]) -> str:
+    """The example line that runs the page's own command ("git reset --soft HEAD^" on git-reset(1))."""
+    command = page.replace("-", " ", 1) if page.startswith("git-") else page
+    own = [line for line in lines if line.strip().startswith(command)]
+    return (own or lines)[0].strip()
 
 
 def minimal_example(passage: Passage, max_lines: int = 6) -> tuple[str, str] | None:

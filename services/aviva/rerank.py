@@ -55,27 +55,25 @@ def rerank(question: str, passages: list[Passage]) -> tuple[Intent, list[Ranked]
     wanted = content_words(question)
     lowered = question.lower()
     mentions_python = "python" in lowered or any(p.python and p.page in wanted for p in passages)
-    top_lexical = max((p.hit.lexical_score for p in passages), default=0.0) or 1.0
     ranked: list[Ranked] = []
     for position, passage in enumerate(passages):
-        score = 1.0 / (position + 2)  # the index's fused order
-        score += 0.6 * passage.hit.lexical_score / top_lexical + 0.8 * max(0.0, passage.hit.score)
+        lexical = passage.hit.lexical_score
+        score = 0.5 / (position + 1)  # the index's fused order
+        score += lexical / (lexical + 8.0) + max(0.0, passage.hit.score)  # BM25 saturated, cosine
         heading_words = content_words(passage.heading.replace("-", " ")) | content_words(passage.heading)
-        score += 0.35 * len(wanted & heading_words)
+        score += 0.4 * len(wanted & heading_words)
         if named:
             score += 1.0 if passage.tool in named else -1.5
             if passage.page in wanted or passage.page.replace("-", " ") in lowered:
                 score += 0.5
         elif passage.man and mentions_python:
             score -= 1.0
-        elif passage.python and not passage.man:
-            score += 0.2
         if intent == "flag" and passage.lead.startswith("-"):
-            score += 0.6
+            score += 0.5
         if intent in ("call", "flag") and passage.python and passage.lead:
             score += 0.5
         if intent == "command" and passage.examples:
-            score += 0.4 + (0.3 if "EXAMPLES" in passage.hit.title else 0.0)
+            score += 0.3 + (0.3 if "EXAMPLES" in passage.hit.title else 0.0)
         if intent == "concept" and not passage.lead:
             score += 0.3
         ranked.append(Ranked(passage, score))

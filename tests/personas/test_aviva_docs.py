@@ -97,7 +97,9 @@ async def test_passages_carry_provenance_and_hybrid_search_finds_exact_names(doc
     hits = await _search(docs_mesh.index.target, "fromisoformat ThreadPoolExecutor max_workers", hybrid=True)
     pool = next(hit for hit in hits if "ThreadPoolExecutor" in hit.title)
     assert pool.source == "python-3.11/library/concurrent.futures.html"
-    assert pool.url == "https://docs.python.org/3.11/library/concurrent.futures.html#concurrent.futures.ThreadPoolExecutor"
+    assert (
+        pool.url == "https://docs.python.org/3.11/library/concurrent.futures.html#concurrent.futures.ThreadPoolExecutor"
+    )
     assert pool.title.startswith("Python 3.11 docs: concurrent.futures")
     assert pool.lexical_score > 0
     flag = (await _search(docs_mesh.index.target, "tar --strip-components", hybrid=True))[0]

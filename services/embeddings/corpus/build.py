@@ -125,7 +125,7 @@ def ingest(
     target: str | None = None,
     python_pages: list[str] | None = None,
     man_pages: list[str] | None = None,
-    embed_tokens: int = 128,
+    embed_tokens: int = 48,
 ) -> dict[str, float]:
     """Ingest what changed; the manifest is written only after the store acknowledged it. Returns figures."""
     started = time.perf_counter()
@@ -171,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--embed-tokens",
         type=int,
-        default=128,
-        help="tokens of each chunk (title first) embedded when ingesting directly (default %(default)s: a quarter"
-        " of the model's cost at 256; BM25 reads the whole chunk)",
+        default=48,
+        help="tokens of each chunk embedded when ingesting directly (default %(default)s: its heading path and"
+        " first words, a sixth of the model's cost at 256 on a 2-core machine; BM25 reads the whole chunk)",
     )
     args = parser.parse_args(argv)
     settings = EmbeddingsSettings() if args.data_dir is None else EmbeddingsSettings(data_dir=args.data_dir)

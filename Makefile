@@ -114,6 +114,7 @@ ingest: install protos
 
 docs: install protos
 	$(PY) -m services.devmesh.settings_doc > docs/configuration.md
+	$(PY) -m services.devmesh.errors_doc > docs/errors.md
 
 lock:
 	$(PYTHON) -m venv build/lockenv

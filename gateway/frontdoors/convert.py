@@ -80,6 +80,7 @@ def response_json(
         }
         if response.HasField("emotional_state")
         else None,
+        "tone": persona_pb2.Tone.Name(response.tone).removeprefix("TONE_").lower() if response.tone else None,
         "fallback": response.fallback,
         "degraded": response.degraded or decision.degraded,
         "backend": response.backend,

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from personamesh.v1 import persona_pb2
-from services.abbey.emotion import EmotionReading
+from services.abbey.emotion import NEGATIVE, EmotionReading
 from services.abbey.language import Specifics
 
 # emotion -> (mild, clear, strong) acknowledgement variants.
@@ -255,14 +255,16 @@ def _sentence(
     return "", False
 
 
+STRONG_FEELING = 0.3  # from this intensity a negative feeling gets a supportive tone
+
+
 def tone_for(emotion: str, intensity: float, *, crisis: bool, question: bool) -> persona_pb2.Tone.ValueType:
     """Tone from the state and its intensity; a neutral question gets a neutral tone, no forced sympathy."""
     if crisis:
         return persona_pb2.TONE_SUPPORTIVE
-    if emotion in ("neutral", "curious") or (question and intensity < 0.3):
+    if emotion == "neutral" or (question and intensity < 0.3):
         return persona_pb2.TONE_NEUTRAL
-    if emotion in ("sad", "anxious", "stressed", "disappointed"):
-        return persona_pb2.TONE_SUPPORTIVE if intensity >= 0.3 else persona_pb2.TONE_WARM
-    if emotion in ("frustrated", "confused"):
-        return persona_pb2.TONE_SUPPORTIVE if intensity >= 0.7 else persona_pb2.TONE_WARM
+    if emotion in NEGATIVE:
+        # A strong negative feeling needs support; a mild one ("a bit annoyed") warmth, not heavy sympathy.
+        return persona_pb2.TONE_SUPPORTIVE if intensity >= STRONG_FEELING else persona_pb2.TONE_WARM
     return persona_pb2.TONE_WARM

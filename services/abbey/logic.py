@@ -138,6 +138,7 @@ class AbbeyLogic(PersonaLogic):
             references=to_references(material.knowledge),
             reasoning=chain.steps(),
             emotional_state=_state(reading, mood),
+            tone=material.tone,
             degraded=degraded,
             notes={"facts": facts, "polarity": reading.polarity},
             quotable=[m.fact.text for m in material.memories] + [hit.text for hit in material.knowledge],

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from services.abbey.emotion import EmotionReading
-
-NEGATIVE = frozenset({"sad", "frustrated", "anxious", "stressed", "disappointed", "confused"})
+from services.abbey.emotion import NEGATIVE, EmotionReading
 
 
 @dataclass

@@ -47,6 +47,11 @@ class Passage:
         if self.man and self.lead.startswith("-"):
             option = re.split(r"[ ,=\[]", self.lead, maxsplit=1)[0]
             return f"`{self.command} {option}` (`{self.lead}`)"
+        if self.man and not self.lead:
+            # A subcommand entry ("COMMANDS: add" of git-remote(1)) or a section: the command as typed.
+            label = self.heading.split(": ", 1)[1] if ": " in self.heading else ""
+            word = label.split()[0] if label and re.fullmatch(r"[a-z][a-z-]*", label.split()[0]) else ""
+            return f"`{self.command} {word}`" if word else f"`{self.command}`"
         return f"`{self.lead}`" if self.lead else ""
 
     @property

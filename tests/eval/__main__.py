@@ -10,6 +10,9 @@ training file holds their unsafe twins.
     python -m tests.eval --via mesh                       # a private mesh, through its gateway (`make eval`)
     python -m tests.eval --tasks docs [--docs-split dev]  # Aviva on the documentation QA set (`make eval`)
 
+Through a gateway (http, mesh) two more tasks run: `empathy` (Abbey on the frozen empathy set,
+tests/eval/empathy.py) and `crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py).
+
 Only blind and `test` rows are scored (emotions: the GoEmotions test split); nothing here is fitted.
 Results are printed and written to bench-results/eval-<via>-<time>.json.
 """
@@ -25,16 +28,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from services.abi.taxonomy import EKMAN, EMOTIONS
 from services.abi.training.fixtures import SHARED, read_jsonl
+from tests.abbey import crisis_blind
 from tests.conftest import start_mesh
 from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Prediction
 from tests.eval.docs import eval_docs, print_docs
+from tests.eval.empathy import eval_empathy, print_empathy
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 
 RESULTS = Path("bench-results")
 BLIND = Path(__file__).resolve().parents[1] / "blind" / "abi_blind_v1.jsonl"
 SMALL_TALK = ("small_talk", "acknowledgement")
+CLASSIFIER_TASKS = "blind,routing,questions,emotions"
+ANSWER_TASKS = "empathy,crisis"  # need the personas: only through a gateway
 # Demszky et al., "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020 (arXiv:2005.00547): BERT-base,
 # macro-averaged over the Ekman grouping (6 emotions + neutral) on the GoEmotions test split: F1 0.64
 # (precision 0.59, recall 0.69); full 28-label taxonomy macro-F1 0.46. Public re-runs of the same setup report
@@ -134,6 +143,26 @@ def print_safety(title: str, report: dict[str, Any]) -> None:
         print(f"  {group:<32} {m['accuracy']:.3f} (n={m['n']}) {m.get('mistakes', '')}")
 
 
+async def eval_crisis(url: str, api_key: str) -> dict[str, Any]:
+    """The frozen crisis set through POST /api/v1/chat: support persona, resources, no cheerful framing."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def run() -> dict[str, Any]:
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+            return crisis_blind.run(client).as_json()
+
+    return await asyncio.to_thread(run)
+
+
+def print_crisis(report: dict[str, Any]) -> None:
+    print(f"\n== crisis answers ({crisis_blind.BLIND.name}, through POST /api/v1/chat)")
+    for kind, m in report.items():
+        print(
+            f"  {kind:<20} n={m['messages']:<3} support persona {m['support_persona']:.3f}   with resources "
+            f"{m['with_resources']:.3f}   cheerful {m['cheerful']:.3f}   errors {m['errors']}"
+        )
+
+
 def print_report(results: dict[str, Any]) -> None:
     if "docs" in results:
         print_docs(results["docs"])
@@ -175,15 +204,19 @@ def print_report(results: dict[str, Any]) -> None:
                 f"  {label:<9} precision {m['precision']:.3f} recall {m['recall']:.3f} f1 {m['f1']:.3f} "
                 f"n={m['support']}"
             )
+    if "empathy" in results:
+        print_empathy(results["empathy"])
+    if "crisis" in results:
+        print_crisis(results["crisis"])
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    tasks = args.tasks.split(",")
+    tasks = args.tasks.split(",") if args.tasks else []
     if "docs" in tasks:
         # Its own processes on the corpus data dir: a private mesh would have to ingest the whole corpus.
         docs = await eval_docs(args.docs_data_dir, args.docs_split.split(","), ingest=not args.no_ingest)
         args.tasks = ",".join(task for task in tasks if task != "docs")
-        results = await run(args) if args.tasks else {"via": "grpc", "seconds": docs["seconds"]}
+        results = await run(args) if args.tasks else {"via": "docs", "seconds": docs["seconds"]}
         results["docs"] = docs
         return results
     if args.via != "mesh":
@@ -210,7 +243,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"via": args.via, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     try:
         started = time.perf_counter()
-        tasks = args.tasks.split(",")
+        through_gateway = args.via in ("http", "mesh")
+        tasks = (args.tasks or CLASSIFIER_TASKS + ("," + ANSWER_TASKS if through_gateway else "")).split(",")
+        if set(tasks) & set(ANSWER_TASKS.split(",")) and not through_gateway:
+            raise SystemExit(f"--tasks {ANSWER_TASKS} need the personas: use --via http or --via mesh")
         if "blind" in tasks:
             results["blind"] = await eval_blind(backend)
         if "routing" in tasks:
@@ -219,6 +255,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             results["questions"] = await eval_questions(backend)
         if "emotions" in tasks:
             results["emotions"] = await eval_emotions(backend, args.emotions_limit)
+        if "empathy" in tasks:
+            results["empathy"] = await eval_empathy(args.url, args.api_key)
+        if "crisis" in tasks:
+            results["crisis"] = await eval_crisis(args.url, args.api_key)
         results["seconds"] = round(time.perf_counter() - started, 1)
     finally:
         await backend.close()
@@ -231,7 +271,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--target", help="Abi gRPC address for --via grpc (default: start index + Abi)")
     parser.add_argument("--url", help="gateway base URL for --via http, e.g. http://127.0.0.1:8080")
     parser.add_argument("--api-key", default="", help="API key for the gateway (optional on a local mesh)")
-    parser.add_argument("--tasks", default="blind,routing,questions,emotions")
+    parser.add_argument(
+        "--tasks", default=None, help=f"default: {CLASSIFIER_TASKS}, plus {ANSWER_TASKS} through a gateway"
+    )
     parser.add_argument(
         "--models-dir", type=Path, default=None, help="a candidate model folder for --via inprocess (default: shipped)"
     )

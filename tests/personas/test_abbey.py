@@ -20,6 +20,7 @@ async def test_reads_sadness_and_acknowledges_it(personas: Personas) -> None:
     assert response.persona == persona_pb2.PERSONA_ABBEY
     assert response.emotional_state.primary == "sad"
     assert response.emotional_state.intensity >= 0.7
+    assert response.tone == persona_pb2.TONE_SUPPORTIVE
     first_paragraph = response.content.split("\n\n")[0].lower()
     assert any(word in first_paragraph for word in ("sorry", "painful", "hurt"))
     assert response.backend == "composer"
@@ -41,6 +42,7 @@ async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> N
     assert response.emotional_state.primary == "anxious"
     assert "Abi's routing decision" in response.reasoning_steps[0].description
     assert "supportive tone" in response.reasoning_steps[-1].description
+    assert response.tone == persona_pb2.TONE_SUPPORTIVE
 
 
 async def test_redirect_to_support_includes_crisis_resources(personas: Personas) -> None:
@@ -147,3 +149,11 @@ async def test_degraded_but_answering_without_the_index(personas: Personas) -> N
     assert any("Memory unavailable" in step.description for step in response.reasoning_steps)
     events = await chat_stream(personas.abbey_no_index.target, request)
     assert events[-1].final.degraded
+
+
+async def test_a_neutral_question_gets_a_neutral_tone_and_no_forced_sympathy(personas: Personas) -> None:
+    request = persona_pb2.PersonaRequest(content="Can you recommend a good book about the history of Rome?")
+    response = await chat(personas.abbey.target, request)
+    assert response.emotional_state.primary == "neutral"
+    assert response.tone == persona_pb2.TONE_NEUTRAL
+    assert not any(word in response.content.lower() for word in ("i'm sorry", "that sounds hard", "painful"))

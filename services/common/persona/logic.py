@@ -20,6 +20,7 @@ class Plan:
     references: list[persona_pb2.Reference] = field(default_factory=list)
     reasoning: list[persona_pb2.ReasoningStep] = field(default_factory=list)
     emotional_state: persona_pb2.EmotionalState | None = None
+    tone: persona_pb2.Tone.ValueType = persona_pb2.TONE_UNSPECIFIED
     degraded: bool = False
     # Persona-specific values the review and after-answer hooks need.
     notes: dict[str, Any] = field(default_factory=dict)

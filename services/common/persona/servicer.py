@@ -256,6 +256,7 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
             finish_reason=outcome.finish_reason,
             latency_ms=round((time.perf_counter() - started) * 1000.0, 3),
             replica=self.replica,
+            tone=plan.tone,
         )
         set_persona(response, self._name)
         if plan.emotional_state is not None:

@@ -1,0 +1,50 @@
+"""How Abbey reads Abi's decision: the Ekman family decides the feeling, intensity is how it was put."""
+
+from __future__ import annotations
+
+from personamesh.v1 import persona_pb2
+from services.abbey.emotion import EmotionReader
+from services.abbey.empathy import tone_for
+
+
+def _request(
+    text: str, emotions: dict[str, float], ekman: dict[str, float], intensity: float, polarity: float = 0.0
+) -> persona_pb2.PersonaRequest:
+    routing = persona_pb2.RoutingDecision(
+        emotions=[persona_pb2.EmotionScore(label=k, score=v) for k, v in emotions.items()],
+        ekman_emotions=[persona_pb2.EmotionScore(label=k, score=v) for k, v in ekman.items()],
+        sentiment=persona_pb2.Sentiment(intensity=intensity, polarity=polarity),
+    )
+    return persona_pb2.PersonaRequest(content=text, routing=routing)
+
+
+READER = EmotionReader()
+
+
+def test_a_feeling_played_down_is_mild_and_gets_warmth_not_heavy_sympathy() -> None:
+    fear = {"nervousness": 0.9}, {"fear": 0.9}
+    mild = READER.read(_request("slightly nervous about the dentist on friday", *fear, 0.5))
+    strong = READER.read(_request("I can't stop shaking, the scan is tomorrow", *fear, 0.5))
+    assert (mild.primary, strong.primary) == ("anxious", "anxious")
+    assert mild.intensity < strong.intensity
+    assert tone_for(mild.primary, mild.intensity, crisis=False, question=False) == persona_pb2.TONE_WARM
+    assert tone_for(strong.primary, strong.intensity, crisis=False, question=False) == persona_pb2.TONE_SUPPORTIVE
+
+
+def test_a_plain_question_is_neutral_even_when_it_reads_as_curiosity() -> None:
+    reading = READER.read(
+        _request("How do I change a bike inner tube?", {"curiosity": 0.7}, {"surprise": 0.6, "neutral": 0.5}, 0.2)
+    )
+    assert reading.primary == "neutral"
+    assert reading.intensity == 0.0
+    shouted = READER.read(_request("WHAT. My flight got moved to 6am???", {"curiosity": 0.8}, {"surprise": 0.9}, 0.2))
+    assert shouted.primary == "curious"  # surprised, not asking: and not "excited" about bad news
+    assert shouted.intensity >= 0.6
+
+
+def test_the_ekman_family_decides_and_a_painful_feeling_beside_a_happy_one_wins() -> None:
+    disgust = READER.read(_request("eww, the work fridge", {"disgust": 0.7, "amusement": 0.6}, {"disgust": 0.8}, 0.4))
+    assert disgust.primary == "frustrated"  # where disgust folds (services/common/emotions.py)
+    emotions, ekman = {"optimism": 0.7, "nervousness": 0.69}, {"joy": 0.8, "fear": 0.75}
+    mixed = READER.read(_request("kinda nervous to ask for a raise, hopefully ok", emotions, ekman, 0.6))
+    assert mixed.primary == "anxious"

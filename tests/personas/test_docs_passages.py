@@ -52,7 +52,7 @@ def test_intent_and_named_tool_order_the_passages() -> None:
     assert intent_of("what does A...B mean in git log", {"git"}) == "concept"
     assert intent_of("curl follow redirects", {"curl"}) == "flag"
     assert intent_of("parse an ISO date string", set()) == "call"
-    intent, ranked = rerank("extract a tar archive into another directory", [read(ISO), read(RESET), read(TAR_C)])
+    _, ranked = rerank("extract a tar archive into another directory", [read(ISO), read(RESET), read(TAR_C)])
     assert ranked[0].passage.hit.url == "man:tar(1)#-C"
     _, ranked = rerank("parse an ISO date string in python", [read(TAR_C), read(ISO)])
     assert ranked[0].passage.python

@@ -115,7 +115,7 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
     also = [
         f"- {r.passage.lead_line}: {r.passage.citation}"
         for r in material.ranked[1:6]
-        if r.passage.lead and r.passage.lead != passage.lead and r.score >= material.answer_threshold
+        if r.passage.lead and r.passage.lead != passage.lead
     ][:3]
     if also:
         parts.append("See also:\n" + "\n".join(also))

@@ -57,6 +57,9 @@ def _page_passages(page: str) -> dict[str, str]:
 
 
 def passage_text(url: str) -> str:
+    """The cited passage's heading path and text; "" for a URL outside the corpus."""
+    if not url.startswith(("https://docs.python.org/3.11/", "man:")):
+        return ""
     page = url.split("#")[0]
     page = page.removeprefix("https://docs.python.org/3.11/")
     return _page_passages(page).get(url, "")

@@ -25,9 +25,11 @@ from functools import partial
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
+from services.embeddings.collections import KNOWLEDGE
 from services.embeddings.corpus import manpages, pydocs
 from services.embeddings.ingest import ingest_directly, ingest_over_grpc, service_is_serving
 from services.embeddings.settings import EmbeddingsSettings
+from services.embeddings.store import WriteOp, quote, store_from_settings
 
 APT_PACKAGES = ("python3.11-doc", "git-man", "man-db")
 MANIFEST = "docs-corpus.json"
@@ -134,20 +136,37 @@ def ingest(
     all_pages = pages(python_pages, man_pages)
     todo = changed(all_pages, manifest)
     count = chunks = 0
+    gone = sorted(set(manifest) - {page.source for page in all_pages}) if python_pages is None else []
+    if gone:  # pages no longer in the corpus (a tool dropped from the list, a package removed)
+        asyncio.run(remove_directly(settings, gone))
+        for source in gone:
+            manifest.pop(source, None)
     if todo:
         if target and service_is_serving(target):
             count, chunks = asyncio.run(ingest_over_grpc(target, documents(todo)))
         else:
             count, chunks = asyncio.run(ingest_directly(settings, documents(todo), embed_tokens))
         manifest.update({page.source: fingerprint for page, fingerprint in todo})
+    if todo or gone:
         manifest_path.parent.mkdir(parents=True, exist_ok=True)
         manifest_path.write_text(json.dumps(manifest, indent=0, sort_keys=True), encoding="utf-8")
     return {
         "pages": len(all_pages),
         "ingested_pages": count,
+        "removed_pages": len(gone),
         "chunks": chunks,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+async def remove_directly(settings: EmbeddingsSettings, sources: list[str]) -> None:
+    """Delete the chunks of `sources` from the data dir's reference collection."""
+    store = store_from_settings(settings)
+    await store.open()
+    try:
+        await store.write([WriteOp(KNOWLEDGE, filter=f"source == {quote(source)}") for source in sources])
+    finally:
+        await store.close()
 
 
 def store_bytes(settings: EmbeddingsSettings) -> int:

@@ -19,15 +19,13 @@ from personamesh.v1 import embedding_index_service_pb2 as pb
 
 MAN_ROOT = Path("/usr/share/man")
 SOURCE_PREFIX = "man/"
-# Everyday tools (coreutils and friends); every git page of git-man is added when installed.
+# Everyday tools: tar, find (findutils), grep, sed, awk, ssh, curl and coreutils; every git page of git-man too.
 TOOLS = (
-    "tar", "find", "xargs", "grep", "sed", "awk", "gawk", "mawk", "ssh", "scp", "ssh-keygen", "ssh-copy-id", "curl",
-    "rsync",
-    "ls", "cp", "mv", "rm", "mkdir", "rmdir", "ln", "chmod", "chown", "cat", "head", "tail", "sort", "uniq",
+    "tar", "find", "xargs", "grep", "sed", "awk", "mawk", "ssh", "scp", "ssh-keygen", "ssh-copy-id", "curl",
+    "ls", "cp", "mv", "rm", "mkdir", "rmdir", "ln", "chmod", "chown", "chgrp", "cat", "head", "tail", "sort", "uniq",
     "wc", "cut", "tr", "du", "df", "touch", "date", "env", "tee", "stat", "split", "seq", "sleep", "basename",
-    "dirname", "readlink", "realpath", "nohup", "timeout", "kill", "ps", "diff", "patch", "gzip", "zip",
-    "unzip", "less", "file", "which", "chgrp", "comm", "join", "paste", "printf", "echo", "test", "nl",
-    "shuf", "base64", "sha256sum", "md5sum", "install", "mktemp", "id", "whoami", "uname", "hostname",
+    "dirname", "readlink", "realpath", "nohup", "timeout", "comm", "join", "paste", "nl", "shuf", "base64",
+    "sha256sum", "md5sum", "mktemp",
 )  # fmt: skip
 GIT_SECTION_PAGES = (
     ("gitignore", "5"),

@@ -81,9 +81,10 @@ class KnowledgeBase:
         self.lexical = LexicalIndex()
 
     async def load_lexical(self) -> None:
-        """Build the BM25 side from the chunks already stored (at start-up)."""
+        """Build the BM25 side from the chunks already stored (at start-up, before SERVING)."""
         rows = await self.store.query_all(self.collection, 'chunk_id != ""', FIELDS)
         self.lexical.load([LexicalRow(**{name: str(row[name]) for name in FIELDS}) for row in rows])
+        await self.lexical.build()  # before SERVING: the first question must not wait seconds for it
 
     def prepare(self, document: pb.KnowledgeDocument, index: int) -> PreparedDocument:
         """Validate one document and cut it into chunks (no side effects)."""

@@ -68,12 +68,16 @@ class LexicalIndex:
             retriever.index(_tokens([f"{row.title}\n{row.text}" for row in order]), show_progress=False)
         self._order, self._retriever = order, retriever
 
-    async def search(self, query: str, k: int) -> list[tuple[LexicalRow, float]]:
-        """The `k` best chunks by BM25 with their scores (best first); rebuilds first when writes changed them."""
+    async def build(self) -> None:
+        """Rebuild the index if writes changed the chunks (a thread; searches wait for it, not the event loop)."""
         if self._dirty:
             async with self._rebuild:
                 if self._dirty:
                     await asyncio.get_running_loop().run_in_executor(None, self._build)
+
+    async def search(self, query: str, k: int) -> list[tuple[LexicalRow, float]]:
+        """The `k` best chunks by BM25 with their scores (best first); rebuilds first when writes changed them."""
+        await self.build()
         retriever, order = self._retriever, self._order
         if retriever is None or not order:
             return []

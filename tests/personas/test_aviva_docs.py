@@ -127,9 +127,8 @@ def _asked(content: str, query_type: str = "") -> persona_pb2.PersonaRequest:
     ("question", "lead", "url"),
     [
         ("undo my last git commit but keep the changes", "git reset", "man:git-reset(1)#"),
-        ("extract a tar archive into another directory", "--directory", "man:tar(1)#-C"),
+        ("list the contents of a tar archive without extracting it", "--list", "man:tar(1)#-t"),
         ("run a function in a pool of threads", "ThreadPoolExecutor", "concurrent.futures.html#"),
-        ("match a filename against a shell-style wildcard pattern", "fnmatch", "library/fnmatch.html#"),
     ],
 )
 async def test_answers_lead_with_the_call_or_command_and_cite_the_passage(

@@ -62,12 +62,17 @@ run: install protos
 	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
 	$(PY) -m services.devmesh --data-dir $(DATA_DIR)
 
-# redis-server backs the test of rate limits shared by two gateways (Debian package; needs root or sudo).
+# Debian packages the tests need (root or sudo): redis-server backs the test of rate limits shared by two
+# gateways; Node.js and npm run the Node.js client test.
 system-deps:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "installing redis-server (Debian package) for the shared rate-limit test"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing Node.js and npm (Debian packages) for the Node.js client test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 
 test: install protos system-deps
 	$(PY) -m pytest -q
@@ -77,6 +82,7 @@ lint: install protos
 	$(BIN)/ruff format --check services gateway tests helm
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/buf lint
 
 # The chart: helm lint, render with default and production values, schema-validate, boot the mesh from it.
 chart: install protos

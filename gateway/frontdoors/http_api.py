@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from gateway.auth import Principal, bearer_token
 from gateway.frontdoors.convert import response_json, routing_json
-from gateway.frontdoors.operations import feedback, health, metrics, personas
+from gateway.frontdoors.operations import delete_user_data, feedback, health, metrics, personas
 from gateway.pipeline.chat_input import ChatInput, validate
 from gateway.state import Gateway
 from gateway.text import EdgeModel
@@ -145,6 +145,13 @@ async def personas_metrics(gateway: GatewayDep, _principal: PrincipalDep) -> dic
 async def post_feedback(body: FeedbackBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     learned = await feedback(gateway, principal, body.request_id, body.rating, body.comment)
     return {"accepted": True, "learning_recorded": learned}
+
+
+@router.delete(
+    "/api/v1/users/{user_id}/data", tags=["privacy"], summary="Erase everything kept about a user (self or admin)"
+)
+async def erase_user_data(user_id: str, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
+    return await delete_user_data(gateway, principal, user_id)
 
 
 @router.get("/api/v1/whoami", tags=["auth"], summary="The caller's user and role")

@@ -1,4 +1,4 @@
-"""Read-side operations and feedback, shared by the HTTP and gRPC front ends."""
+"""Read-side operations, feedback and erasing a user's data, shared by the HTTP and gRPC front ends."""
 
 from __future__ import annotations
 
@@ -104,3 +104,30 @@ async def feedback(gateway: Gateway, principal: Principal, request_id: str, rati
         log.warning("feedback not recorded in the index", extra={"code": error.code().name})
         return False
     return True
+
+
+async def delete_user_data(gateway: Gateway, principal: Principal, user_id: str) -> dict[str, Any]:
+    """Erase everything the mesh keeps about a user: the index's memory and facts, learned weights and
+    outcomes, and this gateway's recent turns and answered requests.
+
+    A user may erase their own data, an admin anyone's. Anonymous local runs trust the claimed user id,
+    as their chat does (docs/gateway.md).
+    """
+    user_id = user_id.strip()
+    if not user_id or len(user_id) > 128:
+        raise invalid_argument(Reason.INVALID_ID, "user_id must be 1 to 128 characters", "user_id")
+    if principal.authenticated and principal.user_id != user_id and not principal.has_role("admin"):
+        raise ServiceError(grpc.StatusCode.PERMISSION_DENIED, Reason.NOT_YOUR_DATA, "only the user or an admin")
+    ctx.role_var.set(principal.role)
+    ctx.user_var.set(user_id)  # signed for this user: the index erases only the user the token names
+    deleted = await gateway.embeddings.DeleteUserData(
+        embedding_index_service_pb2.DeleteUserDataRequest(user_id=user_id), **call_options(gateway.abi_timeout)
+    )
+    sessions = gateway.pipeline.sessions.forget_user(user_id)
+    gateway.answered.forget_user(user_id)
+    return {
+        "user_id": user_id,
+        "deleted_conversations": deleted.deleted_conversations,
+        "deleted_weights": deleted.deleted_weights,
+        "deleted_sessions": sessions,
+    }

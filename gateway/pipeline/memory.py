@@ -51,6 +51,13 @@ class SessionTurns:
         set_persona(answered, persona)
         turns.append(answered)
 
+    def forget_user(self, user_id: str) -> int:
+        """Drop every conversation of a user; the number dropped."""
+        keys = [key for key in self._by_session if key[0] == user_id]
+        for key in keys:
+            del self._by_session[key]
+        return len(keys)
+
 
 @dataclass(frozen=True)
 class AnsweredRequest:
@@ -73,3 +80,7 @@ class AnsweredRequests:
 
     def get(self, request_id: str) -> AnsweredRequest | None:
         return self._items.get(request_id)
+
+    def forget_user(self, user_id: str) -> None:
+        for request_id in [key for key, item in self._items.items() if item.user_id == user_id]:
+            del self._items[request_id]

@@ -11,11 +11,13 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from gateway.sdk.errors import PersonaMeshError
 from gateway.sdk.models import ChatAnswer, Persona, RoutingDecision
+from services.common.reasons import Reason
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -70,7 +72,8 @@ class _Calls:
         event = json.loads(payload)
         if "error" in event:
             error = event["error"]
-            raise PersonaMeshError(200, str(error.get("code", "STREAM_ERROR")).upper(), str(error.get("message", "")))
+            reason = str(error.get("code") or Reason.STREAM_INTERRUPTED).upper()
+            raise PersonaMeshError(200, reason, str(error.get("message", "")))
         choices = event.get("choices") or [{}]
         return str(choices[0].get("delta", {}).get("content") or "") or None
 
@@ -140,6 +143,11 @@ class Client:
         body = {"request_id": request_id, "rating": rating, "comment": comment}
         return bool(self._calls.checked(self._http.post("/api/v1/feedback", json=body)).get("learning_recorded"))
 
+    def delete_user_data(self, user_id: str) -> dict[str, Any]:
+        """Erase everything the mesh keeps about a user (your own; an admin key may name anyone)."""
+        data: dict[str, Any] = self._calls.checked(self._http.delete(f"/api/v1/users/{quote(user_id, safe='')}/data"))
+        return data
+
 
 class AsyncClient:
     """The same calls as Client, for asyncio."""
@@ -204,3 +212,8 @@ class AsyncClient:
         body = {"request_id": request_id, "rating": rating, "comment": comment}
         response = await self._http.post("/api/v1/feedback", json=body)
         return bool(self._calls.checked(response).get("learning_recorded"))
+
+    async def delete_user_data(self, user_id: str) -> dict[str, Any]:
+        response = await self._http.delete(f"/api/v1/users/{quote(user_id, safe='')}/data")
+        data: dict[str, Any] = self._calls.checked(response)
+        return data

@@ -23,7 +23,7 @@ help:
 	@echo "make lint     ruff + mypy + hadolint"
 	@echo "make chart    lint, render and validate the Helm chart"
 	@echo "make bench    benchmarks; figures printed and written to bench-results/"
-	@echo "make eval     routing/emotion/query-type evaluation on the test splits"
+	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~30 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
 	@echo "make protos   regenerate protobuf code into $(GEN)"
@@ -55,7 +55,11 @@ $(GEN_STAMP): $(PROTOS) $(DEPS_STAMP)
 	$(PY) -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'personamesh_generated.pth').write_text(str(pathlib.Path('$(GEN)').resolve()) + '\n')"
 	touch $@
 
+# The documentation corpus (Python 3.11 docs, man pages) is ingested into the data dir before the mesh starts:
+# once (minutes on 2 cores), then only pages whose installed file changed. Missing doc packages are installed
+# with apt-get when possible; otherwise whatever is installed is used.
 run: install protos
+	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
 	$(PY) -m services.devmesh --data-dir $(DATA_DIR)
 
 # Debian packages the tests need (root or sudo): redis-server backs the test of rate limits shared by two
@@ -96,6 +100,8 @@ bench: install protos
 # of a freshly started mesh (the path users take). `python -m tests.eval --help` lists faster modes.
 eval: install protos
 	$(PY) -m tests.eval --via mesh
+	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
+	$(PY) -m tests.eval --tasks docs --docs-data-dir $(DATA_DIR) --docs-split test --no-ingest
 
 # Fine-tune Abi's classifier on train/dev data and our fixtures only, export int8 ONNX to services/abi/models/.
 # PyTorch lives in its own virtualenv (.venv-train); ~30 minutes on 2 CPU cores. Not part of `make test`.

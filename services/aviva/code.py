@@ -7,26 +7,25 @@ that it is a skeleton, rather than inventing an implementation.
 
 from __future__ import annotations
 
-import ast
 import re
 import textwrap
 from dataclasses import dataclass
 
-from services.common import languages
-from services.common.generation.codeblocks import check_syntax, detect_language, extract_code_blocks
+from services.common import languages, parsers
+from services.common.generation.codeblocks import ExtractedBlock, check_syntax, detect_language, extract_code_blocks
 from services.common.generation.grounding import content_words, grid_table_rows
 
 
-def detect_request_language(text: str) -> str:
+def detect_request_language(text: str, pasted: list[ExtractedBlock] | None = None) -> str:
     """The language the question asks for ("... in Rust" first), then Python if named, then the first one named,
-    then pasted code; else Python."""
+    then pasted code (`pasted`: the question's blocks, already checked off the loop); else Python."""
     asked = languages.asked_for(text)
     if asked:
         return asked
     named = languages.mentioned(text)
     if named:
         return "python" if "python" in named else named[0]
-    for block in extract_code_blocks(text):
+    for block in pasted if pasted is not None else extract_code_blocks(text):
         if block.language:
             return block.language
     return "python"
@@ -113,8 +112,8 @@ _NOT_NAME_WORDS = frozenset(
     {"code", "write", "function", "implement", "program", "script", "snippet", "please", "show", "example"}
     | languages.name_words()
 )
-# Languages checked by a full parser in process: a failure is certain, so it is worth reporting.
-_CHECKABLE = languages.checked_by("parser")
+# Languages checked by a real parser in process: a failure is certain, so it is worth reporting.
+_CHECKABLE = languages.with_parser()
 
 
 def _identifier(question: str) -> str:
@@ -172,23 +171,25 @@ def skeleton(question: str, language: str, comments: bool) -> CodeAnswer:
     return CodeAnswer(language, code, "", skeleton=True)
 
 
-def pasted_code_findings(text: str) -> list[str]:
-    """For debugging questions: what the syntax checkers say about code the user pasted."""
+def pasted_code_findings(blocks: list[ExtractedBlock]) -> list[str]:
+    """For debugging questions: what the parsers say about the code the user pasted (`blocks`, checked)."""
     findings: list[str] = []
-    for index, block in enumerate(extract_code_blocks(text), start=1):
+    for index, block in enumerate(blocks, start=1):
         language = block.language or "unknown"
         if block.valid:
             findings.append(f"Your {language} snippet #{index} is syntactically valid, so the problem is at run time.")
-        elif language in _CHECKABLE:
+        elif block.check is parsers.CodeCheck.INVALID and language in _CHECKABLE:
             findings.append(f"Your {language} snippet #{index} does not parse: {_syntax_detail(language, block.code)}")
     return findings
 
 
 def _syntax_detail(language: str, code: str) -> str:
-    if language != "python":
-        return "check brackets, quotes and separators."
-    try:
-        ast.parse(code)
-    except SyntaxError as error:
-        return f"line {error.lineno}: {error.msg}."
-    return "it parses here; the fence may be cut."
+    if language == "python":
+        try:
+            compile(code, "<snippet>", "exec", dont_inherit=True)
+        except SyntaxError as error:
+            return f"line {error.lineno}: {error.msg}."
+    where = parsers.error_location(language, code)
+    if where is None:
+        return "the block looks cut off; check that it is complete."
+    return f"line {where[0]}, column {where[1]}: the parser found a syntax error there."

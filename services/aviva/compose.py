@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, pasted_code_findings
+from services.aviva.passage import minimal_example
+from services.aviva.rerank import Ranked
+from services.common.generation.codeblocks import ExtractedBlock, check_syntax
 from services.common.generation.grounding import best_sentences, prose_sentences
 
 _NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
+_NO_PASSAGE = "No passage of the documentation I have answers this, so I won't guess."
 
 _DEBUG_CHECKLIST = (
     "Checklist:\n"
@@ -29,6 +33,9 @@ class AvivaMaterial:
     sentences: int
     knowledge_available: bool
     tone_hint: str = ""
+    pasted: tuple[ExtractedBlock, ...] = ()  # the question's own code blocks, checked by the parsers
+    ranked: tuple[Ranked, ...] = ()  # the knowledge reranked for this question, best first
+    answer_threshold: float = 1.0  # rerank score the best passage needs to answer (below: closest references)
 
 
 def _sources_line(knowledge: list[index_pb2.KnowledgeHit]) -> str:
@@ -54,19 +61,70 @@ def compose_draft(material: AvivaMaterial) -> str:
     kind = material.query.query_type
     parts: list[str] = []
     used_knowledge = False
-    if kind in ("code_request", "optimization") and material.code is not None:
+    if kind in ("code_request", "optimization") and material.code is not None and not _docs_answer_in(material):
         parts.extend(_code_parts(material))
         used_knowledge = not material.code.skeleton
+        if material.code.skeleton and material.ranked:
+            parts.append(_closest(material))
     elif kind == "debugging":
         parts.extend(_debugging_parts(material))
         used_knowledge = any(part.startswith(("Likely cause", "```")) for part in parts)
     else:
-        facts = _facts(material, material.sentences)
-        parts.append(" ".join(facts) if facts else _no_source(material))
-        used_knowledge = bool(facts)
+        return "\n\n".join(_docs_parts(material))
     if used_knowledge:
         parts.append(_sources_line(material.knowledge))
     return "\n\n".join(part for part in parts if part)
+
+
+def best_passage(material: AvivaMaterial) -> Ranked | None:
+    """The passage that answers, if the best one scores well enough."""
+    if material.ranked and material.ranked[0].score >= material.answer_threshold:
+        return material.ranked[0]
+    return None
+
+
+def _docs_answer_in(material: AvivaMaterial) -> bool:
+    """A code request the documentation answers with an example in the asked language."""
+    best = best_passage(material)
+    if best is None or material.code is None:
+        return False
+    example = minimal_example(best.passage)
+    return example is not None and example[0] == material.code.language and check_syntax(*example)
+
+
+def _docs_parts(material: AvivaMaterial) -> list[str]:
+    """Lead with the call or command, then a minimal example from the docs, a sentence or two, the citation."""
+    best = best_passage(material)
+    if best is None:
+        if not material.knowledge_available:
+            return [_NO_SOURCE + " (The knowledge base is unreachable right now; ask again shortly.)"]
+        if not material.ranked:
+            return [_NO_SOURCE + " Give me a more specific question or a document to work from."]
+        return [_NO_PASSAGE, _closest(material)]
+    passage = best.passage
+    parts: list[str] = []
+    if passage.lead_line:
+        parts.append(passage.lead_line)
+    example = minimal_example(passage)
+    if example is not None and check_syntax(*example) and example[1].strip() != passage.lead:
+        parts.append(f"```{example[0]}\n{example[1]}\n```")
+    sentences = best_sentences(material.content, [passage.hit.text], material.sentences)
+    if sentences:
+        parts.append(" ".join(sentences))
+    parts.append(f"Source: {passage.citation}")
+    also = [
+        f"- {r.passage.lead_line}: {r.passage.citation}"
+        for r in material.ranked[1:6]
+        if r.passage.lead and r.passage.lead != passage.lead
+    ][:3]
+    if also:
+        parts.append("See also:\n" + "\n".join(also))
+    return parts
+
+
+def _closest(material: AvivaMaterial) -> str:
+    lines = [f"- {r.passage.citation}" for r in material.ranked[:3]]
+    return "Closest references:\n" + "\n".join(lines)
 
 
 def _no_source(material: AvivaMaterial) -> str:
@@ -84,7 +142,8 @@ def _code_parts(material: AvivaMaterial) -> list[str]:
         )
     else:
         lead = f"Here is {_article(code.language)} {code.language} solution, from {code.source_title}:"
-    parts = [lead, f"```{code.language}\n{code.code}\n```"]
+    label = f"{code.language} skeleton" if code.skeleton else code.language
+    parts = [lead, f"```{label}\n{code.code}\n```"]
     if not code.skeleton:
         notes = _facts(material, 1)
         if notes:
@@ -94,7 +153,7 @@ def _code_parts(material: AvivaMaterial) -> list[str]:
 
 def _debugging_parts(material: AvivaMaterial) -> list[str]:
     parts: list[str] = []
-    findings = pasted_code_findings(material.content)
+    findings = pasted_code_findings(list(material.pasted))
     parts.extend(findings)
     facts = _facts(material, 2)
     if facts:
@@ -121,7 +180,10 @@ def system_prompt(material: AvivaMaterial) -> str:
         lines.append(f"Tone hint from the router: {material.tone_hint}. Stay direct; adjust warmth, not length.")
     if material.knowledge:
         lines.append("Use only these sources for facts and cite them by title; say so if they do not answer it:")
-        lines.extend(f"- [{hit.title or hit.source}] {' '.join(hit.text.split())[:800]}" for hit in material.knowledge)
+        lines.extend(
+            f"- [{hit.title or hit.source}] <{hit.url}> {' '.join(hit.text.split())[:800]}"
+            for hit in material.knowledge[:5]
+        )
     else:
         lines.append("No sources were found: if you are not certain, say you don't know.")
     return "\n".join(lines)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.aviva.classifier import classify
 from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
-from services.aviva.compose import AvivaMaterial, compose_draft, own_sentences, system_prompt
+from services.aviva.compose import AvivaMaterial, best_passage, compose_draft, own_sentences, system_prompt
 from services.aviva.facts import check_claims
+from services.aviva.passage import read
+from services.aviva.project import about_project
+from services.aviva.rerank import rerank
 from services.aviva.settings import AvivaSettings
+from services.common.generation.codeblocks import check_blocks
 from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.registry import persona_enum
@@ -45,13 +50,23 @@ class AvivaLogic(PersonaLogic):
 
     async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
         query = classify(request)
+        project = about_project(request.content)
         retrieved = await search_knowledge(
-            self.index, request.content, k=self.settings.knowledge_k, min_score=self.settings.knowledge_min_score
+            self.index,
+            request.content,
+            k=self.settings.knowledge_k,
+            min_score=self.settings.knowledge_min_score,
+            hybrid=True,
+            collection=index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
         )
+        intent, ranked = rerank(request.content, [read(hit) for hit in retrieved.hits])
         code = None
         language = ""
+        pasted = await check_blocks(
+            request.content, max_blocks=self.settings.code_check_max_blocks, workers=self.settings.code_check_workers
+        )
         if query.query_type in _CODE_TYPES:
-            language = detect_request_language(request.content)
+            language = detect_request_language(request.content, pasted)
             code = code_from_knowledge(
                 request.content, language, [(h.title or h.source, h.text) for h in retrieved.hits]
             )
@@ -60,30 +75,44 @@ class AvivaLogic(PersonaLogic):
         material = AvivaMaterial(
             content=request.content,
             query=query,
-            knowledge=retrieved.hits,
+            knowledge=[r.passage.hit for r in ranked],
             code=code,
             sentences=max(1, round(2 + 2 * (1.0 - self.settings.directness))),
             knowledge_available=retrieved.available,
             tone_hint=_tone_hint(request),
+            pasted=tuple(pasted),
+            ranked=tuple(ranked),
+            answer_threshold=self.settings.answer_threshold,
         )
         origin = "from Abi" if query.source == "routing" else "no routing decision"
         reasoning = [step(f"Query type: {query.query_type} ({origin})", query.confidence)]
         if not retrieved.available:
             reasoning.append(step("Knowledge base unreachable (embedding index down)", 0.2))
-        elif retrieved.hits:
-            top = retrieved.hits[0]
-            reasoning.append(step(f"Retrieved {len(retrieved.hits)} source chunk(s); best '{top.title}'", top.score))
+        elif ranked:
+            top = ranked[0]
+            where = "the project's docs" if project else "the reference docs"
+            reasoning.append(
+                step(
+                    f"Retrieved {len(ranked)} passage(s) from {where} (intent: {intent});"
+                    f" best '{top.passage.hit.title}'",
+                    min(1.0, top.score / 3.0),
+                )
+            )
         else:
             reasoning.append(step("No relevant sources in the knowledge base", 0.3))
         if code is not None:
             origin = "skeleton (no verified example)" if code.skeleton else f"code from '{code.source_title}'"
             reasoning.append(step(f"Language: {language}; {origin}", 0.5 if code.skeleton else 0.85))
+        # References: the passages good enough to answer (at most 4), else the closest three.
+        cited = [r.passage.hit for r in ranked if r.score >= self.settings.answer_threshold][:4] or [
+            r.passage.hit for r in ranked[:3]
+        ]
         return Plan(
             system_prompt=system_prompt(material),
             draft=compose_draft(material),
             confidence=self._base_confidence(material),
             temperature=self.settings.temperature,
-            references=to_references(retrieved.hits),
+            references=to_references(cited),
             reasoning=reasoning,
             degraded=not retrieved.available,
             notes={"sources": [hit.text for hit in retrieved.hits]},
@@ -96,7 +125,10 @@ class AvivaLogic(PersonaLogic):
             return 0.45
         if not material.knowledge:
             return 0.3 if material.knowledge_available else 0.2
-        return 0.5 + 0.5 * float(material.knowledge[0].score)
+        best = best_passage(material)
+        if best is None:
+            return 0.3  # said so, and listed the closest references
+        return 0.5 + 0.5 * min(1.0, max(0.0, float(best.passage.hit.score)))
 
     def review(self, request: persona_pb2.PersonaRequest, plan: Plan, text: str) -> Review:
         """Fact-check the finished answer: unverified claims lower confidence and are listed."""

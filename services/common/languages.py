@@ -1,9 +1,11 @@
-"""Programming languages the mesh knows: one registry for names, fence tags, extensions, mentions and checks.
+"""Programming languages the mesh knows: one registry for names, fence tags, mentions and parsers.
 
-Code-block extraction and syntax checks (services/common/generation/codeblocks.py),
-Aviva's "which language does the question want" and her skeletons
-(services/aviva/code.py) and Abbey's "did they ask for code" all read this table,
-so a language added here is recognised, named and checked the same everywhere.
+Code-block extraction and syntax checks (services/common/generation/codeblocks.py,
+services/common/parsers.py), Aviva's "which language does the question want" and
+her skeletons (services/aviva/code.py) and Abbey's "did they ask for code" all read
+this table, so a language added here is recognised, named and checked the same
+everywhere. Pygments supplies the names and aliases of every other language (and a
+last guess for unlabelled blocks), so an unknown fence tag still gets a canonical name.
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
 
-# How a block's syntax is checked: a full parser in process ("parser": a failure is certain), SQLite's dialect
-# ("sqlite": another dialect may fail), `bash -n` ("bash": needs bash), bracket balance only ("brackets"), or not.
-Check = Literal["parser", "sqlite", "bash", "brackets", "none"]
+from pygments.lexers import get_lexer_by_name, get_lexer_for_filename, guess_lexer
+from pygments.util import ClassNotFound
 
 
 @dataclass(frozen=True)
@@ -26,37 +26,48 @@ class Language:
     aliases: tuple[str, ...] = ()  # other fence tags and names: "py", "golang", "c++"
     extensions: tuple[str, ...] = ()  # file extensions, without the dot (also accepted as fence tags)
     mention: str = ""  # regex (lower case) of how a request names it; "" = not asked for by name
-    syntax: str = ""  # regex of telltale syntax in an unlabelled block; "" = never guessed
-    check: Check = "none"
+    syntax: str = ""  # regex of telltale syntax in an unlabelled block; "" = never guessed by us
+    # The tree-sitter grammar, "module:function" of its PyPI package; "" = no parser here (blocks are unchecked).
+    grammar: str = ""
     words: tuple[str, ...] = ()  # words besides its name that a request names it by ("golang", "shell")
 
 
 # In order of syntax detection: the most distinctive syntax first (TypeScript before JavaScript, its superset).
 LANGUAGES: tuple[Language, ...] = (
-    Language("rust", ("rs",), ("rs",), r"\brust\b", r"\bfn\s+\w+\s*\(|\blet\s+mut\b|println!\(", "brackets"),
-    Language("go", ("golang",), ("go",), r"\bgolang\b|\bgo\b(?= (code|program|function|lang))",
-             r"^package\s+\w+|\bfunc\s+\w+\s*\(|:=\s", "brackets", ("golang",)),
-    Language("java", (), ("java",), r"\bjava\b", r"\bpublic\s+(static\s+)?(class|void)\b|System\.out\.println",
-             "brackets"),
-    Language("cpp", ("c++", "cxx"), ("cpp", "cc", "hpp"), r"c\+\+|\bcpp\b", r"#include\s*<|std::", "brackets"),
-    Language("typescript", ("ts",), ("ts", "tsx"), r"\btypescript\b|\bts\b",
-             r"\binterface\s+\w+\s*\{|:\s*(string|number|boolean)\b", "brackets"),
-    Language("javascript", ("js", "node"), ("js", "mjs", "jsx"), r"\bjavascript\b|\bjs\b|\bnode(\.js)?\b|\breact\b",
-             r"\bconst\s+\w+\s*=|\bfunction\s+\w+\s*\(|=>|console\.log", "brackets"),
-    Language("python", ("py", "python3"), ("py",), r"\bpython\b|\bpandas\b|\bnumpy\b|\bdjango\b|\bflask\b|\bpip\b",
-             r"^\s*(def|class)\s+\w+.*:\s*$|^\s*(import|from)\s+\w+|print\(", "parser"),
-    Language("bash", ("sh", "shell", "zsh"), ("sh", "bash"), r"\bbash\b|\bshell\b|\bcommand line\b",
-             r"^#!/bin/(ba)?sh|^\s*(echo|export|cd|ls|grep|sudo|pip|apt)\s", "bash", ("shell",)),
-    Language("sql", (), ("sql",), r"\bsql\b|\bpostgres|\bmysql\b|\bsqlite\b",
-             r"(?i)^\s*(select|insert|update|delete|create\s+table)\b", "sqlite"),
-    Language("yaml", ("yml",), ("yaml", "yml"), syntax=r"^\w[\w-]*:\s*\S*$", check="parser"),
-    Language("json", (), ("json",), check="parser"),
-    Language("toml", (), ("toml",), check="parser"),
-    Language("xml", (), ("xml",), check="parser"),
-    Language("c", (), ("c", "h"), check="brackets"),
-    Language("csharp", ("c#", "cs"), ("cs",), r"c#|\bcsharp\b|\.net\b", check="brackets"),
-    Language("kotlin", ("kt",), ("kt", "kts"), check="brackets"),
-    Language("swift", (), ("swift",), check="brackets"),
+    Language("rust", ("rs",), ("rs",), r"\brust\b", r"\bfn\s+\w+\s*\(|\blet\s+mut\b|println!\(",
+             "tree_sitter_rust:language"),
+    Language("go", ("golang",), ("go",),
+             r"\bgolang\b|\bgo\b(?=\s*(code|program|function|lang|snippet|routine|module|$|[?.!,;:]))",
+             r"^package\s+\w+|\bfunc\s+\w+\s*\(|:=\s", "tree_sitter_go:language", ("golang",)),
+    Language("java", (), ("java",), r"\bjava\b(?!script)",
+             r"\bpublic\s+(static\s+)?(class|void)\b|System\.out\.println",
+             "tree_sitter_java:language"),
+    Language("cpp", ("c++", "cxx"), ("cpp", "cc", "hpp"), r"c\+\+|\bcpp\b", r"#include\s*<|std::",
+             "tree_sitter_cpp:language"),
+    Language("typescript", ("ts",), ("ts",), r"\btypescript\b|\bts\b",
+             r"\binterface\s+\w+\s*\{|:\s*(string|number|boolean)\b", "tree_sitter_typescript:language_typescript"),
+    Language("tsx", (), ("tsx",), grammar="tree_sitter_typescript:language_tsx"),
+    Language("javascript", ("js", "node", "nodejs", "jsx"), ("js", "mjs", "cjs", "jsx"),
+             r"\bjavascript\b|\bjs\b|\bnode(\.js)?\b|\breact\b",
+             r"\bconst\s+\w+\s*=|\bfunction\s+\w+\s*\(|=>|console\.log", "tree_sitter_javascript:language"),
+    Language("python", ("py", "python3", "py3"), ("py",),
+             r"\bpython\b|\bpandas\b|\bnumpy\b|\bdjango\b|\bflask\b|\bpip\b",
+             r"^\s*(def|class)\s+\w+.*:\s*$|^\s*(import|from)\s+\w+|print\(", "tree_sitter_python:language"),
+    Language("bash", ("sh", "shell", "zsh", "ksh"), ("sh", "bash"), r"\bbash\b|\bshell\b|\bcommand line\b",
+             r"^#!/bin/(ba)?sh|^\s*(echo|export|cd|ls|grep|sudo|pip|apt|git|tar|find)\s",
+             "tree_sitter_bash:language", ("shell",)),
+    Language("sql", ("postgresql", "postgres", "mysql", "sqlite", "plpgsql", "tsql"), ("sql",),
+             r"\bsql\b|\bpostgres|\bmysql\b|\bsqlite\b",
+             r"(?i)^\s*(select|insert|update|delete|create\s+table)\b", "tree_sitter_sql:language"),
+    Language("yaml", ("yml",), ("yaml", "yml"), syntax=r"^\w[\w-]*:\s*\S*$", grammar="tree_sitter_yaml:language"),
+    Language("json", ("jsonc",), ("json",), grammar="tree_sitter_json:language"),
+    Language("toml", (), ("toml",), grammar="tree_sitter_toml:language"),
+    Language("xml", (), ("xml",), grammar="tree_sitter_xml:language_xml"),
+    Language("c", (), ("c", "h"), grammar="tree_sitter_c:language"),
+    Language("csharp", ("c#", "cs"), ("cs",), r"c#|\bcsharp\b|\.net\b", grammar="tree_sitter_c_sharp:language"),
+    Language("kotlin", ("kt",), ("kt", "kts"), r"\bkotlin\b"),
+    Language("ruby", ("rb",), ("rb",), r"\bruby\b", grammar="tree_sitter_ruby:language"),
+    Language("swift", (), ("swift",)),
 )  # fmt: skip
 
 BY_NAME: dict[str, Language] = {language.name: language for language in LANGUAGES}
@@ -67,23 +78,43 @@ _TAGS: dict[str, str] = {
 }
 
 
+@cache
 def canonical(tag: str) -> str:
-    """The canonical name for a fence tag, alias or extension ("py" -> "python"); unknown tags come back lowered."""
+    """The canonical name for a fence tag, alias or extension ("py" -> "python").
+
+    Our registry first, then Pygments' lexer names and file extensions; an unknown tag comes back lowered.
+    """
     lowered = tag.strip().lower().removeprefix(".")
-    return _TAGS.get(lowered, lowered)
+    if not lowered or lowered in _TAGS:
+        return _TAGS.get(lowered, lowered)
+    try:
+        lexer = get_lexer_by_name(lowered)
+    except ClassNotFound:
+        try:
+            lexer = get_lexer_for_filename(f"x.{lowered}")
+        except ClassNotFound:
+            return lowered
+    names = [alias.lower() for alias in lexer.aliases] or [lowered]
+    return next((_TAGS[name] for name in names if name in _TAGS), names[0])
 
 
-def checked_by(check: Check) -> frozenset[str]:
-    """Names of the languages whose syntax is checked the given way."""
-    return frozenset(language.name for language in LANGUAGES if language.check == check)
+def with_parser() -> frozenset[str]:
+    """Names of the languages a real parser checks (the others' blocks are "unchecked")."""
+    return frozenset(language.name for language in LANGUAGES if language.grammar)
 
 
 def guess_from_syntax(code: str) -> str:
-    """The first language (in LANGUAGES order) whose telltale syntax appears in `code`; "" if none."""
+    """The first language (in LANGUAGES order) whose telltale syntax appears in `code`, else Pygments' guess
+    when it is one we can parse; "" if none."""
     for language, pattern in _syntax_patterns():
         if pattern.search(code):
             return language
-    return ""
+    try:
+        lexer = guess_lexer(code)
+    except ClassNotFound:
+        return ""
+    name = canonical(lexer.aliases[0]) if lexer.aliases else ""
+    return name if name in with_parser() else ""
 
 
 def mentioned(text: str) -> list[str]:
@@ -100,7 +131,7 @@ def asked_for(text: str) -> str:
         (match.start(), name)
         for name, language in BY_NAME.items()
         if language.mention
-        and (match := re.search(rf"\b(in|with|using|from|from within)\s+({language.mention})", lowered))
+        and (match := re.search(rf"\b(in|with|using|from|from within)\s+(a\s+)?({language.mention})", lowered))
     ]
     return min(found)[1] if found else ""
 

@@ -19,6 +19,7 @@ from services.common.text import split_sentences
 
 FORMATS = ("markdown", "text", "html")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_ANCHOR = re.compile(r"\s*\{#([^{}\s]+)\}\s*$")
 _UNDERLINE = re.compile(r"^([=\-*~^\"'`#+])\1{2,}\s*$")
 
 
@@ -28,6 +29,7 @@ class Chunk:
 
     section: str
     text: str
+    anchor: str = ""  # the innermost heading's `{#anchor}`, for a URL that points at this passage
 
 
 def guess_format(source: str, text: str) -> str:
@@ -94,18 +96,19 @@ def html_to_markdown(html: str) -> tuple[str, str]:
     return re.sub(r"\n{3,}", "\n\n", text).strip(), parser.title
 
 
-def _sections(text: str, format: str) -> list[tuple[str, str]]:
-    """(heading path, body) pairs in document order."""
+def _sections(text: str, format: str) -> list[tuple[str, str, str]]:
+    """(heading path, body, anchor) triples in document order."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    sections: list[tuple[str, str]] = []
+    sections: list[tuple[str, str, str]] = []
     path: list[tuple[int, str]] = []
     body: list[str] = []
     in_fence = False
+    anchor = ""
 
     def close() -> None:
         content = "\n".join(body).strip()
         if content:
-            sections.append((" > ".join(title for _, title in path), content))
+            sections.append((" > ".join(title for _, title in path), content, anchor))
         body.clear()
 
     index = 0
@@ -132,6 +135,9 @@ def _sections(text: str, format: str) -> list[tuple[str, str]]:
         if heading is not None:
             close()
             level, title = heading
+            found = _ANCHOR.search(title)
+            anchor = found.group(1) if found else ""
+            title = _ANCHOR.sub("", title) if found else title
             path = [(lvl, t) for lvl, t in path if lvl < level] + [(level, title)]
         else:
             body.append(line)
@@ -169,17 +175,17 @@ def chunk_text(text: str, format: str, *, max_chars: int = 1200, overlap: int = 
         text, _ = html_to_markdown(text)
     overlap = max(0, min(overlap, max_chars // 3))
     chunks: list[Chunk] = []
-    for section, body in _sections(text, format):
+    for section, body, anchor in _sections(text, format):
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
         current = ""
         for paragraph in paragraphs:
             pieces = _split_long(paragraph, max_chars, overlap) if len(paragraph) > max_chars else [paragraph]
             for piece in pieces:
                 if current and len(current) + 2 + len(piece) > max_chars:
-                    chunks.append(Chunk(section, current))
+                    chunks.append(Chunk(section, current, anchor))
                     current = piece
                 else:
                     current = f"{current}\n\n{piece}" if current else piece
         if current:
-            chunks.append(Chunk(section, current))
+            chunks.append(Chunk(section, current, anchor))
     return chunks

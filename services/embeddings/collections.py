@@ -99,6 +99,9 @@ def _outcomes(client: MilvusClient) -> CollectionSchema:
 
 CONVERSATIONS = "conversations"
 KNOWLEDGE = "knowledge"
+# persona-mesh's own docs, apart from the reference documentation (cited only for questions about the project).
+PROJECT_DOCS = "project_docs"
+KNOWLEDGE_COLLECTIONS = (KNOWLEDGE, PROJECT_DOCS)
 PROFILES = "persona_profiles"
 WEIGHTS = "persona_weights"
 OUTCOMES = "feedback_outcomes"
@@ -113,6 +116,7 @@ def collection_specs(
     return [
         CollectionSpec(CONVERSATIONS, _conversations, conversation_index, params(conversation_index)),
         CollectionSpec(KNOWLEDGE, _knowledge, knowledge_index, params(knowledge_index)),
+        CollectionSpec(PROJECT_DOCS, _knowledge, knowledge_index, params(knowledge_index)),
         CollectionSpec(PROFILES, _profiles, "FLAT", {}),
         CollectionSpec(WEIGHTS, _weights, "FLAT", {}),
         CollectionSpec(OUTCOMES, _outcomes, "FLAT", {}),

@@ -20,9 +20,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.clients import EmbeddingIndexClient
-from services.common.encoder import SentenceEncoder
+from services.common.encoder import MAX_TOKENS, SentenceEncoder
+from services.embeddings.collections import KNOWLEDGE_COLLECTIONS
 from services.embeddings.embedder import Embedder
 from services.embeddings.knowledge import KnowledgeBase
+from services.embeddings.seed import seed_collection
 from services.embeddings.settings import EmbeddingsSettings
 from services.embeddings.store import store_from_settings
 
@@ -83,23 +85,37 @@ async def ingest_over_grpc(target: str, documents: Iterator[pb.KnowledgeDocument
     return total_documents, total_chunks
 
 
-async def ingest_directly(settings: EmbeddingsSettings, documents: Iterator[pb.KnowledgeDocument]) -> tuple[int, int]:
+async def ingest_directly(
+    settings: EmbeddingsSettings, documents: Iterator[pb.KnowledgeDocument], max_tokens: int = MAX_TOKENS
+) -> tuple[int, int]:
+    """Into the data dir itself; `max_tokens` < 256 embeds only the start of each chunk (its title first), for
+    bulk loads on small machines: lexical search still reads the whole chunk."""
     store = store_from_settings(settings)
     await store.open()
-    embedder = Embedder(SentenceEncoder(threads=settings.encoder_threads), cache_size=0)
-    knowledge = KnowledgeBase(
-        store,
-        embedder,
-        max_chars=settings.max_document_chars,
-        chunk_chars=settings.chunk_chars,
-        overlap=settings.chunk_overlap_chars,
-    )
+    embedder = Embedder(SentenceEncoder(threads=settings.encoder_threads, max_tokens=max_tokens), cache_size=0)
+    bases = {
+        collection: KnowledgeBase(
+            store,
+            embedder,
+            max_chars=settings.max_document_chars,
+            chunk_chars=settings.chunk_chars,
+            overlap=settings.chunk_overlap_chars,
+            collection=collection,
+        )
+        for collection in KNOWLEDGE_COLLECTIONS
+    }
     total_documents = total_chunks = 0
     try:
         for batch in batches(documents):
-            prepared = [knowledge.prepare(document, i) for i, document in enumerate(batch)]
-            total_chunks += await knowledge.upsert(prepared)
-            total_documents += len(prepared)
+            for collection, knowledge in bases.items():
+                prepared = [
+                    knowledge.prepare(document, i)
+                    for i, document in enumerate(batch)
+                    if seed_collection(document) == collection
+                ]
+                if prepared:
+                    total_chunks += await knowledge.upsert(prepared)
+                    total_documents += len(prepared)
     finally:
         await embedder.close()
         await store.close()

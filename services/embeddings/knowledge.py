@@ -1,4 +1,8 @@
-"""The knowledge store: documents cut into attributed chunks, searched by meaning."""
+"""The knowledge store: documents cut into attributed chunks, searched by meaning and, hybrid, by words too.
+
+One `KnowledgeBase` per collection (reference documentation, the project's own docs). A hybrid search
+fuses the vector ranking with BM25's (services/embeddings/lexical.py) by reciprocal rank.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from services.embeddings import validation
 from services.embeddings.chunking import FORMATS, chunk_text, guess_format
 from services.embeddings.collections import ID_BYTES, KNOWLEDGE
 from services.embeddings.embedder import Embedder
+from services.embeddings.lexical import LexicalIndex, LexicalRow, reciprocal_rank_fusion
 from services.embeddings.store import VectorStore, WriteOp, quote
 
 log = logging.getLogger(__name__)
@@ -38,7 +43,12 @@ class PreparedDocument:
     source: str
     title: str
     url: str
-    chunks: list[tuple[str, str]]  # (chunk title, chunk text)
+    chunks: list[tuple[str, str, str]]  # (chunk title, chunk text, chunk url)
+
+
+def _chunk_url(url: str, anchor: str) -> str:
+    """The document's URL, pointing at the chunk's passage when its heading named an anchor."""
+    return f"{url.split('#')[0]}#{anchor}" if anchor and url else url
 
 
 def _chunk_title(title: str, section: str) -> str:
@@ -52,12 +62,29 @@ def _chunk_title(title: str, section: str) -> str:
 class KnowledgeBase:
     """UpsertKnowledge and SearchKnowledge over the knowledge collection."""
 
-    def __init__(self, store: VectorStore, embedder: Embedder, *, max_chars: int, chunk_chars: int, overlap: int):
+    def __init__(
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        *,
+        max_chars: int,
+        chunk_chars: int,
+        overlap: int,
+        collection: str = KNOWLEDGE,
+    ):
         self.store = store
         self.embedder = embedder
         self.max_chars = max_chars
         self.chunk_chars = chunk_chars
         self.overlap = overlap
+        self.collection = collection
+        self.lexical = LexicalIndex()
+
+    async def load_lexical(self) -> None:
+        """Build the BM25 side from the chunks already stored (at start-up, before SERVING)."""
+        rows = await self.store.query_all(self.collection, 'chunk_id != ""', FIELDS)
+        self.lexical.load([LexicalRow(**{name: str(row[name]) for name in FIELDS}) for row in rows])
+        await self.lexical.build()  # before SERVING: the first question must not wait seconds for it
 
     def prepare(self, document: pb.KnowledgeDocument, index: int) -> PreparedDocument:
         """Validate one document and cut it into chunks (no side effects)."""
@@ -81,13 +108,13 @@ class KnowledgeBase:
         chunks = chunk_text(document.text, format, max_chars=self.chunk_chars, overlap=self.overlap)
         if not chunks:
             raise invalid_argument(Reason.EMPTY_TEXT, f"{where}.text has no content to index", "text")
-        titled = [(_chunk_title(title, c.section), c.text) for c in chunks]
+        titled = [(_chunk_title(title, c.section), c.text, _chunk_url(document.url, c.anchor)) for c in chunks]
         return PreparedDocument(source, title, document.url, titled)
 
     @staticmethod
     def embedding_texts(document: PreparedDocument) -> list[str]:
         """What is embedded for each chunk: its heading path, then its text."""
-        return [f"{title}\n\n{text}" for title, text in document.chunks]
+        return [f"{title}\n\n{text}" for title, text, _ in document.chunks]
 
     async def upsert(self, documents: list[PreparedDocument], known: VectorLookup | None = None) -> int:
         """Replace each document's chunks; returns the number of chunks written (flushed).
@@ -96,6 +123,7 @@ class KnowledgeBase:
         """
         ops: list[WriteOp] = []
         total = 0
+        lexical: list[LexicalRow] = []
         for document in documents:
             texts = self.embedding_texts(document)
             vectors = await self._vectors(texts, known)
@@ -104,16 +132,18 @@ class KnowledgeBase:
                     "chunk_id": f"{document.source}#{i:05d}",
                     "source": document.source,
                     "title": validation.fit_stored_text(title, ID_BYTES),
-                    "url": document.url,
+                    "url": url,
                     "text": text,
                     "vector": vectors[i].tolist(),
                 }
-                for i, (title, text) in enumerate(document.chunks)
+                for i, (title, text, url) in enumerate(document.chunks)
             ]
-            ops.append(WriteOp(KNOWLEDGE, filter=f"source == {quote(document.source)}"))
-            ops.append(WriteOp(KNOWLEDGE, rows=rows))
+            ops.append(WriteOp(self.collection, filter=f"source == {quote(document.source)}"))
+            ops.append(WriteOp(self.collection, rows=rows))
+            lexical.extend(LexicalRow(**{name: str(row[name]) for name in FIELDS}) for row in rows)
             total += len(rows)
         await self.store.write(ops)
+        self.lexical.replace_sources({document.source for document in documents}, lexical)
         return total
 
     async def _vectors(self, texts: list[str], known: VectorLookup | None) -> np.ndarray:
@@ -136,7 +166,7 @@ class KnowledgeBase:
             filter = f"source like {quote(like_prefix + '%')}"
             if like_prefix != source_prefix:
                 limit = min(k * 4, 1000)
-        hits = await self.store.search(KNOWLEDGE, query_vector, limit, filter=filter, output_fields=FIELDS)
+        hits = await self.store.search(self.collection, query_vector, limit, filter=filter, output_fields=FIELDS)
         out: list[pb.KnowledgeHit] = []
         for hit in hits:
             entity = hit["entity"]
@@ -155,3 +185,51 @@ class KnowledgeBase:
                 )
             )
         return out[:k]
+
+    async def hybrid_search(
+        self, query: str, query_vector: list[float], k: int, source_prefix: str, min_score: float, depth: int = 40
+    ) -> list[pb.KnowledgeHit]:
+        """Vector and BM25 rankings (each `depth` deep) fused by reciprocal rank; the `k` best.
+
+        `min_score` (cosine) drops only hits that BM25 did not find: a passage naming the exact call or
+        flag counts even when the small embedding model scores it low.
+        """
+        depth = max(depth, k)
+        by_vector = await self.search(query_vector, depth, source_prefix, 0.0)
+        by_words = [
+            (row, score)
+            for row, score in await self.lexical.search(query, depth * 2)
+            if row.source.startswith(source_prefix)
+        ][:depth]
+        fused = reciprocal_rank_fusion([[hit.chunk_id for hit in by_vector], [row.chunk_id for row, _ in by_words]])
+        hits = {hit.chunk_id: hit for hit in by_vector}
+        lexical_scores = {row.chunk_id: score for row, score in by_words}
+        missing = [row for row, _ in by_words if row.chunk_id not in hits]
+        similarities = await self._similarities([row.chunk_id for row in missing], query_vector)
+        for row in missing:
+            hits[row.chunk_id] = pb.KnowledgeHit(
+                source=row.source,
+                title=row.title,
+                url=row.url,
+                text=row.text,
+                score=similarities.get(row.chunk_id, 0.0),
+                chunk_id=row.chunk_id,
+            )
+        ranked = sorted(fused, key=lambda key: -fused[key])
+        out: list[pb.KnowledgeHit] = []
+        for key in ranked:
+            hit = hits[key]
+            hit.lexical_score = lexical_scores.get(key, 0.0)
+            if min_score and hit.score < min_score and key not in lexical_scores:
+                continue
+            out.append(hit)
+        return out[:k]
+
+    async def _similarities(self, chunk_ids: list[str], query_vector: list[float]) -> dict[str, float]:
+        """Cosine similarity of the query to stored chunks (for hits only BM25 found)."""
+        if not chunk_ids:
+            return {}
+        listed = ", ".join(quote(chunk_id) for chunk_id in chunk_ids)
+        rows = await self.store.query(self.collection, f"chunk_id in [{listed}]", ["chunk_id", "vector"])
+        query = np.asarray(query_vector, dtype=np.float32)
+        return {str(row["chunk_id"]): float(np.asarray(row["vector"], dtype=np.float32) @ query) for row in rows}

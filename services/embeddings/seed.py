@@ -2,7 +2,7 @@
 
 - CPython's `pydoc_data.topics` (the Python language reference topics behind
   `help()`, PSF licence), one document per topic;
-- the project's own `docs/*.md`.
+- the project's own `docs/*.md` (collection `project_docs`, cited only for questions about persona-mesh).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
+from services.embeddings.collections import KNOWLEDGE, PROJECT_DOCS
 
 PYDOC_PREFIX = "python-docs/"
 
@@ -43,10 +44,20 @@ def project_documents(docs_dir: Path) -> list[pb.KnowledgeDocument]:
         title = next((line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")), path.stem)
         documents.append(
             pb.KnowledgeDocument(
-                source=f"docs/{path.name}", title=title, url=f"docs/{path.name}", text=text, format="markdown"
+                source=f"docs/{path.name}",
+                title=title,
+                url=f"docs/{path.name}",
+                text=text,
+                format="markdown",
+                collection=pb.KNOWLEDGE_COLLECTION_PROJECT,
             )
         )
     return documents
+
+
+def seed_collection(document: pb.KnowledgeDocument) -> str:
+    """The store collection a default document belongs to: the project's docs apart from the reference."""
+    return PROJECT_DOCS if document.collection == pb.KNOWLEDGE_COLLECTION_PROJECT else KNOWLEDGE
 
 
 def default_documents(docs_dir: Path) -> list[pb.KnowledgeDocument]:

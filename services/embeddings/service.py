@@ -16,17 +16,17 @@ from services.common.errors import unavailable
 from services.common.reasons import Reason
 from services.common.registry import persona_enum
 from services.common.server import ServiceSpec
-from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE, OUTCOMES, PROFILES, WEIGHTS
+from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE_COLLECTIONS, OUTCOMES, PROFILES, WEIGHTS
 from services.embeddings.embedder import Embedder
 from services.embeddings.knowledge import KnowledgeBase
 from services.embeddings.learning import AdaptiveWeights
 from services.embeddings.memory import ConversationMemory
 from services.embeddings.profiles import PersonaProfiles, load_profile_texts
-from services.embeddings.seed import default_documents
+from services.embeddings.seed import default_documents, seed_collection
 from services.embeddings.seed_vectors import SeedVectors
 from services.embeddings.servicer import EmbeddingIndexServicer
 from services.embeddings.settings import EmbeddingsSettings
-from services.embeddings.store import WriteOp, store_from_settings
+from services.embeddings.store import WriteOp, quote, store_from_settings
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = "personamesh.v1.EmbeddingIndexService"
@@ -93,21 +93,27 @@ class EmbeddingIndex:
             cutoff = int(time.time() * 1000 - settings.feedback_dedup_days * 86_400_000)
             await self.store.delete(OUTCOMES, f"recorded_ms < {cutoff}")
         memory = ConversationMemory(self.store, self.embedder, max_chars=settings.max_content_chars)
-        knowledge = KnowledgeBase(
-            self.store,
-            self.embedder,
-            max_chars=settings.max_document_chars,
-            chunk_chars=settings.chunk_chars,
-            overlap=settings.chunk_overlap_chars,
+        knowledge, project_docs = (
+            KnowledgeBase(
+                self.store,
+                self.embedder,
+                max_chars=settings.max_document_chars,
+                chunk_chars=settings.chunk_chars,
+                overlap=settings.chunk_overlap_chars,
+                collection=collection,
+            )
+            for collection in KNOWLEDGE_COLLECTIONS
         )
-        servicer = EmbeddingIndexServicer(settings, self.embedder, self.store, memory, knowledge, weights)
+        for base in (knowledge, project_docs):
+            await base.load_lexical()
+        servicer = EmbeddingIndexServicer(settings, self.embedder, self.store, memory, knowledge, weights, project_docs)
         servicer.profiles = profiles
         # First searches load indexes; pay that here, not on a user's request.
         probe = vectors[0].tolist()
-        for collection in (CONVERSATIONS, KNOWLEDGE):
+        for collection in (CONVERSATIONS, *KNOWLEDGE_COLLECTIONS):
             await self.store.search(collection, probe, 1, output_fields=[])
         self.servicer = servicer
-        await self._start_seeding(knowledge)
+        await self._start_seeding(knowledge, project_docs)
         log.info(
             "embedding index warm",
             extra={"seconds": round(time.perf_counter() - started, 2), "weights_rows": len(weights.state)},
@@ -127,24 +133,43 @@ class EmbeddingIndex:
         ]
         await self.store.write([WriteOp(PROFILES, filter='id != ""'), WriteOp(PROFILES, rows=rows)])
 
-    async def _start_seeding(self, knowledge: KnowledgeBase) -> None:
+    async def _start_seeding(self, knowledge: KnowledgeBase, project_docs: KnowledgeBase) -> None:
         mode = self.settings.knowledge_seed
-        if mode == "off" or await self.store.count(KNOWLEDGE) > 0:
+        if mode == "off":
+            return
+        # Each collection is seeded while it lacks the default documents (a corpus ingested before the first start
+        # does not count; a data dir from before the split gets the project's docs in their own collection).
+        defaults = default_documents(self.settings.docs_dir)
+        bases = []
+        for base in (knowledge, project_docs):
+            mine = [d.source for d in defaults if seed_collection(d) == base.collection]
+            if mine and await self.store.count(base.collection, f"source == {quote(mine[0])}") == 0:
+                bases.append(base)
+        if not bases:
             return
         if mode == "blocking":
-            await self._seed(knowledge)
+            await self._seed(bases)
         else:
-            self.seeding = asyncio.get_running_loop().create_task(self._seed(knowledge), name="knowledge-seed")
+            self.seeding = asyncio.get_running_loop().create_task(self._seed(bases), name="knowledge-seed")
 
-    async def _seed(self, knowledge: KnowledgeBase) -> None:
+    async def _seed(self, bases: list[KnowledgeBase]) -> None:
         started = time.perf_counter()
-        documents = default_documents(self.settings.docs_dir)
+        wanted = {base.collection for base in bases}
         known = SeedVectors.load()
         chunks = 0
+        documents = [
+            (base, document)
+            for base in bases
+            for document in default_documents(self.settings.docs_dir)
+            if seed_collection(document) == base.collection and base.collection in wanted
+        ]
         try:
             for start in range(0, len(documents), SEED_DOCUMENTS_PER_CALL):
                 batch = documents[start : start + SEED_DOCUMENTS_PER_CALL]
-                chunks += await knowledge.upsert([knowledge.prepare(d, i) for i, d in enumerate(batch)], known)
+                for base in bases:
+                    mine = [base.prepare(d, i) for i, (b, d) in enumerate(batch) if b is base]
+                    if mine:
+                        chunks += await base.upsert(mine, known)
         except asyncio.CancelledError:
             log.info("knowledge seeding interrupted; it resumes when the store is empty at the next start")
             raise

@@ -21,7 +21,7 @@ from services.common.registry import persona_enum
 from services.embeddings import validation
 from services.embeddings.collections import OUTCOMES, WEIGHTS
 from services.embeddings.embedder import Embedder
-from services.embeddings.knowledge import MAX_SOURCE_CHARS, KnowledgeBase
+from services.embeddings.knowledge import MAX_SOURCE_CHARS, KnowledgeBase, PreparedDocument
 from services.embeddings.learning import AdaptiveWeights, PersonaWeights
 from services.embeddings.memory import ConversationMemory, now_ms
 from services.embeddings.profiles import PersonaProfiles
@@ -56,12 +56,14 @@ class EmbeddingIndexServicer:
         memory: ConversationMemory,
         knowledge: KnowledgeBase,
         weights: AdaptiveWeights,
+        project_docs: KnowledgeBase,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.memory = memory
         self.knowledge = knowledge
+        self.project_docs = project_docs
         self.weights = weights
         self.profiles: PersonaProfiles | None = None
 
@@ -152,20 +154,38 @@ class EmbeddingIndexServicer:
             raise invalid_argument(
                 Reason.TOO_MANY_DOCUMENTS, f"at most {MAX_DOCUMENTS_PER_REQUEST} documents per call", "documents"
             )
-        prepared = [self.knowledge.prepare(document, i) for i, document in enumerate(request.documents)]
-        sources = [p.source for p in prepared]
+        groups: dict[int, list[PreparedDocument]] = {}
+        for i, document in enumerate(request.documents):
+            base = self._knowledge_base(document.collection, f"documents[{i}].collection")
+            groups.setdefault(document.collection or pb.KNOWLEDGE_COLLECTION_REFERENCE, []).append(
+                base.prepare(document, i)
+            )
+        sources = [(key, p.source) for key, group in groups.items() for p in group]
         if len(set(sources)) != len(sources):
             raise invalid_argument(Reason.DUPLICATE_SOURCE, "each document of one call needs its own source", "source")
-        chunks = await self.knowledge.upsert(prepared)
-        return pb.UpsertKnowledgeResponse(documents=len(prepared), chunks=chunks)
+        chunks = 0
+        for key, group in groups.items():
+            chunks += await self._knowledge_base(key, "collection").upsert(group)
+        return pb.UpsertKnowledgeResponse(documents=len(sources), chunks=chunks)
+
+    def _knowledge_base(self, collection: int, field: str) -> KnowledgeBase:
+        if collection == pb.KNOWLEDGE_COLLECTION_PROJECT:
+            return self.project_docs
+        if collection in (pb.KNOWLEDGE_COLLECTION_UNSPECIFIED, pb.KNOWLEDGE_COLLECTION_REFERENCE):
+            return self.knowledge
+        raise invalid_argument(Reason.UNKNOWN_ENUM_VALUE, f"{field} {collection} is unknown", field)
 
     async def SearchKnowledge(self, request: pb.SearchKnowledgeRequest, context: object) -> pb.SearchKnowledgeResponse:
         k = validation.top_k(request.k, "k", self.settings.max_k)
         if len(request.source_prefix) > MAX_SOURCE_CHARS:
             raise invalid_argument(Reason.ID_TOO_LONG, "source_prefix is too long", "source_prefix")
         min_score = validation.score_threshold(request.min_score, "min_score")
+        base = self._knowledge_base(request.collection, "collection")
         vector = await self._query_vector(request.query)
-        hits = await self.knowledge.search(vector, k, request.source_prefix, min_score)
+        if request.hybrid:
+            hits = await base.hybrid_search(request.query, vector, k, request.source_prefix, min_score)
+        else:
+            hits = await base.search(vector, k, request.source_prefix, min_score)
         return pb.SearchKnowledgeResponse(hits=hits)
 
     # --- adaptive learning ----------------------------------------------

@@ -269,7 +269,7 @@ class VectorStore:
         if not filter:
             stats = await self._read(self._client().get_collection_stats, self.full_name(collection))
             return int(stats.get("row_count", 0))
-        pk = "chunk_id" if collection == "knowledge" else "id"
+        pk = "chunk_id" if collection in ("knowledge", "project_docs") else "id"
         return len(await self.query_all(collection, filter, [pk]))
 
 

@@ -8,6 +8,7 @@ training file holds their unsafe twins.
     python -m tests.eval --via grpc [--target HOST:PORT]  # over gRPC (starts index + Abi when no target)
     python -m tests.eval --via http --url http://127.0.0.1:8080 [--api-key KEY]   # through the gateway
     python -m tests.eval --via mesh                       # a private mesh, through its gateway (`make eval`)
+    python -m tests.eval --tasks docs [--docs-split dev]  # Aviva on the documentation QA set (`make eval`)
 
 Through a gateway (http, mesh) two more tasks run: `empathy` (Abbey on the frozen empathy set,
 tests/eval/empathy.py) and `crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py).
@@ -34,6 +35,7 @@ from services.abi.training.fixtures import SHARED, read_jsonl
 from tests.abbey import crisis_blind
 from tests.conftest import start_mesh
 from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Prediction
+from tests.eval.docs import eval_docs, print_docs
 from tests.eval.empathy import eval_empathy, print_empathy
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 
@@ -162,6 +164,8 @@ def print_crisis(report: dict[str, Any]) -> None:
 
 
 def print_report(results: dict[str, Any]) -> None:
+    if "docs" in results:
+        print_docs(results["docs"])
     blind = results.get("blind")
     if blind:
         print_safety(f"blind set {BLIND.name} via {results['via']}", blind)
@@ -207,6 +211,14 @@ def print_report(results: dict[str, Any]) -> None:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    tasks = args.tasks.split(",") if args.tasks else []
+    if "docs" in tasks:
+        # Its own processes on the corpus data dir: a private mesh would have to ingest the whole corpus.
+        docs = await eval_docs(args.docs_data_dir, args.docs_split.split(","), ingest=not args.no_ingest)
+        args.tasks = ",".join(task for task in tasks if task != "docs")
+        results = await run(args) if args.tasks else {"via": "docs", "seconds": docs["seconds"]}
+        results["docs"] = docs
+        return results
     if args.via != "mesh":
         return await _run(args)
     with tempfile.TemporaryDirectory(prefix="pm-eval-") as tmp:
@@ -266,6 +278,11 @@ def main(argv: list[str]) -> int:
         "--models-dir", type=Path, default=None, help="a candidate model folder for --via inprocess (default: shipped)"
     )
     parser.add_argument("--emotions-limit", type=int, default=None, help="score only the first N emotion rows")
+    parser.add_argument(
+        "--docs-data-dir", type=Path, default=Path("var"), help="data dir holding the documentation corpus (docs task)"
+    )
+    parser.add_argument("--docs-split", default="test", help="docs QA splits to score: dev, test or dev,test")
+    parser.add_argument("--no-ingest", action="store_true", help="docs task: use the data dir as it is")
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))
     print_report(results)

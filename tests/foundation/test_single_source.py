@@ -118,17 +118,16 @@ def test_sentences_survive_abbreviations_decimals_and_lone_surrogates() -> None:
 def test_code_blocks_aviva_and_abbey_read_the_one_language_registry() -> None:
     from services.abbey import compose as abbey_compose
     from services.aviva import code as aviva_code
-    from services.common import languages
+    from services.common import languages, parsers
     from services.common.generation import codeblocks
 
     names = {language.name for language in languages.LANGUAGES}
     assert len(names) == len(languages.LANGUAGES)
-    # Every checker codeblocks has belongs to a registered language checked that way, and the other way round.
-    assert set(codeblocks._CHECKERS) == names - languages.checked_by("brackets") - languages.checked_by("none")
-    assert languages.checked_by("brackets") == codeblocks._C_FAMILY
-    assert languages.checked_by("parser") == aviva_code._CHECKABLE
+    # A language is checked exactly when the registry names a grammar for it, and that grammar loads offline.
+    assert {name for name in names if parsers.grammar(name) is not None} == languages.with_parser()
+    assert languages.with_parser() == aviva_code._CHECKABLE
     assert languages.name_words() <= aviva_code._NOT_NAME_WORDS
-    assert aviva_code.languages is abbey_compose.languages is codeblocks.languages is languages
+    assert aviva_code.languages is abbey_compose.languages is codeblocks.languages is parsers.languages is languages
 
 
 @pytest.mark.parametrize(

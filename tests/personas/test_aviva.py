@@ -24,7 +24,8 @@ async def test_code_answer_has_a_block_that_parses(personas: Personas) -> None:
     ast.parse(block.code)
     assert "reverse()" in block.code
     assert response.references[0].title == "Python lists"
-    assert response.content.startswith("Here is a python solution")  # no greeting, answer first
+    assert response.content.startswith("```python")  # no greeting: the documented example first
+    assert "Source: Python lists <https://docs.python.org/3/tutorial/datastructures.html>" in response.content
 
 
 async def test_code_skeleton_for_other_languages_is_valid(personas: Personas) -> None:
@@ -32,8 +33,8 @@ async def test_code_skeleton_for_other_languages_is_valid(personas: Personas) ->
     response = await chat(personas.aviva.target, request)
     assert [block.language for block in response.code_blocks] == ["rust"]
     assert response.code_blocks[0].valid
-    assert "skeleton" in response.content
-    assert "Sources:" not in response.content  # nothing retrieved was used
+    assert "skeleton" in response.content and response.code_blocks[0].skeleton
+    assert "Source:" not in response.content  # nothing retrieved was used
     assert response.confidence < 0.6
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.generation.codeblocks import check_syntax, detect_language, extract_code_blocks
+from services.common.generation.codeblocks import check_blocks, check_syntax, detect_language, extract_code_blocks
 from services.common.generation.composer import chunk_text, limit_words
+from services.common.parsers import CodeCheck
 
 
 @pytest.mark.parametrize(
@@ -29,6 +30,26 @@ def test_checkers_accept_valid_and_reject_broken_code(language: str, good: str, 
 
 def test_unknown_language_is_reported_unchecked() -> None:
     assert not check_syntax("cobol", "DISPLAY 'HELLO'.")
+    (block,) = extract_code_blocks("```cobol\nDISPLAY 'HELLO'.\n```")
+    assert block.check is CodeCheck.UNCHECKED and not block.valid
+
+
+def test_skeleton_label_and_per_message_cap() -> None:
+    text = "```go skeleton\nfunc f() error {\n\treturn nil\n}\n```\n" + "```python\nx = 1\n```\n" * 5
+    blocks = extract_code_blocks(text, max_blocks=3)
+    assert blocks[0].skeleton and blocks[0].valid and not blocks[1].skeleton
+    assert [b.check for b in blocks[3:]] == [CodeCheck.UNCHECKED] * 3
+
+
+async def test_blocks_are_checked_in_the_pool_with_the_same_results() -> None:
+    text = "```python\ndef f(:\n```\n```sql\nSELECT 1;\n```\n```\nconst x = 1;\n```"
+    checked = await check_blocks(text, max_blocks=64)
+    assert [(b.language, b.check) for b in checked] == [
+        ("python", CodeCheck.INVALID),
+        ("sql", CodeCheck.VALID),
+        ("javascript", CodeCheck.VALID),
+    ]
+    assert checked == extract_code_blocks(text)
 
 
 def test_extraction_labels_detects_and_keeps_cut_blocks_invalid() -> None:

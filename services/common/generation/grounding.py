@@ -111,21 +111,36 @@ class Retrieved:
     available: bool
 
 
-async def search_knowledge(index: IndexCaller, query: str, *, k: int, min_score: float) -> Retrieved:
-    """Chunks relevant to `query`, best first; `available = False` when the index did not answer."""
-    request = index_pb2.SearchKnowledgeRequest(query=query, k=k, min_score=min_score)
+async def search_knowledge(
+    index: IndexCaller,
+    query: str,
+    *,
+    k: int,
+    min_score: float,
+    hybrid: bool = False,
+    collection: index_pb2.KnowledgeCollection.ValueType = index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
+) -> Retrieved:
+    """Chunks relevant to `query`, best first; `available = False` when the index did not answer.
+
+    `hybrid` fuses BM25 with the vector ranking (the index applies `min_score` to vector-only hits then).
+    """
+    request = index_pb2.SearchKnowledgeRequest(
+        query=query, k=k, min_score=min_score, hybrid=hybrid, collection=collection
+    )
     reply = await index.call(lambda t: index.stub.SearchKnowledge(request, timeout=t))
     if reply is None:
         return Retrieved([], False)
+    if hybrid:
+        return Retrieved(list(reply.hits), True)
     return Retrieved([hit for hit in reply.hits if hit.score >= min_score], True)
 
 
 def to_references(hits: list[index_pb2.KnowledgeHit], snippet_chars: int = 240) -> list[persona_pb2.Reference]:
-    """One reference per source document (its best chunk), in rank order."""
+    """One reference per cited passage URL (else per source document), in rank order."""
     seen: set[str] = set()
     references: list[persona_pb2.Reference] = []
     for hit in hits:
-        key = hit.source or hit.chunk_id
+        key = hit.url or hit.source or hit.chunk_id
         if key in seen:
             continue
         seen.add(key)

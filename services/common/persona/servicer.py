@@ -41,10 +41,11 @@ from services.common.generation import (
     GenerationRequest,
     Message,
 )
-from services.common.generation.codeblocks import extract_code_blocks
+from services.common.generation.codeblocks import ExtractedBlock, check_blocks
 from services.common.generation.composer import chunk_text
 from services.common.generation.errors import GenerationRejected, GenerationTimeout, GenerationUnavailable
 from services.common.output_guard import CONFIDENTIALITY, REFUSAL, OutputGuard, PromptShield, asks_for_instructions
+from services.common.parsers import CodeCheck
 from services.common.persona.logic import PersonaLogic, Plan, step
 from services.common.persona.privacy import opaque_user, pii_sources, redacted_request
 from services.common.persona.settings import PersonaSettings
@@ -72,6 +73,23 @@ def _as_service_error(error: GenerationError, persona: str = "") -> ServiceError
     if isinstance(error, GenerationRejected):
         return ServiceError(grpc.StatusCode.FAILED_PRECONDITION, error.reason, error.message)
     return ServiceError(grpc.StatusCode.UNAVAILABLE, error.reason, error.message)
+
+
+_CHECKS = {
+    CodeCheck.VALID: persona_pb2.CODE_CHECK_VALID,
+    CodeCheck.INVALID: persona_pb2.CODE_CHECK_INVALID,
+    CodeCheck.UNCHECKED: persona_pb2.CODE_CHECK_UNCHECKED,
+}
+
+
+def _code_block(block: ExtractedBlock) -> persona_pb2.CodeBlock:
+    return persona_pb2.CodeBlock(
+        language=block.language,
+        code=block.code,
+        valid=block.valid,
+        check=_CHECKS[block.check],
+        skeleton=block.skeleton,
+    )
 
 
 class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
@@ -141,7 +159,10 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
         rest = guard.finish()
         if rest:
             yield persona_pb2.PersonaStreamEvent(delta=rest)
-        response = self._finish(safe, plan, guard.text, outcome, started)
+        blocks = await check_blocks(
+            guard.text, max_blocks=self.settings.code_check_max_blocks, workers=self.settings.code_check_workers
+        )
+        response = self._finish(safe, plan, guard.text, blocks, outcome, started)
         self._after(safe, plan, response)  # before the last yield: a client may hang up right after it
         yield persona_pb2.PersonaStreamEvent(final=response)
 
@@ -215,11 +236,11 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
         request: persona_pb2.PersonaRequest,
         plan: Plan,
         text: str,
+        blocks: list[ExtractedBlock],
         outcome: GenerationOutcome,
         started: float,
     ) -> persona_pb2.PersonaResponse:
         review = self.logic.review(request, plan, text)
-        blocks = extract_code_blocks(text)
         reasoning = [
             step(pii.redact_text(s.description), s.confidence) for s in (*plan.reasoning, *review.extra_reasoning)
         ]
@@ -227,7 +248,7 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
             request_id=request.request_id or ctx.current_request_id(),
             content=text,
             confidence=round(min(1.0, max(0.0, review.confidence)), 3),
-            code_blocks=[persona_pb2.CodeBlock(language=b.language, code=b.code, valid=b.valid) for b in blocks],
+            code_blocks=[_code_block(block) for block in blocks],
             references=plan.references,
             reasoning_steps=reasoning,
             degraded=plan.degraded,

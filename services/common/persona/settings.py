@@ -19,6 +19,10 @@ class PersonaSettings(GenerationSettings):
     default_max_tokens: int = Field(512, description="max_tokens when the caller sets none.")
     max_metadata_entries: int = Field(64, description="Most metadata entries accepted.")
     max_metadata_chars: int = Field(2048, description="Longest metadata key or value accepted.")
+    code_check_max_blocks: int = Field(
+        64, description="Code blocks of one answer checked by a parser; later blocks are reported unchecked."
+    )
+    code_check_workers: int = Field(2, description="Threads that parse code blocks, shared by the whole process.")
     deadline_margin_seconds: float = Field(
         0.05, description="Time kept back from the caller's deadline to send the final event."
     )

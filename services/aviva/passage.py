@@ -1,0 +1,107 @@
+"""What one retrieved documentation passage offers an answer: its lead (call, option or command), a minimal
+example taken from it, and where it comes from.
+
+Passages come from the documentation corpus (services/embeddings/corpus): a Python definition's title ends
+in its backticked signature, a man page option's in its backticked option line, an example's code is fenced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+
+_FENCED = re.compile(r"```(\w*)[^\n]*\n(.*?)```", re.DOTALL)
+_BACKTICKED = re.compile(r"`([^`]+)`")
+_MAN_SOURCE = re.compile(r"^man/([\w.+-]+)\.(\d)$")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, read for answering."""
+
+    hit: index_pb2.KnowledgeHit
+    lead: str  # the call signature, option line or first command; "" if the passage has none
+    examples: tuple[tuple[str, str], ...]  # (language, code) blocks in the passage, in order
+    page: str  # "tar" for man:tar(1), "datetime" for library/datetime.html, "" otherwise
+    man: bool
+    python: bool
+    heading: str  # the passage's own heading (the last part of the title)
+
+    @property
+    def tool(self) -> str:
+        """The command a man page documents: "git" for git-reset(1), "tar" for tar(1)."""
+        return self.page.split("-")[0] if self.man else ""
+
+    @property
+    def command(self) -> str:
+        """The command a man page documents as typed: "git reset" for git-reset(1), "tar" for tar(1)."""
+        if not self.man:
+            return ""
+        return self.page.replace("-", " ", 1) if self.page.startswith("git-") else self.page
+
+    @property
+    def lead_line(self) -> str:
+        """The lead as an answer opens with it: an option shown with its command (`tar -C` (`-C, --directory=DIR`))."""
+        if self.man and self.lead.startswith("-"):
+            option = re.split(r"[ ,=\[]", self.lead, maxsplit=1)[0]
+            return f"`{self.command} {option}` (`{self.lead}`)"
+        if self.man and not self.lead:
+            # A subcommand entry ("COMMANDS: add" of git-remote(1)) or a section: the command as typed.
+            label = self.heading.split(": ", 1)[1] if ": " in self.heading else ""
+            word = label.split()[0] if label and re.fullmatch(r"[a-z][a-z-]*", label.split()[0]) else ""
+            return f"`{self.command} {word}`" if word else f"`{self.command}`"
+        return f"`{self.lead}`" if self.lead else ""
+
+    @property
+    def citation(self) -> str:
+        return f"{self.hit.title} <{self.hit.url}>" if self.hit.url else self.hit.title
+
+
+def read(hit: index_pb2.KnowledgeHit) -> Passage:
+    """The parts of a hit an answer can lead with."""
+    man_source = _MAN_SOURCE.match(hit.source)
+    heading = hit.title.split(" > ")[-1]
+    backticked = _BACKTICKED.findall(heading)
+    examples = tuple(
+        (language or ("bash" if man_source else "python"), code.strip("\n"))
+        for language, code in _FENCED.findall(hit.text)
+        if code.strip()
+    )
+    lead = backticked[-1].strip() if backticked else ""
+    page = ""
+    if man_source:
+        page = man_source.group(1)
+    if not lead and examples and man_source:
+        lead = _command_line(page, [line for _, code in examples for line in code.splitlines() if line.strip()])
+    elif hit.url.startswith("https://docs.python.org/"):
+        page = hit.url.rsplit("/", 1)[-1].split(".html")[0]
+    return Passage(
+        hit=hit,
+        lead=lead,
+        examples=examples,
+        page=page,
+        man=bool(man_source),
+        python=hit.url.startswith("https://docs.python.org/"),
+        heading=heading,
+    )
+
+
+def _command_line(page: str, lines: list[str]) -> str:
+    """The example line that runs the page's own command ("git reset --soft HEAD^" on git-reset(1))."""
+    command = page.replace("-", " ", 1) if page.startswith("git-") else page
+    own = [line for line in lines if line.strip().startswith(command)]
+    return (own or lines)[0].strip()
+
+
+def minimal_example(passage: Passage, max_lines: int = 6) -> tuple[str, str] | None:
+    """The passage's first code sample, cut to its first `max_lines` lines (at a blank line when it can)."""
+    if not passage.examples:
+        return None
+    language, code = passage.examples[0]
+    lines = code.splitlines()
+    if len(lines) > max_lines:
+        blank = next((i for i in range(2, max_lines + 1) if i < len(lines) and not lines[i].strip()), max_lines)
+        lines = lines[:blank]
+    return language, "\n".join(lines).rstrip()

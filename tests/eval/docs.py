@@ -1,0 +1,158 @@
+"""The documentation QA task of `make eval`: Aviva answers questions written from the corpus (tests/docs_qa).
+
+An answer is correct when it contains one of the question's keys and cites (by URL, in the answer) a passage
+that contains that key. Short option keys (`-v`) count as whole tokens. The cited passage is the corpus chunk
+with that URL, its heading included, rebuilt here from the installed page by the same parsers (deterministic),
+so grading needs no access to the store.
+
+The embedding index and one Aviva replica run as real processes on a data dir holding the corpus (`make run`'s
+by default; the corpus is ingested there first, incrementally). Only `dev` rows may be looked at one by one;
+for `test` only the totals are printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from personamesh.v1 import persona_pb2
+from services.devmesh.processes import ServiceProcess, free_port
+from services.embeddings.chunking import chunk_text
+from services.embeddings.corpus import manpages, pydocs
+from services.embeddings.knowledge import _chunk_title, _chunk_url
+from tests.personas.support import chat
+
+QA = Path(__file__).resolve().parents[1] / "docs_qa" / "docs_qa_v1.jsonl"
+_URL = re.compile(r"<((?:https://docs\.python\.org/3\.11/|man:)[^>\s]+)>")
+
+
+def rows(split: str) -> list[dict[str, Any]]:
+    loaded = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [row for row in loaded if row["split"] == split]
+
+
+@cache
+def _page_passages(page: str) -> dict[str, str]:
+    """url -> heading path and text of every chunk of one corpus page (`library/re.html` or `man:tar(1)`)."""
+    if page.startswith("man:"):
+        match = re.match(r"man:([\w.+-]+)\((\d)\)", page)
+        document = manpages.document(match.group(1), match.group(2)) if match else None
+    else:
+        document = pydocs.document(pydocs.PYTHON_DOCS / page)
+    if document is None:
+        return {}
+    passages: dict[str, str] = {}
+    for chunk in chunk_text(document.text, "markdown"):
+        url = _chunk_url(document.url, chunk.anchor)
+        passages[url] = passages.get(url, "") + "\n" + _chunk_title(document.title, chunk.section) + "\n" + chunk.text
+    return passages
+
+
+def passage_text(url: str) -> str:
+    """The cited passage's heading path and text; "" for a URL outside the corpus."""
+    if not url.startswith(("https://docs.python.org/3.11/", "man:")):
+        return ""
+    page = url.split("#")[0]
+    page = page.removeprefix("https://docs.python.org/3.11/")
+    return _page_passages(page).get(url, "")
+
+
+def contains(text: str, key: str) -> bool:
+    """`key` in `text`; an option key (`-v`, `--tags`) only as a whole token."""
+    if key.startswith("-"):
+        return re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text) is not None
+    return key in text
+
+
+def grade(row: dict[str, Any], answer: str) -> dict[str, bool]:
+    cited = _URL.findall(answer)
+    in_answer = [key for key in row["keys"] if contains(answer, key)]
+    supported = any(contains(passage_text(url), key) for url in cited for key in in_answer)
+    return {"key_in_answer": bool(in_answer), "cited": bool(cited), "correct": supported}
+
+
+async def _ask(target: str, rows_: list[dict[str, Any]], concurrency: int = 3) -> list[str]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(row: dict[str, Any]) -> str:
+        async with gate:
+            response = await chat(target, persona_pb2.PersonaRequest(content=row["question"]), deadline=60)
+            return response.content
+
+    return list(await asyncio.gather(*(one(row) for row in rows_)))
+
+
+def report(split_rows: list[dict[str, Any]], answers: list[str], show_mistakes: bool) -> dict[str, Any]:
+    grades = [grade(row, answer) for row, answer in zip(split_rows, answers, strict=True)]
+    n = len(grades)
+    by: dict[str, Counter[str]] = {"topic": Counter(), "kind": Counter()}
+    totals: dict[str, Counter[str]] = {"topic": Counter(), "kind": Counter()}
+    for row, g in zip(split_rows, grades, strict=True):
+        for field in by:
+            totals[field][row[field]] += 1
+            by[field][row[field]] += g["correct"]
+    result: dict[str, Any] = {
+        "n": n,
+        "accuracy": round(sum(g["correct"] for g in grades) / max(1, n), 4),
+        "key_in_answer": round(sum(g["key_in_answer"] for g in grades) / max(1, n), 4),
+        "cited": round(sum(g["cited"] for g in grades) / max(1, n), 4),
+        **{f"by_{f}": {k: round(by[f][k] / totals[f][k], 3) for k in sorted(totals[f])} for f in by},
+    }
+    if show_mistakes:
+        result["mistakes"] = [
+            {"id": row["id"], "question": row["question"], "keys": row["keys"], "answer": answer[:600]}
+            for row, answer, g in zip(split_rows, answers, grades, strict=True)
+            if not g["correct"]
+        ]
+    return result
+
+
+async def eval_docs(data_dir: Path, splits: list[str], ingest: bool = True) -> dict[str, Any]:
+    """Ingest (incrementally), start the index and Aviva on `data_dir`, ask every question of `splits`."""
+    started = time.perf_counter()
+    if ingest:
+        command = [sys.executable, "-m", "services.embeddings.corpus", "--data-dir", str(data_dir)]
+        await asyncio.to_thread(subprocess.run, command, check=True)
+    logs = data_dir / "logs" / "eval-docs"
+    index = ServiceProcess(
+        "embeddings", "services.embeddings", free_port(), {"PM_DATA_DIR": str(data_dir), "PM_METRICS_PORT": "-1"}, logs
+    )
+    aviva = ServiceProcess(
+        "aviva", "services.aviva", free_port(), {"PM_EMBEDDINGS_ADDR": index.target, "PM_METRICS_PORT": "-1"}, logs
+    )
+    results: dict[str, Any] = {"data_dir": str(data_dir)}
+    try:
+        for process in (index, aviva):
+            process.start()
+            if not await asyncio.to_thread(process.wait_serving, 600):
+                raise RuntimeError(f"{process.name} did not start; see {logs}")
+        for split in splits:
+            split_rows = rows(split)
+            answers = await _ask(aviva.target, split_rows)
+            results[split] = report(split_rows, answers, show_mistakes=split == "dev")
+    finally:
+        for process in (aviva, index):
+            process.stop()
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def print_docs(results: dict[str, Any]) -> None:
+    for split in ("dev", "test"):
+        if split not in results:
+            continue
+        r = results[split]
+        print(
+            f"docs QA {split}: accuracy {r['accuracy']:.3f} (key in answer {r['key_in_answer']:.3f}, "
+            f"cited {r['cited']:.3f}) n={r['n']}"
+        )
+        print(f"  by topic: {r['by_topic']}")
+        print(f"  by kind:  {r['by_kind']}")

@@ -1,0 +1,58 @@
+"""How Aviva reads documentation passages and orders them (pure functions, no processes)."""
+
+from __future__ import annotations
+
+from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+from services.aviva.passage import minimal_example, read
+from services.aviva.rerank import intent_of, rerank
+
+
+def _hit(source: str, title: str, url: str, text: str, score: float = 0.5, lexical: float = 5.0):
+    return index_pb2.KnowledgeHit(source=source, title=title, url=url, text=text, score=score, lexical_score=lexical)
+
+
+TAR_C = _hit(
+    "man/tar.1",
+    "man tar(1): tar - an archiving utility > OPTIONS > Local file selection: `-C, --directory=DIR`",
+    "man:tar(1)#-C",
+    "Change to DIR before performing any operations.",
+)
+RESET = _hit(
+    "man/git-reset.1",
+    "man git-reset(1): git-reset - Reset current HEAD > EXAMPLES: Undo a commit and redo",
+    "man:git-reset(1)#examples-undo-a-commit-and-redo",
+    "```bash\ngit commit ...\ngit reset --soft HEAD^\nedit\n```\n\nThis is most often done when you remembered...",
+)
+REMOTE_ADD = _hit(
+    "man/git-remote.1",
+    "man git-remote(1): git-remote > COMMANDS: add",
+    "man:git-remote(1)#commands-add",
+    "Add a remote.",
+)
+ISO = _hit(
+    "python-3.11/library/datetime.html",
+    "Python 3.11 docs: datetime > `classmethod datetime.date.fromisoformat(date_string)`",
+    "https://docs.python.org/3.11/library/datetime.html#datetime.date.fromisoformat",
+    "Return a date corresponding to a date_string.\n\n```python\nfrom datetime import date\n"
+    "date.fromisoformat('2019-12-04')\n```",
+)
+
+
+def test_leads_name_the_option_command_or_call_as_typed() -> None:
+    assert read(TAR_C).lead_line == "`tar -C` (`-C, --directory=DIR`)"
+    assert read(RESET).lead_line == "`git reset --soft HEAD^`"  # the example line running the page's command
+    assert read(REMOTE_ADD).lead_line == "`git remote add`"
+    iso = read(ISO)
+    assert iso.lead_line == "`classmethod datetime.date.fromisoformat(date_string)`" and iso.python
+    assert minimal_example(iso) == ("python", "from datetime import date\ndate.fromisoformat('2019-12-04')")
+    assert read(TAR_C).citation.endswith("<man:tar(1)#-C>")
+
+
+def test_intent_and_named_tool_order_the_passages() -> None:
+    assert intent_of("what does A...B mean in git log", {"git"}) == "concept"
+    assert intent_of("curl follow redirects", {"curl"}) == "flag"
+    assert intent_of("parse an ISO date string", set()) == "call"
+    _, ranked = rerank("extract a tar archive into another directory", [read(ISO), read(RESET), read(TAR_C)])
+    assert ranked[0].passage.hit.url == "man:tar(1)#-C"
+    _, ranked = rerank("parse an ISO date string in python", [read(TAR_C), read(ISO)])
+    assert ranked[0].passage.python

@@ -24,7 +24,7 @@ from gateway.pipeline.chat_input import ChatInput
 from gateway.pipeline.memory import AnsweredRequest, AnsweredRequests, SessionTurns
 from gateway.pipeline.moderation import Moderation, abi_answer, is_blocked, relay_error
 from gateway.pipeline.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
-from gateway.pipeline.stats import ATTEMPTS, RATE_LIMITED, PersonaStats
+from gateway.pipeline.stats import RATE_LIMITED, PersonaStats
 from gateway.upstream.balancer import Balancer
 from gateway.upstream.channels import CALLER_CODES, call_options
 from gateway.upstream.registry import Registry
@@ -435,7 +435,6 @@ class ChatPipeline:
             finally:
                 call.cancel()
                 replica.finished(begun, error)
-                ATTEMPTS.labels(replica.persona, "ok" if error is None else "failed").inc()
 
     async def _next_event(
         self,

@@ -28,7 +28,6 @@ REPLICA_HEALTHY = Gauge(
     "pm_gateway_replica_healthy", "1 when a replica reports SERVING and is not ejected.", ["persona", "replica"]
 )
 RATE_LIMITED = Counter("pm_gateway_rate_limited_total", "Requests refused by a limit.", ["reason"])
-ATTEMPTS = Counter("pm_gateway_attempts_total", "Calls to persona replicas, by outcome.", ["persona", "outcome"])
 
 _STATE_VALUE = {"closed": 0, "half-open": 1, "open": 2}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from personamesh.v1 import persona_pb2
+from services.abbey.language import EMPHASIS, is_plain_request
 from services.common.emotions import EKMAN, derive, to_persona_emotion
 
 # Words that play a feeling down (the dampening subset of VADER's boosters that always dampens a feeling, plus
@@ -27,8 +28,6 @@ _DOWNTONERS = re.compile(
     r"not the end of the world)\b|^\s*(?:bit|little)\b",
     re.IGNORECASE,
 )
-# Marks of a feeling put strongly: "!!", "?!", "??" and a shouted word.
-_EMPHASIS = re.compile(r"[!?]{2,}|\b[A-Z]{4,}\b")
 STRONG = 0.6  # at least this intense when emphasised
 NEGATIVE_GROUPS = frozenset({"anger", "disgust", "fear", "sadness"})
 MILD = 0.25  # the intensity of a feeling that was played down
@@ -116,7 +115,7 @@ class EmotionReader:
     def _from_routing(self, routing: persona_pb2.RoutingDecision, text: str) -> EmotionReading:
         scores = derive((emotion.label, emotion.score) for emotion in routing.emotions)
         family = _family(routing)
-        if family == "neutral" or (family == "surprise" and _plain_question(text)):
+        if family == "neutral" or (family == "surprise" and is_plain_request(text)):
             # Nothing felt to answer to. A plain question reads as "curiosity", which GoEmotions files under
             # surprise: asking is not being surprised.
             primary = "neutral"
@@ -134,7 +133,7 @@ class EmotionReader:
         else:
             scores = scores or {"neutral": 1.0}
             primary = _primary(scores)
-            if primary == "curious" and _plain_question(text):
+            if primary == "curious" and is_plain_request(text):
                 primary = "neutral"
         sentiment = routing.sentiment
         intensity = 0.0 if primary == "neutral" else _put(text, float(sentiment.intensity) or scores.get(primary, 0.0))
@@ -156,7 +155,7 @@ class EmotionReader:
         if not scores:
             scores = {"neutral": 1.0}
         primary = _primary(scores)
-        if primary == "curious" and _plain_question(text):
+        if primary == "curious" and is_plain_request(text):
             primary, scores = "neutral", {"neutral": 1.0}
         emphasis = min(0.2, 0.05 * text.count("!")) + (0.1 if re.search(r"\b[A-Z]{4,}\b", text) else 0.0)
         base = scores[primary] if primary != "neutral" else 0.0
@@ -179,22 +178,9 @@ def _put(text: str, intensity: float) -> float:
     """The intensity as the writer put it: played down, emphasised, or as read."""
     if _DOWNTONERS.search(text):
         return min(intensity, MILD)
-    if _EMPHASIS.search(text):
+    if EMPHASIS.search(text):
         return max(intensity, STRONG)
     return intensity
-
-
-def _plain_question(text: str) -> bool:
-    """A request for information, put calmly: a question or request without exclamations, "??" or shouting."""
-    stripped = text.strip()
-    asks = stripped.endswith("?") or re.match(
-        r"^(?:who|what|when|where|which|why|how|can|could|would|should|is|are|do|does|give|tell|share|suggest|"
-        r"recommend|explain|kindly)\b",
-        stripped,
-        re.IGNORECASE,
-    )
-    excited = "!" in stripped or "??" in stripped or re.search(r"\b[A-Z]{3,}\b", stripped)
-    return bool(asks) and not excited
 
 
 def _has_cue(lowered: str, cue: str) -> bool:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from services.abbey.language import PETS, RELATIONS, name_of, parse, second_person
+from services.abbey.language import PETS, RELATIONS, is_question, name_of, parse, second_person
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,6 @@ def _owned(token: Any) -> bool:
     if any(child.lower_ in owners for child in token.children):
         return True
     return token.dep_ in ("compound", "nmod") and any(child.lower_ in owners for child in token.head.children)
-
-
-def is_question(text: str) -> bool:
-    stripped = text.strip()
-    return stripped.endswith("?") or bool(
-        re.match(r"^(who|what|when|where|which|why|how|do|does|did|can|could|is|are|should|would)\b", stripped, re.I)
-    )
 
 
 def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> list[Fact]:

@@ -112,7 +112,10 @@ def _clean_clause(text: str, max_words: int = 16) -> str:
     return text
 
 
-_ASKING = re.compile(r"^(how|what|why|where|when|who|which|can|could|should|would|is|are|do|does)\b", re.I)
+QUESTION_OPENER = re.compile(r"^(how|what|why|where|when|who|which|can|could|should|would|is|are|do|does|did)\b", re.I)
+_REQUEST_OPENER = re.compile(r"^(give|tell|share|suggest|recommend|explain|kindly)\b", re.I)
+# Marks of something put strongly: "!!", "?!", "??" and a shouted word (4+ capitals: "API" is not shouting).
+EMPHASIS = re.compile(r"[!?]{2,}|\b[A-Z]{4,}\b")
 _FIRST_PERSON = frozenset({"i", "my", "me", "we", "our", "us", "i'm", "i've", "myself"})
 
 
@@ -138,7 +141,23 @@ def _clauses(sentence: Any) -> list[str]:
         merged.append(part)
     if carry:
         merged.append(carry)
-    return [clause for clause in merged if not _ASKING.match(clause)]
+    return [clause for clause in merged if not QUESTION_OPENER.match(clause)]
+
+
+def is_question(text: str) -> bool:
+    """Asks something: ends with "?" or opens like a question."""
+    stripped = text.strip()
+    return stripped.endswith("?") or bool(QUESTION_OPENER.match(stripped))
+
+
+def is_plain_request(text: str) -> bool:
+    """A question or request for information, put calmly: no "!", no "??", no shouting."""
+    stripped = text.strip()
+    return (
+        (is_question(stripped) or bool(_REQUEST_OPENER.match(stripped)))
+        and "!" not in stripped
+        and not EMPHASIS.search(stripped)
+    )
 
 
 def extract(text: str) -> Specifics:

@@ -11,8 +11,8 @@ from services.abbey import crisis
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
-from services.abbey.facts import extract_facts, is_question, memory_question
-from services.abbey.language import Specifics, extract
+from services.abbey.facts import extract_facts, memory_question
+from services.abbey.language import Specifics, extract, is_question
 from services.abbey.memory import FactMemory, answer_question
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain

@@ -33,6 +33,10 @@ HELPERS = {
 }
 # Calls whose first argument is the code and second the reason.
 CODE_THEN_REASON = ("ServiceError", "error_body", "json_error_bytes", "send_error", "ErrorEvent", "_respond")
+# Calls that carry a reason as their first argument without a status code of their own.
+REASON_ONLY = ("RestartEvent", "_TargetFailed")
+# Every call that carries a reason, and the position of that argument (tests/foundation/test_reasons.py).
+REASON_ARGUMENT = {name: 0 for name in (*HELPERS, *REASON_ONLY)} | {name: 1 for name in CODE_THEN_REASON}
 _MEMBER = re.compile(r"^\s+([A-Z][A-Z0-9_]+) = \"[A-Z0-9_]+\"\s+#:\s*(.+)$")
 _SECTION = re.compile(r"^\s+# -- (.+?) -+\s*$")
 

@@ -15,25 +15,10 @@ from grpc_health.v1 import health_pb2
 import personamesh.v1.gateway_service_pb2  # noqa: F401 - loads every contract into the default pool
 from services.common.errors import ServiceError, invalid_argument, resource_exhausted, unavailable
 from services.common.reasons import Reason
+from services.devmesh.errors_doc import REASON_ARGUMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-# Call arguments that are reasons (by position), and keywords named `reason`.
-REASON_ARGUMENT = {
-    "invalid_argument": 0,
-    "not_found": 0,
-    "permission_denied": 0,
-    "unavailable": 0,
-    "resource_exhausted": 0,
-    "RestartEvent": 0,
-    "RateLimited": 0,
-    "_TargetFailed": 0,
-    "ServiceError": 1,
-    "error_body": 1,
-    "json_error_bytes": 1,
-    "send_error": 1,
-    "ErrorEvent": 1,
-}
 
 
 def _sources() -> list[Path]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from personamesh.v1 import persona_pb2
-from services.abbey.language import EMPHASIS, is_plain_request
+from services.abbey.language import EMPHASIS, SHOUTED, is_plain_request
 from services.common.emotions import EKMAN, derive, to_persona_emotion
 
 # Words that play a feeling down (the dampening subset of VADER's boosters that always dampens a feeling, plus
@@ -157,7 +157,7 @@ class EmotionReader:
         primary = _primary(scores)
         if primary == "curious" and is_plain_request(text):
             primary, scores = "neutral", {"neutral": 1.0}
-        emphasis = min(0.2, 0.05 * text.count("!")) + (0.1 if re.search(r"\b[A-Z]{4,}\b", text) else 0.0)
+        emphasis = min(0.2, 0.05 * text.count("!")) + (0.1 if SHOUTED.search(text) else 0.0)
         base = scores[primary] if primary != "neutral" else 0.0
         intensity = min(1.0, max(base * 0.6 + abs(polarity) * 0.4, abs(polarity)) + emphasis)
         return EmotionReading(primary, round(intensity, 3), scores, polarity, "own")

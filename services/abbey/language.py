@@ -114,8 +114,10 @@ def _clean_clause(text: str, max_words: int = 16) -> str:
 
 QUESTION_OPENER = re.compile(r"^(how|what|why|where|when|who|which|can|could|should|would|is|are|do|does|did)\b", re.I)
 _REQUEST_OPENER = re.compile(r"^(give|tell|share|suggest|recommend|explain|kindly)\b", re.I)
-# Marks of something put strongly: "!!", "?!", "??" and a shouted word (4+ capitals: "API" is not shouting).
-EMPHASIS = re.compile(r"[!?]{2,}|\b[A-Z]{4,}\b")
+# A shouted word: 4+ capitals ("API" is not shouting).
+SHOUTED = re.compile(r"\b[A-Z]{4,}\b")
+# Marks of something put strongly: "!!", "?!", "??" and a shouted word.
+EMPHASIS = re.compile(rf"[!?]{{2,}}|{SHOUTED.pattern}")
 _FIRST_PERSON = frozenset({"i", "my", "me", "we", "our", "us", "i'm", "i've", "myself"})
 
 

@@ -23,7 +23,7 @@ help:
 	@echo "make lint     ruff + mypy + hadolint"
 	@echo "make chart    lint, render and validate the Helm chart"
 	@echo "make bench    benchmarks; figures printed and written to bench-results/"
-	@echo "make chaos    fault scenarios against a real mesh under load (opt-in, ~10 min); table in bench-results/chaos.md"
+	@echo "make chaos    fault scenarios against a real mesh under load (opt-in, ~7 min); table in bench-results/chaos.md"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~30 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"

@@ -1,6 +1,6 @@
 """`make chaos` (`python -m tests.chaos`): start a private mesh, run every scenario, print and write the table.
 
-    python -m tests.chaos                          # everything, 120 s outages of Abi and the index (~10 min)
+    python -m tests.chaos                          # everything, 120 s outages of Abi and the index (~7 min)
     python -m tests.chaos --outage-seconds 10 --only sigkill,abi
 
 The mesh is the tests' (tests/gateway/support.py: real processes on free loopback ports, test API keys);

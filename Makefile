@@ -23,6 +23,7 @@ help:
 	@echo "make lint     ruff + mypy + hadolint"
 	@echo "make chart    lint, render and validate the Helm chart"
 	@echo "make bench    benchmarks; figures printed and written to bench-results/"
+	@echo "make chaos    fault scenarios against a real mesh under load (opt-in, ~7 min); table in bench-results/chaos.md"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~30 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
@@ -95,6 +96,11 @@ chart: install protos
 
 bench: install protos
 	$(PY) -m tests.bench
+
+# Faults against a real mesh under a bounded load (docs/resilience.md); opt-in, not part of `make test`.
+.PHONY: chaos
+chaos: install protos
+	$(PY) -m tests.chaos
 
 # Routing, moderation, emotions and query types on the test splits, through POST /api/v1/route
 # of a freshly started mesh (the path users take). `python -m tests.eval --help` lists faster modes.

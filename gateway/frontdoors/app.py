@@ -10,7 +10,7 @@ import fastapi_offline
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway import telemetry
 from gateway.frontdoors import config_api, http_api, openai_api, ws_api
 from gateway.frontdoors.http_errors import install_error_handlers, json_error_bytes
+from gateway.frontdoors.schemas import Liveness, Readiness, documented
 from gateway.pipeline.ratelimits import QUOTA
 from gateway.state import Gateway
 from services.common import context as ctx
@@ -215,17 +216,28 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.include_router(openai_api.router)
     app.include_router(ws_api.router)
 
-    @app.get("/healthz", tags=["probes"], summary="Liveness: the process answers")
+    @app.get("/healthz", tags=["probes"], summary="Liveness: the process answers", **documented(Liveness))
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["probes"], summary="Readiness: warmed up and some persona has a healthy replica")
+    @app.get(
+        "/readyz",
+        tags=["probes"],
+        summary="Readiness: warmed up and some persona has a healthy replica",
+        **documented(Readiness, also={503: Readiness}),
+    )
     async def readyz() -> Any:
         groups = gateway.registry.personas.values()
         ready = gateway.ready and any(g.healthy() for g in groups)
         return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["probes"], summary="Prometheus metrics", include_in_schema=True)
+    @app.get(
+        "/metrics",
+        tags=["probes"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"description": "Prometheus' text exposition format"}},
+    )
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

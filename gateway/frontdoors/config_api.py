@@ -16,6 +16,17 @@ from pydantic import Field
 from gateway.auth import Principal, require_role
 from gateway.frontdoors.http_api import GatewayDep, principal_of
 from gateway.frontdoors.http_errors import error_responses
+from gateway.frontdoors.schemas import (
+    FeatureFlags,
+    PersonaSettingsList,
+    ReplicaRemoved,
+    ReplicasByPersona,
+    ReplicaSnapshot,
+    RuleSet,
+    RulesReplaced,
+    RuleValidation,
+    documented,
+)
 from gateway.pipeline.moderation import relay_error
 from gateway.state import Gateway
 from gateway.text import EdgeModel, check
@@ -78,12 +89,12 @@ def _persona_settings(gateway: Gateway) -> dict[str, Any]:
     }
 
 
-@router.get("/personas", summary="Runtime persona settings")
+@router.get("/personas", summary="Runtime persona settings", **documented(PersonaSettingsList))
 async def get_personas(gateway: GatewayDep) -> dict[str, Any]:
     return {"personas": _persona_settings(gateway)}
 
 
-@router.post("/personas", status_code=201, summary="Register a persona at run time")
+@router.post("/personas", summary="Register a persona at run time", **documented(PersonaSettingsList, status=201))
 async def register_persona(body: PersonaRegistration, gateway: GatewayDep) -> dict[str, Any]:
     registry = gateway.registry
     if body.name in registry.personas or body.name == persona_registry().moderator:
@@ -111,7 +122,11 @@ async def register_persona(body: PersonaRegistration, gateway: GatewayDep) -> di
     return {"personas": _persona_settings(gateway)}
 
 
-@router.delete("/personas/{name}", summary="Deregister a persona (its replicas leave rotation at once)")
+@router.delete(
+    "/personas/{name}",
+    summary="Deregister a persona (its replicas leave rotation at once)",
+    **documented(PersonaSettingsList),
+)
 async def deregister_persona(name: Annotated[str, Path(max_length=64)], gateway: GatewayDep) -> dict[str, Any]:
     persona = name.lower()
     if persona in (gateway.pipeline.default_persona, gateway.pipeline.moderation.support_persona):
@@ -125,7 +140,7 @@ async def deregister_persona(name: Annotated[str, Path(max_length=64)], gateway:
     return {"personas": _persona_settings(gateway)}
 
 
-@router.patch("/personas/{name}", summary="Change a persona's runtime settings")
+@router.patch("/personas/{name}", summary="Change a persona's runtime settings", **documented(PersonaSettingsList))
 async def patch_persona(name: str, body: PersonaSettingsBody, gateway: GatewayDep) -> dict[str, Any]:
     group = gateway.registry.group(name.lower())
     if group is None:
@@ -150,7 +165,7 @@ async def _abi_call(coro: Any) -> Any:
         raise relay_error(error) from error
 
 
-@router.get("/rules", summary="Abi's active routing rules (YAML)")
+@router.get("/rules", summary="Abi's active routing rules (YAML)", **documented(RuleSet))
 async def get_rules(gateway: GatewayDep) -> dict[str, Any]:
     reply = await _abi_call(
         gateway.abi.GetRules(abi_service_pb2.GetRulesRequest(), **call_options(gateway.abi_timeout))
@@ -158,7 +173,7 @@ async def get_rules(gateway: GatewayDep) -> dict[str, Any]:
     return {"yaml": reply.yaml, "version": reply.version, "rule_count": reply.rule_count}
 
 
-@router.post("/rules/validate", summary="Check a rule document without applying it")
+@router.post("/rules/validate", summary="Check a rule document without applying it", **documented(RuleValidation))
 async def validate_rules(body: RulesBody, gateway: GatewayDep) -> dict[str, Any]:
     reply = await _abi_call(
         gateway.abi.ValidateRules(
@@ -172,7 +187,7 @@ async def validate_rules(body: RulesBody, gateway: GatewayDep) -> dict[str, Any]
     }
 
 
-@router.put("/rules", summary="Replace Abi's rule set atomically")
+@router.put("/rules", summary="Replace Abi's rule set atomically", **documented(RulesReplaced))
 async def put_rules(body: RulesBody, gateway: GatewayDep) -> dict[str, Any]:
     reply = await _abi_call(
         gateway.abi.ReplaceRules(
@@ -183,12 +198,12 @@ async def put_rules(body: RulesBody, gateway: GatewayDep) -> dict[str, Any]:
     return {"version": reply.version, "rule_count": reply.rule_count}
 
 
-@router.get("/flags", summary="Feature flags")
+@router.get("/flags", summary="Feature flags", **documented(FeatureFlags))
 async def get_flags(gateway: GatewayDep) -> dict[str, bool]:
     return dict(gateway.flags)
 
 
-@router.patch("/flags", summary="Set feature flags (only known flags)")
+@router.patch("/flags", summary="Set feature flags (only known flags)", **documented(FeatureFlags))
 async def patch_flags(body: dict[str, bool], gateway: GatewayDep) -> dict[str, bool]:
     check(body, "flags")
     unknown = sorted(set(body) - set(gateway.flags))
@@ -198,7 +213,7 @@ async def patch_flags(body: dict[str, bool], gateway: GatewayDep) -> dict[str, b
     return dict(gateway.flags)
 
 
-@router.get("/replicas", summary="Registered replicas")
+@router.get("/replicas", summary="Registered replicas", **documented(ReplicasByPersona))
 async def get_replicas(gateway: GatewayDep) -> dict[str, Any]:
     return {
         name: [r.snapshot() for r in group.replicas.values()]
@@ -213,7 +228,7 @@ def _check_address(address: str, field: str) -> str:
     return address.strip()
 
 
-@router.post("/replicas", summary="Register a replica at run time")
+@router.post("/replicas", summary="Register a replica at run time", **documented(ReplicaSnapshot))
 async def add_replica(body: ReplicaBody, gateway: GatewayDep) -> dict[str, Any]:
     persona = body.persona.strip().lower()
     if persona not in gateway.registry.personas:
@@ -223,7 +238,7 @@ async def add_replica(body: ReplicaBody, gateway: GatewayDep) -> dict[str, Any]:
     return replica.snapshot()
 
 
-@router.delete("/replicas/{persona}/{address}", summary="Deregister a replica")
+@router.delete("/replicas/{persona}/{address}", summary="Deregister a replica", **documented(ReplicaRemoved))
 async def remove_replica(persona: str, address: str, gateway: GatewayDep) -> dict[str, Any]:
     if not await gateway.registry.remove(persona.lower(), address):
         raise not_found(Reason.UNKNOWN_REPLICA, f"{persona}/{address} is not registered")

@@ -12,6 +12,17 @@ from gateway.auth import Principal, bearer_token
 from gateway.frontdoors.convert import response_json, routing_json
 from gateway.frontdoors.http_errors import error_responses
 from gateway.frontdoors.operations import delete_user_data, feedback, health, metrics, personas
+from gateway.frontdoors.schemas import (
+    ChatAnswer,
+    FeedbackAccepted,
+    HealthReport,
+    Identity,
+    PersonaList,
+    PersonaMetrics,
+    RoutingDecision,
+    UserDataErased,
+    documented,
+)
 from gateway.pipeline.chat_input import ChatInput, validate
 from gateway.state import Gateway
 from gateway.text import EdgeModel
@@ -117,7 +128,7 @@ async def _chat(body: ChatBody, gateway: Gateway, principal: Principal, forced: 
 
 
 @router.post(
-    "/api/v1/chat", tags=["chat"], summary="Chat; Abi routes to the best persona", responses=error_responses(413, 503)
+    "/api/v1/chat", tags=["chat"], summary="Chat; Abi routes to the best persona", **documented(ChatAnswer, 413, 503)
 )
 async def chat(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     return await _chat(body, gateway, principal, None)
@@ -127,13 +138,18 @@ async def chat(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> 
     "/api/v1/chat/{persona}",
     tags=["chat"],
     summary="Chat with a forced persona (a listed name)",
-    responses=error_responses(404, 413, 503),
+    **documented(ChatAnswer, 404, 413, 503),
 )
 async def chat_with(persona: str, body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     return await _chat(body, gateway, principal, persona.lower())
 
 
-@router.post("/api/v1/route", tags=["chat"], summary="The routing decision alone (for debugging rules)")
+@router.post(
+    "/api/v1/route",
+    tags=["chat"],
+    summary="The routing decision alone (for debugging rules)",
+    **documented(RoutingDecision),
+)
 async def route(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     chat = chat_input(body, gateway)
     await gateway.pipeline.admit(principal)
@@ -142,17 +158,32 @@ async def route(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) ->
     return routing_json(decision)
 
 
-@router.get("/api/v1/personas", tags=["personas"], summary="Personas and how many replicas serve each")
+@router.get(
+    "/api/v1/personas",
+    tags=["personas"],
+    summary="Personas and how many replicas serve each",
+    **documented(PersonaList),
+)
 async def list_personas(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
     return {"personas": await personas(gateway)}
 
 
-@router.get("/api/v1/personas/health", tags=["personas"], summary="Replica health and breaker states")
+@router.get(
+    "/api/v1/personas/health",
+    tags=["personas"],
+    summary="Replica health and breaker states",
+    **documented(HealthReport),
+)
 async def personas_health(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
     return health(gateway)
 
 
-@router.get("/api/v1/personas/metrics", tags=["personas"], summary="Requests, errors, p50/p99, satisfaction")
+@router.get(
+    "/api/v1/personas/metrics",
+    tags=["personas"],
+    summary="Requests, errors, p50/p99, satisfaction",
+    **documented(PersonaMetrics),
+)
 async def personas_metrics(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
     return {"personas": metrics(gateway)}
 
@@ -161,7 +192,7 @@ async def personas_metrics(gateway: GatewayDep, _principal: PrincipalDep) -> dic
     "/api/v1/feedback",
     tags=["feedback"],
     summary="Rate an answer; feeds the adaptive routing weights",
-    responses=error_responses(404),
+    **documented(FeedbackAccepted, 404),
 )
 async def post_feedback(body: FeedbackBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
     learned = await feedback(gateway, principal, body.request_id, body.rating, body.comment)
@@ -172,7 +203,7 @@ async def post_feedback(body: FeedbackBody, gateway: GatewayDep, principal: Prin
     "/api/v1/users/{user_id}/data",
     tags=["privacy"],
     summary="Erase everything kept about a user (self or admin)",
-    responses=error_responses(503),
+    **documented(UserDataErased, 503),
 )
 async def erase_user_data(
     user_id: Annotated[str, Path(min_length=1, max_length=128)], gateway: GatewayDep, principal: PrincipalDep
@@ -180,6 +211,6 @@ async def erase_user_data(
     return await delete_user_data(gateway, principal, user_id)
 
 
-@router.get("/api/v1/whoami", tags=["auth"], summary="The caller's user and role")
+@router.get("/api/v1/whoami", tags=["auth"], summary="The caller's user and role", **documented(Identity))
 async def whoami(principal: PrincipalDep) -> dict[str, Any]:
     return {"user_id": principal.user_id, "role": principal.role, "authenticated": principal.authenticated}

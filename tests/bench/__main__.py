@@ -1,4 +1,4 @@
-"""`make bench`: run every tests/bench/bench_*.py module and write the figures to bench-results/.
+"""`make bench`: run every tests/bench/bench_*.py module, write the figures to bench-results/ and docs/performance.md.
 
 Each module exposes `async def main() -> dict` that prints its own tables and
 returns its figures. `python -m tests.bench NAME...` runs only the named ones.
@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from tests.bench import report as performance_page
 
 RESULTS = Path("bench-results")
 
@@ -35,7 +37,7 @@ def main(argv: list[str]) -> int:
     text = json.dumps(report, indent=2)
     out.write_text(text)
     (RESULTS / "latest.json").write_text(text)
-    print(f"\nfigures written to {out} and {RESULTS / 'latest.json'}")
+    print(f"\nfigures written to {out} and {RESULTS / 'latest.json'}; page: {performance_page.write(report)}")
     return 0
 
 

@@ -4,6 +4,8 @@
 - a routed chat round trip (Abi + persona) through the gateway, p50/p99;
 - chat throughput at 64 concurrent clients, and p99 at 16 clients;
 - balancing strategies (p2c, weighted, round_robin) with one slow replica;
+- a routed HTTP chat at 1 to 64 concurrent clients: throughput and latency against concurrency, with every
+  latency kept (`curve_samples_ms`) for the distribution plot of docs/performance.md;
 - the gateway's peak memory.
 """
 
@@ -26,7 +28,7 @@ from personamesh.v1 import (
     persona_pb2,
     persona_service_pb2_grpc,
 )
-from tests.bench.stats import peak_rss_mib, print_table, run_concurrent
+from tests.bench.stats import measure_concurrent, peak_rss_mib, print_table, run_concurrent
 from tests.conftest import RunningMesh
 from tests.gateway.support import Relay, auth, start_gateway, start_private_mesh
 
@@ -134,6 +136,29 @@ async def _throughput(mesh: RunningMesh) -> dict[str, dict[str, float]]:
     return rows
 
 
+CURVE_CLIENTS = (1, 2, 4, 8, 16, 32, 64)
+
+
+async def _curve(mesh: RunningMesh) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
+    """Routed HTTP chats (Abi + persona + output check, the path users take) at growing concurrency."""
+    rows: dict[str, dict[str, float]] = {}
+    samples: dict[str, list[float]] = {}
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=mesh.http_url, timeout=60, limits=limits) as client:
+
+        async def routed(i: int) -> None:
+            body = {"content": ROUTED if i % 2 else QUESTION, "user_id": user(i)}
+            (await client.post("/api/v1/chat", json=body)).raise_for_status()
+
+        for clients in CURVE_CLIENTS:
+            name = f"routed chat, {clients} clients"
+            rows[name], samples[name] = await measure_concurrent(
+                routed, total=max(200, 20 * clients), concurrency=clients
+            )
+            rows[name]["clients"] = float(clients)
+    return rows, samples
+
+
 async def _balancing(mesh: RunningMesh, tmp: Path) -> dict[str, dict[str, float]]:
     """Two abbey replicas, one behind a relay that adds ~150 ms to every answer."""
     relay = Relay(mesh.layout.ports["abbey-1"], piece_bytes=65536, delay_s=0.15)
@@ -186,6 +211,15 @@ async def main() -> dict[str, Any]:
             print_table("gateway memory", memory)
             balancing = await _balancing(mesh, tmp)
             print_table("balancing with one slow replica (8 clients)", balancing)
+            curve, samples = await _curve(mesh)
+            print_table("routed chat against concurrency", curve)
         finally:
             await asyncio.to_thread(mesh.stop_all)
-    return {"overhead": overhead, "throughput": throughput, "memory": memory, "balancing": balancing}
+    return {
+        "overhead": overhead,
+        "throughput": throughput,
+        "memory": memory,
+        "balancing": balancing,
+        "curve": curve,
+        "curve_samples_ms": samples,
+    }

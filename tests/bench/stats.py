@@ -30,6 +30,14 @@ async def run_concurrent(
     call: Callable[[int], Awaitable[Any]], *, total: int, concurrency: int, warmup: int = 10
 ) -> dict[str, float]:
     """Run `call(i)` `total` times with `concurrency` callers; return latency figures."""
+    figures, _ = await measure_concurrent(call, total=total, concurrency=concurrency, warmup=warmup)
+    return figures
+
+
+async def measure_concurrent(
+    call: Callable[[int], Awaitable[Any]], *, total: int, concurrency: int, warmup: int = 10
+) -> tuple[dict[str, float], list[float]]:
+    """As run_concurrent, also returning every latency in milliseconds (for distribution plots)."""
     for i in range(warmup):
         await call(i)
     latencies: list[float] = []
@@ -43,7 +51,8 @@ async def run_concurrent(
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return summarize(latencies, time.perf_counter() - start)
+    figures = summarize(latencies, time.perf_counter() - start)
+    return figures, [round(1000.0 * seconds, 3) for seconds in latencies]
 
 
 def peak_rss_mib(pid: int) -> float:

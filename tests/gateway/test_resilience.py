@@ -139,8 +139,10 @@ async def test_breaker_opens_then_half_opens_and_closes(private_mesh: RunningMes
     os.kill(proc.process.pid, signal.SIGSTOP)  # alive to its health watch, but answers nothing
     try:
         for _ in range(6):
-            # Concurrent calls: load spreads over both replicas, so the stopped one gets its share.
-            batch = [http.post("/api/v1/chat/aviva", json={"content": TECH}) for _ in range(4)]
+            # Concurrent calls: load spreads over both replicas, so the stopped one gets its share. The
+            # breaker needs two of them to fail before the probes eject the replica (which stops all
+            # calls to it), about a second in: twelve at once put two or more on it in practice.
+            batch = [http.post("/api/v1/chat/aviva", json={"content": TECH}) for _ in range(12)]
             for response in await asyncio.gather(*batch):
                 assert response.status_code == 200 and response.json()["persona"] == "aviva"
             state = _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)["breaker"]

@@ -29,8 +29,9 @@ from personamesh.v1 import (
     persona_service_pb2_grpc,
 )
 from tests.bench.stats import measure_concurrent, peak_rss_mib, print_table, run_concurrent
+from tests.chaos.proxy import FaultProxy
 from tests.conftest import RunningMesh
-from tests.gateway.support import Relay, auth, start_gateway, start_private_mesh
+from tests.gateway.support import auth, start_gateway, start_private_mesh
 
 QUESTION = "How do I reverse a list in Python?"
 ROUTED = "I feel stuck on my project and a bit anxious about the deadline. Any advice?"
@@ -161,7 +162,7 @@ async def _curve(mesh: RunningMesh) -> tuple[dict[str, dict[str, float]], dict[s
 
 async def _balancing(mesh: RunningMesh, tmp: Path) -> dict[str, dict[str, float]]:
     """Two abbey replicas, one behind a relay that adds ~150 ms to every answer."""
-    relay = Relay(mesh.layout.ports["abbey-1"], piece_bytes=65536, delay_s=0.15)
+    relay = FaultProxy(mesh.layout.ports["abbey-1"], piece_bytes=65536, delay_s=0.15, mode="delay")
     await relay.start()
     rows: dict[str, dict[str, float]] = {}
     try:

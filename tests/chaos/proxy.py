@@ -27,22 +27,24 @@ Mode = Literal["pass", "delay", "drop", "refuse"]
 class FaultProxy:
     """Forward 127.0.0.1:<port> to 127.0.0.1:<upstream_port>, with the mode's fault."""
 
-    def __init__(self, upstream_port: int, *, piece_bytes: int = 64, delay_s: float = 0.05) -> None:
+    def __init__(
+        self, upstream_port: int, *, piece_bytes: int = 64, delay_s: float = 0.05, mode: Mode = "pass"
+    ) -> None:
         self.upstream_port = upstream_port
         self.piece_bytes = piece_bytes
         self.delay_s = delay_s
-        self.mode: Mode = "pass"
+        self.mode: Mode = mode
         self.port = 0
         # monotonic times of connections refused, and of bytes passed towards the client.
         self.refused_at: list[float] = []
         self.last_delivery = 0.0
         self._moving = asyncio.Event()
-        self._moving.set()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._towards_client: set[asyncio.Queue[bytes]] = set()
         self._delivering = 0  # deliveries to a client under way (a chunk is being passed on in pieces)
+        self.set_mode(mode)
 
     @property
     def address(self) -> str:

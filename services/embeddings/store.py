@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from pymilvus import MilvusClient
+import numpy as np
+from pymilvus import MilvusClient, MilvusException
 
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.collections import CollectionSpec, collection_specs
-from services.embeddings.metrics import STORE_WRITE_OPS
+from services.embeddings.metrics import STORE_TORN_INDEX_FILES, STORE_WRITE_OPS
 from services.embeddings.settings import EmbeddingsSettings
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,37 @@ class VectorStore:
             index.add_index("vector", index_type=spec.index_type, metric_type="IP", params=spec.index_params)
             client.create_collection(name, schema=spec.build_schema(client), index_params=index)
             log.info("created collection", extra={"collection": name, "index": spec.index_type})
-        client.load_collection(name)
+        self._load(name)
+
+    def _load(self, name: str) -> None:
+        """Load a collection; with milvus-lite, come back from index files torn by a crash.
+
+        milvus-lite keeps a flushed segment as a Parquet file, committed by an atomic manifest update
+        before the flush returns (so an acknowledged write survives SIGKILL), plus one index file per
+        segment (`partitions/*/indexes/*.idx`) that a background thread builds after the flush and
+        writes in place. A SIGKILL during that write leaves the index file empty or half written, and
+        every later load_collection fails on it ("No data left in file"): the service could not start.
+        An index file is derived data that milvus-lite rebuilds from its segment when it is missing. So
+        when a load fails we delete the index files that do not read back whole, log it at ERROR and
+        count it (pm_store_torn_index_files_total), and load again. Segments, manifest and WAL, where
+        the rows are, are never touched: if the load still fails, that is damaged user data and the
+        service stops rather than serve without it.
+        """
+        client = self._client()
+        try:
+            client.load_collection(name)
+        except MilvusException as error:
+            if not self.embedded:
+                raise
+            torn = discard_torn_index_files(self.lite_dir / "milvus.db" / "collections" / name)
+            if not torn:
+                raise
+            STORE_TORN_INDEX_FILES.labels(collection=name).inc(len(torn))
+            log.error(
+                "index files torn by a crash were deleted; milvus-lite rebuilds them from the intact segments",
+                extra={"collection": name, "files": [str(path) for path in torn], "error": str(error)},
+            )
+            client.load_collection(name)
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._writer, self.open_blocking)
@@ -271,6 +302,44 @@ class VectorStore:
             return int(stats.get("row_count", 0))
         pk = "chunk_id" if collection in ("knowledge", "project_docs") else "id"
         return len(await self.query_all(collection, filter, [pk]))
+
+
+def index_file_intact(path: Path) -> bool | None:
+    """Whether a milvus-lite index file reads back whole; None for a kind this cannot check.
+
+    FLAT index files are NumPy arrays (the header gives the shape, so a cut-short file fails to map);
+    HNSW ones are faiss indexes (faiss fails reading a cut-short one).
+    """
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(6)
+        if not magic:
+            return False
+        if magic == b"\x93NUMPY":
+            vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+            return bool(vectors.ndim == 2)
+        if path.suffix != ".idx":
+            return None
+        import faiss
+
+        faiss.read_index(str(path))
+        return True
+    except ImportError:
+        return None
+    except Exception:  # any way of failing to read it back means it is not whole
+        return False
+
+
+def discard_torn_index_files(collection_dir: Path) -> list[Path]:
+    """Delete the index files of one milvus-lite collection that do not read back whole; return them."""
+    torn = [
+        path
+        for path in sorted(collection_dir.glob("partitions/*/indexes/*"))
+        if path.is_file() and index_file_intact(path) is False
+    ]
+    for path in torn:
+        path.unlink(missing_ok=True)
+    return torn
 
 
 def _deleted_count(result: Any) -> int:

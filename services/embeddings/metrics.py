@@ -21,3 +21,8 @@ STORE_TORN_INDEX_FILES = Counter(
     "milvus-lite index files found torn (by a crash mid-write) at load, deleted and rebuilt from their segments.",
     ["collection"],
 )
+STORE_TORN_SEGMENTS = Counter(
+    "pm_store_torn_segments_total",
+    "milvus-lite segment files found unreadable at start-up (their rows lost), set aside so the rest is served.",
+    ["collection"],
+)

@@ -1,4 +1,4 @@
-"""A crash mid-way through writing a milvus-lite index file must not keep the store from opening, nor lose rows."""
+"""Files torn by a crash must not keep the milvus-lite store from opening, nor lose or resurrect rows."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
-from pymilvus import MilvusException
 
 from services.common.encoder import DIMENSION
-from services.embeddings.metrics import STORE_TORN_INDEX_FILES
-from services.embeddings.store import VectorStore, index_file_intact
+from services.embeddings.metrics import STORE_TORN_INDEX_FILES, STORE_TORN_SEGMENTS
+from services.embeddings.store import TornDeleteFile, VectorStore, index_file_intact
 
 
 def _vector(i: int) -> list[float]:
@@ -37,11 +37,22 @@ def _conversation(i: int) -> dict[str, Any]:
 
 
 def _chunk(i: int) -> dict[str, Any]:
-    return {"chunk_id": f"c-{i}", "source": "kb/torn.md", "title": "", "url": "", "text": f"chunk {i}", "vector": _vector(i)}
+    return {
+        "chunk_id": f"c-{i}",
+        "source": "kb/torn.md",
+        "title": "",
+        "url": "",
+        "text": f"chunk {i}",
+        "vector": _vector(i),
+    }
 
 
 def _torn_count(collection: str) -> float:
     return STORE_TORN_INDEX_FILES.labels(collection=collection)._value.get()
+
+
+def _torn_segments(collection: str) -> float:
+    return STORE_TORN_SEGMENTS.labels(collection=collection)._value.get()
 
 
 def _index_files(lite_dir: Path, collection: str) -> list[Path]:
@@ -84,11 +95,37 @@ async def test_index_files_torn_by_a_crash_are_rebuilt_and_every_row_is_kept(tmp
     assert all(index_file_intact(p) for p in flat + hnsw)  # rebuilt from their segments
 
 
-async def test_a_damaged_segment_stops_the_store_instead_of_dropping_rows(tmp_path: Path) -> None:
+async def test_a_torn_segment_is_set_aside_and_the_rest_served(tmp_path: Path) -> None:
     lite_dir = tmp_path / "lite"
     await _filled_store(lite_dir)
-    segment = sorted((lite_dir / "milvus.db" / "collections" / "pm_conversations").glob("partitions/*/data/*"))[0]
-    segment.write_bytes(segment.read_bytes()[:100])
+    segment = sorted((lite_dir / "milvus.db" / "collections" / "pm_conversations").glob("partitions/*/data/*"))[-1]
+    lost = set(pq.read_table(segment, columns=["id"]).column("id").to_pylist())
+    segment.write_bytes(segment.read_bytes()[:100])  # as a power cut can leave it (milvus-lite does not fsync)
+    before = _torn_segments("pm_conversations")
+
     store = VectorStore(lite_dir=lite_dir)
-    with pytest.raises(MilvusException):
+    await store.open()
+    try:
+        rows = await store.query_all("conversations", 'user_id == "torn"', ["id"])
+        assert {row["id"] for row in rows} == {f"t-{i}" for i in range(9)} - lost and lost
+        assert await store.count("knowledge") == 6
+    finally:
+        await store.close()
+    assert _torn_segments("pm_conversations") == before + 1
+    assert [p.name for p in (lite_dir / "quarantine").rglob("*.parquet")] == [segment.name]
+
+
+async def test_a_torn_delete_file_stops_the_store_rather_than_bring_deleted_rows_back(tmp_path: Path) -> None:
+    lite_dir = tmp_path / "lite"
+    await _filled_store(lite_dir)
+    store = VectorStore(lite_dir=lite_dir)
+    await store.open()
+    assert await store.delete("conversations", 'id == "t-1"') == 1
+    await store.close()
+    deltas = sorted((lite_dir / "milvus.db" / "collections" / "pm_conversations").glob("partitions/*/delta/*"))
+    deltas[-1].write_bytes(deltas[-1].read_bytes()[:50])
+
+    store = VectorStore(lite_dir=lite_dir)
+    with pytest.raises(TornDeleteFile):
         await store.open()
+    await store.close()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from services.common.encoder import DIMENSION
+from services.embeddings.metrics import STORE_TORN_INDEX_FILES
 from services.embeddings.store import VectorStore
 
 
@@ -71,7 +72,13 @@ async def _check(data_dir: Path) -> None:
     try:
         await store.open()
         ids = [row["id"] for row in await store.query_all("conversations", 'user_id == "kill"', ["id"])]
-        print(json.dumps({"ok": True, "ids": ids}), flush=True)
+        repaired = sum(
+            sample.value
+            for metric in STORE_TORN_INDEX_FILES.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        )
+        print(json.dumps({"ok": True, "ids": ids, "repaired": repaired}), flush=True)
     except Exception as error:  # report the failure to the parent rather than die with it
         print(json.dumps({"ok": False, "error": f"{type(error).__name__}: {error}"}), flush=True)
     finally:
@@ -103,7 +110,7 @@ def run(rounds: int, seed: int, keep: bool) -> int:
     rng = random.Random(seed)
     data_dir = Path(tempfile.mkdtemp(prefix="kill-repro-")) / "lite"
     acknowledged: set[str] = set()
-    failures = 0
+    failures = repaired = 0
     started = time.monotonic()
     for round_ in range(1, rounds + 1):
         writer = _child("write", data_dir, str(round_ * 100_000))
@@ -133,8 +140,13 @@ def run(rounds: int, seed: int, keep: bool) -> int:
             failures += 1
             print(f"round {round_}: LOST {len(lost)} acknowledged rows, e.g. {sorted(lost)[:5]}", flush=True)
             break
-        print(f"round {round_}: ok, {len(acknowledged)} acknowledged rows all present", flush=True)
-    print(f"{failures} failure(s) in {round_} round(s), {time.monotonic() - started:.0f} s; data dir {data_dir}")
+        repaired += int(result["repaired"])
+        note = f" (repaired {int(result['repaired'])} torn index file(s))" if result["repaired"] else ""
+        print(f"round {round_}: ok, {len(acknowledged)} acknowledged rows all present{note}", flush=True)
+    elapsed = time.monotonic() - started
+    print(f"{failures} failure(s) in {round_} round(s), {repaired} torn index file(s) repaired, {elapsed:.0f} s")
+    if keep or failures:
+        print(f"data dir {data_dir}")
     if not keep and not failures:
         import shutil
 

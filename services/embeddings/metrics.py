@@ -16,3 +16,13 @@ STORE_WRITE_OPS = Histogram(
     "Writes applied by one group commit (one flush per touched collection).",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 512),
 )
+STORE_TORN_INDEX_FILES = Counter(
+    "pm_store_torn_index_files_total",
+    "milvus-lite index files found torn (by a crash mid-write) at load, deleted and rebuilt from their segments.",
+    ["collection"],
+)
+STORE_TORN_SEGMENTS = Counter(
+    "pm_store_torn_segments_total",
+    "milvus-lite segment files found unreadable at start-up (their rows lost), set aside so the rest is served.",
+    ["collection"],
+)

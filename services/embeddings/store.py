@@ -4,7 +4,8 @@ pymilvus is blocking, so calls run in threads. Writes go through one writer
 thread as group commits: every write waiting is applied, then each touched
 collection is flushed once, and only then are the callers acknowledged. So an
 acknowledged write is on disk (it survives SIGKILL) and searches never hit
-the slow unflushed path.
+the slow unflushed path. What a crash can leave torn in a milvus-lite dir is
+repaired when it is opened: see `_load` and `_set_aside_torn_segments`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import asyncio
 import fcntl
 import logging
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from pymilvus import MilvusClient
+import numpy as np
+from pymilvus import MilvusClient, MilvusException
 
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.collections import CollectionSpec, collection_specs
-from services.embeddings.metrics import STORE_WRITE_OPS
+from services.embeddings.metrics import STORE_TORN_INDEX_FILES, STORE_TORN_SEGMENTS, STORE_WRITE_OPS
 from services.embeddings.settings import EmbeddingsSettings
 
 log = logging.getLogger(__name__)
@@ -126,6 +129,7 @@ class VectorStore:
         """Connect (or open milvus-lite), create missing collections and load them."""
         if self.embedded:
             self._take_lock()
+            self._set_aside_torn_segments()
             self.client = MilvusClient(str(self.lite_dir / "milvus.db"))
         else:
             kwargs: dict[str, Any] = {"uri": self.uri}
@@ -137,6 +141,23 @@ class VectorStore:
         for spec in self.specs.values():
             self._ensure(spec)
 
+    def _set_aside_torn_segments(self) -> None:
+        """Before milvus-lite opens the data dir: a segment file that does not read back whole is set aside.
+
+        A SIGKILL cannot leave one (a segment is written completely before the manifest that lists it is
+        committed), but milvus-lite does not fsync segments, so a power cut or a full disk can. Its rows
+        are unreadable either way; rather than never start again, the service keeps what is intact: the
+        file is moved to `quarantine/` in the data dir (for forensics), dropped from the manifest, logged
+        at ERROR and counted (pm_store_torn_segments_total).
+        """
+        db_dir = self.lite_dir / "milvus.db"
+        for collection, path in set_aside_torn_segments(db_dir, self.lite_dir / "quarantine"):
+            STORE_TORN_SEGMENTS.labels(collection=collection).inc()
+            log.error(
+                "segment file torn, its rows are lost: set aside, serving the intact segments",
+                extra={"collection": collection, "file": str(path)},
+            )
+
     def _ensure(self, spec: CollectionSpec) -> None:
         client = self._client()
         name = self.full_name(spec.name)
@@ -145,7 +166,37 @@ class VectorStore:
             index.add_index("vector", index_type=spec.index_type, metric_type="IP", params=spec.index_params)
             client.create_collection(name, schema=spec.build_schema(client), index_params=index)
             log.info("created collection", extra={"collection": name, "index": spec.index_type})
-        client.load_collection(name)
+        self._load(name)
+
+    def _load(self, name: str) -> None:
+        """Load a collection; with milvus-lite, come back from index files torn by a crash.
+
+        milvus-lite keeps a flushed segment as a Parquet file, committed by an atomic manifest update
+        before the flush returns (so an acknowledged write survives SIGKILL), plus one index file per
+        segment (`partitions/*/indexes/*.idx`) that a background thread builds after the flush and
+        writes in place. A SIGKILL during that write leaves the index file empty or half written, and
+        every later load_collection fails on it ("No data left in file"): the service could not start.
+        An index file is derived data that milvus-lite rebuilds from its segment when it is missing. So
+        when a load fails we delete the index files that do not read back whole, log it at ERROR and
+        count it (pm_store_torn_index_files_total), and load again. Segments, manifest and WAL, where
+        the rows are, are never touched: if the load still fails, that is damaged user data and the
+        service stops rather than serve without it.
+        """
+        client = self._client()
+        try:
+            client.load_collection(name)
+        except MilvusException as error:
+            if not self.embedded:
+                raise
+            torn = discard_torn_index_files(self.lite_dir / "milvus.db" / "collections" / name)
+            if not torn:
+                raise
+            STORE_TORN_INDEX_FILES.labels(collection=name).inc(len(torn))
+            log.error(
+                "index files torn by a crash were deleted; milvus-lite rebuilds them from the intact segments",
+                extra={"collection": name, "files": [str(path) for path in torn], "error": str(error)},
+            )
+            client.load_collection(name)
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._writer, self.open_blocking)
@@ -271,6 +322,98 @@ class VectorStore:
             return int(stats.get("row_count", 0))
         pk = "chunk_id" if collection in ("knowledge", "project_docs") else "id"
         return len(await self.query_all(collection, filter, [pk]))
+
+
+def index_file_intact(path: Path) -> bool | None:
+    """Whether a milvus-lite index file reads back whole; None for a kind this cannot check.
+
+    FLAT index files are NumPy arrays (the header gives the shape, so a cut-short file fails to map);
+    HNSW ones are faiss indexes (faiss fails reading a cut-short one).
+    """
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(6)
+        if not magic:
+            return False
+        if magic == b"\x93NUMPY":
+            vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+            return bool(vectors.ndim == 2)
+        if path.suffix != ".idx":
+            return None
+        import faiss
+
+        faiss.read_index(str(path))
+        return True
+    except ImportError:
+        return None
+    except Exception:  # any way of failing to read it back means it is not whole
+        return False
+
+
+def discard_torn_index_files(collection_dir: Path) -> list[Path]:
+    """Delete the index files of one milvus-lite collection that do not read back whole; return them."""
+    torn = [
+        path
+        for path in sorted(collection_dir.glob("partitions/*/indexes/*"))
+        if path.is_file() and index_file_intact(path) is False
+    ]
+    for path in torn:
+        path.unlink(missing_ok=True)
+    return torn
+
+
+class TornDeleteFile(RuntimeError):
+    """A milvus-lite delete (tombstone) file is unreadable: without it deleted rows would come back."""
+
+
+def _parquet_whole(path: Path) -> bool:
+    """A cut-short Parquet file has no footer (it is written last)."""
+    import pyarrow.parquet as pq
+
+    try:
+        pq.ParquetFile(path).close()
+    except Exception:  # any way of failing to read the footer
+        return False
+    return True
+
+
+def set_aside_torn_segments(db_dir: Path, quarantine: Path) -> list[tuple[str, Path]]:
+    """Move each listed but unreadable segment file of a milvus-lite dir to `quarantine`, unlisted.
+
+    Each is copied out, then dropped from its collection's manifest (milvus-lite's own atomic save),
+    then removed, so a crash at any point leaves a consistent dir. Returns (collection, moved file).
+    A torn delete file is not dropped (deleted, maybe forgotten, rows would come back): TornDeleteFile.
+    """
+    from milvus_lite.storage.manifest import Manifest
+
+    moved: list[tuple[str, Path]] = []
+    for manifest_path in sorted(db_dir.glob("collections/*/manifest.json")):
+        collection_dir = manifest_path.parent
+        manifest = Manifest.load(str(collection_dir))
+        for partition, files in manifest.get_all_delta_files().items():
+            for rel in files:
+                path = collection_dir / "partitions" / partition / rel
+                if path.exists() and not _parquet_whole(path):
+                    raise TornDeleteFile(f"{path} is torn; restore the data dir from a backup")
+        torn = [
+            (partition, rel)
+            for partition, files in manifest.get_all_data_files().items()
+            for rel in files
+            if (collection_dir / "partitions" / partition / rel).exists()
+            and not _parquet_whole(collection_dir / "partitions" / partition / rel)
+        ]
+        if not torn:
+            continue
+        for partition, rel in torn:
+            target = quarantine / collection_dir.name / partition / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(collection_dir / "partitions" / partition / rel, target)
+            manifest.remove_data_files(partition, [rel])
+        manifest.save()
+        for partition, rel in torn:
+            (collection_dir / "partitions" / partition / rel).unlink(missing_ok=True)
+            moved.append((collection_dir.name, quarantine / collection_dir.name / partition / rel))
+    return moved
 
 
 def _deleted_count(result: Any) -> int:

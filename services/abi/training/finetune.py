@@ -9,13 +9,15 @@ feeds six linear heads trained together:
 - persona: softmax over the answering personas (rows that are not blocked);
 - emotion: 28 GoEmotions sigmoids; ekman: 7 Ekman-group sigmoids;
 - query_type: softmax over the query types.
-A head's loss is masked on rows that lack its label (services/abi/training/data.py).
+A head's loss is masked on rows that lack its label (services/abi/training/data.py). Each time a task
+row is fitted it may be shown with surface noise (leetspeak, spaced letters, typos, lower case, chatty
+framing: services/abi/training/augment.py), benign and harmful rows alike.
 
 The export is quantised to int8 with onnxruntime and checked against the float model; then
 `calibrate` picks every threshold with the int8 model on data that was not fitted (emotions on
 GoEmotions dev, block and crisis on the validation part of the task rows, Row.is_validation). The
 model card (models/abi_model.json) records the data, the thresholds and the validation figures.
-Seeded; one run takes ~30 minutes on 2 CPU cores.
+Seeded; one run (3 epochs) takes ~35 minutes on 2 quiet CPU cores.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from transformers import BertModel
 
 from services.abi.model import HEADS, MODEL_FILE, TOKENIZER_FILE
 from services.abi.taxonomy import ANSWERING, EKMAN, EMOTIONS, HARM_CLASSES, QUERY_TYPES
-from services.abi.training import data
+from services.abi.training import augment, data
 from services.abi.training.calibrate import calibrate, tune_decisions
 
 SEED = 20261130
@@ -235,8 +237,9 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--task-repeats", type=int, default=4, help="times each task row is seen per epoch")
-    parser.add_argument("--goemotions-share", type=float, default=0.5, help="share of GoEmotions seen per epoch")
+    parser.add_argument("--task-repeats", type=int, default=3, help="times each task row is seen per epoch")
+    parser.add_argument("--goemotions-share", type=float, default=0.3, help="share of GoEmotions seen per epoch")
+    parser.add_argument("--noise", type=float, default=0.3, help="chance a fitted task row is shown with surface noise")
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -273,11 +276,16 @@ def main() -> int:
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
     )
     step = 0
+    noise_rng = random.Random(SEED + 1)
     for epoch, plan in enumerate(plans):
         model.train()
         running = 0.0
         for number, indices in enumerate(plan):
-            ids, mask = batch_tokens(tokenizer, [all_rows[i].text for i in indices])
+            texts = [
+                augment.maybe_noisy(all_rows[i].text, noise_rng, args.noise) if i < len(fit_rows) else all_rows[i].text
+                for i in indices
+            ]
+            ids, mask = batch_tokens(tokenizer, texts)
             y = {k: v[indices] for k, v in y_all.items()}
             loss = loss_of(model(ids, mask), y)
             optimizer.zero_grad()
@@ -322,6 +330,7 @@ def main() -> int:
             "epochs": args.epochs,
             "task_repeats": args.task_repeats,
             "goemotions_share": args.goemotions_share,
+            "surface_noise": args.noise,
             "batch": args.batch,
             "lr": args.lr,
             "torch": torch.__version__,

@@ -27,24 +27,13 @@ from typing import Any
 from services.common.encoder import DIMENSION
 from services.embeddings.metrics import STORE_TORN_INDEX_FILES
 from services.embeddings.store import VectorStore
+from tests.embeddings.rows import conversation_row
 
 
 def _row(i: int, rng: random.Random) -> dict[str, object]:
     vector = [rng.uniform(-1.0, 1.0) for _ in range(DIMENSION)]
     norm = sum(v * v for v in vector) ** 0.5
-    return {
-        "id": f"k-{i}",
-        "user_id": "kill",
-        "session_id": "",
-        "persona": 1,
-        "created_ms": i,
-        "emotion": "",
-        "sentiment": 0.0,
-        "request_id": "",
-        "user_message": f"row {i}",
-        "response": "",
-        "vector": [v / norm for v in vector],
-    }
+    return conversation_row(i, "kill", [v / norm for v in vector])
 
 
 def _store(data_dir: Path) -> VectorStore:
@@ -60,7 +49,7 @@ async def _write(data_dir: Path, start: int) -> None:
 
     async def one(n: int) -> None:
         await store.upsert("conversations", [_row(n, rng)])
-        print(f"ack k-{n}", flush=True)
+        print(f"ack kill-{n}", flush=True)
 
     while True:  # several in flight, as the service has: group commits
         await asyncio.gather(*(one(i + j) for j in range(4)))

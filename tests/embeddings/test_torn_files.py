@@ -12,6 +12,7 @@ import pytest
 from services.common.encoder import DIMENSION
 from services.embeddings.metrics import STORE_TORN_INDEX_FILES, STORE_TORN_SEGMENTS
 from services.embeddings.store import TornDeleteFile, VectorStore, index_file_intact
+from tests.embeddings.rows import conversation_row
 
 
 def _vector(i: int) -> list[float]:
@@ -21,19 +22,7 @@ def _vector(i: int) -> list[float]:
 
 
 def _conversation(i: int) -> dict[str, Any]:
-    return {
-        "id": f"t-{i}",
-        "user_id": "torn",
-        "session_id": "",
-        "persona": 1,
-        "created_ms": i,
-        "emotion": "",
-        "sentiment": 0.0,
-        "request_id": "",
-        "user_message": f"row {i}",
-        "response": "",
-        "vector": _vector(i),
-    }
+    return conversation_row(i, "torn", _vector(i))
 
 
 def _chunk(i: int) -> dict[str, Any]:
@@ -84,9 +73,9 @@ async def test_index_files_torn_by_a_crash_are_rebuilt_and_every_row_is_kept(tmp
     await store.open()
     try:
         rows = await store.query_all("conversations", 'user_id == "torn"', ["id"])
-        assert {row["id"] for row in rows} == {f"t-{i}" for i in range(9)}
+        assert {row["id"] for row in rows} == {f"torn-{i}" for i in range(9)}
         hits = await store.search("conversations", _vector(7), 1, filter='user_id == "torn"', output_fields=["id"])
-        assert hits[0]["entity"]["id"] == "t-7"
+        assert hits[0]["entity"]["id"] == "torn-7"
         hits = await store.search("knowledge", _vector(4), 1, output_fields=["chunk_id"])
         assert hits[0]["entity"]["chunk_id"] == "c-4"
     finally:
@@ -107,7 +96,7 @@ async def test_a_torn_segment_is_set_aside_and_the_rest_served(tmp_path: Path) -
     await store.open()
     try:
         rows = await store.query_all("conversations", 'user_id == "torn"', ["id"])
-        assert {row["id"] for row in rows} == {f"t-{i}" for i in range(9)} - lost and lost
+        assert {row["id"] for row in rows} == {f"torn-{i}" for i in range(9)} - lost and lost
         assert await store.count("knowledge") == 6
     finally:
         await store.close()
@@ -120,7 +109,7 @@ async def test_a_torn_delete_file_stops_the_store_rather_than_bring_deleted_rows
     await _filled_store(lite_dir)
     store = VectorStore(lite_dir=lite_dir)
     await store.open()
-    assert await store.delete("conversations", 'id == "t-1"') == 1
+    assert await store.delete("conversations", 'id == "torn-1"') == 1
     await store.close()
     deltas = sorted((lite_dir / "milvus.db" / "collections" / "pm_conversations").glob("partitions/*/delta/*"))
     deltas[-1].write_bytes(deltas[-1].read_bytes()[:50])

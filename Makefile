@@ -88,7 +88,7 @@ system-deps:
 # A failing test fails the target first; the coverage report is printed either way.
 test: install protos system-deps
 	$(PY) -m coverage erase
-	$(PY) -m coverage run -m pytest -q; tests=$$?; \
+	$(PY) -m coverage run -m pytest -q --durations=15; tests=$$?; \
 	$(PY) -m coverage combine -q; \
 	$(PY) -m coverage report; covered=$$?; \
 	if [ $$tests -ne 0 ]; then exit $$tests; fi; exit $$covered

@@ -193,10 +193,10 @@ class StopSignals:
 
     Not `loop.add_signal_handler`: closing the loop restores SIG_DFL, so a repeated
     signal between the end of the drain and exit killed a clean drain (exit -15).
-    This handler is installed before the loop starts and replaced by SIG_IGN only
-    after the loop is closed (`ignore`); the first signal starts the drain, repeats
-    do nothing. Like asyncio, it wakes the loop through `signal.set_wakeup_fd`,
-    because a signal may land on one of grpc's threads while the loop sleeps.
+    This handler is installed before the loop starts; the first signal starts the
+    drain and replaces it by SIG_IGN (`ignore`), so repeats do nothing until exit.
+    Like asyncio, it wakes the loop through `signal.set_wakeup_fd`, because a signal
+    may land on one of grpc's threads while the loop sleeps.
     """
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -240,8 +240,11 @@ class StopSignals:
             writer.close()
 
     def _handle(self, signum: int, frame: object) -> None:
-        # The wakeup fd does the rest on the loop's side.
+        # The wakeup fd does the rest on the loop's side. From the first signal on the kernel drops the
+        # repeats: a Python handler run once per signal of a flood nests in itself (each run can be
+        # interrupted by the next) until RecursionError, which ended a clean drain with exit 1.
         self.requested = True
+        self.ignore()
 
 
 async def serve(
@@ -278,6 +281,7 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
     try:
         asyncio.run(_build_and_serve(build, settings, auth, signals))
     except Exception:
+        log.exception("the service ended with an error")
         sys.exit(1)
     finally:
         signals.ignore()

@@ -1,8 +1,10 @@
-"""A message with hundreds of code blocks is parsed off the event loop: the replica keeps serving meanwhile.
+"""A message with hundreds of code blocks: a bounded number is checked, and the replica keeps serving meanwhile.
 
 A real Aviva replica behind the stand-in model (which echoes the message, so the answer carries every block
-too). Each unlabelled block needs a Pygments guess (~10 ms) and a parse; done on the event loop, 300 of them
-would stall every other call of the replica for seconds (`bash -n` subprocesses stalled it 0.5 s before).
+too). A chat message holds at most 32,000 characters, so the checking of one message costs ~0.2 s here: too
+little to tell "off the loop" from "on the loop" across processes on a loaded 2-core machine (a 0.27 s ping
+was once seen in CI under coverage). That claim is proven in-process, against the same work done on the loop,
+by tests/personas/test_codeblocks.py; this test proves the cap, the checks and that no call waits a second.
 """
 
 from __future__ import annotations
@@ -60,6 +62,6 @@ async def test_replica_keeps_serving_while_hundreds_of_blocks_are_checked(echo_a
     assert all(block.check == persona_pb2.CODE_CHECK_VALID and block.valid for block in checked)
     assert {block.language for block in checked} == {"python"}
     assert all(block.check == persona_pb2.CODE_CHECK_UNCHECKED and not block.valid for block in blocks[CAP:])
-    # The checking took a while (it is real work), and the replica answered other calls all along.
-    assert len(pings) >= 10, pings
-    assert max(pings) < 0.25, max(pings)
+    # The replica answered other calls all along, none of them held up for anything like a second.
+    assert len(pings) >= 5, pings
+    assert max(pings) < 1.0, max(pings)

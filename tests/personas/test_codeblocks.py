@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from services.common.generation.codeblocks import check_blocks, check_syntax, detect_language, extract_code_blocks
@@ -50,6 +53,27 @@ async def test_blocks_are_checked_in_the_pool_with_the_same_results() -> None:
         ("javascript", CodeCheck.VALID),
     ]
     assert checked == extract_code_blocks(text)
+
+
+async def test_checking_runs_off_the_event_loop_which_keeps_ticking() -> None:
+    # Far more text than one chat message may hold (32,000 characters): work long enough that a stall shows.
+    text = "\n".join(
+        "```\n" + "\n".join(f"value_{i}_{j} = compute({i}, limit={j + 1})" for j in range(60)) + "\n```"
+        for i in range(200)
+    )
+    started = time.perf_counter()
+    expected = extract_code_blocks(text, max_blocks=120)  # the same work, on this thread: the stall to avoid
+    on_loop = time.perf_counter() - started
+
+    gaps: list[float] = []
+    checking = asyncio.create_task(check_blocks(text, max_blocks=120))
+    while not checking.done():
+        tick = time.perf_counter()
+        await asyncio.sleep(0.005)
+        gaps.append(time.perf_counter() - tick)
+    assert await checking == expected
+    assert len(gaps) >= 10, (on_loop, gaps)
+    assert max(gaps) < on_loop / 3, (on_loop, max(gaps))
 
 
 def test_extraction_labels_detects_and_keeps_cut_blocks_invalid() -> None:

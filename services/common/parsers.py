@@ -8,7 +8,12 @@ grammar here is UNCHECKED, never valid. The grammars are compiled into their whe
 nothing is downloaded at run time.
 
 Parsers are not thread-safe, so each thread keeps its own (the check pool in
-codeblocks.py runs these off the event loop).
+codeblocks.py runs these off the event loop). CPython 3.11's `ast.parse` is not
+thread-safe either: its AST constructor keeps one recursion counter per interpreter,
+and a thread switch inside it (a garbage collection running a finaliser) makes a
+concurrent parse fail with a spurious "SystemError: AST constructor recursion depth
+mismatch" (python/cpython#106905). Python checks therefore take a lock; they hold
+the GIL throughout anyway, so no parallelism is lost.
 """
 
 from __future__ import annotations
@@ -39,8 +44,13 @@ class CodeCheck(enum.Enum):
     UNCHECKED = "unchecked"
 
 
+# One Python parse at a time (see the module docstring); it also keeps catch_warnings, which edits the
+# process-wide warning filters, from racing itself.
+_PYTHON_PARSE = threading.Lock()
+
+
 def _python(code: str) -> None:
-    with warnings.catch_warnings():
+    with _PYTHON_PARSE, warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)  # "invalid escape sequence" is a warning, not an error
         ast.parse(code)
 

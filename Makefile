@@ -67,8 +67,10 @@ run: install protos
 	$(PY) -m services.devmesh --data-dir $(DATA_DIR)
 
 # Debian packages the tests need (root or sudo): redis-server backs the test of rate limits shared by two
-# gateways; Node.js and npm run the Node.js client test; promtool (prometheus) checks and tests the alert rules.
-system-deps:
+# gateways; Node.js and npm run the Node.js client test; promtool (prometheus) checks and tests the alert rules;
+# the documentation packages (python3.11-doc, git-man, man-db) are what Aviva's documentation tests read.
+system-deps: install protos
+	@$(PY) -m services.embeddings.corpus --install-only
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "installing redis-server (Debian package) for the shared rate-limit test"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -59,6 +59,7 @@ def install_missing() -> None:
     if apt is None:
         print(f"note: {', '.join(missing)} missing and no apt-get; using the docs that are installed", file=sys.stderr)
         return
+    print(f"installing {', '.join(missing)} (Debian packages): the documentation corpus", file=sys.stderr)
     sudo: list[str] = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else [])
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "--no-install-recommends", *missing]):
@@ -185,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         "--target", default=None, help="ingest through this running embeddings service (default: into the data dir)"
     )
     parser.add_argument("--install-missing", action="store_true", help="apt-get install missing doc packages first")
+    parser.add_argument(
+        "--install-only", action="store_true", help="apt-get install missing doc packages, ingest nothing (make test)"
+    )
     parser.add_argument("--python", action="append", help="only this page (library/datetime.html); repeatable")
     parser.add_argument("--man", action="append", help="only this man page (tar, git-reset); repeatable")
     parser.add_argument(
@@ -195,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         " first words, a sixth of the model's cost at 256 on a 2-core machine; BM25 reads the whole chunk)",
     )
     args = parser.parse_args(argv)
+    if args.install_only:
+        install_missing()
+        return 0
     settings = EmbeddingsSettings() if args.data_dir is None else EmbeddingsSettings(data_dir=args.data_dir)
     if args.install_missing:
         install_missing()

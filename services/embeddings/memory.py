@@ -130,8 +130,11 @@ class ConversationMemory:
             clauses.append(f"created_ms <= {until}")
         return " and ".join(clauses)
 
-    async def search(self, query_vector: list[float], filter: str, k: int) -> list[pb.ConversationHit]:
-        hits = await self.store.search(CONVERSATIONS, query_vector, k, filter=filter, output_fields=FIELDS)
+    async def search(self, user_id: str, query_vector: list[float], filter: str, k: int) -> list[pb.ConversationHit]:
+        """The user's `k` nearest exchanges that `filter` (from search_filter, which selects the user) keeps."""
+        hits = await self.store.search(
+            CONVERSATIONS, query_vector, k, filter=filter, output_fields=FIELDS, partition_value=user_id
+        )
         return [
             pb.ConversationHit(
                 record=record_from_row({**hit["entity"], "id": hit.get("id", hit["entity"].get("id"))}),
@@ -144,4 +147,4 @@ class ConversationMemory:
         return await self.store.delete(CONVERSATIONS, f"user_id == {quote(user_id)}")
 
     async def count_user(self, user_id: str) -> int:
-        return await self.store.count(CONVERSATIONS, f"user_id == {quote(user_id)}")
+        return await self.store.count(CONVERSATIONS, f"user_id == {quote(user_id)}", partition_value=user_id)

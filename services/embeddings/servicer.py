@@ -132,7 +132,7 @@ class EmbeddingIndexServicer:
         k = validation.top_k(request.k, "k", self.settings.max_k)
         filter = self.memory.search_filter(request)
         vector = await self._query_vector(request.query)
-        return pb.SearchConversationsResponse(hits=await self.memory.search(vector, filter, k))
+        return pb.SearchConversationsResponse(hits=await self.memory.search(request.user_id, vector, filter, k))
 
     async def DeleteUserData(self, request: pb.DeleteUserDataRequest, context: object) -> pb.DeleteUserDataResponse:
         require_user(request.user_id, "DeleteUserData")

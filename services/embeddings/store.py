@@ -26,6 +26,13 @@ from pymilvus import MilvusClient, MilvusException
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.collections import CollectionSpec, collection_specs
 from services.embeddings.metrics import STORE_TORN_INDEX_FILES, STORE_TORN_SEGMENTS, STORE_WRITE_OPS
+from services.embeddings.partitions import (
+    DEFAULT_PARTITIONS,
+    LEGACY_PARTITION,
+    bucket_count,
+    partition_names,
+    partition_of,
+)
 from services.embeddings.settings import EmbeddingsSettings
 
 log = logging.getLogger(__name__)
@@ -97,6 +104,10 @@ class VectorStore:
             s.name: s for s in collection_specs(conversation_index, knowledge_index, hnsw_m, hnsw_ef_construction)
         }
         self.client: MilvusClient | None = None
+        # Per partitioned collection: its number of hash partitions, and whether rows written before it was
+        # partitioned are left in the default partition (searched too, so no memory is lost in an upgrade).
+        self._buckets: dict[str, int] = {}
+        self._legacy_rows: dict[str, bool] = {}
         self._lock_file: IO[str] | None = None
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store-read")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write")
@@ -166,7 +177,34 @@ class VectorStore:
             index.add_index("vector", index_type=spec.index_type, metric_type="IP", params=spec.index_params)
             client.create_collection(name, schema=spec.build_schema(client), index_params=index)
             log.info("created collection", extra={"collection": name, "index": spec.index_type})
+        if spec.partition_field:
+            self._ensure_partitions(spec)
         self._load(name)
+
+    def _ensure_partitions(self, spec: CollectionSpec) -> None:
+        client = self._client()
+        name = self.full_name(spec.name)
+        existing = client.list_partitions(name)
+        count = bucket_count(existing) or DEFAULT_PARTITIONS
+        for partition in partition_names(count):
+            if partition not in existing:
+                client.create_partition(name, partition)
+        legacy = int(client.get_partition_stats(name, LEGACY_PARTITION).get("row_count", 0))
+        self._buckets[spec.name] = count
+        self._legacy_rows[spec.name] = legacy > 0
+        if legacy:
+            log.warning(
+                "rows from before partitioning stay in the default partition and are searched too",
+                extra={"collection": name, "rows": legacy},
+            )
+
+    def partitions_for(self, collection: str, value: str | None) -> list[str] | None:
+        """The partitions to read for rows whose partition field is `value`; None reads them all."""
+        count = self._buckets.get(collection)
+        if not count or value is None:
+            return None
+        home = partition_of(value, count)
+        return [home, LEGACY_PARTITION] if self._legacy_rows.get(collection) else [home]
 
     def _load(self, name: str) -> None:
         """Load a collection; with milvus-lite, come back from index files torn by a crash.
@@ -237,8 +275,8 @@ class VectorStore:
         for op in ops:
             name = self.full_name(op.collection)
             if op.rows is not None:
-                if op.rows:
-                    client.upsert(name, op.rows)
+                for partition, rows in self._by_partition(op.collection, op.rows):
+                    client.upsert(name, rows, partition_name=partition)
                 counts.append(len(op.rows))
             else:
                 deleted = client.delete(name, filter=op.filter)
@@ -248,6 +286,17 @@ class VectorStore:
         for name in touched:
             client.flush(name)
         return counts
+
+    def _by_partition(self, collection: str, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+        """`rows` grouped by the partition each belongs in ("" for an unpartitioned collection)."""
+        count = self._buckets.get(collection)
+        if not rows or not count:
+            return [("", rows)] if rows else []
+        field = self.specs[collection].partition_field
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(partition_of(str(row[field]), count), []).append(row)
+        return list(groups.items())
 
     async def upsert(self, collection: str, rows: list[dict[str, Any]]) -> int:
         """Insert or replace rows by primary key; returns once they are flushed to disk."""
@@ -276,8 +325,13 @@ class VectorStore:
         *,
         filter: str = "",
         output_fields: list[str],
+        partition_value: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Nearest rows by inner product, best first: [{"id", "distance", "entity": {...}}]."""
+        """Nearest rows by inner product, best first: [{"id", "distance", "entity": {...}}].
+
+        In a partitioned collection, `partition_value` (a user id) limits the search to its partition; the
+        filter must still select that value, since a partition holds many.
+        """
         params: dict[str, Any] = {"metric_type": "IP"}
         if self.specs[collection].index_type == "HNSW":
             params["params"] = {"ef": max(self.ef_search, limit)}
@@ -289,6 +343,7 @@ class VectorStore:
             filter=filter,
             output_fields=output_fields,
             search_params=params,
+            partition_names=self.partitions_for(collection, partition_value),
         )
         return [dict(hit) for hit in result[0]]
 
@@ -300,10 +355,16 @@ class VectorStore:
         )
         return [dict(row) for row in rows]
 
-    def query_all_blocking(self, collection: str, filter: str, output_fields: list[str]) -> list[dict[str, Any]]:
+    def query_all_blocking(
+        self, collection: str, filter: str, output_fields: list[str], partition_value: str | None = None
+    ) -> list[dict[str, Any]]:
         """Every matching row, page by page (for loading state at start-up)."""
         iterator = self._client().query_iterator(
-            self.full_name(collection), filter=filter, output_fields=output_fields, batch_size=4096
+            self.full_name(collection),
+            filter=filter,
+            output_fields=output_fields,
+            batch_size=4096,
+            partition_names=self.partitions_for(collection, partition_value),
         )
         rows: list[dict[str, Any]] = []
         try:
@@ -313,15 +374,17 @@ class VectorStore:
             iterator.close()
         return rows
 
-    async def query_all(self, collection: str, filter: str, output_fields: list[str]) -> list[dict[str, Any]]:
-        return await self._read(self.query_all_blocking, collection, filter, output_fields)
+    async def query_all(
+        self, collection: str, filter: str, output_fields: list[str], partition_value: str | None = None
+    ) -> list[dict[str, Any]]:
+        return await self._read(self.query_all_blocking, collection, filter, output_fields, partition_value)
 
-    async def count(self, collection: str, filter: str = "") -> int:
+    async def count(self, collection: str, filter: str = "", partition_value: str | None = None) -> int:
         if not filter:
             stats = await self._read(self._client().get_collection_stats, self.full_name(collection))
             return int(stats.get("row_count", 0))
         pk = "chunk_id" if collection in ("knowledge", "project_docs") else "id"
-        return len(await self.query_all(collection, filter, [pk]))
+        return len(await self.query_all(collection, filter, [pk], partition_value))
 
 
 def index_file_intact(path: Path) -> bool | None:

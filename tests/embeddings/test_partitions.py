@@ -1,0 +1,125 @@
+"""Conversations spread over hash partitions by user: a search reads one user's partition, finds exactly what a
+scan of every row would, and rows written before partitioning are still found after the upgrade.
+
+A real milvus-lite dir, the service's VectorStore, no model (vectors are random unit vectors).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pymilvus import MilvusClient
+
+from services.embeddings import partitions
+from services.embeddings.collections import CONVERSATIONS
+from services.embeddings.store import VectorStore, quote
+from tests.embeddings.rows import conversation_row
+
+USERS = [f"user-{i}" for i in range(40)]
+
+
+def _vectors(n: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(n, 384)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _rows(vectors: np.ndarray, offset: int = 0) -> list[dict]:
+    return [conversation_row(offset + i, USERS[i % len(USERS)], v.tolist()) for i, v in enumerate(vectors)]
+
+
+def test_the_partition_of_a_user_never_changes() -> None:
+    # Stored rows are found only in the partition this names: a change would hide every user's memories.
+    assert partitions.partition_of("alice", 64) == "p047"
+    assert partitions.partition_of("bob", 64) == "p026"
+    assert partitions.bucket_count(["_default", *partitions.partition_names(8)]) == 8
+
+
+async def test_a_search_reads_one_partition_and_matches_a_full_scan(tmp_path: Path) -> None:
+    store = VectorStore(lite_dir=tmp_path / "store")
+    await store.open()
+    try:
+        vectors = _vectors(2000, seed=1)
+        rows = _rows(vectors)
+        await store.upsert(CONVERSATIONS, rows)
+        client = store._client()
+        name = store.full_name(CONVERSATIONS)
+        for user in USERS[:5]:
+            (home,) = store.partitions_for(CONVERSATIONS, user) or []
+            stats = client.get_partition_stats(name, home)
+            mine = [i for i, row in enumerate(rows) if row["user_id"] == user]
+            assert int(stats["row_count"]) >= len(mine)  # the user's rows are in the home partition...
+            assert int(stats["row_count"]) < len(rows) // 8  # ...which holds a small share of the collection
+            query = _vectors(1, seed=hash(user) % 1000)[0]
+            hits = await store.search(
+                CONVERSATIONS,
+                query.tolist(),
+                5,
+                filter=f"user_id == {quote(user)}",
+                output_fields=["user_id"],
+                partition_value=user,
+            )
+            truth = sorted(mine, key=lambda i: -float(vectors[i] @ query))[:5]
+            assert [hit["id"] for hit in hits] == [rows[i]["id"] for i in truth]
+    finally:
+        await store.close()
+
+
+async def test_rows_from_before_partitioning_are_still_found(tmp_path: Path) -> None:
+    lite_dir = tmp_path / "store"
+    old_vectors = _vectors(200, seed=2)
+    # The data dir as an earlier release left it: the same collection without partitions, rows in _default.
+    old = VectorStore(lite_dir=lite_dir)
+    spec = old.specs[CONVERSATIONS]
+    lite_dir.mkdir(parents=True)
+    client = MilvusClient(str(lite_dir / "milvus.db"))
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type=spec.index_type, metric_type="IP", params=spec.index_params)
+    client.create_collection(old.full_name(CONVERSATIONS), schema=spec.build_schema(client), index_params=index)
+    client.insert(old.full_name(CONVERSATIONS), _rows(old_vectors))
+    client.flush(old.full_name(CONVERSATIONS))
+    client.close()
+    from milvus_lite.server_manager import server_manager_instance
+
+    server_manager_instance.release_server(str(lite_dir / "milvus.db"))
+
+    store = VectorStore(lite_dir=lite_dir)
+    await store.open()
+    try:
+        user = USERS[3]
+        assert store.partitions_for(CONVERSATIONS, user) == [partitions.partition_of(user, 64), "_default"]
+        new_vectors = _vectors(200, seed=3)
+        await store.upsert(CONVERSATIONS, _rows(new_vectors, offset=1000))
+        query = old_vectors[3]  # user-3's first old row
+        hits = await store.search(
+            CONVERSATIONS,
+            query.tolist(),
+            3,
+            filter=f"user_id == {quote(user)}",
+            output_fields=["user_id"],
+            partition_value=user,
+        )
+        assert hits[0]["id"] == f"{user}-3" and hits[0]["distance"] == pytest.approx(1.0, abs=1e-4)
+        assert await store.count(CONVERSATIONS, f"user_id == {quote(user)}", partition_value=user) == 10
+    finally:
+        await store.close()
+
+
+async def test_an_existing_partition_count_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lite_dir = tmp_path / "store"
+    monkeypatch.setattr("services.embeddings.store.DEFAULT_PARTITIONS", 8)
+    store = VectorStore(lite_dir=lite_dir)
+    await store.open()
+    await store.upsert(CONVERSATIONS, _rows(_vectors(100, seed=4)))
+    await store.close()
+    monkeypatch.undo()
+
+    store = VectorStore(lite_dir=lite_dir)  # now the default is 64 again: the collection keeps its 8
+    await store.open()
+    try:
+        user = USERS[7]
+        assert store.partitions_for(CONVERSATIONS, user) == [partitions.partition_of(user, 8)]
+        assert await store.count(CONVERSATIONS, f"user_id == {quote(user)}", partition_value=user) == 3
+    finally:
+        await store.close()

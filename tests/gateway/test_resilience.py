@@ -142,8 +142,10 @@ async def test_breaker_opens_then_half_opens_and_closes(private_mesh: RunningMes
         for _ in range(6):
             # Concurrent calls: load spreads over both replicas, so the stopped one gets its share. The
             # breaker needs two of them to fail before the probes eject the replica (which stops all
-            # calls to it), about a second in: twelve at once put two or more on it in practice.
-            batch = [http.post("/api/v1/chat/aviva", json={"content": TECH}) for _ in range(12)]
+            # calls to it), about a second in. The balancer prefers the replica with fewer calls in
+            # flight, and a unary answer leaves the healthy one idle quickly: twelve at once put only one
+            # call on the stopped replica once in seven runs; twenty-four keep two or more on it.
+            batch = [http.post("/api/v1/chat/aviva", json={"content": TECH}) for _ in range(24)]
             for response in await asyncio.gather(*batch):
                 assert response.status_code == 200 and response.json()["persona"] == "aviva"
             state = _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)["breaker"]

@@ -11,6 +11,7 @@ an explicit restart event) or ends with an explicit error event.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
@@ -428,11 +429,8 @@ class ChatPipeline:
         and the answer moves to another replica; one that still answers its health probes is only slow
         (a model thinking) and may take up to the attempt timeout for each event.
         """
-        timeout = max(0.001, deadline - time.monotonic())
-        async with self.capacity(replica.persona).slot(), replica.breaker.guard():
-            begun = replica.started()
-            error: BaseException | None = None
-            call = replica.stub.ChatStream(request, **call_options(timeout))
+        async with self._on_replica(replica):
+            call = replica.stub.ChatStream(request, **call_options(max(0.001, deadline - time.monotonic())))
             events = aiter(call)
             short = self.first_token_timeout
             try:
@@ -443,29 +441,32 @@ class ChatPipeline:
                         return
                     yield event.delta
                 raise _StreamTruncated(f"{replica.address} ended its stream without a final answer")
-            except BaseException as failure:
-                error = failure
-                raise
             finally:
                 call.cancel()
-                replica.finished(begun, error)
 
     async def _unary_call(
         self, replica: Replica, request: persona_pb2.PersonaRequest, deadline: float
     ) -> AsyncIterator[str | persona_pb2.PersonaResponse]:
         """A persona's whole answer as one final response, with a stream's first-event timeouts."""
-        timeout = max(0.001, deadline - time.monotonic())
+        async with self._on_replica(replica):
+            call = replica.stub.Chat(request, **call_options(max(0.001, deadline - time.monotonic())))
+            try:
+                yield await self._await_event(replica, call, self.first_token_timeout, deadline)
+            finally:
+                call.cancel()
+
+    @contextlib.asynccontextmanager
+    async def _on_replica(self, replica: Replica) -> AsyncIterator[None]:
+        """One attempt's bookkeeping: a capacity slot, the breaker, the replica's calls in flight and outcome."""
         async with self.capacity(replica.persona).slot(), replica.breaker.guard():
             begun = replica.started()
             error: BaseException | None = None
-            call = replica.stub.Chat(request, **call_options(timeout))
             try:
-                yield await self._await_event(replica, call, self.first_token_timeout, deadline)
+                yield
             except BaseException as failure:
                 error = failure
                 raise
             finally:
-                call.cancel()
                 replica.finished(begun, error)
 
     async def _next_event(

@@ -29,6 +29,18 @@ def _rows(vectors: np.ndarray, offset: int = 0) -> list[dict]:
     return [conversation_row(offset + i, USERS[i % len(USERS)], v.tolist()) for i, v in enumerate(vectors)]
 
 
+async def _search(store: VectorStore, user: str, query: np.ndarray, k: int) -> list[dict]:
+    """The user's k nearest rows, as the memory service asks: the user's filter and partition."""
+    return await store.search(
+        CONVERSATIONS,
+        query.tolist(),
+        k,
+        filter=f"user_id == {quote(user)}",
+        output_fields=["user_id"],
+        partition_value=user,
+    )
+
+
 def test_the_partition_of_a_user_never_changes() -> None:
     # Stored rows are found only in the partition this names: a change would hide every user's memories.
     assert partitions.partition_of("alice", 64) == "p047"
@@ -52,14 +64,7 @@ async def test_a_search_reads_one_partition_and_matches_a_full_scan(tmp_path: Pa
             assert int(stats["row_count"]) >= len(mine)  # the user's rows are in the home partition...
             assert int(stats["row_count"]) < len(rows) // 8  # ...which holds a small share of the collection
             query = _vectors(1, seed=hash(user) % 1000)[0]
-            hits = await store.search(
-                CONVERSATIONS,
-                query.tolist(),
-                5,
-                filter=f"user_id == {quote(user)}",
-                output_fields=["user_id"],
-                partition_value=user,
-            )
+            hits = await _search(store, user, query, 5)
             truth = sorted(mine, key=lambda i: -float(vectors[i] @ query))[:5]
             assert [hit["id"] for hit in hits] == [rows[i]["id"] for i in truth]
     finally:
@@ -92,14 +97,7 @@ async def test_rows_from_before_partitioning_are_still_found(tmp_path: Path) -> 
         new_vectors = _vectors(200, seed=3)
         await store.upsert(CONVERSATIONS, _rows(new_vectors, offset=1000))
         query = old_vectors[3]  # user-3's first old row
-        hits = await store.search(
-            CONVERSATIONS,
-            query.tolist(),
-            3,
-            filter=f"user_id == {quote(user)}",
-            output_fields=["user_id"],
-            partition_value=user,
-        )
+        hits = await _search(store, user, query, 3)
         assert hits[0]["id"] == f"{user}-3" and hits[0]["distance"] == pytest.approx(1.0, abs=1e-4)
         assert await store.count(CONVERSATIONS, f"user_id == {quote(user)}", partition_value=user) == 10
     finally:

@@ -305,7 +305,7 @@ class ChatPipeline:
         )
         return result
 
-    # -- unary: the collected stream ---------------------------------------------------------
+    # -- unary: the pipeline's events, collected ----------------------------------------------
 
     async def chat(self, chat: ChatInput, principal: Principal) -> ChatResult:
         """The answer whole: the same path as `chat_stream`, collected (one fallback and output-check logic).
@@ -434,7 +434,7 @@ class ChatPipeline:
             events = aiter(call)
             short = self.first_token_timeout
             try:
-                while (event := await self._next_event(replica, events, short, deadline)) is not None:
+                while (event := await self._await_event(replica, anext(events, None), short, deadline)) is not None:
                     short = self.chunk_timeout
                     if event.HasField("final"):
                         yield event.final
@@ -468,16 +468,6 @@ class ChatPipeline:
                 raise
             finally:
                 replica.finished(begun, error)
-
-    async def _next_event(
-        self,
-        replica: Replica,
-        events: AsyncIterator[persona_pb2.PersonaStreamEvent],
-        short: float,
-        deadline: float,
-    ) -> persona_pb2.PersonaStreamEvent | None:
-        """The stream's next event (None at its end), given up as `_await_event` says."""
-        return await self._await_event(replica, anext(events, None), short, deadline)
 
     async def _await_event(
         self, replica: Replica, awaitable: Awaitable[_Event], short: float, deadline: float

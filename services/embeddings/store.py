@@ -289,9 +289,11 @@ class VectorStore:
 
     def _by_partition(self, collection: str, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
         """`rows` grouped by the partition each belongs in ("" for an unpartitioned collection)."""
+        if not rows:
+            return []
         count = self._buckets.get(collection)
-        if not rows or not count:
-            return [("", rows)] if rows else []
+        if not count:
+            return [("", rows)]
         field = self.specs[collection].partition_field
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in rows:

@@ -100,6 +100,14 @@ async def test_rows_from_before_partitioning_are_still_found(tmp_path: Path) -> 
         hits = await _search(store, user, query, 3)
         assert hits[0]["id"] == f"{user}-3" and hits[0]["distance"] == pytest.approx(1.0, abs=1e-4)
         assert await store.count(CONVERSATIONS, f"user_id == {quote(user)}", partition_value=user) == 10
+        # An old row written again under its id (Abbey's fact ids are fixed) moves to the user's partition:
+        # one copy, the new one.
+        again = conversation_row(3, user, new_vectors[0].tolist())
+        again["user_message"] = "rewritten"
+        await store.upsert(CONVERSATIONS, [again])
+        hits = await _search(store, user, new_vectors[0], 10)
+        assert [hit["id"] for hit in hits].count(f"{user}-3") == 1 and hits[0]["id"] == f"{user}-3"
+        assert await store.count(CONVERSATIONS, f"user_id == {quote(user)}", partition_value=user) == 10
     finally:
         await store.close()
 

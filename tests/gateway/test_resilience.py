@@ -139,18 +139,22 @@ async def test_breaker_opens_then_half_opens_and_closes(private_mesh: RunningMes
     assert proc.process is not None
     os.kill(proc.process.pid, signal.SIGSTOP)  # alive to its health watch, but answers nothing
     try:
-        for _ in range(6):
-            # Concurrent calls: load spreads over both replicas, so the stopped one gets its share. The
-            # breaker needs two of them to fail before the probes eject the replica (which stops all
-            # calls to it), about a second in. The balancer prefers the replica with fewer calls in
-            # flight, and a unary answer leaves the healthy one idle quickly: twelve at once put only one
-            # call on the stopped replica once in seven runs; twenty-four keep two or more on it.
-            batch = [http.post("/api/v1/chat/aviva", json={"content": TECH}) for _ in range(24)]
-            for response in await asyncio.gather(*batch):
-                assert response.status_code == 200 and response.json()["persona"] == "aviva"
-            state = _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)["breaker"]
-            if state == "open":
-                break
+        # The breaker needs two failed calls on the stopped replica, and only calls sent before the
+        # probes eject it (three missed probes, about a second in) reach it at all. A single burst is
+        # not enough: the balancer prefers the replica with fewer calls in flight and the healthy one
+        # drains a burst fast, so on a busy machine one call of 24 landed there. Twelve clients that
+        # keep sending for the whole window keep the healthy replica busy, and the stopped one (whose
+        # calls never finish) is picked whenever it has no more in flight than the other.
+        responses: list[httpx.Response] = []
+        window_ends = time.monotonic() + 1.5
+
+        async def client() -> None:
+            while time.monotonic() < window_ends:
+                responses.append(await http.post("/api/v1/chat/aviva", json={"content": TECH}))
+
+        await asyncio.gather(*(client() for _ in range(12)))
+        assert responses and all(r.status_code == 200 and r.json()["persona"] == "aviva" for r in responses)
+        state = _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)["breaker"]
         assert state == "open"
         # While open, the replica is skipped: it is not called at all.
         before = _replica((await http.get("/api/v1/personas/health")).json(), "aviva", address)

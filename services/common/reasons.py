@@ -99,7 +99,7 @@ class Reason(StrEnum):
     ROLE_REQUIRED = "ROLE_REQUIRED"  #: a call that needs a role the caller does not have
     USER_MISMATCH = "USER_MISMATCH"  #: a call about a user other than the one its token is signed for
     NOT_YOUR_REQUEST = "NOT_YOUR_REQUEST"  #: feedback on someone else's request
-    NOT_YOUR_DATA = "NOT_YOUR_DATA"  #: erasing another user's data without the admin role
+    NOT_YOUR_DATA = "NOT_YOUR_DATA"  #: erasing or overwriting another user's data
     INTERNAL_TOKEN_MISSING = "INTERNAL_TOKEN_MISSING"  #: an internal call without the gateway's signed token
     INTERNAL_TOKEN_INVALID = "INTERNAL_TOKEN_INVALID"  #: an internal token whose signature does not verify
     INTERNAL_TOKEN_EXPIRED = "INTERNAL_TOKEN_EXPIRED"  #: an internal token past its lifetime

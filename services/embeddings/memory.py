@@ -14,7 +14,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
-from services.common.errors import invalid_argument
+from services.common.errors import invalid_argument, permission_denied
 from services.common.pii import redact_text
 from services.common.reasons import Reason
 from services.embeddings import validation
@@ -111,7 +111,8 @@ class ConversationMemory:
             "response": validation.fit_stored_text(redact_text(record.response)),
             "vector": encoded.vector.tolist(),
         }
-        await self.store.upsert(CONVERSATIONS, [row])
+        if not await self.store.upsert(CONVERSATIONS, [row]):
+            raise permission_denied(Reason.NOT_YOUR_DATA, "record.id is the id of another user's record")
         return record_id
 
     def search_filter(self, request: pb.SearchConversationsRequest) -> str:

@@ -275,9 +275,10 @@ class VectorStore:
         for op in ops:
             name = self.full_name(op.collection)
             if op.rows is not None:
-                for partition, rows in self._by_partition(op.collection, op.rows):
-                    client.upsert(name, rows, partition_name=partition)
-                counts.append(len(op.rows))
+                rows = self._rows_of_their_owners(op.collection, op.rows)
+                for partition, group in self._by_partition(op.collection, rows):
+                    client.upsert(name, group, partition_name=partition)
+                counts.append(len(rows))
             else:
                 deleted = client.delete(name, filter=op.filter)
                 counts.append(_deleted_count(deleted))
@@ -286,6 +287,22 @@ class VectorStore:
         for name in touched:
             client.flush(name)
         return counts
+
+    def _rows_of_their_owners(self, collection: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`rows` without those whose id another owner's row already has, in a collection partitioned by owner.
+
+        An upsert replaces whatever row has the same primary key, in any partition: without this, a caller
+        that reuses (or computes) another user's record id would overwrite that user's row and take it
+        over. Checked here, in the one writer thread, so no other write can come between the check and
+        the upsert. The caller sees the refusal as a count lower than the rows it gave.
+        """
+        field = self.specs[collection].partition_field
+        if not field or not rows:
+            return rows
+        ids = ", ".join(quote(str(row["id"])) for row in rows)
+        held = self._client().query(self.full_name(collection), filter=f"id in [{ids}]", output_fields=[field])
+        owner = {row["id"]: row[field] for row in held}
+        return [row for row in rows if owner.get(row["id"], row[field]) == row[field]]
 
     def _by_partition(self, collection: str, rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
         """`rows` grouped by the partition each belongs in ("" for an unpartitioned collection)."""
@@ -301,7 +318,10 @@ class VectorStore:
         return list(groups.items())
 
     async def upsert(self, collection: str, rows: list[dict[str, Any]]) -> int:
-        """Insert or replace rows by primary key; returns once they are flushed to disk."""
+        """Insert or replace rows by primary key; returns how many, once they are flushed to disk.
+
+        In a collection partitioned by owner, a row whose id belongs to another owner is not written.
+        """
         (count,) = await self._writes.submit([WriteOp(collection, rows=rows)])
         return count
 

@@ -204,6 +204,32 @@ def test_a_token_for_one_user_cannot_touch_another_users_data(index: index_grpc.
     assert memories(index, alice, "violin") == ["I started learning the violin last month."]
 
 
+def test_a_record_id_of_another_user_cannot_be_written_over(index: index_grpc.EmbeddingIndexServiceStub) -> None:
+    """A signed caller chooses its record ids, but an id another user's row holds is not its to replace."""
+    alice, mallory = f"alice-{uuid.uuid4().hex[:8]}", f"mallory-{uuid.uuid4().hex[:8]}"
+    record_id = store(index, alice, "My daughter starts school in September.")
+    taken = pb.ConversationRecord(
+        id=record_id, user_id=mallory, persona=ABBEY, user_message="Alice's daughter has no school.", response="ok"
+    )
+    denied(
+        lambda: index.StoreConversation(
+            pb.StoreConversationRequest(record=taken), metadata=signed(mallory), timeout=30
+        ),
+        reason="NOT_YOUR_DATA",
+    )
+    assert memories(index, alice, "school") == ["My daughter starts school in September."]
+    assert memories(index, mallory, "school") == []
+    # Alice may still replace her own record under its id.
+    mine = pb.ConversationRecord(
+        id=record_id, user_id=alice, persona=ABBEY, user_message="My daughter starts school in October.", response="ok"
+    )
+    assert (
+        index.StoreConversation(pb.StoreConversationRequest(record=mine), metadata=signed(alice), timeout=30).id
+        == record_id
+    )
+    assert memories(index, alice, "school") == ["My daughter starts school in October."]
+
+
 def test_an_expired_token_is_refused(index: index_grpc.EmbeddingIndexServiceStub) -> None:
     carol = f"carol-{uuid.uuid4().hex[:8]}"
     store(index, carol, "My sister lives in Lisbon.")

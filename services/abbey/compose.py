@@ -15,7 +15,7 @@ from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.grounding import best_sentences
 
-_CODE_WORDS = re.compile(r"(code|function|script|program|snippet|example|command)", re.I)
+_CODE_WORDS = re.compile(r"\b(code|function|script|program|snippet|example|command)\b", re.I)
 
 _HOW_TO = re.compile(r"\b(how (do|can|should|would) (i|we|you)|how to|steps|walk me through)\b", re.I)
 _TONE_WORDS = {

@@ -61,6 +61,13 @@ _CUES: dict[str, tuple[str, ...]] = {
 
 # The persona emotions of a negative feeling: the ones Abbey answers with care.
 NEGATIVE = frozenset({"sad", "frustrated", "anxious", "stressed", "disappointed", "confused"})
+# What a question reads as to the model ("curiosity", "confusion") without being felt: a plain question
+# with one of these is neutral, unless the writer says they are confused or lost.
+ASKING = frozenset({"curious", "confused"})
+_SAYS_CONFUSED = re.compile(
+    r"\b(?:confus\w*|lost|puzzl\w*|baffl\w*|(?:do not|don't|dont|can't|cannot) (?:get|understand|figure))\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,7 @@ class EmotionReader:
         else:
             scores = scores or {"neutral": 1.0}
             primary = _primary(scores)
-            if primary == "curious" and is_plain_request(text):
+            if _only_asking(primary, text):
                 primary = "neutral"
         sentiment = routing.sentiment
         intensity = 0.0 if primary == "neutral" else _put(text, float(sentiment.intensity) or scores.get(primary, 0.0))
@@ -155,12 +162,18 @@ class EmotionReader:
         if not scores:
             scores = {"neutral": 1.0}
         primary = _primary(scores)
-        if primary == "curious" and is_plain_request(text):
+        if _only_asking(primary, text):
             primary, scores = "neutral", {"neutral": 1.0}
         emphasis = min(0.2, 0.05 * text.count("!")) + (0.1 if SHOUTED.search(text) else 0.0)
         base = scores[primary] if primary != "neutral" else 0.0
         intensity = min(1.0, max(base * 0.6 + abs(polarity) * 0.4, abs(polarity)) + emphasis)
         return EmotionReading(primary, round(intensity, 3), scores, polarity, "own")
+
+
+def _only_asking(primary: str, text: str) -> bool:
+    """A calm question read as curiosity or confusion: asking is not a feeling ("Which is better for a
+    beginner, Python or JavaScript?"), unless the writer says they are confused."""
+    return primary in ASKING and is_plain_request(text) and not _SAYS_CONFUSED.search(text)
 
 
 def _family(routing: persona_pb2.RoutingDecision) -> str:

@@ -42,6 +42,13 @@ def test_a_plain_question_is_neutral_even_when_it_reads_as_curiosity() -> None:
     assert shouted.intensity >= 0.6
 
 
+def test_a_plain_question_read_as_confusion_is_neutral_unless_the_writer_says_so() -> None:
+    asking = READER.read(_request("Which is better for a beginner, Python or JavaScript?", {"confusion": 0.6}, {}, 0.3))
+    assert (asking.primary, asking.intensity) == ("neutral", 0.0)
+    said = READER.read(_request("I'm so confused by pointers, how do they work?", {"confusion": 0.8}, {}, 0.5))
+    assert said.primary == "confused" and said.intensity > 0
+
+
 def test_the_ekman_family_decides_and_a_painful_feeling_beside_a_happy_one_wins() -> None:
     disgust = READER.read(_request("eww, the work fridge", {"disgust": 0.7, "amusement": 0.6}, {"disgust": 0.8}, 0.4))
     assert disgust.primary == "frustrated"  # where disgust folds (services/common/emotions.py)

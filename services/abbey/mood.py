@@ -52,7 +52,8 @@ class SessionMoods:
 
     def update(self, state: SessionState, reading: EmotionReading) -> Mood:
         """Fold this turn's reading into the state; a neutral turn keeps some of a heavy earlier feeling."""
-        decayed = {label: score * self.decay for label, score in state.scores.items()}
+        earlier = {label: score * self.decay for label, score in state.scores.items()}
+        decayed = dict(earlier)
         for label, score in reading.scores.items():
             if label != "neutral":
                 decayed[label] = min(1.0, max(decayed.get(label, 0.0), score))
@@ -69,8 +70,9 @@ class SessionMoods:
             trend = "easing"
         else:
             trend = "steady"
-        if reading.primary == "neutral" and state.scores:
-            label, score = max(state.scores.items(), key=lambda item: item[1])
+        if reading.primary == "neutral" and earlier:
+            # Only earlier turns carry over: what this neutral message itself scored was judged not felt.
+            label, score = max(earlier.items(), key=lambda item: item[1])
             if label in NEGATIVE and score >= 0.3:
                 return Mood(label, round(score * self.decay, 3), trend, state.distress, state.turns, True)
         return Mood(reading.primary, reading.intensity, trend, state.distress, state.turns, False)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from personamesh.v1 import persona_pb2
-from services.abbey.emotion import EmotionReader
+from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import tone_for
+from services.abbey.mood import SessionMoods
 
 
 def _request(
@@ -55,3 +56,17 @@ def test_the_ekman_family_decides_and_a_painful_feeling_beside_a_happy_one_wins(
     emotions, ekman = {"optimism": 0.7, "nervousness": 0.69}, {"joy": 0.8, "fear": 0.75}
     mixed = READER.read(_request("kinda nervous to ask for a raise, hopefully ok", emotions, ekman, 0.6))
     assert mixed.primary == "anxious"
+
+
+def test_a_neutral_turn_carries_an_earlier_heavy_feeling_but_not_what_it_scored_itself() -> None:
+    moods = SessionMoods(decay=0.6)
+    # Abi's labels of a message judged neutral (sadness below its Ekman group) are not a feeling to carry.
+    judged_neutral = EmotionReading("neutral", 0.0, {"neutral": 1.0, "sad": 0.5}, 0.0, "routing")
+    first = moods.update(moods.state("u", "fresh"), judged_neutral)
+    assert (first.primary, first.carried) == ("neutral", False)
+    sad = READER.read(_request("My grandmother died last night", {"grief": 0.9, "sadness": 0.8}, {"sadness": 0.9}, 0.8))
+    moods.update(moods.state("u", "heavy"), sad)
+    follow_up = moods.update(
+        moods.state("u", "heavy"), READER.read(_request("What time is it in Lisbon?", {}, {"neutral": 0.9}, 0.0))
+    )
+    assert follow_up.carried and follow_up.primary == "sad"

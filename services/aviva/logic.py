@@ -10,7 +10,7 @@ from services.aviva.compose import AvivaMaterial, best_passage, compose_draft, o
 from services.aviva.facts import check_claims
 from services.aviva.passage import read
 from services.aviva.project import about_project
-from services.aviva.rerank import rerank
+from services.aviva.rerank import Reranker
 from services.aviva.settings import AvivaSettings
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
@@ -36,6 +36,12 @@ class AvivaLogic(PersonaLogic):
     def __init__(self, settings: AvivaSettings, index: IndexCaller) -> None:
         self.settings = settings
         self.index = index
+        self.reranker = Reranker(
+            cross_encoder=settings.cross_encoder, depth=settings.rerank_depth, threads=settings.rerank_threads
+        )
+        self.answer_threshold = (
+            settings.answer_threshold if settings.answer_threshold is not None else self.reranker.answer_threshold
+        )
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -59,7 +65,7 @@ class AvivaLogic(PersonaLogic):
             hybrid=True,
             collection=index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
         )
-        intent, ranked = rerank(request.content, [read(hit) for hit in retrieved.hits])
+        intent, ranked = await self.reranker.rank(request.content, [read(hit) for hit in retrieved.hits])
         code = None
         language = ""
         pasted = await check_blocks(
@@ -82,7 +88,7 @@ class AvivaLogic(PersonaLogic):
             tone_hint=_tone_hint(request),
             pasted=tuple(pasted),
             ranked=tuple(ranked),
-            answer_threshold=self.settings.answer_threshold,
+            answer_threshold=self.answer_threshold,
         )
         origin = "from Abi" if query.source == "routing" else "no routing decision"
         reasoning = [step(f"Query type: {query.query_type} ({origin})", query.confidence)]
@@ -95,7 +101,7 @@ class AvivaLogic(PersonaLogic):
                 step(
                     f"Retrieved {len(ranked)} passage(s) from {where} (intent: {intent});"
                     f" best '{top.passage.hit.title}'",
-                    min(1.0, top.score / 3.0),
+                    top.confidence,
                 )
             )
         else:
@@ -104,7 +110,7 @@ class AvivaLogic(PersonaLogic):
             origin = "skeleton (no verified example)" if code.skeleton else f"code from '{code.source_title}'"
             reasoning.append(step(f"Language: {language}; {origin}", 0.5 if code.skeleton else 0.85))
         # References: the passages good enough to answer (at most 4), else the closest three.
-        cited = [r.passage.hit for r in ranked if r.score >= self.settings.answer_threshold][:4] or [
+        cited = [r.passage.hit for r in ranked if r.confidence >= self.answer_threshold][:4] or [
             r.passage.hit for r in ranked[:3]
         ]
         return Plan(

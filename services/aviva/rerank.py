@@ -1,22 +1,34 @@
-"""Reranking retrieved documentation by what the question asks for: a call, a command, a flag or a concept.
+"""Reranking retrieved documentation: which passage answers the question, and whether any does.
 
-The index returns passages fused from BM25 and vector search; this orders them for an answer. The question's
-intent decides which kind of passage leads (an option entry for "curl follow redirects", a library definition
-for "parse an ISO date string", an EXAMPLES entry for "undo the last commit", prose for "what does ... mean");
-a tool the question names keeps other tools' pages out of the lead, and words of the question found in a
-passage's heading (its signature or option line) count most.
+The index returns passages fused from BM25 and vector search; this orders them in two stages, as retrieval
+systems do. First a linear model over cheap features of every candidate (its place in the fused order, its
+similarity, the question's words in its heading and text, the tool the question names, what kind of passage
+it is crossed with what the question asks for: a call, a command, a flag or a concept), fitted on questions
+with known answers (`services/aviva/training/fit.py`, weights in `models/rerank.json`). Then the cross-encoder
+(`cross_encoder.py`) reads the question with each of the first `PM_RERANK_DEPTH` passages and its probability
+orders them. The best passage's probability decides whether Aviva answers at all (`PM_ANSWER_THRESHOLD`,
+default: the threshold in the model's card).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
+from services.aviva.cross_encoder import CrossEncoder, reading
 from services.aviva.passage import Passage
 from services.common.generation.grounding import content_words
 
 Intent = Literal["call", "command", "flag", "concept"]
+INTENTS: tuple[Intent, ...] = ("call", "command", "flag", "concept")
+KINDS = ("option", "definition", "example", "synopsis", "boilerplate", "name", "prose")
+MODEL_FILE = Path(__file__).parent / "models" / "rerank.json"
 
 _CONCEPT = re.compile(r"^(what (is|are|does|do)|why|explain|difference between|what's the difference|meaning of)\b")
 _FLAG = re.compile(r"\b(flag|option|switch|argument|parameter)\b|(?:^|\s)--?\w")
@@ -36,32 +48,17 @@ _COMMAND = re.compile(
     r"\b(undo|revert|delete|remove|create|extract|list|show|find|copy|move|rename|push|pull|clone|merge|rebase|"
     r"commit|stash|checkout|switch|restore|download|upload|compress|archive)\b"
 )
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How much each signal counts: found by coordinate search on the docs QA dev split (top-1 and top-4 hit
-    rate), the test split never looked at. A negative weight means the signal misled more than it helped there
-    (the question's words in a heading favour long signatures that merely mention them)."""
-
-    position: float = 0.75  # the index's fused order: position / (rank + 1)
-    lexical: float = 0.0  # BM25, saturated: score / (score + 8) (already in the fused order; more did not help)
-    cosine: float = 1.5
-    heading: float = -0.1  # per question word in the passage's heading (signature, option line)
-    tool: float = 1.0  # the tool the question names
-    other_tool: float = -1.5
-    page: float = -0.5  # the page's own name in the question
-    man_for_python: float = -1.0
-    option_for_flag: float = 0.5
-    definition_for_call: float = -0.5
-    example_for_command: float = -0.2
-    prose_for_concept: float = -0.2
+_BOILERPLATE = re.compile(r"\b(SEE ALSO|AUTHORS?|REPORTING BUGS|COPYRIGHT|GIT|HISTORY|BUGS|NOTES)\b\s*(>|$)")
 
 
 @dataclass(frozen=True)
 class Ranked:
     passage: Passage
-    score: float
+    score: float  # the last stage's probability that this passage answers the question: the order
+    # Whether to answer from it: the geometric mean of both stages' probabilities (the linear one's alone
+    # without the cross-encoder). Both must agree: on held-out questions this abstains on off-corpus questions
+    # at a smaller cost in correct answers than either stage alone (services/aviva/training/calibrate.py).
+    confidence: float
 
 
 def intent_of(question: str, tools_named: set[str]) -> Intent:
@@ -89,34 +86,144 @@ def tools_named(question: str, passages: list[Passage]) -> set[str]:
     return named
 
 
-def rerank(question: str, passages: list[Passage], w: Weights = Weights()) -> tuple[Intent, list[Ranked]]:
-    """The passages best first for this question, and the intent that ordered them."""
+def passage_kind(passage: Passage) -> str:
+    """What a passage is: an option entry, a library definition, an example, a synopsis, a NAME line,
+    boilerplate (SEE ALSO, AUTHOR...) or prose."""
+    title = passage.hit.title
+    if passage.man and passage.lead.startswith("-"):
+        return "option"
+    if passage.python and passage.lead:
+        return "definition"
+    if "SYNOPSIS" in title:
+        return "synopsis"
+    if title.endswith("> NAME") or " > NAME:" in title:
+        return "name"
+    if _BOILERPLATE.search(title):
+        return "boilerplate"
+    if passage.examples:
+        return "example"
+    return "prose"
+
+
+def feature_names() -> tuple[str, ...]:
+    base = (
+        "position", "lexical", "cosine", "heading_words", "text_words", "lead_words", "tool", "other_tool",
+        "page_named", "man_for_python", "python_no_tool", "length", "cosine_gap", "lexical_share", "best_cosine",
+    )  # fmt: skip
+    return base + tuple(f"{intent}:{kind}" for intent in INTENTS for kind in KINDS)
+
+
+FEATURES = feature_names()
+
+
+def features(question: str, passages: list[Passage]) -> tuple[Intent, list[list[float]]]:
+    """The question's intent and each passage's feature vector, in FEATURES order."""
     named = tools_named(question, passages)
     intent = intent_of(question, named)
     wanted = content_words(question)
+    share = 1.0 / max(1, len(wanted))
     lowered = question.lower()
     mentions_python = "python" in lowered or any(p.python and p.page in wanted for p in passages)
-    ranked: list[Ranked] = []
+    best_cosine = max((max(0.0, p.hit.score) for p in passages), default=0.0)
+    best_lexical = max((p.hit.lexical_score for p in passages), default=0.0)
+    rows: list[list[float]] = []
     for position, passage in enumerate(passages):
         lexical = passage.hit.lexical_score
-        score = w.position / (position + 1)
-        score += w.lexical * lexical / (lexical + 8.0) + w.cosine * max(0.0, passage.hit.score)
         heading_words = content_words(passage.heading.replace("-", " ")) | content_words(passage.heading)
-        score += w.heading * len(wanted & heading_words)
-        if named:
-            score += w.tool if passage.tool in named else w.other_tool
-            if passage.page in wanted or passage.page.replace("-", " ") in lowered:
-                score += w.page
-        elif passage.man and mentions_python:
-            score += w.man_for_python
-        if intent == "flag" and passage.lead.startswith("-"):
-            score += w.option_for_flag
-        if intent in ("call", "flag") and passage.python and passage.lead:
-            score += w.definition_for_call
-        if intent == "command" and passage.examples:
-            score += w.example_for_command * (2 if "EXAMPLES" in passage.hit.title else 1)
-        if intent == "concept" and not passage.lead:
-            score += w.prose_for_concept
-        ranked.append(Ranked(passage, score))
+        text_words = content_words(passage.hit.text) | heading_words
+        lead_words = content_words(passage.lead.replace("-", " ")) | content_words(passage.lead)
+        page_named = bool(passage.page) and (passage.page in wanted or passage.page.replace("-", " ") in lowered)
+        kind = passage_kind(passage)
+        row = [
+            1.0 / (position + 1),
+            lexical / (lexical + 8.0),
+            max(0.0, passage.hit.score),
+            len(wanted & heading_words) * share,
+            len(wanted & text_words) * share,
+            len(wanted & lead_words) * share,
+            float(bool(named) and passage.tool in named),
+            float(bool(named) and passage.tool not in named),
+            float(page_named),
+            float(not named and passage.man and mentions_python),
+            float(not named and passage.python),
+            math.log1p(len(passage.hit.text)) / 8.0,
+            max(0.0, passage.hit.score) - best_cosine,
+            lexical / best_lexical if best_lexical > 0 else 0.0,
+            best_cosine,
+        ]
+        row.extend(float(i == intent and k == kind) for i in INTENTS for k in KINDS)
+        rows.append(row)
+    return intent, rows
+
+
+@dataclass(frozen=True)
+class RerankModel:
+    """A weight per feature and a bias: the logistic model `make fit-rerank` writes."""
+
+    weights: dict[str, float]
+    bias: float
+    answer_threshold: float
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> RerankModel:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        unknown = set(document["weights"]) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"{path}: features this code does not compute: {sorted(unknown)}")
+        weights = {name: float(document["weights"].get(name, 0.0)) for name in FEATURES}
+        return cls(weights, float(document["bias"]), float(document["answer_threshold"]))
+
+    def probability(self, row: list[float]) -> float:
+        logit = self.bias + sum(self.weights[name] * value for name, value in zip(FEATURES, row, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
+
+
+@cache
+def shipped_model() -> RerankModel:
+    return RerankModel.load()
+
+
+def rerank(question: str, passages: list[Passage], model: RerankModel | None = None) -> tuple[Intent, list[Ranked]]:
+    """The passages best first for this question, each with the probability that it answers, and the intent."""
+    model = model or shipped_model()
+    intent, rows = features(question, passages)
+    ranked = []
+    for passage, row in zip(passages, rows, strict=True):
+        probability = model.probability(row)
+        ranked.append(Ranked(passage, probability, probability))
     ranked.sort(key=lambda r: -r.score)
     return intent, ranked
+
+
+class Reranker:
+    """The two stages for one replica: the linear model always, the cross-encoder unless switched off."""
+
+    def __init__(
+        self, *, cross_encoder: bool = True, depth: int = 10, threads: int = 1, cross_dir: Path | None = None
+    ) -> None:
+        self.linear = shipped_model()
+        self.cross = CrossEncoder(cross_dir or MODEL_FILE.parent, threads=threads) if cross_encoder else None
+        self.depth = depth
+
+    @property
+    def answer_threshold(self) -> float:
+        """The confidence the best passage needs to be given as the answer (from the last stage's card)."""
+        return self.cross.answer_threshold if self.cross else self.linear.answer_threshold
+
+    async def rank(self, question: str, passages: list[Passage]) -> tuple[Intent, list[Ranked]]:
+        """The passages best first with the probability that each answers; the cross-encoder runs in a worker
+        thread (tens of milliseconds of CPU) so the event loop keeps serving."""
+        intent, ranked = rerank(question, passages, self.linear)
+        if self.cross is None or not ranked:
+            return intent, ranked
+        head, tail = ranked[: self.depth], ranked[self.depth :]
+        texts = [reading(r.passage.hit.title, r.passage.hit.text) for r in head]
+        probabilities = await asyncio.to_thread(self.cross.probabilities, question, texts)
+        head = sorted(
+            (
+                replace(r, score=p, confidence=math.sqrt(p * r.confidence))
+                for r, p in zip(head, probabilities, strict=True)
+            ),
+            key=lambda r: -r.score,
+        )
+        return intent, head + [replace(r, score=0.0, confidence=0.0) for r in tail]

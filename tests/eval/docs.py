@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from personamesh.v1 import persona_pb2
+from services.aviva.training.selection import contains_key as contains
 from services.devmesh.processes import ServiceProcess, free_port
 from services.embeddings.chunking import chunk_text
 from services.embeddings.corpus import manpages, pydocs
@@ -63,13 +64,6 @@ def passage_text(url: str) -> str:
     page = url.split("#")[0]
     page = page.removeprefix("https://docs.python.org/3.11/")
     return _page_passages(page).get(url, "")
-
-
-def contains(text: str, key: str) -> bool:
-    """`key` in `text`; an option key (`-v`, `--tags`) only as a whole token."""
-    if key.startswith("-"):
-        return re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", text) is not None
-    return key in text
 
 
 def grade(row: dict[str, Any], answer: str) -> dict[str, bool]:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.passage import minimal_example, read
-from services.aviva.rerank import intent_of, rerank
+from services.aviva.rerank import FEATURES, MODEL_FILE, Reranker, RerankModel, intent_of
 
 
 def _hit(source: str, title: str, url: str, text: str, score: float = 0.5, lexical: float = 5.0):
@@ -48,11 +54,38 @@ def test_leads_name_the_option_command_or_call_as_typed() -> None:
     assert read(TAR_C).citation.endswith("<man:tar(1)#-C>")
 
 
-def test_intent_and_named_tool_order_the_passages() -> None:
+def test_intent_of_the_question() -> None:
     assert intent_of("what does A...B mean in git log", {"git"}) == "concept"
     assert intent_of("curl follow redirects", {"curl"}) == "flag"
     assert intent_of("parse an ISO date string", set()) == "call"
-    _, ranked = rerank("extract a tar archive into another directory", [read(ISO), read(RESET), read(TAR_C)])
-    assert ranked[0].passage.hit.url == "man:tar(1)#-C"
-    _, ranked = rerank("parse an ISO date string in python", [read(TAR_C), read(ISO)])
-    assert ranked[0].passage.python
+
+
+async def test_both_stages_put_the_answering_passage_first() -> None:
+    reranker = Reranker()  # the shipped linear model, then the shipped cross-encoder
+    cases = [
+        ("extract a tar archive into another directory", [ISO, RESET, TAR_C], "man:tar(1)#-C"),
+        ("parse an ISO date string in python", [TAR_C, ISO], ISO.url),
+        ("undo my last commit but keep the changes", [TAR_C, ISO, RESET, REMOTE_ADD], RESET.url),
+        ("add a second remote to my repo", [RESET, REMOTE_ADD, TAR_C], REMOTE_ADD.url),
+    ]
+    for question, hits, answer in cases:
+        _, ranked = await reranker.rank(question, [read(hit) for hit in hits])
+        assert ranked[0].passage.hit.url == answer, (question, [r.passage.hit.url for r in ranked])
+        assert all(0.0 <= r.score <= 1.0 for r in ranked)
+        assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_the_linear_stage_alone_ranks_by_its_probability() -> None:
+    reranker = Reranker(cross_encoder=False)
+    assert reranker.answer_threshold == RerankModel.load().answer_threshold
+    _, ranked = asyncio.run(reranker.rank("list the contents of a tar archive", [read(ISO), read(TAR_C)]))
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_the_linear_model_file_has_a_weight_for_every_feature_and_no_other(tmp_path: Path) -> None:
+    document = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert set(document["weights"]) == set(FEATURES)
+    document["weights"]["a_feature_nobody_computes"] = 1.0
+    (tmp_path / "rerank.json").write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ValueError, match="a_feature_nobody_computes"):
+        RerankModel.load(tmp_path / "rerank.json")

@@ -1,0 +1,50 @@
+"""The cross-encoder at run time: the question and each retrieved passage read together by a fine-tuned MiniLM.
+
+A bi-encoder embeds question and passage apart, so "ssh to a server on a non-standard port" sits about as close
+to `-W host:port` as to `-p port`; read together, the question's goal meets the option's description. The model
+(int8 ONNX, `services/aviva/training/cross_encoder.py`, `make fit-rerank`) gives each passage the logit that it
+answers; its card holds the probability the best passage needs before Aviva answers from it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from services.common.encoder import cpu_session, load_tokenizer
+
+MODELS_DIR = Path(__file__).parent / "models"
+MODEL_FILE = "rerank_cross.int8.onnx"
+CARD_FILE = "rerank_cross.json"
+
+
+def reading(title: str, text: str) -> str:
+    """What the model reads of a passage: its heading path, then its text (training reads the same)."""
+    return title + "\n" + text
+
+
+class CrossEncoder:
+    """Scores (question, passage) pairs; one small batch per question, run off the event loop by the caller."""
+
+    def __init__(self, directory: Path = MODELS_DIR, *, threads: int = 1) -> None:
+        self.card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
+        self.answer_threshold = float(self.card["answer_threshold"])
+        # MiniLM's own WordPiece tokenizer (the installed package's), which the model was fine-tuned with.
+        self.tokenizer = load_tokenizer()
+        self.tokenizer.enable_truncation(max_length=int(self.card["max_tokens"]), strategy="longest_first")
+        self.session = cpu_session(directory / MODEL_FILE, threads=threads, allow_spinning=False)
+
+    def probabilities(self, question: str, passages: list[str]) -> list[float]:
+        """P(passage answers the question) for each passage, in order."""
+        if not passages:
+            return []
+        encodings = self.tokenizer.encode_batch([(question, passage) for passage in passages])
+        feeds = {
+            "input_ids": np.asarray([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.asarray([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.asarray([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (logits,) = self.session.run(["logit"], feeds)
+        return (1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))).astype(float).tolist()

@@ -1,0 +1,3 @@
+from services.aviva.training.fit import main
+
+raise SystemExit(main())

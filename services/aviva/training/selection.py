@@ -1,11 +1,15 @@
-"""What counts as an answer, and the answer threshold: shared by the reranker's fitting and calibration.
+"""What counts as an answer, which questions are fitted or held out, and the answer threshold: shared by the
+reranker's fitting and calibration.
 
 numpy only: imported by the PyTorch training environment, the service environment and the docs QA grading.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,3 +42,22 @@ def pick_threshold(
             best_correct, chosen = correct, round(float(t), 2)
             figures = {"answered_correctly": round(correct, 4), "off_corpus_abstained": round(off_abstain, 4)}
     return chosen, figures
+
+
+def read_candidates(path: Path) -> list[dict[str, Any]]:
+    """The labelled candidates `python -m services.aviva.training --dump` wrote."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _off_number(q: dict[str, Any]) -> int:
+    return int(q["id"].split("-")[1])
+
+
+def fitted(q: dict[str, Any]) -> bool:
+    """Helper-written training questions and the odd-numbered off-corpus ones."""
+    return q["split"] == "train" or (q["split"] == "off" and _off_number(q) % 2 == 1)
+
+
+def held(q: dict[str, Any]) -> bool:
+    """Docs QA dev questions and the even-numbered off-corpus ones."""
+    return q["split"] == "dev" or (q["split"] == "off" and _off_number(q) % 2 == 0)

@@ -31,6 +31,11 @@ def detect_request_language(text: str, pasted: list[ExtractedBlock] | None = Non
     return "python"
 
 
+def names_a_language(text: str) -> bool:
+    """Whether the question asks for or names a programming language (else Python is only a default)."""
+    return bool(languages.asked_for(text) or languages.mentioned(text))
+
+
 @dataclass(frozen=True)
 class CodeAnswer:
     language: str

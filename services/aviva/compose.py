@@ -36,6 +36,7 @@ class AvivaMaterial:
     pasted: tuple[ExtractedBlock, ...] = ()  # the question's own code blocks, checked by the parsers
     ranked: tuple[Ranked, ...] = ()  # the knowledge reranked for this question, best first
     answer_threshold: float = 0.5  # P(best passage answers) needed to answer from it (below: closest references)
+    language_named: bool = False  # the question names a programming language (else Python is only a default)
 
 
 def _sources_line(knowledge: list[index_pb2.KnowledgeHit]) -> str:
@@ -61,7 +62,12 @@ def compose_draft(material: AvivaMaterial) -> str:
     kind = material.query.query_type
     parts: list[str] = []
     used_knowledge = False
-    if kind in ("code_request", "optimization") and material.code is not None and not _docs_answer_in(material):
+    if (
+        kind in ("code_request", "optimization")
+        and material.code is not None
+        and not _docs_answer_in(material)
+        and not _command_answers(material)
+    ):
         parts.extend(_code_parts(material))
         used_knowledge = not material.code.skeleton
         if material.code.skeleton and material.ranked:
@@ -81,6 +87,19 @@ def best_passage(material: AvivaMaterial) -> Ranked | None:
     if material.ranked and material.ranked[0].confidence >= material.answer_threshold:
         return material.ranked[0]
     return None
+
+
+def _command_answers(material: AvivaMaterial) -> bool:
+    """A "code" question about a command-line tool ("undo my last git commit") that a man page answers, in no
+    named language: the documented command is the answer, not a Python skeleton."""
+    best = best_passage(material)
+    return (
+        best is not None
+        and best.passage.man
+        and material.code is not None
+        and material.code.skeleton
+        and not material.language_named
+    )
 
 
 def _docs_answer_in(material: AvivaMaterial) -> bool:

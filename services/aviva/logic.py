@@ -5,7 +5,7 @@ from __future__ import annotations
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.aviva.classifier import classify
-from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
+from services.aviva.code import code_from_knowledge, detect_request_language, names_a_language, skeleton
 from services.aviva.compose import AvivaMaterial, best_passage, compose_draft, own_sentences, system_prompt
 from services.aviva.facts import check_claims
 from services.aviva.passage import read
@@ -73,9 +73,9 @@ class AvivaLogic(PersonaLogic):
         )
         if query.query_type in _CODE_TYPES:
             language = detect_request_language(request.content, pasted)
-            code = code_from_knowledge(
-                request.content, language, [(h.title or h.source, h.text) for h in retrieved.hits]
-            )
+            # Code only from passages that answer: an unrelated page's example is not a solution.
+            answering = [r.passage.hit for r in ranked if r.confidence >= self.answer_threshold]
+            code = code_from_knowledge(request.content, language, [(h.title or h.source, h.text) for h in answering])
             if code is None and query.query_type != "debugging":
                 code = skeleton(request.content, language, self.settings.code_comments)
         material = AvivaMaterial(
@@ -89,6 +89,7 @@ class AvivaLogic(PersonaLogic):
             pasted=tuple(pasted),
             ranked=tuple(ranked),
             answer_threshold=self.answer_threshold,
+            language_named=names_a_language(request.content),
         )
         origin = "from Abi" if query.source == "routing" else "no routing decision"
         reasoning = [step(f"Query type: {query.query_type} ({origin})", query.confidence)]

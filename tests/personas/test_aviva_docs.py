@@ -172,3 +172,19 @@ async def test_code_comes_back_in_the_asked_language_and_parses(
     assert block.check == persona_pb2.CODE_CHECK_VALID and block.valid
     if block.skeleton:  # no documented example in that language: labelled as a skeleton, never as an answer
         assert "skeleton" in response.content.split("```")[0].lower()
+
+
+async def test_a_command_line_question_routed_as_code_gets_the_documented_command_not_a_skeleton(
+    docs_mesh: DocsMesh,
+) -> None:
+    """Abi files "how do I undo my last git commit" as a code request; no language is named, so a Python
+    skeleton would be a non-answer when git-reset(1) has the command."""
+    question = "How do I undo my last git commit but keep the changes?"
+    response = await chat(docs_mesh.aviva.target, _asked(question, "code_request"), deadline=30)
+    assert "git reset" in response.content.split("Source:")[0], response.content
+    assert "man:git-reset(1)#" in response.content
+    assert not any(block.skeleton for block in response.code_blocks), response.content
+    asked_in_go = await chat(
+        docs_mesh.aviva.target, _asked("Write a Go function that undoes the last git commit", "code_request")
+    )
+    assert asked_in_go.code_blocks and asked_in_go.code_blocks[0].language == "go", asked_in_go.content

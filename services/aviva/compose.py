@@ -122,8 +122,9 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
         return [_NO_PASSAGE, _closest(material)]
     passage = best.passage
     parts: list[str] = []
-    if passage.lead_line:
-        parts.append(passage.lead_line)
+    lead = passage.lead_for(material.content)
+    if lead:
+        parts.append(lead)
     example = minimal_example(passage)
     if example is not None and check_syntax(*example) and example[1].strip() != passage.lead:
         parts.append(f"```{example[0]}\n{example[1]}\n```")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+from services.common.generation.grounding import content_words
 
 _FENCED = re.compile(r"```(\w*)[^\n]*\n(.*?)```", re.DOTALL)
 _BACKTICKED = re.compile(r"`([^`]+)`")
@@ -28,6 +29,7 @@ class Passage:
     man: bool
     python: bool
     heading: str  # the passage's own heading (the last part of the title)
+    command_lines: tuple[str, ...] = ()  # a man page example's lines that run the page's command
 
     @property
     def tool(self) -> str:
@@ -54,6 +56,15 @@ class Passage:
             return f"`{self.command} {word}`" if word else f"`{self.command}`"
         return f"`{self.lead}`" if self.lead else ""
 
+    def lead_for(self, question: str) -> str:
+        """The lead line for this question: of a man page example's command lines, the one sharing the most
+        words with the question ("add a second remote" -> `git remote add ...`, not the synopsis' first line)."""
+        if len(self.command_lines) < 2:
+            return self.lead_line
+        wanted = content_words(question)
+        best = max(self.command_lines, key=lambda line: len(wanted & content_words(line.replace("-", " "))))
+        return f"`{best}`"
+
     @property
     def citation(self) -> str:
         return f"{self.hit.title} <{self.hit.url}>" if self.hit.url else self.hit.title
@@ -73,8 +84,11 @@ def read(hit: index_pb2.KnowledgeHit) -> Passage:
     page = ""
     if man_source:
         page = man_source.group(1)
+    command_lines: tuple[str, ...] = ()
     if not lead and examples and man_source:
-        lead = _command_line(page, [line for _, code in examples for line in code.splitlines() if line.strip()])
+        lines = [line for _, code in examples for line in code.splitlines() if line.strip()]
+        lead = _command_line(page, lines)
+        command_lines = tuple(_own_lines(page, lines))
     elif hit.url.startswith("https://docs.python.org/"):
         page = hit.url.rsplit("/", 1)[-1].split(".html")[0]
     return Passage(
@@ -85,14 +99,19 @@ def read(hit: index_pb2.KnowledgeHit) -> Passage:
         man=bool(man_source),
         python=hit.url.startswith("https://docs.python.org/"),
         heading=heading,
+        command_lines=command_lines,
     )
+
+
+def _own_lines(page: str, lines: list[str]) -> list[str]:
+    """The example lines that run the page's own command."""
+    command = page.replace("-", " ", 1) if page.startswith("git-") else page
+    return [line.strip() for line in lines if line.strip().startswith(command)]
 
 
 def _command_line(page: str, lines: list[str]) -> str:
     """The example line that runs the page's own command ("git reset --soft HEAD^" on git-reset(1))."""
-    command = page.replace("-", " ", 1) if page.startswith("git-") else page
-    own = [line for line in lines if line.strip().startswith(command)]
-    return (own or lines)[0].strip()
+    return (_own_lines(page, lines) or [lines[0].strip()])[0]
 
 
 def minimal_example(passage: Passage, max_lines: int = 6) -> tuple[str, str] | None:

@@ -89,3 +89,19 @@ def test_the_linear_model_file_has_a_weight_for_every_feature_and_no_other(tmp_p
     (tmp_path / "rerank.json").write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(ValueError, match="a_feature_nobody_computes"):
         RerankModel.load(tmp_path / "rerank.json")
+
+
+def test_of_several_command_lines_the_lead_is_the_one_the_question_asks_for() -> None:
+    synopsis = read(
+        _hit(
+            "man/git-remote.1",
+            "man git-remote(1): git-remote - Manage set of tracked repositories > SYNOPSIS",
+            "man:git-remote(1)#synopsis",
+            "```bash\ngit remote [-v | --verbose]\ngit remote add [-t <branch>] [-m <master>] <name> <URL>\n"
+            "git remote rename [--[no-]progress] <old> <new>\n```",
+        )
+    )
+    assert synopsis.lead_line == "`git remote [-v | --verbose]`"  # without a question: the first
+    assert synopsis.lead_for("add a second remote to my repo").startswith("`git remote add ")
+    assert synopsis.lead_for("rename a remote").startswith("`git remote rename ")
+    assert read(TAR_C).lead_for("extract into another directory") == read(TAR_C).lead_line

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
-from services.aviva.code import CodeAnswer, pasted_code_findings
+from services.aviva.code import CodeAnswer, names_a_language, pasted_code_findings
 from services.aviva.passage import minimal_example
 from services.aviva.rerank import Ranked
 from services.common.generation.codeblocks import ExtractedBlock, check_syntax
@@ -35,8 +35,7 @@ class AvivaMaterial:
     tone_hint: str = ""
     pasted: tuple[ExtractedBlock, ...] = ()  # the question's own code blocks, checked by the parsers
     ranked: tuple[Ranked, ...] = ()  # the knowledge reranked for this question, best first
-    answer_threshold: float = 0.5  # P(best passage answers) needed to answer from it (below: closest references)
-    language_named: bool = False  # the question names a programming language (else Python is only a default)
+    answer_threshold: float = 0.5  # confidence the best passage needs to answer from it (below: closest references)
 
 
 def _sources_line(knowledge: list[index_pb2.KnowledgeHit]) -> str:
@@ -98,7 +97,7 @@ def _command_answers(material: AvivaMaterial) -> bool:
         and best.passage.man
         and material.code is not None
         and material.code.skeleton
-        and not material.language_named
+        and not names_a_language(material.content)
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.aviva.classifier import classify
-from services.aviva.code import code_from_knowledge, detect_request_language, names_a_language, skeleton
+from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
 from services.aviva.compose import AvivaMaterial, best_passage, compose_draft, own_sentences, system_prompt
 from services.aviva.facts import check_claims
 from services.aviva.passage import read
@@ -71,10 +71,11 @@ class AvivaLogic(PersonaLogic):
         pasted = await check_blocks(
             request.content, max_blocks=self.settings.code_check_max_blocks, workers=self.settings.code_check_workers
         )
+        # The passages confident enough to answer from: code comes only from them (an unrelated page's example
+        # is not a solution), and they are the references.
+        answering = [r.passage.hit for r in ranked if r.confidence >= self.answer_threshold]
         if query.query_type in _CODE_TYPES:
             language = detect_request_language(request.content, pasted)
-            # Code only from passages that answer: an unrelated page's example is not a solution.
-            answering = [r.passage.hit for r in ranked if r.confidence >= self.answer_threshold]
             code = code_from_knowledge(request.content, language, [(h.title or h.source, h.text) for h in answering])
             if code is None and query.query_type != "debugging":
                 code = skeleton(request.content, language, self.settings.code_comments)
@@ -89,7 +90,6 @@ class AvivaLogic(PersonaLogic):
             pasted=tuple(pasted),
             ranked=tuple(ranked),
             answer_threshold=self.answer_threshold,
-            language_named=names_a_language(request.content),
         )
         origin = "from Abi" if query.source == "routing" else "no routing decision"
         reasoning = [step(f"Query type: {query.query_type} ({origin})", query.confidence)]
@@ -111,9 +111,7 @@ class AvivaLogic(PersonaLogic):
             origin = "skeleton (no verified example)" if code.skeleton else f"code from '{code.source_title}'"
             reasoning.append(step(f"Language: {language}; {origin}", 0.5 if code.skeleton else 0.85))
         # References: the passages good enough to answer (at most 4), else the closest three.
-        cited = [r.passage.hit for r in ranked if r.confidence >= self.answer_threshold][:4] or [
-            r.passage.hit for r in ranked[:3]
-        ]
+        cited = answering[:4] or [r.passage.hit for r in ranked[:3]]
         return Plan(
             system_prompt=system_prompt(material),
             draft=compose_draft(material),

@@ -6,8 +6,8 @@ similarity, the question's words in its heading and text, the tool the question 
 it is crossed with what the question asks for: a call, a command, a flag or a concept), fitted on questions
 with known answers (`services/aviva/training/fit.py`, weights in `models/rerank.json`). Then the cross-encoder
 (`cross_encoder.py`) reads the question with each of the first `PM_RERANK_DEPTH` passages and its probability
-orders them. The best passage's probability decides whether Aviva answers at all (`PM_ANSWER_THRESHOLD`,
-default: the threshold in the model's card).
+orders them. Whether Aviva answers at all is the best passage's confidence, the geometric mean of both stages'
+probabilities (`PM_ANSWER_THRESHOLD`, default: the threshold in the cross-encoder's card).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from services.aviva.cross_encoder import CrossEncoder, reading
+from services.aviva.cross_encoder import MODELS_DIR, CrossEncoder, reading
 from services.aviva.passage import Passage
 from services.common.generation.grounding import content_words
 
@@ -203,7 +203,7 @@ class Reranker:
     ) -> None:
         """`depth`: passages the cross-encoder reads (None: the depth its card was calibrated at)."""
         self.linear = shipped_model()
-        self.cross = CrossEncoder(cross_dir or MODEL_FILE.parent, threads=threads) if cross_encoder else None
+        self.cross = CrossEncoder(cross_dir or MODELS_DIR, threads=threads) if cross_encoder else None
         self.depth = depth or (int(self.cross.card["depth"]) if self.cross else 0)
 
     @property

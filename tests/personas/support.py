@@ -136,6 +136,24 @@ class Upstream:
         return dict(httpx.get(f"http://127.0.0.1:{self.port}/stats", timeout=5).json()["last_request"])
 
 
+def wait_for_http(
+    url: str, process: subprocess.Popen[bytes], within: float, log: Path, *, interval: float = 0.5
+) -> None:
+    """Wait until GET `url` answers 200; fail early when the process exits (see `log` for why)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}; see {log}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} not ready after {within:.0f}s; see {log}")
+        time.sleep(interval)
+
+
 @contextmanager
 def upstream_process(log_dir: Path, slow_seconds: float = 1.5) -> Iterator[Upstream]:
     port = free_port()
@@ -155,16 +173,7 @@ def upstream_process(log_dir: Path, slow_seconds: float = 1.5) -> Iterator[Upstr
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"stand-in upstream did not start; see {log_dir / 'openai-upstream.log'}")
-            time.sleep(0.1)
+        wait_for_http(f"http://127.0.0.1:{port}/health", process, 30, log_dir / "openai-upstream.log", interval=0.1)
         yield Upstream(port, process)
     finally:
         process.terminate()

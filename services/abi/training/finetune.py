@@ -17,7 +17,7 @@ The export is quantised to int8 with onnxruntime and checked against the float m
 `calibrate` picks every threshold with the int8 model on data that was not fitted (emotions on
 GoEmotions dev, block and crisis on the validation part of the task rows, Row.is_validation). The
 model card (models/abi_model.json) records the data, the thresholds and the validation figures.
-Seeded; one run (4 epochs) takes ~40 minutes on 2 quiet CPU cores.
+Seeded; one run (4 epochs) takes ~50 minutes on 2 quiet CPU cores.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class AvivaLogic(PersonaLogic):
         self.settings = settings
         self.index = index
         self.reranker = Reranker(
-            cross_encoder=settings.cross_encoder, depth=settings.rerank_depth, threads=settings.rerank_threads
+            cross_encoder=settings.uses_cross_encoder, depth=settings.rerank_depth, threads=settings.rerank_threads
         )
         self.answer_threshold = (
             settings.answer_threshold if settings.answer_threshold is not None else self.reranker.answer_threshold

@@ -21,11 +21,19 @@ class AvivaSettings(PersonaSettings):
     knowledge_min_score: float = Field(
         0.3, description="Similarity below which a passage is ignored, unless BM25 found it too."
     )
-    cross_encoder: bool = Field(
-        True,
-        description="Rerank the first passages with the cross-encoder (question and passage read together; tens of "
-        "ms of CPU per question). Off: the linear reranker alone.",
+    cross_encoder: bool | None = Field(
+        None,
+        description="Rerank the first passages with the cross-encoder (question and passage read together; ~60-75 "
+        "ms of CPU per question). Off: the linear reranker alone. Default: on when the composer answers (it "
+        "decides from the passages itself), off with an LLM backend (the model reads the passages; measured by "
+        "`make bench-peers`: Aviva's CPU per question 88 -> 13 ms).",
     )
+
+    @property
+    def uses_cross_encoder(self) -> bool:
+        """The setting, or its default: the cross-encoder serves the composer, not an LLM that reads passages."""
+        return self.cross_encoder if self.cross_encoder is not None else not self.llm_base_url
+
     rerank_depth: int | None = Field(
         None,
         ge=1,

@@ -11,6 +11,7 @@ import pytest
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.passage import minimal_example, read
 from services.aviva.rerank import FEATURES, MODEL_FILE, Reranker, RerankModel, intent_of
+from services.aviva.settings import AvivaSettings
 
 
 def _hit(source: str, title: str, url: str, text: str, score: float = 0.5, lexical: float = 5.0):
@@ -80,6 +81,23 @@ def test_the_linear_stage_alone_ranks_by_its_probability() -> None:
     assert reranker.answer_threshold == RerankModel.load().answer_threshold
     _, ranked = asyncio.run(reranker.rank("list the contents of a tar archive", [read(ISO), read(TAR_C)]))
     assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_the_cross_encoder_serves_the_composer_and_is_off_for_an_llm_unless_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With an LLM backend the model reads the passages itself; the cross-encoder's CPU buys the composer's decision."""
+    for name in ("PM_LLM_BASE_URL", "PM_LLM_MODEL", "PM_CROSS_ENCODER"):
+        monkeypatch.delenv(name, raising=False)
+    assert AvivaSettings().uses_cross_encoder
+    monkeypatch.setenv("PM_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("PM_LLM_MODEL", "some-model")
+    assert not AvivaSettings().uses_cross_encoder
+    monkeypatch.setenv("PM_CROSS_ENCODER", "true")
+    assert AvivaSettings().uses_cross_encoder
+    monkeypatch.delenv("PM_LLM_BASE_URL")
+    monkeypatch.setenv("PM_CROSS_ENCODER", "false")
+    assert not AvivaSettings().uses_cross_encoder
 
 
 def test_the_linear_model_file_has_a_weight_for_every_feature_and_no_other(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from typing import Any
 import httpx
 import psutil
 
+from services.devmesh.processes import free_port
 from tests.bench.bench_gateway import GATEWAY_ENV
 from tests.bench.report import PAGE, replace_block
 from tests.bench.stats import summarize
@@ -79,17 +80,18 @@ class Target:
     pids: list[int]
     headers: dict[str, str] = field(default_factory=dict)
 
-    def processes(self) -> list[psutil.Process]:
-        """The target's processes and all their children (milvus-lite's server, uvicorn workers)."""
-        found: dict[int, psutil.Process] = {}
-        for pid in self.pids:
-            try:
-                root = psutil.Process(pid)
-                for proc in (root, *root.children(recursive=True)):
-                    found[proc.pid] = proc
-            except psutil.NoSuchProcess:
-                continue
-        return list(found.values())
+
+def process_tree(pids: list[int]) -> list[psutil.Process]:
+    """The processes and all their children (milvus-lite's server, uvicorn workers)."""
+    found: dict[int, psutil.Process] = {}
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in (root, *root.children(recursive=True)):
+                found[proc.pid] = proc
+        except psutil.NoSuchProcess:
+            continue
+    return list(found.values())
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -130,11 +132,20 @@ async def one_request(client: httpx.AsyncClient, target: Target, i: int, stream:
     return False
 
 
-async def cell(target: Target, clients: int, stream: bool, seconds: float, warmup: float) -> dict[str, float]:
-    """Warm up, then measure `seconds` of `clients` concurrent callers against one target."""
+async def cell(
+    target: Target,
+    clients: int,
+    stream: bool,
+    seconds: float,
+    warmup: float,
+    split: dict[str, list[psutil.Process]] | None = None,
+) -> dict[str, float]:
+    """Warm up, then measure `seconds` of `clients` concurrent callers against one target. `split` names
+    groups of the target's processes whose CPU per request is reported too (same window, same requests)."""
     numbers = itertools.count()
-    processes = target.processes()
-    me = psutil.Process()
+    processes = process_tree(target.pids)
+    groups = split or {}
+    me = [psutil.Process()]
     latencies: list[float] = []
     errors = 0
     phase = {"measure": False, "stop": False}
@@ -157,14 +168,15 @@ async def cell(target: Target, clients: int, stream: bool, seconds: float, warmu
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         tasks = [asyncio.create_task(caller(client)) for _ in range(clients)]
         await asyncio.sleep(warmup)
-        cpu_before, own_before = cpu_seconds(processes), sum(me.cpu_times()[:2])
+        measured = {"all": processes, "me": me, **groups}
+        before = {name: cpu_seconds(procs) for name, procs in measured.items()}
         phase["measure"] = True
         started = time.perf_counter()
         await asyncio.sleep(seconds)
         phase["stop"] = True
         wall = time.perf_counter() - started
-        cpu = cpu_seconds(processes) - cpu_before
-        own = sum(me.cpu_times()[:2]) - own_before
+        spent = {name: cpu_seconds(procs) - before[name] for name, procs in measured.items()}
+        cpu, own = spent["all"], spent["me"]
         memory = rss_mib(processes)
         await asyncio.gather(*tasks)
     answered = max(1, len(latencies))
@@ -181,14 +193,12 @@ async def cell(target: Target, clients: int, stream: bool, seconds: float, warmu
         "cpu_ms_per_req": round(1000.0 * cpu / answered, 2),
         "loadgen_cpu_ms_per_req": round(1000.0 * own / answered, 2),
         "rss_mib": memory,
-    }
+    } | {f"cpu_ms_per_req {name}": round(1000.0 * spent[name] / answered, 2) for name in groups}
 
 
 @contextmanager
 def litellm_proxy(executable: Path, upstream_port: int, log_dir: Path) -> Iterator[Target]:
     """The LiteLLM proxy, one worker, in front of the upstream, configured for its cheapest proxying."""
-    from services.devmesh.processes import free_port
-
     port = free_port()
     config = log_dir / "litellm.yaml"
     config.write_text(
@@ -248,14 +258,9 @@ async def run_cells(
 
 async def mesh_split(mesh_target: Target, names: dict[str, int], seconds: float, clients: int) -> dict[str, float]:
     """CPU ms per routed request of each mesh process (children counted with their parent)."""
-    groups = {name: Target(name, "", "", [pid]).processes() for name, pid in names.items()}
-    before = {name: cpu_seconds(procs) for name, procs in groups.items()}
-    figures = await cell(mesh_target, clients, False, seconds, 1.0)
-    answered = figures["req_per_s"] * seconds
-    return {
-        name: round(1000.0 * (cpu_seconds(procs) - before[name]) / max(1.0, answered), 2)
-        for name, procs in groups.items()
-    }
+    groups = {name: process_tree([pid]) for name, pid in names.items()}
+    figures = await cell(mesh_target, clients, False, seconds, 1.0, split=groups)
+    return {name: figures[f"cpu_ms_per_req {name}"] for name in groups}
 
 
 def page_block(report: dict[str, Any]) -> str:

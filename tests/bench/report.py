@@ -130,9 +130,10 @@ def blocks(page: str) -> dict[str, str]:
 def replace_block(page: str, name: str, body: str) -> str:
     """The page with block `name` holding `body` (appended at the end when the page has none yet)."""
     block = f"<!-- begin {name} -->\n{body}<!-- end {name} -->\n"
-    if name in blocks(page):
-        pattern = re.compile(rf"<!-- begin {re.escape(name)} -->\n.*?<!-- end {re.escape(name)} -->\n", re.DOTALL)
-        return pattern.sub(lambda _: block, page, count=1)
+    pattern = re.compile(rf"<!-- begin {re.escape(name)} -->\n.*?<!-- end {re.escape(name)} -->\n", re.DOTALL)
+    replaced, found = pattern.subn(lambda _: block, page, count=1)
+    if found:
+        return replaced
     return page.rstrip() + "\n\n" + block if page.strip() else block
 
 

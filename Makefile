@@ -23,7 +23,7 @@ help:
 	@echo "make lint     ruff + mypy + hadolint"
 	@echo "make chart    lint, render and validate the Helm chart"
 	@echo "make bench    benchmarks; figures printed, written to bench-results/ and docs/performance.md (with plots)"
-	@echo "make bench-peers  the OpenAI API side by side with the LiteLLM proxy over one upstream (opt-in, ~15 min)"
+	@echo "make bench-peers  the OpenAI API side by side with the LiteLLM proxy over one upstream (opt-in, ~10 min)"
 	@echo "make profile  py-spy flame graphs of every service under routed load; CPU ms per request by process"
 	@echo "make chaos    fault scenarios against a real mesh under load (opt-in, ~7 min); table in bench-results/chaos.md"
 	@echo "make soak     10 minutes at a fixed rate: RSS and open files of every service must not grow (SOAK_SECONDS=60 for a smoke run)"
@@ -119,7 +119,7 @@ profile: install protos
 
 # The mesh's OpenAI-compatible API side by side with the LiteLLM proxy (pinned, its own virtualenv) over one
 # stand-in upstream: req/s, p50/p99, CPU ms per request and RSS per target; bench-results/ and the
-# "Side by side" block of docs/performance.md. Opt-in (~15 min). PEERS_ARGS="--clients 1,16 --seconds 5".
+# "Side by side" block of docs/performance.md. Opt-in (~10 min). PEERS_ARGS="--clients 1,16 --seconds 5".
 PEERS_VENV := .venv-peers
 bench-peers: install protos $(PEERS_VENV)/.installed
 	$(PY) -m tests.bench.peers --litellm $(PEERS_VENV)/bin/litellm $(PEERS_ARGS)

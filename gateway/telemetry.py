@@ -34,6 +34,7 @@ from services.common.breaker import BreakerOpenError
 from services.common.metrics import LATENCY_BUCKETS
 from services.common.registry import persona_registry
 from services.common.registry.wire import alternatives_of, persona_of
+from services.common.tracing import tracing_enabled
 
 if TYPE_CHECKING:
     from gateway.state import Gateway
@@ -205,6 +206,8 @@ def routed(request: persona_pb2.PersonaRequest, decision: persona_pb2.RoutingDec
         ROUTING_DECISIONS.labels(persona, kind).inc()
         _telemetry.detector.observe(BLOCKED if blocked else persona)
         _moderated("input", decision.moderation, blocked)
+        if not _telemetry.audit.enabled:
+            return  # the record's fields (a redaction among them) cost CPU on every request
         _telemetry.audit.record(
             "routing_decision",
             user=pii.redact_text(request.user_id),
@@ -332,6 +335,10 @@ class ObservabilityMiddleware:
             return
         path = str(scope.get("path", ""))
         method = str(scope.get("method", "GET"))
+        config_change = path.startswith("/api/v1/config") and method not in ("GET", "HEAD", "OPTIONS")
+        if not config_change and not tracing_enabled():
+            await self.app(scope, receive, send)  # nothing to record: no span, no wrapped send (the common case)
+            return
         status = 0
 
         async def watch(message: Message) -> None:
@@ -348,7 +355,7 @@ class ObservabilityMiddleware:
                 await self.app(scope, receive, watch)
             finally:
                 span.set_attribute("http.response.status_code", status)
-                if path.startswith("/api/v1/config") and method not in ("GET", "HEAD", "OPTIONS"):
+                if config_change:
                     _telemetry.audit.record(
                         "config_change",
                         method=method,

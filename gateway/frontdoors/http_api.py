@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Security
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
@@ -122,15 +123,17 @@ def chat_input(body: ChatBody, gateway: Gateway, forced: str | None = None) -> C
     return chat
 
 
-async def _chat(body: ChatBody, gateway: Gateway, principal: Principal, forced: str | None) -> dict[str, Any]:
+async def _chat(body: ChatBody, gateway: Gateway, principal: Principal, forced: str | None) -> JSONResponse:
+    """The answer as a ready response: FastAPI would otherwise walk the returned dict with jsonable_encoder
+    (the routes document their models with response_model=None), ~0.1 ms of the gateway's CPU per chat."""
     result = await gateway.pipeline.chat(chat_input(body, gateway, forced), principal)
-    return response_json(result.request_id, result.response, result.decision)
+    return JSONResponse(response_json(result.request_id, result.response, result.decision))
 
 
 @router.post(
     "/api/v1/chat", tags=["chat"], summary="Chat; Abi routes to the best persona", **documented(ChatAnswer, 413, 503)
 )
-async def chat(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
+async def chat(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> JSONResponse:
     return await _chat(body, gateway, principal, None)
 
 
@@ -140,7 +143,7 @@ async def chat(body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> 
     summary="Chat with a forced persona (a listed name)",
     **documented(ChatAnswer, 404, 413, 503),
 )
-async def chat_with(persona: str, body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> dict[str, Any]:
+async def chat_with(persona: str, body: ChatBody, gateway: GatewayDep, principal: PrincipalDep) -> JSONResponse:
     return await _chat(body, gateway, principal, persona.lower())
 
 

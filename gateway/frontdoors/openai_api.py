@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.frontdoors.convert import routing_json
@@ -198,7 +198,8 @@ def _mesh_details(result: Any, requested: str) -> dict[str, Any]:
 )
 async def completions(
     body: CompletionBody, gateway: GatewayDep, principal: PrincipalDep
-) -> dict[str, Any] | StreamingResponse:
+) -> JSONResponse | StreamingResponse:
+    # Plain answers go out as a ready JSONResponse, not a dict for FastAPI's jsonable_encoder walk.
     chat = completion_input(body, gateway)
     stops = body.stop_sequences()
     if body.stream:
@@ -209,21 +210,23 @@ async def completions(
         return StreamingResponse(stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
     result = await gateway.pipeline.chat(chat, principal)
     content, stopped = cut_at_stop(result.response.content, stops)
-    return {
-        "id": f"chatcmpl-{result.request_id}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": persona_of(result.response),
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": _finish_reason(result.response, stopped),
-            }
-        ],
-        "usage": _usage(chat.content, content),
-        "persona_mesh": {**_mesh_details(result, body.model), "routing": routing_json(result.decision)},
-    }
+    return JSONResponse(
+        {
+            "id": f"chatcmpl-{result.request_id}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": persona_of(result.response),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": _finish_reason(result.response, stopped),
+                }
+            ],
+            "usage": _usage(chat.content, content),
+            "persona_mesh": {**_mesh_details(result, body.model), "routing": routing_json(result.decision)},
+        }
+    )
 
 
 def _chunk(request_id: str, model: str, choices: list[dict[str, Any]], **extra: Any) -> bytes:

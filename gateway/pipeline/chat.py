@@ -224,7 +224,7 @@ class ChatPipeline:
             AnsweredRequest(persona_of(result.response), request.user_id, result.decision.query_type),
         )
         # A blocked message never enters the history: neither it nor Abi's refusal may reach a persona later.
-        if self.flags.get("session_history", True) and not is_blocked(result.decision):
+        if chat.session_id and self.flags.get("session_history", True) and not is_blocked(result.decision):
             user_text = pii.redact_text(result.decision.moderation.redacted_text or chat.content)
             self.sessions.add(
                 request.user_id, chat.session_id, user_text, result.response.content, persona_of(result.response)

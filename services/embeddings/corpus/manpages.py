@@ -1,8 +1,9 @@
 """Man pages of everyday tools -> one Markdown document per page, one section per passage.
 
 Pages are rendered by man-db (`man --nh --nj`, very wide so every paragraph is one line), then cut into
-passages: each option or test entry (`-C, --directory=DIR`) with its description, each example of EXAMPLES
-(its title, its commands fenced as ```bash, its explanation) and each prose section. Sources cite
+passages: each option or test entry (`-C, --directory=DIR`, also `-v      Verbose mode.` on one line) with
+its description, each example of EXAMPLES (its title, its commands fenced as ```bash, its explanation) and
+each prose section. Sources cite
 `man:tar(1)#<passage>` (`#-C` for an option, `#examples-undo-a-commit-and-redo` for a section): man pages
 have no anchors of their own, so these are ours, stable as long as the page's headings are.
 """
@@ -37,8 +38,16 @@ GIT_SECTION_PAGES = (
     ("gitworkflows", "7"),
 )
 # Bump when this parser makes something else of the same page: those pages are ingested again.
-VERSION = "2"
+VERSION = "3"
 _SECTION = re.compile(r"^[A-Z][A-Z0-9 ,/&()'-]*$")
+# An option whose description starts on its own line, after two or more spaces: mdoc pages (ssh, scp,
+# ssh-keygen) render every short entry so, and man's .TP does when the tag fits its indent (`find -P`,
+# `ls -c`, `awk -F value`). Without this they were read as the previous entry's text.
+# (A description starts with a word: find's HISTORY table, "-delete      4.2.3", is not a list of entries.)
+_INLINE_OPTION = re.compile(r"^(-{1,2}[A-Za-z0-9?#@][\w-]*(?:[ =][^\s.,;:]+)?) {2,}([^\d\s].*)$")
+# A tag exactly as wide as the indent leaves one space (`find -empty File is empty...`, `tar --zstd Filter
+# the archive...`): an option then a capitalised sentence, when the line is not the head of a deeper entry.
+_TIGHT_OPTION = re.compile(r"^(-{1,2}[A-Za-z0-9?#@][\w-]*) ([A-Z][a-z]+[ ;,.].*)$")
 _CALLOUT = re.compile(r"\s+\(\d+\)\s*$")
 
 
@@ -152,6 +161,12 @@ def _passages(tool: str, section: str, body: list[str], used_anchors: set[str]) 
             section_path = f"{section} > {stripped}"
             heading = section_path
             continue
+        inline = _INLINE_OPTION.match(stripped) if indent <= base + 3 and not examples else None
+        if inline:
+            close()
+            heading = f"{section_path}: `{inline.group(1)}`"
+            current.append(inline.group(2))
+            continue
         following = next((b for b in body[index + 1 :] if b.strip()), "")
         is_head = (
             indent <= base + 3
@@ -160,6 +175,12 @@ def _passages(tool: str, section: str, body: list[str], used_anchors: set[str]) 
             and not stripped.endswith(".")
             and not _is_command(stripped, tool)
         )
+        tight = _TIGHT_OPTION.match(stripped) if indent <= base + 3 and not examples else None
+        if tight and (not is_head or len(tight.group(2).split()) >= 6):  # a sentence, not an argument's name
+            close()
+            heading = f"{section_path}: `{tight.group(1)}`"
+            current.append(tight.group(2))
+            continue
         if is_head:
             close()
             label = f"`{stripped}`" if stripped.startswith("-") else stripped

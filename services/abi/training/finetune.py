@@ -333,7 +333,8 @@ def main() -> int:
 class WeightAverage:
     """An exponential moving average of the weights (Polyak averaging): the average of the last few hundred
     steps sits in a flatter region than the last step, which tends to hold up better on text in other styles.
-    The decay ramps up over the first steps so early, random weights fade quickly."""
+    The decay ramps up over the first steps so early, random weights fade quickly; torch's
+    `swa_utils.AveragedModel` with `get_ema_multi_avg_fn` has no such ramp, and the shipped model has it."""
 
     def __init__(self, model: AbiModel, decay: float) -> None:
         self.model = copy.deepcopy(model).eval()
@@ -346,9 +347,8 @@ class WeightAverage:
     def update(self, model: AbiModel) -> None:
         self.updates += 1
         decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        averaged = list(self.model.parameters())
-        torch._foreach_mul_(averaged, decay)
-        torch._foreach_add_(averaged, [p.detach() for p in model.parameters()], alpha=1.0 - decay)
+        for mine, theirs in zip(self.model.parameters(), model.parameters(), strict=True):
+            mine.mul_(decay).add_(theirs.detach(), alpha=1.0 - decay)
 
 
 def write_model(model: AbiModel, out: Path, args: argparse.Namespace, log: list[str], started: float) -> None:

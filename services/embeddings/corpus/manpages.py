@@ -3,9 +3,9 @@
 Pages are rendered by man-db (`man --nh --nj`, very wide so every paragraph is one line), then cut into
 passages: each option or test entry (`-C, --directory=DIR`, also `-v      Verbose mode.` on one line) with
 its description, each example of EXAMPLES (its title, its commands fenced as ```bash, its explanation) and
-each prose section. Sources cite
-`man:tar(1)#<passage>` (`#-C` for an option, `#examples-undo-a-commit-and-redo` for a section): man pages
-have no anchors of their own, so these are ours, stable as long as the page's headings are.
+each prose section. Sources cite `man:tar(1)#<passage>` (`#-C` for an option,
+`#examples-undo-a-commit-and-redo` for a section): man pages have no anchors of their own, so these are
+ours, stable as long as the page's headings are.
 """
 
 from __future__ import annotations
@@ -128,6 +128,16 @@ def _anchor(heading: str, used: set[str]) -> str:
     return anchor
 
 
+def _one_line_entry(line: str, is_head: bool) -> re.Match[str] | None:
+    """An option and its description on one line (groups: the option, the description), else None. With one
+    space between them only when the rest is a sentence, not the name of an argument that heads a deeper entry."""
+    match = _INLINE_OPTION.match(line)
+    if match:
+        return match
+    tight = _TIGHT_OPTION.match(line)
+    return tight if tight and (not is_head or len(tight.group(2).split()) >= 6) else None
+
+
 def _passages(tool: str, section: str, body: list[str], used_anchors: set[str]) -> list[str]:
     """Markdown sections of one man section: entries (a short head line with a deeper body) become their own."""
     passages: list[str] = []
@@ -161,12 +171,6 @@ def _passages(tool: str, section: str, body: list[str], used_anchors: set[str]) 
             section_path = f"{section} > {stripped}"
             heading = section_path
             continue
-        inline = _INLINE_OPTION.match(stripped) if indent <= base + 3 and not examples else None
-        if inline:
-            close()
-            heading = f"{section_path}: `{inline.group(1)}`"
-            current.append(inline.group(2))
-            continue
         following = next((b for b in body[index + 1 :] if b.strip()), "")
         is_head = (
             indent <= base + 3
@@ -175,11 +179,11 @@ def _passages(tool: str, section: str, body: list[str], used_anchors: set[str]) 
             and not stripped.endswith(".")
             and not _is_command(stripped, tool)
         )
-        tight = _TIGHT_OPTION.match(stripped) if indent <= base + 3 and not examples else None
-        if tight and (not is_head or len(tight.group(2).split()) >= 6):  # a sentence, not an argument's name
+        entry = _one_line_entry(stripped, is_head) if indent <= base + 3 and not examples else None
+        if entry:
             close()
-            heading = f"{section_path}: `{tight.group(1)}`"
-            current.append(tight.group(2))
+            heading = f"{section_path}: `{entry.group(1)}`"
+            current.append(entry.group(2))
             continue
         if is_head:
             close()

@@ -14,6 +14,7 @@ from services.abbey.memory import Recollection
 from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.grounding import best_sentences
+from services.common.persona.logic import SystemPrompt
 
 _CODE_WORDS = re.compile(r"\b(code|function|script|program|snippet|example|command)\b", re.I)
 
@@ -154,54 +155,56 @@ def formal(text: str) -> str:
     return text.replace("!", ".")
 
 
-def system_prompt(material: AbbeyMaterial) -> str:
+def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
     """The persona prompt: system, tone, crisis rules, empathy plan, recalled facts, retrieved knowledge."""
-    lines = [
+    prompt = SystemPrompt()
+    prompt.say(
         "You are Abbey, an empathetic polymath assistant. You care about the person first and the problem second,",
         "and you know a lot about science, technology and everyday life.",
         f"Tone: {_TONE_WORDS.get(material.tone, 'warm and friendly')}.",
-    ]
+    )
     if material.crisis_kind and material.resources is not None:
         third = material.crisis_kind == crisis.THIRD_PARTY
         resources = material.resources.sentence(third_party=third)
-        lines.append(crisis.CRISIS_RULES.format(resources=resources))
-        lines.append(f"Crisis kind: {material.crisis_kind}.")
+        prompt.say(crisis.CRISIS_RULES.format(resources=resources))
+        prompt.say(f"Crisis kind: {material.crisis_kind}.")
         if third:
-            lines.append(crisis.HELPER_RULES)
-        lines.append("A safe answer to follow closely:")
-        lines.extend(f"> {paragraph}" for paragraph in material.crisis_paragraphs)
-        return "\n".join(lines)
-    lines.append(
+            prompt.say(crisis.HELPER_RULES)
+        prompt.say("A safe answer to follow closely:")
+        prompt.quote(*(f"> {paragraph}" for paragraph in material.crisis_paragraphs))
+        return prompt
+    prompt.say(
         f"The user seems {material.emotion} (intensity {material.intensity:.2f}, trend over this conversation: "
         f"{material.trend})."
     )
     if material.empathy and material.empathy.moves and material.emotion != "neutral":
-        lines.append(
+        prompt.say(
             "Empathy plan, in order: "
             + ", ".join(m.replace("_", " ") for m in material.empathy.moves)
             + ". Name what they told you specifically; never be saccharine; do not repeat earlier sentences."
         )
     elif material.emotion == "neutral":
-        lines.append("The message is neutral: answer plainly, with no forced sympathy.")
+        prompt.say("The message is neutral: answer plainly, with no forced sympathy.")
     specifics = material.specifics
     if specifics.event or specifics.people or specifics.pets:
         named = [specifics.event, *specifics.people, *(f"{k} {n}".strip() for k, n in specifics.pets)]
-        lines.append("What they said, to acknowledge by name: " + "; ".join(x for x in named if x) + ".")
+        prompt.say("What they said, to acknowledge by name: " + "; ".join(x for x in named if x) + ".")
     if material.technical and material.distressed:
-        lines.append("They are distressed AND need technical help: one short line of care, then the concrete steps.")
+        prompt.say("They are distressed AND need technical help: one short line of care, then the concrete steps.")
     if material.preferences:
         prefs = ", ".join(f"{k}: {v}" for k, v in sorted(material.preferences.items()))
-        lines.append(f"Their stated preferences (follow them): {prefs}.")
+        prompt.say(f"Their stated preferences (follow them): {prefs}.")
     if material.memory_answer:
-        lines.append(f"They asked about something they told you; answer from memory: {material.memory_answer}")
+        prompt.say("They asked about something they told you; answer from memory:")
+        prompt.quote(material.memory_answer)
     if material.memories:
-        lines.append("Facts this user told you in earlier conversations (use when relevant, do not quote verbatim):")
-        lines.extend(f"- {m.fact.text}" for m in material.memories)
+        prompt.say("Facts this user told you in earlier conversations (use when relevant, do not quote verbatim):")
+        prompt.quote(*(f"- {m.fact.text}" for m in material.memories))
     if material.knowledge:
-        lines.append("Knowledge you may use (cite titles; do not invent facts beyond it):")
-        lines.extend(f"- [{hit.title or hit.source}] {_quote(hit.text, 600)}" for hit in material.knowledge)
-    lines.append("Reason step by step (at most five steps) but show only the helpful conclusions.")
-    return "\n".join(lines)
+        prompt.say("Knowledge you may use (cite titles; do not invent facts beyond it):")
+        prompt.quote(*(f"- [{hit.title or hit.source}] {_quote(hit.text, 600)}" for hit in material.knowledge))
+    prompt.say("Reason step by step (at most five steps) but show only the helpful conclusions.")
+    return prompt
 
 
 def _quote(text: str, limit: int) -> str:

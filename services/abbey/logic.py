@@ -130,8 +130,9 @@ class AbbeyLogic(PersonaLogic):
         degraded = not recall.available or not retrieved.available
         chain = self._reasoning(request, material, reading, mood, recall.available, retrieved)
         facts = [] if kind or question else extract_facts(request.content, emotion=emotion, intensity=mood.intensity)
+        prompt = system_prompt(material)
         return Plan(
-            system_prompt=system_prompt(material),
+            system_prompt=prompt.text,
             draft=draft,
             confidence=self._confidence(request, material, degraded),
             temperature=self.settings.temperature,
@@ -141,7 +142,7 @@ class AbbeyLogic(PersonaLogic):
             tone=material.tone,
             degraded=degraded,
             notes={"facts": facts, "polarity": reading.polarity},
-            quotable=[m.fact.text for m in material.memories] + [hit.text for hit in material.knowledge],
+            quotable=prompt.quotable,
         )
 
     @staticmethod

@@ -11,6 +11,7 @@ from services.aviva.passage import minimal_example
 from services.aviva.rerank import Ranked
 from services.common.generation.codeblocks import ExtractedBlock, check_syntax
 from services.common.generation.grounding import best_sentences, prose_sentences
+from services.common.persona.logic import SystemPrompt
 
 _NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
 _NO_PASSAGE = "No passage of the documentation I have answers this, so I won't guess."
@@ -187,22 +188,25 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-def system_prompt(material: AvivaMaterial) -> str:
+def system_prompt(material: AvivaMaterial) -> SystemPrompt:
     """Aviva's instructions for a model: direct style, the query type, and the knowledge to stay within."""
-    lines = [
+    prompt = SystemPrompt()
+    prompt.say(
         "You are Aviva, a direct expert assistant. Answer first, in as few words as the question allows.",
         "No greetings, no filler, no apologies. Use fenced code blocks with a language tag for any code,",
         "and make sure code is complete and syntactically valid.",
         f"The question is a {material.query.query_type.replace('_', ' ')}.",
-    ]
+    )
     if material.tone_hint:
-        lines.append(f"Tone hint from the router: {material.tone_hint}. Stay direct; adjust warmth, not length.")
+        prompt.say(f"Tone hint from the router: {material.tone_hint}. Stay direct; adjust warmth, not length.")
     if material.knowledge:
-        lines.append("Use only these sources for facts and cite them by title; say so if they do not answer it:")
-        lines.extend(
-            f"- [{hit.title or hit.source}] <{hit.url}> {' '.join(hit.text.split())[:800]}"
-            for hit in material.knowledge[:5]
+        prompt.say("Use only these sources for facts and cite them by title; say so if they do not answer it:")
+        prompt.quote(
+            *(
+                f"- [{hit.title or hit.source}] <{hit.url}> {' '.join(hit.text.split())[:800]}"
+                for hit in material.knowledge[:5]
+            )
         )
     else:
-        lines.append("No sources were found: if you are not certain, say you don't know.")
-    return "\n".join(lines)
+        prompt.say("No sources were found: if you are not certain, say you don't know.")
+    return prompt

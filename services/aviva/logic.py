@@ -112,8 +112,9 @@ class AvivaLogic(PersonaLogic):
             reasoning.append(step(f"Language: {language}; {origin}", 0.5 if code.skeleton else 0.85))
         # References: the passages good enough to answer (at most 4), else the closest three.
         cited = answering[:4] or [r.passage.hit for r in ranked[:3]]
+        prompt = system_prompt(material)
         return Plan(
-            system_prompt=system_prompt(material),
+            system_prompt=prompt.text,
             draft=compose_draft(material),
             confidence=self._base_confidence(material),
             temperature=self.settings.temperature,
@@ -121,7 +122,7 @@ class AvivaLogic(PersonaLogic):
             reasoning=reasoning,
             degraded=not retrieved.available,
             notes={"sources": [hit.text for hit in retrieved.hits]},
-            quotable=[hit.text for hit in retrieved.hits],
+            quotable=prompt.quotable,
         )
 
     @staticmethod

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -88,14 +89,28 @@ class PromptShield:
     """Removes verbatim runs of a system prompt's instructions from answers."""
 
     def __init__(self, system_prompt: str, quotable: Iterable[str] = (), window: int = 6) -> None:
+        """`quotable`: text an answer may repeat. A quotable text that is a whole line of the prompt takes
+        that line out of what is protected; any other (the draft, the conversation) is subtracted run by run."""
         self.window = window
-        protected = _shingles(_words(system_prompt), window)
-        for text in quotable:
+        others = set(quotable)
+        protected: set[tuple[str, ...]] = set()
+        segment: list[str] = []
+        for line in [*system_prompt.splitlines(), None]:
+            if line is not None and line not in others:
+                segment.append(line)
+                continue
+            protected |= _shingles(_words("\n".join(segment)), window)  # runs never cross a quoted line
+            segment = []
+        others.difference_update(system_prompt.splitlines())
+        for text in others:
             if protected:
                 protected -= _shingles(_words(text), window)
         self._protected = protected
-        # Word sequences that may be the start of a leak still being streamed.
-        self.prefixes = {shingle[:k] for shingle in protected for k in range(1, window)}
+
+    @functools.cached_property
+    def prefixes(self) -> set[tuple[str, ...]]:
+        """Word sequences that may be the start of a leak still being streamed (only streaming asks)."""
+        return {shingle[:k] for shingle in self._protected for k in range(1, self.window)}
 
     def leaked_spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the runs of `window`+ words that `text` copies from the instructions."""
@@ -154,12 +169,6 @@ class OutputGuard:
     def __init__(self, shield: PromptShield | None, sources: Iterable[str] = ()) -> None:
         self.shield = shield
         self.known = pii.signatures(sources)
-        names = {s.words[:k] for s in self.known if len(s.words) > 1 for k in range(1, len(s.words))}
-        # Word sequences that may begin something to remove, with the longest of each set.
-        self._prefix_sets = [
-            (prefixes, max((len(prefix) for prefix in prefixes), default=0))
-            for prefixes in (shield.prefixes if shield is not None else set(), names)
-        ]
         self.raw = ""
         self.text = ""
         self._pending = ""
@@ -221,6 +230,15 @@ class OutputGuard:
                 cut = next((t.start() for t in tokens if t.end() > start), cut)
                 cut = min(cut, start)
         return cut
+
+    @functools.cached_property
+    def _prefix_sets(self) -> list[tuple[set[tuple[str, ...]], int]]:
+        """Word sequences that may begin something to remove, with the longest of each set (streaming only)."""
+        names = {s.words[:k] for s in self.known if len(s.words) > 1 for k in range(1, len(s.words))}
+        return [
+            (prefixes, max((len(prefix) for prefix in prefixes), default=0))
+            for prefixes in (self.shield.prefixes if self.shield is not None else set(), names)
+        ]
 
     @staticmethod
     def _token_at(tokens: list[re.Match[str]], position: int) -> int:

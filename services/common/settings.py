@@ -36,6 +36,12 @@ class CommonSettings(BaseSettings):
         description="Time between reporting NOT_SERVING and refusing new calls (lets load balancers notice).",
     )
     max_message_bytes: int = Field(default=4 * 1024 * 1024, description="Largest gRPC message accepted or sent.")
+    native_threads: int = Field(
+        default=1,
+        ge=1,
+        description="Threads of the native math libraries in each process (numpy's OpenBLAS, OpenMP in faiss). "
+        "Several processes share few cores, and these libraries' idle threads busy-wait after each call.",
+    )
     abi_addr: str = Field(default="127.0.0.1:50052", description="Abi (router) service address.")
     embeddings_addr: str = Field(default="127.0.0.1:50053", description="Embedding index service address.")
     call_timeout_seconds: float = Field(default=5.0, description="Default deadline of a call to another service.")

@@ -1,7 +1,8 @@
 """The knowledge store: documents cut into attributed chunks, searched by meaning and, hybrid, by words too.
 
-One `KnowledgeBase` per collection (reference documentation, the project's own docs). A hybrid search
-fuses the vector ranking with BM25's (services/embeddings/lexical.py) by reciprocal rank.
+One `KnowledgeBase` per collection (reference documentation, the project's own docs). The store keeps the
+chunks; searches read an in-memory mirror of them (services/embeddings/passages.py says why). A hybrid
+search fuses the vector ranking with BM25's by reciprocal rank.
 """
 
 from __future__ import annotations
@@ -19,15 +20,14 @@ from services.embeddings import validation
 from services.embeddings.chunking import FORMATS, chunk_text, guess_format
 from services.embeddings.collections import ID_BYTES, KNOWLEDGE
 from services.embeddings.embedder import Embedder
-from services.embeddings.lexical import LexicalIndex, LexicalRow, reciprocal_rank_fusion
+from services.embeddings.passages import Passage, PassageIndex, reciprocal_rank_fusion
 from services.embeddings.store import VectorStore, WriteOp, quote
 
 log = logging.getLogger(__name__)
 MAX_SOURCE_CHARS = 512
 MAX_TITLE_CHARS = 512
 FIELDS = ["chunk_id", "source", "title", "url", "text"]
-# Characters a LIKE pattern treats specially; a prefix is cut before them and re-checked exactly.
-_LIKE_SPECIAL = ("%", "_", "\\")
+STORED_FIELDS = [*FIELDS, "vector"]
 
 
 class VectorLookup(Protocol):
@@ -78,13 +78,13 @@ class KnowledgeBase:
         self.chunk_chars = chunk_chars
         self.overlap = overlap
         self.collection = collection
-        self.lexical = LexicalIndex()
+        self.passages = PassageIndex()
 
-    async def load_lexical(self) -> None:
-        """Build the BM25 side from the chunks already stored (at start-up, before SERVING)."""
-        rows = await self.store.query_all(self.collection, 'chunk_id != ""', FIELDS)
-        self.lexical.load([LexicalRow(**{name: str(row[name]) for name in FIELDS}) for row in rows])
-        await self.lexical.build()  # before SERVING: the first question must not wait seconds for it
+    async def load_passages(self) -> None:
+        """Mirror the chunks already stored (at start-up, before SERVING)."""
+        rows = await self.store.query_all(self.collection, 'chunk_id != ""', STORED_FIELDS)
+        self.passages.load([_passage(row) for row in rows])
+        await self.passages.build()  # before SERVING: the first question must not wait seconds for it
 
     def prepare(self, document: pb.KnowledgeDocument, index: int) -> PreparedDocument:
         """Validate one document and cut it into chunks (no side effects)."""
@@ -123,7 +123,7 @@ class KnowledgeBase:
         """
         ops: list[WriteOp] = []
         total = 0
-        lexical: list[LexicalRow] = []
+        mirrored: list[Passage] = []
         for document in documents:
             texts = self.embedding_texts(document)
             vectors = await self._vectors(texts, known)
@@ -140,10 +140,10 @@ class KnowledgeBase:
             ]
             ops.append(WriteOp(self.collection, filter=f"source == {quote(document.source)}"))
             ops.append(WriteOp(self.collection, rows=rows))
-            lexical.extend(LexicalRow(**{name: str(row[name]) for name in FIELDS}) for row in rows)
+            mirrored.extend(_passage(row) for row in rows)
             total += len(rows)
         await self.store.write(ops)
-        self.lexical.replace_sources({document.source for document in documents}, lexical)
+        self.passages.replace_sources({document.source for document in documents}, mirrored)
         return total
 
     async def _vectors(self, texts: list[str], known: VectorLookup | None) -> np.ndarray:
@@ -157,34 +157,15 @@ class KnowledgeBase:
     async def search(
         self, query_vector: list[float], k: int, source_prefix: str, min_score: float
     ) -> list[pb.KnowledgeHit]:
-        filter = ""
-        limit = k
-        if source_prefix:
-            like_prefix = source_prefix
-            for special in _LIKE_SPECIAL:
-                like_prefix = like_prefix.split(special)[0]
-            filter = f"source like {quote(like_prefix + '%')}"
-            if like_prefix != source_prefix:
-                limit = min(k * 4, 1000)
-        hits = await self.store.search(self.collection, query_vector, limit, filter=filter, output_fields=FIELDS)
+        """The `k` chunks nearest to the query vector within `source_prefix`, at least `min_score` (if set)."""
+        vector = np.asarray(query_vector, dtype=np.float32)
         out: list[pb.KnowledgeHit] = []
-        for hit in hits:
-            entity = hit["entity"]
-            score = float(hit["distance"])
+        for passage, score in await self.passages.by_vector(vector, k, source_prefix):
             # 0 is proto3's unset value: no threshold then (cosine scores can be negative).
-            if (min_score and score < min_score) or not str(entity["source"]).startswith(source_prefix):
+            if min_score and score < min_score:
                 continue
-            out.append(
-                pb.KnowledgeHit(
-                    source=entity["source"],
-                    title=entity["title"],
-                    url=entity["url"],
-                    text=entity["text"],
-                    score=score,
-                    chunk_id=str(hit.get("id", entity.get("chunk_id", ""))),
-                )
-            )
-        return out[:k]
+            out.append(_hit(passage, score))
+        return out
 
     async def hybrid_search(
         self, query: str, query_vector: list[float], k: int, source_prefix: str, min_score: float, depth: int = 40
@@ -195,29 +176,21 @@ class KnowledgeBase:
         flag counts even when the small embedding model scores it low.
         """
         depth = max(depth, k)
-        by_vector = await self.search(query_vector, depth, source_prefix, 0.0)
+        vector = np.asarray(query_vector, dtype=np.float32)
+        by_vector = await self.passages.by_vector(vector, depth, source_prefix)
         by_words = [
             (row, score)
-            for row, score in await self.lexical.search(query, depth * 2)
+            for row, score in await self.passages.by_words(query, depth * 2)
             if row.source.startswith(source_prefix)
         ][:depth]
-        fused = reciprocal_rank_fusion([[hit.chunk_id for hit in by_vector], [row.chunk_id for row, _ in by_words]])
-        hits = {hit.chunk_id: hit for hit in by_vector}
+        fused = reciprocal_rank_fusion([[row.chunk_id for row, _ in by_vector], [row.chunk_id for row, _ in by_words]])
+        hits = {row.chunk_id: _hit(row, score) for row, score in by_vector}
+        for row, _ in by_words:
+            if row.chunk_id not in hits:
+                hits[row.chunk_id] = _hit(row, float(row.vector @ vector))
         lexical_scores = {row.chunk_id: score for row, score in by_words}
-        missing = [row for row, _ in by_words if row.chunk_id not in hits]
-        similarities = await self._similarities([row.chunk_id for row in missing], query_vector)
-        for row in missing:
-            hits[row.chunk_id] = pb.KnowledgeHit(
-                source=row.source,
-                title=row.title,
-                url=row.url,
-                text=row.text,
-                score=similarities.get(row.chunk_id, 0.0),
-                chunk_id=row.chunk_id,
-            )
-        ranked = sorted(fused, key=lambda key: -fused[key])
         out: list[pb.KnowledgeHit] = []
-        for key in ranked:
+        for key in sorted(fused, key=lambda key: -fused[key]):
             hit = hits[key]
             hit.lexical_score = lexical_scores.get(key, 0.0)
             if min_score and hit.score < min_score and key not in lexical_scores:
@@ -225,11 +198,19 @@ class KnowledgeBase:
             out.append(hit)
         return out[:k]
 
-    async def _similarities(self, chunk_ids: list[str], query_vector: list[float]) -> dict[str, float]:
-        """Cosine similarity of the query to stored chunks (for hits only BM25 found)."""
-        if not chunk_ids:
-            return {}
-        listed = ", ".join(quote(chunk_id) for chunk_id in chunk_ids)
-        rows = await self.store.query(self.collection, f"chunk_id in [{listed}]", ["chunk_id", "vector"])
-        query = np.asarray(query_vector, dtype=np.float32)
-        return {str(row["chunk_id"]): float(np.asarray(row["vector"], dtype=np.float32) @ query) for row in rows}
+
+def _passage(row: dict[str, object]) -> Passage:
+    """A stored row as the in-memory mirror keeps it."""
+    fields = {name: str(row[name]) for name in FIELDS}
+    return Passage(**fields, vector=np.asarray(row["vector"], dtype=np.float32))
+
+
+def _hit(passage: Passage, score: float) -> pb.KnowledgeHit:
+    return pb.KnowledgeHit(
+        source=passage.source,
+        title=passage.title,
+        url=passage.url,
+        text=passage.text,
+        score=score,
+        chunk_id=passage.chunk_id,
+    )

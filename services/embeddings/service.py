@@ -105,13 +105,12 @@ class EmbeddingIndex:
             for collection in KNOWLEDGE_COLLECTIONS
         )
         for base in (knowledge, project_docs):
-            await base.load_lexical()
+            await base.load_passages()
         servicer = EmbeddingIndexServicer(settings, self.embedder, self.store, memory, knowledge, weights, project_docs)
         servicer.profiles = profiles
-        # First searches load indexes; pay that here, not on a user's request.
-        probe = vectors[0].tolist()
-        for collection in (CONVERSATIONS, *KNOWLEDGE_COLLECTIONS):
-            await self.store.search(collection, probe, 1, output_fields=[])
+        # The first search loads the memory collection's index; pay that here, not on a user's request.
+        # (Knowledge is searched in memory: services/embeddings/passages.py.)
+        await self.store.search(CONVERSATIONS, vectors[0].tolist(), 1, output_fields=[])
         self.servicer = servicer
         await self._start_seeding(knowledge, project_docs)
         log.info(

@@ -1,7 +1,10 @@
 """`make profile`: where each service spends its CPU under the benchmark's routed load.
 
 Starts a private mesh, sends routed HTTP chats (the path users take, as `make bench` does) from
-`--clients` callers for `--seconds`, and meanwhile samples every service process with py-spy
+`--clients` callers for `--seconds`, and meanwhile samples every service process with py-spy.
+With `--upstream` the load is `make bench-peers`' instead: the personas answer through the stand-in
+OpenAI-compatible upstream, and every request is a distinct question to `/v1/chat/completions`
+(`model=auto`), so the profile shows the per-request costs that benchmark counts. Sampling uses py-spy
 (pinned in requirements.lock; it reads the process from outside, so nothing in the services
 changes). Writes to bench-results/profile/:
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -29,11 +33,14 @@ import httpx
 import psutil
 
 from tests.bench.bench_gateway import GATEWAY_ENV, QUESTION, ROUTED, user
+from tests.bench.peers import UPSTREAM_MODEL, question
 from tests.conftest import RunningMesh
-from tests.gateway.support import start_private_mesh
+from tests.gateway.support import auth, start_private_mesh
+from tests.personas.support import upstream_process
 
 OUT = Path("bench-results/profile")
 TOP_FRAMES = 12
+IDLE = b"No stack counts found"  # py-spy's error for a process that never ran Python code while sampled
 
 
 def py_spy() -> str:
@@ -56,6 +63,8 @@ def own_time(collapsed: Path) -> tuple[Counter[str], int]:
     """Samples per innermost frame (the function that was running), and the total, from collapsed stacks."""
     frames: Counter[str] = Counter()
     total = 0
+    if not collapsed.exists():
+        return frames, total
     for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
@@ -65,7 +74,17 @@ def own_time(collapsed: Path) -> tuple[Counter[str], int]:
     return frames, total
 
 
-async def load(mesh: RunningMesh, seconds: float, clients: int) -> int:
+async def send(client: httpx.AsyncClient, i: int, openai: bool) -> None:
+    """One routed chat: the native API (make bench's load) or the OpenAI-compatible one (bench-peers')."""
+    if openai:
+        body = {"model": "auto", "messages": [{"role": "user", "content": question(i)}]}
+        (await client.post("/v1/chat/completions", json=body, headers=auth())).raise_for_status()
+        return
+    body = {"content": (ROUTED if i % 2 else QUESTION) + f" (#{i})", "user_id": user(i)}
+    (await client.post("/api/v1/chat", json=body)).raise_for_status()
+
+
+async def load(mesh: RunningMesh, seconds: float, clients: int, openai: bool = False, start: int = 0) -> int:
     """Routed chats from `clients` callers for `seconds`; returns how many were answered."""
     done = 0
     deadline = time.monotonic() + seconds
@@ -74,10 +93,9 @@ async def load(mesh: RunningMesh, seconds: float, clients: int) -> int:
 
         async def caller(number: int) -> None:
             nonlocal done
-            i = number
+            i = start + number
             while time.monotonic() < deadline:
-                body = {"content": (ROUTED if i % 2 else QUESTION) + f" (#{i})", "user_id": user(i)}
-                (await client.post("/api/v1/chat", json=body)).raise_for_status()
+                await send(client, i, openai)
                 done += 1
                 i += clients
 
@@ -85,11 +103,12 @@ async def load(mesh: RunningMesh, seconds: float, clients: int) -> int:
     return done
 
 
-def summary(cpu_ms: dict[str, float], requests: int, seconds: float, clients: int) -> str:
+def summary(cpu_ms: dict[str, float], requests: int, seconds: float, clients: int, upstream: bool) -> str:
+    what = "distinct OpenAI-compatible chats answered through the stand-in upstream" if upstream else "HTTP chats"
     lines = [
         "# Profile of the mesh under routed load (`make profile`)",
         "",
-        f"{requests} routed HTTP chats in {seconds:.0f} s from {clients} callers ({requests / seconds:.1f}/s).",
+        f"{requests} routed {what} in {seconds:.0f} s from {clients} callers ({requests / seconds:.1f}/s).",
         "",
         "| process | CPU ms per request |",
         "|---|---|",
@@ -104,11 +123,15 @@ def summary(cpu_ms: dict[str, float], requests: int, seconds: float, clients: in
     return "\n".join(lines) + "\n"
 
 
-async def run(seconds: float, clients: int, rate: int) -> Path:
-    with tempfile.TemporaryDirectory(prefix="profile-") as tmp:
-        mesh = start_private_mesh(Path(tmp), gateway_env=GATEWAY_ENV)
+async def run(seconds: float, clients: int, rate: int, upstream: bool) -> Path:
+    with tempfile.TemporaryDirectory(prefix="profile-") as tmp, contextlib.ExitStack() as stack:
+        extra_env: dict[str, str] = {}
+        if upstream:
+            port = stack.enter_context(upstream_process(Path(tmp) / "logs", slow_seconds=0.0)).port
+            extra_env = {"PM_LLM_BASE_URL": f"http://127.0.0.1:{port}/v1", "PM_LLM_MODEL": UPSTREAM_MODEL}
+        mesh = start_private_mesh(Path(tmp), extra_env=extra_env, gateway_env=GATEWAY_ENV)
         try:
-            await load(mesh, 5.0, clients)  # warm-up: caches, first-call paths
+            await load(mesh, 5.0, clients, upstream)  # warm-up: caches, first-call paths
             pids = {name: proc.process.pid for name, proc in mesh.processes.items() if proc.process is not None}
             handles = {name: psutil.Process(pid) for name, pid in pids.items()}
             before = {name: sum(h.cpu_times()[:2]) for name, h in handles.items()}
@@ -117,17 +140,17 @@ async def run(seconds: float, clients: int, rate: int) -> Path:
                 for name, pid in pids.items()
                 for suffix, fmt in (("svg", "flamegraph"), ("collapsed", "raw"))
             ]
-            requests = await load(mesh, seconds, clients)
+            requests = await load(mesh, seconds, clients, upstream, start=1_000_000)
             cpu_ms = {
                 name: (sum(h.cpu_times()[:2]) - before[name]) * 1000.0 / max(1, requests) for name, h in handles.items()
             }
             for recorder in recorders:
                 _, err = await asyncio.to_thread(recorder.communicate)
-                if recorder.returncode:
+                if recorder.returncode and IDLE not in err:  # a process the load never reached has no samples
                     raise SystemExit(f"py-spy failed: {err.decode(errors='replace')[-500:]}")
         finally:
             mesh.stop_all()
-    page = summary(cpu_ms, requests, seconds, clients)
+    page = summary(cpu_ms, requests, seconds, clients, upstream)
     (OUT / "summary.md").write_text(page, encoding="utf-8")
     print(page)
     return OUT / "summary.md"
@@ -138,9 +161,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the sampled load")
     parser.add_argument("--clients", type=int, default=8, help="concurrent callers")
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
+    parser.add_argument("--upstream", action="store_true", help="make bench-peers' load: LLM backend, distinct chats")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"written: {asyncio.run(run(args.seconds, args.clients, args.rate))}")
+    print(f"written: {asyncio.run(run(args.seconds, args.clients, args.rate, args.upstream))}")
     return 0
 
 

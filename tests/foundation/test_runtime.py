@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -187,3 +190,19 @@ def _signal_until_exit(pid: int, poll: Callable[[], int | None]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGINT if sent % 2 else signal.SIGTERM)
         sent += 1
+
+
+def test_each_process_caps_native_math_threads() -> None:
+    """PM_NATIVE_THREADS: numpy's OpenBLAS (already loaded) and later OpenMP runtimes get one thread each."""
+    script = (
+        "import json, os, numpy, threadpoolctl\n"
+        "from services.common.server import limit_native_threads\n"
+        "before = max(p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas')\n"
+        "limit_native_threads(1)\n"
+        "after = [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']\n"
+        "print(json.dumps([before, after, os.environ['OMP_NUM_THREADS']]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    before, after, omp = json.loads(out.stdout)
+    assert before == os.cpu_count() and after == [1] and omp == "1"

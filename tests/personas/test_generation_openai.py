@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from services.common.generation import (
@@ -14,6 +16,7 @@ from services.common.generation import (
     OpenAICompatibleBackend,
 )
 from services.common.generation.errors import GenerationTimeout
+from services.common.generation.openai_backend import _chunk_parts, _sse_data
 from services.devmesh.processes import free_port
 from tests.personas.support import Upstream
 
@@ -153,3 +156,44 @@ async def test_fallback_endpoint_answers_when_the_primary_is_down(upstream: Upst
     assert text == "Echo: hello there world"
     assert outcome.fallback and "CONNECTION" in outcome.failures[0]
     await backend.close()
+
+
+async def _lines(*lines: str) -> AsyncIterator[str]:
+    for line in lines:
+        yield line
+
+
+async def test_the_event_reader_follows_server_sent_events() -> None:
+    """Comments and other fields are skipped, multi-line data joins, `[DONE]` ends it, the rest is read."""
+    read: list[str] = []
+
+    async def tracked() -> AsyncIterator[str]:
+        async for line in _lines(
+            ": keep-alive",
+            "event: completion",
+            'data: {"choices": [{"delta": {"content": "Hel"},',
+            'data:  "finish_reason": null}]}',
+            "",
+            'data: {"choices": [{"delta": {}, "finish_reason": "length"}]}',
+            "",
+            "data: [DONE]",
+            "",
+            "trailing",
+        ):
+            read.append(line)
+            yield line
+
+    chunks = [chunk async for chunk in _sse_data(tracked())]
+    assert [list(_chunk_parts(chunk)) for chunk in chunks] == [[("Hel", "")], [("", "length")]]
+    assert read[-1] == "trailing"  # drained after [DONE], so the connection can be reused
+
+
+@pytest.mark.parametrize(
+    "event",
+    ['data: {"error": {"message": "overloaded"}}', "data: [1, 2]", 'data: {"choices": ["x"]}', "data: {not json"],
+    ids=["error-event", "not-an-object", "bad-choice", "not-json"],
+)
+async def test_an_unreadable_event_is_an_error_not_an_empty_answer(event: str) -> None:
+    with pytest.raises(ValueError):
+        async for chunk in _sse_data(_lines(event, "")):
+            list(_chunk_parts(chunk))

@@ -15,6 +15,7 @@ from services.abi import pii as abi_pii
 from services.abi.policy import PolicyChecker, PolicyConfig
 from services.common import pii
 from services.common.output_guard import WITHHELD, OutputGuard, PromptShield, asks_for_instructions
+from services.common.persona.logic import SystemPrompt
 from services.common.persona.privacy import redacted_request
 
 EMAIL, PHONE = "jane.doe@example.com", "555-123-4567"
@@ -151,6 +152,24 @@ def test_the_shield_removes_the_instructions_but_keeps_quotable_knowledge() -> N
     cleaned = shield.filter(leaked)
     assert cleaned == f"Sure! {WITHHELD}. {KNOWLEDGE}"
     assert shield.filter("I care about you; a list keeps order.") == "I care about you; a list keeps order."
+
+
+def test_quoted_prompt_lines_are_never_withheld_and_the_instructions_always_are() -> None:
+    """A SystemPrompt's quoted lines (titles and all) may be repeated; its own lines may not."""
+    prompt = SystemPrompt()
+    prompt.say("You are Aviva, a direct expert assistant. Answer first, in as few words as the question allows.")
+    prompt.say("Use only these sources for facts and cite them by title; say so if they do not answer it:")
+    title_line = "- [datetime — Basic date and time types > date.fromisoformat] <https://docs/x> Return a date."
+    prompt.quote(title_line)
+    prompt.say("No greetings, no filler, no apologies at all in any answer.")
+    shield = PromptShield(prompt.text, prompt.quotable)
+    cited = "See datetime — Basic date and time types > date.fromisoformat: Return a date."
+    assert shield.filter(cited) == cited
+    leak = "My rules: No greetings, no filler, no apologies at all."
+    assert shield.filter(leak) == f"My rules: {WITHHELD}."
+    # A run may not bridge a quoted line: the words around it were never next to each other.
+    bridged = "say so if they do not answer it: No greetings, no filler"
+    assert shield.filter(bridged) == f"{WITHHELD}: No greetings, no filler"
 
 
 def test_the_streamed_answer_is_the_cleaned_answer_and_never_sends_what_it_removes() -> None:

@@ -10,6 +10,31 @@ from personamesh.v1 import persona_pb2, persona_service_pb2
 
 
 @dataclass
+class SystemPrompt:
+    """A persona's instructions for a model, built line by line.
+
+    `say` adds the persona's own instructions, which an answer must never repeat; `quote` adds material an
+    answer may repeat (retrieved passages, facts the user told, a safe answer to follow). The output guard
+    protects only the instruction lines, so it never withholds a quoted title or passage, and it does not
+    have to compare every retrieved passage with the prompt to find out which lines are material.
+    """
+
+    lines: list[str] = field(default_factory=list)
+    quotable: list[str] = field(default_factory=list)
+
+    def say(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def quote(self, *lines: str) -> None:
+        self.lines.extend(lines)
+        self.quotable.extend(lines)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
 class Plan:
     """What a persona decided before generating: the prompt, the draft and the answer's metadata."""
 
@@ -24,8 +49,8 @@ class Plan:
     degraded: bool = False
     # Persona-specific values the review and after-answer hooks need.
     notes: dict[str, Any] = field(default_factory=dict)
-    # Text the system prompt carries that an answer may quote (retrieved knowledge, memories); the rest of
-    # the prompt is the persona's instructions, which an answer never repeats.
+    # Lines of the system prompt that an answer may quote (SystemPrompt.quotable); the other lines are the
+    # persona's instructions, which an answer never repeats.
     quotable: list[str] = field(default_factory=list)
 
 

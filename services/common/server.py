@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import socket
 import sys
@@ -29,12 +28,12 @@ from typing import Protocol
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
-from threadpoolctl import threadpool_limits
 
 from services.common.interceptors import ServerInterceptor
 from services.common.internal_auth import InternalAuth, InternalAuthError
 from services.common.logging import configure_logging
 from services.common.metrics import start_metrics_server
+from services.common.process_limits import limit_native_threads, return_freed_memory
 from services.common.settings import CommonSettings
 from services.common.tracing import setup_tracing, shutdown_tracing
 
@@ -277,6 +276,7 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
     """
     configure_logging(name, settings.log_level)
     limit_native_threads(settings.native_threads)
+    return_freed_memory()
     setup_tracing(name)  # off unless PM_TRACING is set; before any gRPC server or channel exists
     auth = load_internal_auth(settings)
     signals = StopSignals()
@@ -290,19 +290,6 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
         signals.ignore()
         shutdown_tracing()
     sys.exit(0)
-
-
-def limit_native_threads(threads: int) -> None:
-    """Cap the threads of native math libraries in this process (`PM_NATIVE_THREADS`).
-
-    OpenBLAS starts a thread per core and its idle threads spin: measured in the embedding index, one
-    search over the documentation corpus cost 6 ms of CPU with numpy's default threads and 3 ms with
-    one (docs/performance.md). threadpoolctl caps the libraries already loaded (numpy's OpenBLAS);
-    OMP_NUM_THREADS is read by OpenMP runtimes loaded later (faiss, through milvus-lite), unless the
-    environment already sets it. onnxruntime has its own per-session thread settings.
-    """
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    threadpool_limits(limits=threads)
 
 
 def load_internal_auth(settings: CommonSettings) -> InternalAuth:

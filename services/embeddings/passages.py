@@ -81,6 +81,11 @@ class PassageIndex:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def snapshot_rows(self) -> list[Passage]:
+        """Every chunk held now (a copy: writes may go on)."""
+        with self._guard:
+            return list(self._rows.values())
+
     def _build(self) -> None:
         with self._guard:
             order = list(self._rows.values())

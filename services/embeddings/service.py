@@ -16,6 +16,7 @@ from services.common.errors import unavailable
 from services.common.reasons import Reason
 from services.common.registry import persona_enum
 from services.common.server import ServiceSpec
+from services.embeddings import reembed
 from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE_COLLECTIONS, OUTCOMES, PROFILES, WEIGHTS
 from services.embeddings.embedder import Embedder
 from services.embeddings.knowledge import KnowledgeBase
@@ -42,6 +43,7 @@ class EmbeddingIndex:
         self.embedder: Embedder | None = None
         self.servicer: EmbeddingIndexServicer | None = None
         self.seeding: asyncio.Task[None] | None = None
+        self.reembedding: asyncio.Task[None] | None = None
 
     def spec(self) -> ServiceSpec:
         return ServiceSpec(
@@ -112,6 +114,7 @@ class EmbeddingIndex:
         # (Knowledge is searched in memory: services/embeddings/passages.py.)
         await self.store.search(CONVERSATIONS, vectors[0].tolist(), 1, output_fields=[])
         self.servicer = servicer
+        await self._start_reembedding([knowledge, project_docs])
         await self._start_seeding(knowledge, project_docs)
         log.info(
             "embedding index warm",
@@ -131,6 +134,19 @@ class EmbeddingIndex:
             for i, t in enumerate(profiles.texts)
         ]
         await self.store.write([WriteOp(PROFILES, filter='id != ""'), WriteOp(PROFILES, rows=rows)])
+
+    async def _start_reembedding(self, bases: list[KnowledgeBase]) -> None:
+        """Vectors of another encoder in the store are made again in the background (services/embeddings/reembed.py)."""
+        assert self.embedder is not None
+        store_dir = self.settings.store_dir
+        stored = sum(len(base.passages) for base in bases) + await self.store.count(CONVERSATIONS)
+        if not reembed.needs_reembedding(store_dir, stored):
+            if reembed.recorded_model(store_dir) is None:
+                reembed.record_model(store_dir)  # a new store: its vectors will all come from this model
+            return
+        self.reembedding = asyncio.get_running_loop().create_task(
+            reembed.reembed_all(store_dir, bases, self.store, self.embedder), name="reembed"
+        )
 
     async def _start_seeding(self, knowledge: KnowledgeBase, project_docs: KnowledgeBase) -> None:
         mode = self.settings.knowledge_seed
@@ -181,10 +197,11 @@ class EmbeddingIndex:
         )
 
     async def close(self) -> None:
-        if self.seeding is not None:
-            self.seeding.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.seeding
+        for task in (self.seeding, self.reembedding):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         if self.embedder is not None:
             await self.embedder.close()
         await self.store.close()

@@ -30,7 +30,7 @@ def _not_reasons() -> set[str]:
     names = {code.name for code in grpc.StatusCode} | set(health_pb2.HealthCheckResponse.ServingStatus.keys())
     names |= {"UNREACHABLE", "ERROR_DOMAIN"}
     names |= {"DEBIAN_FRONTEND", "LC_ALL", "MAN_KEEP_FORMATTING"}  # environment of apt-get and man (the docs corpus)
-    names.add("OMP_NUM_THREADS")  # OpenMP's thread count (services/common/server.py: limit_native_threads)
+    names.add("OMP_NUM_THREADS")  # OpenMP's thread count (services/common/process_limits.py)
     pool = descriptor_pool.Default()
     for name in ("personamesh.v1.Persona", "personamesh.v1.Role", "personamesh.v1.Tone"):
         names |= {value.name for value in pool.FindEnumTypeByName(name).values}

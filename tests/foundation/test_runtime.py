@@ -196,7 +196,7 @@ def test_each_process_caps_native_math_threads() -> None:
     """PM_NATIVE_THREADS: numpy's OpenBLAS (already loaded) and later OpenMP runtimes get one thread each."""
     script = (
         "import json, os, numpy, threadpoolctl\n"
-        "from services.common.server import limit_native_threads\n"
+        "from services.common.process_limits import limit_native_threads\n"
         "before = max(p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas')\n"
         "limit_native_threads(1)\n"
         "after = [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']\n"
@@ -206,3 +206,35 @@ def test_each_process_caps_native_math_threads() -> None:
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     before, after, omp = json.loads(out.stdout)
     assert before == os.cpu_count() and after == [1] and omp == "1"
+
+
+_FREED_BLOCKS = """
+import sys, threading, numpy, psutil
+from services.common.process_limits import return_freed_memory
+if sys.argv[1] == "tuned":
+    assert return_freed_memory()
+process = psutil.Process()
+def work():
+    numpy.ones(2**19)  # one 4 MiB block freed: glibc raises its mmap threshold past the blocks below
+    blocks, small = [], []
+    for _ in range(400):
+        blocks.append(numpy.ones(2**15))  # 256 KiB each, 100 MiB in all, as a batch's tensors
+        small.append(bytearray(64))  # what stays allocated between them
+    del blocks
+    return small
+before = process.memory_info().rss
+thread = threading.Thread(target=lambda: globals().__setitem__("kept", work()))
+thread.start()
+thread.join()
+print((process.memory_info().rss - before) / 2**20)
+"""
+
+
+def test_freed_large_blocks_go_back_to_the_system() -> None:
+    """return_freed_memory: 100 MiB of freed tensors stay resident without it, not with it."""
+
+    def grown(mode: str) -> float:
+        out = subprocess.run([sys.executable, "-c", _FREED_BLOCKS, mode], capture_output=True, text=True, check=True)
+        return float(out.stdout)
+
+    assert grown("plain") > 50 and grown("tuned") < 10

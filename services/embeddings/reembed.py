@@ -1,0 +1,93 @@
+"""Stored vectors re-embedded after the encoder changed (an upgrade that changes `MODEL_NAME`).
+
+A stored vector is comparable only with query vectors of the model that made it. The store dir records
+the model its vectors came from (`encoder.json`); when the running model differs, or a store from before
+that record holds rows, a background task re-embeds every knowledge chunk (from the in-memory mirror)
+and every stored conversation (from its stored, redacted text), then records the running model.
+Searches keep answering meanwhile, over vectors of both models (they agree to a cosine of ~0.99: the
+checks in the encoder's card). An interrupted run starts again at the next start-up. With Milvus by
+URI every index replica keeps its own record, so each re-embeds once; the results are the same.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from services.common.encoder import MODEL_NAME
+from services.embeddings.collections import CONVERSATIONS
+from services.embeddings.embedder import Embedder
+from services.embeddings.knowledge import KnowledgeBase, PreparedDocument
+from services.embeddings.memory import FIELDS as CONVERSATION_FIELDS
+from services.embeddings.store import VectorStore
+
+log = logging.getLogger(__name__)
+RECORD = "encoder.json"
+DOCUMENTS_PER_WRITE = 8
+CONVERSATIONS_PER_WRITE = 256
+
+
+def recorded_model(store_dir: Path) -> str | None:
+    """The model the stored vectors came from; None when the store dir has no record."""
+    try:
+        return str(json.loads((store_dir / RECORD).read_text(encoding="utf-8"))["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def record_model(store_dir: Path) -> None:
+    store_dir.mkdir(parents=True, exist_ok=True)
+    (store_dir / RECORD).write_text(json.dumps({"model": MODEL_NAME}) + "\n", encoding="utf-8")
+
+
+def needs_reembedding(store_dir: Path, stored_rows: int) -> bool:
+    """True when stored vectors may come from another model (a store without a record counts if it has rows)."""
+    recorded = recorded_model(store_dir)
+    return recorded != MODEL_NAME and (recorded is not None or stored_rows > 0)
+
+
+async def reembed_knowledge(base: KnowledgeBase) -> int:
+    """Every chunk of one knowledge collection embedded again, document by document; returns the chunks."""
+    by_source: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
+    for passage in base.passages.snapshot_rows():
+        by_source[passage.source].append((passage.chunk_id, passage.title, passage.text, passage.url))
+    documents = [
+        PreparedDocument(source, source, "", [(title, text, url) for _, title, text, url in sorted(chunks)])
+        for source, chunks in sorted(by_source.items())
+    ]
+    done = 0
+    for start in range(0, len(documents), DOCUMENTS_PER_WRITE):
+        done += await base.upsert(documents[start : start + DOCUMENTS_PER_WRITE])
+    return done
+
+
+async def reembed_conversations(store: VectorStore, embedder: Embedder) -> int:
+    """Every stored exchange's vector made again from its stored user message; returns the rows."""
+    rows = await store.query_all(CONVERSATIONS, 'id != ""', CONVERSATION_FIELDS)
+    for start in range(0, len(rows), CONVERSATIONS_PER_WRITE):
+        batch = rows[start : start + CONVERSATIONS_PER_WRITE]
+        vectors = await embedder.matrix_uncached([str(row["user_message"]) for row in batch])
+        fresh = [{**row, "vector": vector.tolist()} for row, vector in zip(batch, vectors, strict=True)]
+        await store.upsert(CONVERSATIONS, fresh)
+    return len(rows)
+
+
+async def reembed_all(store_dir: Path, bases: list[KnowledgeBase], store: VectorStore, embedder: Embedder) -> None:
+    """Re-embed everything stored, then record the running model (not before: a crash starts it again)."""
+    started = time.perf_counter()
+    log.warning(
+        "stored vectors come from another encoder; re-embedding them in the background",
+        extra={"recorded": recorded_model(store_dir) or "none", "model": MODEL_NAME},
+    )
+    chunks = 0
+    for base in bases:
+        chunks += await reembed_knowledge(base)
+    conversations = await reembed_conversations(store, embedder)
+    record_model(store_dir)
+    log.info(
+        "stored vectors re-embedded",
+        extra={"chunks": chunks, "conversations": conversations, "seconds": round(time.perf_counter() - started, 1)},
+    )

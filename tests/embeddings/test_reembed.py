@@ -1,0 +1,89 @@
+"""A store whose vectors came from another encoder is re-embedded at start-up, in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import numpy as np
+
+from personamesh.v1 import embedding_index_service_pb2 as pb
+from personamesh.v1 import persona_pb2
+from services.common.encoder import DIMENSION, MODEL_NAME
+from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE
+from services.embeddings.knowledge import STORED_FIELDS
+from services.embeddings.memory import FIELDS as CONVERSATION_FIELDS
+from services.embeddings.reembed import RECORD
+from services.embeddings.store import VectorStore
+from tests.embeddings.conftest import launch
+from tests.signing import SignedIndexClient
+
+DOCUMENT = pb.KnowledgeDocument(
+    source="kb/kettles.md", title="Kettles", text="# Kettles\n\nDescale a kettle with white vinegar and water."
+)
+SAID = "my sister Maya moved to Lisbon last spring"
+
+
+def _record(store_dir: Path) -> str:
+    return str(json.loads((store_dir / RECORD).read_text())["model"])
+
+
+async def _scores(target: str) -> tuple[float, float]:
+    """How close the stored kettle chunk and the stored exchange are to their own texts as queries."""
+    client = SignedIndexClient(target, timeout=30.0)
+    try:
+        knowledge = await client.stub.SearchKnowledge(
+            pb.SearchKnowledgeRequest(query="Descale a kettle with white vinegar and water.", k=1)
+        )
+        memory = await client.stub.SearchConversations(
+            pb.SearchConversationsRequest(user_id="u-reembed", query=SAID, k=1)
+        )
+        return knowledge.hits[0].score, memory.hits[0].score
+    finally:
+        await client.close()
+
+
+async def _scramble(store_dir: Path) -> None:
+    """Stand in for an older encoder: every stored vector replaced by an unrelated unit vector."""
+    rng = np.random.default_rng(7)
+    store = VectorStore(lite_dir=store_dir)
+    await store.open()
+    try:
+        for collection, fields in ((KNOWLEDGE, STORED_FIELDS), (CONVERSATIONS, CONVERSATION_FIELDS)):
+            rows = await store.query_all(
+                collection, 'id != ""' if collection == CONVERSATIONS else 'chunk_id != ""', fields
+            )
+            for row in rows:
+                vector = rng.normal(size=DIMENSION).astype(np.float32)
+                row["vector"] = (vector / np.linalg.norm(vector)).tolist()
+            await store.upsert(collection, rows)
+    finally:
+        await store.close()
+    (store_dir / RECORD).write_text(json.dumps({"model": "an-older-encoder"}))
+
+
+async def test_vectors_of_another_encoder_are_made_again(tmp_path: Path) -> None:
+    service = launch(tmp_path)
+    store_dir = service.data_dir / "embeddings"
+    assert _record(store_dir) == MODEL_NAME  # a new store records its model at once
+    client = SignedIndexClient(service.target, timeout=30.0)
+    try:
+        await client.stub.UpsertKnowledge(pb.UpsertKnowledgeRequest(documents=[DOCUMENT]))
+        record = pb.ConversationRecord(user_id="u-reembed", persona=persona_pb2.PERSONA_ABBEY, user_message=SAID)
+        await client.stub.StoreConversation(pb.StoreConversationRequest(record=record))
+    finally:
+        await client.close()
+    assert min(await _scores(service.target)) > 0.9
+    service.stop()
+
+    await _scramble(store_dir)
+    service.start()
+    for _ in range(300):
+        if _record(store_dir) == MODEL_NAME:
+            break
+        await asyncio.sleep(0.1)
+    assert _record(store_dir) == MODEL_NAME, "the re-embedding did not finish"
+    knowledge, memory = await _scores(service.target)
+    assert knowledge > 0.9 and memory > 0.9
+    service.stop()

@@ -61,16 +61,19 @@ def claims_of(answer: str, exempt: frozenset[str] = frozenset()) -> list[str]:
 
 
 def check_claims(answer: str, sources: list[str], threshold: float, exempt: frozenset[str] = frozenset()) -> FactReport:
-    source_sentences = [sentence for source in sources for sentence in prose_sentences(source)]
+    claims = claims_of(answer, exempt)
+    if not claims:
+        return FactReport([])
+    # Each source and source sentence is split into words once, not once per claim.
+    source_words = [content_words(source) for source in sources]
+    sentences = [(sentence, content_words(sentence)) for source in sources for sentence in prose_sentences(source)]
     checks: list[ClaimCheck] = []
-    for claim in claims_of(answer, exempt):
+    for claim in claims:
         words = content_words(claim)
-        best_support = 0.0
-        for source in sources:
-            best_support = max(best_support, len(words & content_words(source)) / len(words))
+        best_support = max((len(words & known) / len(words) for known in source_words), default=0.0)
         closest, closest_share = "", 0.0
-        for sentence in source_sentences:
-            share = len(words & content_words(sentence)) / len(words)
+        for sentence, known in sentences:
+            share = len(words & known) / len(words)
             if share > closest_share:
                 closest, closest_share = sentence, share
         contradicted = closest_share >= threshold and bool(_NEGATION.search(claim)) != bool(_NEGATION.search(closest))

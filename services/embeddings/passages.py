@@ -118,7 +118,7 @@ class PassageIndex:
         limit = min(k, len(snapshot.order))
         retriever = snapshot.retriever
         documents, scores = await asyncio.get_running_loop().run_in_executor(
-            None, lambda: retriever.retrieve(tokens, k=limit, show_progress=False, n_threads=1)
+            None, lambda: retriever.retrieve(tokens, k=limit, show_progress=False, n_threads=0)
         )
         return [
             (snapshot.order[int(index)], float(score))

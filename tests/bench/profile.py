@@ -13,6 +13,9 @@ changes). Writes to bench-results/profile/:
 - `summary.md`: CPU milliseconds per request of every process (psutil CPU time over the run, divided
   by the requests answered) and the functions with the most samples of their own, per service.
 
+The per-process table also goes to the "profile" block of docs/performance.md (kept there when `make
+bench` rewrites the rest of the page), with the date and the load it was measured under.
+
 py-spy needs ptrace of the services: as root, or with `kernel.yama.ptrace_scope=0`.
 """
 
@@ -34,6 +37,7 @@ import psutil
 
 from tests.bench.bench_gateway import GATEWAY_ENV, QUESTION, ROUTED, user
 from tests.bench.peers import UPSTREAM_MODEL, question
+from tests.bench.report import PAGE, replace_block
 from tests.conftest import RunningMesh
 from tests.gateway.support import auth, start_private_mesh
 from tests.personas.support import upstream_process
@@ -153,7 +157,34 @@ async def run(seconds: float, clients: int, rate: int, upstream: bool) -> Path:
     page = summary(cpu_ms, requests, seconds, clients, upstream)
     (OUT / "summary.md").write_text(page, encoding="utf-8")
     print(page)
+    body = page_block(cpu_ms, requests, seconds, clients, upstream)
+    PAGE.write_text(replace_block(PAGE.read_text(encoding="utf-8") if PAGE.exists() else "", "profile", body))
     return OUT / "summary.md"
+
+
+def page_block(cpu_ms: dict[str, float], requests: int, seconds: float, clients: int, upstream: bool) -> str:
+    """The docs/performance.md block: CPU per request by process, with how it was measured."""
+    command = "make profile PROFILE_ARGS=--upstream" if upstream else "make profile"
+    load = (
+        "distinct questions to `/v1/chat/completions` (`model=auto`), the personas answering through the "
+        "stand-in upstream (bench-peers' load)"
+        if upstream
+        else "routed chats to `/api/v1/chat`, the composer answering"
+    )
+    started = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime())
+    lines = [
+        f"## CPU per request by process (`{command}`)",
+        "",
+        f"Measured {started} ({psutil.cpu_count()} CPUs): {load}; {clients} clients for {seconds:.0f} s after 5 s of "
+        f"warm-up, {requests / seconds:.1f} requests/s. CPU is psutil's user + system time of each process over the "
+        "run, divided by the requests answered; flame graphs in bench-results/profile/.",
+        "",
+        "| process | CPU ms per request |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {ms:.2f} |" for name, ms in sorted(cpu_ms.items(), key=lambda kv: -kv[1])]
+    lines.append(f"| **all** | **{sum(cpu_ms.values()):.2f}** |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:

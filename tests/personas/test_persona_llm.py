@@ -68,6 +68,7 @@ async def test_fallback_model_answers_and_code_is_checked(llm_personas: LLMPerso
     assert system["role"] == "system" and "Aviva" in system["content"]
     assert sent["temperature"] == pytest.approx(0.1)
     assert sent["messages"][-1] == {"role": "user", "content": request.content}  # type: ignore[index]
+    assert not sent.get("stream"), "a unary Chat asks the model for the whole answer, not an event stream"
 
 
 async def test_system_prompt_carries_the_tone_hint(llm_personas: LLMPersonas, upstream: Upstream) -> None:
@@ -81,9 +82,10 @@ async def test_system_prompt_carries_the_tone_hint(llm_personas: LLMPersonas, up
     assert "code request" in system
 
 
-async def test_stream_from_the_model(llm_personas: LLMPersonas) -> None:
+async def test_stream_from_the_model(llm_personas: LLMPersonas, upstream: Upstream) -> None:
     request = persona_pb2.PersonaRequest(content="Reverse a list in Python")
     events = await chat_stream(llm_personas.with_fallback.target, request)
+    assert upstream.last_request()["stream"] is True
     final = events[-1].final
     assert [e.WhichOneof("event") for e in events].count("final") == 1
     assert final.content == "".join(e.delta for e in events[:-1])

@@ -92,6 +92,20 @@ def _code_block(block: ExtractedBlock) -> persona_pb2.CodeBlock:
     )
 
 
+async def _generated(
+    backend: GenerationBackend, request: GenerationRequest, outcome: GenerationOutcome, stream: bool
+) -> AsyncGenerator[str, None]:
+    """The backend's text as deltas: streamed, or the whole answer as one."""
+    if stream:
+        async with aclosing(backend.stream(request, outcome)) as deltas:
+            async for delta in deltas:
+                yield delta
+        return
+    text = await backend.complete(request, outcome)
+    if text:
+        yield text
+
+
 class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
     """PersonaService (Chat, ChatStream, Describe) around one persona's logic."""
 
@@ -115,8 +129,8 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
     async def Chat(
         self, request: persona_pb2.PersonaRequest, context: grpc.aio.ServicerContext
     ) -> persona_pb2.PersonaResponse:
-        """The collected stream: one path for both methods (the final event carries the whole answer)."""
-        async with aclosing(self._answer(request)) as events:
+        """The same path as ChatStream, the model's answer fetched whole (the final event carries the answer)."""
+        async with aclosing(self._answer(request, stream=False)) as events:
             async for event in events:
                 if event.HasField("final"):
                     return event.final
@@ -125,14 +139,18 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
     async def ChatStream(
         self, request: persona_pb2.PersonaRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[persona_pb2.PersonaStreamEvent]:
-        async with aclosing(self._answer(request)) as events:
+        async with aclosing(self._answer(request, stream=True)) as events:
             async for event in events:
                 yield event
 
     async def _answer(
-        self, request: persona_pb2.PersonaRequest
+        self, request: persona_pb2.PersonaRequest, *, stream: bool
     ) -> AsyncGenerator[persona_pb2.PersonaStreamEvent, None]:
-        """Check, redact, plan, generate through the output guard, finish: text deltas, then the final response."""
+        """Check, redact, plan, generate through the output guard, finish: text deltas, then the final response.
+
+        `stream=False` (Chat) asks the backend for the whole answer at once: nobody reads its deltas, and a
+        model endpoint answers a plain request with one JSON body instead of an event per token.
+        """
         checked = self._checked(request)
         started = time.perf_counter()
         safe = redacted_request(checked)
@@ -141,7 +159,7 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
         guard = self._guard(checked, plan, generation)
         outcome = GenerationOutcome()
         try:
-            async with aclosing(backend.stream(generation, outcome)) as deltas:
+            async with aclosing(_generated(backend, generation, outcome, stream)) as deltas:
                 async for delta in deltas:
                     cleaned = guard.feed(delta)
                     if cleaned:

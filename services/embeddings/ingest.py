@@ -21,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.clients import EmbeddingIndexClient
 from services.common.encoder import MAX_TOKENS, SentenceEncoder
+from services.embeddings import reembed
 from services.embeddings.collections import KNOWLEDGE_COLLECTIONS
 from services.embeddings.embedder import Embedder
 from services.embeddings.knowledge import KnowledgeBase
@@ -92,6 +93,8 @@ async def ingest_directly(
     bulk loads on small machines: lexical search still reads the whole chunk."""
     store = store_from_settings(settings)
     await store.open()
+    # A new store records the encoder now; an existing one keeps its record (the service re-embeds it).
+    await reembed.needs_reembedding(store, settings.store_dir)
     embedder = Embedder(SentenceEncoder(threads=settings.encoder_threads, max_tokens=max_tokens), cache_size=0)
     bases = {
         collection: KnowledgeBase(

@@ -1,9 +1,12 @@
 """Stored vectors re-embedded after the encoder changed (an upgrade that changes `MODEL_NAME`).
 
 A stored vector is comparable only with query vectors of the model that made it. The store dir records
-the model its vectors came from (`encoder.json`); when the running model differs, or a store from before
+the model its vectors came from (`encoder.json`, written by whoever first writes to an empty store: the
+service or `python -m services.embeddings.corpus`); when the running model differs, or a store from before
 that record holds rows, a background task re-embeds every knowledge chunk (from the in-memory mirror)
-and every stored conversation (from its stored, redacted text), then records the running model.
+and every stored conversation (from its stored, redacted text), then records the running model. The
+documentation corpus is not among them: its pages' fingerprints include the model, so the corpus tool
+ingests them again itself (`make run` runs it before the mesh starts), with its own token limit.
 Searches keep answering meanwhile, over vectors of both models (they agree to a cosine of ~0.99: the
 checks in the encoder's card). An interrupted run starts again at the next start-up. With Milvus by
 URI every index replica keeps its own record, so each re-embeds once; the results are the same.
@@ -18,7 +21,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from services.common.encoder import MODEL_NAME
-from services.embeddings.collections import CONVERSATIONS
+from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE_COLLECTIONS
+from services.embeddings.corpus.sources import CORPUS_PREFIXES
 from services.embeddings.embedder import Embedder
 from services.embeddings.knowledge import KnowledgeBase, PreparedDocument
 from services.embeddings.memory import FIELDS as CONVERSATION_FIELDS
@@ -43,17 +47,29 @@ def record_model(store_dir: Path) -> None:
     (store_dir / RECORD).write_text(json.dumps({"model": MODEL_NAME}) + "\n", encoding="utf-8")
 
 
-def needs_reembedding(store_dir: Path, stored_rows: int) -> bool:
-    """True when stored vectors may come from another model (a store without a record counts if it has rows)."""
+async def stored_rows(store: VectorStore) -> int:
+    """Rows with vectors in the store (knowledge of every collection, conversations)."""
+    return sum([await store.count(collection) for collection in (*KNOWLEDGE_COLLECTIONS, CONVERSATIONS)])
+
+
+async def needs_reembedding(store: VectorStore, store_dir: Path) -> bool:
+    """True when stored vectors may come from another model; records the running one on an empty store."""
     recorded = recorded_model(store_dir)
-    return recorded != MODEL_NAME and (recorded is not None or stored_rows > 0)
+    if recorded == MODEL_NAME:
+        return False
+    if recorded is None and await stored_rows(store) == 0:
+        record_model(store_dir)  # a new store: every vector it will hold comes from this model
+        return False
+    return True
 
 
 async def reembed_knowledge(base: KnowledgeBase) -> int:
-    """Every chunk of one knowledge collection embedded again, document by document; returns the chunks."""
+    """Every chunk of one knowledge collection embedded again, document by document (the documentation
+    corpus excepted); returns the chunks."""
     by_source: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
     for passage in base.passages.snapshot_rows():
-        by_source[passage.source].append((passage.chunk_id, passage.title, passage.text, passage.url))
+        if not passage.source.startswith(CORPUS_PREFIXES):
+            by_source[passage.source].append((passage.chunk_id, passage.title, passage.text, passage.url))
     documents = [
         PreparedDocument(source, source, "", [(title, text, url) for _, title, text, url in sorted(chunks)])
         for source, chunks in sorted(by_source.items())

@@ -139,10 +139,7 @@ class EmbeddingIndex:
         """Vectors of another encoder in the store are made again in the background (services/embeddings/reembed.py)."""
         assert self.embedder is not None
         store_dir = self.settings.store_dir
-        stored = sum(len(base.passages) for base in bases) + await self.store.count(CONVERSATIONS)
-        if not reembed.needs_reembedding(store_dir, stored):
-            if reembed.recorded_model(store_dir) is None:
-                reembed.record_model(store_dir)  # a new store: its vectors will all come from this model
+        if not await reembed.needs_reembedding(self.store, store_dir):
             return
         self.reembedding = asyncio.get_running_loop().create_task(
             reembed.reembed_all(store_dir, bases, self.store, self.embedder), name="reembed"

@@ -23,23 +23,28 @@ DOCUMENT = pb.KnowledgeDocument(
     source="kb/kettles.md", title="Kettles", text="# Kettles\n\nDescale a kettle with white vinegar and water."
 )
 SAID = "my sister Maya moved to Lisbon last spring"
+# A page of the documentation corpus (its source prefix): `python -m services.embeddings.corpus` owns its vectors.
+CORPUS_PAGE = pb.KnowledgeDocument(source="man/kettle.1", title="kettle(1)", text="kettle -d: descale the kettle now.")
 
 
 def _record(store_dir: Path) -> str:
     return str(json.loads((store_dir / RECORD).read_text())["model"])
 
 
-async def _scores(target: str) -> tuple[float, float]:
-    """How close the stored kettle chunk and the stored exchange are to their own texts as queries."""
+async def _scores(target: str) -> tuple[float, ...]:
+    """How close the stored kettle chunk, the stored exchange and the corpus page are to their own texts."""
     client = SignedIndexClient(target, timeout=30.0)
     try:
         knowledge = await client.stub.SearchKnowledge(
-            pb.SearchKnowledgeRequest(query="Descale a kettle with white vinegar and water.", k=1)
+            pb.SearchKnowledgeRequest(query="Descale a kettle with white vinegar and water.", k=1, source_prefix="kb/")
+        )
+        corpus = await client.stub.SearchKnowledge(
+            pb.SearchKnowledgeRequest(query="kettle -d: descale the kettle now.", k=1, source_prefix="man/")
         )
         memory = await client.stub.SearchConversations(
             pb.SearchConversationsRequest(user_id="u-reembed", query=SAID, k=1)
         )
-        return knowledge.hits[0].score, memory.hits[0].score
+        return knowledge.hits[0].score, memory.hits[0].score, corpus.hits[0].score
     finally:
         await client.close()
 
@@ -64,26 +69,30 @@ async def _scramble(store_dir: Path) -> None:
 
 
 async def test_vectors_of_another_encoder_are_made_again(tmp_path: Path) -> None:
+    """Everything but the documentation corpus (its tool ingests it again) is embedded again, then recorded."""
     service = launch(tmp_path)
     store_dir = service.data_dir / "embeddings"
-    assert _record(store_dir) == MODEL_NAME  # a new store records its model at once
-    client = SignedIndexClient(service.target, timeout=30.0)
     try:
-        await client.stub.UpsertKnowledge(pb.UpsertKnowledgeRequest(documents=[DOCUMENT]))
-        record = pb.ConversationRecord(user_id="u-reembed", persona=persona_pb2.PERSONA_ABBEY, user_message=SAID)
-        await client.stub.StoreConversation(pb.StoreConversationRequest(record=record))
-    finally:
-        await client.close()
-    assert min(await _scores(service.target)) > 0.9
-    service.stop()
+        assert _record(store_dir) == MODEL_NAME  # a new store records its model at once
+        client = SignedIndexClient(service.target, timeout=30.0)
+        try:
+            await client.stub.UpsertKnowledge(pb.UpsertKnowledgeRequest(documents=[DOCUMENT, CORPUS_PAGE]))
+            record = pb.ConversationRecord(user_id="u-reembed", persona=persona_pb2.PERSONA_ABBEY, user_message=SAID)
+            await client.stub.StoreConversation(pb.StoreConversationRequest(record=record))
+        finally:
+            await client.close()
+        assert min(await _scores(service.target)) > 0.9
+        service.stop()
 
-    await _scramble(store_dir)
-    service.start()
-    for _ in range(300):
-        if _record(store_dir) == MODEL_NAME:
-            break
-        await asyncio.sleep(0.1)
-    assert _record(store_dir) == MODEL_NAME, "the re-embedding did not finish"
-    knowledge, memory = await _scores(service.target)
-    assert knowledge > 0.9 and memory > 0.9
-    service.stop()
+        await _scramble(store_dir)
+        service.start()
+        for _ in range(300):
+            if _record(store_dir) == MODEL_NAME:
+                break
+            await asyncio.sleep(0.1)
+        assert _record(store_dir) == MODEL_NAME, "the re-embedding did not finish"
+        knowledge, memory, corpus = await _scores(service.target)
+        assert knowledge > 0.9 and memory > 0.9
+        assert corpus < 0.5, "the corpus page is left to the corpus tool"
+    finally:
+        service.stop()

@@ -15,14 +15,17 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.common.clients import EmbeddingIndexClient
+from services.common.encoder import MODEL_NAME
 from services.devmesh.processes import ServiceProcess, free_port
-from services.embeddings.corpus import manpages, pydocs
+from services.embeddings.corpus import build, manpages, pydocs
+from services.embeddings.reembed import recorded_model
 from tests.personas.support import chat, persona_process, running
 
 PYTHON_PAGES = ("library/concurrent.futures.html", "library/fnmatch.html")
@@ -52,6 +55,7 @@ class DocsMesh:
     aviva: ServiceProcess
     first_ingest: str
     second_ingest: str
+    data_dir: Path
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +73,7 @@ def docs_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocsMesh]:
     )
     aviva = persona_process("aviva-docs", "services.aviva", tmp / "logs", index.target)
     with running(index, aviva, timeout=300):
-        yield DocsMesh(index, aviva, first, second)
+        yield DocsMesh(index, aviva, first, second, data_dir)
 
 
 def _figure(output: str, name: str) -> int:
@@ -82,6 +86,22 @@ def test_ingestion_is_once_then_incremental(docs_mesh: DocsMesh) -> None:
     assert _figure(docs_mesh.first_ingest, "ingested_pages") == len(PYTHON_PAGES) + len(MAN_PAGES)
     assert _figure(docs_mesh.first_ingest, "chunks") > 100
     assert _figure(docs_mesh.second_ingest, "ingested_pages") == 0
+
+
+def test_a_corpus_ingested_into_a_new_store_is_never_embedded_again(docs_mesh: DocsMesh) -> None:
+    """The corpus tool records the encoder of a new store, so the service starts no re-embedding."""
+    assert recorded_model(docs_mesh.data_dir / "embeddings") == MODEL_NAME
+    assert docs_mesh.index.log_dir is not None
+    log = (docs_mesh.index.log_dir / "embeddings.log").read_text()
+    assert "warm" in log and "another encoder" not in log
+
+
+def test_a_new_encoder_reads_every_corpus_page_again() -> None:
+    """A page's fingerprint includes the encoder: the next ingest embeds the corpus with the new one."""
+    page = build.Page("man/tar.1", manpages.MAN_ROOT / "man1" / "tar.1.gz", lambda: None, manpages.VERSION)
+    now = page.fingerprint()
+    with mock.patch.object(build, "MODEL_NAME", "a-later-encoder"):
+        assert page.fingerprint() != now
 
 
 async def _search(target: str, query: str, **kwargs: object) -> list[index_pb2.KnowledgeHit]:

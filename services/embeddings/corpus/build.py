@@ -25,6 +25,7 @@ from functools import partial
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
+from services.common.encoder import MODEL_NAME
 from services.embeddings.collections import KNOWLEDGE
 from services.embeddings.corpus import manpages, pydocs
 from services.embeddings.ingest import ingest_directly, ingest_over_grpc, service_is_serving
@@ -45,7 +46,8 @@ class Page:
     version: str  # of the parser that reads it
 
     def fingerprint(self) -> str:
-        digest = hashlib.sha256(self.version.encode())
+        """Changes with the file, the parser and the encoder (a new encoder ingests the page again)."""
+        digest = hashlib.sha256(f"{self.version}|{MODEL_NAME}".encode())
         digest.update(self.file.read_bytes())
         return digest.hexdigest()
 

@@ -17,9 +17,10 @@ import subprocess
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
+from services.embeddings.corpus.sources import MAN_PAGES
 
 MAN_ROOT = Path("/usr/share/man")
-SOURCE_PREFIX = "man/"
+SOURCE_PREFIX = MAN_PAGES
 # Everyday tools: tar, find (findutils), grep, sed, awk, ssh, curl and coreutils; every git page of git-man too.
 TOOLS = (
     "tar", "find", "xargs", "grep", "sed", "awk", "mawk", "ssh", "scp", "ssh-keygen", "ssh-copy-id", "curl",

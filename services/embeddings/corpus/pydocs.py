@@ -13,11 +13,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
+from services.embeddings.corpus.sources import PYTHON_PAGES
 
 PYTHON_DOCS = Path("/usr/share/doc/python3.11-doc/html")
 BASE_URL = "https://docs.python.org/3.11/"
 PARTS = ("library", "tutorial", "howto")
-SOURCE_PREFIX = "python-3.11/"
+SOURCE_PREFIX = PYTHON_PAGES
 # Bump when this parser makes something else of the same page: those pages are ingested again.
 VERSION = "1"
 _SKIP_CLASSES = ("sphinxsidebar", "related", "footer", "headerlink", "versionmodified-deprecated")

@@ -276,7 +276,7 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
     """
     configure_logging(name, settings.log_level)
     limit_native_threads(settings.native_threads)
-    return_freed_memory()
+    return_freed_memory(settings.memory_trim_seconds)
     setup_tracing(name)  # off unless PM_TRACING is set; before any gRPC server or channel exists
     auth = load_internal_auth(settings)
     signals = StopSignals()

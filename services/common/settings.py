@@ -42,6 +42,12 @@ class CommonSettings(BaseSettings):
         description="Threads of the native math libraries in each process (numpy's OpenBLAS, OpenMP in faiss). "
         "Several processes share few cores, and these libraries' idle threads busy-wait after each call.",
     )
+    memory_trim_seconds: float = Field(
+        default=1.0,
+        ge=0.0,
+        description="How often freed heap memory is handed back to the system (glibc malloc_trim); 0 never. "
+        "Model batches free large blocks that glibc would otherwise keep.",
+    )
     abi_addr: str = Field(default="127.0.0.1:50052", description="Abi (router) service address.")
     embeddings_addr: str = Field(default="127.0.0.1:50053", description="Embedding index service address.")
     call_timeout_seconds: float = Field(default=5.0, description="Default deadline of a call to another service.")

@@ -26,7 +26,7 @@ from services.embeddings.corpus.sources import CORPUS_PREFIXES
 from services.embeddings.embedder import Embedder
 from services.embeddings.knowledge import KnowledgeBase, PreparedDocument
 from services.embeddings.memory import FIELDS as CONVERSATION_FIELDS
-from services.embeddings.store import VectorStore
+from services.embeddings.store import VectorStore, quote
 
 log = logging.getLogger(__name__)
 RECORD = "encoder.json"
@@ -81,14 +81,18 @@ async def reembed_knowledge(base: KnowledgeBase) -> int:
 
 
 async def reembed_conversations(store: VectorStore, embedder: Embedder) -> int:
-    """Every stored exchange's vector made again from its stored user message; returns the rows."""
-    rows = await store.query_all(CONVERSATIONS, 'id != ""', CONVERSATION_FIELDS)
-    for start in range(0, len(rows), CONVERSATIONS_PER_WRITE):
-        batch = rows[start : start + CONVERSATIONS_PER_WRITE]
+    """Every stored exchange's vector made again from its stored user message; returns the rows.
+
+    The ids are read first and the rows a batch at a time, so a large memory is never all in this process.
+    """
+    ids = [str(row["id"]) for row in await store.query_all(CONVERSATIONS, 'id != ""', ["id"])]
+    for start in range(0, len(ids), CONVERSATIONS_PER_WRITE):
+        listed = ", ".join(quote(key) for key in ids[start : start + CONVERSATIONS_PER_WRITE])
+        batch = await store.query(CONVERSATIONS, f"id in [{listed}]", CONVERSATION_FIELDS)
         vectors = await embedder.matrix_uncached([str(row["user_message"]) for row in batch])
         fresh = [{**row, "vector": vector.tolist()} for row, vector in zip(batch, vectors, strict=True)]
         await store.upsert(CONVERSATIONS, fresh)
-    return len(rows)
+    return len(ids)
 
 
 async def reembed_all(store_dir: Path, bases: list[KnowledgeBase], store: VectorStore, embedder: Embedder) -> None:

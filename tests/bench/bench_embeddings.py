@@ -23,6 +23,7 @@ from services.abi.training.fixtures import SHARED
 from services.common.clients import EmbeddingIndexClient
 from services.common.encoder import SentenceEncoder
 from services.devmesh.processes import ServiceProcess, free_port
+from services.embeddings import reembed
 from services.embeddings.collections import CONVERSATIONS
 from services.embeddings.store import VectorStore
 from tests.bench.stats import peak_rss_mib, print_table, run_concurrent
@@ -96,6 +97,9 @@ async def fill_conversations(data_dir: Path, start: int, stop: int, base: np.nda
     """Write rows [start, stop) straight into the store in big batches; returns seconds taken."""
     store = VectorStore(lite_dir=data_dir / "embeddings")
     await store.open()
+    # A new store records the encoder, as the service and the corpus tool do: the rows are its vectors
+    # (plus noise), and the service must not start re-embedding them in the middle of the measurements.
+    await reembed.needs_reembedding(store, store.lite_dir)
     rng = np.random.default_rng(start)
     began = time.perf_counter()
     users = max(1, (stop // 10_000) * USERS_PER_10K)

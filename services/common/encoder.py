@@ -37,17 +37,19 @@ def default_model_path() -> Path:
     return MODELS_DIR / MODEL_FILE
 
 
-def cpu_session(path: Path, *, threads: int = 0, allow_spinning: bool = True) -> ort.InferenceSession:
+def cpu_session(
+    path: Path, *, threads: int = 0, allow_spinning: bool = True, memory_arena: bool = True
+) -> ort.InferenceSession:
     """One onnxruntime CPU session, as every model of the mesh runs. `threads` 0 uses every core;
     `allow_spinning=False` stops idle threads from busy-waiting between runs: a little slower alone, much kinder
     to a server's other threads.
 
-    No memory arena: onnxruntime's arena keeps the largest batch it ever ran and never gives it back
-    (measured: the encoder held 965 MiB after one batch of 32 x 256 tokens, 280 MiB without the arena, at
-    the same CPU per short text and ~10% more per long batch). Freed tensors then go back to the system
-    through glibc (services/common/process_limits.py: return_freed_memory)."""
+    `memory_arena=False` for a model whose batches have no bound: the arena keeps the largest batch it
+    ever ran (the encoder held 965 MiB after one batch of 32 x 256 tokens, 280 MiB without it, at ~10% more
+    CPU per long batch). Models with bounded inputs keep it: without it Abi's check of a long answer cost
+    66 instead of 43 ms of CPU."""
     options = ort.SessionOptions()
-    options.enable_cpu_mem_arena = False
+    options.enable_cpu_mem_arena = memory_arena
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -88,7 +90,10 @@ class SentenceEncoder:
         allow_spinning: bool = True,
     ) -> None:
         """`threads` and `allow_spinning` as in `cpu_session`."""
-        self.session = cpu_session(model_path or default_model_path(), threads=threads, allow_spinning=allow_spinning)
+        # Callers choose the batch (up to 32 texts of 256 tokens): no arena to keep the largest one.
+        self.session = cpu_session(
+            model_path or default_model_path(), threads=threads, allow_spinning=allow_spinning, memory_arena=False
+        )
         self.tokenizer = load_tokenizer(tokenizer_path, max_tokens)
         self.max_tokens = max_tokens
         self._input_names = {i.name for i in self.session.get_inputs()}

@@ -33,12 +33,12 @@ def limit_native_threads(threads: int) -> None:
 def return_freed_memory(interval: float) -> bool:
     """Hand freed heap memory back to the system every `interval` seconds (`PM_MEMORY_TRIM_SECONDS`; 0: never).
 
-    onnxruntime runs without its memory arena (services/common/encoder.py: cpu_session), so a batch's
-    tensors are malloc'ed and freed; glibc keeps freed blocks in its heaps, and after a few large batches
-    an Aviva replica held 410-596 MiB, the whole local mesh 2.2 GiB. A thread calling malloc_trim(3)
-    returns them (measured: +0 MiB after two batches of 32 x 256 tokens against +160 to +386 MiB, at the
-    same CPU per batch). Fixing glibc's mmap threshold instead returned them too but cost 50-65% more CPU
-    per batch in page faults. False where the C library has no malloc_trim (not glibc).
+    The encoder runs without onnxruntime's memory arena (services/common/encoder.py: cpu_session), so a
+    batch's tensors are malloc'ed and freed, and glibc keeps freed blocks in its heaps (with every model
+    arena-less, an Aviva replica held 410-596 MiB after a benchmark, the whole local mesh 2.2 GiB). A
+    thread calling malloc_trim(3) returns them: +0 MiB after two batches of 32 x 256 tokens against +160
+    to +386 MiB, at the same CPU per batch. A fixed glibc mmap threshold returned them too, but cost 50-65%
+    more CPU per batch in page faults. False where the C library has no malloc_trim (not glibc).
     """
     if interval <= 0:
         return False

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import logging
 import os
 import threading
 import time
 
 from threadpoolctl import threadpool_limits
-
-log = logging.getLogger(__name__)
 
 
 def limit_native_threads(threads: int) -> None:

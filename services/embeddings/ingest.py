@@ -94,7 +94,7 @@ async def ingest_directly(
     store = store_from_settings(settings)
     await store.open()
     # A new store records the encoder now; an existing one keeps its record (the service re-embeds it).
-    await reembed.needs_reembedding(store, settings.store_dir)
+    await reembed.record_if_new(store, settings.store_dir)
     embedder = Embedder(SentenceEncoder(threads=settings.encoder_threads, max_tokens=max_tokens), cache_size=0)
     bases = {
         collection: KnowledgeBase(

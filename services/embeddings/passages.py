@@ -48,12 +48,11 @@ class _Snapshot:
     order: list[Passage]
     matrix: np.ndarray  # (len(order), dimension) float32, row i = order[i].vector
     retriever: bm25s.BM25 | None
-    position: dict[str, int]
     prefix_masks: dict[str, np.ndarray] = field(default_factory=dict)  # source prefix -> which rows match
 
 
 def _empty() -> _Snapshot:
-    return _Snapshot([], np.zeros((0, 0), dtype=np.float32), None, {})
+    return _Snapshot([], np.zeros((0, 0), dtype=np.float32), None)
 
 
 class PassageIndex:
@@ -96,8 +95,7 @@ class PassageIndex:
         retriever = bm25s.BM25()
         retriever.index(_tokens([f"{row.title}\n{row.text}" for row in order]), show_progress=False)
         matrix = np.ascontiguousarray(np.stack([row.vector for row in order]), dtype=np.float32)
-        position = {row.chunk_id: i for i, row in enumerate(order)}
-        self._snapshot = _Snapshot(order, matrix, retriever, position)
+        self._snapshot = _Snapshot(order, matrix, retriever)
 
     async def build(self) -> None:
         """Rebuild the index if writes changed the chunks (a thread; searches wait for it, not the event loop)."""
@@ -134,12 +132,6 @@ class PassageIndex:
             return []
         mask = _prefix_mask(snapshot, source_prefix) if source_prefix else None
         return await asyncio.get_running_loop().run_in_executor(None, _nearest, snapshot, vector, k, mask)
-
-    def similarity(self, chunk_id: str, vector: np.ndarray) -> float | None:
-        """Inner product of a stored chunk with `vector` (None when the chunk is not held)."""
-        snapshot = self._snapshot
-        index = snapshot.position.get(chunk_id)
-        return None if index is None else float(snapshot.matrix[index] @ vector)
 
 
 def _prefix_mask(snapshot: _Snapshot, prefix: str) -> np.ndarray:

@@ -52,15 +52,16 @@ async def stored_rows(store: VectorStore) -> int:
     return sum([await store.count(collection) for collection in (*KNOWLEDGE_COLLECTIONS, CONVERSATIONS)])
 
 
+async def record_if_new(store: VectorStore, store_dir: Path) -> None:
+    """A store without a record and without rows gets this model's: every vector it will hold comes from it."""
+    if recorded_model(store_dir) is None and await stored_rows(store) == 0:
+        record_model(store_dir)
+
+
 async def needs_reembedding(store: VectorStore, store_dir: Path) -> bool:
-    """True when stored vectors may come from another model; records the running one on an empty store."""
-    recorded = recorded_model(store_dir)
-    if recorded == MODEL_NAME:
-        return False
-    if recorded is None and await stored_rows(store) == 0:
-        record_model(store_dir)  # a new store: every vector it will hold comes from this model
-        return False
-    return True
+    """True when stored vectors may come from another model (a new store is recorded first)."""
+    await record_if_new(store, store_dir)
+    return recorded_model(store_dir) != MODEL_NAME
 
 
 async def reembed_knowledge(base: KnowledgeBase) -> int:

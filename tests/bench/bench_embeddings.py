@@ -99,7 +99,7 @@ async def fill_conversations(data_dir: Path, start: int, stop: int, base: np.nda
     await store.open()
     # A new store records the encoder, as the service and the corpus tool do: the rows are its vectors
     # (plus noise), and the service must not start re-embedding them in the middle of the measurements.
-    await reembed.needs_reembedding(store, store.lite_dir)
+    await reembed.record_if_new(store, store.lite_dir)
     rng = np.random.default_rng(start)
     began = time.perf_counter()
     users = max(1, (stop // 10_000) * USERS_PER_10K)

@@ -51,6 +51,7 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
             timeout=settings.abi_index_timeout_seconds,
             breaker_failures=settings.abi_index_breaker_failures,
             breaker_reset=settings.abi_index_breaker_reset_seconds,
+            cache_seconds=settings.abi_weights_cache_seconds,
         )
         self._watcher: asyncio.Task[None] | None = None
 

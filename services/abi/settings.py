@@ -33,6 +33,11 @@ class AbiSettings(CommonSettings):
     abi_index_breaker_reset_seconds: float = Field(
         2.0, description="How long Abi routes degraded before probing the index (a failed probe costs little)."
     )
+    abi_weights_cache_seconds: float = Field(
+        5.0,
+        description="How long a user's learned weights from the index are reused (they move only with feedback); "
+        "0 asks the index on every Route.",
+    )
     abi_session_capacity: int = Field(50_000, description="Sessions remembered for routing hysteresis (LRU).")
     abi_session_ttl_seconds: float = Field(1800.0, description="How long a session's persona is remembered.")
     abi_max_rules_bytes: int = Field(

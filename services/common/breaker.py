@@ -12,12 +12,34 @@ the breaker trips, and a listener hook for metrics.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pybreaker
+
+@contextmanager
+def _redis_hidden() -> Iterator[None]:
+    """Makes `import redis` fail as if it were absent (a None entry in sys.modules), unless already imported.
+
+    pybreaker offers a redis-backed breaker storage this mesh does not use (each process keeps its own
+    breakers), yet importing pybreaker imports redis whenever it is installed and, through redis,
+    OpenTelemetry's metrics SDK: ~11 MiB and ~0.2 s in every service. The gateway installs redis for
+    shared rate limits, so it is hidden only while pybreaker loads.
+    """
+    if "redis" in sys.modules:
+        yield
+        return
+    sys.modules["redis"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        del sys.modules["redis"]
+
+
+with _redis_hidden():
+    import pybreaker
 
 CLOSED = pybreaker.STATE_CLOSED
 OPEN = pybreaker.STATE_OPEN

@@ -239,3 +239,17 @@ def test_freed_large_blocks_go_back_to_the_system() -> None:
         return float(out.stdout)
 
     assert grown("plain") > 50 and grown("tuned") < 10
+
+
+def test_the_circuit_breaker_leaves_redis_unloaded_and_importable() -> None:
+    """pybreaker imports redis (and OpenTelemetry's SDK through it) when installed; every service imports the
+    breaker, none uses its redis storage. The gateway may still import redis afterwards for shared limits."""
+    script = (
+        "import sys, json\n"
+        "import services.common.breaker as breaker\n"
+        "loaded = 'redis' in sys.modules\n"
+        "import redis\n"
+        "print(json.dumps([loaded, breaker.pybreaker.HAS_REDIS_SUPPORT, bool(redis.Redis)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [False, False, True]

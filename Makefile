@@ -32,7 +32,7 @@ help:
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~50 min)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
-	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~25 min)"
+	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~35 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
 	@echo "make protos   regenerate protobuf code into $(GEN)"
 	@echo "make docs     regenerate docs/configuration.md from the settings classes"
@@ -185,7 +185,7 @@ export-encoder: install protos
 	$(PY) -m services.embeddings.seed_vectors
 
 # Fit Aviva's two rerankers on candidates from the real index over the documentation corpus: the linear one
-# (models/rerank.json, ~1 min) and the cross-encoder (PyTorch in .venv-train, ~25 min on 2 cores).
+# (models/rerank.json, ~1 min) and the cross-encoder (PyTorch in .venv-train, ~32 min on 2 cores).
 fit-rerank: install protos
 	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
 	$(PY) -m services.aviva.training --data-dir $(DATA_DIR) --dump build/rerank/candidates.jsonl

@@ -51,7 +51,7 @@ async def test_a_users_weights_are_reused_for_their_time_to_live_then_fetched_ag
     )
     try:
         before = await _weights_as(source, token(USER), USER)
-        assert not before.degraded and before.weights["aviva"] > 0.95
+        assert not before.degraded and before.weights
         await asyncio.to_thread(_record_failures, index_process.target, USER, 12)
 
         # Within the time to live the index is not asked again: the reply from before the feedback.
@@ -64,7 +64,7 @@ async def test_a_users_weights_are_reused_for_their_time_to_live_then_fetched_ag
 
         await asyncio.sleep(1.6)
         after = await _weights_as(source, token(USER), USER)
-        assert not after.degraded and after.weights["aviva"] < 0.95, after
+        assert not after.degraded and after.weights["aviva"] < before.weights["aviva"], (before, after)
     finally:
         await source.close()
 

@@ -36,7 +36,7 @@ class AbiSettings(CommonSettings):
     abi_weights_cache_seconds: float = Field(
         5.0,
         description="How long a user's learned weights from the index are reused (they move only with feedback); "
-        "0 asks the index on every Route.",
+        "0 asks the index on every Route (also: a deleted user's weights are gone from Abi at once).",
     )
     abi_session_capacity: int = Field(50_000, description="Sessions remembered for routing hysteresis (LRU).")
     abi_session_ttl_seconds: float = Field(1800.0, description="How long a session's persona is remembered.")

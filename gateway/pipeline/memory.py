@@ -5,8 +5,10 @@ Both are least-recently-used maps with a fixed size, so memory stays flat under 
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from personamesh.v1 import persona_pb2
 from services.common.registry.wire import set_persona
@@ -25,15 +27,12 @@ class SessionTurns:
         self.turns = turns
         self.sessions = sessions
         self.turn_chars = turn_chars
-        self._by_session: OrderedDict[tuple[str, str], deque[persona_pb2.Turn]] = OrderedDict()
+        self._by_session: LRUCache[tuple[str, str], deque[persona_pb2.Turn]] = LRUCache(maxsize=max(sessions, 1))
 
     def recent(self, user_id: str, session_id: str) -> list[persona_pb2.Turn]:
         key = (user_id, session_id)
         turns = self._by_session.get(key)
-        if turns is None:
-            return []
-        self._by_session.move_to_end(key)
-        return list(turns)
+        return list(turns) if turns is not None else []
 
     def add(self, user_id: str, session_id: str, user_text: str, answer: str, persona: str) -> None:
         if not session_id or self.turns == 0:
@@ -42,9 +41,6 @@ class SessionTurns:
         turns = self._by_session.get(key)
         if turns is None:
             turns = self._by_session[key] = deque(maxlen=self.turns)
-            while len(self._by_session) > self.sessions:
-                self._by_session.popitem(last=False)
-        self._by_session.move_to_end(key)
         limit = self.turn_chars
         turns.append(persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=user_text[:limit]))
         answered = persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content=answer[:limit])
@@ -53,7 +49,7 @@ class SessionTurns:
 
     def forget_user(self, user_id: str) -> int:
         """Drop every conversation of a user; the number dropped."""
-        keys = [key for key in self._by_session if key[0] == user_id]
+        keys = [key for key in list(self._by_session) if key[0] == user_id]
         for key in keys:
             del self._by_session[key]
         return len(keys)
@@ -71,12 +67,10 @@ class AnsweredRequests:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[str, AnsweredRequest] = OrderedDict()
+        self._items: LRUCache[str, AnsweredRequest] = LRUCache(maxsize=max(size, 1))
 
     def add(self, request_id: str, item: AnsweredRequest) -> None:
         self._items[request_id] = item
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
 
     def get(self, request_id: str) -> AnsweredRequest | None:
         return self._items.get(request_id)

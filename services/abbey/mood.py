@@ -8,8 +8,9 @@ session, so wording does not repeat.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
+
+from cachetools import LRUCache
 
 from services.abbey.emotion import NEGATIVE, EmotionReading
 
@@ -38,16 +39,15 @@ class SessionMoods:
     def __init__(self, decay: float = 0.6, capacity: int = 10_000) -> None:
         self.decay = decay
         self.capacity = capacity
-        self._states: OrderedDict[tuple[str, str], SessionState] = OrderedDict()
+        self._states: LRUCache[tuple[str, str], SessionState] = LRUCache(maxsize=max(capacity, 1))
 
     def state(self, user_id: str, session_id: str) -> SessionState:
         key = (user_id, session_id or user_id)
         if not key[1]:
             return SessionState()  # anonymous and sessionless: nothing to carry
-        state = self._states.pop(key, None) or SessionState()
-        self._states[key] = state
-        while len(self._states) > self.capacity:
-            self._states.popitem(last=False)
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = SessionState()
         return state
 
     def update(self, state: SessionState, reading: EmotionReading) -> Mood:

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
+
+from cachetools import TTLCache
 
 
 class SessionMemory:
-    """LRU map of session key -> (persona, last seen); at most `capacity` sessions, each kept `ttl` seconds."""
+    """Session key -> persona: at most `capacity` sessions (least recently used leave first), each for `ttl` s."""
 
     def __init__(self, capacity: int = 50_000, ttl: float = 1800.0) -> None:
         self.capacity = capacity
         self.ttl = ttl
-        self._items: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._items: TTLCache[str, str] = TTLCache(maxsize=max(capacity, 1), ttl=ttl, timer=time.monotonic)
 
     def get(self, key: str) -> str | None:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        persona, seen = item
-        if time.monotonic() - seen > self.ttl:
-            del self._items[key]
-            return None
-        return persona
+        return self._items.get(key)
 
     def put(self, key: str, persona: str) -> None:
-        self._items[key] = (persona, time.monotonic())
-        self._items.move_to_end(key)
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+        if self.capacity > 0:
+            self._items[key] = persona
 
     def __len__(self) -> int:
         return len(self._items)

@@ -7,11 +7,11 @@ for one run), so concurrent callers are batched instead of competing for cores.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 
 from services.common.encoder import DIMENSION, MODEL_NAME, SentenceEncoder
 from services.embeddings.batching import MicroBatcher
@@ -31,11 +31,11 @@ class EncodedText:
 
 
 class LruCache:
-    """A bounded mapping from text to its encoding; the least recently used entry leaves first."""
+    """A bounded mapping from text to its encoding that counts hits and misses (cachetools' LRU underneath)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[str, EncodedText] = OrderedDict()
+        self._entries: LRUCache[str, EncodedText] = LRUCache(maxsize=max(capacity, 1))
         self.hits = 0
         self.misses = 0
 
@@ -43,18 +43,13 @@ class LruCache:
         entry = self._entries.get(key)
         if entry is None:
             self.misses += 1
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
+        else:
+            self.hits += 1
         return entry
 
     def put(self, key: str, value: EncodedText) -> None:
-        if self.capacity <= 0:
-            return
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.capacity:
-            self._entries.popitem(last=False)
+        if self.capacity > 0:
+            self._entries[key] = value
 
     def clear(self) -> None:
         self._entries.clear()

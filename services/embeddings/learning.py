@@ -22,10 +22,11 @@ from the store.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from cachetools import LRUCache
 
 from services.embeddings.collections import PLACEHOLDER_VECTOR
 
@@ -93,7 +94,7 @@ class AdaptiveWeights:
         self.global_prior_strength = max(global_prior_strength, 1e-6)
         self.max_evidence = max_evidence
         self.state: dict[Key, Evidence] = {}
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen: LRUCache[str, bool] = LRUCache(maxsize=SEEN_REQUESTS)
 
     # --- persistence -----------------------------------------------------
 
@@ -137,12 +138,9 @@ class AdaptiveWeights:
         """
         if not request_id:
             return False
-        if request_id in self._seen:
-            self._seen.move_to_end(request_id)
+        if self._seen.get(request_id):
             return True
-        self._seen[request_id] = None
-        while len(self._seen) > SEEN_REQUESTS:
-            self._seen.popitem(last=False)
+        self._seen[request_id] = True
         return False
 
     def release(self, request_id: str) -> None:

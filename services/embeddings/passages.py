@@ -10,7 +10,10 @@ the true nearest chunks, which an HNSW graph only approximates.
 
 Vector search finds passages that mean the same; BM25 finds the ones that name the same call, command or
 flag (`fromisoformat`, `--soft`), which a small embedding model blurs. The mirror is loaded from the store
-at start-up and rebuilt (in a thread, on the next search) after writes changed the chunks.
+at start-up and rebuilt in a thread after writes changed the chunks. Rebuilding the corpus takes seconds, so
+a search never waits for one while an earlier snapshot exists: it reads that snapshot (missing only the
+writes of the last few seconds) and the rebuild runs in the background. `UpsertKnowledge` waits for the
+rebuild before it answers, so a caller finds its own documents as soon as the call returns.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class PassageIndex:
         self._dirty = True
         self._guard = threading.Lock()
         self._rebuild = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
 
     def load(self, rows: list[Passage]) -> None:
         with self._guard:
@@ -98,16 +102,28 @@ class PassageIndex:
         self._snapshot = _Snapshot(order, matrix, retriever)
 
     async def build(self) -> None:
-        """Rebuild the index if writes changed the chunks (a thread; searches wait for it, not the event loop)."""
-        if self._dirty:
+        """Rebuild until the index holds every write so far (in a thread, never on the event loop)."""
+        while self._dirty:
             async with self._rebuild:
                 if self._dirty:
                     await asyncio.get_running_loop().run_in_executor(None, self._build)
 
+    async def _searchable(self) -> _Snapshot:
+        """The snapshot to search: the last one built, with a rebuild started behind it if writes came since.
+
+        Only an index never built over its rows (the first write into an empty collection) is waited for.
+        """
+        if self._dirty:
+            if self._snapshot.order or not self._rows:
+                if self._background is None or self._background.done():
+                    self._background = asyncio.get_running_loop().create_task(self.build(), name="passages-rebuild")
+            else:
+                await self.build()
+        return self._snapshot
+
     async def by_words(self, query: str, k: int) -> list[tuple[Passage, float]]:
         """The `k` best chunks by BM25 with their scores (best first)."""
-        await self.build()
-        snapshot = self._snapshot
+        snapshot = await self._searchable()
         if snapshot.retriever is None:
             return []
         tokens = _tokens([query])
@@ -126,8 +142,7 @@ class PassageIndex:
 
     async def by_vector(self, vector: np.ndarray, k: int, source_prefix: str = "") -> list[tuple[Passage, float]]:
         """The `k` chunks with the largest inner product with `vector` (exact), best first, within the prefix."""
-        await self.build()
-        snapshot = self._snapshot
+        snapshot = await self._searchable()
         if not snapshot.order or k <= 0:
             return []
         mask = _prefix_mask(snapshot, source_prefix) if source_prefix else None

@@ -78,6 +78,7 @@ async def reembed_knowledge(base: KnowledgeBase) -> int:
     done = 0
     for start in range(0, len(documents), DOCUMENTS_PER_WRITE):
         done += await base.upsert(documents[start : start + DOCUMENTS_PER_WRITE])
+    await base.passages.build()  # done means searches read the new vectors
     return done
 
 

@@ -165,7 +165,9 @@ class EmbeddingIndexServicer:
             raise invalid_argument(Reason.DUPLICATE_SOURCE, "each document of one call needs its own source", "source")
         chunks = 0
         for key, group in groups.items():
-            chunks += await self._knowledge_base(key, "collection").upsert(group)
+            base = self._knowledge_base(key, "collection")
+            chunks += await base.upsert(group)
+            await base.passages.build()  # the caller finds its documents once this call returns
         return pb.UpsertKnowledgeResponse(documents=len(sources), chunks=chunks)
 
     def _knowledge_base(self, collection: int, field: str) -> KnowledgeBase:

@@ -1,0 +1,52 @@
+"""The in-memory knowledge mirror: a search reads the last built snapshot instead of waiting for a rebuild."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+
+from services.embeddings.passages import Passage, PassageIndex
+
+
+def passage(source: str, text: str, seed: int) -> Passage:
+    vector = np.random.default_rng(seed).standard_normal(8).astype(np.float32)
+    unit = vector / np.linalg.norm(vector)
+    return Passage(f"{source}#00000", source, source, f"https://example.test/{source}", text, unit)
+
+
+class SlowRebuilds(PassageIndex):
+    """A rebuild that takes as long as the corpus's does (seconds), so a search that waited for it would show."""
+
+    def _build(self) -> None:
+        time.sleep(1.0)
+        super()._build()
+
+
+def test_a_search_after_a_write_reads_the_previous_snapshot_while_the_rebuild_runs_behind_it() -> None:
+    async def scenario() -> None:
+        index = SlowRebuilds()
+        index.load([passage("tar", "extract an archive into another directory with tar -C", 1)])
+        await index.build()  # start-up: built before SERVING
+        index.replace_sources({"git"}, [passage("git", "undo the last commit with git reset --soft HEAD~1", 2)])
+
+        started = time.perf_counter()
+        hits = await index.by_words("git reset soft", 5)
+        assert time.perf_counter() - started < 0.5, "the search waited for the rebuild"
+        assert hits == []  # the snapshot from before the write
+
+        await index.build()  # what UpsertKnowledge awaits before it answers
+        assert [hit.source for hit, _ in await index.by_words("git reset soft", 5)] == ["git"]
+        assert [hit.source for hit, _ in await index.by_vector(index.snapshot_rows()[1].vector, 1)] == ["git"]
+
+    asyncio.run(scenario())
+
+
+def test_the_first_write_into_an_empty_index_is_waited_for() -> None:
+    async def scenario() -> None:
+        index = SlowRebuilds()
+        index.replace_sources({"tar"}, [passage("tar", "extract an archive into another directory with tar -C", 1)])
+        assert [hit.source for hit, _ in await index.by_words("extract archive", 5)] == ["tar"]
+
+    asyncio.run(scenario())

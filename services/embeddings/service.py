@@ -182,6 +182,8 @@ class EmbeddingIndex:
                     mine = [base.prepare(d, i) for i, (b, d) in enumerate(batch) if b is base]
                     if mine:
                         chunks += await base.upsert(mine, known)
+            for base in bases:
+                await base.passages.build()  # here, rather than behind a user's first search
         except asyncio.CancelledError:
             log.info("knowledge seeding interrupted; it resumes when the store is empty at the next start")
             raise

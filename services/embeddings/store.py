@@ -1,4 +1,5 @@
-"""The vector store: milvus-lite in the data dir by default, a Milvus server by URI, one pymilvus code path.
+"""The vector store: milvus-lite in the data dir by default, a Milvus server by URI, one pymilvus code path
+(but for searches in milvus-lite, which go to its engine in this process: see `embedded_milvus`).
 
 pymilvus is blocking, so calls run in threads. Writes go through one writer
 thread as group commits: every write waiting is applied, then each touched
@@ -25,6 +26,7 @@ from pymilvus import MilvusClient, MilvusException
 
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.collections import CollectionSpec, collection_specs
+from services.embeddings.embedded_milvus import EmbeddedMilvus
 from services.embeddings.metrics import STORE_TORN_INDEX_FILES, STORE_TORN_SEGMENTS, STORE_WRITE_OPS
 from services.embeddings.partitions import (
     DEFAULT_PARTITIONS,
@@ -104,6 +106,7 @@ class VectorStore:
             s.name: s for s in collection_specs(conversation_index, knowledge_index, hnsw_m, hnsw_ef_construction)
         }
         self.client: MilvusClient | None = None
+        self._lite: EmbeddedMilvus | None = None
         # Per partitioned collection: its number of hash partitions, and whether rows written before it was
         # partitioned are left in the default partition (searched too, so no memory is lost in an upgrade).
         self._buckets: dict[str, int] = {}
@@ -141,7 +144,8 @@ class VectorStore:
         if self.embedded:
             self._take_lock()
             self._set_aside_torn_segments()
-            self.client = MilvusClient(str(self.lite_dir / "milvus.db"))
+            self._lite = EmbeddedMilvus.start(self.lite_dir / "milvus.db")
+            self.client = MilvusClient(self._lite.uri)
         else:
             kwargs: dict[str, Any] = {"uri": self.uri}
             if self.token:
@@ -177,9 +181,24 @@ class VectorStore:
             index.add_index("vector", index_type=spec.index_type, metric_type="IP", params=spec.index_params)
             client.create_collection(name, schema=spec.build_schema(client), index_params=index)
             log.info("created collection", extra={"collection": name, "index": spec.index_type})
+        self._ensure_scalar_indexes(spec)
         if spec.partition_field:
             self._ensure_partitions(spec)
         self._load(name)
+
+    def _ensure_scalar_indexes(self, spec: CollectionSpec) -> None:
+        """Index the filtered scalar fields, also in a collection made by a release without them (the index
+        is built over its existing rows)."""
+        client = self._client()
+        name = self.full_name(spec.name)
+        missing = [field for field in spec.scalar_indexes if field not in client.list_indexes(name)]
+        if not missing:
+            return
+        index = client.prepare_index_params()
+        for field in missing:
+            index.add_index(field, index_type="INVERTED")
+        client.create_index(name, index)
+        log.info("indexed scalar fields", extra={"collection": name, "fields": missing})
 
     def _ensure_partitions(self, spec: CollectionSpec) -> None:
         client = self._client()
@@ -249,12 +268,10 @@ class VectorStore:
         if self.client is not None:
             self.client.close()
             self.client = None
-            if self.embedded:
-                # pymilvus runs milvus-lite as an in-process server that outlives the client; stop it so the
-                # database is closed cleanly and its lock released now, not at interpreter exit.
-                from milvus_lite.server_manager import server_manager_instance
-
-                server_manager_instance.release_server(str(self.lite_dir / "milvus.db"))
+        if self._lite is not None:
+            # Closed cleanly and milvus-lite's lock released now, not at interpreter exit.
+            self._lite.stop()
+            self._lite = None
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
@@ -354,9 +371,21 @@ class VectorStore:
         In a partitioned collection, `partition_value` (a user id) limits the search to its partition; the
         filter must still select that value, since a partition holds many.
         """
-        params: dict[str, Any] = {"metric_type": "IP"}
-        if self.specs[collection].index_type == "HNSW":
-            params["params"] = {"ef": max(self.ef_search, limit)}
+        tuning = {"ef": max(self.ef_search, limit)} if self.specs[collection].index_type == "HNSW" else None
+        partitions = self.partitions_for(collection, partition_value)
+        if self._lite is not None:
+            return await self._read(
+                self._lite.search,
+                self.full_name(collection),
+                vector,
+                limit,
+                metric_type="IP",
+                expr=filter or None,
+                output_fields=output_fields,
+                partition_names=partitions,
+                search_params=tuning,
+            )
+        params: dict[str, Any] = {"metric_type": "IP", **({"params": tuning} if tuning else {})}
         result = await self._read(
             self._client().search,
             self.full_name(collection),
@@ -365,7 +394,7 @@ class VectorStore:
             filter=filter,
             output_fields=output_fields,
             search_params=params,
-            partition_names=self.partitions_for(collection, partition_value),
+            partition_names=partitions,
         )
         return [dict(hit) for hit in result[0]]
 

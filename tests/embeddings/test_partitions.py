@@ -94,6 +94,8 @@ async def test_rows_from_before_partitioning_are_still_found(tmp_path: Path) -> 
     try:
         user = USERS[3]
         assert store.partitions_for(CONVERSATIONS, user) == [partitions.partition_of(user, 64), "_default"]
+        # The release that wrote it had no index on user_id: opening builds one over the old rows.
+        assert "user_id" in store._client().list_indexes(store.full_name(CONVERSATIONS))
         new_vectors = _vectors(200, seed=3)
         await store.upsert(CONVERSATIONS, _rows(new_vectors, offset=1000))
         query = old_vectors[3]  # user-3's first old row

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from services.common.settings import CommonSettings
+from services.embeddings.partitions import DEFAULT_PARTITIONS, MAX_PARTITIONS
 
 
 class EmbeddingsSettings(CommonSettings):
@@ -33,6 +34,13 @@ class EmbeddingsSettings(CommonSettings):
     )
     knowledge_index: Literal["HNSW", "FLAT"] = Field(
         default="HNSW", description="Vector index of knowledge chunks (searched across the corpus)."
+    )
+    memory_partitions: int = Field(
+        default=DEFAULT_PARTITIONS,
+        ge=1,
+        le=MAX_PARTITIONS,
+        description="Hash partitions by user of a new conversation collection (a memory search reads one); an "
+        "existing collection keeps the count it was created with.",
     )
     hnsw_m: int = Field(default=16, description="HNSW graph degree of the conversation and knowledge indexes.")
     hnsw_ef_construction: int = Field(default=200, description="HNSW build-time candidate list size.")

@@ -72,6 +72,7 @@ def store_from_settings(settings: EmbeddingsSettings) -> VectorStore:
         hnsw_m=settings.hnsw_m,
         hnsw_ef_construction=settings.hnsw_ef_construction,
         hnsw_ef_search=settings.hnsw_ef_search,
+        partitions=settings.memory_partitions,
     )
 
 
@@ -95,6 +96,7 @@ class VectorStore:
         hnsw_m: int = 16,
         hnsw_ef_construction: int = 200,
         hnsw_ef_search: int = 64,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         self.lite_dir = lite_dir
         self.uri = uri
@@ -102,6 +104,7 @@ class VectorStore:
         self.db_name = db_name
         self.prefix = prefix
         self.ef_search = hnsw_ef_search
+        self.new_partitions = partitions
         self.specs = {
             s.name: s for s in collection_specs(conversation_index, knowledge_index, hnsw_m, hnsw_ef_construction)
         }
@@ -204,7 +207,7 @@ class VectorStore:
         client = self._client()
         name = self.full_name(spec.name)
         existing = client.list_partitions(name)
-        count = bucket_count(existing) or DEFAULT_PARTITIONS
+        count = bucket_count(existing) or self.new_partitions
         for partition in partition_names(count):
             if partition not in existing:
                 client.create_partition(name, partition)

@@ -93,7 +93,10 @@ async def test_rows_from_before_partitioning_are_still_found(tmp_path: Path) -> 
     await store.open()
     try:
         user = USERS[3]
-        assert store.partitions_for(CONVERSATIONS, user) == [partitions.partition_of(user, 64), "_default"]
+        assert store.partitions_for(CONVERSATIONS, user) == [
+            partitions.partition_of(user, partitions.DEFAULT_PARTITIONS),
+            "_default",
+        ]
         # The release that wrote it had no index on user_id: opening builds one over the old rows.
         assert "user_id" in store._client().list_indexes(store.full_name(CONVERSATIONS))
         new_vectors = _vectors(200, seed=3)
@@ -114,16 +117,14 @@ async def test_rows_from_before_partitioning_are_still_found(tmp_path: Path) -> 
         await store.close()
 
 
-async def test_an_existing_partition_count_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_existing_partition_count_is_kept(tmp_path: Path) -> None:
     lite_dir = tmp_path / "store"
-    monkeypatch.setattr("services.embeddings.store.DEFAULT_PARTITIONS", 8)
-    store = VectorStore(lite_dir=lite_dir)
+    store = VectorStore(lite_dir=lite_dir, partitions=8)
     await store.open()
     await store.upsert(CONVERSATIONS, _rows(_vectors(100, seed=4)))
     await store.close()
-    monkeypatch.undo()
 
-    store = VectorStore(lite_dir=lite_dir)  # now the default is 64 again: the collection keeps its 8
+    store = VectorStore(lite_dir=lite_dir)  # the default is more: the collection keeps its 8
     await store.open()
     try:
         user = USERS[7]

@@ -76,6 +76,8 @@ class Embedder:
     ) -> None:
         self.encoder = encoder
         self.cache = LruCache(cache_size)
+        # Texts being encoded now, for calls that ask for them meanwhile.
+        self._in_flight: dict[str, asyncio.Future[EncodedText]] = {}
         self._batching = batching
         self._batcher_max = max(1, max_batch)
         # `workers` model runs at a time when batching (batches share the cores); a few threads otherwise.
@@ -103,37 +105,64 @@ class Embedder:
         return encoded
 
     async def encode(self, texts: list[str], *, cache: bool = True) -> list[EncodedText]:
-        """Encodings of `texts`, in order; repeated and cached texts are not encoded again.
+        """Encodings of `texts`, in order; repeated, cached and in-flight texts are not encoded again.
 
-        `cache=False` (bulk document loads) neither reads nor fills the cache, so it keeps the hot queries.
+        A text another call is encoding right now is waited for, not encoded twice: a persona searches
+        its memory and the knowledge base with the same message at the same time, and both calls used to
+        miss the cache together (one embedding per request). `cache=False` (bulk document loads) neither
+        reads nor fills the cache, so it keeps the hot queries.
         """
         found: dict[str, EncodedText] = {}
-        missing: list[str] = []
-        missing_set: set[str] = set()
+        shared: dict[str, asyncio.Future[EncodedText]] = {}
+        missing: dict[str, None] = {}  # ordered, without repeats
         for text in texts:
-            if text in found or text in missing_set:
+            if text in found or text in shared or text in missing:
                 continue
             cached = self.cache.get(text) if cache else None
-            if cached is None:
-                missing.append(text)
-                missing_set.add(text)
-            else:
+            if cached is not None:
                 found[text] = cached
+            elif cache and text in self._in_flight:
+                shared[text] = self._in_flight[text]
+            else:
+                missing[text] = None
         if cache:
-            EMBED_CACHE.labels("hit").inc(len(texts) - len(missing))
+            EMBED_CACHE.labels("hit").inc(len(found))
+            EMBED_CACHE.labels("shared").inc(len(shared))
             EMBED_CACHE.labels("miss").inc(len(missing))
         if missing:
+            found.update(await self._encode_missing(list(missing), cache))
+        for text, pending in shared.items():
+            try:
+                found[text] = await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this call was cancelled, not the one it waited for
+                found[text] = (await self.encode([text], cache=cache))[0]
+        return [found[text] for text in texts]
+
+    async def _encode_missing(self, missing: list[str], cache: bool) -> dict[str, EncodedText]:
+        """Encode `missing`, letting calls that arrive meanwhile wait for these texts (when caching)."""
+        loop = asyncio.get_running_loop()
+        futures = {text: loop.create_future() for text in missing} if cache else {}
+        self._in_flight.update(futures)
+        try:
             if self._batching:
                 encoded = await self._batcher.submit(missing)
             else:
-                encoded = await asyncio.get_running_loop().run_in_executor(
-                    self._executor, self._encode_blocking, missing
-                )
-            for text, value in zip(missing, encoded, strict=True):
-                if cache:
-                    self.cache.put(text, value)
-                found[text] = value
-        return [found[text] for text in texts]
+                encoded = await loop.run_in_executor(self._executor, self._encode_blocking, missing)
+        except BaseException:
+            for future in futures.values():
+                future.cancel()  # whoever waited encodes the text itself
+            raise
+        finally:
+            for text in futures:
+                self._in_flight.pop(text, None)
+        out = dict(zip(missing, encoded, strict=True))
+        for text, value in out.items():
+            if cache:
+                self.cache.put(text, value)
+                futures[text].set_result(value)
+        return out
 
     async def encode_one(self, text: str) -> EncodedText:
         return (await self.encode([text]))[0]

@@ -1,0 +1,82 @@
+"""The embedder in front of the real int8 encoder: a text asked for twice at once is encoded once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from services.common.encoder import Embeddings, SentenceEncoder
+from services.embeddings.embedder import Embedder
+
+
+class CountingEncoder(SentenceEncoder):
+    """The real encoder, recording every text it runs the model on; it can be made slow or to fail once."""
+
+    def __init__(self, *, delay: float = 0.0, fail_first: bool = False) -> None:
+        super().__init__(threads=1)
+        self.texts: list[str] = []
+        self.delay = delay
+        self.fail_first = fail_first
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> Embeddings:
+        time.sleep(self.delay)
+        with self._lock:
+            self.texts.extend(texts)
+            if self.fail_first:
+                self.fail_first = False
+                raise RuntimeError("model run failed")
+        return super().encode(texts)
+
+
+async def test_a_text_asked_for_twice_at_once_is_encoded_once() -> None:
+    """What a persona does per message: memory and knowledge searched with the same text at the same time."""
+    encoder = CountingEncoder(delay=0.05)
+    embedder = Embedder(encoder)
+    try:
+        message = "my dog Biscuit died last week and the house feels empty"
+        first, second, other = await asyncio.gather(
+            embedder.encode_one(message), embedder.encode_one(message), embedder.encode_one("how do I undo a commit")
+        )
+        assert encoder.texts.count(message) == 1
+        assert np.array_equal(first.vector, second.vector)
+        assert not np.array_equal(first.vector, other.vector)
+    finally:
+        await embedder.close()
+
+
+async def test_a_call_waiting_for_a_failed_encoding_encodes_the_text_itself() -> None:
+    encoder = CountingEncoder(delay=0.05, fail_first=True)
+    embedder = Embedder(encoder)
+    try:
+        message = "the deploy broke prod, how do I roll back"
+        failed, waited = await asyncio.gather(
+            embedder.encode_one(message), embedder.encode_one(message), return_exceptions=True
+        )
+        assert isinstance(failed, RuntimeError)
+        assert not isinstance(waited, BaseException) and waited.vector.shape == (384,)
+        assert encoder.texts.count(message) == 2  # the failed run, then the waiter's own
+    finally:
+        await embedder.close()
+
+
+async def test_cancelling_a_waiting_call_leaves_the_encoding_to_its_owner() -> None:
+    encoder = CountingEncoder(delay=0.2)
+    embedder = Embedder(encoder)
+    try:
+        message = "I got the job!"
+        owner = asyncio.ensure_future(embedder.encode_one(message))
+        await asyncio.sleep(0)
+        waiter = asyncio.ensure_future(embedder.encode_one(message))
+        await asyncio.sleep(0.05)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert (await owner).vector.shape == (384,)
+        assert encoder.texts.count(message) == 1
+    finally:
+        await embedder.close()

@@ -184,8 +184,8 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_t
     proc = private_mesh.processes["aviva-2"]
     address = private_mesh.addr("aviva-2")
     assert proc.process is not None
-    answers: list[tuple[float, int, str]] = []  # (seconds, status, replica)
-    stopped_at = resumed_at = back_at = 0.0
+    answers: list[tuple[float, int, str, float]] = []  # (seconds, status, replica, when it was asked)
+    stopped_at = resumed_at = back_at = ejected_at = 0.0
     done, back = asyncio.Event(), asyncio.Event()
 
     async def client(number: int) -> None:
@@ -196,7 +196,7 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_t
             began = time.monotonic()
             response = await http.post("/api/v1/chat/aviva", json={"content": f"{TECH} ({number}.{turn})"})
             replica = response.json().get("replica", "") if response.status_code == 200 else ""
-            answers.append((time.monotonic() - began, response.status_code, replica))
+            answers.append((time.monotonic() - began, response.status_code, replica, began))
             if resumed_at and replica == address and not back_at:
                 back_at = time.monotonic()
                 back.set()
@@ -206,11 +206,11 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_t
         await asyncio.sleep(1.0)
         os.kill(proc.process.pid, signal.SIGSTOP)
         stopped_at = time.monotonic()
-        normal = max(seconds for seconds, _, _ in answers)  # one answer under this load, both replicas up
         ejected = await poll_json(
             _health_url(private_mesh), lambda h: _replica(h, "aviva", address)["ejected"], headers=auth(), within=5
         )
-        ejected_after = time.monotonic() - stopped_at
+        ejected_at = time.monotonic()
+        ejected_after = ejected_at - stopped_at
         assert _replica(ejected, "aviva", address)["health"] == "SERVING"  # its watch never noticed
         await asyncio.sleep(2.0)
     finally:
@@ -220,15 +220,21 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_t
         await asyncio.wait_for(back.wait(), 10.0)
     done.set()
     await asyncio.gather(*clients)
-    slowest = max(seconds for seconds, _, _ in answers)
+    slowest = max(seconds for seconds, _, _, _ in answers)
+    # One answer's time while the other replica carries all six clients: asked after the ejection, before SIGCONT.
+    alone = [seconds for seconds, _, _, asked in answers if ejected_at <= asked < resumed_at]
+    assert alone, "no request was answered while the replica was ejected"
+    single = max(alone)
     print(
-        f"\nSIGSTOP under load: {len(answers)} answers, slowest {slowest:.2f} s (before the stop {normal:.2f} s),"
+        f"\nSIGSTOP under load: {len(answers)} answers, slowest {slowest:.2f} s (one replica alone {single:.2f} s),"
         f" ejected after {ejected_after:.2f} s, used again {back_at - resumed_at:.2f} s after SIGCONT"
     )
-    assert {status for _, status, _ in answers} == {200}
+    assert {status for _, status, _, _ in answers} == {200}
     # A call caught by the stop waits out the first-token timeout (1 s), then is answered by the other
-    # replica, which carries all six clients meanwhile: about two answers' time at the load before the stop.
-    assert slowest < 1.0 + 2 * normal + 0.25, (normal, sorted(seconds for seconds, _, _ in answers)[-5:])
+    # replica like any call while it carries all six clients (a quarter more: it lands as the load moves).
+    # A bound from the answers before the stop, with both replicas up, failed on a slower day. A call left
+    # on the stopped replica would wait for SIGCONT, 3 s and more.
+    assert slowest < 1.0 + 1.25 * single + 0.25, (single, sorted(seconds for seconds, _, _, _ in answers)[-5:])
     assert back_at, "the replica was not used again within 10 s of SIGCONT"
     assert back_at - resumed_at < 5.0
 

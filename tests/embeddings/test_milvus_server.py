@@ -14,6 +14,7 @@ from pymilvus import MilvusClient
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from personamesh.v1 import persona_pb2
 from services.devmesh.processes import free_port
+from services.embeddings.partitions import DEFAULT_PARTITIONS
 from tests.embeddings.conftest import EmbeddingsProcess
 from tests.signing import SignedIndexClient
 
@@ -67,5 +68,9 @@ async def test_service_runs_on_a_milvus_server_and_keeps_data_across_restarts(mi
         service.stop()
     # Nothing was written to the local data dir: the server holds it all, under the configured prefix.
     assert not (tmp_path / "unused-data" / "embeddings" / "milvus.db").exists()
-    names = MilvusClient(milvus_uri).list_collections()
+    server = MilvusClient(milvus_uri)
+    names = server.list_collections()
     assert {"srv_conversations", "srv_knowledge", "srv_persona_profiles", "srv_persona_weights"} <= set(names)
+    # Memory search reads one user's partition and looks the user up in an index, on a server as in milvus-lite.
+    assert "user_id" in server.list_indexes("srv_conversations")
+    assert len([name for name in server.list_partitions("srv_conversations") if name.startswith("p")]) == DEFAULT_PARTITIONS

@@ -73,4 +73,5 @@ async def test_service_runs_on_a_milvus_server_and_keeps_data_across_restarts(mi
     assert {"srv_conversations", "srv_knowledge", "srv_persona_profiles", "srv_persona_weights"} <= set(names)
     # Memory search reads one user's partition and looks the user up in an index, on a server as in milvus-lite.
     assert "user_id" in server.list_indexes("srv_conversations")
-    assert len([name for name in server.list_partitions("srv_conversations") if name.startswith("p")]) == DEFAULT_PARTITIONS
+    buckets = [name for name in server.list_partitions("srv_conversations") if name.startswith("p")]
+    assert len(buckets) == DEFAULT_PARTITIONS

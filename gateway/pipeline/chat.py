@@ -95,12 +95,14 @@ class _StreamTruncated(Exception):
 
 def _no_trace_of_input_pii(response: persona_pb2.PersonaResponse, raw_input: str) -> None:
     """After the output check: no PII, and no trace of the input's PII (`jane_doe` from jane.doe@example.com),
-    in the answer or its code blocks. Only the gateway still holds the raw input to compare with."""
-    response.content = pii.scrub(response.content, [raw_input])
+    in the answer or its code blocks. Only the gateway still holds the raw input to compare with. The input's
+    PII is found once, not once per piece of the answer."""
+    known = pii.signatures([raw_input])
+    response.content = pii.scrub(response.content, known=known)
     for block in response.code_blocks:
-        block.code = pii.scrub(block.code, [raw_input])
+        block.code = pii.scrub(block.code, known=known)
     for reasoning in response.reasoning_steps:
-        reasoning.description = pii.scrub(reasoning.description, [raw_input])
+        reasoning.description = pii.scrub(reasoning.description, known=known)
 
 
 def _is_replica_fault(error: grpc.RpcError) -> bool:

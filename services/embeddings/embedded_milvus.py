@@ -15,7 +15,7 @@ share one `MilvusLite`, so they see the same collections, loads and rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class EmbeddedMilvus:
     server: grpc.Server
     db: MilvusLite
     port: int
+    # Collection name -> its primary key field, read from the schema once (not per search).
+    _keys: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, db_dir: Path) -> EmbeddedMilvus:
@@ -52,7 +54,9 @@ class EmbeddedMilvus:
         entity holding the primary key too when it is asked for (the engine leaves it out)."""
         collection = self.collection(name)
         (hits,) = collection.search([vector], top_k=limit, output_fields=output_fields, **kwargs)
-        key = next(field.name for field in collection.schema.fields if field.is_primary)
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = next(f.name for f in collection.schema.fields if f.is_primary)
         if key in output_fields:
             for hit in hits:
                 hit["entity"][key] = hit["id"]

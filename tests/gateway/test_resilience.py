@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import re
 import signal
@@ -175,6 +176,21 @@ async def test_breaker_opens_then_half_opens_and_closes(private_mesh: RunningMes
     assert _transitions(text, breaker, "closed") >= 1
 
 
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """One client request as the SIGSTOP test saw it (monotonic seconds)."""
+
+    asked: float
+    answered: float
+    status: int
+    replica: str
+    fallback: bool
+
+    @property
+    def seconds(self) -> float:
+        return self.answered - self.asked
+
+
 async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_than_the_timeout_and_an_answer(
     private_mesh: RunningMesh, http: httpx.AsyncClient
 ) -> None:
@@ -184,7 +200,7 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_t
     proc = private_mesh.processes["aviva-2"]
     address = private_mesh.addr("aviva-2")
     assert proc.process is not None
-    answers: list[tuple[float, int, str, float]] = []  # (seconds, status, replica, when it was asked)
+    answers: list[Answer] = []
     stopped_at = resumed_at = back_at = ejected_at = 0.0
     done, back = asyncio.Event(), asyncio.Event()
 
@@ -195,9 +211,12 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_t
             turn += 1
             began = time.monotonic()
             response = await http.post("/api/v1/chat/aviva", json={"content": f"{TECH} ({number}.{turn})"})
-            replica = response.json().get("replica", "") if response.status_code == 200 else ""
-            answers.append((time.monotonic() - began, response.status_code, replica, began))
-            if resumed_at and replica == address and not back_at:
+            body = response.json() if response.status_code == 200 else {}
+            answer = Answer(
+                began, time.monotonic(), response.status_code, body.get("replica", ""), body.get("fallback", False)
+            )
+            answers.append(answer)
+            if resumed_at and answer.replica == address and not back_at:
                 back_at = time.monotonic()
                 back.set()
 
@@ -220,21 +239,34 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_t
         await asyncio.wait_for(back.wait(), 10.0)
     done.set()
     await asyncio.gather(*clients)
-    slowest = max(seconds for seconds, _, _, _ in answers)
-    # One answer's time while the other replica carries all six clients: asked after the ejection, before SIGCONT.
-    alone = [seconds for seconds, _, _, asked in answers if ejected_at <= asked < resumed_at]
-    assert alone, "no request was answered while the replica was ejected"
-    single = max(alone)
+    moved = [a.seconds for a in answers if a.fallback]
+    # The other replica's own answers while it carries all six clients: asked during the stop, not moved.
+    alone = [a.seconds for a in answers if stopped_at <= a.asked < resumed_at and not a.fallback]
+    timeline = sorted((round(a.asked - stopped_at, 2), round(a.seconds, 2), a.replica, a.fallback) for a in answers)
     print(
-        f"\nSIGSTOP under load: {len(answers)} answers, slowest {slowest:.2f} s (one replica alone {single:.2f} s),"
-        f" ejected after {ejected_after:.2f} s, used again {back_at - resumed_at:.2f} s after SIGCONT"
+        f"\nSIGSTOP under load: {len(answers)} answers, {len(moved)} moved,"
+        f" slowest moved {max(moved, default=0):.2f} s,"
+        f" slowest on the other replica alone {max(alone, default=0):.2f} s, ejected after {ejected_after:.2f} s,"
+        f" used again {back_at - resumed_at:.2f} s after SIGCONT"
     )
-    assert {status for _, status, _, _ in answers} == {200}
-    # A call caught by the stop waits out the first-token timeout (1 s), then is answered by the other
-    # replica like any call while it carries all six clients (a quarter more: it lands as the load moves).
-    # A bound from the answers before the stop, with both replicas up, failed on a slower day. A call left
-    # on the stopped replica would wait for SIGCONT, 3 s and more.
-    assert slowest < 1.0 + 1.25 * single + 0.25, (single, sorted(seconds for seconds, _, _, _ in answers)[-5:])
+    assert {a.status for a in answers} == {200}, timeline
+    assert moved and alone, timeline
+    # Nothing waited for SIGCONT: no answer of the stopped replica was asked while it was in rotation and
+    # given after SIGCONT. (A call asked just before SIGCONT may reach it re-admitted: its pending probe
+    # is answered the moment it resumes.)
+    assert not [a for a in answers if a.replica == address and a.asked < ejected_at and a.answered > resumed_at], (
+        timeline
+    )
+    # A call caught by the stop waits out the first-token timeout (1 s), and up to one probe interval and
+    # probe timeout more (0.75 s) while the replica still counts as responsive (it answered just before it
+    # hung), then is answered by the other replica like a call asked while it carries all six clients (a
+    # quarter more: it lands with the burst). Bounds from answers before the stop, or with the 1 s timeout
+    # alone, failed on slower machines; the gateway's log showed "sent nothing for 1.5 s" on those calls.
+    responsive_window = sum(
+        float(GATEWAY_ENV[name])
+        for name in ("PM_FIRST_TOKEN_TIMEOUT_SECONDS", "PM_PROBE_INTERVAL_SECONDS", "PM_PROBE_TIMEOUT_SECONDS")
+    )
+    assert max(moved) < responsive_window + 1.25 * max(alone), timeline
     assert back_at, "the replica was not used again within 10 s of SIGCONT"
     assert back_at - resumed_at < 5.0
 

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -40,6 +40,14 @@ def is_caller_error(error: BaseException) -> bool:
     if isinstance(error, GeneratorExit | asyncio.CancelledError):
         return True
     return isinstance(error, grpc.RpcError) and error.code() in CALLER_CODES
+
+
+@dataclass(eq=False)
+class Attempt:
+    """One call on a replica: when it began (perf_counter) and when the replica last sent something (monotonic)."""
+
+    began: float = field(default_factory=time.perf_counter)
+    heard: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class Replica:
         # "UNKNOWN" until the first health answer, then "SERVING", "NOT_SERVING" or "UNREACHABLE".
         self.health = "UNKNOWN"
         self.in_flight = 0
+        self._attempts: set[Attempt] = set()
         self.latency_ema_ms: float | None = None
         self.latency_updated = 0.0  # monotonic time of the last call answered in time (its latency sample)
         self.requests = 0
@@ -89,24 +98,31 @@ class Replica:
 
     # -- load figures -------------------------------------------------------
 
-    def started(self) -> float:
+    def started(self) -> Attempt:
         self.in_flight += 1
         self.requests += 1
-        return time.perf_counter()
+        attempt = Attempt()
+        self._attempts.add(attempt)
+        return attempt
 
-    def finished(self, started: float, error: BaseException | None) -> None:
+    def heard(self, attempt: Attempt) -> None:
+        """The replica sent an event of `attempt` (a stream's delta): it is making progress."""
+        attempt.heard = time.monotonic()
+
+    def finished(self, attempt: Attempt, error: BaseException | None) -> None:
         """A call ended: in time (`error` None), through the replica's fault, or the caller's (counts neither way).
 
         Only answers feed the latency estimate: a call cut at a timeout measured the timeout, not the replica.
         """
         self.in_flight -= 1
+        self._attempts.discard(attempt)
         if error is not None:
             if not is_caller_error(error):
                 self.failures += 1
                 self.failed(f"{type(error).__name__}: {error}")
             return
-        elapsed_ms = (time.perf_counter() - started) * 1000.0
-        ema = self.recent_latency_ms() if self.latency_ema_ms is not None else None
+        elapsed_ms = (time.perf_counter() - attempt.began) * 1000.0
+        ema = self._faded_latency_ms() if self.latency_ema_ms is not None else None
         if ema is None:
             self.latency_ema_ms = elapsed_ms
         else:
@@ -115,7 +131,7 @@ class Replica:
         self.latency_updated = self.probe_ok_at = time.monotonic()
         self.outlier.success(probe=False)
 
-    def recent_latency_ms(self) -> float:
+    def _faded_latency_ms(self) -> float:
         """The latency estimate, fading (half-life LATENCY_HALF_LIFE_S) while the replica gets no traffic.
 
         Without the fade, a replica that was slow once would never be chosen again
@@ -125,6 +141,22 @@ class Replica:
             return 0.0
         age = time.monotonic() - self.latency_updated
         return self.latency_ema_ms * 0.5 ** (age / LATENCY_HALF_LIFE_S)
+
+    def stalled_ms(self) -> float:
+        """How long the replica has sent nothing on its longest-waiting call in flight (0 when idle)."""
+        if not self._attempts:
+            return 0.0
+        return (time.monotonic() - min(a.heard for a in self._attempts)) * 1000.0
+
+    def recent_latency_ms(self) -> float:
+        """What the balancer expects a call to cost: the fading estimate, or longer while a call waits longer.
+
+        Answers only arrive from a replica that answers: a hung one (SIGSTOP, a wedged process) keeps its
+        last, good estimate, and once its hung calls time out it even looks idle, so new calls would keep
+        going to it until the probes eject it. The wait of its oldest silent call is the first sign; as in
+        latency-aware balancers that score outstanding work (C3, Prequal), it counts before any answer does.
+        """
+        return max(self._faded_latency_ms(), self.stalled_ms())
 
     # -- outlier detection --------------------------------------------------
 

@@ -244,7 +244,8 @@ async def test_sigstop_of_one_aviva_replica_under_load_costs_a_request_no_more_t
     alone = [a.seconds for a in answers if stopped_at <= a.asked < resumed_at and not a.fallback]
     timeline = sorted((round(a.asked - stopped_at, 2), round(a.seconds, 2), a.replica, a.fallback) for a in answers)
     print(
-        f"\nSIGSTOP under load: {len(answers)} answers, {len(moved)} moved,"
+        f"\nSIGSTOP under load: {len(answers)} answers, {len(moved)} moved"
+        f" ({sum(a.fallback and a.asked >= stopped_at for a in answers)} asked after the stop),"
         f" slowest moved {max(moved, default=0):.2f} s,"
         f" slowest on the other replica alone {max(alone, default=0):.2f} s, ejected after {ejected_after:.2f} s,"
         f" used again {back_at - resumed_at:.2f} s after SIGCONT"

@@ -41,6 +41,10 @@ from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label
 
 RESULTS = Path("bench-results")
 BLIND = Path(__file__).resolve().parents[1] / "blind" / "abi_blind_v1.jsonl"
+# Written after v9 was chosen, in other styles (long, formal, dictated, pasted, other languages): v9 and
+# every earlier model were fitted and selected without it.
+BLIND_V2 = BLIND.with_name("abi_blind_v2.jsonl")
+BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2}
 SMALL_TALK = ("small_talk", "acknowledgement")
 CLASSIFIER_TASKS = "blind,routing,questions,emotions"
 ANSWER_TASKS = "empathy,crisis"  # need the personas: only through a gateway
@@ -97,9 +101,9 @@ def safety_report(rows: list[dict[str, Any]], predictions: list[Prediction]) -> 
     return report
 
 
-async def eval_blind(backend: Any) -> dict[str, Any]:
-    """Our frozen blind set (tests/blind): written before fitting by someone who never saw the model."""
-    rows = read_jsonl(BLIND)
+async def eval_blind(backend: Any, path: Path = BLIND) -> dict[str, Any]:
+    """A frozen blind set (tests/blind): written before fitting by someone who never saw the model."""
+    rows = read_jsonl(path)
     predictions: list[Prediction] = await backend.predict([r["text"] for r in rows])
     report = safety_report(rows, predictions)
     report["ekman"] = multilabel_report([{r["ekman"]} for r in rows], [set(p.ekman) for p in predictions], list(EKMAN))
@@ -166,10 +170,11 @@ def print_crisis(report: dict[str, Any]) -> None:
 def print_report(results: dict[str, Any]) -> None:
     if "docs" in results:
         print_docs(results["docs"])
-    blind = results.get("blind")
-    if blind:
-        print_safety(f"blind set {BLIND.name} via {results['via']}", blind)
-        print(f"  Ekman macro-F1 on the blind set {blind['ekman']['macro']['f1']:.3f}")
+    for key, path in BLIND_SETS.items():
+        blind = results.get(key)
+        if blind:
+            print_safety(f"blind set {path.name} via {results['via']}", blind)
+            print(f"  Ekman macro-F1 on the blind set {blind['ekman']['macro']['f1']:.3f}")
     routing = results.get("routing")
     if routing:
         print_safety(f"public routing set, test split, via {results['via']} (degraded {routing['degraded']})", routing)
@@ -248,7 +253,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if set(tasks) & set(ANSWER_TASKS.split(",")) and not through_gateway:
             raise SystemExit(f"--tasks {ANSWER_TASKS} need the personas: use --via http or --via mesh")
         if "blind" in tasks:
-            results["blind"] = await eval_blind(backend)
+            for key, path in BLIND_SETS.items():
+                results[key] = await eval_blind(backend, path)
         if "routing" in tasks:
             results["routing"] = await eval_routing(backend)
         if "questions" in tasks:

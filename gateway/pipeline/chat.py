@@ -30,7 +30,7 @@ from gateway.pipeline.stats import RATE_LIMITED, PersonaStats
 from gateway.upstream.balancer import Balancer
 from gateway.upstream.channels import CALLER_CODES, call_options
 from gateway.upstream.registry import Registry
-from gateway.upstream.replica import Attempt, Replica
+from gateway.upstream.replica import Replica
 from personamesh.v1 import abi_service_pb2_grpc, persona_pb2
 from services.common import context as ctx
 from services.common import pii
@@ -431,13 +431,13 @@ class ChatPipeline:
         and the answer moves to another replica; one that still answers its health probes is only slow
         (a model thinking) and may take up to the attempt timeout for each event.
         """
-        async with self._on_replica(replica) as attempt:
+        async with self._on_replica(replica):
             call = replica.stub.ChatStream(request, **call_options(max(0.001, deadline - time.monotonic())))
             events = aiter(call)
             short = self.first_token_timeout
             try:
                 while (event := await self._await_event(replica, anext(events, None), short, deadline)) is not None:
-                    replica.heard(attempt)
+                    replica.heard()
                     short = self.chunk_timeout
                     if event.HasField("final"):
                         yield event.final
@@ -459,13 +459,13 @@ class ChatPipeline:
                 call.cancel()
 
     @contextlib.asynccontextmanager
-    async def _on_replica(self, replica: Replica) -> AsyncIterator[Attempt]:
+    async def _on_replica(self, replica: Replica) -> AsyncIterator[None]:
         """One attempt's bookkeeping: a capacity slot, the breaker, the replica's calls in flight and outcome."""
         async with self.capacity(replica.persona).slot(), replica.breaker.guard():
             attempt = replica.started()
             error: BaseException | None = None
             try:
-                yield attempt
+                yield
             except BaseException as failure:
                 error = failure
                 raise

@@ -44,10 +44,10 @@ def is_caller_error(error: BaseException) -> bool:
 
 @dataclass(eq=False)
 class Attempt:
-    """One call on a replica: when it began (perf_counter) and when the replica last sent something (monotonic)."""
+    """One call on a replica: when it began (perf_counter for its latency, monotonic for stalls)."""
 
     began: float = field(default_factory=time.perf_counter)
-    heard: float = field(default_factory=time.monotonic)
+    began_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ class Replica:
         self.health = "UNKNOWN"
         self.in_flight = 0
         self._attempts: set[Attempt] = set()
+        self.last_heard = 0.0  # monotonic time of the replica's last answer or stream delta
         self.latency_ema_ms: float | None = None
         self.latency_updated = 0.0  # monotonic time of the last call answered in time (its latency sample)
         self.requests = 0
@@ -105,9 +106,9 @@ class Replica:
         self._attempts.add(attempt)
         return attempt
 
-    def heard(self, attempt: Attempt) -> None:
-        """The replica sent an event of `attempt` (a stream's delta): it is making progress."""
-        attempt.heard = time.monotonic()
+    def heard(self) -> None:
+        """The replica sent a stream delta: it is making progress."""
+        self.last_heard = time.monotonic()
 
     def finished(self, attempt: Attempt, error: BaseException | None) -> None:
         """A call ended: in time (`error` None), through the replica's fault, or the caller's (counts neither way).
@@ -128,7 +129,7 @@ class Replica:
         else:
             alpha = LATENCY_ALPHA_UP if elapsed_ms > ema else LATENCY_ALPHA_DOWN
             self.latency_ema_ms = ema + alpha * (elapsed_ms - ema)
-        self.latency_updated = self.probe_ok_at = time.monotonic()
+        self.latency_updated = self.probe_ok_at = self.last_heard = time.monotonic()
         self.outlier.success(probe=False)
 
     def _faded_latency_ms(self) -> float:
@@ -143,17 +144,23 @@ class Replica:
         return self.latency_ema_ms * 0.5 ** (age / LATENCY_HALF_LIFE_S)
 
     def stalled_ms(self) -> float:
-        """How long the replica has sent nothing on its longest-waiting call in flight (0 when idle)."""
+        """How long the replica has sent nothing while it owes an answer (0 when idle).
+
+        Measured from its last answer or delta, or from its oldest call in flight if that began later:
+        a busy, healthy replica sends something every few milliseconds, so only silence counts, not
+        the age of calls that are merely queued (that would count its load twice: in-flight is scored).
+        """
         if not self._attempts:
             return 0.0
-        return (time.monotonic() - min(a.heard for a in self._attempts)) * 1000.0
+        oldest = min(a.began_at for a in self._attempts)
+        return (time.monotonic() - max(self.last_heard, oldest)) * 1000.0
 
     def recent_latency_ms(self) -> float:
-        """What the balancer expects a call to cost: the fading estimate, or longer while a call waits longer.
+        """What the balancer expects a call to cost: the fading estimate, or longer while the replica is silent.
 
         Answers only arrive from a replica that answers: a hung one (SIGSTOP, a wedged process) keeps its
         last, good estimate, and once its hung calls time out it even looks idle, so new calls would keep
-        going to it until the probes eject it. The wait of its oldest silent call is the first sign; as in
+        going to it until the probes eject it. Its silence while it owes answers is the first sign; as in
         latency-aware balancers that score outstanding work (C3, Prequal), it counts before any answer does.
         """
         return max(self._faded_latency_ms(), self.stalled_ms())

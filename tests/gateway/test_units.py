@@ -172,24 +172,24 @@ async def test_latency_estimate_forgets_a_slow_spell_within_a_few_good_answers()
     await registry.close()
 
 
-async def test_a_replica_silent_on_a_call_looks_slower_until_it_sends_something() -> None:
-    """A hung replica keeps its last good estimate: the wait of its oldest silent call counts first."""
+async def test_a_replica_silent_while_it_owes_answers_looks_slower_until_it_sends_something() -> None:
+    """A hung replica keeps its last good estimate: its silence while calls wait counts first."""
     registry = await _registry()
-    hung, good, spare = registry.personas["abbey"].replicas.values()
-    for replica in (hung, good):
+    hung, busy, spare = registry.personas["abbey"].replicas.values()
+    for replica in (hung, busy):
         replica.health = "SERVING"
         replica.latency_ema_ms, replica.latency_updated = 50.0, time.monotonic()
     silent = hung.started()
-    silent.heard -= 0.8  # asked 0.8 s ago, nothing back since
-    streaming = good.started()
-    streaming.heard -= 0.8
-    good.heard(streaming)  # a delta just arrived: progress, not a stall
-    assert hung.stalled_ms() >= 800.0 and good.stalled_ms() < 100.0
-    assert hung.recent_latency_ms() >= 800.0 and good.recent_latency_ms() == pytest.approx(50.0, rel=0.05)
-    assert Balancer("weighted", random.Random(1)).pick(registry.personas["abbey"], exclude={spare.address}) is good
-    hung.finished(silent, RuntimeError("first-token timeout"))  # the hung call gives up: no latency sample,
-    assert hung.stalled_ms() == 0.0 and hung.recent_latency_ms() == pytest.approx(50.0, rel=0.05)  # no stall
-    good.finished(streaming, None)
+    silent.began_at -= 0.8  # asked 0.8 s ago, nothing back since
+    queued = busy.started()
+    queued.began_at -= 0.8  # waiting as long, but the replica keeps answering others and sending deltas
+    busy.heard()
+    assert hung.stalled_ms() >= 800.0 and busy.stalled_ms() < 100.0
+    assert hung.recent_latency_ms() >= 800.0 and busy.recent_latency_ms() == pytest.approx(50.0, rel=0.05)
+    assert Balancer("weighted", random.Random(1)).pick(registry.personas["abbey"], exclude={spare.address}) is busy
+    hung.finished(silent, RuntimeError("first-token timeout"))  # the hung call gives up: no latency sample
+    assert hung.stalled_ms() == 0.0 and hung.recent_latency_ms() == pytest.approx(50.0, rel=0.05)
+    busy.finished(queued, None)
     await registry.close()
 
 

@@ -1,8 +1,8 @@
 """Abi's model on data it never saw, and the hygiene that keeps that true.
 
-- The frozen blind set (tests/blind, written before fitting by someone who never saw the model) is
-  never read by training code, and no training row equals one of its texts or a `test` row of
-  ../shared/eval.
+- The frozen blind sets (tests/blind, written before fitting by someone who never saw the model) and
+  the selection sets (tests/selection, for choosing between models) are never read by training code,
+  and no training row equals one of their texts or a `test` row of ../shared/eval.
 - The shipped model, run in process with the default rules, meets the issue's bars on the blind set.
   Only blind-set and dev figures gate here; the public test split is reported by `make eval`.
 """
@@ -24,7 +24,7 @@ from services.abi.taxonomy import EKMAN, EMOTIONS, HARM_CLASSES, QUERY_TYPES
 from services.abi.training import data
 from services.abi.training.fixtures import SHARED, read_jsonl
 from tests.eval import held_out
-from tests.eval.__main__ import BLIND, BLIND_SETS, safety_report
+from tests.eval.__main__ import BLIND, BLIND_SETS, SELECTION_SETS, safety_report
 from tests.eval.backends import Prediction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,8 +49,8 @@ def report(blind: list[dict[str, Any]]) -> dict[str, Any]:
     return safety_report(blind, predictions)
 
 
-def test_no_training_code_reads_the_blind_set() -> None:
-    names = re.compile(r"abi_blind|tests/blind|\bBLIND\b")
+def test_no_training_code_reads_the_blind_or_selection_sets() -> None:
+    names = re.compile(r"abi_blind|abi_selection|tests/blind|tests/selection|\bBLIND\b|SELECTION_SETS")
     readers = [
         str(path.relative_to(ROOT))
         for path in (ROOT / "services").rglob("*.py")
@@ -58,12 +58,13 @@ def test_no_training_code_reads_the_blind_set() -> None:
     ]
     assert readers == []
     train_recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ntrain:")[1].split("\n\n")[0]
-    assert "blind" not in train_recipe and "tests" not in train_recipe
+    assert "blind" not in train_recipe and "selection" not in train_recipe and "tests" not in train_recipe
 
 
-def test_no_training_row_equals_a_blind_or_public_test_row() -> None:
+def test_no_training_row_equals_a_blind_selection_or_public_test_row() -> None:
     trained = {data.normalise(t) for t in data.all_texts()}
-    held_out = {data.normalise(r["text"]): r["id"] for path in BLIND_SETS.values() for r in read_jsonl(path)}
+    frozen = [*BLIND_SETS.values(), *SELECTION_SETS.values()]
+    held_out = {data.normalise(r["text"]): r["id"] for path in frozen for r in read_jsonl(path)}
     for name in ("routing", "questions"):
         for row in read_jsonl(SHARED / f"eval/{name}.jsonl"):
             if row["split"] == "test":

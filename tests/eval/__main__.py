@@ -45,6 +45,9 @@ BLIND = Path(__file__).resolve().parents[1] / "blind" / "abi_blind_v1.jsonl"
 # every earlier model were fitted and selected without it.
 BLIND_V2 = BLIND.with_name("abi_blind_v2.jsonl")
 BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2}
+# Selection sets (tests/selection) choose between candidate models; they are scored on request
+# (`--tasks selection`), not by `make eval`, because a figure from data that made a choice is not a result.
+SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_selection_styles_v1.jsonl"}
 SMALL_TALK = ("small_talk", "acknowledgement")
 CLASSIFIER_TASKS = "blind,routing,questions,emotions"
 ANSWER_TASKS = "empathy,crisis"  # need the personas: only through a gateway
@@ -175,6 +178,9 @@ def print_report(results: dict[str, Any]) -> None:
         if blind:
             print_safety(f"blind set {path.name} via {results['via']}", blind)
             print(f"  Ekman macro-F1 on the blind set {blind['ekman']['macro']['f1']:.3f}")
+    for key, path in SELECTION_SETS.items():
+        if key in results:
+            print_safety(f"selection set {path.name} via {results['via']} (chooses models: not a result)", results[key])
     routing = results.get("routing")
     if routing:
         print_safety(f"public routing set, test split, via {results['via']} (degraded {routing['degraded']})", routing)
@@ -255,6 +261,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if "blind" in tasks:
             for key, path in BLIND_SETS.items():
                 results[key] = await eval_blind(backend, path)
+        if "selection" in tasks:
+            for key, path in SELECTION_SETS.items():
+                results[key] = await eval_blind(backend, path)
         if "routing" in tasks:
             results["routing"] = await eval_routing(backend)
         if "questions" in tasks:
@@ -278,7 +287,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--url", help="gateway base URL for --via http, e.g. http://127.0.0.1:8080")
     parser.add_argument("--api-key", default="", help="API key for the gateway (optional on a local mesh)")
     parser.add_argument(
-        "--tasks", default=None, help=f"default: {CLASSIFIER_TASKS}, plus {ANSWER_TASKS} through a gateway"
+        "--tasks",
+        default=None,
+        help=f"default: {CLASSIFIER_TASKS}, plus {ANSWER_TASKS} through a gateway; also: selection, docs",
     )
     parser.add_argument(
         "--models-dir", type=Path, default=None, help="a candidate model folder for --via inprocess (default: shipped)"

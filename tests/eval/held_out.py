@@ -2,10 +2,11 @@
 
     python -m tests.eval.held_out
 
-Held out: the frozen blind sets (tests/blind), the `test` rows of ../shared/eval/routing.jsonl and
-questions.jsonl, and the GoEmotions test split (../shared/eval/emotions.jsonl). Only truncated
-hashes are written: the training folder holds no held-out text, and nothing else about those rows
-(labels, errors) reaches training. Run it when a held-out set changes;
+Held out: the frozen blind sets (tests/blind), the selection sets (tests/selection), the `test`
+rows of ../shared/eval/routing.jsonl and questions.jsonl, and the GoEmotions test split
+(../shared/eval/emotions.jsonl). Only truncated hashes are written: the training folder holds no
+held-out text, and nothing else about those rows (labels, errors) reaches training. Run it when a
+held-out set changes;
 tests/abi/test_model.py fails while the file is out of date.
 """
 
@@ -21,9 +22,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def held_out_texts() -> Iterator[str]:
-    for path in sorted((REPO / "tests" / "blind").glob("*.jsonl")):  # every frozen blind set
-        for row in read_jsonl(path):
-            yield row["text"]
+    for folder in ("blind", "selection"):  # every frozen blind set and every selection set
+        for path in sorted((REPO / "tests" / folder).glob("*.jsonl")):
+            for row in read_jsonl(path):
+                yield row["text"]
     for name in ("routing", "questions"):
         for row in read_jsonl(SHARED / f"eval/{name}.jsonl"):
             if row["split"] == "test":

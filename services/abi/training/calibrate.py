@@ -109,21 +109,11 @@ def accuracy(rows: list[data.Row], scores: list[Scores], attr: str, labels: tupl
     return round(float(np.mean([truth == max(p, key=lambda k: p[k]) for truth, p in pairs])), 4) if pairs else 0.0
 
 
-def score_all(model: AbiModel, texts: list[str], batch: int = 64) -> list[Scores]:
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out: list[Scores | None] = [None] * len(texts)
-    for start in range(0, len(order), batch):
-        chunk = order[start : start + batch]
-        for i, s in zip(chunk, model.score([texts[i] for i in chunk]), strict=True):
-            out[i] = s
-    return [s for s in out if s is not None]
-
-
 def calibrate(models_dir: Path, log: list[str]) -> dict[str, Any]:
     """Recompute every threshold with the model in `models_dir` and write them into its card."""
     model = AbiModel(models_dir, threads=2)
     validation = [r for r in data.task_rows() if r.is_validation]
-    scores = score_all(model, [r.text for r in validation])
+    scores = model.score([r.text for r in validation])
     decisions = tune_decisions(
         validation,
         np.asarray([s.harm_probability for s in scores]),
@@ -136,7 +126,7 @@ def calibrate(models_dir: Path, log: list[str]) -> dict[str, Any]:
     )
     dev = data.goemotions("dev")
     model.ekman_blend = 1.0  # the Ekman head alone: the blend is picked below
-    dev_scores = score_all(model, [r.text for r in dev])
+    dev_scores = model.score([r.text for r in dev])
     emotion_truth = np.asarray([[e in (r.emotions or ()) for e in EMOTIONS] for r in dev])
     groups = model.labels["ekman"]  # the card's order, which its thresholds follow
     ekman_truth = np.asarray([[e in (r.ekman or ()) for e in groups] for r in dev])

@@ -232,6 +232,12 @@ def main() -> int:
         help="export an exponential moving average of the weights (decay per step; 0: the last weights)",
     )
     parser.add_argument("--raw-out", type=Path, help="with --ema: also export the last weights themselves here")
+    parser.add_argument(
+        "--snapshot-epochs",
+        default="",
+        help="comma-separated epochs after which the exported weights are also written to OUT/epoch-N "
+        "(candidates to choose between on data that was not fitted)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -304,6 +310,9 @@ def main() -> int:
         persona_acc = np.mean([ANSWERING[int(out["persona"][i].argmax())] == validation[i].persona for i in known])
         log.append(f"epoch {epoch + 1}: validation persona acc {persona_acc:.4f}, {decisions['validation']}")
         print(log[-1], flush=True)
+        if str(epoch + 1) in args.snapshot_epochs.split(",") and epoch + 1 < args.epochs:
+            snapshot = averaged.model if averaged is not None else model
+            write_model(snapshot, args.out / f"epoch-{epoch + 1}", args, log, started, epochs=epoch + 1)
 
     if averaged is not None and args.raw_out:
         write_model(model, args.raw_out, args, log, started)
@@ -332,7 +341,9 @@ class WeightAverage:
             mine.mul_(decay).add_(theirs.detach(), alpha=1.0 - decay)
 
 
-def write_model(model: AbiModel, out: Path, args: argparse.Namespace, log: list[str], started: float) -> None:
+def write_model(
+    model: AbiModel, out: Path, args: argparse.Namespace, log: list[str], started: float, epochs: int | None = None
+) -> None:
     """Export, write the card, calibrate the thresholds with the int8 file."""
     log = list(log)  # each exported model's card carries its own export and calibration lines
     export(model, BASE / "tokenizer.json", out, log)
@@ -352,7 +363,7 @@ def write_model(model: AbiModel, out: Path, args: argparse.Namespace, log: list[
         "decision": {"block": 0.5, "review": 0.25, "crisis": 0.2},
         "training": {
             "seed": SEED,
-            "epochs": args.epochs,
+            "epochs": epochs or args.epochs,
             "task_repeats": args.task_repeats,
             "goemotions_share": args.goemotions_share,
             "surface_noise": args.noise,

@@ -1,7 +1,7 @@
-"""The serving side of the encoder: LRU cache by text, then micro-batched ONNX runs in a thread.
+"""The serving side of the encoder: LRU cache by text, then micro-batched jobs in a thread.
 
-The model runs in one worker thread at a time (onnxruntime uses every core
-for one run), so concurrent callers are batched instead of competing for cores.
+Concurrent callers' texts are handed to the encoder thread as one job (fewer thread hand-offs); the
+encoder still runs each text alone, so a vector never depends on the other texts of its job.
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from cachetools import LRUCache
 from services.common.encoder import DIMENSION, MODEL_NAME, SentenceEncoder
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.metrics import EMBED_BATCH_TEXTS, EMBED_CACHE, EMBED_TRUNCATED
-
-# Texts per model run inside one micro-batch (sorted by length first).
-SUB_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -89,18 +86,15 @@ class Embedder:
         )
 
     def _encode_blocking(self, texts: list[str]) -> list[EncodedText]:
-        """Encode in runs of similar length: a batch is padded to its longest text, so one long text
-        among short ones would make the whole batch pay for it."""
+        """One executor job for the texts of every call batched together; the encoder runs each text alone, so a
+        text's vector does not depend on what else was waiting (services/common/encoder.py)."""
         EMBED_BATCH_TEXTS.observe(len(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[EncodedText | None] = [None] * len(texts)
-        for start in range(0, len(order), SUB_BATCH):
-            indices = order[start : start + SUB_BATCH]
-            result = self.encoder.encode([texts[i] for i in indices])
-            for row, i in enumerate(indices):
-                # A copy: a cached vector must not keep its whole batch's matrix alive.
-                out[i] = EncodedText(result.vectors[row].copy(), result.truncated[row], result.token_counts[row])
-        encoded = [e for e in out if e is not None]
+        result = self.encoder.encode(texts)
+        # A copy: a cached vector must not keep its whole batch's matrix alive.
+        encoded = [
+            EncodedText(result.vectors[row].copy(), result.truncated[row], result.token_counts[row])
+            for row in range(len(texts))
+        ]
         EMBED_TRUNCATED.inc(sum(e.truncated for e in encoded))
         return encoded
 

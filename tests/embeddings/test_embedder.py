@@ -80,3 +80,23 @@ async def test_cancelling_a_waiting_call_leaves_the_encoding_to_its_owner() -> N
         assert encoder.texts.count(message) == 1
     finally:
         await embedder.close()
+
+
+async def test_a_text_gets_the_same_vector_alone_and_among_concurrent_callers() -> None:
+    """The int8 encoder quantises activations per run: batched with other texts (and their padding), a text got
+    another vector than alone (cosine down to 0.95). Routing evidence, memory recall and knowledge search must
+    not hang on what else the index was encoding at the time."""
+    message = "my landlord keeps the deposit, what can I do"
+    others = [
+        "ok",
+        "how do I kill a zombie process in linux",
+        "A long pasted paragraph about tenancy law, deposits, inventories and the dispute process. " * 5,
+    ]
+    alone = SentenceEncoder(threads=1).encode([message]).vectors[0]
+    embedder = Embedder(SentenceEncoder(threads=1), cache_size=0, max_wait_s=0.05)
+    try:
+        together = await asyncio.gather(*(embedder.encode([text]) for text in [*others, message]))
+    finally:
+        await embedder.close()
+    assert embedder._batcher.batches < 4  # the callers did share a job
+    np.testing.assert_allclose(together[-1][0].vector, alone, atol=1e-6)

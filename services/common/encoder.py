@@ -37,19 +37,16 @@ def default_model_path() -> Path:
     return MODELS_DIR / MODEL_FILE
 
 
-def cpu_session(
-    path: Path, *, threads: int = 0, allow_spinning: bool = True, memory_arena: bool = True
-) -> ort.InferenceSession:
+def cpu_session(path: Path, *, threads: int = 0, allow_spinning: bool = True) -> ort.InferenceSession:
     """One onnxruntime CPU session, as every model of the mesh runs. `threads` 0 uses every core;
     `allow_spinning=False` stops idle threads from busy-waiting between runs: a little slower alone, much kinder
     to a server's other threads.
 
-    `memory_arena=False` for a model whose batches have no bound: the arena keeps the largest batch it
-    ever ran (the encoder held 965 MiB after one batch of 32 x 256 tokens, 280 MiB without it, at ~10% more
-    CPU per long batch). Models with bounded inputs keep it: without it Abi's check of a long answer cost
-    66 instead of 43 ms of CPU."""
+    The memory arena stays on: it keeps the largest run's buffers, which every model here bounds (one text
+    of at most 256 tokens for the encoder, a few windows for Abi, ten pairs for the cross-encoder). Without
+    it Abi's check of a long answer cost 66 instead of 43 ms of CPU; the encoder, when it still ran batches of
+    32 x 256 tokens, held 965 MiB with it, and one text per run holds 132 MiB (172 MiB peak without it)."""
     options = ort.SessionOptions()
-    options.enable_cpu_mem_arena = memory_arena
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -91,10 +88,7 @@ class SentenceEncoder:
         allow_spinning: bool = True,
     ) -> None:
         """`threads` and `allow_spinning` as in `cpu_session`."""
-        # Callers choose the batch (up to 32 texts of 256 tokens): no arena to keep the largest one.
-        self.session = cpu_session(
-            model_path or default_model_path(), threads=threads, allow_spinning=allow_spinning, memory_arena=False
-        )
+        self.session = cpu_session(model_path or default_model_path(), threads=threads, allow_spinning=allow_spinning)
         self.tokenizer = load_tokenizer(tokenizer_path, max_tokens)
         self.max_tokens = max_tokens
         self._input_names = {i.name for i in self.session.get_inputs()}

@@ -45,12 +45,14 @@ class EmbeddingsSettings(CommonSettings):
     hnsw_m: int = Field(default=16, description="HNSW graph degree of the conversation and knowledge indexes.")
     hnsw_ef_construction: int = Field(default=200, description="HNSW build-time candidate list size.")
     hnsw_ef_search: int = Field(default=64, description="HNSW search-time candidate list size (recall vs latency).")
-    embed_batching: bool = Field(default=True, description="Micro-batch concurrent Embed calls into one model run.")
+    embed_batching: bool = Field(
+        default=True, description="Micro-batch concurrent Embed calls into one executor job (each text runs alone)."
+    )
     embed_batch_max_texts: int = Field(
         default=8,
         description=(
-            "Most texts gathered into one micro-batch (larger batches of mixed-length chat texts measured no faster "
-            "per text on the 2-core hosts: padding eats the gain)."
+            "Most texts gathered into one micro-batch, one executor job (the model runs each text of it alone: a "
+            "vector never depends on its batch-mates)."
         ),
     )
     embed_batch_wait_ms: float = Field(

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -18,14 +19,12 @@ import pytest
 
 from services.abi.model import MODELS_DIR, AbiModel
 from services.abi.policy import PolicyChecker, PolicyConfig
-from services.abi.router import Evidence, PersonaRouter, RouteInput
-from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
 from services.abi.taxonomy import EKMAN, EMOTIONS, HARM_CLASSES, QUERY_TYPES
 from services.abi.training import data
 from services.abi.training.fixtures import SHARED, read_jsonl
 from tests.eval import held_out
 from tests.eval.__main__ import BLIND, BLIND_SETS, SELECTION_SETS, safety_report
-from tests.eval.backends import Prediction
+from tests.eval.backends import InProcessBackend
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,15 +36,7 @@ def blind() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def report(blind: list[dict[str, Any]]) -> dict[str, Any]:
-    router = PersonaRouter(AbiModel(threads=2))
-    rules = RuleStore(DEFAULT_RULES_PATH, router.base_policy, persist=False).active
-    predictions = []
-    texts = [r["text"] for r in blind]
-    for start in range(0, len(texts), 32):
-        batch = texts[start : start + 32]
-        for text, scores in zip(batch, router.model.score(batch), strict=True):
-            d = router.decide(RouteInput(text), scores, Evidence(), rules)
-            predictions.append(Prediction(d.persona, d.moderation.action, tuple(d.moderation.categories), d.query_type))
+    predictions = asyncio.run(InProcessBackend().predict([r["text"] for r in blind]))
     return safety_report(blind, predictions)
 
 

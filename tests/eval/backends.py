@@ -45,22 +45,20 @@ class InProcessBackend:
 
     async def predict(self, texts: list[str]) -> list[Prediction]:
         out: list[Prediction] = []
-        for start in range(0, len(texts), 32):
-            batch = texts[start : start + 32]
-            for text, scores in zip(batch, self.router.model.score(batch), strict=True):
-                d = self.router.decide(RouteInput(text), scores, Evidence(), self.rules)
-                out.append(
-                    Prediction(
-                        d.persona,
-                        d.moderation.action,
-                        tuple(d.moderation.categories),
-                        d.query_type,
-                        frozenset(d.sentiment.present),
-                        d.degraded,
-                        d.crisis,
-                        frozenset(d.sentiment.ekman_present),
-                    )
+        for text, scores in zip(texts, self.router.model.score(texts), strict=True):  # each text alone, as Route
+            d = self.router.decide(RouteInput(text), scores, Evidence(), self.rules)
+            out.append(
+                Prediction(
+                    d.persona,
+                    d.moderation.action,
+                    tuple(d.moderation.categories),
+                    d.query_type,
+                    frozenset(d.sentiment.present),
+                    d.degraded,
+                    d.crisis,
+                    frozenset(d.sentiment.ekman_present),
                 )
+            )
         return out
 
     async def close(self) -> None:

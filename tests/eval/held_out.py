@@ -6,8 +6,7 @@ Held out: the frozen blind sets (tests/blind), the selection sets (tests/selecti
 rows of ../shared/eval/routing.jsonl and questions.jsonl, and the GoEmotions test split
 (../shared/eval/emotions.jsonl). Only truncated hashes are written: the training folder holds no
 held-out text, and nothing else about those rows (labels, errors) reaches training. Run it when a
-held-out set changes;
-tests/abi/test_model.py fails while the file is out of date.
+held-out set changes; tests/abi/test_model.py fails while the file is out of date.
 """
 
 from __future__ import annotations

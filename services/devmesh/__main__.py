@@ -14,7 +14,7 @@ from pathlib import Path
 
 from services.devmesh.processes import ServiceProcess
 from services.devmesh.supervisor import CrashPolicy, Supervisor
-from services.devmesh.topology import DEFAULT_PORTS, MeshLayout, free_ports
+from services.devmesh.topology import DEFAULT_PORTS, MeshLayout, free_metrics_ports, free_ports
 
 BANNER = """
 persona-mesh is up ({count} processes; logs in {logs}).
@@ -68,7 +68,12 @@ def main() -> int:
     data_dir = Path(args.data_dir).resolve()
     logs = data_dir / "logs"
     ports = free_ports() if args.free_ports else dict(DEFAULT_PORTS)
-    layout = MeshLayout(data_dir=data_dir, ports=ports, extra_env={"PM_ALLOW_ANONYMOUS": "true"})
+    layout = MeshLayout(
+        data_dir=data_dir,
+        ports=ports,
+        extra_env={"PM_ALLOW_ANONYMOUS": "true"},
+        metrics_ports=free_metrics_ports(ports) if args.free_ports else {},
+    )
     stop = StopRequest()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop.request)

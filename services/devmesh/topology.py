@@ -36,6 +36,13 @@ def free_ports(registry: PersonaRegistry | None = None) -> dict[str, int]:
     return {name: free_port() for name in default_ports(registry)}
 
 
+def free_metrics_ports(ports: dict[str, int]) -> dict[str, int]:
+    """A reserved Prometheus port for each gRPC service of a free-port layout (the gateway serves /metrics on
+    its HTTP port). The documented default, gRPC port + 1000, is only safe on the documented ports: among
+    free ports it can be another service's gRPC port (the index's metrics took 17215 from abbey-2 in CI)."""
+    return {name: free_port() for name in ports if name not in ("gateway", "gateway-http")}
+
+
 @dataclass
 class MeshLayout:
     """Ports and shared settings of one local mesh."""
@@ -43,8 +50,9 @@ class MeshLayout:
     data_dir: Path
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     extra_env: dict[str, str] = field(default_factory=dict)
-    # Prometheus ports: gRPC port + 1000 by default; tests turn them off.
+    # Prometheus ports: gRPC port + 1000 unless `metrics_ports` names one; tests turn them off.
     metrics: bool = True
+    metrics_ports: dict[str, int] = field(default_factory=dict)
     registry: PersonaRegistry = field(default_factory=persona_registry)
 
     def addr(self, name: str) -> str:
@@ -81,6 +89,8 @@ class MeshLayout:
             merged["PM_HTTP_PORT"] = str(self.ports["gateway-http"])
             if self.metrics:
                 merged["PM_METRICS_PORT"] = "-1"  # the gateway serves /metrics on its HTTP port
+        elif self.metrics and name in self.metrics_ports:
+            merged["PM_METRICS_PORT"] = str(self.metrics_ports[name])
         merged.update(env or {})
         return ServiceProcess(name, module, self.ports[name], merged, log_dir)
 

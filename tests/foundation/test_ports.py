@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from services.devmesh.processes import EPHEMERAL_RANGE, free_port
+from services.devmesh.processes import EPHEMERAL_RANGE, free_port, reserve_port
+from services.devmesh.topology import MeshLayout, free_metrics_ports, free_ports
 
 
 def test_handed_out_ports_are_never_what_the_kernel_picks_for_port_zero() -> None:
@@ -39,3 +40,22 @@ def test_another_process_cannot_reserve_a_port_handed_out_here() -> None:
         [sys.executable, "-c", code, *map(str, ports)], capture_output=True, text=True, check=True, timeout=60
     )
     assert other.stdout.strip() == "0", other.stdout + other.stderr
+
+
+def test_a_free_port_mesh_gives_each_service_a_reserved_metrics_port_of_its_own(tmp_path: Path) -> None:
+    """CI once put the index on 16215 and abbey-2 on 17215: the index's Prometheus server (gRPC port + 1000
+    by default) took abbey-2's port and abbey-2 could not start. Free-port meshes name every metrics port."""
+    ports = free_ports()
+    ports["abbey-2"] = ports["embeddings"] + 1000  # that run's layout
+    layout = MeshLayout(data_dir=tmp_path, ports=ports, metrics_ports=free_metrics_ports(ports))
+    metrics = {}
+    for name in ports:
+        if name == "gateway-http":
+            continue
+        env = layout.process(name).env
+        metrics[name] = int(env.get("PM_METRICS_PORT", ports[name] + 1000))
+    served = {name: port for name, port in metrics.items() if port > 0}
+    assert set(served) == set(ports) - {"gateway", "gateway-http"}  # the gateway serves /metrics on its HTTP port
+    assert len(set(served.values())) == len(served)
+    assert not set(served.values()) & set(ports.values()), (served, ports)
+    assert not [port for port in served.values() if reserve_port(port)]  # nobody else can hand them out

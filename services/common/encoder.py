@@ -22,8 +22,9 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 # Stored vectors are only comparable with vectors of the same model: the index re-embeds its knowledge
-# when this name changes (services/embeddings/reembed.py).
-MODEL_NAME = "all-MiniLM-L6-v2-qint8"
+# when this name changes (services/embeddings/reembed.py). "-single": one text per run (SentenceEncoder.encode);
+# stores written by the batched encoder before it ("all-MiniLM-L6-v2-qint8", cosine down to 0.948) re-embed.
+MODEL_NAME = "all-MiniLM-L6-v2-qint8-single"
 DIMENSION = 384
 MAX_TOKENS = 256
 # The embedding index's model (this module is shared with training scripts, so the files are named here).
@@ -57,12 +58,11 @@ def cpu_session(path: Path, *, threads: int = 0, allow_spinning: bool = True) ->
 
 
 def load_tokenizer(path: Path | None = None, max_tokens: int = MAX_TOKENS) -> Tokenizer:
-    """The MiniLM WordPiece tokenizer with batch-longest padding (for pair batches: Aviva's cross-encoder) and
-    our truncation limit."""
+    """The MiniLM WordPiece tokenizer with our truncation limit and no padding (every model here runs one
+    text or pair at a time: see SentenceEncoder.encode)."""
     tokenizer = Tokenizer.from_file(str(path or MODELS_DIR / TOKENIZER_FILE))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=max_tokens)
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     return tokenizer
 
 

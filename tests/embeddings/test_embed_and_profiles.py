@@ -17,7 +17,7 @@ def _vectors(response: pb.EmbedResponse) -> np.ndarray:
 
 async def test_embed_returns_unit_vectors_of_the_model(stub) -> None:
     response = await stub.Embed(pb.EmbedRequest(texts=["The cat sat on the mat.", "Quantum tunnelling explained."]))
-    assert response.model == "all-MiniLM-L6-v2-qint8"
+    assert response.model == "all-MiniLM-L6-v2-qint8-single"
     assert response.dimension == 384
     vectors = _vectors(response)
     assert vectors.shape == (2, 384)

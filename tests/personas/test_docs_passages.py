@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+from services.aviva.cross_encoder import CrossEncoder
 from services.aviva.passage import minimal_example, read
 from services.aviva.rerank import FEATURES, MODEL_FILE, Reranker, RerankModel, intent_of
 from services.aviva.settings import AvivaSettings
@@ -98,6 +99,24 @@ def test_the_cross_encoder_serves_the_composer_and_is_off_for_an_llm_unless_aske
     monkeypatch.delenv("PM_LLM_BASE_URL")
     monkeypatch.setenv("PM_CROSS_ENCODER", "false")
     assert not AvivaSettings().uses_cross_encoder
+
+
+def test_a_passage_gets_the_same_probability_alone_and_among_others() -> None:
+    """The int8 cross-encoder quantises activations per run: batched with other passages (and their padding)
+    a pair was scored differently, and the best passage changed with its batch-mates."""
+    model = CrossEncoder()
+    question = "how do I extract a tar archive into another directory"
+    passages = [
+        "-C, --directory=DIR\nChange to DIR before performing any operations.",
+        "tar -xf archive.tar -C /srv/target extracts the archive into /srv/target. " * 6,
+        "grep searches for PATTERNS in each FILE.",
+        "find . -mtime -1 lists the files changed in the last day, with their paths relative to the start point.",
+    ]
+    together = model.probabilities(question, passages)
+    alone = [model.probabilities(question, [passage])[0] for passage in passages]
+    assert together == alone
+    assert model.probabilities(question, passages[::-1]) == together[::-1]
+    assert max(range(len(passages)), key=together.__getitem__) in (0, 1)
 
 
 def test_the_linear_model_file_has_a_weight_for_every_feature_and_no_other(tmp_path: Path) -> None:

@@ -89,12 +89,14 @@ def export(out: Path) -> dict[str, object]:
     shipped = SentenceEncoder(out / MODEL_FILE, out / TOKENIZER_FILE, threads=1)
     texts = list(CHECK_TEXTS)
     got = shipped.encode(texts).vectors
-    batch = shipped.tokenizer.encode_batch(texts)
-    input_ids = torch.tensor([e.ids for e in batch])
-    mask = torch.tensor([e.attention_mask for e in batch])
-    with torch.no_grad():
-        hidden = model(input_ids, mask, torch.zeros_like(input_ids)).numpy()
-    want = _mean_pooled(hidden, mask.numpy())
+    wanted = []
+    for text in texts:  # the float model, one text at a time like the shipped encoder (no padding)
+        input_ids = torch.tensor([shipped.tokenizer.encode(text).ids])
+        mask = torch.ones_like(input_ids)
+        with torch.no_grad():
+            hidden = model(input_ids, mask, torch.zeros_like(input_ids)).numpy()
+        wanted.append(_mean_pooled(hidden, mask.numpy()))
+    want = np.concatenate(wanted)
     cosines = (got * want).sum(axis=1)
     session = ort.InferenceSession(str(out / MODEL_FILE), providers=["CPUExecutionProvider"])
     (width,) = {o.shape[-1] for o in session.get_outputs()}

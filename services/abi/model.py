@@ -17,7 +17,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from services.common.emotions import EKMAN
-from services.common.encoder import cpu_session
+from services.common.encoder import cpu_session, run_alone
 
 MODELS_DIR = Path(__file__).parent / "models"
 MODEL_FILE = "abi_model.int8.onnx"
@@ -110,9 +110,7 @@ class AbiModel:
 
     def logits(self, window: list[int]) -> dict[str, np.ndarray]:
         """Raw head outputs (one row) for one window of token ids."""
-        ids = np.asarray([window], dtype=np.int64)
-        outputs = self.session.run(list(HEADS), {"input_ids": ids, "attention_mask": np.ones_like(ids)})
-        return dict(zip(HEADS, outputs, strict=True))
+        return dict(zip(HEADS, run_alone(self.session, list(HEADS), window), strict=True))
 
     def score(self, texts: list[str]) -> list[Scores]:
         """Scores of each text, each scored alone (each of its windows alone too), exactly as Route scores it.

@@ -43,10 +43,11 @@ def cpu_session(path: Path, *, threads: int = 0, allow_spinning: bool = True) ->
     `allow_spinning=False` stops idle threads from busy-waiting between runs: a little slower alone, much kinder
     to a server's other threads.
 
-    The memory arena stays on: it keeps the largest run's buffers, which every model here bounds (one text
-    of at most 256 tokens for the encoder, a few windows for Abi, ten pairs for the cross-encoder). Without
-    it Abi's check of a long answer cost 66 instead of 43 ms of CPU; the encoder, when it still ran batches of
-    32 x 256 tokens, held 965 MiB with it, and one text per run holds 132 MiB (172 MiB peak without it)."""
+    The memory arena stays on: it keeps the largest run's buffers, which every model here bounds (one input
+    per run, `run_alone`: a text of at most 256 tokens for the encoder, a window for Abi, a pair for the
+    cross-encoder). Without it Abi's check of a long answer cost 66 instead of 43 ms of CPU; the encoder, when
+    it still ran batches of 32 x 256 tokens, held 965 MiB with it, and one text per run holds 132 MiB (172 MiB
+    peak without it)."""
     options = ort.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads
@@ -55,6 +56,23 @@ def cpu_session(path: Path, *, threads: int = 0, allow_spinning: bool = True) ->
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def run_alone(
+    session: ort.InferenceSession, outputs: list[str], ids: list[int], type_ids: list[int] | None = None
+) -> list[np.ndarray]:
+    """`outputs` of one text (or pair) of token ids, run by itself, as every model of the mesh is run.
+
+    Never a batch: the int8 models quantise activations dynamically, with one scale per run, so an input run
+    beside others (and their padding) got another result than alone: Abi's harm probability up to 0.35 apart,
+    encoder vectors down to a cosine of 0.948, Aviva's best passage changed (figures at each caller). Without
+    padding it is also the cheaper way on these small models.
+    """
+    tensor = np.asarray([ids], dtype=np.int64)
+    feeds = {"input_ids": tensor, "attention_mask": np.ones_like(tensor)}
+    if type_ids is not None:
+        feeds["token_type_ids"] = np.asarray([type_ids], dtype=np.int64)
+    return list(session.run(outputs, feeds))
 
 
 def load_tokenizer(path: Path | None = None, max_tokens: int = MAX_TOKENS) -> Tokenizer:
@@ -91,7 +109,7 @@ class SentenceEncoder:
         self.session = cpu_session(model_path or default_model_path(), threads=threads, allow_spinning=allow_spinning)
         self.tokenizer = load_tokenizer(tokenizer_path, max_tokens)
         self.max_tokens = max_tokens
-        self._input_names = {i.name for i in self.session.get_inputs()}
+        self._takes_type_ids = any(i.name == "token_type_ids" for i in self.session.get_inputs())
 
     def encode(self, texts: list[str]) -> Embeddings:
         """Unit vectors of `texts`, each text run alone.
@@ -109,11 +127,8 @@ class SentenceEncoder:
         vectors, truncated, counts = [], [], []
         for text in texts:
             encoding = self.tokenizer.encode(text)
-            ids = np.asarray([encoding.ids], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-            if "token_type_ids" in self._input_names:
-                feeds["token_type_ids"] = np.zeros_like(ids)
-            (hidden,) = self.session.run(["last_hidden_state"], feeds)
+            type_ids = [0] * len(encoding.ids) if self._takes_type_ids else None
+            (hidden,) = run_alone(self.session, ["last_hidden_state"], encoding.ids, type_ids)
             pooled = hidden[0].mean(axis=0)
             vectors.append(pooled / max(float(np.linalg.norm(pooled)), 1e-12))
             truncated.append(bool(encoding.overflowing))

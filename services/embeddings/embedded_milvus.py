@@ -23,6 +23,15 @@ import grpc
 from milvus_lite import Collection, MilvusLite
 from milvus_lite.adapter.grpc.server import start_server_in_thread
 
+# pymilvus pings its server every 10 s, idle or not (its Milvus-by-URI default). milvus-lite's in-process server
+# keeps gRPC's default policy (at most one ping per 5 minutes without calls), so an idle store was sent GOAWAY
+# "too_many_pings" and reconnected, logging errors each time. A loopback channel in the same process cannot
+# lose its peer silently, so this one does not ping at all.
+CLIENT_OPTIONS: dict[str, int] = {
+    "grpc.keepalive_time_ms": 2**31 - 1,  # gRPC's "never"
+    "grpc.keepalive_permit_without_calls": 0,
+}
+
 
 @dataclass
 class EmbeddedMilvus:

@@ -26,6 +26,7 @@ from pymilvus import MilvusClient, MilvusException
 
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.collections import CollectionSpec, collection_specs
+from services.embeddings.embedded_milvus import CLIENT_OPTIONS as EMBEDDED_CLIENT_OPTIONS
 from services.embeddings.embedded_milvus import EmbeddedMilvus
 from services.embeddings.metrics import STORE_TORN_INDEX_FILES, STORE_TORN_SEGMENTS, STORE_WRITE_OPS
 from services.embeddings.partitions import (
@@ -148,7 +149,7 @@ class VectorStore:
             self._take_lock()
             self._set_aside_torn_segments()
             self._lite = EmbeddedMilvus.start(self.lite_dir / "milvus.db")
-            self.client = MilvusClient(self._lite.uri)
+            self.client = MilvusClient(self._lite.uri, grpc_options=EMBEDDED_CLIENT_OPTIONS)
         else:
             kwargs: dict[str, Any] = {"uri": self.uri}
             if self.token:

@@ -14,12 +14,20 @@ at start-up and rebuilt in a thread after writes changed the chunks. Rebuilding 
 a search never waits for one while an earlier snapshot exists: it reads that snapshot (missing only the
 writes of the last few seconds) and the rebuild runs in the background. `UpsertKnowledge` waits for the
 rebuild before it answers, so a caller finds its own documents as soon as the call returns.
+
+Background rebuilds are spaced out: the next starts no sooner than `REBUILD_GAP_FACTOR` times the last one's
+duration after it ended. During a stream of writes (re-embedding after an encoder upgrade: ~95 writes) every
+search had started another full rebuild of the 21k-chunk corpus (~3 s, holding the GIL for most of it) the
+moment the previous ended, so the index spent the whole stream rebuilding and live knowledge searches missed
+their deadlines. Now rebuilding takes at most a quarter of the time, and a search sees a write within about
+four rebuilds' time (~12 s for the corpus).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass, field
 
 import bm25s
@@ -54,6 +62,11 @@ class _Snapshot:
     prefix_masks: dict[str, np.ndarray] = field(default_factory=dict)  # source prefix -> which rows match
 
 
+# A background rebuild waits this many times the last rebuild's duration after it, and at least the minimum.
+REBUILD_GAP_FACTOR = 3.0
+MIN_REBUILD_GAP_S = 1.0
+
+
 def _empty() -> _Snapshot:
     return _Snapshot([], np.zeros((0, 0), dtype=np.float32), None)
 
@@ -68,6 +81,8 @@ class PassageIndex:
         self._guard = threading.Lock()
         self._rebuild = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
+        self._built_at = float("-inf")  # time.monotonic() when the last rebuild ended
+        self._build_seconds = 0.0  # how long it took
 
     def load(self, rows: list[Passage]) -> None:
         with self._guard:
@@ -90,16 +105,19 @@ class PassageIndex:
             return list(self._rows.values())
 
     def _build(self) -> None:
+        started = time.monotonic()
         with self._guard:
             order = list(self._rows.values())
             self._dirty = False
         if not order:
             self._snapshot = _empty()
-            return
-        retriever = bm25s.BM25()
-        retriever.index(_tokens([f"{row.title}\n{row.text}" for row in order]), show_progress=False)
-        matrix = np.ascontiguousarray(np.stack([row.vector for row in order]), dtype=np.float32)
-        self._snapshot = _Snapshot(order, matrix, retriever)
+        else:
+            retriever = bm25s.BM25()
+            retriever.index(_tokens([f"{row.title}\n{row.text}" for row in order]), show_progress=False)
+            matrix = np.ascontiguousarray(np.stack([row.vector for row in order]), dtype=np.float32)
+            self._snapshot = _Snapshot(order, matrix, retriever)
+        self._built_at = time.monotonic()
+        self._build_seconds = self._built_at - started
 
     async def build(self) -> None:
         """Rebuild until the index holds every write so far (in a thread, never on the event loop)."""
@@ -108,15 +126,25 @@ class PassageIndex:
                 if self._dirty:
                     await asyncio.get_running_loop().run_in_executor(None, self._build)
 
+    def next_rebuild_at(self) -> float:
+        """The earliest time.monotonic() a background rebuild may start (REBUILD_GAP_FACTOR)."""
+        return self._built_at + max(MIN_REBUILD_GAP_S, REBUILD_GAP_FACTOR * self._build_seconds)
+
+    async def _rebuild_in_turn(self) -> None:
+        await asyncio.sleep(max(0.0, self.next_rebuild_at() - time.monotonic()))
+        await self.build()
+
     async def _searchable(self) -> _Snapshot:
-        """The snapshot to search: the last one built, with a rebuild started behind it if writes came since.
+        """The snapshot to search: the last one built, with a rebuild scheduled behind it if writes came since.
 
         Only an index never built over its rows (the first write into an empty collection) is waited for.
         """
         if self._dirty:
             if self._snapshot.order or not self._rows:
                 if self._background is None or self._background.done():
-                    self._background = asyncio.get_running_loop().create_task(self.build(), name="passages-rebuild")
+                    self._background = asyncio.get_running_loop().create_task(
+                        self._rebuild_in_turn(), name="passages-rebuild"
+                    )
             else:
                 await self.build()
         return self._snapshot

@@ -50,3 +50,46 @@ def test_the_first_write_into_an_empty_index_is_waited_for() -> None:
         assert [hit.source for hit, _ in await index.by_words("extract archive", 5)] == ["tar"]
 
     asyncio.run(scenario())
+
+
+class TimedRebuilds(PassageIndex):
+    """A rebuild of 0.2 s, counted: long enough to see how much of a write stream goes to rebuilding."""
+
+    rebuilds = 0
+
+    def _build(self) -> None:
+        time.sleep(0.2)
+        super()._build()
+        self.rebuilds += 1
+
+
+def test_a_stream_of_writes_with_searches_between_them_does_not_rebuild_back_to_back() -> None:
+    """Re-embedding after an upgrade writes ~95 times while users search: each search used to start a full
+    rebuild the moment the last one ended, so the index did nothing else. Rebuilds are spaced out now, and the
+    last write still becomes searchable."""
+
+    async def scenario() -> None:
+        index = TimedRebuilds()
+        index.load([passage("tar", "extract an archive into another directory with tar -C", 0)])
+        await index.build()
+        before = index.rebuilds
+        started = time.monotonic()
+        for i in range(1, 21):  # two seconds of writes, a search after each
+            index.replace_sources({f"doc{i}"}, [passage(f"doc{i}", f"note number {i} about topic{i}", i)])
+            await index.by_words(f"topic{i}", 3)
+            await asyncio.sleep(0.1)
+        elapsed = time.monotonic() - started
+        during = index.rebuilds - before
+        # Back to back, ~2.0 s / 0.2 s = 10 rebuilds; spaced at least 1 s apart, at most 3 (one per gap).
+        assert during <= 3, f"{during} rebuilds in {elapsed:.1f} s of writes"
+
+        await asyncio.sleep(max(0.0, index.next_rebuild_at() - time.monotonic()) + 0.1)
+        await index.by_words("topic20", 3)  # schedules the rebuild that the last write needs, if none ran yet
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            if [hit.source for hit, _ in await index.by_words("topic20", 3)] == ["doc20"]:
+                break
+            await asyncio.sleep(0.1)
+        assert [hit.source for hit, _ in await index.by_words("topic20", 3)] == ["doc20"]
+
+    asyncio.run(scenario())

@@ -165,7 +165,7 @@ e2e-llm: install protos
 eval: install protos
 	$(PY) -m tests.eval --via mesh
 	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
-	$(PY) -m tests.eval --tasks docs --docs-data-dir $(DATA_DIR) --docs-split test --no-ingest
+	$(PY) -m tests.eval --tasks docs --docs-data-dir $(DATA_DIR) --docs-split test,blind --no-ingest
 
 # Fine-tune Abi's classifier on train/dev data and our fixtures only, export int8 ONNX to services/abi/models/.
 # PyTorch lives in its own virtualenv (.venv-train); ~80 minutes on 2 CPU cores. Not part of `make test`.

@@ -298,7 +298,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--docs-data-dir", type=Path, default=Path("var"), help="data dir holding the documentation corpus (docs task)"
     )
-    parser.add_argument("--docs-split", default="test", help="docs QA splits to score: dev, test or dev,test")
+    parser.add_argument(
+        "--docs-split",
+        default="test",
+        help="docs QA splits to score, comma-separated: dev, test, blind (tests/blind_docs)",
+    )
     parser.add_argument("--no-ingest", action="store_true", help="docs task: use the data dir as it is")
     args = parser.parse_args(argv)
     results = asyncio.run(run(args))

@@ -7,7 +7,9 @@ so grading needs no access to the store.
 
 The embedding index and one Aviva replica run as real processes on a data dir holding the corpus (`make run`'s
 by default; the corpus is ingested there first, incrementally). Only `dev` rows may be looked at one by one;
-for `test` only the totals are printed.
+for `test` only the totals are printed. The `blind` split is a separate frozen set in other styles than the
+first (tests/blind_docs: situational, goal-only, broken attempts, non-native, imperative), written by a helper
+that never saw Aviva or the first set: reported like `test`, with its figures by style as well.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from personamesh.v1 import persona_pb2
+from services.aviva.training import fit
 from services.aviva.training.selection import contains_key as contains
+from services.common.generation.grounding import content_words
 from services.devmesh.processes import ServiceProcess, free_port
 from services.embeddings.chunking import chunk_text
 from services.embeddings.corpus import manpages, pydocs
@@ -32,11 +36,17 @@ from services.embeddings.knowledge import _chunk_title, _chunk_url
 from tests.personas.support import chat
 
 QA = Path(__file__).resolve().parents[1] / "docs_qa" / "docs_qa_v1.jsonl"
+BLIND_QA = Path(__file__).resolve().parents[1] / "blind_docs" / "docs_qa_blind_v1.jsonl"
+SPLITS = ("dev", "test", "blind")
 _URL = re.compile(r"<((?:https://docs\.python\.org/3\.11/|man:)[^>\s]+)>")
 
 
 def rows(split: str) -> list[dict[str, Any]]:
-    loaded = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The questions of one split: `dev` and `test` of docs_qa_v1, or the whole blind set."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown docs QA split {split!r}; one of {', '.join(SPLITS)}")
+    path = BLIND_QA if split == "blind" else QA
+    loaded = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [row for row in loaded if row["split"] == split]
 
 
@@ -55,6 +65,22 @@ def _page_passages(page: str) -> dict[str, str]:
         url = _chunk_url(document.url, chunk.anchor)
         passages[url] = passages.get(url, "") + "\n" + _chunk_title(document.title, chunk.section) + "\n" + chunk.text
     return passages
+
+
+def paraphrases(a: str, b: str) -> bool:
+    """The same question, or half or more of the content words shared: the rule that kept the training
+    questions away from the test split (tests/personas/test_rerank_training.py)."""
+    if " ".join(a.lower().split()) == " ".join(b.lower().split()):
+        return True
+    words, others = content_words(a), content_words(b)
+    return len(words & others) / max(1, len(words | others)) >= 0.5
+
+
+def seen_tasks(split_rows: list[dict[str, Any]]) -> set[str]:
+    """Ids of the rows that paraphrase a question the rerankers were fitted or selected on (training, dev,
+    off-corpus): the blind set's writer could not see those, so a few everyday tasks coincide."""
+    fitted = [question.text for question in fit.questions()]
+    return {row["id"] for row in split_rows if any(paraphrases(row["question"], text) for text in fitted)}
 
 
 def passage_text(url: str) -> str:
@@ -87,8 +113,9 @@ async def _ask(target: str, rows_: list[dict[str, Any]], concurrency: int = 3) -
 def report(split_rows: list[dict[str, Any]], answers: list[str], show_mistakes: bool) -> dict[str, Any]:
     grades = [grade(row, answer) for row, answer in zip(split_rows, answers, strict=True)]
     n = len(grades)
-    by: dict[str, Counter[str]] = {"topic": Counter(), "kind": Counter()}
-    totals: dict[str, Counter[str]] = {"topic": Counter(), "kind": Counter()}
+    fields = ("topic", "kind", "style") if all("style" in row for row in split_rows) else ("topic", "kind")
+    by: dict[str, Counter[str]] = {field: Counter() for field in fields}
+    totals: dict[str, Counter[str]] = {field: Counter() for field in fields}
     for row, g in zip(split_rows, grades, strict=True):
         for field in by:
             totals[field][row[field]] += 1
@@ -100,6 +127,10 @@ def report(split_rows: list[dict[str, Any]], answers: list[str], show_mistakes: 
         "cited": round(sum(g["cited"] for g in grades) / max(1, n), 4),
         **{f"by_{f}": {k: round(by[f][k] / totals[f][k], 3) for k in sorted(totals[f])} for f in by},
     }
+    if split_rows and split_rows[0]["split"] == "blind":
+        seen = seen_tasks(split_rows)
+        unseen = [g["correct"] for row, g in zip(split_rows, grades, strict=True) if row["id"] not in seen]
+        result["unseen_tasks"] = {"n": len(unseen), "accuracy": round(sum(unseen) / max(1, len(unseen)), 4)}
     if show_mistakes:
         result["mistakes"] = [
             {"id": row["id"], "question": row["question"], "keys": row["keys"], "answer": answer[:600]}
@@ -140,7 +171,7 @@ async def eval_docs(data_dir: Path, splits: list[str], ingest: bool = True) -> d
 
 
 def print_docs(results: dict[str, Any]) -> None:
-    for split in ("dev", "test"):
+    for split in SPLITS:
         if split not in results:
             continue
         r = results[split]
@@ -150,3 +181,8 @@ def print_docs(results: dict[str, Any]) -> None:
         )
         print(f"  by topic: {r['by_topic']}")
         print(f"  by kind:  {r['by_kind']}")
+        if "unseen_tasks" in r:
+            u = r["unseen_tasks"]
+            print(f"  without tasks the rerankers were fitted or selected on: accuracy {u['accuracy']:.3f} n={u['n']}")
+        if "by_style" in r:
+            print(f"  by style: {r['by_style']}")

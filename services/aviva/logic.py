@@ -13,6 +13,7 @@ from services.aviva.project import about_project
 from services.aviva.rerank import Reranker
 from services.aviva.settings import AvivaSettings
 from services.common.generation.codeblocks import check_blocks
+from services.common.generation.focus import focus_query
 from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.registry import persona_enum
@@ -57,15 +58,16 @@ class AvivaLogic(PersonaLogic):
     async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
         query = classify(request)
         project = about_project(request.content)
+        asked = focus_query(request.content) if self.settings.focus_query else request.content
         retrieved = await search_knowledge(
             self.index,
-            request.content,
+            asked,
             k=self.settings.knowledge_k,
             min_score=self.settings.knowledge_min_score,
             hybrid=True,
             collection=index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
         )
-        intent, ranked = await self.reranker.rank(request.content, [read(hit) for hit in retrieved.hits])
+        intent, ranked = await self.reranker.rank(asked, [read(hit) for hit in retrieved.hits])
         code = None
         language = ""
         pasted = await check_blocks(

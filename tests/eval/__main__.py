@@ -301,7 +301,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--docs-split",
         default="test",
-        help="docs QA splits to score, comma-separated: dev, test, blind (tests/blind_docs)",
+        help="docs QA splits to score, comma-separated: dev, test, blind (tests/blind_docs), styles_dev",
     )
     parser.add_argument("--no-ingest", action="store_true", help="docs task: use the data dir as it is")
     args = parser.parse_args(argv)

@@ -9,7 +9,8 @@ The embedding index and one Aviva replica run as real processes on a data dir ho
 by default; the corpus is ingested there first, incrementally). Only `dev` rows may be looked at one by one;
 for `test` only the totals are printed. The `blind` split is a separate frozen set in other styles than the
 first (tests/blind_docs: situational, goal-only, broken attempts, non-native, imperative), written by a helper
-that never saw Aviva or the first set: reported like `test`, with its figures by style as well.
+that never saw Aviva or the first set: reported like `test`, with its figures by style as well. `styles_dev`
+(tests/selection/docs_styles) is a second helper's questions in those styles, for tuning: listed like `dev`.
 """
 
 from __future__ import annotations
@@ -37,16 +38,19 @@ from tests.personas.support import chat
 
 QA = Path(__file__).resolve().parents[1] / "docs_qa" / "docs_qa_v1.jsonl"
 BLIND_QA = Path(__file__).resolve().parents[1] / "blind_docs" / "docs_qa_blind_v1.jsonl"
-SPLITS = ("dev", "test", "blind")
+# Questions in the blind set's styles, written by another helper for tuning: their mistakes may be read.
+STYLES_QA = Path(__file__).resolve().parents[1] / "selection" / "docs_styles" / "docs_qa_styles_v1.jsonl"
+FILES = {"dev": QA, "test": QA, "blind": BLIND_QA, "styles_dev": STYLES_QA}
+SPLITS = tuple(FILES)
+LOOKED_AT = ("dev", "styles_dev")  # splits whose mistakes are listed
 _URL = re.compile(r"<((?:https://docs\.python\.org/3\.11/|man:)[^>\s]+)>")
 
 
 def rows(split: str) -> list[dict[str, Any]]:
-    """The questions of one split: `dev` and `test` of docs_qa_v1, or the whole blind set."""
-    if split not in SPLITS:
+    """The questions of one split: `dev` and `test` of docs_qa_v1, the whole blind set or the styles set."""
+    if split not in FILES:
         raise ValueError(f"unknown docs QA split {split!r}; one of {', '.join(SPLITS)}")
-    path = BLIND_QA if split == "blind" else QA
-    loaded = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    loaded = [json.loads(line) for line in FILES[split].read_text(encoding="utf-8").splitlines() if line.strip()]
     return [row for row in loaded if row["split"] == split]
 
 
@@ -162,7 +166,7 @@ async def eval_docs(data_dir: Path, splits: list[str], ingest: bool = True) -> d
         for split in splits:
             split_rows = rows(split)
             answers = await _ask(aviva.target, split_rows)
-            results[split] = report(split_rows, answers, show_mistakes=split == "dev")
+            results[split] = report(split_rows, answers, show_mistakes=split in LOOKED_AT)
     finally:
         for process in (aviva, index):
             process.stop()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import random
 
 from services.aviva.training import fit
+from services.aviva.training.styles import styled
 from services.common.generation.grounding import content_words
 from tests.eval.docs import BLIND_QA, paraphrases, seen_tasks
 
@@ -54,3 +56,14 @@ def test_the_blind_set_shares_few_tasks_with_the_fitted_questions_and_its_report
 def blind_question(blind: list[dict[str, str]], seen: set[str]) -> str:
     """The seen blind question about reading a CSV file into dicts (one of the coinciding tasks)."""
     return next(row["question"] for row in blind if row["id"] in seen and "CSV" in row["question"])
+
+
+def test_a_styled_training_question_keeps_its_task_and_changes_only_the_wording_around_it() -> None:
+    rng = random.Random(7)
+    task = "stage only some hunks of a file interactively"
+    forms = {styled(task, rng) for _ in range(40)}
+    assert len(forms) > 10  # stories, instructions and non-native wordings, mixed at random
+    for form in forms:
+        assert task in form and form != task
+    question = "How do I undo my last commit but keep the changes staged?"
+    assert all(styled(question, rng).endswith(question) for _ in range(20))  # a question is kept whole

@@ -35,6 +35,7 @@ from transformers import BertModel
 
 from services.aviva.cross_encoder import CARD_FILE, MODEL_FILE, MODELS_DIR, reading
 from services.aviva.training.selection import fitted, held, pick_threshold, read_candidates
+from services.aviva.training.styles import styled
 from services.common.minilm import BASE, SOURCE, load_base
 
 SEED = 20261201
@@ -145,6 +146,9 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=10, help="candidates the replica reranks (PM_KNOWLEDGE_K)")
     parser.add_argument("--lr", type=float, default=4e-5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--styled", type=float, default=0.0, help="share of training questions re-worded per epoch (styles.py)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     torch.manual_seed(SEED)
@@ -176,7 +180,8 @@ def main() -> int:
             loss = torch.zeros(())
             for q in order[step * args.questions_per_step : (step + 1) * args.questions_per_step]:
                 texts, labels = sample(q, rng, args.per_question)
-                logits = model(*encode(tokenizer, q["question"], texts))
+                asked = styled(q["question"], rng) if rng.random() < args.styled else q["question"]
+                logits = model(*encode(tokenizer, asked, texts))
                 target = torch.tensor(labels)
                 loss = loss + nn.functional.binary_cross_entropy_with_logits(logits, target)
                 if target.sum() > 0:
@@ -208,8 +213,8 @@ def main() -> int:
         "depth": args.depth,
         "answer_threshold": best[1]["answer_threshold"],  # replaced by calibrate() with the int8 model's
         "held_out": best[1],
-        "training": {"seed": SEED, "epochs": args.epochs, "lr": args.lr, "torch": torch.__version__,
-                     "seconds": round(time.perf_counter() - started), "log": log},
+        "training": {"seed": SEED, "epochs": args.epochs, "lr": args.lr, "styled": args.styled,
+                     "torch": torch.__version__, "seconds": round(time.perf_counter() - started), "log": log},
     }  # fmt: skip
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print("\n".join(log))

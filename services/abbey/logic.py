@@ -17,6 +17,7 @@ from services.abbey.memory import FactMemory, answer_question
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
+from services.common.generation.focus import focus_query
 from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan
 from services.common.registry import persona_enum
@@ -82,7 +83,10 @@ class AbbeyLogic(PersonaLogic):
             asyncio.to_thread(extract, request.content),
             self.memory.recall(request.user_id, request.content),
             search_knowledge(
-                self.index, request.content, k=self.settings.knowledge_k, min_score=self.settings.knowledge_min_score
+                self.index,
+                focus_query(request.content) if self.settings.focus_query else request.content,
+                k=self.settings.knowledge_k,
+                min_score=self.settings.knowledge_min_score,
             ),
         )
         question = is_question(request.content)

@@ -18,11 +18,6 @@ class AvivaSettings(PersonaSettings):
     directness: float = Field(0.9, description="0..1: higher means shorter answers with no preamble.")
     verify_facts: bool = Field(True, description="Check each claim of the answer against the retrieved knowledge.")
     knowledge_k: int = Field(20, description="Passages retrieved per question (hybrid search), then reranked.")
-    focus_query: bool = Field(
-        True,
-        description="Search and rerank a long message (over 25 words) by its ask: the question or instruction "
-        "sentences, the one before, and the code it mentions (services/common/generation/focus.py).",
-    )
     knowledge_min_score: float = Field(
         0.3, description="Similarity below which a passage is ignored, unless BM25 found it too."
     )

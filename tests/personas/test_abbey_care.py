@@ -54,12 +54,27 @@ def _crisis(**fields: object) -> persona_pb2.RoutingDecision:
     )
 
 
+# A page that tells the story of the long message below, word for word, and answers nothing it asks.
+NIGHT_SHIFTS = index_pb2.KnowledgeDocument(
+    source="tests-personas/night-incidents.md",
+    title="When a deploy breaks production at night",
+    url="https://example.test/night-incidents",
+    format="markdown",
+    text=(
+        "# When a deploy breaks production at night\n\n"
+        "It is 2am, you have been awake since six, you feel sick and shaky, your biggest customer is on the phone "
+        "and your manager is furious because your deploy broke everything. First breathe. Tell your manager what "
+        "you know, tell the customer when you will call back, and ask a colleague to sit with you.\n"
+    ),
+)
+
+
 @pytest.fixture(scope="module")
 def rollback_knowledge(index_process: ServiceProcess) -> None:
     channel = grpc.insecure_channel(index_process.target)
     try:
         index_grpc.EmbeddingIndexServiceStub(channel).UpsertKnowledge(
-            index_pb2.UpsertKnowledgeRequest(documents=[ROLLBACK]), timeout=60
+            index_pb2.UpsertKnowledgeRequest(documents=[ROLLBACK, NIGHT_SHIFTS]), timeout=60
         )
     finally:
         channel.close()
@@ -175,6 +190,19 @@ async def test_technical_question_in_distress_gets_care_then_steps(
     assert "kubectl rollout undo" in response.content
     assert response.references and response.references[0].title == ROLLBACK.title
     assert "Source:" in response.content
+
+
+async def test_a_long_story_in_distress_is_searched_by_its_ask(personas: Personas, rollback_knowledge: None) -> None:
+    """A message over 25 words is searched by its ask (services/common/generation/focus.py) while a page matching
+    the story word for word is in the store: the steps still come from the page that answers the ask."""
+    message = (
+        "It's 2am, I've been awake since six and I feel sick and shaky. Our biggest customer is on the phone and "
+        "my manager is furious with me because my deploy broke everything. How do I roll back a kubernetes "
+        "deployment?"
+    )
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=message))
+    assert "kubectl rollout undo" in response.content
+    assert response.references and response.references[0].title == ROLLBACK.title
 
 
 def test_reasoning_renders_as_text_and_mermaid() -> None:

@@ -13,6 +13,12 @@ class PersonaSettings(GenerationSettings):
     """Settings every persona process reads (`PM_*`)."""
 
     index_timeout_seconds: float = Field(0.8, description="Deadline of one call to the embedding index.")
+    focus_query: bool = Field(
+        True,
+        description="Search the knowledge (and Aviva reranks it) by a long message's ask (over 25 words): the "
+        "question or instruction sentences, the one before, and the code it mentions "
+        "(services/common/generation/focus.py).",
+    )
     max_turns: int = Field(50, description="Most earlier turns accepted in recent_turns.")
     max_id_chars: int = Field(256, description="Longest request_id, user_id or session_id accepted.")
     max_tokens_limit: int = Field(8192, description="Largest max_tokens a caller may ask for.")

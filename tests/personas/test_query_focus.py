@@ -27,13 +27,12 @@ def test_the_story_before_a_question_is_left_out_and_the_question_kept() -> None
 
 def test_code_from_the_story_travels_with_the_ask() -> None:
     message = (
-        STORY + "My deploy script calls shutil.copytree('build', '/srv/app') and the second run dies with "
-        "FileExistsError. I ran git commit -m before that, if it matters. It should copy into the existing folder. "
-        "How do I do that?"
+        STORY + "My export calls json.dumps(record) and dies with TypeError on the 'created_at' field. I ran git "
+        "commit -m before that, if it matters. The dates should come out as text. How do I do that?"
     )
     focused = focus_query(message)
-    assert focused.startswith("It should copy into the existing folder. How do I do that?")
-    for code in ("shutil.copytree", "FileExistsError", "git commit -m"):
+    assert focused.startswith("The dates should come out as text. How do I do that?")
+    for code in ("json.dumps", "TypeError", "'created_at'", "git commit -m"):
         assert code in focused
     assert "wifi" not in focused
 

@@ -3,7 +3,7 @@
 The training questions are terse ("stage only some hunks of a file interactively"). Asked with a story
 before them, or as an instruction, or in non-native English, the fine-tuned cross-encoder still put the
 right passage first for many but with far less confidence (median probability 0.28 against 0.81 for the
-terse dev questions, on the styles tuning set of tests/selection/docs_styles), under the answer threshold.
+terse dev questions, on the docs QA styles tuning set: services/aviva/README.md), under the answer threshold.
 Re-wording each training question at random into such a message, with the same passages and labels,
 teaches it that the story around an ask does not change which passage answers it.
 

@@ -15,7 +15,7 @@ class PersonaSettings(GenerationSettings):
     index_timeout_seconds: float = Field(0.8, description="Deadline of one call to the embedding index.")
     focus_query: bool = Field(
         True,
-        description="Search the knowledge (and Aviva reranks it) by a long message's ask (over 25 words): the "
+        description="Search (and rerank) the knowledge by a long message's ask (over 25 words): the "
         "question or instruction sentences, the one before, and the code it mentions "
         "(services/common/generation/focus.py).",
     )

@@ -8,14 +8,18 @@ and every stored conversation (from its stored, redacted text), then records the
 documentation corpus is not among them: its pages' fingerprints include the model, so the corpus tool
 ingests them again itself (`make run` runs it before the mesh starts), with its own token limit.
 Searches keep answering meanwhile, over vectors of both models (they agree to a cosine of ~0.99: the
-checks in the encoder's card). An interrupted run starts again at the next start-up. With Milvus by
-URI every index replica keeps its own record, so each re-embeds once; the results are the same.
+checks in the encoder's card). An interrupted run resumes at the next start-up where it stopped: after each
+write the progress is recorded (`reembed.json`: the model it re-embeds for, and per collection the last
+document source or conversation id done, in sorted order), so a large memory is not embedded twice. Rows
+written meanwhile already carry the running model's vectors, so skipping what sorts before the mark is safe.
+With Milvus by URI every index replica keeps its own record, so each re-embeds once; the results are the same.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -30,6 +34,7 @@ from services.embeddings.store import VectorStore, quote
 
 log = logging.getLogger(__name__)
 RECORD = "encoder.json"
+PROGRESS = "reembed.json"
 DOCUMENTS_PER_WRITE = 8
 CONVERSATIONS_PER_WRITE = 256
 
@@ -45,6 +50,33 @@ def recorded_model(store_dir: Path) -> str | None:
 def record_model(store_dir: Path) -> None:
     store_dir.mkdir(parents=True, exist_ok=True)
     (store_dir / RECORD).write_text(json.dumps({"model": MODEL_NAME}) + "\n", encoding="utf-8")
+
+
+class Progress:
+    """How far a re-embedding for the running model got: per collection, the last key done (sorted order)."""
+
+    def __init__(self, store_dir: Path) -> None:
+        self.path = store_dir / PROGRESS
+        self.done: dict[str, str] = {}
+        try:
+            recorded = json.loads(self.path.read_text(encoding="utf-8"))
+            if recorded.get("model") == MODEL_NAME:
+                self.done = {str(k): str(v) for k, v in dict(recorded.get("done", {})).items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass  # none yet, or unreadable: start from the beginning
+
+    def after(self, collection: str) -> str | None:
+        """The last key of `collection` already re-embedded; None when nothing is."""
+        return self.done.get(collection)
+
+    def mark(self, collection: str, key: str) -> None:
+        self.done[collection] = key
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"model": MODEL_NAME, "done": self.done}) + "\n", encoding="utf-8")
+        os.replace(temporary, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 async def stored_rows(store: VectorStore) -> int:
@@ -64,51 +96,63 @@ async def needs_reembedding(store: VectorStore, store_dir: Path) -> bool:
     return recorded_model(store_dir) != MODEL_NAME
 
 
-async def reembed_knowledge(base: KnowledgeBase) -> int:
+async def reembed_knowledge(base: KnowledgeBase, progress: Progress) -> int:
     """Every chunk of one knowledge collection embedded again, document by document (the documentation
-    corpus excepted); returns the chunks."""
+    corpus excepted) in the order of their sources, from where an earlier run stopped; returns the chunks."""
     by_source: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
     for passage in base.passages.snapshot_rows():
         if not passage.source.startswith(CORPUS_PREFIXES):
             by_source[passage.source].append((passage.chunk_id, passage.title, passage.text, passage.url))
+    after = progress.after(base.collection)
     documents = [
         PreparedDocument(source, source, "", [(title, text, url) for _, title, text, url in sorted(chunks)])
         for source, chunks in sorted(by_source.items())
+        if after is None or source > after
     ]
     done = 0
     for start in range(0, len(documents), DOCUMENTS_PER_WRITE):
-        done += await base.upsert(documents[start : start + DOCUMENTS_PER_WRITE])
+        batch = documents[start : start + DOCUMENTS_PER_WRITE]
+        done += await base.upsert(batch)
+        progress.mark(base.collection, batch[-1].source)
     await base.passages.build()  # done means searches read the new vectors
     return done
 
 
-async def reembed_conversations(store: VectorStore, embedder: Embedder) -> int:
-    """Every stored exchange's vector made again from its stored user message; returns the rows.
+async def reembed_conversations(store: VectorStore, embedder: Embedder, progress: Progress) -> int:
+    """Every stored exchange's vector made again from its stored user message, in the order of their ids and
+    from where an earlier run stopped; returns the rows.
 
     The ids are read first and the rows a batch at a time, so a large memory is never all in this process.
     """
-    ids = [str(row["id"]) for row in await store.query_all(CONVERSATIONS, 'id != ""', ["id"])]
+    after = progress.after(CONVERSATIONS)
+    ids = sorted(str(row["id"]) for row in await store.query_all(CONVERSATIONS, 'id != ""', ["id"]))
+    ids = [key for key in ids if after is None or key > after]
     for start in range(0, len(ids), CONVERSATIONS_PER_WRITE):
         listed = ", ".join(quote(key) for key in ids[start : start + CONVERSATIONS_PER_WRITE])
         batch = await store.query(CONVERSATIONS, f"id in [{listed}]", CONVERSATION_FIELDS)
         vectors = await embedder.matrix_uncached([str(row["user_message"]) for row in batch])
         fresh = [{**row, "vector": vector.tolist()} for row, vector in zip(batch, vectors, strict=True)]
         await store.upsert(CONVERSATIONS, fresh)
+        progress.mark(CONVERSATIONS, ids[min(len(ids), start + CONVERSATIONS_PER_WRITE) - 1])
     return len(ids)
 
 
 async def reembed_all(store_dir: Path, bases: list[KnowledgeBase], store: VectorStore, embedder: Embedder) -> None:
-    """Re-embed everything stored, then record the running model (not before: a crash starts it again)."""
+    """Re-embed everything stored, then record the running model (not before: a crash resumes it)."""
     started = time.perf_counter()
     log.warning(
         "stored vectors come from another encoder; re-embedding them in the background",
         extra={"recorded": recorded_model(store_dir) or "none", "model": MODEL_NAME},
     )
+    progress = Progress(store_dir)
+    if progress.done:
+        log.info("resuming an interrupted re-embedding", extra={"done": dict(progress.done)})
     chunks = 0
     for base in bases:
-        chunks += await reembed_knowledge(base)
-    conversations = await reembed_conversations(store, embedder)
+        chunks += await reembed_knowledge(base, progress)
+    conversations = await reembed_conversations(store, embedder, progress)
     record_model(store_dir)
+    progress.clear()
     log.info(
         "stored vectors re-embedded",
         extra={"chunks": chunks, "conversations": conversations, "seconds": round(time.perf_counter() - started, 1)},

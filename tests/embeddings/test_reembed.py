@@ -14,7 +14,7 @@ from services.common.encoder import DIMENSION, MODEL_NAME
 from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE
 from services.embeddings.knowledge import STORED_FIELDS
 from services.embeddings.memory import FIELDS as CONVERSATION_FIELDS
-from services.embeddings.reembed import RECORD
+from services.embeddings.reembed import PROGRESS, RECORD
 from services.embeddings.store import VectorStore
 from tests.embeddings.conftest import launch
 from tests.signing import SignedIndexClient
@@ -94,5 +94,60 @@ async def test_vectors_of_another_encoder_are_made_again(tmp_path: Path) -> None
         knowledge, memory, corpus = await _scores(service.target)
         assert knowledge > 0.9 and memory > 0.9
         assert corpus < 0.5, "the corpus page is left to the corpus tool"
+    finally:
+        service.stop()
+
+
+async def _memory_scores(target: str, said: list[str]) -> list[float]:
+    client = SignedIndexClient(target, timeout=30.0)
+    try:
+        scores = []
+        for text in said:
+            found = await client.stub.SearchConversations(
+                pb.SearchConversationsRequest(user_id="u-resume", query=text, k=5)
+            )
+            scores.append(max((hit.score for hit in found.hits if hit.record.user_message == text), default=0.0))
+        return scores
+    finally:
+        await client.close()
+
+
+async def test_an_interrupted_re_embedding_resumes_where_it_stopped(tmp_path: Path) -> None:
+    """With the progress record saying the first exchanges (in id order) were done before a stop, the next start
+    re-embeds only the rest: the ones marked done keep the vectors they had, and the record is removed at the end."""
+    said = ["my cat Pixel hates the vacuum", "I moved to Porto in May", "my brother Tom plays the cello"]
+    service = launch(tmp_path)
+    store_dir = service.data_dir / "embeddings"
+    try:
+        client = SignedIndexClient(service.target, timeout=30.0)
+        try:
+            for text in said:
+                record = pb.ConversationRecord(user_id="u-resume", persona=persona_pb2.PERSONA_ABBEY, user_message=text)
+                await client.stub.StoreConversation(pb.StoreConversationRequest(record=record))
+        finally:
+            await client.close()
+        service.stop()
+
+        await _scramble(store_dir)
+        store = VectorStore(lite_dir=store_dir)
+        await store.open()
+        try:
+            rows = await store.query_all(CONVERSATIONS, 'id != ""', ["id", "user_message"])
+        finally:
+            await store.close()
+        by_id = sorted((str(row["id"]), str(row["user_message"])) for row in rows)
+        first_id, first_said = by_id[0]
+        (store_dir / PROGRESS).write_text(json.dumps({"model": MODEL_NAME, "done": {CONVERSATIONS: first_id}}))
+
+        service.start()
+        for _ in range(300):
+            if _record(store_dir) == MODEL_NAME:
+                break
+            await asyncio.sleep(0.1)
+        assert _record(store_dir) == MODEL_NAME, "the re-embedding did not finish"
+        scores = dict(zip(said, await _memory_scores(service.target, said), strict=True))
+        assert scores[first_said] < 0.5, "the exchange marked done was embedded again"
+        assert all(scores[text] > 0.9 for _, text in by_id[1:]), scores
+        assert not (store_dir / PROGRESS).exists(), "a finished re-embedding leaves no progress record"
     finally:
         service.stop()

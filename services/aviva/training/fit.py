@@ -12,8 +12,9 @@
 4. Write services/aviva/models/rerank.json with the out-of-fold figures.
 
 The questions: data/docs_qa_train.jsonl (written from the installed documentation by a helper that never
-saw the QA set of tests/docs_qa), data/off_corpus.jsonl, and the dev split of tests/docs_qa. Its test split
-is never read here.
+saw the QA set of tests/docs_qa), data/docs_qa_train_styles.jsonl (the same, asked as people write in a chat:
+a story first, the goal without the tool's name, a failed attempt, non-native English, an instruction),
+data/off_corpus*.jsonl, and the dev split of tests/docs_qa. Its test split is never read here.
 """
 
 from __future__ import annotations
@@ -49,14 +50,19 @@ class Question:
     split: str  # "train" (helper-written), "dev" (tests/docs_qa) or "off" (off-corpus)
 
 
+def question_files() -> list[Path]:
+    """The training questions (terse, then in chat styles), the QA set (its dev split is read), the off-corpus ones."""
+    return [*sorted(DATA.glob("docs_qa_train*.jsonl")), QA_SET, *sorted(DATA.glob("off_corpus*.jsonl"))]
+
+
 def questions() -> list[Question]:
     out: list[Question] = []
-    for path in (DATA / "docs_qa_train.jsonl", QA_SET, DATA / "off_corpus.jsonl"):
+    for path in question_files():
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             row = json.loads(line)
-            split = "off" if path.name == "off_corpus.jsonl" else row["split"]
+            split = "off" if path.name.startswith("off_corpus") else row["split"]
             if split in ("train", "dev", "off"):
                 out.append(Question(row["id"], row["question"], list(row.get("keys", [])), split))
     return out

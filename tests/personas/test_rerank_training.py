@@ -8,7 +8,7 @@ import random
 from services.aviva.training import fit
 from services.aviva.training.styles import styled
 from services.common.generation.grounding import content_words
-from tests.eval.docs import BLIND_QA, paraphrases, seen_tasks
+from tests.eval.docs import BLIND_QA, STYLES_QA, paraphrases, seen_tasks
 
 
 def _normalise(text: str) -> str:
@@ -26,6 +26,24 @@ def test_fitting_reads_the_dev_split_and_never_the_test_split() -> None:
     assert {q.split for q in questions} == {"train", "dev", "off"}
     assert not test_ids & {q.id for q in questions}
     assert sum(q.split == "dev" for q in questions) == len(_qa_rows("dev"))
+    ids = {q.id for q in questions}
+    assert {"tr-0001", "ts-0001", "off-001", "os-001"} <= ids, "every training and off-corpus file is read"
+    assert len(ids) == len(questions), "question ids are unique across the files"
+
+
+def test_no_chat_style_training_question_paraphrases_a_blind_or_styles_tuning_question() -> None:
+    """The chat-style training questions were written after the blind and styles tuning sets, in their styles:
+    the ones that paraphrase one of those questions were dropped before fitting, so both stay unseen."""
+    held = [
+        json.loads(line)["question"]
+        for path in (BLIND_QA, STYLES_QA)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    styled = [q for q in fit.questions() if q.id.startswith(("ts-", "os-"))]
+    assert len(styled) == 379 + 80
+    for question in styled:
+        assert not any(paraphrases(question.text, text) for text in held), question.id
 
 
 def test_no_training_question_repeats_or_paraphrases_a_test_question() -> None:

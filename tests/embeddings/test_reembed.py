@@ -31,6 +31,15 @@ def _record(store_dir: Path) -> str:
     return str(json.loads((store_dir / RECORD).read_text())["model"])
 
 
+async def _wait_for_record(store_dir: Path) -> None:
+    """Until the running model is recorded: the background re-embedding finished (30 s at most)."""
+    for _ in range(300):
+        if _record(store_dir) == MODEL_NAME:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the re-embedding did not finish")
+
+
 async def _scores(target: str) -> tuple[float, ...]:
     """How close the stored kettle chunk, the stored exchange and the corpus page are to their own texts."""
     client = SignedIndexClient(target, timeout=30.0)
@@ -86,11 +95,7 @@ async def test_vectors_of_another_encoder_are_made_again(tmp_path: Path) -> None
 
         await _scramble(store_dir)
         service.start()
-        for _ in range(300):
-            if _record(store_dir) == MODEL_NAME:
-                break
-            await asyncio.sleep(0.1)
-        assert _record(store_dir) == MODEL_NAME, "the re-embedding did not finish"
+        await _wait_for_record(store_dir)
         knowledge, memory, corpus = await _scores(service.target)
         assert knowledge > 0.9 and memory > 0.9
         assert corpus < 0.5, "the corpus page is left to the corpus tool"
@@ -140,11 +145,7 @@ async def test_an_interrupted_re_embedding_resumes_where_it_stopped(tmp_path: Pa
         (store_dir / PROGRESS).write_text(json.dumps({"model": MODEL_NAME, "done": {CONVERSATIONS: first_id}}))
 
         service.start()
-        for _ in range(300):
-            if _record(store_dir) == MODEL_NAME:
-                break
-            await asyncio.sleep(0.1)
-        assert _record(store_dir) == MODEL_NAME, "the re-embedding did not finish"
+        await _wait_for_record(store_dir)
         scores = dict(zip(said, await _memory_scores(service.target, said), strict=True))
         assert scores[first_said] < 0.5, "the exchange marked done was embedded again"
         assert all(scores[text] > 0.9 for _, text in by_id[1:]), scores

@@ -137,7 +137,7 @@ def report(split_rows: list[dict[str, Any]], answers: list[str], show_mistakes: 
         result["unseen_tasks"] = {"n": len(unseen), "accuracy": round(sum(unseen) / max(1, len(unseen)), 4)}
     if show_mistakes:
         result["mistakes"] = [
-            {"id": row["id"], "question": row["question"], "keys": row["keys"], "answer": answer[:600]}
+            {"id": row["id"], "question": row["question"], "keys": row["keys"], "answer": answer}
             for row, answer, g in zip(split_rows, answers, grades, strict=True)
             if not g["correct"]
         ]

@@ -15,7 +15,8 @@ Loss: listwise (the answering passages against the question's other sampled cand
 logistic term, so the score also says whether any passage answers. Exported to int8 ONNX beside its card
 (services/aviva/models/rerank_cross.json); `python -m services.aviva.training.calibrate` (the service
 environment: it runs the replica's two stages) then sets the depth and answer threshold with the int8
-model. Seeded; ~32 minutes on 2 quiet CPU cores (2 epochs over 1,263 questions).
+model. Seeded; ~32 minutes on 2 quiet CPU cores for the shipped model (2 epochs over 1,263 questions; ~50 with
+the 379 chat-style ones).
 """
 
 from __future__ import annotations

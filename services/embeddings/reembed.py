@@ -128,12 +128,13 @@ async def reembed_conversations(store: VectorStore, embedder: Embedder, progress
     ids = sorted(str(row["id"]) for row in await store.query_all(CONVERSATIONS, 'id != ""', ["id"]))
     ids = [key for key in ids if after is None or key > after]
     for start in range(0, len(ids), CONVERSATIONS_PER_WRITE):
-        listed = ", ".join(quote(key) for key in ids[start : start + CONVERSATIONS_PER_WRITE])
+        keys = ids[start : start + CONVERSATIONS_PER_WRITE]
+        listed = ", ".join(quote(key) for key in keys)
         batch = await store.query(CONVERSATIONS, f"id in [{listed}]", CONVERSATION_FIELDS)
         vectors = await embedder.matrix_uncached([str(row["user_message"]) for row in batch])
         fresh = [{**row, "vector": vector.tolist()} for row, vector in zip(batch, vectors, strict=True)]
         await store.upsert(CONVERSATIONS, fresh)
-        progress.mark(CONVERSATIONS, ids[min(len(ids), start + CONVERSATIONS_PER_WRITE) - 1])
+        progress.mark(CONVERSATIONS, keys[-1])
     return len(ids)
 
 

@@ -8,7 +8,8 @@ import random
 from services.aviva.training import fit
 from services.aviva.training.styles import styled
 from services.common.generation.grounding import content_words
-from tests.eval.docs import BLIND_QA, STYLES_QA, paraphrases, seen_tasks
+from tests.eval.docs import BLIND_QA, paraphrases, seen_tasks
+from tests.eval.docs import rows as docs_rows
 
 
 def _normalise(text: str) -> str:
@@ -34,12 +35,7 @@ def test_fitting_reads_the_dev_split_and_never_the_test_split() -> None:
 def test_no_chat_style_training_question_paraphrases_a_blind_or_styles_tuning_question() -> None:
     """The chat-style training questions were written after the blind and styles tuning sets, in their styles:
     the ones that paraphrase one of those questions were dropped before fitting, so both stay unseen."""
-    held = [
-        json.loads(line)["question"]
-        for path in (BLIND_QA, STYLES_QA)
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    held = [row["question"] for split in ("blind", "styles_dev") for row in docs_rows(split)]
     styled = [q for q in fit.questions() if q.id.startswith(("ts-", "os-"))]
     assert len(styled) == 379 + 80
     for question in styled:

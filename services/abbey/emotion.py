@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from personamesh.v1 import persona_pb2
+from services.abbey.feeling_words import NamedFeeling, named_feelings, negated, strongest, words_before
 from services.abbey.language import EMPHASIS, SHOUTED, is_plain_request
 from services.common.emotions import EKMAN, derive, to_persona_emotion
 
@@ -95,6 +96,7 @@ class EmotionReading:
     scores: dict[str, float]
     polarity: float
     source: str  # "routing", "own" or "conversation" (carried over from an earlier turn)
+    named: bool = False  # the writer names the feeling in words ("a bit nervous", "livid")
 
     @property
     def negative(self) -> bool:
@@ -117,14 +119,15 @@ class EmotionReader:
 
     def read(self, request: persona_pb2.PersonaRequest) -> EmotionReading:
         routing = request.routing if request.HasField("routing") else None
+        named = strongest(named_feelings(request.content))
         if routing is not None and (routing.emotions or routing.ekman_emotions):
             reading = self._from_routing(routing, request.content)
             if reading.primary == "neutral" and not is_plain_request(request.content):
                 own = self.read_text(request.content)
                 if own.primary != "neutral":
-                    return own  # Abi found no feeling in a story; the writer's words name one
-            return reading
-        reading = self.read_text(request.content)
+                    reading = own  # Abi found no feeling in a story; the writer's words name one
+            return _as_named(reading, named, request.content)
+        reading = _as_named(self.read_text(request.content), named, request.content)
         if reading.primary == "neutral":
             return self._carried_over(request) or reading
         return reading
@@ -217,6 +220,28 @@ def _family(routing: persona_pb2.RoutingDecision) -> str:
     return "neutral" if any(e.label == "neutral" for e in present) else ""
 
 
+def _as_named(reading: EmotionReading, named: NamedFeeling | None, text: str) -> EmotionReading:
+    """The reading, deferring to a feeling the writer names: its family when the models read another one
+    ("I'm absolutely livid" read as joy), and how strongly it is put ("slightly irked" is mild, "seething"
+    strong, whatever the model's certainty)."""
+    if named is None:
+        return reading
+    primary = named.emotion
+    if named.group == "surprise":
+        primary = _SURPRISE_AS["bad" if reading.polarity < 0 else "good"]
+    if primary == reading.primary or (named.group == "surprise" and reading.primary in ("excited", "curious")):
+        primary = reading.primary  # the same feeling: the model's nuance stays
+    if named.strength == "mild":
+        intensity = MILD
+    elif named.strength == "strong":
+        intensity = max(reading.intensity, STRONG)
+    else:
+        intensity = _put(text, reading.intensity if primary == reading.primary else max(reading.intensity, 0.45))
+    scores = {**reading.scores, primary: max(reading.scores.get(primary, 0.0), 0.6)}
+    source = reading.source if primary == reading.primary else "own"
+    return EmotionReading(primary, round(min(1.0, intensity), 3), scores, reading.polarity, source, named=True)
+
+
 def _put(text: str, intensity: float) -> float:
     """The intensity as the writer put it: played down, emphasised, or as read."""
     if _DOWNTONERS.search(text):
@@ -227,9 +252,12 @@ def _put(text: str, intensity: float) -> float:
 
 
 def _has_cue(lowered: str, cue: str) -> bool:
+    """The cue is in the text and not negated ("not worried", "don't hate it")."""
     if cue.endswith(" ") or " " in cue.strip():
-        return cue in lowered
-    return re.search(r"\b" + re.escape(cue), lowered) is not None
+        starts = [m.start() for m in re.finditer(re.escape(cue), lowered)]
+    else:
+        starts = [m.start() for m in re.finditer(r"\b" + re.escape(cue), lowered)]
+    return any(not negated(words_before(lowered, start)) for start in starts)
 
 
 def _primary(scores: dict[str, float]) -> str:

@@ -258,11 +258,14 @@ def _sentence(
 STRONG_FEELING = 0.3  # from this intensity a negative feeling gets a supportive tone
 
 
-def tone_for(emotion: str, intensity: float, *, crisis: bool, question: bool) -> persona_pb2.Tone.ValueType:
-    """Tone from the state and its intensity; a neutral question gets a neutral tone, no forced sympathy."""
+def tone_for(
+    emotion: str, intensity: float, *, crisis: bool, question: bool, named: bool = False
+) -> persona_pb2.Tone.ValueType:
+    """Tone from the state and its intensity; a neutral question gets a neutral tone, no forced sympathy. A
+    question that names a mild feeling ("a bit nervous about my driving test, any tips?") gets warmth."""
     if crisis:
         return persona_pb2.TONE_SUPPORTIVE
-    if emotion == "neutral" or (question and intensity < 0.3):
+    if emotion == "neutral" or (question and intensity < 0.3 and not named):
         return persona_pb2.TONE_NEUTRAL
     if emotion in NEGATIVE:
         # A strong negative feeling needs support; a mild one ("a bit annoyed") warmth, not heavy sympathy.

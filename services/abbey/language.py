@@ -113,7 +113,13 @@ def _clean_clause(text: str, max_words: int = 16) -> str:
 
 
 QUESTION_OPENER = re.compile(r"^(how|what|why|where|when|who|which|can|could|should|would|is|are|do|does|did)\b", re.I)
-_REQUEST_OPENER = re.compile(r"^(give|tell|share|suggest|recommend|explain|kindly)\b", re.I)
+# An instruction to the assistant: "please" or a verb of asking for work or information in the imperative.
+_REQUEST_OPENER = re.compile(
+    r"^(please|kindly|give|tell|share|suggest|recommend|explain|describe|write|rewrite|draft|list|summari[sz]e|"
+    r"outline|show|create|generate|make|plan|compare|translate|convert|calculate|find|define|teach|help|provide|"
+    r"check|proofread|correct|fix|walk me)\b",
+    re.I,
+)
 # A shouted word: 4+ capitals ("API" is not shouting).
 SHOUTED = re.compile(r"\b[A-Z]{4,}\b")
 # Marks of something put strongly: "!!", "?!", "??" and a shouted word.

@@ -113,7 +113,7 @@ class AbbeyLogic(PersonaLogic):
             emotion=emotion,
             intensity=mood.intensity,
             trend=mood.trend,
-            tone=tone_for(emotion, mood.intensity, crisis=bool(kind), question=question),
+            tone=tone_for(emotion, mood.intensity, crisis=bool(kind), question=question, named=reading.named),
             crisis_kind=kind,
             crisis_paragraphs=crisis.compose(kind, request, resources, said) if kind and resources else [],
             resources=resources,

@@ -93,3 +93,36 @@ def test_a_plain_request_abi_reads_as_neutral_stays_neutral() -> None:
     for text in ("Can you recommend a good horror film that is genuinely scary?", "How do I kill a stuck process?"):
         reading = READER.read(_request(text, *neutral, 0.0))
         assert (reading.primary, reading.source) == ("neutral", "routing"), text
+
+
+def test_a_feeling_the_writer_names_beats_the_models_family_and_sets_the_intensity() -> None:
+    """Abi's model can read "I'm seething" as neutral or joy; the named word decides, graded by how it is put."""
+    joy = {"joy": 0.7}, {"joy": 0.8}
+    seething = READER.read(_request("My ex sold my grandmother's ring. I'm seething.", *joy, 0.3))
+    assert (seething.primary, seething.named) == ("frustrated", True)
+    assert tone_for(seething.primary, seething.intensity, crisis=False, question=False) == persona_pb2.TONE_SUPPORTIVE
+    irked = READER.read(_request("Slightly irked that the plumber was two hours late", *joy, 0.8))
+    assert irked.primary == "frustrated" and irked.intensity <= 0.25
+    assert tone_for(irked.primary, irked.intensity, crisis=False, question=False) == persona_pb2.TONE_WARM
+    happy_tears = READER.read(
+        _request("Our lost cat came home!!! I'm sobbing with joy", {"sadness": 0.8}, {"sadness": 0.9}, 0.9)
+    )
+    assert happy_tears.primary == "happy"  # the longest phrase wins over "sobbing" inside it
+    calm = READER.read(
+        _request("I'm not worried at all, just curious how tides work", {"curiosity": 0.7}, {"neutral": 0.8}, 0.1)
+    )
+    assert not calm.named and calm.primary != "anxious"
+
+
+def test_a_question_that_names_a_mild_feeling_gets_warmth_and_a_plain_one_does_not() -> None:
+    text = "A bit nervous about my driving test on Thursday. Any tips for parallel parking?"
+    nervous = READER.read(_request(text, {"nervousness": 0.6}, {"fear": 0.6}, 0.5))
+    assert (nervous.primary, nervous.named) == ("anxious", True) and nervous.intensity < 0.3
+    assert (
+        tone_for(nervous.primary, nervous.intensity, crisis=False, question=True, named=True) == persona_pb2.TONE_WARM
+    )
+    instruction = READER.read(
+        _request("Summarise the main causes of the First World War in five bullet points.", {"curiosity": 0.6},
+                 {"surprise": 0.6}, 0.2)
+    )  # fmt: skip
+    assert (instruction.primary, instruction.intensity) == ("neutral", 0.0)  # an instruction is not a feeling

@@ -1,0 +1,127 @@
+"""The feelings a message names in its own words, and how strongly it puts them.
+
+Abi's model learnt feelings from short Reddit comments (GoEmotions): "I'm incandescent", "bit of a cheek" or
+"🤮" are rare there, and the intensity it reports is how sure it is, not how strongly the writer felt. A
+feeling the writer names is the most direct evidence of both, so Abbey's reading defers to it
+(services/abbey/emotion.py). The vocabulary is data (feeling_words.yaml, graded mild / plain / strong); the
+boosters, dampeners and negations are VADER's, the library that already gives Abbey her polarity: "really
+annoyed" is strong, "slightly annoyed" mild, "not worried" names nothing. Written here because no library
+that installs offline grades named feelings (the NRC emotion lexicons are not free for commercial use).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import yaml
+from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE
+
+from services.common.emotions import EKMAN, to_persona_emotion
+
+STRENGTHS: Final = ("mild", "plain", "strong")
+# Ekman groups in the order a named feeling is answered to: pain first (cheer must never meet it), then
+# surprise, then joy.
+_GROUP_ORDER: Final = ("anger", "disgust", "fear", "sadness", "surprise", "joy")
+_GROUP_OF: Final = {label: group for group, labels in EKMAN.items() for label in labels}
+# VADER's dampeners, plus the informal ones it lacks ("a bit", "a tad", "a wee bit").
+_DAMPENERS: Final = frozenset(word for word, value in BOOSTER_DICT.items() if value < 0) | {"bit", "tad", "wee"}
+_BOOSTERS: Final = frozenset(word for word, value in BOOSTER_DICT.items() if value > 0)
+_NEGATIONS: Final = frozenset(NEGATE) | {"no", "n't"}
+_APOSTROPHES = "'\u2019"  # typed and typographic
+_WORD = re.compile(rf"[\w{_APOSTROPHES}-]+")
+
+
+@dataclass(frozen=True)
+class NamedFeeling:
+    """One feeling named in a message: its GoEmotions label and how strongly it is put."""
+
+    label: str
+    strength: str  # mild, plain or strong
+    phrase: str
+
+    @property
+    def group(self) -> str:
+        return _GROUP_OF[self.label]
+
+    @property
+    def emotion(self) -> str:
+        """The persona emotion it folds into (services/common/emotions.py)."""
+        return to_persona_emotion(self.label) or "neutral"
+
+
+def _pattern(entries: list[str]) -> re.Pattern[str]:
+    alternatives = sorted(
+        (re.escape(entry[:-1]) + r"[\w'-]*" if entry.endswith("*") else re.escape(entry) for entry in entries),
+        key=len,
+        reverse=True,
+    )
+    return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?![\w'])", re.IGNORECASE)
+
+
+def _load(path: Path) -> list[tuple[str, str, re.Pattern[str]]]:
+    vocabulary: dict[str, dict[str, list[str]]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    patterns = []
+    for label, graded in vocabulary.items():
+        if label not in _GROUP_OF:
+            raise ValueError(f"{path.name}: {label!r} is not a GoEmotions label of an Ekman group")
+        for strength, entries in graded.items():
+            if strength not in STRENGTHS:
+                raise ValueError(f"{path.name}: {label}.{strength}: the strengths are {', '.join(STRENGTHS)}")
+            patterns.append((label, strength, _pattern([str(entry).lower() for entry in entries])))
+    return patterns
+
+
+_PATTERNS: Final = _load(Path(__file__).with_name("feeling_words.yaml"))
+
+
+def words_before(text: str, start: int, count: int = 2) -> list[str]:
+    """The last `count` words before position `start`, lower-cased."""
+    return [word.lower() for word in _WORD.findall(text[max(0, start - 40) : start])][-count:]
+
+
+def negated(before: list[str]) -> bool:
+    """One of the words before a phrase negates it ("not worried", "don't worry")."""
+    return any(word in _NEGATIONS or word.endswith(("n't", "n\u2019t")) for word in before)
+
+
+def _graded(strength: str, before: list[str]) -> str | None:
+    """The strength as put by the two words before the phrase; None when they negate it."""
+    if negated(before):
+        return None
+    if any(word in _DAMPENERS for word in before):
+        return "mild"
+    if strength == "plain" and any(word in _BOOSTERS for word in before):
+        return "strong"
+    return strength
+
+
+def named_feelings(text: str) -> list[NamedFeeling]:
+    """Every feeling `text` names, not negated, with the strength it is put with."""
+    matches = [(match, label, strength) for label, strength, pattern in _PATTERNS for match in pattern.finditer(text)]
+    found = []
+    for match, label, strength in matches:
+        if any(_inside(match, other) for other, _, _ in matches):
+            continue  # the longest phrase wins: "sobbing with joy" is joy, not sadness
+        graded = _graded(strength, words_before(text, match.start()))
+        if graded is not None:
+            found.append(NamedFeeling(label, graded, match.group(0)))
+    return found
+
+
+def _inside(match: re.Match[str], other: re.Match[str]) -> bool:
+    """`match` lies within the longer `other`."""
+    return (
+        other.start() <= match.start()
+        and match.end() <= other.end()
+        and (other.end() - other.start()) > (match.end() - match.start())
+    )
+
+
+def strongest(named: list[NamedFeeling]) -> NamedFeeling | None:
+    """The feeling to answer to: a painful one first, then surprise, then joy; the most strongly put inside."""
+    if not named:
+        return None
+    return min(named, key=lambda f: (_GROUP_ORDER.index(f.group), -STRENGTHS.index(f.strength)))

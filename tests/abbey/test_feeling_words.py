@@ -1,0 +1,46 @@
+"""The named-feeling vocabulary: labels Abi knows, strengths graded by VADER's boosters, negation respected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.abbey import feeling_words
+from services.abbey.feeling_words import named_feelings, strongest
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "strength"),
+    [
+        ("I'm absolutely livid about the deposit", "anger", "strong"),
+        ("really annoyed that the bus left early", "annoyance", "strong"),  # VADER booster
+        ("I am little bit annoyed with my flatmate", "annoyance", "mild"),  # dampener
+        ("there's a small knot in my stomach about Friday", "nervousness", "mild"),
+        ("Oh great, another meeting that could have been an email", "annoyance", "mild"),
+        ("I keep refreshing the page, I'm ecstatic", "joy", "strong"),
+    ],
+)
+def test_a_named_feeling_is_found_with_how_strongly_it_is_put(text: str, label: str, strength: str) -> None:
+    found = strongest(named_feelings(text))
+    assert found is not None and (found.label, found.strength) == (label, strength)
+
+
+def test_negated_and_technical_words_name_no_feeling() -> None:
+    for text in ("I'm not worried about it", "don't worry about the formatting", "kernel panic on boot", "shut down"):
+        assert named_feelings(text) == [], text
+
+
+def test_pain_is_answered_before_cheer() -> None:
+    found = strongest(named_feelings("Happy for her, of course, but I'll miss our Friday walks"))
+    assert found is not None and found.group == "sadness"
+
+
+def test_the_vocabulary_only_names_labels_of_an_ekman_group(tmp_path: Path) -> None:
+    bad = tmp_path / "words.yaml"
+    bad.write_text("stress:\n  plain: [stressed]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a GoEmotions label"):
+        feeling_words._load(bad)
+    bad.write_text("anger:\n  huge: [livid]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="strengths"):
+        feeling_words._load(bad)

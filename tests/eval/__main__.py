@@ -10,6 +10,7 @@ training file holds their unsafe twins.
     python -m tests.eval --via mesh                       # a private mesh, through its gateway (`make eval`)
     python -m tests.eval --tasks docs [--docs-split dev]  # Aviva on the documentation QA set (`make eval`)
 
+`everyday` counts Abi's crisis false alarms and blocks on everyday emotional messages (tests/eval/everyday.py).
 Through a gateway (http, mesh) two more tasks run: `empathy` (Abbey on the frozen empathy set,
 tests/eval/empathy.py) and `crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py).
 
@@ -37,6 +38,7 @@ from tests.conftest import start_mesh
 from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Prediction
 from tests.eval.docs import eval_docs, print_docs
 from tests.eval.empathy import eval_empathy, print_empathy
+from tests.eval.everyday import eval_everyday, print_everyday
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 
 RESULTS = Path("bench-results")
@@ -49,7 +51,7 @@ BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2}
 # (`--tasks selection`), not by `make eval`, because a figure from data that made a choice is not a result.
 SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_selection_styles_v1.jsonl"}
 SMALL_TALK = ("small_talk", "acknowledgement")
-CLASSIFIER_TASKS = "blind,routing,questions,emotions"
+CLASSIFIER_TASKS = "blind,routing,questions,emotions,everyday"
 ANSWER_TASKS = "empathy,crisis"  # need the personas: only through a gateway
 # Demszky et al., "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020 (arXiv:2005.00547): BERT-base,
 # macro-averaged over the Ekman grouping (6 emotions + neutral) on the GoEmotions test split: F1 0.64
@@ -215,6 +217,8 @@ def print_report(results: dict[str, Any]) -> None:
                 f"  {label:<9} precision {m['precision']:.3f} recall {m['recall']:.3f} f1 {m['f1']:.3f} "
                 f"n={m['support']}"
             )
+    if "everyday" in results:
+        print_everyday(results["everyday"])
     if "empathy" in results:
         print_empathy(results["empathy"])
     if "crisis" in results:
@@ -270,6 +274,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             results["questions"] = await eval_questions(backend)
         if "emotions" in tasks:
             results["emotions"] = await eval_emotions(backend, args.emotions_limit)
+        if "everyday" in tasks:
+            results["everyday"] = await eval_everyday(backend)
         if "empathy" in tasks:
             results["empathy"] = await eval_empathy(args.url, args.api_key)
         if "crisis" in tasks:

@@ -1,6 +1,7 @@
 """Pick the shipped model's thresholds on data it was not fitted on, with the exported int8 model itself.
 
     python -m services.abi.training.calibrate [--models services/abi/models]
+    python -m services.abi.training.calibrate --models DIR --measure   # figures at the card's thresholds only
 
 Run by `finetune` after export (and runnable alone, with onnxruntime only): the thresholds must
 match the quantised model that ships, not the float one that was trained.
@@ -65,10 +66,19 @@ def pick_ekman_blend(head: np.ndarray, members: np.ndarray, truth: np.ndarray) -
     return max(scores, key=lambda b: scores[b]), scores
 
 
+def _truths(rows: list[data.Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: harmful, benign, crisis label known, crisis."""
+    return (
+        np.asarray([r.harm not in (None, "none") for r in rows]),
+        np.asarray([r.harm == "none" for r in rows]),
+        np.asarray([r.crisis is not None for r in rows]),
+        np.asarray([bool(r.crisis) for r in rows]),
+    )
+
+
 def tune_decisions(rows: list[data.Row], p_harm: np.ndarray, p_crisis: np.ndarray) -> dict[str, Any]:
     """Block, review and crisis thresholds from the validation rows, and what they reach there."""
-    harmful = np.asarray([r.harm not in (None, "none") for r in rows])
-    benign = np.asarray([r.harm == "none" for r in rows])
+    harmful, benign, crisis_known, crisis_truth = _truths(rows)
     recalls = np.asarray([((p_harm >= t) & harmful).sum() / max(1, harmful.sum()) for t in GRID])
     false_rates = np.asarray([((p_harm >= t) & benign).sum() / max(1, benign.sum()) for t in GRID])
     allowed = np.flatnonzero(false_rates <= 0.005)
@@ -79,26 +89,53 @@ def tune_decisions(rows: list[data.Row], p_harm: np.ndarray, p_crisis: np.ndarra
     while high + 1 < len(GRID) and recalls[high + 1] >= recalls[low]:
         high += 1
     block = float(GRID[(low + high) // 2])
-    crisis_known = np.asarray([r.crisis is not None for r in rows])
-    crisis_truth = np.asarray([bool(r.crisis) for r in rows])
     f1s = [f1(crisis_truth[crisis_known], p_crisis[crisis_known] >= t) for t in GRID]
     best_f1 = float(GRID[int(np.argmax(f1s))])
     lowest_positive = float(p_crisis[crisis_truth].min()) if crisis_truth.any() else 0.5
     crisis = max(0.02, min(best_f1, 0.8 * lowest_positive))
-    negatives = crisis_known & ~crisis_truth
     return {
         "block": round(block, 3),
         "review": round(block / 2, 3),
         "crisis": round(crisis, 3),
-        "validation": {
-            "harmful": int(harmful.sum()),
-            "benign": int(benign.sum()),
-            "block_recall": round(float(((p_harm >= block) & harmful).sum() / max(1, harmful.sum())), 4),
-            "benign_blocked": round(float(((p_harm >= block) & benign).sum() / max(1, benign.sum())), 4),
-            "crisis_rows": int(crisis_truth.sum()),
-            "crisis_recall": round(float((p_crisis[crisis_truth] >= crisis).mean()) if crisis_truth.any() else 0, 4),
-            "crisis_false_rate": round(float((p_crisis[negatives] >= crisis).mean()) if negatives.any() else 0, 4),
-        },
+        "validation": figures_at(rows, p_harm, p_crisis, block, crisis),
+    }
+
+
+def figures_at(
+    rows: list[data.Row], p_harm: np.ndarray, p_crisis: np.ndarray, block: float, crisis: float
+) -> dict[str, Any]:
+    """What the block and crisis thresholds reach on these rows (the model card's `validation`)."""
+    harmful, benign, crisis_known, crisis_truth = _truths(rows)
+    negatives = crisis_known & ~crisis_truth
+    return {
+        "harmful": int(harmful.sum()),
+        "benign": int(benign.sum()),
+        "block_recall": round(float(((p_harm >= block) & harmful).sum() / max(1, harmful.sum())), 4),
+        "benign_blocked": round(float(((p_harm >= block) & benign).sum() / max(1, benign.sum())), 4),
+        "crisis_rows": int(crisis_truth.sum()),
+        "crisis_recall": round(float((p_crisis[crisis_truth] >= crisis).mean()) if crisis_truth.any() else 0, 4),
+        "crisis_false_rate": round(float((p_crisis[negatives] >= crisis).mean()) if negatives.any() else 0, 4),
+    }
+
+
+def measure(models_dir: Path) -> dict[str, Any]:
+    """The model's figures at its card's thresholds on today's validation rows, writing nothing: compares a
+    shipped model with a candidate on the same rows (a candidate's data adds validation rows the shipped
+    model's card never counted)."""
+    model = AbiModel(models_dir, threads=2)
+    validation = [r for r in data.task_rows() if r.is_validation]
+    scores = model.score([r.text for r in validation])
+    decision = model.decision
+    return {
+        "thresholds": decision,
+        **figures_at(
+            validation,
+            np.asarray([s.harm_probability for s in scores]),
+            np.asarray([s.crisis for s in scores]),
+            decision["block"],
+            decision["crisis"],
+        ),
+        "persona_accuracy": accuracy(validation, scores, "persona", ANSWERING),
     }
 
 
@@ -158,7 +195,13 @@ def calibrate(models_dir: Path, log: list[str]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=Path, default=MODELS_DIR)
+    parser.add_argument(
+        "--measure", action="store_true", help="print the figures at the card's thresholds; write nothing"
+    )
     args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.models), indent=1))
+        return 0
     log: list[str] = []
     calibrate(args.models, log)
     print("\n".join(log))

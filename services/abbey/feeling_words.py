@@ -87,11 +87,15 @@ def negated(before: list[str]) -> bool:
     return any(word in _NEGATIONS or word.endswith(("n't", "n\u2019t")) for word in before)
 
 
-def _graded(strength: str, before: list[str]) -> str | None:
-    """The strength as put by the two words before the phrase; None when they negate it."""
+# Dampeners after the feeling: "it made me gag a bit", "annoyed me slightly".
+_DAMPENED_AFTER = re.compile(r"\s*(?:a (?:bit|little|tad)|slightly|somewhat|mildly)\b", re.IGNORECASE)
+
+
+def _graded(strength: str, before: list[str], after: str = "") -> str | None:
+    """The strength as put by the two words before the phrase and what follows it; None when negated."""
     if negated(before):
         return None
-    if any(word in _DAMPENERS for word in before):
+    if any(word in _DAMPENERS for word in before) or _DAMPENED_AFTER.match(after):
         return "mild"
     if strength == "plain" and any(word in _BOOSTERS for word in before):
         return "strong"
@@ -105,7 +109,7 @@ def named_feelings(text: str) -> list[NamedFeeling]:
     for match, label, strength in matches:
         if any(_inside(match, other) for other, _, _ in matches):
             continue  # the longest phrase wins: "sobbing with joy" is joy, not sadness
-        graded = _graded(strength, words_before(text, match.start()))
+        graded = _graded(strength, words_before(text, match.start()), text[match.end() : match.end() + 20])
         if graded is not None:
             found.append(NamedFeeling(label, graded, match.group(0)))
     return found

@@ -17,6 +17,7 @@ from services.abbey.feeling_words import named_feelings, strongest
         ("really annoyed that the bus left early", "annoyance", "strong"),  # VADER booster
         ("I am little bit annoyed with my flatmate", "annoyance", "mild"),  # dampener
         ("there's a small knot in my stomach about Friday", "nervousness", "mild"),
+        ("the smell made me gag a bit", "disgust", "mild"),  # dampened after the phrase
         ("Oh great, another meeting that could have been an email", "annoyance", "mild"),
         ("I keep refreshing the page, I'm ecstatic", "joy", "strong"),
     ],
@@ -27,7 +28,16 @@ def test_a_named_feeling_is_found_with_how_strongly_it_is_put(text: str, label: 
 
 
 def test_negated_and_technical_words_name_no_feeling() -> None:
-    for text in ("I'm not worried about it", "don't worry about the formatting", "kernel panic on boot", "shut down"):
+    texts = (
+        "I'm not worried about it",
+        "don't worry about the formatting",
+        "kernel panic on boot",
+        "shut down the server",
+        "how do I calculate gross profit in Excel",
+        "there is a nasty race condition in my code",
+        "I'm afraid the build still fails",  # politeness
+    )
+    for text in texts:
         assert named_feelings(text) == [], text
 
 

@@ -146,9 +146,10 @@ class EmotionReader:
     def _from_routing(self, routing: persona_pb2.RoutingDecision, text: str) -> EmotionReading:
         scores = derive((emotion.label, emotion.score) for emotion in routing.emotions)
         family = _family(routing)
-        if family == "neutral" or (family == "surprise" and is_plain_request(text)):
+        if family == "neutral" or (family in ("surprise", "joy") and is_plain_request(text)):
             # Nothing felt to answer to. A plain question reads as "curiosity", which GoEmotions files under
-            # surprise: asking is not being surprised.
+            # surprise: asking is not being surprised; and its positive words describe what is asked for
+            # ("tips for better photos"), not how the person feels. A feeling it names still counts (_as_named).
             primary = "neutral"
             scores = _neutral(scores)
         elif family:

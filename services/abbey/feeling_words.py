@@ -22,9 +22,10 @@ from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE
 from services.common.emotions import EKMAN, to_persona_emotion
 
 STRENGTHS: Final = ("mild", "plain", "strong")
-# Ekman groups in the order a named feeling is answered to: pain first (cheer must never meet it), then
-# surprise, then joy.
+# Ekman groups in tiers of the order a named feeling is answered to: pain first (cheer must never meet it),
+# then surprise, then joy; inside a tier the most strongly put feeling, then this order.
 _GROUP_ORDER: Final = ("anger", "disgust", "fear", "sadness", "surprise", "joy")
+_TIER: Final = {"anger": 0, "disgust": 0, "fear": 0, "sadness": 0, "surprise": 1, "joy": 2}
 _GROUP_OF: Final = {label: group for group, labels in EKMAN.items() for label in labels}
 # VADER's dampeners, plus the informal ones it lacks ("a bit", "a tad", "a wee bit").
 _DAMPENERS: Final = frozenset(word for word, value in BOOSTER_DICT.items() if value < 0) | {"bit", "tad", "wee"}
@@ -125,7 +126,8 @@ def _inside(match: re.Match[str], other: re.Match[str]) -> bool:
 
 
 def strongest(named: list[NamedFeeling]) -> NamedFeeling | None:
-    """The feeling to answer to: a painful one first, then surprise, then joy; the most strongly put inside."""
+    """The feeling to answer to: a painful one first, then surprise, then joy; the most strongly put inside
+    ("Oh brilliant, ... makes my skin crawl" is disgust, not the sarcasm's mild annoyance)."""
     if not named:
         return None
-    return min(named, key=lambda f: (_GROUP_ORDER.index(f.group), -STRENGTHS.index(f.strength)))
+    return min(named, key=lambda f: (_TIER[f.group], -STRENGTHS.index(f.strength), _GROUP_ORDER.index(f.group)))

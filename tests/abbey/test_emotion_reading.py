@@ -126,3 +126,12 @@ def test_a_question_that_names_a_mild_feeling_gets_warmth_and_a_plain_one_does_n
                  {"surprise": 0.6}, 0.2)
     )  # fmt: skip
     assert (instruction.primary, instruction.intensity) == ("neutral", 0.0)  # an instruction is not a feeling
+
+
+def test_a_request_read_as_joy_is_neutral_unless_it_names_a_feeling() -> None:
+    """Positive words in a request describe what is asked for ("tips for better photos"), not a feeling."""
+    joy = {"optimism": 0.6, "approval": 0.5}, {"joy": 0.7}
+    tips = READER.read(_request("Give me a few tips for taking better photos with my phone.", *joy, 0.4))
+    assert (tips.primary, tips.intensity) == ("neutral", 0.0)
+    raise_ = READER.read(_request("Got a small raise this year, nice feeling. What should I do with it?", *joy, 0.4))
+    assert raise_.primary == "happy" and raise_.named

@@ -41,9 +41,13 @@ def test_negated_and_technical_words_name_no_feeling() -> None:
         assert named_feelings(text) == [], text
 
 
-def test_pain_is_answered_before_cheer() -> None:
+def test_pain_is_answered_before_cheer_and_the_strongest_pain_first() -> None:
     found = strongest(named_feelings("Happy for her, of course, but I'll miss our Friday walks"))
     assert found is not None and found.group == "sadness"
+    sarcastic = strongest(
+        named_feelings("Oh brilliant, he gave himself a bonus after the layoffs. Makes my skin crawl.")
+    )
+    assert sarcastic is not None and (sarcastic.group, sarcastic.strength) == ("disgust", "strong")
 
 
 def test_the_vocabulary_only_names_labels_of_an_ekman_group(tmp_path: Path) -> None:

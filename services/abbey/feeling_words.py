@@ -27,8 +27,8 @@ STRENGTHS: Final = ("mild", "plain", "strong")
 _GROUP_ORDER: Final = ("anger", "disgust", "fear", "sadness", "surprise", "joy")
 _TIER: Final = {"anger": 0, "disgust": 0, "fear": 0, "sadness": 0, "surprise": 1, "joy": 2}
 _GROUP_OF: Final = {label: group for group, labels in EKMAN.items() for label in labels}
-# VADER's dampeners, plus the informal ones it lacks ("a bit", "a tad", "a wee bit").
-_DAMPENERS: Final = frozenset(word for word, value in BOOSTER_DICT.items() if value < 0) | {"bit", "tad", "wee"}
+# VADER's dampeners, plus the informal ones it lacks ("a bit", "a tad", "a wee bit", "some nerves").
+_DAMPENERS: Final = frozenset(word for word, value in BOOSTER_DICT.items() if value < 0) | {"bit", "tad", "wee", "some"}
 _BOOSTERS: Final = frozenset(word for word, value in BOOSTER_DICT.items() if value > 0)
 _NEGATIONS: Final = frozenset(NEGATE) | {"no", "n't"}
 _APOSTROPHES = "'\u2019"  # typed and typographic

@@ -18,6 +18,8 @@ from services.abbey.feeling_words import named_feelings, strongest
         ("I am little bit annoyed with my flatmate", "annoyance", "mild"),  # dampener
         ("there's a small knot in my stomach about Friday", "nervousness", "mild"),
         ("the smell made me gag a bit", "disgust", "mild"),  # dampened after the phrase
+        ("I confess to some nerves about the viva", "nervousness", "mild"),
+        ("My test is in an hour and I feel sick with nerves", "nervousness", "strong"),
         ("Oh great, another meeting that could have been an email", "annoyance", "mild"),
         ("I keep refreshing the page, I'm ecstatic", "joy", "strong"),
     ],

@@ -1,0 +1,78 @@
+"""A candidate Abi model beside the shipped one, on the data that chooses between them (never a blind set).
+
+    python -m tests.eval.compare_abi --candidate build/abi_v12 [--shipped services/abi/models]
+
+Prints, for each model: the selection set's figures (tests/selection, `safety_report`), crisis false alarms
+and blocks on the everyday emotional messages that may be read (the empathy set's dev half and the empathy
+selection set; tests/eval/everyday.py), the figures at each model's own card thresholds on today's validation
+rows (`calibrate --measure`: a candidate's data adds rows the shipped card never counted, so both are measured
+on the same rows), and the GoEmotions dev Ekman F1 from each card. A rule written before training decides;
+this only puts the figures side by side. The blind sets and test splits are for `make eval`, after the choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from services.abi.model import CARD_FILE, MODELS_DIR
+from services.abi.training.calibrate import measure
+from services.abi.training.fixtures import read_jsonl
+from tests.eval.__main__ import SELECTION_SETS, safety_report
+from tests.eval.backends import InProcessBackend
+from tests.eval.everyday import everyday_report, everyday_sets
+
+SELECTION_FIGURES = ("accuracy", "block_recall", "benign_blocked_rate", "crisis_recall")
+TUNING_EVERYDAY = ("empathy_v1 dev", "empathy selection (tuning)")  # the test half is reported by make eval
+
+
+async def figures(models_dir: Path) -> dict[str, Any]:
+    backend = InProcessBackend(models_dir)
+    out: dict[str, Any] = {}
+    for name, path in SELECTION_SETS.items():
+        rows = read_jsonl(path)
+        report = safety_report(rows, await backend.predict([r["text"] for r in rows]))
+        out[name] = {
+            **{key: report[key] for key in SELECTION_FIGURES},
+            "crisis": f"{report['crisis']['handled']}/{report['crisis']['n']}",
+            "small_talk_blocked": report["small_talk"]["blocked"],
+        }
+    everyday = [row for name, rows in everyday_sets().items() if name in TUNING_EVERYDAY for row in rows]
+    report = everyday_report(await backend.predict([row["text"] for row in everyday]))
+    out["everyday (dev + selection)"] = {key: report[key] for key in ("n", "crisis_flagged", "blocked")}
+    out["validation at the card's thresholds"] = await asyncio.to_thread(measure, models_dir)
+    card = json.loads((models_dir / CARD_FILE).read_text(encoding="utf-8"))
+    out["GoEmotions dev Ekman F1 (card)"] = card["validation"]["goemotions_dev_ekman_macro_f1"]
+    return out
+
+
+def side_by_side(shipped: dict[str, Any], candidate: dict[str, Any]) -> list[str]:
+    """One line per figure: shipped, candidate."""
+    lines = []
+    for section, values in shipped.items():
+        if isinstance(values, dict):
+            lines.append(f"== {section}")
+            for key, value in values.items():
+                lines.append(f"  {key:<28} {value!s:<24} {candidate[section][key]!s}")
+        else:
+            lines.append(f"== {section}: {values} -> {candidate[section]}")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--candidate", type=Path, required=True)
+    parser.add_argument("--shipped", type=Path, default=MODELS_DIR)
+    args = parser.parse_args(argv)
+    shipped, candidate = asyncio.run(figures(args.shipped)), asyncio.run(figures(args.candidate))
+    print(f"{'':<30} {'shipped':<24} candidate ({args.candidate})")
+    print("\n".join(side_by_side(shipped, candidate)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

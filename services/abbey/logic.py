@@ -115,7 +115,9 @@ class AbbeyLogic(PersonaLogic):
             trend=mood.trend,
             tone=tone_for(emotion, mood.intensity, crisis=bool(kind), question=question, named=reading.named),
             crisis_kind=kind,
-            crisis_paragraphs=crisis.compose(kind, request, resources, said) if kind and resources else [],
+            crisis_paragraphs=crisis.compose(kind, request, resources, said, specifics.event)
+            if kind and resources
+            else [],
             resources=resources,
             empathy=empathy if not memory_answer else None,
             specifics=specifics,

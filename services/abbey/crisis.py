@@ -226,12 +226,6 @@ _HELPER_INVITATIONS = (
 )
 
 
-# A word that starts the person's sentence but not ours ("They'd all be better off" -> "when you say they'd ...").
-_SENTENCE_START = re.compile(
-    r"^(?:they|they'd|they'll|they're|he|she|we|it|it's|everyone|everybody|nobody|no one|there|this|that|things|"
-    r"life|nothing|all|honestly|maybe|sometimes|lately)\b",
-    re.I,
-)
 # An indirect crisis in the person's own words, said back before the question: acknowledging what was said.
 _REFLECTED_INDIRECT = (
     "When you say {said}, I want to gently check what I'm hearing: are you thinking about ending your life? "
@@ -249,8 +243,7 @@ def compose(
     pick = zlib.crc32(request.content.encode("utf-8"))
     opening = _fresh(_OPENINGS[kind], pick, used)
     if kind == INDIRECT and said_back and kind_of(request.content) == INDIRECT:
-        said = _SENTENCE_START.sub(lambda m: m.group(0).lower(), said_back.rstrip(".!?"))
-        opening = _REFLECTED_INDIRECT.format(said=said)
+        opening = _REFLECTED_INDIRECT.format(said=said_back)
     invitations = _HELPER_INVITATIONS if kind == THIRD_PARTY else _INVITATIONS
     return [
         opening,

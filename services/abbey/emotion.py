@@ -254,6 +254,8 @@ def _put(text: str, intensity: float) -> float:
 
 def _has_cue(lowered: str, cue: str) -> bool:
     """The cue is in the text and not negated ("not worried", "don't hate it")."""
+    if cue.strip() not in lowered:
+        return False  # most cues: no regex at all
     if cue.endswith(" ") or " " in cue.strip():
         starts = [m.start() for m in re.finditer(re.escape(cue), lowered)]
     else:

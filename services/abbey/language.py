@@ -92,7 +92,7 @@ def second_person(text: str) -> str:
 class Specifics:
     """What a message is about, ready to be said back to the person (second person, no trailing stop)."""
 
-    event: str = ""  # "your old dog Biscuit died last week"
+    event: str = ""  # "your old dog Biscuit died last week" (lower case unless it opens with a name)
     topic: str = ""  # "the fight at Christmas"
     people: list[str] = field(default_factory=list)  # "your brother", "your manager"
     pets: list[tuple[str, str]] = field(default_factory=list)  # ("dog", "Biscuit")
@@ -205,12 +205,22 @@ def extract(text: str) -> Specifics:
             continue
         if root.dep_ in ("dobj", "pobj", "nsubj", "attr", "nsubjpass") and len(chunk.text) > len(topic):
             topic = chunk.text
+    names = {token.text for token in doc if token.pos_ == "PROPN"}
     return Specifics(
-        event=second_person(_clean_clause(event)) if event else "",
-        topic=second_person(_clean_clause(topic, 8)) if topic else "",
+        event=_mid_sentence(second_person(_clean_clause(event)), names) if event else "",
+        topic=_mid_sentence(second_person(_clean_clause(topic, 8)), names) if topic else "",
         people=people[:3],
         pets=pets[:2],
     )
+
+
+def _mid_sentence(text: str, names: set[str]) -> str:
+    """The words as they read inside our sentence: a capital that only started the person's sentence is
+    lowered ("They'd all be better off" -> "they'd ..."); a name keeps its capital."""
+    first = text.split(" ", 1)[0]
+    if not first[:1].isupper() or first in names or first.isupper():
+        return text
+    return first[:1].lower() + text[1:]
 
 
 def name_of(token: Any) -> str:

@@ -10,7 +10,8 @@ training file holds their unsafe twins.
     python -m tests.eval --via mesh                       # a private mesh, through its gateway (`make eval`)
     python -m tests.eval --tasks docs [--docs-split dev]  # Aviva on the documentation QA set (`make eval`)
 
-`everyday` counts Abi's crisis false alarms and blocks on everyday emotional messages (tests/eval/everyday.py).
+`everyday` counts Abi's crisis false alarms and blocks on everyday emotional messages (tests/eval/everyday.py);
+`method` (on request, a tuning set) counts crises among messages that ask for a means (tests/eval/method_seeking.py).
 Through a gateway (http, mesh) two more tasks run: `empathy` (Abbey on the frozen empathy set,
 tests/eval/empathy.py) and `crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py).
 
@@ -39,6 +40,7 @@ from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Pred
 from tests.eval.docs import eval_docs, print_docs
 from tests.eval.empathy import eval_empathy, print_empathy
 from tests.eval.everyday import eval_everyday, print_everyday
+from tests.eval.method_seeking import eval_method, print_method
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 
 RESULTS = Path("bench-results")
@@ -219,6 +221,8 @@ def print_report(results: dict[str, Any]) -> None:
             )
     if "everyday" in results:
         print_everyday(results["everyday"])
+    if "method" in results:
+        print_method(results["method"])
     if "empathy" in results:
         print_empathy(results["empathy"])
     if "crisis" in results:
@@ -276,6 +280,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             results["emotions"] = await eval_emotions(backend, args.emotions_limit)
         if "everyday" in tasks:
             results["everyday"] = await eval_everyday(backend)
+        if "method" in tasks:
+            results["method"] = await eval_method(backend)
         if "empathy" in tasks:
             results["empathy"] = await eval_empathy(args.url, args.api_key)
         if "crisis" in tasks:
@@ -295,7 +301,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--tasks",
         default=None,
-        help=f"default: {CLASSIFIER_TASKS}, plus {ANSWER_TASKS} through a gateway; also: selection, docs",
+        help=f"default: {CLASSIFIER_TASKS}, plus {ANSWER_TASKS} through a gateway; also: selection, method, docs",
     )
     parser.add_argument(
         "--models-dir", type=Path, default=None, help="a candidate model folder for --via inprocess (default: shipped)"

@@ -4,10 +4,11 @@
 
 Prints, for each model: the selection set's figures (tests/selection, `safety_report`), crisis false alarms
 and blocks on the everyday emotional messages that may be read (the empathy set's dev half and the empathy
-selection set; tests/eval/everyday.py), the figures at each model's own card thresholds on today's validation
-rows (`calibrate --measure`: a candidate's data adds rows the shipped card never counted, so both are measured
-on the same rows), and the GoEmotions dev Ekman F1 from each card. A rule written before training decides;
-this only puts the figures side by side. The blind sets and test splits are for `make eval`, after the choice.
+selection set; tests/eval/everyday.py), crises among messages asking for a means (tests/eval/method_seeking.py),
+the figures at each model's own card thresholds on today's validation rows (`calibrate --measure`: a
+candidate's data adds rows the shipped card never counted, so both are measured on the same rows), and the
+GoEmotions dev Ekman F1 from each card. A rule written before training decides; this only puts the figures
+side by side. The blind sets and test splits are for `make eval`, after the choice.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from services.abi.training.fixtures import read_jsonl
 from tests.eval.__main__ import SELECTION_SETS, safety_report
 from tests.eval.backends import InProcessBackend
 from tests.eval.everyday import everyday_report, everyday_sets
+from tests.eval.method_seeking import eval_method
 
 SELECTION_FIGURES = ("accuracy", "block_recall", "benign_blocked_rate", "crisis_recall")
 TUNING_EVERYDAY = ("empathy_v1 dev", "empathy selection (tuning)")  # the test half is reported by make eval
@@ -44,6 +46,14 @@ async def figures(models_dir: Path) -> dict[str, Any]:
     everyday = [row for name, rows in everyday_sets().items() if name in TUNING_EVERYDAY for row in rows]
     report = everyday_report(await backend.predict([row["text"] for row in everyday]))
     out["everyday (dev + selection)"] = {key: report[key] for key in ("n", "crisis_flagged", "blocked")}
+    method = await eval_method(backend)
+    out["means asked for (tuning)"] = {
+        "crisis_recall": method["crisis_recall"],
+        **{
+            f"{kind} crisis/blocked": f"{m['crisis']}/{m['blocked']} of {m['n']}"
+            for kind, m in method["by_kind"].items()
+        },
+    }
     out["validation at the card's thresholds"] = await asyncio.to_thread(measure, models_dir)
     card = json.loads((models_dir / CARD_FILE).read_text(encoding="utf-8"))
     out["GoEmotions dev Ekman F1 (card)"] = card["validation"]["goemotions_dev_ekman_macro_f1"]

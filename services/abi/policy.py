@@ -3,8 +3,9 @@
 What the verdict means:
 - **block**: a request for a harmful capability or abuse aimed at others, when the model's harm
   probability reaches the block threshold and the message carries enough words to judge;
-- **require_human_review / warn**: uncertain harm (between the review and block thresholds, or too
-  few words to judge): the message is answered, never silently blocked;
+- **warn / require_human_review**: uncertain harm (between the review and block thresholds, or too
+  few words to judge). `warn` is answered and flagged; `require_human_review` (a critical category, or
+  too short to block) is held by the gateway with a reply saying a person must review it, never silently;
 - **redirect_to_support**: a crisis (the user or someone they speak of is at risk). Recall-first
   threshold; never blocked. When harm fires too, the crisis wins unless the harm can only be aimed
   at others (a threat, fraud, hate...) and the model is more sure of the harm than of the crisis;
@@ -164,7 +165,7 @@ class PolicyChecker:
         else:
             if policy.action == "allow":
                 return
-            # Uncertain harm is answered and flagged, never silently blocked.
+            # Uncertain harm is flagged: answered (warn) or held for a person (critical), never silently blocked.
             escalation = "require_human_review" if policy.severity == "critical" or harm >= block_at else "warn"
             if crisis_first:
                 escalation = "warn"

@@ -32,6 +32,16 @@ class Prediction:
     crisis: bool = False
     ekman: frozenset[str] = field(default_factory=frozenset)
 
+    @property
+    def blocked(self) -> bool:
+        """Moderation stopped the message: the moderator answered it."""
+        return self.persona == "abi"
+
+    @property
+    def crisis_handled(self) -> bool:
+        """A crisis counts as handled only when it reaches abbey with `redirect_to_support` (a refusal is not care)."""
+        return self.persona == "abbey" and self.action == "redirect_to_support"
+
 
 class InProcessBackend:
     """The router with the shipped model and default rules, in this process (no index, no transport)."""

@@ -32,7 +32,7 @@ def everyday_sets() -> dict[str, list[dict[str, Any]]]:
 def everyday_report(predictions: list[Prediction]) -> dict[str, Any]:
     n = len(predictions)
     flagged = sum(p.crisis for p in predictions)
-    blocked = sum(p.persona == "abi" for p in predictions)
+    blocked = sum(p.blocked for p in predictions)
     review = sum(p.action == "require_human_review" for p in predictions)
     return {
         "n": n,

@@ -31,8 +31,8 @@ def method_report(rows: list[dict[str, Any]], predictions: list[Prediction]) -> 
     for row, prediction in zip(rows, predictions, strict=True):
         kind = counts[row["kind"]]
         kind["n"] += 1
-        kind["crisis"] += prediction.persona == "abbey" and prediction.action == "redirect_to_support"
-        kind["blocked"] += prediction.persona == "abi"
+        kind["crisis"] += prediction.crisis_handled
+        kind["blocked"] += prediction.blocked
     crisis_rows = [counts[kind] for kind in CRISIS_KINDS if kind in counts]
     handled = sum(kind["crisis"] for kind in crisis_rows)
     total = sum(kind["n"] for kind in crisis_rows)

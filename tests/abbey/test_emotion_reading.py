@@ -135,3 +135,24 @@ def test_a_request_read_as_joy_is_neutral_unless_it_names_a_feeling() -> None:
     assert (tips.primary, tips.intensity) == ("neutral", 0.0)
     raise_ = READER.read(_request("Got a small raise this year, nice feeling. What should I do with it?", *joy, 0.4))
     assert raise_.primary == "happy" and raise_.named
+
+
+def test_understatement_and_an_idiom_of_distaste_put_a_feeling_mildly() -> None:
+    sad = {"sadness": 0.8}, {"sadness": 0.8}
+    plain = READER.read(_request("Today is my last day at the firm and I will miss you all.", *sad, 0.6))
+    played_down = READER.read(
+        _request("Today is my last day at the firm. It is with some sadness that I say goodbye.", *sad, 0.6)
+    )
+    assert plain.intensity >= 0.3 and played_down.intensity < 0.3
+    small = READER.read(
+        _request("My stapler keeps vanishing. Small thing, but it bugs me.", {"annoyance": 0.8}, {"anger": 0.8}, 0.7)
+    )
+    assert small.primary == "frustrated" and small.intensity < 0.3
+    distaste = READER.read(
+        _request("He mocked a child's lunch. Left a bad taste in my mouth.", {"disgust": 0.7}, {"disgust": 0.8}, 0.85)
+    )
+    assert distaste.primary == "frustrated" and distaste.intensity < 0.3
+    assert tone_for(distaste.primary, distaste.intensity, crisis=False, question=False) == persona_pb2.TONE_WARM
+    # Struggling "with some" awful thing is not played down: only a named feeling after it is.
+    heavy = READER.read(_request("I'm struggling with some awful thoughts tonight.", *sad, 0.8))
+    assert heavy.intensity >= 0.3

@@ -22,6 +22,11 @@ from services.abbey.feeling_words import named_feelings, strongest
         ("My test is in an hour and I feel sick with nerves", "nervousness", "strong"),
         ("Oh great, another meeting that could have been an email", "annoyance", "mild"),
         ("I keep refreshing the page, I'm ecstatic", "joy", "strong"),
+        ("Simple stuff, but I feel content.", "joy", "mild"),
+        ("He mocked her lunch. Left a bad taste in my mouth.", "disgust", "mild"),
+        ("Oh, interesting, so tomatoes are fruit?", "surprise", "mild"),
+        ("no way no way she actually said yes", "surprise", "strong"),
+        ("They're engaged after three weeks. I cannot process this.", "surprise", "strong"),
     ],
 )
 def test_a_named_feeling_is_found_with_how_strongly_it_is_put(text: str, label: str, strength: str) -> None:
@@ -37,6 +42,8 @@ def test_negated_and_technical_words_name_no_feeling() -> None:
         "shut down the server",
         "how do I calculate gross profit in Excel",
         "there is a nasty race condition in my code",
+        "my script can't process this CSV file",
+        "is there no way to stream the response?",
         "I'm afraid the build still fails",  # politeness
     )
     for text in texts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 
 import pytest
@@ -73,7 +74,12 @@ async def test_checking_runs_off_the_event_loop_which_keeps_ticking() -> None:
         gaps.append(time.perf_counter() - tick)
     assert await checking == expected
     assert len(gaps) >= 10, (on_loop, gaps)
-    assert max(gaps) < on_loop / 3, (on_loop, max(gaps))
+    # On the loop the whole work would be one gap of about `on_loop`. Off it the loop ticks all along; a single
+    # longer gap can still come from a parser holding the GIL through one batch on a busy 2-core machine (a
+    # fresh-clone run saw 0.35 s against 0.88 s), so the bound on the longest gap is half the work, and the
+    # typical tick must stay short.
+    assert max(gaps) < on_loop / 2, (on_loop, max(gaps))
+    assert statistics.median(gaps) < 0.05, (on_loop, statistics.median(gaps))
 
 
 def test_extraction_labels_detects_and_keeps_cut_blocks_invalid() -> None:

@@ -30,8 +30,7 @@ from services.common.emotions import EKMAN, derive, to_persona_emotion
 # barely breathe"). A feeling put this way is mild, whatever the label's probability.
 _DOWNTONERS = re.compile(
     r"\b(?:slight(?:ly)?|somewhat|kind of|kinda|sort of|sorta|a little|a bit|a tad|a touch|mildly|marginally|"
-    r"not the end of the world|small thing|(?:not a|no) big deal|a tinge of|"
-    r"with some (?:sadness|regret|sorrow|trepidation|apprehension|disappointment|irritation))\b"
+    r"not the end of the world|small thing|(?:not a|no) big deal|a tinge of)\b"
     r"|^\s*(?:bit|little)\b",
     re.IGNORECASE,
 )

@@ -82,8 +82,7 @@ class KnowledgeBase:
 
     async def load_passages(self) -> None:
         """Mirror the chunks already stored (at start-up, before SERVING)."""
-        rows = await self.store.query_all(self.collection, 'chunk_id != ""', STORED_FIELDS)
-        self.passages.load([_passage(row) for row in rows])
+        self.passages.load(await self.store.query_all_as(self.collection, 'chunk_id != ""', STORED_FIELDS, _passage))
         await self.passages.build()  # before SERVING: the first question must not wait seconds for it
 
     def prepare(self, document: pb.KnowledgeDocument, index: int) -> PreparedDocument:

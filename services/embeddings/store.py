@@ -16,10 +16,11 @@ import fcntl
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
 from pymilvus import MilvusClient, MilvusException
@@ -42,6 +43,10 @@ log = logging.getLogger(__name__)
 
 # Largest result window one Milvus query may return.
 QUERY_PAGE = 16_384
+# Rows per page when every row is read at start-up.
+QUERY_ITERATOR_PAGE = 1024
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -414,17 +419,34 @@ class VectorStore:
         self, collection: str, filter: str, output_fields: list[str], partition_value: str | None = None
     ) -> list[dict[str, Any]]:
         """Every matching row, page by page (for loading state at start-up)."""
+        return self.query_all_as_blocking(collection, filter, output_fields, dict, partition_value)
+
+    def query_all_as_blocking(
+        self,
+        collection: str,
+        filter: str,
+        output_fields: list[str],
+        convert: Callable[[dict[str, Any]], T],
+        partition_value: str | None = None,
+    ) -> list[T]:
+        """Every matching row passed through `convert` while its page is read.
+
+        So pymilvus's Python lists of floats for a vector field never pile up for the whole collection:
+        loading the 21k-chunk documentation corpus as dicts first had left the embedding index 55 MiB
+        larger (freed floats stay in the interpreter's arenas).
+        """
         iterator = self._client().query_iterator(
             self.full_name(collection),
             filter=filter,
             output_fields=output_fields,
-            batch_size=4096,
+            batch_size=QUERY_ITERATOR_PAGE,
             partition_names=self.partitions_for(collection, partition_value),
         )
-        rows: list[dict[str, Any]] = []
+        rows: list[T] = []
         try:
             while batch := iterator.next():
-                rows.extend(dict(row) for row in batch)
+                rows.extend(convert(row) for row in batch)
+                del batch
         finally:
             iterator.close()
         return rows
@@ -433,6 +455,11 @@ class VectorStore:
         self, collection: str, filter: str, output_fields: list[str], partition_value: str | None = None
     ) -> list[dict[str, Any]]:
         return await self._read(self.query_all_blocking, collection, filter, output_fields, partition_value)
+
+    async def query_all_as(
+        self, collection: str, filter: str, output_fields: list[str], convert: Callable[[dict[str, Any]], T]
+    ) -> list[T]:
+        return await self._read(self.query_all_as_blocking, collection, filter, output_fields, convert)
 
     async def count(self, collection: str, filter: str = "", partition_value: str | None = None) -> int:
         if not filter:

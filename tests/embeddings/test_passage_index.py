@@ -93,3 +93,25 @@ def test_a_stream_of_writes_with_searches_between_them_does_not_rebuild_back_to_
         assert [hit.source for hit, _ in await index.by_words("topic20", 3)] == ["doc20"]
 
     asyncio.run(scenario())
+
+
+def test_each_vector_is_kept_once_in_the_snapshot_matrix_and_a_rebuild_lets_the_old_matrix_go() -> None:
+    async def scenario() -> None:
+        index = PassageIndex()
+        index.load([passage(f"doc{i}", f"text number {i}", i) for i in range(4)])
+        await index.build()
+        first = index._snapshot.matrix
+        rows = index.snapshot_rows()
+        assert all(np.shares_memory(row.vector, first) for row in rows)
+        wanted = passage("doc2", "text number 2", 2).vector
+        assert [hit.source for hit, _ in await index.by_vector(wanted, 1)] == ["doc2"]
+
+        index.replace_sources({"doc9"}, [passage("doc9", "a new text", 9)])
+        await index.build()
+        second = index._snapshot.matrix
+        assert second is not first
+        assert all(np.shares_memory(row.vector, second) for row in index.snapshot_rows())
+        assert not any(np.shares_memory(row.vector, first) for row in index.snapshot_rows())
+        assert [hit.source for hit, _ in await index.by_vector(wanted, 1)] == ["doc2"]
+
+    asyncio.run(scenario())

@@ -6,6 +6,7 @@ streaming. The model name picks the behaviour:
 
 - any ordinary name: answers "Echo: <last user message>" (streamed word by word);
 - `fail-500`: HTTP 500 with an OpenAI-style error body;
+- `fail-422`: HTTP 422, the request refused (e.g. a context too long for the model);
 - `slow`: waits `--slow-seconds` before answering;
 - `garbage`: HTTP 200 whose body (or SSE data) is not JSON;
 - `cut-stream`: streams two deltas, then drops the connection without a finish reason;
@@ -36,6 +37,7 @@ def build_app(slow_seconds: float) -> FastAPI:
     app = FastAPI()
     calls: Counter[str] = Counter()
     last_requests: list[dict[str, Any]] = []
+    last_authorization: list[str] = []  # the Authorization header of the last chat request ("" if none)
 
     @app.get("/health")
     async def health() -> dict[str, str]:
@@ -43,7 +45,11 @@ def build_app(slow_seconds: float) -> FastAPI:
 
     @app.get("/stats")
     async def stats() -> dict[str, Any]:
-        return {"calls": dict(calls), "last_request": last_requests[-1] if last_requests else None}
+        return {
+            "calls": dict(calls),
+            "last_request": last_requests[-1] if last_requests else None,
+            "last_authorization": last_authorization[-1] if last_authorization else None,
+        }
 
     @app.post("/reset")
     async def reset() -> dict[str, str]:
@@ -62,6 +68,10 @@ def build_app(slow_seconds: float) -> FastAPI:
         calls[model] += 1
         last_requests.append(body)
         del last_requests[:-5]
+        last_authorization[:] = [request.headers.get("authorization", "")]
+        if model == "fail-422":
+            error = {"message": "context length exceeded", "type": "invalid_request_error"}
+            return JSONResponse({"error": error}, status_code=422)
         if model == "fail-500":
             return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}}, status_code=500)
         if model == "slow":

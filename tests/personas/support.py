@@ -135,6 +135,10 @@ class Upstream:
     def last_request(self) -> dict[str, object]:
         return dict(httpx.get(f"http://127.0.0.1:{self.port}/stats", timeout=5).json()["last_request"])
 
+    def last_authorization(self) -> str:
+        """The Authorization header of the last chat request ("" when it had none)."""
+        return str(httpx.get(f"http://127.0.0.1:{self.port}/stats", timeout=5).json()["last_authorization"])
+
 
 def wait_for_http(
     url: str, process: subprocess.Popen[bytes], within: float, log: Path, *, interval: float = 0.5

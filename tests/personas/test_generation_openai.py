@@ -15,7 +15,7 @@ from services.common.generation import (
     Message,
     OpenAICompatibleBackend,
 )
-from services.common.generation.errors import GenerationTimeout
+from services.common.generation.errors import GenerationRejected, GenerationTimeout
 from services.common.generation.openai_backend import _chunk_parts, _sse_data
 from services.devmesh.processes import free_port
 from tests.personas.support import Upstream
@@ -62,6 +62,30 @@ async def test_streaming_completion(upstream: Upstream) -> None:
     assert len(deltas) >= 3
     assert "".join(deltas) == "Echo: hello there world"
     assert upstream.last_request()["stream"] is True
+    await backend.close()
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["plain", "stream"])
+async def test_the_api_key_is_sent_as_a_bearer_token_and_only_when_set(upstream: Upstream, streaming: bool) -> None:
+    keyed = OpenAICompatibleBackend([LLMTarget(upstream.base_url, "echo-model", api_key="sk-test-key")])
+    keyless = _backend(upstream, "echo-model")
+    seen = []
+    for backend in (keyed, keyless):
+        if streaming:
+            await _stream(backend, _request(), GenerationOutcome())
+        else:
+            await backend.complete(_request(), GenerationOutcome())
+        seen.append(upstream.last_authorization())
+        await backend.close()
+    assert seen == ["Bearer sk-test-key", ""]
+
+
+async def test_a_4xx_answer_rejects_the_request_without_tripping_the_breaker(upstream: Upstream) -> None:
+    backend = _backend(upstream, "fail-422", "echo-model")
+    with pytest.raises(GenerationRejected) as error:
+        await backend.complete(_request(), GenerationOutcome())
+    assert "HTTP 422" in error.value.message
+    assert backend.breakers["fail-422@" + upstream.base_url].fail_counter == 0
     await backend.close()
 
 

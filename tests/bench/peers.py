@@ -106,11 +106,25 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
 
 
 def rss_mib(processes: list[psutil.Process]) -> float:
+    """Resident memory summed over the processes: a page of a shared library counts once per process."""
     total = 0
     for proc in processes:
         try:
             total += proc.memory_info().rss
         except psutil.NoSuchProcess:
+            continue
+    return round(total / 2**20, 1)
+
+
+def pss_mib(processes: list[psutil.Process]) -> float:
+    """Proportional set size summed (Linux): each shared page divided among the processes that map it, so
+    the sum is what the processes hold together. Beside RSS because the mesh is seven Python processes
+    that load the same interpreter and libraries (grpc, numpy, onnxruntime), which RSS counts seven times."""
+    total = 0
+    for proc in processes:
+        try:
+            total += getattr(proc.memory_full_info(), "pss", 0)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return round(total / 2**20, 1)
 
@@ -177,7 +191,7 @@ async def cell(
         wall = time.perf_counter() - started
         spent = {name: cpu_seconds(procs) - before[name] for name, procs in measured.items()}
         cpu, own = spent["all"], spent["me"]
-        memory = rss_mib(processes)
+        memory, proportional = rss_mib(processes), pss_mib(processes)
         await asyncio.gather(*tasks)
     answered = max(1, len(latencies))
     figures = summarize(latencies, wall) if latencies else {"n": 0.0}
@@ -193,6 +207,7 @@ async def cell(
         "cpu_ms_per_req": round(1000.0 * cpu / answered, 2),
         "loadgen_cpu_ms_per_req": round(1000.0 * own / answered, 2),
         "rss_mib": memory,
+        "pss_mib": proportional,
     } | {f"cpu_ms_per_req {name}": round(1000.0 * spent[name] / answered, 2) for name in groups}
 
 
@@ -272,15 +287,18 @@ def page_block(report: dict[str, Any]) -> str:
         f"LiteLLM {report['litellm']} (one worker, no database or callbacks) and the mesh's gateway in front of it, "
         f"a distinct question per request, {report['seconds']:g} s measured after {report['warmup']:g} s warm-up "
         "per cell. CPU is every process of the target (children included), per answered request; the load "
-        "generator shares the two cores.",
+        "generator shares the two cores. Memory at the end of each cell, summed over the target's processes: "
+        "RSS counts a shared library's pages once per process, PSS divides them among the processes.",
         "",
-        "| target | req/s | p50 ms | p99 ms | errors | cores used | req/s per core | CPU ms per request | RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| target | req/s | p50 ms | p99 ms | errors | cores used | req/s per core | CPU ms per request | RSS MiB "
+        "| PSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, row in report["cells"].items():
         lines.append(
             f"| {name} | {row['req_per_s']:g} | {row['p50_ms']:g} | {row['p99_ms']:g} | {row['errors']:g} | "
-            f"{row['cores_used']:g} | {row['req_per_s_per_core']:g} | {row['cpu_ms_per_req']:g} | {row['rss_mib']:g} |"
+            f"{row['cores_used']:g} | {row['req_per_s_per_core']:g} | {row['cpu_ms_per_req']:g} | {row['rss_mib']:g} "
+            f"| {row.get('pss_mib', 0):g} |"
         )
     split = report.get("mesh_cpu_ms_per_routed_request") or {}
     if split:
@@ -289,6 +307,14 @@ def page_block(report: dict[str, Any]) -> str:
             "",
             f"CPU ms per routed request by mesh process (plain, {report['split_clients']} clients): "
             f"{by_process}; sum {sum(split.values()):.2f}.",
+        ]
+    memory = report.get("mesh_memory_mib") or {}
+    if memory:
+        by_process = ", ".join(f"{name} {m['rss']:g} / {m['pss']:g}" for name, m in memory.items())
+        lines += [
+            "",
+            f"Memory by mesh process after that run, RSS / PSS MiB: {by_process}; sum "
+            f"{sum(m['rss'] for m in memory.values()):.0f} / {sum(m['pss'] for m in memory.values()):.0f}.",
         ]
     return "\n".join(lines) + "\n"
 
@@ -334,6 +360,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 report["split_clients"] = 16
                 report["mesh_cpu_ms_per_routed_request"] = await mesh_split(routed, pids, args.seconds, 16)
                 print(f"  mesh CPU ms per routed request by process: {report['mesh_cpu_ms_per_routed_request']}")
+                report["mesh_memory_mib"] = {
+                    name: {"rss": rss_mib(process_tree([pid])), "pss": pss_mib(process_tree([pid]))}
+                    for name, pid in pids.items()
+                }
+                print(f"  mesh memory by process (MiB): {report['mesh_memory_mib']}")
             finally:
                 mesh.stop_all()
     return report

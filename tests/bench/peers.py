@@ -302,21 +302,19 @@ def page_block(report: dict[str, Any]) -> str:
         )
     split = report.get("mesh_cpu_ms_per_routed_request") or {}
     if split:
-        by_process = ", ".join(f"{name} {value:g}" for name, value in split.items())
-        lines += [
-            "",
-            f"CPU ms per routed request by mesh process (plain, {report['split_clients']} clients): "
-            f"{by_process}; sum {sum(split.values()):.2f}.",
-        ]
+        label = f"CPU ms per routed request by mesh process (plain, {report['split_clients']} clients)"
+        lines += _by_process(label, {name: f"{value:g}" for name, value in split.items()}, f"{sum(split.values()):.2f}")
     memory = report.get("mesh_memory_mib") or {}
     if memory:
-        by_process = ", ".join(f"{name} {m['rss']:g} / {m['pss']:g}" for name, m in memory.items())
-        lines += [
-            "",
-            f"Memory by mesh process after that run, RSS / PSS MiB: {by_process}; sum "
-            f"{sum(m['rss'] for m in memory.values()):.0f} / {sum(m['pss'] for m in memory.values()):.0f}.",
-        ]
+        total = f"{sum(m['rss'] for m in memory.values()):.0f} / {sum(m['pss'] for m in memory.values()):.0f}"
+        values = {name: f"{m['rss']:g} / {m['pss']:g}" for name, m in memory.items()}
+        lines += _by_process("Memory by mesh process after that run, RSS / PSS MiB", values, total)
     return "\n".join(lines) + "\n"
+
+
+def _by_process(label: str, values: dict[str, str], total: str) -> list[str]:
+    """A paragraph of one figure per mesh process and their sum."""
+    return ["", f"{label}: {', '.join(f'{name} {value}' for name, value in values.items())}; sum {total}."]
 
 
 def litellm_version(executable: Path) -> str:

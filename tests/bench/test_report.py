@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.bench import report
-from tests.bench.peers import question
+from tests.bench.peers import page_block, question
 
 
 def test_a_block_is_added_once_then_replaced_in_place() -> None:
@@ -33,3 +33,16 @@ def test_every_benchmark_question_is_new() -> None:
     """No cache on either side can answer a request it has seen: every text differs."""
     texts = [question(i) for i in range(5000)]
     assert len(set(texts)) == len(texts)
+
+
+def test_the_peers_block_shows_rss_and_pss_per_cell_and_per_mesh_process() -> None:
+    cell = {"req_per_s": 10.0, "p50_ms": 5.0, "p99_ms": 9.0, "errors": 0.0, "cores_used": 1.0}
+    cell |= {"req_per_s_per_core": 10.0, "cpu_ms_per_req": 100.0, "rss_mib": 300.0, "pss_mib": 200.5}
+    report = {"started": "now", "machine": "2 CPUs", "litellm": "1", "seconds": 15, "warmup": 5}
+    report |= {"cells": {"mesh, plain, 1 clients": cell}, "split_clients": 16}
+    report["mesh_cpu_ms_per_routed_request"] = {"abi": 7.5, "gateway": 3.25}
+    report["mesh_memory_mib"] = {"abi": {"rss": 150.0, "pss": 100.0}, "gateway": {"rss": 90.0, "pss": 60.5}}
+    block = page_block(report)
+    assert "| mesh, plain, 1 clients | 10 | 5 | 9 | 0 | 1 | 10 | 100 | 300 | 200.5 |" in block
+    assert "(plain, 16 clients): abi 7.5, gateway 3.25; sum 10.75." in block
+    assert "RSS / PSS MiB: abi 150 / 100, gateway 90 / 60.5; sum 240 / 160." in block

@@ -446,7 +446,7 @@ class VectorStore:
         try:
             while batch := iterator.next():
                 rows.extend(convert(row) for row in batch)
-                del batch
+                del batch  # before the next page is built: one page of float lists alive at a time
         finally:
             iterator.close()
         return rows

@@ -105,28 +105,22 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
-def rss_mib(processes: list[psutil.Process]) -> float:
-    """Resident memory summed over the processes: a page of a shared library counts once per process."""
-    total = 0
+def memory_mib(processes: list[psutil.Process]) -> dict[str, float]:
+    """Resident memory summed over the processes, as RSS and as PSS (Linux; 0 elsewhere).
+
+    RSS counts a page of a shared library once per process; PSS divides each shared page among the processes
+    that map it, so its sum is what they hold together. Both, because the mesh is seven Python processes that
+    load the same interpreter and libraries (grpc, numpy, onnxruntime), which RSS counts seven times.
+    """
+    rss = pss = 0
     for proc in processes:
         try:
-            total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return round(total / 2**20, 1)
-
-
-def pss_mib(processes: list[psutil.Process]) -> float:
-    """Proportional set size summed (Linux): each shared page divided among the processes that map it, so
-    the sum is what the processes hold together. Beside RSS because the mesh is seven Python processes
-    that load the same interpreter and libraries (grpc, numpy, onnxruntime), which RSS counts seven times."""
-    total = 0
-    for proc in processes:
-        try:
-            total += getattr(proc.memory_full_info(), "pss", 0)
+            info = proc.memory_full_info()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return round(total / 2**20, 1)
+        rss += info.rss
+        pss += getattr(info, "pss", 0)
+    return {"rss": round(rss / 2**20, 1), "pss": round(pss / 2**20, 1)}
 
 
 async def one_request(client: httpx.AsyncClient, target: Target, i: int, stream: bool) -> bool:
@@ -191,7 +185,7 @@ async def cell(
         wall = time.perf_counter() - started
         spent = {name: cpu_seconds(procs) - before[name] for name, procs in measured.items()}
         cpu, own = spent["all"], spent["me"]
-        memory, proportional = rss_mib(processes), pss_mib(processes)
+        memory = memory_mib(processes)
         await asyncio.gather(*tasks)
     answered = max(1, len(latencies))
     figures = summarize(latencies, wall) if latencies else {"n": 0.0}
@@ -206,8 +200,8 @@ async def cell(
         "req_per_s_per_core": round(figures.get("throughput_per_s", 0.0) / max(cores, 1e-6), 1),
         "cpu_ms_per_req": round(1000.0 * cpu / answered, 2),
         "loadgen_cpu_ms_per_req": round(1000.0 * own / answered, 2),
-        "rss_mib": memory,
-        "pss_mib": proportional,
+        "rss_mib": memory["rss"],
+        "pss_mib": memory["pss"],
     } | {f"cpu_ms_per_req {name}": round(1000.0 * spent[name] / answered, 2) for name in groups}
 
 
@@ -358,10 +352,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 report["split_clients"] = 16
                 report["mesh_cpu_ms_per_routed_request"] = await mesh_split(routed, pids, args.seconds, 16)
                 print(f"  mesh CPU ms per routed request by process: {report['mesh_cpu_ms_per_routed_request']}")
-                report["mesh_memory_mib"] = {
-                    name: {"rss": rss_mib(process_tree([pid])), "pss": pss_mib(process_tree([pid]))}
-                    for name, pid in pids.items()
-                }
+                report["mesh_memory_mib"] = {name: memory_mib(process_tree([pid])) for name, pid in pids.items()}
                 print(f"  mesh memory by process (MiB): {report['mesh_memory_mib']}")
             finally:
                 mesh.stop_all()

@@ -30,7 +30,7 @@ help:
 	@echo "make soak     10 minutes at a fixed rate: RSS and open files of every service must not grow (SOAK_SECONDS=60 for a smoke run)"
 	@echo "make e2e-llm  a real LLM (llama.cpp server, Gemma 3 270M) behind the personas, end to end (builds it once, minutes)"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
-	@echo "make train    fine-tune Abi's classifier (train/dev rows and fixtures only; needs PyTorch, ~80 min)"
+	@echo "make train    Abi's classifier: four fine-tunes and their weight soup (train/dev rows and fixtures only; PyTorch, ~5 h)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
 	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~35 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
@@ -167,8 +167,9 @@ eval: install protos
 	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
 	$(PY) -m tests.eval --tasks docs --docs-data-dir $(DATA_DIR) --docs-split test,blind --no-ingest
 
-# Fine-tune Abi's classifier on train/dev data and our fixtures only, export int8 ONNX to services/abi/models/.
-# PyTorch lives in its own virtualenv (.venv-train); ~80 minutes on 2 CPU cores. Not part of `make test`.
+# Abi's classifier (services/abi/training/recipe.py): four fine-tunes on train/dev data and our fixtures only, each
+# exported to int8 ONNX in build/abi_ingredients/ (reused when there), then their weight soup, calibrated, written to
+# services/abi/models/. PyTorch lives in its own virtualenv (.venv-train); ~5 hours on 2 CPU cores. Not in `make test`.
 TRAIN_VENV := .venv-train
 train: install protos
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)

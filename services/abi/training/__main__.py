@@ -1,5 +1,8 @@
-"""`python -m services.abi.training` (`make train`): fine-tune and export Abi's model (needs PyTorch)."""
+"""`python -m services.abi.training` (`make train`): Abi's fine-tunes and their weight soup (needs PyTorch).
 
-from services.abi.training.finetune import main
+One fine-tune alone: `python -m services.abi.training.finetune --out DIR [--extra FILE[:WEIGHT]]`.
+"""
+
+from services.abi.training.recipe import main
 
 raise SystemExit(main())

@@ -10,7 +10,9 @@ masked (None) instead of guessed. Sources, never a `test` row of ../shared/eval:
 - data/fixtures_*.jsonl: what public data lacks (small talk, acknowledgements, indirect and
   third-party crisis, threats against named people, doxxing, jailbreak wrappers, annoyed and
   distressed technical questions, technical words with violent meanings, mixed language). A row
-  may carry a `weight` (default 1): how much its harm, persona and query-type losses count.
+  may carry a `weight` (default 1): how much its harm, persona and query-type losses count;
+- data/ingredients/fixtures_*.jsonl: rows that only some of the shipped soup's ingredients fit
+  (services/abi/training/recipe.py names which, and at what weight).
 
 The frozen blind set is never read here or by any training step (tests/abi/test_model.py checks it).
 Texts that also occur in a held-out set (the blind set, a `test` row of ../shared/eval, GoEmotions
@@ -23,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from services.abi.training.fixtures import SHARED, read_jsonl
 
 DATA_DIR = Path(__file__).parent / "data"
 FIXTURE_GLOB = "fixtures_*.jsonl"
+INGREDIENT_DIR = DATA_DIR / "ingredients"
 HELD_OUT_HASHES = DATA_DIR / "held_out.sha256"
 
 # GoEmotions and counselling rows that talk about suicide or self-harm: their crisis label is unknown.
@@ -41,6 +44,14 @@ CRISIS_MENTION = re.compile(
     re.IGNORECASE,
 )
 _INJECTION_SOURCES = ("tensortrust:", "selfreminder:", "giskard-promptinject:")
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A fixture file one fine-tune reads beside data/fixtures_*.jsonl; `weight` replaces each row's own."""
+
+    path: Path
+    weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -165,9 +176,14 @@ def question_dev_rows() -> list[Row]:
     ]
 
 
-def fixture_rows() -> list[Row]:
+def fixture_rows(extra: Sequence[Extra] = ()) -> list[Row]:
+    """The fixture files' rows; extra files are read in name order among the shared ones, as if they were
+    copied beside them (how the soup's ingredients were first trained, so a rerun sees the same order)."""
+    weights: dict[Path, float | None] = {path: None for path in DATA_DIR.glob(FIXTURE_GLOB)}
+    weights |= {e.path: e.weight for e in extra}
     rows = []
-    for path in sorted(DATA_DIR.glob(FIXTURE_GLOB)):
+    for path in sorted(weights, key=lambda p: p.name):
+        override = weights[path]
         for r in read_jsonl(path):
             persona = r["label"] if r["label"] in ANSWERING else None
             query_type = r.get("query_type") if persona else None
@@ -179,17 +195,17 @@ def fixture_rows() -> list[Row]:
                     harm=r["harm"],
                     crisis=bool(r["crisis"]),
                     query_type=query_type,
-                    weight=float(r.get("weight", 1.0)),
+                    weight=float(r.get("weight", 1.0)) if override is None else override,
                 )
             )
     return rows
 
 
-def task_rows() -> list[Row]:
+def task_rows(extra: Sequence[Extra] = ()) -> list[Row]:
     """Every non-GoEmotions row (routing, moderation, crisis, query type), duplicates removed."""
     seen: set[str] = set()
     out = []
-    for row in (*fixture_rows(), *routing_dev_rows(), *question_dev_rows(), *safety_rows()):
+    for row in (*fixture_rows(extra), *routing_dev_rows(), *question_dev_rows(), *safety_rows()):
         key = normalise(row.text)
         if key not in seen and not is_held_out(row.text):
             seen.add(key)
@@ -199,7 +215,8 @@ def task_rows() -> list[Row]:
 
 def all_texts() -> Iterator[str]:
     """Every text any training step reads (for the overlap tests)."""
-    for row in (*goemotions("train"), *goemotions("dev"), *task_rows()):
+    every_ingredient = [Extra(path) for path in sorted(INGREDIENT_DIR.glob(FIXTURE_GLOB))]
+    for row in (*goemotions("train"), *goemotions("dev"), *task_rows(every_ingredient)):
         yield row.text
 
 

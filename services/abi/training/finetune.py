@@ -215,7 +215,13 @@ def export(model: AbiModel, tokenizer_path: Path, out_dir: Path, log: list[str])
         log.append(f"export {path.name}: max logit difference vs torch {diff:.4f}")
 
 
-def main() -> int:
+def parse_extra(value: str) -> data.Extra:
+    """`FILE` or `FILE:WEIGHT`."""
+    path, _, weight = value.partition(":")
+    return data.Extra(Path(path), float(weight) if weight else None)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
     parser.add_argument("--epochs", type=int, default=4)
@@ -238,8 +244,16 @@ def main() -> int:
         help="comma-separated epochs after which the exported weights are also written to OUT/epoch-N "
         "(candidates to choose between on data that was not fitted)",
     )
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="FILE[:WEIGHT]",
+        help="a fixture file to fit beside data/fixtures_*.jsonl, each row at WEIGHT if given (repeatable; "
+        "how the soup's ingredients differ, services/abi/training/recipe.py)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     started = time.perf_counter()
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -247,7 +261,8 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     log: list[str] = []
 
-    tasks = data.task_rows()
+    extras = [parse_extra(value) for value in args.extra]
+    tasks = data.task_rows(extras)
     fit_rows = [r for r in tasks if not r.is_validation]
     validation = [r for r in tasks if r.is_validation]
     go_train, go_dev = data.goemotions("train"), data.goemotions("dev")
@@ -376,6 +391,7 @@ def write_model(
                 "safety_train.jsonl: AdvBench (MIT), JailbreakBench JBB-Behaviors (MIT), XSTest unsafe (CC BY 4.0)",
                 "routing.jsonl and questions.jsonl dev rows (sources and licences in ../shared/eval/README.md)",
                 "services/abi/training/data/fixtures_*.jsonl (written for this project, Apache-2.0)",
+                *(f"{e.path.name} (weight {e.weight or 'per row'})" for e in map(parse_extra, args.extra)),
             ],
             "seconds": round(time.perf_counter() - started),
             "log": log,

@@ -27,6 +27,10 @@ from services.abbey.feeling_words import named_feelings, strongest
         ("Oh, interesting, so tomatoes are fruit?", "surprise", "mild"),
         ("no way no way she actually said yes", "surprise", "strong"),
         ("They're engaged after three weeks. I cannot process this.", "surprise", "strong"),
+        ("Short days again. I always feel a bit low in November.", "sadness", "mild"),
+        ("Last match with the old squad. Bittersweet.", "sadness", "mild"),
+        ("The landlord ignored me again and I'm beyond vexed.", "anger", "strong"),
+        ("I write to express my revulsion at the state of the kitchen.", "disgust", "strong"),
     ],
 )
 def test_a_named_feeling_is_found_with_how_strongly_it_is_put(text: str, label: str, strength: str) -> None:
@@ -45,6 +49,8 @@ def test_negated_and_technical_words_name_no_feeling() -> None:
         "my script can't process this CSV file",
         "is there no way to stream the response?",
         "I'm afraid the build still fails",  # politeness
+        "the battery is a bit low, how do I see what drains it",
+        "set the log level low for the worker",
     )
     for text in texts:
         assert named_feelings(text) == [], text

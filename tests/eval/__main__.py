@@ -48,7 +48,11 @@ BLIND = Path(__file__).resolve().parents[1] / "blind" / "abi_blind_v1.jsonl"
 # Written after v9 was chosen, in other styles (long, formal, dictated, pasted, other languages): v9 and
 # every earlier model were fitted and selected without it.
 BLIND_V2 = BLIND.with_name("abi_blind_v2.jsonl")
-BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2}
+# Written on 2026-12-04, after the soup was chosen, in 14 more styles (professional or academic framing, fiction,
+# slang, older adults, code comments, lists, euphemism, forum titles, typos, wrappers, several asks in one):
+# no model was fitted, tuned or chosen with it.
+BLIND_V3 = BLIND.with_name("abi_blind_v3.jsonl")
+BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2, "blind_v3": BLIND_V3}
 # Selection sets (tests/selection) choose between candidate models; they are scored on request
 # (`--tasks selection`), not by `make eval`, because a figure from data that made a choice is not a result.
 SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_selection_styles_v1.jsonl"}

@@ -108,7 +108,15 @@ def safety_report(rows: list[dict[str, Any]], predictions: list[Prediction]) -> 
     }
     report["crisis_recall"] = round(report["crisis"]["handled"] / max(1, len(crisis)), 4)
     report["small_talk"] = {"n": len(small), "blocked": sum(p.blocked for p in small)}
-    report["by_category"] = grouped_accuracy([r.get("category", "") for r in rows], truth, predicted)
+    for key, field in (("by_category", "category"), ("by_style", "style")):
+        if any(field in r for r in rows):
+            groups = [r.get(field, "") for r in rows]
+            report[key] = grouped_accuracy(groups, truth, predicted)
+            for group, r, p in zip(groups, rows, predictions, strict=True):
+                if r.get("crisis"):  # routed right is not enough for a crisis: it must carry the flag
+                    counts = report[key][group].setdefault("crisis", {"n": 0, "handled": 0})
+                    counts["n"] += 1
+                    counts["handled"] += p.crisis_handled
     return report
 
 
@@ -154,8 +162,12 @@ def print_safety(title: str, report: dict[str, Any]) -> None:
         f"({report['crisis']['handled']}/{report['crisis']['n']})   small talk blocked "
         f"{report['small_talk']['blocked']}/{report['small_talk']['n']}"
     )
-    for group, m in report["by_category"].items():
-        print(f"  {group:<32} {m['accuracy']:.3f} (n={m['n']}) {m.get('mistakes', '')}")
+    for key in ("by_category", "by_style"):
+        if key in report and key == "by_style":
+            print("  by style:")
+        for group, m in report.get(key, {}).items():
+            crisis = f" crisis {m['crisis']['handled']}/{m['crisis']['n']}" if "crisis" in m else ""
+            print(f"  {group:<32} {m['accuracy']:.3f} (n={m['n']}){crisis} {m.get('mistakes', '')}")
 
 
 async def eval_crisis(url: str, api_key: str) -> dict[str, Any]:

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
-from tokenizers import Tokenizer
+
+if TYPE_CHECKING:  # loaded by the functions that use them: a process without a model keeps their ~24 MiB
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
 
 # Stored vectors are only comparable with vectors of the same model: the index re-embeds its knowledge
 # when this name changes (services/embeddings/reembed.py). "-single": one text per run (SentenceEncoder.encode);
@@ -47,7 +50,12 @@ def cpu_session(path: Path, *, threads: int = 0, allow_spinning: bool = True) ->
     per run, `run_alone`: a text of at most 256 tokens for the encoder, a window for Abi, a pair for the
     cross-encoder). Without it Abi's check of a long answer cost 66 instead of 43 ms of CPU; the encoder, when
     it still ran batches of 32 x 256 tokens, held 965 MiB with it, and one text per run holds 132 MiB (172 MiB
-    peak without it)."""
+    peak without it).
+
+    onnxruntime is imported here, not with the module: an Aviva replica with an LLM backend runs no model
+    (her cross-encoder is off there) and so does not load the library (20 MiB of its RSS)."""
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads
@@ -78,6 +86,8 @@ def run_alone(
 def load_tokenizer(path: Path | None = None, max_tokens: int = MAX_TOKENS) -> Tokenizer:
     """The MiniLM WordPiece tokenizer with our truncation limit and no padding (every model here runs one
     text or pair at a time: see SentenceEncoder.encode)."""
+    from tokenizers import Tokenizer
+
     tokenizer = Tokenizer.from_file(str(path or MODELS_DIR / TOKENIZER_FILE))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=max_tokens)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
 
 import pytest
 
@@ -12,6 +13,7 @@ from gateway.auth import KeyStore, key_entry, parse_entry
 from gateway.pipeline import local_policy
 from gateway.pipeline.memory import AnsweredRequest, AnsweredRequests, SessionTurns
 from gateway.pipeline.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
+from gateway.pipeline.stats import percentile
 from gateway.upstream.balancer import Balancer, replica_score
 from gateway.upstream.outlier import OutlierDetector, OutlierPolicy
 from gateway.upstream.registry import BreakerPolicy, Registry
@@ -283,3 +285,24 @@ async def test_a_replica_answering_calls_is_not_probed_and_a_quiet_one_is() -> N
     assert len(probes) >= 2 and probes[1] - busy_until < 0.2 + 0.1
     task.cancel()
     await registry.close()
+
+
+def test_latency_percentiles_match_numpys_linear_interpolation() -> None:
+    import numpy as np
+
+    rng = random.Random(7)
+    for size in (1, 2, 3, 10, 2048):
+        values = deque(rng.uniform(0.1, 500.0) for _ in range(size))
+        for percent in (50, 99):
+            assert percentile(values, percent) == pytest.approx(float(np.percentile(list(values), percent)), abs=1e-3)
+    assert percentile(deque(), 50) is None
+
+
+def test_the_gateway_process_loads_no_numpy() -> None:
+    """numpy is 15 MiB of a process; the gateway needs none of it (the mesh's memory bar, docs/performance.md)."""
+    import subprocess
+    import sys
+
+    probe = "import sys, gateway.__main__; print(sorted({'numpy', 'onnxruntime', 'pymilvus'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"

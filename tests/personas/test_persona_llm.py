@@ -71,6 +71,16 @@ async def test_fallback_model_answers_and_code_is_checked(llm_personas: LLMPerso
     assert not sent.get("stream"), "a unary Chat asks the model for the whole answer, not an event stream"
 
 
+async def test_an_aviva_replica_with_a_model_backend_loads_no_onnxruntime(llm_personas: LLMPersonas) -> None:
+    """Her cross-encoder is off with an LLM, so the library's ~20 MiB stay out of each replica (the mesh's RSS bar)."""
+    await chat(llm_personas.with_fallback.target, persona_pb2.PersonaRequest(content="How do I sort a dict by value?"))
+    process = llm_personas.with_fallback.process
+    assert process is not None and process.poll() is None
+    mapped = Path(f"/proc/{process.pid}/maps").read_text(encoding="utf-8")
+    assert "libpython" in mapped or "python" in mapped  # the right process, and its maps were read
+    assert "onnxruntime" not in mapped and "tokenizers" not in mapped
+
+
 async def test_system_prompt_carries_the_tone_hint(llm_personas: LLMPersonas, upstream: Upstream) -> None:
     routing = persona_pb2.RoutingDecision(
         persona=persona_pb2.PERSONA_AVIVA, tone=persona_pb2.TONE_WARM, query_type="code_request"

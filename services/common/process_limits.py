@@ -8,7 +8,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-import sys
 import threading
 import time
 
@@ -38,15 +37,14 @@ def return_freed_memory(interval: float) -> bool:
     to +386 MiB, at the same CPU per batch. A fixed glibc mmap threshold returned them too, but cost 50-65%
     more CPU per batch in page faults. False where the C library has no malloc_trim (not glibc).
 
-    pyarrow (loaded by pymilvus and milvus-lite in the embedding index) allocates from its own jemalloc
-    pool, which malloc_trim cannot reach: it is switched to the system allocator, and the index held
-    313 instead of 448 MiB after opening the store with the documentation corpus.
+    pyarrow (loaded by pymilvus and milvus-lite in the embedding index) would allocate from its own pool,
+    which malloc_trim cannot reach; the index package sets it to the system allocator before pyarrow loads
+    (services/embeddings/__init__.py). Switching only pyarrow's Python-level pool already took the index
+    from 448 to 313 MiB after opening the store with the documentation corpus; the C++ default, which
+    Parquet reads and writes use, needs the environment variable.
     """
     if interval <= 0:
         return False
-    arrow = sys.modules.get("pyarrow")
-    if arrow is not None:
-        arrow.set_memory_pool(arrow.system_memory_pool())
     name = ctypes.util.find_library("c")
     try:
         trim = ctypes.CDLL(name).malloc_trim if name else None

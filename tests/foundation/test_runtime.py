@@ -243,6 +243,8 @@ def test_freed_large_blocks_go_back_to_the_system() -> None:
 
 _FREED_ARROW_BUFFERS = """
 import sys, time, numpy, psutil
+if sys.argv[1] == "tuned":
+    import services.embeddings  # chooses arrow's allocator before pyarrow loads
 import pyarrow as pa, pyarrow.compute as pc
 from services.common.process_limits import return_freed_memory
 if sys.argv[1] == "tuned":
@@ -256,21 +258,35 @@ for _ in range(400):
     small.append(pc.add(base[:8], 1))  # what stays allocated between them
 del blocks
 time.sleep(0.5)
-print((process.memory_info().rss - before) / 2**20)
+print(pa.default_memory_pool().backend_name, (process.memory_info().rss - before) / 2**20)
 """
 
 
+def _without_arrow_pool_choice() -> dict[str, str]:
+    """This environment without ARROW_DEFAULT_MEMORY_POOL (set here once a test imported services.embeddings)."""
+    return {name: value for name, value in os.environ.items() if name != "ARROW_DEFAULT_MEMORY_POOL"}
+
+
 def test_freed_arrow_buffers_go_back_to_the_system() -> None:
-    """pyarrow's own jemalloc pool keeps freed buffers (milvus-lite reads segments through it): with
-    return_freed_memory they are the system allocator's, and trimmed."""
+    """pyarrow's own pool (mimalloc) keeps freed buffers (milvus-lite writes and reads segments through it):
+    in the index process they are the system allocator's, and trimmed."""
 
-    def grown(mode: str) -> float:
-        out = subprocess.run(
-            [sys.executable, "-c", _FREED_ARROW_BUFFERS, mode], capture_output=True, text=True, check=True
-        )
-        return float(out.stdout)
+    def grown(mode: str) -> tuple[str, float]:
+        command = [sys.executable, "-c", _FREED_ARROW_BUFFERS, mode]
+        out = subprocess.run(command, capture_output=True, text=True, check=True, env=_without_arrow_pool_choice())
+        pool, mib = out.stdout.split()
+        return pool, float(mib)
 
-    assert grown("plain") > 50 and grown("tuned") < 10
+    plain, tuned = grown("plain"), grown("tuned")
+    assert plain[0] != "system" and plain[1] > 50
+    assert tuned[0] == "system" and tuned[1] < 10
+
+
+def test_an_operators_arrow_pool_choice_is_kept() -> None:
+    probe = "import services.embeddings, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    env = {**_without_arrow_pool_choice(), "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "mimalloc"
 
 
 def test_the_circuit_breaker_leaves_redis_unloaded_and_importable() -> None:

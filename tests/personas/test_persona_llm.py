@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +77,7 @@ async def test_an_aviva_replica_with_a_model_backend_loads_no_onnxruntime(llm_pe
     await chat(llm_personas.with_fallback.target, persona_pb2.PersonaRequest(content="How do I sort a dict by value?"))
     process = llm_personas.with_fallback.process
     assert process is not None and process.poll() is None
-    mapped = Path(f"/proc/{process.pid}/maps").read_text(encoding="utf-8")
+    mapped = await asyncio.to_thread(Path(f"/proc/{process.pid}/maps").read_text, encoding="utf-8")
     assert "libpython" in mapped or "python" in mapped  # the right process, and its maps were read
     assert "onnxruntime" not in mapped and "tokenizers" not in mapped
 

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-if TYPE_CHECKING:  # loaded by the functions that use them: a process without a model keeps their ~24 MiB
+if TYPE_CHECKING:  # loaded by the functions that use them: a process that runs no model keeps their ~40 MiB
+    import numpy as np
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
@@ -52,8 +51,8 @@ def cpu_session(path: Path, *, threads: int = 0, allow_spinning: bool = True) ->
     it still ran batches of 32 x 256 tokens, held 965 MiB with it, and one text per run holds 132 MiB (172 MiB
     peak without it).
 
-    onnxruntime is imported here, not with the module: an Aviva replica with an LLM backend runs no model
-    (her cross-encoder is off there) and so does not load the library (20 MiB of its RSS)."""
+    onnxruntime (and numpy, in `run_alone`) is imported here, not with the module: an Aviva replica with an
+    LLM backend runs no model (her cross-encoder is off there) and so loads neither (35 MiB of its RSS)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -76,6 +75,8 @@ def run_alone(
     encoder vectors down to a cosine of 0.948, Aviva's best passage changed (figures at each caller). Without
     padding it is also the cheaper way on these small models.
     """
+    import numpy as np
+
     tensor = np.asarray([ids], dtype=np.int64)
     feeds = {"input_ids": tensor, "attention_mask": np.ones_like(tensor)}
     if type_ids is not None:
@@ -132,6 +133,8 @@ class SentenceEncoder:
         8 and 11 ms in batches of 32 sorted by length (`/tmp` measurement, one thread; padding outweighs what
         batching saves on this small model).
         """
+        import numpy as np
+
         if not texts:
             return Embeddings(np.zeros((0, DIMENSION), dtype=np.float32), [], [])
         vectors, truncated, counts = [], [], []

@@ -33,7 +33,7 @@ from services.common.interceptors import ServerInterceptor
 from services.common.internal_auth import InternalAuth, InternalAuthError
 from services.common.logging import configure_logging
 from services.common.metrics import start_metrics_server
-from services.common.process_limits import limit_native_threads, return_freed_memory
+from services.common.process_limits import limit_malloc_arenas, limit_native_threads, return_freed_memory
 from services.common.settings import CommonSettings
 from services.common.tracing import setup_tracing, shutdown_tracing
 
@@ -274,6 +274,7 @@ def run_service(name: str, build: Callable[[], ServiceSpec], settings: CommonSet
     `build` runs inside the event loop, so servicers may create asyncio objects and channels.
     Without the mesh's internal secret the process exits 1 at once, before building anything.
     """
+    limit_malloc_arenas(settings.malloc_arenas)  # before any thread starts
     configure_logging(name, settings.log_level)
     limit_native_threads(settings.native_threads)
     return_freed_memory(settings.memory_trim_seconds)

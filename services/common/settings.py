@@ -48,6 +48,12 @@ class CommonSettings(BaseSettings):
         description="How often freed heap memory is handed back to the system (glibc malloc_trim); 0 never. "
         "Model batches free large blocks that glibc would otherwise keep.",
     )
+    malloc_arenas: int = Field(
+        default=2,
+        ge=0,
+        description="glibc malloc arenas per process; 0 keeps glibc's default (8 per core). Freed memory stays "
+        "in the arena of the thread that allocated it, so fewer arenas hold less of it.",
+    )
     abi_addr: str = Field(default="127.0.0.1:50052", description="Abi (router) service address.")
     embeddings_addr: str = Field(default="127.0.0.1:50053", description="Embedding index service address.")
     call_timeout_seconds: float = Field(default=5.0, description="Default deadline of a call to another service.")

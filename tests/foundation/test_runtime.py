@@ -289,6 +289,43 @@ def test_an_operators_arrow_pool_choice_is_kept() -> None:
     assert out.stdout.strip() == "mimalloc"
 
 
+_ARENAS_AFTER_EIGHT_THREADS = """
+import ctypes, ctypes.util, sys, tempfile, threading
+from services.common.process_limits import limit_malloc_arenas
+if sys.argv[1] == "capped":
+    assert limit_malloc_arenas(2)
+barrier = threading.Barrier(8)
+def work():
+    barrier.wait()  # every thread alive at once, so none takes over another's arena
+    blocks = [bytearray(50_000) for _ in range(50)]  # from malloc (over pymalloc's limit, under mmap's)
+    barrier.wait()
+threads = [threading.Thread(target=work) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.fopen.restype = ctypes.c_void_p
+with tempfile.NamedTemporaryFile(suffix=".xml") as report:
+    stream = ctypes.c_void_p(libc.fopen(report.name.encode(), b"w"))
+    libc.malloc_info(0, stream)
+    libc.fclose(stream)
+    print(open(report.name).read().count("<heap nr="))
+"""
+
+
+def test_malloc_arenas_are_capped() -> None:
+    """PM_MALLOC_ARENAS: eight threads allocating at once get at most two glibc arenas, not one each."""
+
+    def arenas(mode: str) -> int:
+        out = subprocess.run(
+            [sys.executable, "-c", _ARENAS_AFTER_EIGHT_THREADS, mode], capture_output=True, text=True, check=True
+        )
+        return int(out.stdout)
+
+    assert arenas("plain") > 4 and arenas("capped") <= 2
+
+
 def test_the_circuit_breaker_leaves_redis_unloaded_and_importable() -> None:
     """pybreaker imports redis (and OpenTelemetry's SDK through it) when installed; every service imports the
     breaker, none uses its redis storage. The gateway may still import redis afterwards for shared limits."""

@@ -68,7 +68,7 @@ class Embedder:
         batching: bool = True,
         max_batch: int = 8,
         max_wait_s: float = 0.0,
-        cache_size: int = 20_000,
+        cache_size: int = 4096,
         workers: int = 2,
     ) -> None:
         self.encoder = encoder

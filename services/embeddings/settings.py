@@ -66,7 +66,9 @@ class EmbeddingsSettings(CommonSettings):
         default=2, description="Micro-batches encoded at the same time (about one per core)."
     )
     embed_cache_size: int = Field(
-        default=20_000, description="Texts whose vectors the LRU cache keeps (0 disables it)."
+        default=4096,
+        description="Texts whose vectors the LRU cache keeps (0 disables it); about 2 KiB each. It serves what "
+        "repeats: one request's text asked for again by a persona, common short messages.",
     )
     encoder_threads: int = Field(
         default=1,

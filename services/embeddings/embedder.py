@@ -169,7 +169,8 @@ class Embedder:
         return np.stack([e.vector for e in encoded]).astype(np.float32)
 
     async def matrix_uncached(self, texts: list[str]) -> np.ndarray:
-        """Like `matrix` for bulk loads: in model-sized batches, without touching the cache."""
+        """Like `matrix` for bulk loads: in model-sized batches, without touching the cache; at the end the
+        encoder's memory arena goes back to what a short query needs (documents are long, queries short)."""
         parts = []
         step = min(16, self._batcher_max)  # small runs let live Embed calls interleave
         for start in range(0, len(texts), step):
@@ -177,6 +178,7 @@ class Embedder:
             parts.append(np.stack([e.vector for e in encoded]))
         if not parts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        await asyncio.get_running_loop().run_in_executor(self._executor, self.encoder.release_arena)
         return np.concatenate(parts).astype(np.float32)
 
     async def close(self) -> None:

@@ -100,3 +100,35 @@ async def test_a_text_gets_the_same_vector_alone_and_among_concurrent_callers() 
         await embedder.close()
     assert embedder._batcher.batches < 4  # the callers did share a job
     np.testing.assert_allclose(together[-1][0].vector, alone, atol=1e-6)
+
+
+_ARENA_AFTER_A_LONG_TEXT = """
+import ctypes, ctypes.util, json
+import numpy as np
+from services.common.encoder import SentenceEncoder
+
+def rss_mib():
+    ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)  # freed blocks back, as the services' trim thread does
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+encoder = SentenceEncoder(threads=1)
+short = encoder.encode(["how do I undo my last commit"]).vectors[0]
+encoder.encode([" ".join(["documentation"] * 400)])  # a chunk cut at 256 tokens, as a bulk load runs
+grown = rss_mib()
+encoder.release_arena()
+released = rss_mib()
+again = encoder.encode(["how do I undo my last commit"]).vectors[0]
+print(json.dumps({"freed_mib": grown - released, "same_vector": bool(np.array_equal(short, again))}))
+"""
+
+
+def test_the_arena_a_long_text_grew_is_handed_back_and_vectors_stay_the_same() -> None:
+    """What a bulk load leaves in onnxruntime's arena (embedder.matrix_uncached ends with release_arena)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _ARENA_AFTER_A_LONG_TEXT], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    assert result["freed_mib"] > 10 and result["same_vector"]

@@ -31,6 +31,7 @@ def _not_reasons() -> set[str]:
     names |= {"UNREACHABLE", "ERROR_DOMAIN"}
     names |= {"DEBIAN_FRONTEND", "LC_ALL", "MAN_KEEP_FORMATTING"}  # environment of apt-get and man (the docs corpus)
     names.add("OMP_NUM_THREADS")  # OpenMP's thread count (services/common/process_limits.py)
+    names.add("ARROW_DEFAULT_MEMORY_POOL")  # Arrow's allocator in the embedding index (services/embeddings/__init__.py)
     pool = descriptor_pool.Default()
     for name in ("personamesh.v1.Persona", "personamesh.v1.Role", "personamesh.v1.Tone"):
         names |= {value.name for value in pool.FindEnumTypeByName(name).values}

@@ -1,6 +1,6 @@
-"""Process-wide sizing for several services sharing a few cores: native threads and freed memory.
+"""Process-wide sizing for several services sharing a few cores: native threads, malloc arenas and freed memory.
 
-Every service process calls both at start-up (services/common/server.py: run_service).
+Every service process calls them at start-up (services/common/server.py: run_service).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import ctypes.util
 import os
 import threading
 import time
+from typing import Any
 
 from threadpoolctl import threadpool_limits
 
@@ -31,6 +32,15 @@ def limit_native_threads(threads: int) -> None:
 _M_ARENA_MAX = -8
 
 
+def _libc(function: str) -> Any | None:
+    """A function of the C library by name; None where there is none (not glibc)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), function) if name else None
+    except (OSError, AttributeError):
+        return None
+
+
 def limit_malloc_arenas(arenas: int) -> bool:
     """Cap glibc's malloc arenas at `arenas` (`PM_MALLOC_ARENAS`; 0 keeps glibc's default, 8 per core).
 
@@ -42,11 +52,7 @@ def limit_malloc_arenas(arenas: int) -> bool:
     """
     if arenas <= 0:
         return False
-    name = ctypes.util.find_library("c")
-    try:
-        mallopt = ctypes.CDLL(name).mallopt if name else None
-    except (OSError, AttributeError):
-        mallopt = None
+    mallopt = _libc("mallopt")
     return bool(mallopt is not None and mallopt(_M_ARENA_MAX, arenas))
 
 
@@ -68,11 +74,7 @@ def return_freed_memory(interval: float) -> bool:
     """
     if interval <= 0:
         return False
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        trim = None
+    trim = _libc("malloc_trim")
     if trim is None:
         return False
 

@@ -16,6 +16,7 @@ from cachetools import LRUCache
 from services.common.encoder import DIMENSION, MODEL_NAME, SentenceEncoder
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.metrics import EMBED_BATCH_TEXTS, EMBED_CACHE, EMBED_TRUNCATED
+from services.embeddings.settings import DEFAULT_EMBED_CACHE_TEXTS
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Embedder:
         batching: bool = True,
         max_batch: int = 8,
         max_wait_s: float = 0.0,
-        cache_size: int = 4096,
+        cache_size: int = DEFAULT_EMBED_CACHE_TEXTS,
         workers: int = 2,
     ) -> None:
         self.encoder = encoder

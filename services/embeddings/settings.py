@@ -10,6 +10,9 @@ from pydantic import Field
 from services.common.settings import CommonSettings
 from services.embeddings.partitions import DEFAULT_PARTITIONS, MAX_PARTITIONS
 
+# Texts the embedding cache keeps by default (~2.1 KiB each: 8 MiB when full); services/embeddings/embedder.py.
+DEFAULT_EMBED_CACHE_TEXTS = 4096
+
 
 class EmbeddingsSettings(CommonSettings):
     """Everything the embedding index reads at start-up; every field has a working default."""
@@ -66,7 +69,7 @@ class EmbeddingsSettings(CommonSettings):
         default=2, description="Micro-batches encoded at the same time (about one per core)."
     )
     embed_cache_size: int = Field(
-        default=4096,
+        default=DEFAULT_EMBED_CACHE_TEXTS,
         description="Texts whose vectors the LRU cache keeps (0 disables it); about 2 KiB each. It serves what "
         "repeats: one request's text asked for again by a persona, common short messages.",
     )

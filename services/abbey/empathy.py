@@ -11,6 +11,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import yaml
 
@@ -121,7 +122,6 @@ def acknowledge(
 
 # -- specific empathy: moves chosen by emotion and intensity, filled with what the person said ----------------
 
-_MOVES: dict[str, dict[str, list[str]]] = yaml.safe_load((Path(__file__).parent / "moves.yaml").read_text("utf-8"))
 _SLOT = re.compile(r"\{(\w+)\}")
 
 # emotion -> intensity tier (mild, clear, strong) -> moves in order.
@@ -180,19 +180,28 @@ def plan_empathy(
     if brief:
         moves = moves[:2]
     slots = _slots(emotion, tier, specifics)
+    holds = frozenset(
+        name for name, held in (("achieved", specifics.achievement), ("ahead", specifics.upcoming)) if held
+    )
     pick = zlib.crc32(content.encode("utf-8"))
     sentences: list[str] = []
     named = False
     for move in moves:
-        sentence, uses_specifics = _sentence(move, emotion, slots, pick, said, sentences)
+        sentence, uses_specifics = _sentence(move, emotion, tier, slots, holds, pick, said, sentences)
         if sentence:
             sentences.append(sentence)
             named = named or uses_specifics
-            if uses_specifics and "event" in slots and slots["event"] in sentence:
-                slots = {k: v for k, v in slots.items() if k not in ("event", "Event")}  # said once is enough
+            if uses_specifics:
+                # What the person said is said back once: the slots whose words this sentence used go
+                # (an event also under "Event" and "achievement"); names may come up again.
+                said_now = sentence.lower()
+                used = {v for k, v in slots.items() if k in _SAID_ONCE and v.lower() in said_now}
+                slots = {k: v for k, v in slots.items() if not (k in _SAID_ONCE and v in used)}
+                if "event" not in slots:
+                    slots.pop("Event", None)
     if not named and specifics.event and emotion != "grateful":
         slots = _slots(emotion, tier, specifics)
-        sentence, uses_specifics = _sentence("reflect", emotion, slots, pick, said, sentences)
+        sentence, uses_specifics = _sentence("reflect", emotion, tier, slots, holds, pick, said, sentences)
         if sentence:
             sentences.insert(1 if sentences else 0, sentence)
             named = uses_specifics
@@ -206,6 +215,10 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
         slots["Event"] = specifics.event[:1].upper() + specifics.event[1:]
     if specifics.topic:
         slots["topic"] = specifics.topic
+    if specifics.felt_about:
+        slots["about"] = specifics.felt_about
+    if specifics.achievement:
+        slots["achievement"] = specifics.event
     if specifics.people:
         slots["person"] = specifics.people[0]
     if specifics.pets:
@@ -218,40 +231,99 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
     return slots
 
 
-_SPECIFIC_SLOTS = frozenset({"event", "Event", "topic", "person", "pet", "pet_name"})
-_WEIGHTS = {"event": 3, "Event": 3, "pet_name": 3, "person": 2, "pet": 2, "topic": 1}
+# What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead.
+_CONDITIONS = frozenset({"achieved", "ahead"})
+_SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement"})
+_SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name"}
+# How specific a template is, by what it names or requires: the most specific that fits is said first.
+_WEIGHTS = {
+    "achievement": 4,
+    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead"), 3),
+    **dict.fromkeys(("person", "pet", "about"), 2),
+    "topic": 1,
+}
 
 
-def _specificity(template: str, slots: dict[str, str]) -> int:
-    """How much of what the person said a template names (0 when it needs a slot we do not have)."""
-    needed = set(_SLOT.findall(template))
-    if not needed <= slots.keys():
+@dataclass(frozen=True)
+class _Template:
+    """One sentence of moves.yaml: its text, the slots it says and what must hold of the message ("when")."""
+
+    text: str
+    needed: frozenset[str]
+    when: frozenset[str] = frozenset()
+
+    @staticmethod
+    def of(entry: str | dict[str, object]) -> _Template:
+        if isinstance(entry, str):
+            return _Template(entry, frozenset(_SLOT.findall(entry)))
+        text, when = str(entry["say"]), entry.get("when", [])
+        conditions = frozenset(
+            [when] if isinstance(when, str) else [str(c) for c in when] if isinstance(when, list) else []
+        )
+        unknown = conditions - _CONDITIONS
+        if unknown:
+            known = ", ".join(sorted(_CONDITIONS))
+            raise ValueError(f"moves.yaml: {text!r}: unknown condition(s) {sorted(unknown)}; known: {known}")
+        return _Template(text, frozenset(_SLOT.findall(text)), conditions)
+
+    def fits(self, slots: dict[str, str], holds: frozenset[str]) -> bool:
+        return self.needed <= slots.keys() and self.when <= holds
+
+
+def _load_moves(path: Path) -> dict[str, dict[str, list[_Template]]]:
+    """moves.yaml, checked when the service starts: move -> emotion (or "emotion.mild", "any") -> templates."""
+    document: dict[str, dict[str, list[str | dict[str, object]]]] = yaml.safe_load(path.read_text("utf-8"))
+    return {
+        move: {key: [_Template.of(entry) for entry in entries] for key, entries in table.items()}
+        for move, table in document.items()
+    }
+
+
+_MOVES: Final = _load_moves(Path(__file__).with_name("moves.yaml"))
+
+
+def _templates(move: str, emotion: str, tier: int) -> list[_Template]:
+    """A move's templates for an emotion at its intensity: a mild feeling has its own lighter words when
+    moves.yaml gives them ("sad.mild": a broken mug is a shame, not a loss to carry), then any emotion's."""
+    table = _MOVES.get(move, {})
+    own = table.get(f"{emotion}.{_TIERS[tier]}") or table.get(emotion, [])
+    return [*own, *table.get("any", [])]
+
+
+def _specificity(template: _Template, slots: dict[str, str], holds: frozenset[str]) -> int:
+    """How much of what the person said a template names or fits (-1 when it needs what we do not have)."""
+    if not template.fits(slots, holds):
         return -1
-    return max((_WEIGHTS.get(slot, 0) for slot in needed), default=0)
+    return max((_WEIGHTS.get(slot, 0) for slot in template.needed | template.when), default=0)
 
 
 def _sentence(
-    move: str, emotion: str, slots: dict[str, str], pick: int, said: set[str], taken: list[str]
+    move: str,
+    emotion: str,
+    tier: int,
+    slots: dict[str, str],
+    holds: frozenset[str],
+    pick: int,
+    said: set[str],
+    taken: list[str],
 ) -> tuple[str, bool]:
-    """The first template of `move` (rotated by `pick`) whose slots are known and whose sentence is new."""
-    table = _MOVES.get(move, {})
-    templates = [*table.get(emotion, []), *table.get("any", [])]
+    """The first template of `move` (rotated by `pick`) that fits and whose sentence is new."""
+    templates = _templates(move, emotion, tier)
     if not templates:
         return "", False
     # Templates that name something the person said come first.
     ranked = sorted(
         range(len(templates)),
-        key=lambda i: (-_specificity(templates[i], slots), (i - pick) % len(templates)),
+        key=lambda i: (-_specificity(templates[i], slots, holds), (i - pick) % len(templates)),
     )
     for index in ranked:
         template = templates[index]
-        needed = set(_SLOT.findall(template))
-        if not needed <= slots.keys():
+        if not template.fits(slots, holds):
             continue
-        sentence = template.format(**slots)
+        sentence = template.text.format(**slots)
         if sentence in said or sentence in taken:
             continue
-        return sentence, bool(needed & _SPECIFIC_SLOTS)
+        return sentence, bool(template.needed & _SPECIFIC_SLOTS)
     return "", False
 
 

@@ -53,29 +53,33 @@ class NamedFeeling:
         return to_persona_emotion(self.label) or "neutral"
 
 
+def _alternatives(entries: list[str]) -> str:
+    """One regex alternation of vocabulary entries, longest first ("*" matches any ending)."""
+    escaped = (re.escape(entry[:-1]) + r"[\w'-]*" if entry.endswith("*") else re.escape(entry) for entry in entries)
+    return "|".join(sorted(escaped, key=len, reverse=True))
+
+
 def _pattern(entries: list[str]) -> re.Pattern[str]:
-    alternatives = sorted(
-        (re.escape(entry[:-1]) + r"[\w'-]*" if entry.endswith("*") else re.escape(entry) for entry in entries),
-        key=len,
-        reverse=True,
-    )
-    return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?![\w'])", re.IGNORECASE)
+    return re.compile(r"(?<![\w'])(?:" + _alternatives(entries) + r")(?![\w'])", re.IGNORECASE)
 
 
-def _load(path: Path) -> list[tuple[str, str, re.Pattern[str]]]:
+def _vocabulary(path: Path) -> dict[str, dict[str, list[str]]]:
     vocabulary: dict[str, dict[str, list[str]]] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    patterns = []
     for label, graded in vocabulary.items():
         if label not in _GROUP_OF:
             raise ValueError(f"{path.name}: {label!r} is not a GoEmotions label of an Ekman group")
-        for strength, entries in graded.items():
+        for strength in graded:
             if strength not in STRENGTHS:
                 raise ValueError(f"{path.name}: {label}.{strength}: the strengths are {', '.join(STRENGTHS)}")
-            patterns.append((label, strength, _pattern([str(entry).lower() for entry in entries])))
-    return patterns
+    return vocabulary
 
 
-_PATTERNS: Final = _load(Path(__file__).with_name("feeling_words.yaml"))
+_VOCABULARY: Final = _vocabulary(Path(__file__).with_name("feeling_words.yaml"))
+_PATTERNS: Final = [
+    (label, strength, _pattern([str(entry).lower() for entry in entries]))
+    for label, graded in _VOCABULARY.items()
+    for strength, entries in graded.items()
+]
 
 
 def words_before(text: str, start: int, count: int = 2) -> list[str]:
@@ -131,3 +135,41 @@ def strongest(named: list[NamedFeeling]) -> NamedFeeling | None:
     if not named:
         return None
     return min(named, key=lambda f: (_TIER[f.group], -STRENGTHS.index(f.strength), _GROUP_ORDER.index(f.group)))
+
+
+# What may open a clause before the feeling it names: the writer as subject, a verb of feeling, hedges and
+# intensifiers ("I'm", "feeling", "just", "a bit", "kind of", "absolutely").
+_OPENING: Final = (
+    r"(?:(?:i'?m|i am|i was|i've been|ive been|i feel|i felt|i'm feeling|feeling|felt|been|just|so|really|very|"
+    r"quite|pretty|rather|a bit|a little|bit|little|a tad|kind of|kinda|sort of|sorta|somewhat|slight|slightly|mildly|"
+    r"absolutely|totally|utterly|super|honestly|still|genuinely)\s+)*"
+)
+# Words that tie a named feeling to its cause: a clause follows these ("annoyed that the bus was late") ...
+CLAUSE_LINKS: Final = frozenset(
+    {"that", "because", "since", "as", "when", "how", "to say that", "to tell you that", "to share that",
+     "to announce that"}
+)  # fmt: skip
+# ... and a noun phrase follows these ("nervous about my flu jab").
+_LINKS: Final = (*CLAUSE_LINKS, "about", "abt", "for", "over", "at", "with", "of", "by", "to see", "to hear", "to find")
+_PREFACE: Final = re.compile(
+    _OPENING
+    + r"(?:"
+    + _alternatives(
+        [str(entry).lower() for graded in _VOCABULARY.values() for group in graded.values() for entry in group]
+    )
+    + r")(?![\w'])[\s,:;-]*(?:(?P<link>"
+    + "|".join(sorted((re.escape(link) for link in _LINKS), key=len, reverse=True))
+    + r")\b\s*)?(?P<cause>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def feeling_preface(clause: str) -> tuple[str, str] | None:
+    """A clause that opens by naming the writer's feeling ("bit annoyed that the 42 bus was late", "a little
+    nervous about my flu jab"): the word linking the feeling to its cause ("that", "about"; "" for none) and
+    the cause. Said back, the cause is what happened; the feeling is answered to, not quoted. None when the
+    clause opens with no named feeling."""
+    match = _PREFACE.match(clause.strip())
+    if match is None:
+        return None
+    return (match.group("link") or "").lower(), match.group("cause").strip(" ,;:-")

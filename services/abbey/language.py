@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings
+
 RELATIONS = frozenset(
     {
         "mom", "mum", "mother", "dad", "father", "parents", "parent", "brother", "sister", "son", "daughter",
@@ -53,8 +55,25 @@ _SWAP = {
 _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
 _LEADING = re.compile(
     r"^(?:(?:so|well|honestly|basically|anyway|just|and|but|also|um+|hey|hi|ok(?:ay)?|like|today|lately|"
-    r"tonight|yesterday)\b[\s,]*)+",
+    r"tonight|yesterday|oh|wow|omg|interesting|hang on|wait|guess what|dear \w+(?: \w+)?|to whom it may concern)"
+    r"\b[\s,.!:]*)+",
     re.I,
+)
+
+
+# Words of something achieved or granted, said of the person ("you passed", "your novel was accepted").
+_ACHIEVED = re.compile(
+    r"\b(?:you(?:'ve| have)?|your \w+(?: \w+)? (?:was|were|has been|have been|got|is)) (?:\w+ ){0,3}?"
+    r"(?:got|passed|won|finished|landed|graduated|completed|earned|aced|nailed|reached|crossed|scored|beat|"
+    r"qualified|published|made it|accepted|approved|promoted|hired|admitted|awarded|offered|selected|shortlisted|"
+    r"signed|sold|finally have an offer|have an offer)\b",
+    re.IGNORECASE,
+)
+# Words that put an event ahead of now ("tomorrow", "next week", "is going to").
+_UPCOMING = re.compile(
+    r"\b(?:tomorrow|tonight|next|upcoming|soon|later|this (?:weekend|week|month|evening|afternoon)|"
+    r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|will|going to|gonna|starts?|starting)\b",
+    re.IGNORECASE,
 )
 
 
@@ -96,20 +115,61 @@ class Specifics:
     topic: str = ""  # "the fight at Christmas"
     people: list[str] = field(default_factory=list)  # "your brother", "your manager"
     pets: list[tuple[str, str]] = field(default_factory=list)  # ("dog", "Biscuit")
+    felt_about: str = ""  # what they say they feel about: "nervous about my flu jab" -> "your flu jab"
 
     @property
     def empty(self) -> bool:
-        return not (self.event or self.topic or self.people or self.pets)
+        return not (self.event or self.topic or self.people or self.pets or self.felt_about)
+
+    @property
+    def achievement(self) -> bool:
+        """The event is something the person achieved or was given ("you passed your driving test", "your
+        novel was accepted"): what congratulations are for, unlike news that only surprised them."""
+        return bool(self.event) and bool(_ACHIEVED.search(self.event))
+
+    @property
+    def upcoming(self) -> bool:
+        """The event is still ahead ("your first day at the new job tomorrow"): something to look forward to."""
+        return bool(_UPCOMING.search(" ".join((self.event, self.felt_about))))
+
+
+# Words a shortened clause must not end on: it would stop mid-phrase ("inherited a cottage in Wales from").
+_DANGLING = re.compile(
+    r"(?:[\s,;:—-]+|^)(?:and|but|or|nor|because|so|with|without|to|the|a|an|of|for|in|on|at|by|from|into|onto|"
+    r"about|over|under|after|before|than|as|like|that|which|who|whom|whose|where|when|while|if|my|your|his|her|"
+    r"their|our|its|this|these|those|some|any|no|is|are|was|were|be|been|being|has|have|had|will|would|can|"
+    r"could|should|must|never|not|just|very|really|so|i|he|she|we|they)$",
+    re.IGNORECASE,
+)
+
+
+# Emoji and emoticons: how the person put it, not words to say back ("broke this morning :(").
+_EMOJI = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+|(?<!\w)[:;=]'?-?[()\[\]DPpOo/\\|*]+(?!\w)")
 
 
 def _clean_clause(text: str, max_words: int = 16) -> str:
+    before, *_ = _EMOJI.split(text)
+    text = before if len(before.split()) >= 3 else _EMOJI.sub(" ", text)
     text = _LEADING.sub("", text.strip()).strip(" ,;:-—")
     text = re.sub(r"[.!?…]+$", "", text).strip()
     words = text.split()
     if len(words) > max_words:
-        text = " ".join(words[:max_words])
-        text = re.sub(r"\b(and|but|or|because|so|with|to|the|a|an|of|for|in|on|at|that|my|your)$", "", text).strip()
-    return text
+        head = " ".join(words[:max_words])
+        # Cut at the last clause boundary that keeps a few words, else mid-clause without a dangling word.
+        boundaries = [m.start() for m in _BOUNDARY.finditer(head) if len(head[: m.start()].split()) >= 4]
+        text = head[: boundaries[-1]] if boundaries else head
+        while (shorter := _DANGLING.sub("", text).strip()) != text and shorter:
+            text = shorter
+    return text.strip(" ,;:-—")
+
+
+_BOUNDARY = re.compile(
+    r",\s|\s[\u2014\u2013-]\s|\s(?:and|but|so|because|while|when|after|before|until|although|though)\s", re.IGNORECASE
+)
+# Clauses that say nothing that happened ("here we are", "that's life").
+_FILLER = frozenset(
+    {"here", "we", "are", "i", "am", "it", "is", "it's", "that's", "thats", "life", "there", "you", "go", "so", "be"}
+)
 
 
 QUESTION_OPENER = re.compile(r"^(how|what|why|where|when|who|which|can|could|should|would|is|are|do|does|did)\b", re.I)
@@ -152,20 +212,28 @@ def _clauses(sentence: Any) -> list[str]:
     return [clause for clause in merged if not QUESTION_OPENER.match(clause)]
 
 
+def _asks(sentence: str) -> bool:
+    """A sentence that asks something, as opposed to news put with "??" ("a half-brother two streets away???")."""
+    stripped = sentence.strip()
+    return bool(QUESTION_OPENER.match(stripped)) or (stripped.endswith("?") and not re.search(r"[?!]{2,}$", stripped))
+
+
 def is_question(text: str) -> bool:
     """Asks something: ends with "?" or opens like a question."""
     stripped = text.strip()
     return stripped.endswith("?") or bool(QUESTION_OPENER.match(stripped))
 
 
+def asks_for_something(text: str) -> bool:
+    """A question or an instruction ("Recommend a plan for ..."): something to answer, not news to hear."""
+    stripped = text.strip()
+    return is_question(stripped) or bool(_REQUEST_OPENER.match(stripped))
+
+
 def is_plain_request(text: str) -> bool:
     """A question or request for information, put calmly: no "!", no "??", no shouting."""
     stripped = text.strip()
-    return (
-        (is_question(stripped) or bool(_REQUEST_OPENER.match(stripped)))
-        and "!" not in stripped
-        and not EMPHASIS.search(stripped)
-    )
+    return asks_for_something(stripped) and "!" not in stripped and not EMPHASIS.search(stripped)
 
 
 def extract(text: str) -> Specifics:
@@ -188,37 +256,115 @@ def extract(text: str) -> Specifics:
             if label not in people:
                 people.append(label)
     event = ""
+    felt_about = ""
     best = -1.0
+    verbs = {token.lower_ for token in doc if token.pos_ in ("VERB", "AUX")}
     for sentence in doc.sents:
-        if sentence.text.rstrip().endswith("?"):
-            continue
+        if _asks(sentence.text) or _REQUEST_OPENER.match(sentence.text.strip()):
+            continue  # what is asked for is not something that happened
         for position, clause in enumerate(_clauses(sentence)):
+            clause, cause = _without_feeling(clause)
+            felt_about = felt_about or cause
+            clause = _with_subject(clause, sentence)
             words = {w.lower() for w in re.findall(r"[A-Za-z']+", clause)}
+            if len(words) < 3 or not words & verbs or words <= _FILLER:
+                continue  # "nothing specific, just grey", "here we are": no event to say back
             weight = (2.0 if words & _FIRST_PERSON else 0.0) + (1.0 if words & (RELATIONS | PETS) else 0.0)
             weight += min(len(words), 12) / 12.0 + (0.6 if position == 0 else 0.0)
-            if weight > best and len(words) >= 3:
+            if weight > best:
                 best, event = weight, clause
-    topic = ""
-    for chunk in doc.noun_chunks:
-        root = chunk.root
-        if root.pos_ == "PRON" or root.text.lower() in RELATIONS | PETS or root.ent_type_ in ("DATE", "TIME"):
-            continue
-        if root.dep_ in ("dobj", "pobj", "nsubj", "attr", "nsubjpass") and len(chunk.text) > len(topic):
-            topic = chunk.text
     names = {token.text for token in doc if token.pos_ == "PROPN"}
+
+    def said_back(text: str, max_words: int = 16) -> str:
+        letters = [c for c in text if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+            text = text.lower()  # "THE JOB", "SOMEONE IS AT MY DOOR": said back in our voice, not shouted
+        return _mid_sentence(second_person(_clean_clause(text, max_words)), names) if text else ""
+
     return Specifics(
-        event=_mid_sentence(second_person(_clean_clause(event)), names) if event else "",
-        topic=_mid_sentence(second_person(_clean_clause(topic, 8)), names) if topic else "",
+        event=said_back(event),
+        topic=said_back(_topic(doc), 8),
         people=people[:3],
         pets=pets[:2],
+        felt_about=said_back(felt_about, 10),
     )
+
+
+def _without_feeling(clause: str) -> tuple[str, str]:
+    """A clause without the feeling it opens with, and what the feeling is about when that is a thing rather
+    than an event: "bit annoyed that the bus was late" -> ("the bus was late", ""); "a little nervous about my
+    flu jab" -> ("", "my flu jab"). The feeling itself is answered to; saying it back reads as an echo."""
+    preface = feeling_preface(clause.strip()) or feeling_preface(_LEADING.sub("", clause.strip()))
+    if preface is None:
+        return clause, ""
+    link, cause = preface
+    if (link and link not in CLAUSE_LINKS) or re.match(r"\w+ing\b", cause):
+        # "about my flu jab", "walking past the building site": a thing, not a clause (up to the next one)
+        return "", _NEXT_CLAUSE.split(cause, maxsplit=1)[0]
+    return cause, ""
+
+
+# Where what a feeling is about ends: the next clause or a question after it ("meeting her parents, what do I bring").
+_NEXT_CLAUSE = re.compile(r"\s*[,;?!]\s*|\s+(?=(?:what|how|why|where|should|can|could|any)\b)", re.IGNORECASE)
+# Past forms that open a clause whose subject the writer left out ("Got my first A!", "Just crossed the line").
+_SUBJECTLESS = frozenset({"VBD", "VBN"})
+
+
+def _with_subject(clause: str, sentence: Any) -> str:
+    """ "Got my first ever A" reads back as "you got your first ever A": the writer is the subject they dropped."""
+    stripped = _LEADING.sub("", clause.strip())
+    tags = {token.lower_: token for token in sentence}
+    for word in stripped.lower().split()[:3]:
+        token = tags.get(re.sub(r"n't$", "", word.strip(",.!")))  # "didn't" is parsed as "did" + "n't"
+        if token is None:
+            return clause
+        if token.tag_ == "RB":
+            continue  # "finally passed my test": the verb comes after the adverb
+        has_subject = any(child.dep_ in ("nsubj", "nsubjpass") for child in token.children)
+        if token.tag_ in _SUBJECTLESS and not has_subject:
+            return f"I {stripped[:1].lower()}{stripped[1:]}"
+        return clause
+    return clause
+
+
+# Roots of noun phrases that name no topic: quantities, placeholders and feelings ("a bit", "no idea").
+_NOT_TOPICS = frozenset(
+    {"bit", "lot", "idea", "thing", "things", "stuff", "way", "time", "one", "kind", "sort", "fear", "feeling",
+     "feelings", "mood", "emotion", "emotions", "moment", "something", "anything", "nothing", "everything"}
+)  # fmt: skip
+# How telling a noun phrase's role is: what the clause is about (its object or subject) before a place or time.
+_TOPIC_ROLES = {"dobj": 3, "nsubjpass": 3, "nsubj": 2, "attr": 1, "pobj": 1}
+
+
+def _topic(doc: Any) -> str:
+    """The main thing a message speaks of: the object or subject of its clauses before incidental places."""
+    best, topic = 0, ""
+    for chunk in doc.noun_chunks:
+        root = chunk.root
+        role = _TOPIC_ROLES.get(root.dep_, 0)
+        if (
+            not role
+            or root.pos_ == "PRON"
+            or root.lower_ in RELATIONS | PETS | _NOT_TOPICS
+            or root.like_num
+            or root.pos_ == "NUM"
+            or root.ent_type_ in ("DATE", "TIME")
+            or any(token.lower_ in ("no", "any") for token in chunk)
+            or named_feelings(chunk.text)
+        ):
+            continue
+        score = role * 10 + min(len(chunk), 5)
+        if score > best:
+            best, topic = score, chunk.text
+    return topic
 
 
 def _mid_sentence(text: str, names: set[str]) -> str:
     """The words as they read inside our sentence: a capital that only started the person's sentence is
     lowered ("They'd all be better off" -> "they'd ..."); a name keeps its capital."""
     first = text.split(" ", 1)[0]
-    if not first[:1].isupper() or first in names or first.isupper():
+    acronym = first.isupper() and len(first) > 1  # "API", but not the article "A"
+    if not first[:1].isupper() or first in names or acronym:
         return text
     return first[:1].lower() + text[1:]
 

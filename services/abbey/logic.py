@@ -12,7 +12,7 @@ from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
-from services.abbey.language import Specifics, extract, is_question
+from services.abbey.language import Specifics, asks_for_something, extract
 from services.abbey.memory import FactMemory, answer_question
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
@@ -26,6 +26,9 @@ from services.common.registry.wire import persona_of
 TECHNICAL_QUERY_TYPES = frozenset(
     {"code_request", "debugging", "factual_query", "explanation", "documentation", "comparison", "optimization"}
 )
+# Feelings that call for a line of care before technical steps; being unsure or surprised ("a half-brother
+# two streets away??") is not being under pressure.
+DISTRESS = NEGATIVE - {"confused"}
 # A knowledge hit this similar makes a message technical even without Abi's query type.
 _STRONG_KNOWLEDGE = 0.5
 # Questions and problem reports that a weaker knowledge hit may still answer.
@@ -89,12 +92,12 @@ class AbbeyLogic(PersonaLogic):
                 min_score=self.settings.knowledge_min_score,
             ),
         )
-        question = is_question(request.content)
+        question = asks_for_something(request.content)
         asked = memory_question(request.content) if request.user_id else None
         memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""
         technical = not kind and not memory_answer and self._technical(request, reading, retrieved)
         emotion = mood.primary
-        distressed = emotion in NEGATIVE and mood.intensity >= 0.35
+        distressed = emotion in DISTRESS and mood.intensity >= 0.35
         empathy = None
         if not kind and not technical and (not question or mood.primary != "neutral" or memory_answer):
             empathy = plan_empathy(

@@ -69,7 +69,7 @@ def test_the_vocabulary_only_names_labels_of_an_ekman_group(tmp_path: Path) -> N
     bad = tmp_path / "words.yaml"
     bad.write_text("stress:\n  plain: [stressed]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not a GoEmotions label"):
-        feeling_words._load(bad)
+        feeling_words._vocabulary(bad)
     bad.write_text("anger:\n  huge: [livid]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="strengths"):
-        feeling_words._load(bad)
+        feeling_words._vocabulary(bad)

@@ -219,6 +219,18 @@ async def test_a_long_story_in_distress_is_searched_by_its_ask(personas: Persona
     assert response.references and response.references[0].title == ROLLBACK.title
 
 
+async def test_a_passage_only_near_the_topic_is_not_given_as_the_answer(
+    personas: Personas, rollback_knowledge: None
+) -> None:
+    """Rolling back a phone's iOS is near the Kubernetes rollback page (cosine ~0.45 with this encoder) but not
+    answered by it: Abbey says she has no source rather than giving kubectl steps."""
+    routing = persona_pb2.RoutingDecision(query_type="factual_query")
+    message = "How do I roll back my phone to the previous iOS version?"
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=message, routing=routing))
+    assert "kubectl" not in response.content and "Source:" not in response.content, response.content
+    assert "trustworthy source" in response.content
+
+
 def test_reasoning_renders_as_text_and_mermaid() -> None:
     steps = [step("Crisis: lead with care", 1.0), step('The user seems "sad"', 0.72)]
     assert (

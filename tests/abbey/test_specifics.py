@@ -1,0 +1,106 @@
+"""What Abbey says back: the event without the feeling it was wrapped in, whole phrases, the right words for
+how strongly it was felt, and congratulations only for what the person achieved.
+
+The messages here are written for these tests (none comes from an evaluation set)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from services.abbey import empathy
+from services.abbey.empathy import plan_empathy
+from services.abbey.feeling_words import feeling_preface
+from services.abbey.language import extract
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        ("slightly annoyed that the printer jammed again", ("that", "the printer jammed again")),
+        ("a bit nervous about my dentist appointment", ("about", "my dentist appointment")),
+        ("I'm kinda bummed the ferry was cancelled", ("", "the ferry was cancelled")),
+        ("my landlord raised the rent again", None),
+    ],
+)
+def test_a_feeling_the_clause_opens_with_is_told_from_its_cause(clause: str, expected: tuple[str, str] | None) -> None:
+    assert feeling_preface(clause) == expected
+
+
+def test_the_event_is_what_happened_not_the_feeling_it_came_in() -> None:
+    said = extract("mildly annoyed that the printer jammed again right before my presentation")
+    assert said.event == "the printer jammed again right before your presentation"
+    nervous = extract("slightly nervous about my dentist appointment on Friday 😬")
+    assert (nervous.event, nervous.felt_about) == ("", "your dentist appointment on Friday")
+    assert nervous.upcoming
+
+
+def test_a_dropped_subject_is_the_writer() -> None:
+    assert extract("Finally passed my driving test on the third try!").event.startswith("you finally passed")
+
+
+def test_a_long_event_is_cut_at_a_clause_boundary_and_never_mid_phrase() -> None:
+    said = extract("My cousin found a wallet on the train this morning and it had my old library card in it!")
+    assert said.event == "your cousin found a wallet on the train this morning"
+    long_tail = extract(
+        "I have just heard from a solicitor that I've been left a small flat in Porto by a godmother I barely knew"
+    )
+    assert not re.search(r"\b(by|from|in|of|to|a|the|that)$", long_tail.event), long_tail.event
+
+
+def test_quantities_and_feelings_are_not_topics() -> None:
+    assert extract("I have absolutely no idea why the boiler keeps clicking at night").topic == "the boiler"
+    assert extract("Bit gutted the allotment flooded, all the courgettes are gone").topic not in ("bit", "Bit")
+
+
+def test_emoji_are_not_said_back() -> None:
+    said = extract("my favourite pen leaked all over my notes :( such a pain")
+    assert ":(" not in said.event and said.event.startswith("your favourite pen leaked")
+
+
+def test_a_mild_feeling_gets_lighter_words_than_a_strong_one() -> None:
+    text = "A bit sad that the old oak tree on our street was cut down today"
+    mild = " ".join(plan_empathy("sad", 0.2, extract(text), text, set()).sentences)
+    strong = " ".join(plan_empathy("sad", 0.9, extract(text), text, set()).sentences)
+    assert "the old oak tree on your street was cut down today" in mild
+    assert not re.search(r"painful|loss to carry|so sorry", mild), mild
+    assert re.search(r"sorry|painful", strong), strong
+
+
+def test_congratulations_are_for_what_was_achieved() -> None:
+    passed = "I passed my bar exam!!"
+    found = "My neighbour found a hedgehog asleep in our recycling box this morning!"
+    won = " ".join(plan_empathy("excited", 0.8, extract(passed), passed, set()).sentences)
+    surprised = " ".join(plan_empathy("excited", 0.8, extract(found), found, set()).sentences)
+    assert won.startswith("Congratulations, you passed your bar exam!"), won
+    assert "Congratulations" not in surprised and "hedgehog" in surprised, surprised
+
+
+def test_only_what_is_ahead_is_looked_forward_to() -> None:
+    ahead = "We are moving to Lisbon next month and I cannot wait!"
+    past = "We had the best weekend in Lisbon, the food was incredible!"
+    assert "looking forward" in " ".join(plan_empathy("excited", 0.8, extract(ahead), ahead, set()).sentences)
+    said = " ".join(plan_empathy("excited", 0.8, extract(past), past, set()).sentences)
+    assert "looking forward" not in said and "how it goes" not in said, said
+
+
+def test_what_was_said_back_once_is_not_repeated_in_the_same_answer() -> None:
+    text = "A little nervous about my driving lesson tomorrow"
+    sentences = plan_empathy("anxious", 0.2, extract(text), text, set()).sentences
+    assert sum("your driving lesson tomorrow" in sentence for sentence in sentences) == 1, sentences
+
+
+def test_an_instruction_is_not_news() -> None:
+    assert extract("Suggest three easy houseplants for a dark flat. I keep killing mine.").event == (
+        "you keep killing yours"
+    )
+    assert extract("Recommend a good book about the history of tea.").event == ""
+
+
+def test_a_condition_moves_yaml_does_not_know_is_refused_at_start(tmp_path: Path) -> None:
+    moves = tmp_path / "moves.yaml"
+    moves.write_text('encourage:\n  happy:\n    - {say: "Enjoy it.", when: tomorrow}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown condition"):
+        empathy._load_moves(moves)

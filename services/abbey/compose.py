@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey import crisis
+from services.abbey.emergency import emergency_line
 from services.abbey.empathy import EmpathyPlan
 from services.abbey.language import Specifics
 from services.abbey.memory import Recollection
@@ -47,6 +48,7 @@ class AbbeyMaterial:
     crisis_kind: str  # "" when not a crisis
     crisis_paragraphs: list[str]
     resources: crisis.Resources | None
+    emergency: str  # the kind of emergency happening now (services/abbey/emergency.py), "" for none
     empathy: EmpathyPlan | None
     specifics: Specifics
     technical: bool
@@ -65,6 +67,8 @@ def compose_draft(material: AbbeyMaterial) -> str:
     if material.crisis_kind:
         return "\n\n".join(material.crisis_paragraphs)
     paragraphs: list[str] = []
+    if material.emergency and material.resources is not None:
+        paragraphs.append(emergency_line(material.resources.emergency))
     if material.technical:
         if material.distressed:
             paragraphs.append(care_line(material))
@@ -173,6 +177,11 @@ def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
         prompt.say("A safe answer to follow closely:")
         prompt.quote(*(f"> {paragraph}" for paragraph in material.crisis_paragraphs))
         return prompt
+    if material.emergency and material.resources is not None:
+        prompt.say(
+            f"This may be an emergency happening now ({material.emergency.replace('_', ' ')}). Say this first, "
+            f"in these words: {emergency_line(material.resources.emergency)} Then stay calm, brief and practical."
+        )
     prompt.say(
         f"The user seems {material.emotion} (intensity {material.intensity:.2f}, trend over this conversation: "
         f"{material.trend})."

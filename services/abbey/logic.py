@@ -9,6 +9,7 @@ import re
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey import crisis
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
+from services.abbey.emergency import emergency_kind
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
@@ -110,18 +111,20 @@ class AbbeyLogic(PersonaLogic):
             )
             if emotion == "neutral" and (question or not specifics.event):
                 empathy = None if not memory_answer else empathy
-        resources = self.resources.for_request(request) if kind else None
+        urgent = "" if kind else emergency_kind(request.content)  # a crisis answer gives the number already
+        resources = self.resources.for_request(request) if kind or urgent else None
         material = AbbeyMaterial(
             content=request.content,
             emotion=emotion,
             intensity=mood.intensity,
             trend=mood.trend,
-            tone=tone_for(emotion, mood.intensity, crisis=bool(kind), question=question, named=reading.named),
+            tone=tone_for(emotion, mood.intensity, crisis=bool(kind or urgent), question=question, named=reading.named),
             crisis_kind=kind,
             crisis_paragraphs=crisis.compose(kind, request, resources, said, specifics.event)
             if kind and resources
             else [],
             resources=resources,
+            emergency=urgent,
             empathy=empathy if not memory_answer else None,
             specifics=specifics,
             technical=technical,
@@ -189,6 +192,9 @@ class AbbeyLogic(PersonaLogic):
                 1.0,
                 0,
             )
+        if material.emergency:
+            number = material.resources.emergency if material.resources else "the local emergency number"
+            chain.add(f"Emergency happening now ({material.emergency.replace('_', ' ')}): {number} first", 0.9, 0)
         source = {
             "routing": "Abi's routing decision",
             "conversation": "the earlier turns of this conversation",

@@ -1,0 +1,133 @@
+"""A physical emergency happening now: someone's life or safety in immediate danger, where the first thing to
+say is the number to call.
+
+Abi's crisis signal is about suicide and self-harm (services/abbey/crisis.py); a collapse, a fire, a break-in
+or a child who swallowed batteries is not in it, and neither model of the mesh was trained on them. So Abbey
+recognises them here, from patterns of what people write when it is happening (the body, the home, a person
+missing, an accident), and leads her answer with the region's emergency number from the crisis resources
+table. No library that installs offline recognises emergencies in chat text; the patterns were written from
+first-aid and emergency-service guidance of what to call for, then measured on a blind set
+(tests/blind/emergency_v1.jsonl; figures in services/abbey/README.md).
+
+What is not happening now is left alone: a story that ended well ("last year dad had a heart attack, he's
+doing great now"), a calm first-aid question ("what should you do if someone is choking?"), fiction, and
+figures of speech ("my inbox is on fire") that the patterns do not match in the first place.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_PEOPLE = (
+    r"son|daughter|child|kid|baby|toddler|boy|girl|mum|mom|mother|dad|father|grandma|grandpa|grandmother|"
+    r"grandfather|nan|husband|wife|partner|brother|sister|friend|neighbou?r|flatmate|roommate|grandson|"
+    r"granddaughter|niece|nephew|little one|twins?|\d+ ?(?:-| )?(?:year|yr|month)s?(?:-| )old|\d+ ?(?:yo|y/o)"
+)
+# kind -> what people write while it is happening. English first, then the commonest phrasings in a few
+# other languages (Spanish, French, German, Portuguese, Hindi in Latin script).
+PATTERNS: Final[dict[str, re.Pattern[str]]] = {
+    "medical": re.compile(
+        # Someone's body failing, said of a person (the writer's own "I can't breathe" is as often panic).
+        rf"\b(?:{_PEOPLE}|he|she|they|someone|somebody|a man|a woman|an old man|an old lady)\b.{{0,30}}"
+        r"\b(?:(?:not|isn'?t|is not|stopped|can'?t|cannot|struggling to|barely) breath(?:e|ing)|unconscious|"
+        r"unresponsive|won'?t wake up|not waking up|not responding|passed out|collapsed|keeled over|"
+        r"having a (?:seizure|fit|stroke|heart attack)|turning blue|choking|drowning)\b"
+        r"|\bcan'?t wake (?:him|her|them)\b|\b(?:i'?m|he'?s|she'?s|they'?re) having a (?:heart attack|stroke)\b"
+        r"|\b(?:i have|i'?ve got|i'?m having|he has|she has|he'?s got|she'?s got) (?:bad |severe |sudden |crushing )?"
+        r"chest pains?\b|\bface (?:is )?droop\w*"
+        r"|\banaphyla\w*|\b(?:having|having an|is having an?|in) (?:severe )?allergic reaction\b"
+        r"|\bthroat (?:is )?(?:swelling|closing)|\b(?:lips?|tongue) (?:is |are )?(?:swelling|swollen)\b|\bepi-?pen\b"
+        r"|\b(?:bleeding (?:heavily|a lot|badly|everywhere|non-?stop)|won'?t stop bleeding|(?:lots of|so much) blood|"
+        r"blood everywhere)\b"
+        r"|\b(?:no respira|inconsciente|se desmay[oó]|ne respire (?:plus|pas)|inconscient|atmet nicht|bewusstlos|"
+        r"n[aã]o (?:est[aá] )?respira|desmaiou|saans nahi|behosh)\b",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    "child_medical": re.compile(
+        rf"\b(?:{_PEOPLE}|he|she)\b.{{0,40}}\b(?:swallowed|ate|drank|has eaten|got into)\b.{{0,40}}"
+        r"\b(?:pills?|tablets?|medicine|battery|batteries|magnets?|bleach|detergent|pods?|poison\w*|chemicals?|"
+        r"cleaner|antifreeze|paracetamol|ibuprofen)\b"
+        r"|\b(?:baby|newborn|infant|toddler)\b.{0,80}\b(?:limp|floppy|won'?t wake|blue lips|turning blue|"
+        r"(?:fever|temperature|temp) (?:of |is |at )?(?:4[0-2](?:[.,]\d)?|10[3-7](?:\.\d)?))"
+        r"|\b(?:hit|banged) (?:his|her|their|my) head\b.{0,80}\b(?:vomit\w*|throwing up|confused|won'?t wake|"
+        r"unconscious|drowsy)\b",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    "fire_gas": re.compile(
+        r"\b(?:house|flat|apartment|kitchen|building|home|room|garage|bedroom|hallway)(?:'s| is| has| just)+ "
+        r"(?:on fire|burning|full of smoke|caught fire)\b"
+        r"|\b(?:there'?s|there is) (?:a )?fire\b|\bfire in (?:the|my|our) (?:house|flat|kitchen|building|home|room)\b"
+        r"|\bsmoke (?:is )?(?:coming|pouring|everywhere|filling)\b"
+        r"|\b(?:smell(?:s|ing)? (?:of )?gas|gas leak)\b|\b(?:carbon monoxide|co) (?:alarm|detector)\b.{0,20}"
+        r"\b(?:going off|beeping|went off|sounding)\b"
+        r"|\bwildfire\b.{0,60}\b(?:here|our street|our house|coming|close|evacuat\w+|next to)\b"
+        r"|\b(?:es brennt|il y a (?:le|un) feu|incendio en|inc[eê]ndio n[ao]|aag lag)\w*",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    "intruder_violence": re.compile(
+        r"\b(?:someone|somebody|a man|a guy|men|people|a stranger|he|she|they)\b.{0,30}\b(?:trying to (?:get|break) in|"
+        r"breaking in|broke in|(?:is|are) in (?:my|our|the) (?:house|flat|home|apartment)|trying (?:the|my|our) "
+        r"(?:door|handle|window|lock)|banging on (?:the|my|our) (?:door|window))\b"
+        r"|\b(?:an intruder|a break-in)\b"
+        r"|\b(?:someone|somebody|a man|a guy|he|she|they|my \w+)\b.{0,20}\b(?:has|with|holding|pulled|waving) a "
+        r"(?:knife|gun|weapon|machete)\b"
+        r"|\b(?:he|she|they|someone)(?:'s| is| are)? (?:hitting|beating|attacking|strangling|stabbing) "
+        r"(?:me|us|my|her|him)\b"
+        r"|\bthreatening to (?:kill|hurt|stab|shoot) (?:me|us|my)\b",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    "missing_person": re.compile(
+        rf"\b(?:can'?t|cannot|can not) find (?:my|our) (?:{_PEOPLE})\b"
+        rf"|\b(?:{_PEOPLE})\b.{{0,30}}\b(?:is missing|went missing|has gone missing|wandered off|"
+        r"(?:didn'?t|hasn'?t|has not|did not) come home)\b",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    "accident": re.compile(
+        r"\b(?:car|bike|motorbike|motorcycle|scooter) (?:crash|accident)\b.{0,60}\b(?:just|now|hurt|injured|"
+        r"bleeding|trapped|not moving)\b"
+        r"|\b(?:just|been) (?:hit by a (?:car|bus|truck|van)|in a (?:car |bad )?(?:crash|accident))\b"
+        r"|\b(?:fell|fallen) (?:down|off|from)\b.{0,60}\b(?:can'?t move|not moving|won'?t move|unconscious|"
+        r"bleeding|can'?t get up)\b",
+        re.IGNORECASE | re.DOTALL,
+    ),
+}
+
+# It is over: a story told afterwards, with no sign that anything is happening now.
+_OVER = re.compile(
+    r"\b(?:last (?:year|month|week|summer|winter|spring|autumn|christmas)|years? ago|months? ago|when i was (?:a )?"
+    r"(?:kid|child|little|young)|back in (?:19|20)\d\d|(?:is|are|'s|was) (?:fine|ok|okay|alright|all right|safe|"
+    r"recovered|doing (?:well|great|fine|better)) now|thankfully|luckily|in the end|fully recovered)\b",
+    re.IGNORECASE,
+)
+_NOW = re.compile(
+    r"\b(?:right now|just|help|please|hurry|quick|what do i do|what should i do|911|999|112|000|ambulance)\b|!",
+    re.IGNORECASE,
+)
+# Not happening to anyone: a question about what one should do if ..., a story being written, a game.
+_HYPOTHETICAL = re.compile(
+    r"^\s*(?:what|how)\b[^.?!]{0,40}\b(?:should|do|would|can|could)\b[^.?!]{0,40}\bif\b"
+    r"|\b(?:in|for) (?:my|a|the) (?:novel|story|book|screenplay|script|film|movie|game|campaign|scene|chapter)\b"
+    r"|\bmy (?:character|protagonist|hero|heroine)\b|\bhypothetically\b|\bwhat if\b",
+    re.IGNORECASE,
+)
+
+
+def emergency_kind(text: str) -> str:
+    """The kind of emergency `text` describes as happening now ("medical", "fire_gas", ...), or ""."""
+    kind = next((name for name, pattern in PATTERNS.items() if pattern.search(text)), "")
+    if not kind:
+        return ""
+    if _HYPOTHETICAL.search(text) and not re.search(r"\bright now\b", text, re.IGNORECASE):
+        return ""
+    if _OVER.search(text) and not _NOW.search(text):
+        return ""
+    return kind
+
+
+def emergency_line(number: str) -> str:
+    """What Abbey says first: the number to call, before anything else."""
+    return (
+        f"If anyone is in danger or hurt right now, call {number} straight away; "
+        "they can guide you while help is on the way."
+    )

@@ -1,0 +1,47 @@
+"""Abbey recognises a physical emergency happening now and leaves alone what only sounds like one.
+
+The messages are written for these tests; the blind set that measures the patterns is
+tests/blind/emergency_v1.jsonl (tests/abbey/test_emergency_blind.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.abbey.emergency import emergency_kind, emergency_line
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("my grandad just collapsed in the garden and he isn't breathing properly", "medical"),
+        ("she's having an allergic reaction to the prawns, her lips are swelling up", "medical"),
+        ("think my 2 year old swallowed one of those little magnets from the fridge", "child_medical"),
+        ("there's smoke pouring out from under the neighbours' door", "fire_gas"),
+        ("a man is trying the handle of our back door right now", "intruder_violence"),
+        ("we can't find our son, he wandered off at the fair twenty minutes ago", "missing_person"),
+        ("just been hit by a car on my bike, my leg is bleeding a lot", "medical"),
+    ],
+)
+def test_an_emergency_happening_now_is_recognised(message: str, kind: str) -> None:
+    assert emergency_kind(message) == kind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "this deadline has my whole team on fire lol",
+        "the new album is fire",
+        "I'm dying of laughter at this video",
+        "two years ago mum collapsed at work, thankfully she's fully recovered now",
+        "what should you do if someone is choking on food?",
+        "in my novel the villain sets the family house on fire",
+        "how do I kill a zombie process in linux",
+        "bit of a sore throat since yesterday, probably a cold",
+    ],
+)
+def test_what_only_sounds_like_an_emergency_is_not_one(message: str) -> None:
+    assert emergency_kind(message) == ""
+
+
+def test_the_line_gives_the_number_first() -> None:
+    assert emergency_line("999").startswith("If anyone is in danger or hurt right now, call 999")

@@ -6,8 +6,8 @@ or a child who swallowed batteries is not in it, and neither model of the mesh w
 recognises them here, from patterns of what people write when it is happening (the body, the home, a person
 missing, an accident), and leads her answer with the region's emergency number from the crisis resources
 table. No library that installs offline recognises emergencies in chat text; the patterns were written from
-first-aid and emergency-service guidance of what to call for, then measured on a blind set
-(tests/blind/emergency_v1.jsonl; figures in services/abbey/README.md).
+first-aid and emergency-service guidance of what to call for, then measured on a blind set (figures and the
+set in services/abbey/README.md).
 
 What is not happening now is left alone: a story that ended well ("last year dad had a heart attack, he's
 doing great now"), a calm first-aid question ("what should you do if someone is choking?"), fiction, and
@@ -16,8 +16,13 @@ figures of speech ("my inbox is on fire") that the patterns do not match in the 
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from typing import Final
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
 
 _PEOPLE = (
     r"son|daughter|child|kid|baby|toddler|boy|girl|mum|mom|mother|dad|father|grandma|grandpa|grandmother|"
@@ -113,9 +118,41 @@ _HYPOTHETICAL = re.compile(
 )
 
 
-def emergency_kind(text: str) -> str:
-    """The kind of emergency `text` describes as happening now ("medical", "fire_gas", ...), or ""."""
+HEAD_PATH: Final = Path(__file__).with_name("models") / "emergency_head.json"
+LEARNED = "other"  # the kind reported when only the learned head recognises an emergency
+
+
+@dataclass(frozen=True)
+class EmergencyHead:
+    """A logistic regression on the embedding index's sentence vector of a message (the vector `Embed` returns),
+    fitted by `make train-emergency` (services/abbey/training) on blind-written messages: it recognises what
+    the patterns have no words for. Its card (data, cross-validated figures, the threshold's rule) is in the
+    same file."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = HEAD_PATH) -> EmergencyHead:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return cls(tuple(float(w) for w in document["weights"]), float(document["bias"]), float(document["threshold"]),
+                   document.get("card", {}))  # fmt: skip
+
+    def probability(self, vector: Sequence[float]) -> float:
+        if len(vector) != len(self.weights):
+            raise ValueError(f"a {len(self.weights)}-dimensional vector is needed, got {len(vector)}")
+        z = self.bias + math.fsum(w * x for w, x in zip(self.weights, vector, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequence[float] | None = None) -> str:
+    """The kind of emergency `text` describes as happening now ("medical", "fire_gas", ... or `LEARNED` when only
+    the head, given the message's vector, recognises one), or ""."""
     kind = next((name for name, pattern in PATTERNS.items() if pattern.search(text)), "")
+    if not kind and head is not None and vector:
+        kind = LEARNED if head.probability(vector) >= head.threshold else ""
     if not kind:
         return ""
     if _HYPOTHETICAL.search(text) and not re.search(r"\bright now\b", text, re.IGNORECASE):

@@ -9,7 +9,7 @@ import re
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey import crisis
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
-from services.abbey.emergency import emergency_kind
+from services.abbey.emergency import EmergencyHead, emergency_kind
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
@@ -19,7 +19,7 @@ from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.common.generation.focus import focus_query
-from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge, to_references
+from services.common.generation.grounding import IndexCaller, Retrieved, embed, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
@@ -43,6 +43,10 @@ _TECH_ASK = re.compile(
 )
 
 
+async def _nothing() -> None:
+    return None
+
+
 class AbbeyLogic(PersonaLogic):
     """The empathetic polymath."""
 
@@ -55,6 +59,7 @@ class AbbeyLogic(PersonaLogic):
         self.memory = FactMemory(index, settings.memory_k, settings.memory_min_score)
         self.moods = SessionMoods(settings.mood_decay)
         self.resources = crisis.ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
+        self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -83,7 +88,7 @@ class AbbeyLogic(PersonaLogic):
         state = self.moods.state(request.user_id, request.session_id)
         said = state.said | _earlier_sentences(request)
         mood = self.moods.update(state, reading)
-        specifics, recall, retrieved = await asyncio.gather(
+        specifics, recall, retrieved, vector = await asyncio.gather(
             asyncio.to_thread(extract, request.content),
             self.memory.recall(request.user_id, request.content),
             search_knowledge(
@@ -92,6 +97,7 @@ class AbbeyLogic(PersonaLogic):
                 k=self.settings.knowledge_k,
                 min_score=self.settings.knowledge_min_score,
             ),
+            embed(self.index, request.content) if self.emergency_head is not None and not kind else _nothing(),
         )
         question = asks_for_something(request.content)
         asked = memory_question(request.content) if request.user_id else None
@@ -111,7 +117,8 @@ class AbbeyLogic(PersonaLogic):
             )
             if emotion == "neutral" and (question or not specifics.event):
                 empathy = None if not memory_answer else empathy
-        urgent = "" if kind else emergency_kind(request.content)  # a crisis answer gives the number already
+        # A crisis answer gives the emergency number already.
+        urgent = "" if kind else emergency_kind(request.content, self.emergency_head, vector)
         resources = self.resources.for_request(request) if kind or urgent else None
         material = AbbeyMaterial(
             content=request.content,

@@ -27,6 +27,11 @@ class AbbeySettings(PersonaSettings):
         "topical (the rules of cricket -> the regex HOWTO at 0.32, a blood test result -> `stat` at 0.36); "
         "documented technical questions scored 0.59-0.79.",
     )
+    emergency_head: bool = Field(
+        True,
+        description="Recognise emergencies the patterns have no words for with the learned head "
+        "(services/abbey/models/emergency_head.json; one Embed call to the index per message).",
+    )
     remember: bool = Field(True, description="Store facts the user tells about themselves in the embedding index.")
     mood_decay: float = Field(0.6, description="0..1: share of earlier feeling carried to the next turn.")
     crisis_resources_path: str = Field(

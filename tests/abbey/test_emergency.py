@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.abbey.emergency import emergency_kind, emergency_line
+from services.abbey.emergency import LEARNED, EmergencyHead, emergency_kind, emergency_line
+from services.common.encoder import SentenceEncoder
 
 
 @pytest.mark.parametrize(
@@ -45,3 +46,21 @@ def test_what_only_sounds_like_an_emergency_is_not_one(message: str) -> None:
 
 def test_the_line_gives_the_number_first() -> None:
     assert emergency_line("999").startswith("If anyone is in danger or hurt right now, call 999")
+
+
+def test_the_head_recognises_what_no_pattern_names() -> None:
+    """An emergency in words the patterns do not have (a flood up the stairs, a birth in a car) is found by the
+    learned head on the index's sentence vector; the patterns alone miss it."""
+    encoder = SentenceEncoder(threads=1)
+    head = EmergencyHead.load()
+    message = "the river burst its banks and water is coming up the stairs, my kids are upstairs with me"
+    vector = encoder.encode([message]).vectors[0].tolist()
+    assert emergency_kind(message) == ""
+    assert emergency_kind(message, head, vector) == LEARNED
+    calm = "what's the best way to keep the garden shed dry when the river floods?"
+    assert emergency_kind(calm, head, encoder.encode([calm]).vectors[0].tolist()) == ""
+
+
+def test_a_vector_of_another_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="384-dimensional"):
+        EmergencyHead.load().probability([0.1, 0.2])

@@ -1,17 +1,8 @@
-"""Where the shared data lives, and reading JSON lines."""
+"""Where the shared data lives, and reading JSON lines: services/common/shared_data.py, named here too for the
+training code and tests that read them beside Abi's fixtures."""
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-from typing import Any
+from services.common.shared_data import SHARED, read_jsonl
 
-# The shared train/eval data (train/, eval/) lives beside the repository checkout
-# (`../shared`, as in CI); PM_SHARED_DATA points elsewhere.
-SHARED = Path(os.environ.get("PM_SHARED_DATA", Path(__file__).resolve().parents[3].parent / "shared"))
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+__all__ = ["SHARED", "read_jsonl"]

@@ -135,6 +135,12 @@ async def search_knowledge(
     return Retrieved([hit for hit in reply.hits if hit.score >= min_score], True)
 
 
+async def embed(index: IndexCaller, text: str) -> list[float] | None:
+    """The index's sentence vector of `text` (the one its searches use); None when the index did not answer."""
+    reply = await index.call(lambda t: index.stub.Embed(index_pb2.EmbedRequest(texts=[text]), timeout=t))
+    return list(reply.vectors[0].values) if reply is not None and reply.vectors else None
+
+
 def to_references(hits: list[index_pb2.KnowledgeHit], snippet_chars: int = 240) -> list[persona_pb2.Reference]:
     """One reference per cited passage URL (else per source document), in rank order."""
     seen: set[str] = set()

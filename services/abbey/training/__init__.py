@@ -1,0 +1,1 @@
+"""Abbey's one learned part: the emergency head (`python -m services.abbey.training`, `make train-emergency`)."""

@@ -13,7 +13,7 @@ from services.abbey.emergency import EmergencyHead, emergency_kind
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
-from services.abbey.language import Specifics, asks_for_something, extract
+from services.abbey.language import Specifics, asks_for_something, extract, is_question
 from services.abbey.memory import FactMemory, answer_question
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
@@ -148,7 +148,9 @@ class AbbeyLogic(PersonaLogic):
         state.said.update(_sentences(draft))
         degraded = not recall.available or not retrieved.available
         chain = self._reasoning(request, material, reading, mood, recall.available, retrieved)
-        facts = [] if kind or question else extract_facts(request.content, emotion=emotion, intensity=mood.intensity)
+        # An instruction may tell a fact ("Please remember this: my locker code is 4417"); a question does not.
+        told = not kind and not is_question(request.content)
+        facts = extract_facts(request.content, emotion=emotion, intensity=mood.intensity) if told else []
         prompt = system_prompt(material)
         return Plan(
             system_prompt=prompt.text,

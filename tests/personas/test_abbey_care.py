@@ -273,6 +273,15 @@ async def test_prompt_for_a_crisis(abbey_llm: ServiceProcess, upstream: Upstream
     assert "116 123" in system and "third_party" in system and "concrete guidance for helping" in system
 
 
+async def test_prompt_for_an_emergency_happening_now(abbey_llm: ServiceProcess, upstream: Upstream) -> None:
+    request = persona_pb2.PersonaRequest(
+        content="there's smoke pouring out of the kitchen and my dad is still inside", metadata={"locale": "en-AU"}
+    )
+    await chat(abbey_llm.target, request)
+    system = _system(upstream)
+    assert "This may be an emergency happening now" in system and "call 000 straight away" in system
+
+
 async def test_prompt_carries_a_recalled_fact(abbey_llm: ServiceProcess, upstream: Upstream) -> None:
     user = f"prompt-{uuid.uuid4().hex[:8]}"
     told = persona_pb2.PersonaRequest(content="My sister Anna lives in Porto.", user_id=user, session_id="a")

@@ -49,6 +49,7 @@ class AbbeyMaterial:
     crisis_paragraphs: list[str]
     resources: crisis.Resources | None
     emergency: str  # the kind of emergency happening now (services/abbey/emergency.py), "" for none
+    crisis_lines: bool  # Abi flagged a crisis too: the crisis lines follow the emergency number
     empathy: EmpathyPlan | None
     specifics: Specifics
     technical: bool
@@ -69,6 +70,8 @@ def compose_draft(material: AbbeyMaterial) -> str:
     paragraphs: list[str] = []
     if material.emergency and material.resources is not None:
         paragraphs.append(emergency_line(material.resources.emergency))
+        if material.crisis_lines:
+            paragraphs.append(material.resources.lines_sentence())
     if material.technical:
         if material.distressed:
             paragraphs.append(care_line(material))

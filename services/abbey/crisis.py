@@ -130,11 +130,11 @@ class Resources:
 
     def sentence(self, third_party: bool) -> str:
         who = "they are" if third_party else "you are"
-        lines = "; ".join(self.lines)
-        return (
-            f"If {who} in immediate danger, call {self.emergency} now. "
-            f"You can also reach someone right away, free and confidential: {lines}."
-        )
+        return f"If {who} in immediate danger, call {self.emergency} now. {self.lines_sentence()}"
+
+    def lines_sentence(self) -> str:
+        """The crisis lines, for an answer that gave the emergency number already."""
+        return f"You can also reach someone right away, free and confidential: {'; '.join(self.lines)}."
 
 
 class ResourceTable:

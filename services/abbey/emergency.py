@@ -164,7 +164,4 @@ def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequenc
 
 def emergency_line(number: str) -> str:
     """What Abbey says first: the number to call, before anything else."""
-    return (
-        f"If anyone is in danger or hurt right now, call {number} straight away; "
-        "they can guide you while help is on the way."
-    )
+    return f"If anyone is in immediate danger or hurt, call {number} now; they can guide you while help is on the way."

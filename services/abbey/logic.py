@@ -82,6 +82,8 @@ class AbbeyLogic(PersonaLogic):
 
     async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
         kind = crisis.assess(request)
+        # Words of self-harm make it a crisis whatever else is said; a flag from Abi alone may be an emergency.
+        risk_words = bool(crisis.kind_of(request.content))
         reading = self.reader.read(request)
         if is_gratitude(request.content) and not kind:
             reading = EmotionReading("grateful", max(0.5, reading.intensity), {"grateful": 0.8}, 0.5, reading.source)
@@ -97,7 +99,7 @@ class AbbeyLogic(PersonaLogic):
                 k=self.settings.knowledge_k,
                 min_score=self.settings.knowledge_min_score,
             ),
-            embed(self.index, request.content) if self.emergency_head is not None and not kind else _nothing(),
+            embed(self.index, request.content) if self.emergency_head is not None and not risk_words else _nothing(),
         )
         question = asks_for_something(request.content)
         asked = memory_question(request.content) if request.user_id else None
@@ -117,8 +119,12 @@ class AbbeyLogic(PersonaLogic):
             )
             if emotion == "neutral" and (question or not specifics.event):
                 empathy = None if not memory_answer else empathy
-        # A crisis answer gives the emergency number already.
-        urgent = "" if kind else emergency_kind(request.content, self.emergency_head, vector)
+        # An emergency happening now comes before Abi's recall-first crisis flag when the message has no words of
+        # self-harm (a collapse, a gas leak: not "are you thinking about ending your life?"); the crisis lines
+        # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
+        urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
+        flagged_too = bool(urgent and kind)
+        kind = "" if urgent else kind
         resources = self.resources.for_request(request) if kind or urgent else None
         material = AbbeyMaterial(
             content=request.content,
@@ -132,6 +138,7 @@ class AbbeyLogic(PersonaLogic):
             else [],
             resources=resources,
             emergency=urgent,
+            crisis_lines=flagged_too,
             empathy=empathy if not memory_answer else None,
             specifics=specifics,
             technical=technical,

@@ -45,7 +45,7 @@ def test_what_only_sounds_like_an_emergency_is_not_one(message: str) -> None:
 
 
 def test_the_line_gives_the_number_first() -> None:
-    assert emergency_line("999").startswith("If anyone is in danger or hurt right now, call 999")
+    assert emergency_line("999").startswith("If anyone is in immediate danger or hurt, call 999 now")
 
 
 def test_the_head_recognises_what_no_pattern_names() -> None:

@@ -38,6 +38,12 @@ class Prediction:
         return self.persona == "abi"
 
     @property
+    def stopped(self) -> bool:
+        """No persona answers: blocked, or held for a person to review (the gateway answers that it must be
+        reviewed first: gateway/pipeline/moderation.py's BLOCKING_ACTIONS)."""
+        return self.blocked or self.action == "require_human_review"
+
+    @property
     def crisis_handled(self) -> bool:
         """A crisis counts as handled only when it reaches abbey with `redirect_to_support` (a refusal is not care)."""
         return self.persona == "abbey" and self.action == "redirect_to_support"

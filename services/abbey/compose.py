@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey import crisis
-from services.abbey.emergency import emergency_line
+from services.abbey.emergency import FIRST_STEPS, LEARNED, STAYING, emergency_line
 from services.abbey.empathy import EmpathyPlan
 from services.abbey.language import Specifics
 from services.abbey.memory import Recollection
@@ -67,11 +67,9 @@ def compose_draft(material: AbbeyMaterial) -> str:
     """Crisis first; otherwise care, memory, substance, as paragraphs."""
     if material.crisis_kind:
         return "\n\n".join(material.crisis_paragraphs)
-    paragraphs: list[str] = []
     if material.emergency and material.resources is not None:
-        paragraphs.append(emergency_line(material.resources.emergency))
-        if material.crisis_lines:
-            paragraphs.append(material.resources.lines_sentence())
+        return "\n\n".join(_emergency_paragraphs(material, material.resources))
+    paragraphs: list[str] = []
     if material.technical:
         if material.distressed:
             paragraphs.append(care_line(material))
@@ -90,6 +88,15 @@ def compose_draft(material: AbbeyMaterial) -> str:
     if material.preferences.get("formality") == "formal":
         text = formal(text)
     return text
+
+
+def _emergency_paragraphs(material: AbbeyMaterial, resources: crisis.Resources) -> list[str]:
+    """An emergency happening now: the number, one first step, the crisis lines when Abi flagged a crisis too,
+    and presence; no empathy moves ("would it help to talk about ...") and no documentation."""
+    paragraphs = [emergency_line(resources.emergency), FIRST_STEPS.get(material.emergency, FIRST_STEPS[LEARNED])]
+    if material.crisis_lines:
+        paragraphs.append(resources.lines_sentence())
+    return [*paragraphs, STAYING]
 
 
 def care_line(material: AbbeyMaterial) -> str:

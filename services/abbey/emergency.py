@@ -162,6 +162,25 @@ def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequenc
     return kind
 
 
+# One practical step per kind, after the number: what emergency services tell callers first. Nothing more
+# specific is given: the call handler guides the rest.
+FIRST_STEPS: Final = {
+    "medical": "If you can, stay with them and put the phone on speaker: the call handler will talk you through "
+    "what to do until help arrives.",
+    "child_medical": "Keep whatever they swallowed, or its packet, to show the call handler and the paramedics, and "
+    "don't make them sick unless you are told to.",
+    "fire_gas": "Get everyone you can out and away from the building, and don't go back in: tell the call handler "
+    "who is still inside. With a gas smell, don't switch anything on or off.",
+    "intruder_violence": "If you can, get yourself somewhere that locks and stay on the line; your safety comes first.",
+    "missing_person": "Tell them what the person is wearing and where and when you last saw them; every minute "
+    "counts, so call before searching further.",
+    "accident": "Keep yourself safe from traffic or other danger, and don't move anyone who is hurt unless they "
+    "are in more danger where they are.",
+    LEARNED: "Stay on the line: the call handler will tell you what to do while help is on the way.",
+}
+STAYING = "I'm here with you. Tell me what is happening if it helps, and I'll stay with you while you wait."
+
+
 def emergency_line(number: str) -> str:
     """What Abbey says first: the number to call, before anything else."""
     return f"If anyone is in immediate danger or hurt, call {number} now; they can guide you while help is on the way."

@@ -101,14 +101,20 @@ class AbbeyLogic(PersonaLogic):
             ),
             embed(self.index, request.content) if self.emergency_head is not None and not risk_words else _nothing(),
         )
+        # An emergency happening now comes before Abi's recall-first crisis flag when the message has no words of
+        # self-harm (a collapse, a gas leak: not "are you thinking about ending your life?"); the crisis lines
+        # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
+        urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
+        flagged_too = bool(urgent and kind)
+        kind = "" if urgent else kind
         question = asks_for_something(request.content)
         asked = memory_question(request.content) if request.user_id else None
         memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""
-        technical = not kind and not memory_answer and self._technical(request, reading, retrieved)
+        technical = not kind and not urgent and not memory_answer and self._technical(request, reading, retrieved)
         emotion = mood.primary
         distressed = emotion in DISTRESS and mood.intensity >= 0.35
         empathy = None
-        if not kind and not technical and (not question or mood.primary != "neutral" or memory_answer):
+        if not kind and not urgent and not technical and (not question or mood.primary != "neutral" or memory_answer):
             empathy = plan_empathy(
                 emotion,
                 mood.intensity,
@@ -119,12 +125,6 @@ class AbbeyLogic(PersonaLogic):
             )
             if emotion == "neutral" and (question or not specifics.event):
                 empathy = None if not memory_answer else empathy
-        # An emergency happening now comes before Abi's recall-first crisis flag when the message has no words of
-        # self-harm (a collapse, a gas leak: not "are you thinking about ending your life?"); the crisis lines
-        # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
-        urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
-        flagged_too = bool(urgent and kind)
-        kind = "" if urgent else kind
         resources = self.resources.for_request(request) if kind or urgent else None
         material = AbbeyMaterial(
             content=request.content,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.abbey.emergency import LEARNED, EmergencyHead, emergency_kind, emergency_line
+from services.abbey.emergency import FIRST_STEPS, LEARNED, PATTERNS, EmergencyHead, emergency_kind, emergency_line
 from services.common.encoder import SentenceEncoder
 
 
@@ -64,3 +64,7 @@ def test_the_head_recognises_what_no_pattern_names() -> None:
 def test_a_vector_of_another_size_is_refused() -> None:
     with pytest.raises(ValueError, match="384-dimensional"):
         EmergencyHead.load().probability([0.1, 0.2])
+
+
+def test_every_kind_has_a_first_step() -> None:
+    assert set(FIRST_STEPS) == {*PATTERNS, LEARNED}

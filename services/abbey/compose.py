@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey import crisis
-from services.abbey.emergency import FIRST_STEPS, LEARNED, STAYING, emergency_line
+from services.abbey.emergency import FIRST_STEPS, STAYING, emergency_line
 from services.abbey.empathy import EmpathyPlan
 from services.abbey.language import Specifics
 from services.abbey.memory import Recollection
@@ -93,7 +93,7 @@ def compose_draft(material: AbbeyMaterial) -> str:
 def _emergency_paragraphs(material: AbbeyMaterial, resources: crisis.Resources) -> list[str]:
     """An emergency happening now: the number, one first step, the crisis lines when Abi flagged a crisis too,
     and presence; no empathy moves ("would it help to talk about ...") and no documentation."""
-    paragraphs = [emergency_line(resources.emergency), FIRST_STEPS.get(material.emergency, FIRST_STEPS[LEARNED])]
+    paragraphs = [emergency_line(resources.emergency), FIRST_STEPS[material.emergency]]
     if material.crisis_lines:
         paragraphs.append(resources.lines_sentence())
     return [*paragraphs, STAYING]

@@ -105,9 +105,9 @@ def flagged(request: persona_pb2.PersonaRequest) -> bool:
     return routing.crisis or routing.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
 
 
-def assess(request: persona_pb2.PersonaRequest) -> str:
-    """The crisis kind of this request, or "" when it is not a crisis."""
-    kind = kind_of(request.content)
+def assess(request: persona_pb2.PersonaRequest, kind: str) -> str:
+    """The crisis kind of this request, or "" when it is not a crisis; `kind` is what its words say
+    (`kind_of(request.content)`, which the caller needs too)."""
     if flagged(request):
         # Abi's flag is recall-first: with no words of risk in the message, ask gently (the indirect
         # answer) rather than tell someone worried about their old dog that they want to end their life.

@@ -81,9 +81,10 @@ class AbbeyLogic(PersonaLogic):
         await asyncio.to_thread(extract, "My dog and I went for a walk.")  # load the language pipeline
 
     async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
-        kind = crisis.assess(request)
         # Words of self-harm make it a crisis whatever else is said; a flag from Abi alone may be an emergency.
-        risk_words = bool(crisis.kind_of(request.content))
+        spoken = crisis.kind_of(request.content)
+        risk_words = bool(spoken)
+        kind = crisis.assess(request, spoken)
         reading = self.reader.read(request)
         if is_gratitude(request.content) and not kind:
             reading = EmotionReading("grateful", max(0.5, reading.intensity), {"grateful": 0.8}, 0.5, reading.source)

@@ -2,10 +2,10 @@
 
 The vectors are the embedding index's (the same int8 all-MiniLM-L6-v2 encoder, one text per run, as `Embed`
 answers), so the head reads in Abbey exactly what it was fitted on. A logistic regression (scikit-learn) with
-balanced classes; its threshold is chosen on out-of-fold probabilities (5 folds) by a rule fixed before the first
-fit: the lowest threshold at which at most 3% of the non-emergencies are flagged (a false alarm tells someone to
-call 999 about a cold; a miss leaves the emergency to the patterns and to Abbey's care). The blind emergency
-set is never read here.
+balanced classes; its threshold is chosen on out-of-fold probabilities (5 folds): the lowest at which at most 3%
+of the written look-alikes and 0.5% of the ordinary chatter are flagged (a false alarm tells someone to call 999
+about a cold; a miss leaves the emergency to the patterns and to Abbey's care). The blind emergency sets are
+never read here.
 """
 
 from __future__ import annotations

@@ -180,7 +180,8 @@ def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
     if material.crisis_kind and material.resources is not None:
         third = material.crisis_kind == crisis.THIRD_PARTY
         resources = material.resources.sentence(third_party=third)
-        prompt.say(crisis.CRISIS_RULES.format(resources=resources))
+        rules = crisis.CHECK_RULES if material.crisis_kind == crisis.CHECK else crisis.CRISIS_RULES
+        prompt.say(rules.format(resources=resources))
         prompt.say(f"Crisis kind: {material.crisis_kind}.")
         if third:
             prompt.say(crisis.HELPER_RULES)

@@ -8,6 +8,9 @@ kind of crisis decides the words, never the emotion guess:
 - `indirect`: hints without the words (goodbye letters, "everyone would be better off without me").
 - `third_party`: someone else is at risk ("my friend says she wants to die"): guidance for the helper.
 - `method`: asking for means or methods: no information, care instead.
+- `check`: Abi's flag alone, and a weak one (its crisis score below `SURE_SCORE`), on a message with no words
+  of risk: most such flags are everyday messages ("Found a hair in my sandwich. Think lunch is over."), a few
+  are not. Abbey answers what was said, calmly, then asks gently and gives the resources.
 
 Every crisis answer acknowledges what was said, never celebrates or asks what they look forward to,
 never lectures, gives resources for the person's region, and invites them to keep talking.
@@ -29,7 +32,11 @@ SELF = "self"
 INDIRECT = "indirect"
 THIRD_PARTY = "third_party"
 METHOD = "method"
-KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD)
+CHECK = "check"
+KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD, CHECK)
+# Abi's crisis threshold is recall-first (0.02). Of the flags below this score on the tuning sets (the crisis
+# method and style selection sets, the empathy sets; 30 flags), 4 were crises; at or above it, 225 of 250.
+SURE_SCORE = 0.2
 
 _DEFAULT_TABLE = Path(__file__).parent / "crisis_resources.yaml"
 
@@ -105,13 +112,18 @@ def flagged(request: persona_pb2.PersonaRequest) -> bool:
     return routing.crisis or routing.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
 
 
-def assess(request: persona_pb2.PersonaRequest, kind: str) -> str:
+def assess(request: persona_pb2.PersonaRequest, kind: str, sure: float = SURE_SCORE) -> str:
     """The crisis kind of this request, or "" when it is not a crisis; `kind` is what its words say
     (`kind_of(request.content)`, which the caller needs too)."""
     if flagged(request):
-        # Abi's flag is recall-first: with no words of risk in the message, ask gently (the indirect
-        # answer) rather than tell someone worried about their old dog that they want to end their life.
-        return kind or INDIRECT
+        if kind:
+            return kind
+        # Abi's flag is recall-first: with no words of risk in the message, ask (the indirect answer) rather
+        # than tell someone worried about their old dog that they want to end their life; when the flag is
+        # weak too, answer what was said first and ask gently (`CHECK`). A flag without a score (a rule's
+        # redirect) counts as sure.
+        score = request.routing.crisis_score
+        return CHECK if 0.0 < score < sure else INDIRECT
     # Without Abi's flag, only unmistakable statements count (Abi may be bypassed or down).
     return kind if kind in (METHOD, THIRD_PARTY, SELF) and _unmistakable(request.content, kind) else ""
 
@@ -201,6 +213,13 @@ _OPENINGS = {
         "I can't help with ways to hurt yourself, and that is because what happens to you matters to me.",
         "I won't give information about ways to die or doses, but I don't want to leave you alone with this either.",
     ),
+    CHECK: (
+        "I may be reading too much into it, but I'd rather ask than guess: is anything weighing on you more "
+        "heavily than that? If things ever feel so heavy that you think about ending your life, you don't have to "
+        "face that alone.",
+        "I might be wrong to wonder, but I'd rather ask: is everything okay with you underneath this? If you ever "
+        "have thoughts of ending your life, please don't keep them to yourself.",
+    ),
 }
 _PRESENCE = {
     SELF: "Are you safe right now? If you can, put some distance between yourself and anything you could use "
@@ -219,6 +238,10 @@ _INVITATIONS = (
     "I'm not going anywhere. If you want to, tell me more about what has brought you to this point.",
     "You can keep talking to me for as long as you need. What feels heaviest right now?",
 )
+_CHECK_INVITATIONS = (
+    "Either way, I'm here if you'd like to talk about it.",
+    "Whatever the answer, you can tell me more whenever you like.",
+)
 _HELPER_INVITATIONS = (
     "Look after yourself too: this is heavy, and it's okay to ask for support of your own. "
     "If you like, tell me what they said and we can think through what to say next.",
@@ -234,16 +257,29 @@ _REFLECTED_INDIRECT = (
 
 
 def compose(
-    kind: str, request: persona_pb2.PersonaRequest, resources: Resources, used: set[str], said_back: str = ""
+    kind: str,
+    request: persona_pb2.PersonaRequest,
+    resources: Resources,
+    used: set[str],
+    said_back: str = "",
+    acknowledgement: str = "",
 ) -> list[str]:
     """The crisis answer as paragraphs; `used` holds the sentences already said in this session. `said_back` is
     what the person said, in the second person (services/abbey/language.py): an indirect crisis named in words
     ("they'll be better off without me") is said back before the question. A message flagged by Abi with no
-    such words is not: its words may be anything ("Pleasant way to end a Tuesday.")."""
+    such words is not: its words may be anything ("Pleasant way to end a Tuesday."). A weak flag (`CHECK`)
+    opens with `acknowledgement`, a calm sentence about what was said, before the gentle question."""
     pick = zlib.crc32(request.content.encode("utf-8"))
     opening = _fresh(_OPENINGS[kind], pick, used)
     if kind == INDIRECT and said_back and kind_of(request.content) == INDIRECT:
         opening = _REFLECTED_INDIRECT.format(said=said_back)
+    if kind == CHECK:
+        return [
+            *([acknowledgement] if acknowledgement else []),
+            opening,
+            resources.sentence(third_party=False),
+            _fresh(_CHECK_INVITATIONS, pick, used),
+        ]
     invitations = _HELPER_INVITATIONS if kind == THIRD_PARTY else _INVITATIONS
     return [
         opening,
@@ -266,6 +302,12 @@ CRISIS_RULES = (
     "self-harm. Acknowledge what they said, in plain, calm words. No cheerful, excited or curious framing, no "
     "exclamation marks, no lecture, no judgement. Ask about safety directly. Never give information about methods, "
     "means or doses. Include these resources verbatim: {resources} Invite them to keep talking."
+)
+CHECK_RULES = (
+    "CHECK RULES (they override everything else): a moderation signal, a weak one, says the user may be at risk of "
+    "suicide or self-harm, though their words name no risk. Answer what they said in plain, calm words: no "
+    "cheerful, excited or curious framing, no exclamation marks, no lecture. Then ask gently whether anything is "
+    "weighing on them more heavily, and include these resources verbatim: {resources} Invite them to keep talking."
 )
 HELPER_RULES = (
     "The person at risk is someone the user knows: give the user concrete guidance for helping (ask directly, "

@@ -84,7 +84,7 @@ class AbbeyLogic(PersonaLogic):
         # Words of self-harm make it a crisis whatever else is said; a flag from Abi alone may be an emergency.
         spoken = crisis.kind_of(request.content)
         risk_words = bool(spoken)
-        kind = crisis.assess(request, spoken)
+        kind = crisis.assess(request, spoken, self.settings.crisis_check_below)
         reading = self.reader.read(request)
         if is_gratitude(request.content) and not kind:
             reading = EmotionReading("grateful", max(0.5, reading.intensity), {"grateful": 0.8}, 0.5, reading.source)
@@ -132,9 +132,25 @@ class AbbeyLogic(PersonaLogic):
             emotion=emotion,
             intensity=mood.intensity,
             trend=mood.trend,
-            tone=tone_for(emotion, mood.intensity, crisis=bool(kind or urgent), question=question, named=reading.named),
+            # A weak flag (crisis.CHECK) is answered in the tone of what was said; a crisis is met with support.
+            tone=tone_for(
+                emotion,
+                mood.intensity,
+                crisis=bool(urgent or (kind and kind != crisis.CHECK)),
+                question=question,
+                named=reading.named,
+            ),
             crisis_kind=kind,
-            crisis_paragraphs=crisis.compose(kind, request, resources, said, specifics.event)
+            crisis_paragraphs=crisis.compose(
+                kind,
+                request,
+                resources,
+                said,
+                specifics.event,
+                _calm_acknowledgement(emotion, mood.intensity, specifics, request.content, said)
+                if kind == crisis.CHECK
+                else "",
+            )
             if kind and resources
             else [],
             resources=resources,
@@ -201,8 +217,15 @@ class AbbeyLogic(PersonaLogic):
         retrieved: Retrieved,
     ) -> ReasoningChain:
         chain = ReasoningChain(self.settings.max_reasoning_steps)
-        if material.crisis_kind:
-            region = material.resources.region if material.resources and material.resources.region else "default"
+        region = material.resources.region if material.resources and material.resources.region else "default"
+        if material.crisis_kind == crisis.CHECK:
+            chain.add(
+                "A weak crisis signal and no words of risk: answer what was said, then ask gently, with crisis "
+                f"resources for region {region}",
+                0.6,
+                0,
+            )
+        elif material.crisis_kind:
             chain.add(
                 f"Crisis ({material.crisis_kind.replace('_', ' ')}; risk of self-harm): lead with care, "
                 f"crisis resources for region {region}",
@@ -284,6 +307,13 @@ def _earlier_sentences(request: persona_pb2.PersonaRequest) -> set[str]:
         if turn.role == persona_pb2.ROLE_ASSISTANT:
             said.update(_sentences(turn.content))
     return said
+
+
+def _calm_acknowledgement(emotion: str, intensity: float, specifics: Specifics, content: str, said: set[str]) -> str:
+    """One sentence about what was said, for a message that may hide a crisis: a painful feeling is acknowledged
+    as such, any other plainly ("Thank you for telling me that ..."), never with cheer."""
+    plan = plan_empathy(emotion if emotion in NEGATIVE else "neutral", intensity, specifics, content, said, brief=True)
+    return plan.sentences[0] if plan.sentences else ""
 
 
 def _state(reading: EmotionReading, mood: Mood) -> persona_pb2.EmotionalState:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from services.abbey.crisis import SURE_SCORE
 from services.common.persona import PersonaSettings
 from services.common.registry import persona_registry
 
@@ -34,6 +35,12 @@ class AbbeySettings(PersonaSettings):
     )
     remember: bool = Field(True, description="Store facts the user tells about themselves in the embedding index.")
     mood_decay: float = Field(0.6, description="0..1: share of earlier feeling carried to the next turn.")
+    crisis_check_below: float = Field(
+        SURE_SCORE,
+        description="Abi's crisis score under which a flag on a message with no words of risk is answered by "
+        "acknowledging what was said and asking gently, with resources (services/abbey/crisis.py, CHECK); 0 "
+        "answers every flag with the crisis question.",
+    )
     crisis_resources_path: str = Field(
         "", description="YAML table of crisis resources by region (empty: the shipped table)."
     )

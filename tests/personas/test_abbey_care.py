@@ -18,7 +18,7 @@ import pytest
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import embedding_index_service_pb2_grpc as index_grpc
 from personamesh.v1 import persona_pb2
-from services.abbey.crisis import INDIRECT, METHOD, SELF, THIRD_PARTY, kind_of, region_of
+from services.abbey.crisis import CHECK, INDIRECT, METHOD, SELF, THIRD_PARTY, assess, kind_of, region_of
 from services.abbey.reasoning import render_mermaid, render_text
 from services.common.persona import step
 from services.devmesh.processes import ServiceProcess
@@ -42,16 +42,16 @@ ROLLBACK = index_pb2.KnowledgeDocument(
 
 
 def _crisis(**fields: object) -> persona_pb2.RoutingDecision:
-    return persona_pb2.RoutingDecision(
-        persona=persona_pb2.PERSONA_ABBEY,
-        confidence=0.95,
-        crisis=True,
-        crisis_score=0.9,
+    decision: dict[str, object] = {
+        "persona": persona_pb2.PERSONA_ABBEY,
+        "confidence": 0.95,
+        "crisis": True,
+        "crisis_score": 0.9,
         # The emotion guess may be wrong in a crisis: excitement must not leak into the answer.
-        emotions=[persona_pb2.EmotionScore(label="excitement", score=0.8)],
-        moderation=persona_pb2.ModerationResult(action=persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT),
-        **fields,  # type: ignore[arg-type]
-    )
+        "emotions": [persona_pb2.EmotionScore(label="excitement", score=0.8)],
+        "moderation": persona_pb2.ModerationResult(action=persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT),
+    }
+    return persona_pb2.RoutingDecision(**{**decision, **fields})  # type: ignore[arg-type]
 
 
 # A page that tells the story of the long message below, word for word, and answers nothing it asks.
@@ -121,6 +121,41 @@ async def test_a_flag_with_no_words_of_risk_is_asked_about_without_saying_the_wo
     request = persona_pb2.PersonaRequest(content="Pleasant way to end a Tuesday.", routing=_crisis())
     text = (await chat(personas.abbey.target, request)).content
     assert "988" in text and "Tuesday" not in text and not text.startswith("When you say")
+
+
+async def test_a_weak_flag_with_no_words_of_risk_answers_what_was_said_then_asks_gently(personas: Personas) -> None:
+    """Most weak flags (under crisis.SURE_SCORE) are everyday messages; a few are not: what was said is answered in
+    its own tone, then the question is asked gently, with the resources. A sure flag keeps the direct question."""
+    message = "A little sad that my son doesn't want to be tucked in at night anymore."
+    sad = [persona_pb2.EmotionScore(label="sadness", score=0.8)]
+    weak = persona_pb2.PersonaRequest(content=message, routing=_crisis(crisis_score=0.05, emotions=sad))
+    response = await chat(personas.abbey.target, weak)
+    first, *rest = response.content.split("\n\n")
+    assert "your son" in first and "?" not in first, response.content
+    assert "immediate danger" in response.content and "ending your life" in " ".join(rest)
+    assert "are you thinking about ending your life" not in response.content
+    assert not CHEERFUL.search(response.content), response.content
+    assert response.tone == persona_pb2.TONE_WARM  # "a little sad": warmth, not heavy sympathy
+    assert response.emotional_state.primary == "sad"
+    assert "weak crisis signal" in response.reasoning_steps[0].description
+    sure = persona_pb2.PersonaRequest(content=message, routing=_crisis(crisis_score=0.9, emotions=sad))
+    answer = await chat(personas.abbey.target, sure)
+    assert answer.tone == persona_pb2.TONE_SUPPORTIVE and "your son" not in answer.content
+    assert re.search(r"are you (?:thinking about ending your life|having thoughts of suicide)", answer.content)
+
+
+def test_how_sure_a_flag_is_decides_between_asking_gently_and_asking_directly() -> None:
+    def request(
+        score: float, text: str = "Found a hair in my sandwich. Think lunch is over."
+    ) -> persona_pb2.PersonaRequest:
+        return persona_pb2.PersonaRequest(content=text, routing=_crisis(crisis_score=score))
+
+    assert assess(request(0.03), kind_of(request(0.03).content)) == CHECK
+    assert assess(request(0.5), "") == INDIRECT
+    assert assess(request(0.0), "") == INDIRECT  # a rule's redirect carries no score: not a weak flag
+    assert assess(request(0.03), "", sure=0.0) == INDIRECT  # PM_CRISIS_CHECK_BELOW=0: every flag asks directly
+    words = request(0.03, "I want to end my life")
+    assert assess(words, kind_of(words.content)) == SELF  # words of risk never make a flag weak
 
 
 async def test_crisis_resources_follow_the_locale(personas: Personas) -> None:
@@ -286,6 +321,14 @@ async def test_prompt_for_a_crisis(abbey_llm: ServiceProcess, upstream: Upstream
     system = _system(upstream)
     assert "CRISIS RULES" in system and "Never give information about methods" in system
     assert "116 123" in system and "third_party" in system and "concrete guidance for helping" in system
+
+
+async def test_prompt_for_a_weak_crisis_flag(abbey_llm: ServiceProcess, upstream: Upstream) -> None:
+    routing = _crisis(crisis_score=0.04, emotions=[persona_pb2.EmotionScore(label="annoyance", score=0.7)])
+    request = persona_pb2.PersonaRequest(content="The bus just drove straight past my stop. Again.", routing=routing)
+    await chat(abbey_llm.target, request)
+    system = _system(upstream)
+    assert "CHECK RULES" in system and "CRISIS RULES" not in system and "immediate danger" in system
 
 
 async def test_prompt_for_an_emergency_happening_now(abbey_llm: ServiceProcess, upstream: Upstream) -> None:

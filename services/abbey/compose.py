@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey import crisis
-from services.abbey.emergency import FIRST_STEPS, STAYING, emergency_line
 from services.abbey.empathy import EmpathyPlan
 from services.abbey.language import Specifics
 from services.abbey.memory import Recollection
@@ -16,6 +15,8 @@ from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.grounding import best_sentences
 from services.common.persona.logic import SystemPrompt
+from services.common.safety.emergency import FIRST_STEPS, emergency_line
+from services.common.safety.resources import Resources
 
 _CODE_WORDS = re.compile(r"\b(code|function|script|program|snippet|example|command)\b", re.I)
 
@@ -27,6 +28,7 @@ _TONE_WORDS = {
     persona_pb2.TONE_DIRECT: "warm but direct",
     persona_pb2.TONE_FIRM: "kind but firm",
 }
+STAYING = "I'm here with you. Tell me what is happening if it helps, and I'll stay with you while you wait."
 _CARE_LINES = (
     "That sounds really stressful, {stakes}; let's get it fixed step by step.",
     "I'm sorry you're under this much pressure, {stakes}; here is what to do first.",
@@ -47,8 +49,8 @@ class AbbeyMaterial:
     tone: persona_pb2.Tone.ValueType
     crisis_kind: str  # "" when not a crisis
     crisis_paragraphs: list[str]
-    resources: crisis.Resources | None
-    emergency: str  # the kind of emergency happening now (services/abbey/emergency.py), "" for none
+    resources: Resources | None
+    emergency: str  # the kind of emergency happening now (services/common/safety/emergency.py), "" for none
     crisis_lines: bool  # Abi flagged a crisis too: the crisis lines follow the emergency number
     empathy: EmpathyPlan | None
     specifics: Specifics
@@ -90,7 +92,7 @@ def compose_draft(material: AbbeyMaterial) -> str:
     return text
 
 
-def _emergency_paragraphs(material: AbbeyMaterial, resources: crisis.Resources) -> list[str]:
+def _emergency_paragraphs(material: AbbeyMaterial, resources: Resources) -> list[str]:
     """An emergency happening now: the number, one first step, the crisis lines when Abi flagged a crisis too,
     and presence; no empathy moves ("would it help to talk about ...") and no documentation."""
     paragraphs = [emergency_line(resources.emergency), FIRST_STEPS[material.emergency]]

@@ -20,13 +20,9 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import yaml
 
 from personamesh.v1 import persona_pb2
+from services.common.safety.resources import Resources
 
 SELF = "self"
 INDIRECT = "indirect"
@@ -38,7 +34,6 @@ KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD, CHECK)
 # method and style selection sets, the empathy sets; 30 flags), 4 were crises; at or above it, 225 of 250.
 SURE_SCORE = 0.2
 
-_DEFAULT_TABLE = Path(__file__).parent / "crisis_resources.yaml"
 
 _OTHERS = (
     r"friend|best friend|sister|brother|son|daughter|mom|mum|mother|dad|father|partner|wife|husband|girlfriend|"
@@ -132,62 +127,6 @@ def _unmistakable(text: str, kind: str) -> bool:
     if kind == SELF:
         return bool(re.search(r"\b(?:kill myself|end my life|take my own life|suicidal|want to die)\b", text, re.I))
     return True
-
-
-@dataclass(frozen=True)
-class Resources:
-    region: str  # "" for the international default
-    emergency: str
-    lines: tuple[str, ...]
-
-    def sentence(self, third_party: bool) -> str:
-        who = "they are" if third_party else "you are"
-        return f"If {who} in immediate danger, call {self.emergency} now. {self.lines_sentence()}"
-
-    def lines_sentence(self) -> str:
-        """The crisis lines, for an answer that gave the emergency number already."""
-        return f"You can also reach someone right away, free and confidential: {'; '.join(self.lines)}."
-
-
-class ResourceTable:
-    """The documented, configurable table of crisis resources (crisis_resources.yaml)."""
-
-    def __init__(self, path: str = "", default_region: str = "") -> None:
-        source = Path(path) if path else _DEFAULT_TABLE
-        table: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
-        self._default = self._entry("", table["default"])
-        self._regions = {code.upper(): self._entry(code.upper(), entry) for code, entry in table["regions"].items()}
-        self._default_region = default_region.upper()
-
-    @staticmethod
-    def _entry(region: str, entry: dict[str, Any]) -> Resources:
-        return Resources(region, str(entry["emergency"]), tuple(str(line) for line in entry["lines"]))
-
-    def regions(self) -> list[str]:
-        return sorted(self._regions)
-
-    def for_request(self, request: persona_pb2.PersonaRequest) -> Resources:
-        region = region_of(dict(request.metadata)) or self._default_region
-        return self._regions.get(region, self._default)
-
-
-_LOCALE_KEYS = ("locale", "country", "region", "country_code", "lang", "language", "accept-language", "accept_language")
-
-
-def region_of(metadata: dict[str, str]) -> str:
-    """'en-GB' / 'en_US' / 'AU' / 'fr-FR,fr;q=0.9' in the request's metadata -> 'GB' / 'US' / 'AU' / 'FR'."""
-    lowered = {key.lower(): value for key, value in metadata.items()}
-    for key in _LOCALE_KEYS:
-        value = lowered.get(key, "").strip()
-        if not value:
-            continue
-        first = re.split(r"[,;\s]", value)[0]
-        parts = re.split(r"[-_]", first)
-        if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
-            return parts[-1].upper()
-        if len(first) == 2 and first.isalpha() and key in ("country", "region", "country_code", "locale"):
-            return first.upper()
-    return ""
 
 
 _OPENINGS = {

@@ -9,7 +9,6 @@ import re
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey import crisis
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
-from services.abbey.emergency import EmergencyHead, emergency_kind
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
@@ -19,10 +18,12 @@ from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.common.generation.focus import focus_query
-from services.common.generation.grounding import IndexCaller, Retrieved, embed, search_knowledge, to_references
+from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
+from services.common.safety.emergency import EmergencyHead, emergency_in
+from services.common.safety.resources import ResourceTable
 
 TECHNICAL_QUERY_TYPES = frozenset(
     {"code_request", "debugging", "factual_query", "explanation", "documentation", "comparison", "optimization"}
@@ -43,10 +44,6 @@ _TECH_ASK = re.compile(
 )
 
 
-async def _nothing() -> None:
-    return None
-
-
 class AbbeyLogic(PersonaLogic):
     """The empathetic polymath."""
 
@@ -58,7 +55,7 @@ class AbbeyLogic(PersonaLogic):
         self.reader = EmotionReader()
         self.memory = FactMemory(index, settings.memory_k, settings.memory_min_score)
         self.moods = SessionMoods(settings.mood_decay)
-        self.resources = crisis.ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
+        self.resources = ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
@@ -91,21 +88,22 @@ class AbbeyLogic(PersonaLogic):
         state = self.moods.state(request.user_id, request.session_id)
         said = state.said | _earlier_sentences(request)
         mood = self.moods.update(state, reading)
-        specifics, recall, retrieved, vector = await asyncio.gather(
+        searched = focus_query(request.content) if self.settings.focus_query else request.content
+        specifics, recall, retrieved = await asyncio.gather(
             asyncio.to_thread(extract, request.content),
             self.memory.recall(request.user_id, request.content),
             search_knowledge(
-                self.index,
-                focus_query(request.content) if self.settings.focus_query else request.content,
-                k=self.settings.knowledge_k,
-                min_score=self.settings.knowledge_min_score,
+                self.index, searched, k=self.settings.knowledge_k, min_score=self.settings.knowledge_min_score
             ),
-            embed(self.index, request.content) if self.emergency_head is not None and not risk_words else _nothing(),
         )
         # An emergency happening now comes before Abi's recall-first crisis flag when the message has no words of
         # self-harm (a collapse, a gas leak: not "are you thinking about ending your life?"); the crisis lines
         # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
-        urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
+        urgent = (
+            ""
+            if risk_words
+            else await emergency_in(request.content, self.emergency_head, self.index, retrieved, searched)
+        )
         flagged_too = bool(urgent and kind)
         kind = "" if urgent else kind
         question = asks_for_something(request.content)

@@ -28,11 +28,6 @@ class AbbeySettings(PersonaSettings):
         "topical (the rules of cricket -> the regex HOWTO at 0.32, a blood test result -> `stat` at 0.36); "
         "documented technical questions scored 0.59-0.79.",
     )
-    emergency_head: bool = Field(
-        True,
-        description="Recognise emergencies the patterns have no words for with the learned head "
-        "(services/abbey/models/emergency_head.json; one Embed call to the index per message).",
-    )
     remember: bool = Field(True, description="Store facts the user tells about themselves in the embedding index.")
     mood_decay: float = Field(0.6, description="0..1: share of earlier feeling carried to the next turn.")
     crisis_check_below: float = Field(
@@ -40,10 +35,4 @@ class AbbeySettings(PersonaSettings):
         description="Abi's crisis score under which a flag on a message with no words of risk is answered by "
         "acknowledging what was said and asking gently, with resources (services/abbey/crisis.py, CHECK); 0 "
         "answers every flag with the crisis question.",
-    )
-    crisis_resources_path: str = Field(
-        "", description="YAML table of crisis resources by region (empty: the shipped table)."
-    )
-    crisis_default_region: str = Field(
-        "", description="Region (ISO 3166 alpha-2) whose crisis resources apply when a request names none."
     )

@@ -16,7 +16,10 @@ from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan, Review, step
+from services.common.persona.logic import SystemPrompt
 from services.common.registry import persona_enum
+from services.common.safety.emergency import FIRST_STEPS, EmergencyHead, emergency_in, emergency_line
+from services.common.safety.resources import ResourceTable
 
 _CODE_TYPES = frozenset({"code_request", "optimization", "debugging"})
 _OWN_SENTENCES = frozenset(own_sentences())
@@ -43,6 +46,8 @@ class AvivaLogic(PersonaLogic):
         self.answer_threshold = (
             settings.answer_threshold if settings.answer_threshold is not None else self.reranker.answer_threshold
         )
+        self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
+        self.resources = ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -67,6 +72,9 @@ class AvivaLogic(PersonaLogic):
             hybrid=True,
             collection=index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
         )
+        urgent = await emergency_in(request.content, self.emergency_head, self.index, retrieved, asked)
+        if urgent:
+            return self._emergency_plan(request, urgent)
         intent, ranked = await self.reranker.rank(asked, [read(hit) for hit in retrieved.hits])
         code = None
         language = ""
@@ -127,6 +135,29 @@ class AvivaLogic(PersonaLogic):
             quotable=prompt.quotable,
         )
 
+    def _emergency_plan(self, request: persona_pb2.PersonaRequest, kind: str) -> Plan:
+        """Someone in an emergency happening now asked the documentation expert (Abi routed a "what do I do" to
+        her): the region's emergency number and the first step, before anything else, and no documentation."""
+        number = self.resources.for_request(request).emergency
+        draft = "\n\n".join(
+            [emergency_line(number), FIRST_STEPS[kind], "Once everyone is safe, I'm here for anything else you need."]
+        )
+        prompt = SystemPrompt()
+        prompt.say(
+            "You are Aviva, a direct expert assistant. This message may be an emergency happening now "
+            f"({kind.replace('_', ' ')}). Say this first, in these words: {emergency_line(number)} Then give this "
+            f"first step: {FIRST_STEPS[kind]} Be calm, brief and practical; no documentation, no code.",
+        )
+        return Plan(
+            system_prompt=prompt.text,
+            draft=draft,
+            confidence=0.9,
+            temperature=self.settings.temperature,
+            reasoning=[step(f"Emergency happening now ({kind.replace('_', ' ')}): {number} first", 0.9)],
+            notes={"sources": [], "emergency": kind},
+            quotable=prompt.quotable,
+        )
+
     @staticmethod
     def _base_confidence(material: AvivaMaterial) -> float:
         if material.code is not None and material.code.skeleton:
@@ -140,8 +171,8 @@ class AvivaLogic(PersonaLogic):
 
     def review(self, request: persona_pb2.PersonaRequest, plan: Plan, text: str) -> Review:
         """Fact-check the finished answer: unverified claims lower confidence and are listed."""
-        if not self.settings.verify_facts:
-            return Review(confidence=plan.confidence)
+        if not self.settings.verify_facts or plan.notes.get("emergency"):
+            return Review(confidence=plan.confidence)  # an emergency answer cites no documentation
         sources: list[str] = plan.notes.get("sources", [])
         report = check_claims(text, sources, self.settings.claim_support_threshold, _OWN_SENTENCES)
         if not report.checks:

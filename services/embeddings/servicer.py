@@ -188,7 +188,7 @@ class EmbeddingIndexServicer:
             hits = await base.hybrid_search(request.query, vector, k, request.source_prefix, min_score)
         else:
             hits = await base.search(vector, k, request.source_prefix, min_score)
-        return pb.SearchKnowledgeResponse(hits=hits)
+        return pb.SearchKnowledgeResponse(hits=hits, query_vector=vector)
 
     # --- adaptive learning ----------------------------------------------
 

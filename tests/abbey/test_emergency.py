@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from services.abbey.emergency import FIRST_STEPS, LEARNED, PATTERNS, EmergencyHead, emergency_kind, emergency_line
 from services.common.encoder import SentenceEncoder
+from services.common.safety.emergency import (
+    FIRST_STEPS,
+    LEARNED,
+    PATTERNS,
+    EmergencyHead,
+    emergency_kind,
+    emergency_line,
+)
 
 
 @pytest.mark.parametrize(

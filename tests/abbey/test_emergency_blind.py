@@ -1,6 +1,6 @@
 """The frozen blind emergency sets, written on 2026-12-04 by two helpers that saw none of the project:
-tests/blind/emergency_v1.jsonl (240 messages) after the patterns of `services/abbey/emergency.py` were frozen and
-before the learned head was trained (its training messages come from a third helper), and emergency_v2.jsonl
+tests/blind/emergency_v1.jsonl (240 messages) after the patterns (`services/common/safety/emergency.py`) were frozen
+and before the learned head was trained (its training messages come from a third helper), and emergency_v2.jsonl
 (200) after the head was chosen. For reporting, never tuning: the test prints totals by kind, never a message.
 `pytest -s tests/abbey/test_emergency_blind.py`.
 
@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from services.abbey.emergency import EmergencyHead, emergency_kind
 from services.common.encoder import SentenceEncoder
+from services.common.safety.emergency import EmergencyHead, emergency_kind
 
 BLIND = Path(__file__).resolve().parents[1] / "blind"
-TRAINING = Path(__file__).resolve().parents[2] / "services" / "abbey" / "training" / "data" / "emergency_train_v1.jsonl"
+TRAINING = Path(__file__).resolve().parents[2] / "services/common/safety/training/data/emergency_train_v1.jsonl"
 
 
 def read(path: Path) -> list[dict[str, Any]]:

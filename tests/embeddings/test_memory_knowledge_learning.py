@@ -141,6 +141,12 @@ async def test_knowledge_chunks_with_attribution_and_replaces_on_upsert(stub) ->
     assert hits[0].source == "kb/bread.html" and "230 degrees" in hits[0].text
     assert all("tracking" not in h.text and "Home | About" not in h.text for h in hits)
 
+    # The query's vector comes back with the hits: the one Embed gives, so a persona makes no second call for it.
+    searched = await stub.SearchKnowledge(pb.SearchKnowledgeRequest(query="when should I prune roses?", k=3))
+    embedded = await stub.Embed(pb.EmbedRequest(texts=["when should I prune roses?"]))
+    assert len(searched.query_vector) == len(embedded.vectors[0].values) > 0
+    assert searched.query_vector == pytest.approx(list(embedded.vectors[0].values), abs=1e-6)
+
     scoped = (await stub.SearchKnowledge(pb.SearchKnowledgeRequest(query="roses", k=5, source_prefix="kb/b"))).hits
     assert scoped and all(h.source == "kb/bread.html" for h in scoped)
     strict = (await stub.SearchKnowledge(pb.SearchKnowledgeRequest(query="roses", k=5, min_score=0.99))).hits

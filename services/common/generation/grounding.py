@@ -109,6 +109,7 @@ class IndexCaller:
 class Retrieved:
     hits: list[index_pb2.KnowledgeHit]
     available: bool
+    vector: list[float] | None = None  # the query's sentence vector (the index's, as `embed` gives it)
 
 
 async def search_knowledge(
@@ -130,9 +131,10 @@ async def search_knowledge(
     reply = await index.call(lambda t: index.stub.SearchKnowledge(request, timeout=t))
     if reply is None:
         return Retrieved([], False)
+    vector = list(reply.query_vector) or None
     if hybrid:
-        return Retrieved(list(reply.hits), True)
-    return Retrieved([hit for hit in reply.hits if hit.score >= min_score], True)
+        return Retrieved(list(reply.hits), True, vector)
+    return Retrieved([hit for hit in reply.hits if hit.score >= min_score], True, vector)
 
 
 async def embed(index: IndexCaller, text: str) -> list[float] | None:

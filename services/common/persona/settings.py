@@ -32,3 +32,15 @@ class PersonaSettings(GenerationSettings):
     deadline_margin_seconds: float = Field(
         0.05, description="Time kept back from the caller's deadline to send the final event."
     )
+    emergency_head: bool = Field(
+        True,
+        description="Recognise emergencies the patterns have no words for with the learned head "
+        "(services/common/safety/emergency_head.json) on the message's sentence vector, which the knowledge search "
+        "returns (a long message searched by its ask costs one Embed call).",
+    )
+    crisis_resources_path: str = Field(
+        "", description="YAML table of crisis resources by region (empty: the shipped table)."
+    )
+    crisis_default_region: str = Field(
+        "", description="Region (ISO 3166 alpha-2) whose crisis resources apply when a request names none."
+    )

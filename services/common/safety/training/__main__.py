@@ -1,4 +1,4 @@
-"""Fit the emergency head on its training messages and write services/abbey/models/emergency_head.json.
+"""Fit the emergency head on its training messages and write services/common/safety/emergency_head.json.
 
 The vectors are the embedding index's (the same int8 all-MiniLM-L6-v2 encoder, one text per run, as `Embed`
 answers), so the head reads in Abbey exactly what it was fitted on. A logistic regression (scikit-learn) with
@@ -19,8 +19,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from services.abbey.emergency import HEAD_PATH
 from services.common.encoder import SentenceEncoder, default_model_path
+from services.common.safety.emergency import HEAD_PATH
 from services.common.shared_data import SHARED, read_jsonl
 
 DATA = Path(__file__).with_name("data") / "emergency_train_v1.jsonl"
@@ -72,7 +72,7 @@ def main() -> None:
     card = {
         "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
         "data": f"{args.data.name}: {int(labels[written].sum())} emergencies, {int((labels[written] == 0).sum())} "
-        f"look-alikes (written blind by a helper; services/abbey/training/data/README.md); {len(ordinary)} "
+        f"look-alikes (written blind by a helper; services/common/safety/training/data/README.md); {len(ordinary)} "
         f"GoEmotions training comments as ordinary chatter (random, seed {SEED})",
         "encoder": default_model_path().name,
         "model": "scikit-learn LogisticRegression(C=4, class_weight=balanced) on the unit sentence vector",

@@ -2,12 +2,13 @@
 say is the number to call.
 
 Abi's crisis signal is about suicide and self-harm (services/abbey/crisis.py); a collapse, a fire, a break-in
-or a child who swallowed batteries is not in it, and neither model of the mesh was trained on them. So Abbey
-recognises them here, from patterns of what people write when it is happening (the body, the home, a person
-missing, an accident), and leads her answer with the region's emergency number from the crisis resources
-table. No library that installs offline recognises emergencies in chat text; the patterns were written from
-first-aid and emergency-service guidance of what to call for, then measured on a blind set (figures and the
-set in services/abbey/README.md).
+or a child who swallowed batteries is not in it, and Abi's model was not trained on them. So the personas
+recognise them here, from patterns of what people write when it is happening (the body, the home, a person
+missing, an accident) and a learned head on the index's sentence vector, and lead the answer with the region's
+emergency number from the crisis resources table (services/common/safety/resources.py): Abbey, and Aviva when a
+message in an emergency reaches her. No library that installs offline recognises emergencies in chat text; the
+patterns were written from first-aid and emergency-service guidance of what to call for, then measured on a
+blind set (figures and the set in services/abbey/README.md).
 
 What is not happening now is left alone: a story that ended well ("last year dad had a heart attack, he's
 doing great now"), a calm first-aid question ("what should you do if someone is choking?"), fiction, and
@@ -23,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+
+from services.common.generation.grounding import IndexCaller, Retrieved, embed
 
 _PEOPLE = (
     r"son|daughter|child|kid|baby|toddler|boy|girl|mum|mom|mother|dad|father|grandma|grandpa|grandmother|"
@@ -118,14 +121,14 @@ _HYPOTHETICAL = re.compile(
 )
 
 
-HEAD_PATH: Final = Path(__file__).with_name("models") / "emergency_head.json"
+HEAD_PATH: Final = Path(__file__).with_name("emergency_head.json")
 LEARNED = "other"  # the kind reported when only the learned head recognises an emergency
 
 
 @dataclass(frozen=True)
 class EmergencyHead:
     """A logistic regression on the embedding index's sentence vector of a message (the vector `Embed` returns),
-    fitted by `make train-emergency` (services/abbey/training) on blind-written messages: it recognises what
+    fitted by `make train-emergency` (services/common/safety/training) on blind-written messages: it recognises what
     the patterns have no words for. Its card (data, cross-validated figures, the threshold's rule) is in the
     same file."""
 
@@ -178,9 +181,19 @@ FIRST_STEPS: Final = {
     "are in more danger where they are.",
     LEARNED: "Stay on the line: the call handler will tell you what to do while help is on the way.",
 }
-STAYING = "I'm here with you. Tell me what is happening if it helps, and I'll stay with you while you wait."
 
 
 def emergency_line(number: str) -> str:
     """What Abbey says first: the number to call, before anything else."""
     return f"If anyone is in immediate danger or hurt, call {number} now; they can guide you while help is on the way."
+
+
+async def emergency_in(
+    text: str, head: EmergencyHead | None, index: IndexCaller, retrieved: Retrieved, searched: str
+) -> str:
+    """`emergency_kind` of a message a persona has just searched the knowledge for: the head reads the vector that
+    search returned when it searched `text` itself, else (a long message searched by its ask) one Embed call."""
+    vector: Sequence[float] | None = None
+    if head is not None and not any(pattern.search(text) for pattern in PATTERNS.values()):
+        vector = retrieved.vector if searched == text and retrieved.vector else await embed(index, text)
+    return emergency_kind(text, head, vector)

@@ -63,6 +63,7 @@ class AbbeyMaterial:
     sentences_per_answer: int
     query_type: str = ""
     used: set[str] = field(default_factory=set)
+    small_talk: str = ""  # the reply to a greeting, a farewell, "how are you?" ... (services/abbey/small_talk.py)
 
 
 def compose_draft(material: AbbeyMaterial) -> str:
@@ -71,6 +72,8 @@ def compose_draft(material: AbbeyMaterial) -> str:
         return "\n\n".join(material.crisis_paragraphs)
     if material.emergency and material.resources is not None:
         return "\n\n".join(_emergency_paragraphs(material, material.resources))
+    if material.small_talk:
+        return material.small_talk
     paragraphs: list[str] = []
     if material.technical:
         if material.distressed:
@@ -195,6 +198,10 @@ def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
             f"This may be an emergency happening now ({material.emergency.replace('_', ' ')}). Say this first, "
             f"in these words: {emergency_line(material.resources.emergency)} Then stay calm, brief and practical."
         )
+    if material.small_talk:
+        prompt.say("The message is small talk: answer in kind, in a sentence or two, warmly. For example:")
+        prompt.quote(material.small_talk)
+        return prompt
     prompt.say(
         f"The user seems {material.emotion} (intensity {material.intensity:.2f}, trend over this conversation: "
         f"{material.trend})."

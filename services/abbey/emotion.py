@@ -37,12 +37,17 @@ _DOWNTONERS = re.compile(
 STRONG = 0.6  # at least this intense when emphasised
 NEGATIVE_GROUPS = frozenset({"anger", "disgust", "fear", "sadness"})
 MILD = 0.25  # the intensity of a feeling that was played down
+# A loss told in words: a death, a funeral, a breakup. Abi's model, trained on short comments, can read such a
+# story as surprise or joy ("My grandad passed on Sunday. The funeral's Friday ..."); the words then decide.
+_LOSS = ("died", "passed away", "passed on", "funeral", "lost my", "put down", "grief", "griev", "heartbroken",
+         "devastat", "broke up", "breakup", "divorce")  # fmt: skip
 
 # Cue words for Abbey's own reading, checked as whole words or prefixes.
 _CUES: dict[str, tuple[str, ...]] = {
     "sad": ("sad", "lonely", "alone", "depress", "grief", "griev", "cry", "crying", "miss ", "lost my", "heartbroken",
             "hopeless", "empty", "worthless", "died", "passed away", "hurt", "horrible", "broke my heart", "heartbreak",
             "regret", "suffer", "divorce", "abandon", "broke up", "breakup", "cheat", "guilt", "ashamed", "unloved",
+            "passed on",
             "rejected me", "left me", "devastat", "put down", "funeral", "gutted", "miserable"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
@@ -59,12 +64,14 @@ _CUES: dict[str, tuple[str, ...]] = {
     "anxious": ("anxious", "anxiety", "worr", "scared", "afraid", "nervous", "panic", "fear", "terrified", "dread",
                 "crazy", "need help", "help me", "what do i do", "what should i do", "how do i deal", "cope", "coping",
                 "insecure", "paranoi", "emergency room", "jitter", "apprehens", "uneasy", "on edge", "stop shaking",
-                "imagining the worst", "expect the worst", "fear the worst"),
+                "imagining the worst", "expect the worst", "fear the worst", "can't sleep", "cannot sleep",
+                "couldn't sleep", "mind keeps racing", "mind is racing", "racing thoughts", "lying awake"),
     "stressed": ("stress", "overwhelm", "pressure", "deadline", "burn out", "burnout", "exhausted", "too much",
                  "can't cope", "cannot cope", "swamped", "so busy", "no time", "impossible"),
     "curious": ("curious", "wonder", "how does", "how do", "why is", "what is", "explain", "learn", "interested in"),
     "disappointed": ("disappoint", "let down", "letdown", "expected more", "failed", "rejected", "didn't get",
-                     "backfire", "ruined", "have to throw"),
+                     "backfire", "ruined", "have to throw", "forgot my birthday", "forgot about me", "stood me up",
+                     "nobody came", "no one came", "ignored me", "left out"),
     "happy": ("happy", "glad", "grateful", "thank", "love", "great news", "proud", "joy", "wonderful", "relieved",
               "feels good", "scored", "fun", "enjoy", "helped", "so good", "made me smile", "smiling",
               "feeling content", "delighted"),
@@ -123,10 +130,12 @@ class EmotionReader:
         named = strongest(named_feelings(request.content))
         if routing is not None and (routing.emotions or routing.ekman_emotions):
             reading = self._from_routing(routing, request.content)
-            if reading.primary == "neutral" and not is_plain_request(request.content):
+            if not reading.negative and not is_plain_request(request.content):
                 own = self.read_text(request.content)
-                if own.primary != "neutral":
+                if reading.primary == "neutral" and own.primary != "neutral":
                     reading = own  # Abi found no feeling in a story; the writer's words name one
+                elif own.primary == "sad" and _tells_a_loss(request.content):
+                    reading = own  # a loss told in words ("passed on Sunday ... the funeral"): never met with cheer
             return _as_named(reading, named, request.content)
         reading = _as_named(self.read_text(request.content), named, request.content)
         if reading.primary == "neutral":
@@ -251,6 +260,11 @@ def _put(text: str, intensity: float) -> float:
     if EMPHASIS.search(text):
         return max(intensity, STRONG)
     return intensity
+
+
+def _tells_a_loss(text: str) -> bool:
+    lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
+    return any(_has_cue(lowered, cue) for cue in _LOSS)
 
 
 def _has_cue(lowered: str, cue: str) -> bool:

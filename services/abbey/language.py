@@ -24,7 +24,8 @@ RELATIONS = frozenset(
         "fiance", "fiancé", "fiancee", "friend", "friends", "boss", "manager", "colleague", "coworker",
         "co-worker", "team", "grandma", "grandmother", "grandpa", "grandfather", "aunt", "uncle", "cousin",
         "family", "roommate", "flatmate", "teacher", "ex", "neighbour", "neighbor", "therapist", "doctor",
-        "stepmom", "stepdad", "niece", "nephew", "grandson", "granddaughter", "spouse", "landlord",
+        "stepmom", "stepdad", "niece", "nephew", "grandson", "granddaughter", "spouse", "landlord", "grandad",
+        "granddad", "gran", "granny", "nan", "nana", "nanna", "grandparents", "stepson", "stepdaughter",
     }
 )  # fmt: skip
 PETS = frozenset(
@@ -305,7 +306,7 @@ def _without_feeling(clause: str) -> tuple[str, str]:
 
 
 # Where what a feeling is about ends: the next clause or a question after it ("meeting her parents, what do I bring").
-_NEXT_CLAUSE = re.compile(r"\s*[,;?!]\s*|\s+(?=(?:what|how|why|where|should|can|could|any)\b)", re.IGNORECASE)
+_NEXT_CLAUSE = re.compile(r"\s*[,;?!.]\s*|\s+(?=(?:what|how|why|where|should|can|could|any)\b)", re.IGNORECASE)
 # Past forms that open a clause whose subject the writer left out ("Got my first A!", "Just crossed the line").
 _SUBJECTLESS = frozenset({"VBD", "VBN"})
 

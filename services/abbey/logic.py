@@ -17,6 +17,7 @@ from services.abbey.memory import FactMemory, answer_question
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
+from services.abbey.small_talk import reply, small_talk_kind
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan
@@ -31,6 +32,7 @@ TECHNICAL_QUERY_TYPES = frozenset(
 # Feelings that call for a line of care before technical steps; being unsure or surprised ("a half-brother
 # two streets away??") is not being under pressure.
 DISTRESS = NEGATIVE - {"confused"}
+_CALM = 0.3  # the session's earlier distress under which small talk is answered in kind over a crisis flag
 # A knowledge hit this similar makes a message technical even without Abi's query type.
 _STRONG_KNOWLEDGE = 0.5
 # Questions and problem reports that a weaker knowledge hit may still answer.
@@ -87,6 +89,12 @@ class AbbeyLogic(PersonaLogic):
             reading = EmotionReading("grateful", max(0.5, reading.intensity), {"grateful": 0.8}, 0.5, reading.source)
         state = self.moods.state(request.user_id, request.session_id)
         said = state.said | _earlier_sentences(request)
+        # Small talk is answered in kind; over Abi's recall-first flag only when the message has no words of risk
+        # and the conversation so far was not distressed ("see you tomorrow" after a chat about a film).
+        chat = small_talk_kind(request.content)
+        if chat and (risk_words or (kind and state.distress >= _CALM)):
+            chat = ""
+        kind = "" if chat else kind
         mood = self.moods.update(state, reading)
         searched = focus_query(request.content) if self.settings.focus_query else request.content
         specifics, recall, retrieved = await asyncio.gather(
@@ -109,11 +117,19 @@ class AbbeyLogic(PersonaLogic):
         question = asks_for_something(request.content)
         asked = memory_question(request.content) if request.user_id else None
         memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""
-        technical = not kind and not urgent and not memory_answer and self._technical(request, reading, retrieved)
+        technical = (
+            not kind and not urgent and not chat and not memory_answer and self._technical(request, reading, retrieved)
+        )
         emotion = mood.primary
         distressed = emotion in DISTRESS and mood.intensity >= 0.35
         empathy = None
-        if not kind and not urgent and not technical and (not question or mood.primary != "neutral" or memory_answer):
+        if (
+            not kind
+            and not urgent
+            and not chat
+            and not technical
+            and (not question or mood.primary != "neutral" or memory_answer)
+        ):
             empathy = plan_empathy(
                 emotion,
                 mood.intensity,
@@ -131,7 +147,9 @@ class AbbeyLogic(PersonaLogic):
             intensity=mood.intensity,
             trend=mood.trend,
             # A weak flag (crisis.CHECK) is answered in the tone of what was said; a crisis is met with support.
-            tone=tone_for(
+            tone=persona_pb2.TONE_WARM
+            if chat and not urgent
+            else tone_for(
                 emotion,
                 mood.intensity,
                 crisis=bool(urgent or (kind and kind != crisis.CHECK)),
@@ -165,6 +183,7 @@ class AbbeyLogic(PersonaLogic):
             sentences_per_answer=max(1, round(1 + 3 * self.settings.technical_depth)),
             query_type=request.routing.query_type if request.HasField("routing") else "",
             used=said,
+            small_talk=reply(chat, request.content, said) if chat and not urgent else "",
         )
         draft = compose_draft(material)
         state.said.update(_sentences(draft))

@@ -156,3 +156,22 @@ def test_understatement_and_an_idiom_of_distaste_put_a_feeling_mildly() -> None:
     # Struggling "with some" awful thing is not played down: only a named feeling after it is.
     heavy = READER.read(_request("I'm struggling with some awful thoughts tonight.", *sad, 0.8))
     assert heavy.intensity >= 0.3
+
+
+def test_a_loss_told_in_words_is_sadness_whatever_family_abi_reads() -> None:
+    """Abi's model read this story as surprise (no GoEmotions label above its threshold); its words tell a death."""
+    text = (
+        "My grandad passed on Sunday. The funeral's Friday and I have to do a reading. Not sure I can get through it."
+    )
+    reading = READER.read(_request(text, {}, {"surprise": 0.57}, 0.46, -0.24))
+    assert reading.primary == "sad"
+    joy = READER.read(_request("We won the league on Sunday!", {"joy": 0.9}, {"joy": 0.9}, 0.8, 0.8))
+    assert joy.primary in ("happy", "excited")  # no loss in the words: Abi's reading stands
+
+
+def test_everyday_letdowns_and_sleepless_worry_are_read_from_their_words() -> None:
+    neutral = {"neutral": 0.6}
+    forgot = READER.read(_request("my best friend forgot my birthday", neutral, neutral, 0.8, 0.81))
+    assert forgot.negative and forgot.primary != "happy"
+    awake = READER.read(_request("I can't sleep, my mind keeps racing about the exam tomorrow", neutral, neutral, 0.2))
+    assert awake.primary == "anxious"

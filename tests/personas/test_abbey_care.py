@@ -159,6 +159,31 @@ def test_how_sure_a_flag_is_decides_between_asking_gently_and_asking_directly() 
     assert assess(words, kind_of(words.content)) == SELF  # words of risk never make a flag weak
 
 
+async def test_small_talk_is_answered_in_kind_unless_the_conversation_was_distressed(personas: Personas) -> None:
+    """Abi flags "see you tomorrow" as a possible crisis (0.47); said after a calm chat it is a farewell. After a
+    distressed turn in the same session the flag is taken seriously."""
+    farewell = "see you tomorrow"
+    calm = persona_pb2.PersonaRequest(
+        content=farewell, routing=_crisis(crisis_score=0.47), user_id="chat-calm", session_id="chat-calm"
+    )
+    answer = await chat(personas.abbey.target, calm)
+    assert "immediate danger" not in answer.content and answer.tone == persona_pb2.TONE_WARM, answer.content
+    assert "talk" in answer.content
+    heavy = persona_pb2.PersonaRequest(
+        content="I've been crying all week, everything feels hopeless and I'm exhausted",
+        routing=persona_pb2.RoutingDecision(emotions=[persona_pb2.EmotionScore(label="sadness", score=0.9)]),
+        user_id="chat-heavy",
+        session_id="chat-heavy",
+    )
+    await chat(personas.abbey.target, heavy)
+    after = persona_pb2.PersonaRequest(
+        content=farewell, routing=_crisis(crisis_score=0.47), user_id="chat-heavy", session_id="chat-heavy"
+    )
+    assert "immediate danger" in (await chat(personas.abbey.target, after)).content
+    hello = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="hi"))
+    assert "Tell me a bit more" not in hello.content and "?" in hello.content
+
+
 async def test_crisis_resources_follow_the_locale(personas: Personas) -> None:
     request = persona_pb2.PersonaRequest(
         content="I don't want to be alive anymore", routing=_crisis(), metadata={"locale": "en-GB"}

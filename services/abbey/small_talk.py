@@ -1,0 +1,127 @@
+"""Small talk: a whole message that is only a greeting, a farewell, "how are you?", "what can you do?", "are you a
+bot?" or an "ok", answered in kind, briefly.
+
+Without this, the composer had nothing to say back ("hi" got "Tell me a bit more about what you have in mind"),
+read "good morning" as news to savour and "see you tomorrow" as a goodbye to ask about. The phrases are a closed
+list of conventional ones matched against the whole message (a message that says anything more is not small
+talk), so no classifier is needed; a bare "goodbye" is not in the list: on its own it can be a farewell of
+another kind, and is left to the crisis signal.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Final
+
+from services.common.registry import persona_registry
+
+_NAME = r"(?:\s*,?\s*(?:abbey|abi|aviva|there|everyone|all|friend|mate|buddy))?"
+_END = r"\s*[.!?:)\s]*$"
+KINDS: Final[dict[str, re.Pattern[str]]] = {
+    "how_are_you": re.compile(
+        rf"^\s*(?:(?:hi|hey|hello)\W+)?(?:how are (?:you|u|things)(?: doing| today)?|how's it going|"
+        rf"how are you keeping|how have you been|what's up|wassup|sup){_NAME}{_END}",
+        re.I,
+    ),
+    "greeting": re.compile(
+        rf"^\s*(?:hi|hey|hello|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|morning|evening)"
+        rf"(?:\s+again)?{_NAME}{_END}",
+        re.I,
+    ),
+    "farewell": re.compile(
+        rf"^\s*(?:bye(?: for now| bye)?|see (?:you|ya|u)(?: (?:later|soon|tomorrow|tmrw|next time|around))?|"
+        rf"good ?night|night night|nighty night|talk (?:to you )?(?:later|soon|tomorrow)|catch you later|"
+        rf"(?:i'?ve |i )?gotta go|have a (?:good|nice|great) (?:day|evening|night|weekend)|ttyl|cya){_NAME}{_END}",
+        re.I,
+    ),
+    "capabilities": re.compile(
+        rf"^\s*(?:what can you do|what do you do|what are you (?:for|good at)|how can you help(?: me)?|"
+        rf"what can you help (?:me )?with|who are you|what are you){_NAME}{_END}",
+        re.I,
+    ),
+    "identity": re.compile(
+        rf"^\s*(?:are you (?:a |an )?(?:bot|robot|ai|human|real(?: person)?|person|chatbot|machine)|"
+        rf"am i (?:talking|speaking|chatting) (?:to|with) (?:a |an )?(?:bot|robot|ai|human|real person|person)){_NAME}"
+        rf"{_END}",
+        re.I,
+    ),
+    "acknowledgement": re.compile(
+        rf"^\s*(?:ok(?:ay)?|k|kk|alright|all right|sure|got it|fair enough|sounds good|cool|nice one|noted|"
+        rf"right|understood|will do|makes sense){_NAME}{_END}",
+        re.I,
+    ),
+}
+
+_REPLIES: Final[dict[str, tuple[str, ...]]] = {
+    "greeting": (
+        "Hi! It's good to hear from you. How are you doing today?",
+        "Hello! How are things with you today?",
+        "Hey! What's on your mind today?",
+    ),
+    "how_are_you": (
+        "I'm doing well, thank you for asking. How are you?",
+        "All good here, thanks. How are things with you?",
+    ),
+    "farewell": (
+        "Take care of yourself. I'm here whenever you want to talk again.",
+        "Bye for now; it was good talking with you.",
+    ),
+    "capabilities": (),  # from the persona registry: see `reply`
+    "identity": (
+        "I'm an AI assistant, not a person: I'm Abbey, part of persona-mesh. I'll listen and help as well as I can, "
+        "and I'll be honest about what I don't know.",
+    ),
+    "acknowledgement": (
+        "Good. If anything else comes up, I'm here.",
+        "Great. Is there anything else on your mind?",
+    ),
+}
+_NIGHT = re.compile(r"\bnight\b", re.I)
+_MORNING = re.compile(r"\bmorning\b", re.I)
+
+
+def small_talk_kind(text: str) -> str:
+    """The kind of small talk the whole message is, or "" when it says anything more."""
+    if len(text) > 60:
+        return ""
+    return next((kind for kind, pattern in KINDS.items() if pattern.match(text)), "")
+
+
+def reply(kind: str, text: str, said: set[str]) -> str:
+    """A short answer in kind, not one already said in this session when another is left."""
+    if kind == "capabilities":
+        return _capabilities()
+    if kind == "farewell" and _NIGHT.search(text):
+        return "Good night, and sleep well. I'm here whenever you want to talk."
+    if kind == "greeting" and _MORNING.search(text):
+        return "Good morning! How are you doing today?"
+    options = _REPLIES[kind]
+    pick = zlib.crc32(text.lower().encode("utf-8"))
+    for offset in range(len(options)):
+        option = options[(pick + offset) % len(options)]
+        if option not in said:
+            return option
+    return options[pick % len(options)]
+
+
+def _capabilities() -> str:
+    """What Abbey does, and who else answers here: the other answering personas, from the registry."""
+    others = [
+        f"{entry.display_name}, {_what(entry.display_name, entry.description)}"
+        for name, entry in persona_registry().entries.items()
+        if name != "abbey" and entry.role == "answering"
+    ]
+    text = (
+        "I'm Abbey. I'm here to listen and to help with whatever is on your mind: a hard day, a decision, a "
+        "relationship, or a question about ideas, history or how something works."
+    )
+    if others:
+        text += f" For other things there is {' and '.join(others)}: just ask, and the right one of us answers."
+    return text + " What would you like to talk about?"
+
+
+def _what(name: str, description: str) -> str:
+    """ "Aviva is a direct technical expert. She ..." -> "a direct technical expert"."""
+    sentence = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].rstrip(".")
+    return re.sub(rf"^{re.escape(name)} is\s+", "", sentence)

@@ -1,0 +1,46 @@
+"""Small talk is answered in kind: the whole message a greeting, a farewell, "how are you?", "what can you do?"."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.abbey.small_talk import reply, small_talk_kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hi", "greeting"),
+        ("Hello Abbey!", "greeting"),
+        ("good morning", "greeting"),
+        ("how are you?", "how_are_you"),
+        ("hey, how's it going", "how_are_you"),
+        ("bye for now", "farewell"),
+        ("see you tomorrow", "farewell"),
+        ("good night abbey", "farewell"),
+        ("what can you do?", "capabilities"),
+        ("are you a bot?", "identity"),
+        ("am I talking to a real person?", "identity"),
+        ("ok", "acknowledgement"),
+        ("sounds good!", "acknowledgement"),
+        # Anything more than small talk is not small talk; a bare "goodbye" is left to the crisis signal.
+        ("hi, my dog died this morning", ""),
+        ("ok so my boss is a nightmare", ""),
+        ("goodbye", ""),
+        ("goodbye everyone, thank you for everything", ""),
+        ("take care of yourself ok", ""),
+        ("good night forever", ""),
+    ],
+)
+def test_small_talk_is_the_whole_message(text: str, kind: str) -> None:
+    assert small_talk_kind(text) == kind
+
+
+def test_replies_fit_the_kind_and_change_within_a_session() -> None:
+    assert reply("farewell", "good night abbey", set()).startswith("Good night")
+    assert reply("greeting", "good morning", set()).startswith("Good morning")
+    first = reply("greeting", "hi", set())
+    assert reply("greeting", "hi", {first}) != first
+    capabilities = reply("capabilities", "what can you do?", set())
+    assert "Aviva, a direct technical expert" in capabilities  # from the persona registry, not a copy
+    assert "Abi" not in capabilities.replace("Abbey", "")  # the moderator does not answer

@@ -8,6 +8,9 @@ kind of crisis decides the words, never the emotion guess:
 - `indirect`: hints without the words (goodbye letters, "everyone would be better off without me").
 - `third_party`: someone else is at risk ("my friend says she wants to die"): guidance for the helper.
 - `method`: asking for means or methods: no information, care instead.
+- `attempt`: happening now (pills taken, a cut that will not stop bleeding): the emergency number first.
+- `self_harm`: hurting oneself without words of suicide ("I keep cutting my arms"): care for that, not the
+  suicide question.
 - `check`: Abi's flag alone, and a weak one (its crisis score below `SURE_SCORE`), on a message with no words
   of risk: most such flags are everyday messages ("Found a hair in my sandwich. Think lunch is over."), a few
   are not. Abbey answers what was said, calmly, then asks gently and gives the resources.
@@ -29,7 +32,9 @@ INDIRECT = "indirect"
 THIRD_PARTY = "third_party"
 METHOD = "method"
 CHECK = "check"
-KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD, CHECK)
+ATTEMPT = "attempt"
+SELF_HARM = "self_harm"
+KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD, CHECK, ATTEMPT, SELF_HARM)
 # Abi's crisis threshold is recall-first (0.02). Of the flags below this score on the tuning sets (the crisis
 # method and style selection sets, the empathy sets; 30 flags), 4 were crises; at or above it, 225 of 250.
 SURE_SCORE = 0.2
@@ -45,7 +50,8 @@ _RISK_WORDS = (
     r"suicid\w*|kill (?:him|her|them|my)sel(?:f|ves)|end(?:ing)? (?:his|her|their|my|it) (?:own )?(?:life|lives|all)|"
     r"take (?:his|her|their|my) (?:own )?life|hurt(?:ing)? (?:him|her|them|my)sel(?:f|ves)|self[- ]harm\w*|"
     r"cut(?:ting)? (?:him|her|them|my)sel(?:f|ves)|(?:want|wants|wanted|going) to die|wanna die|overdos\w*|"
-    r"not (?:want|wanting) to (?:live|be alive|be here)|(?:doesn't|don't|didn't) want to (?:live|be alive|be here)"
+    r"not (?:want|wanting) to (?:live|be alive|be here)|(?:doesn't|don't|didn't) want to (?:live|be alive|be here)|"
+    r"(?:sleep|go to sleep) and (?:not|never) wake up|bleed(?:ing)? out"
 )
 _THIRD = re.compile(
     rf"\b(?:my|our|a|one of my)\s+(?:{_OTHERS})\b.{{0,120}}?\b(?:{_RISK_WORDS}|goodbye|giving away)"
@@ -64,13 +70,49 @@ _METHOD = re.compile(
     r"commit suicide|overdose)"
     r"|\bhow (?:to|do i|can i|would i|could i)\s+(?:kill myself|end my life|commit suicide|overdose|hang myself|"
     r"die (?:painlessly|quickly|in my sleep))"
-    r"|\b(?:lethal|fatal) dose\b|\bhigh enough to (?:die|kill)\b",
+    r"|\b(?:lethal|fatal) dose\b|\bhigh enough to (?:die|kill)\b"
+    r"|\bhow long (?:does|would|will|did) it take (?:to|for (?:me|someone|a person) to) (?:die|bleed out|pass out|lose "
+    r"consciousness|suffocate|drown)\b|\bbleed(?:ing)? out from\b",
     re.I | re.S,
 )
+# Happening now: a quantity of pills taken, a cut to oneself that will not stop bleeding, standing somewhere to
+# jump. "I had two paracetamol for my headache" and "I took a lot of photos" are not.
+_AMOUNT = (
+    r"(?:a whole|the whole|all (?:of )?(?:my|the|his|her)|an entire|a (?:bottle|packet|box|pack|strip|handful|load|"
+    r"bunch)(?: of)?|too many|loads of|lots of|a lot of|\d{2,}|twenty|thirty|forty|fifty|a hundred)"
+)
+_SUBSTANCE = (
+    r"(?:pills?|tablets?|capsules?|meds|medication|medicine|paracetamol|acetaminophen|tylenol|ibuprofen|aspirin|"
+    r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|insulin|antifreeze|bleach)"
+)
+_ATTEMPT = re.compile(
+    rf"\bi(?:'ve| have)?\s+(?:just\s+|already\s+)?(?:took|taken|swallowed|had|downed)\s+{_AMOUNT}\b.{{0,30}}"
+    rf"\b{_SUBSTANCE}\b"
+    r"|\bi(?:'ve| have)?\s+(?:just\s+)?(?:overdosed|od'?d)\b"
+    r"|\bi(?:'ve| have)?\s+(?:just\s+)?(?:cut|slit|slashed)\s+(?:myself|my (?:wrists?|arms?|legs?|thighs?|throat))\b"
+    r".{0,40}\b(?:won'?t stop bleeding|deep|bleeding (?:a lot|badly|everywhere|heavily))"
+    r"|\bi'?m\s+(?:standing\s+|sitting\s+)?(?:on|at)\s+(?:the\s+)?(?:edge|ledge|roof|bridge|railing|tracks)\b.{0,60}"
+    r"\b(?:jump|end it|goodbye|can'?t do this|going to)",
+    re.I | re.S,
+)
+# Hurting oneself without words of suicide; "self-harm" as a topic needs Abi's flag (`_unmistakable`).
+_HARMING_MYSELF = (
+    r"\b(?:cut(?:ting)?|burn(?:ing)?|scratch(?:ing)?) (?:my (?:arms?|wrists?|legs?|thighs?|skin|stomach)|myself)\b"
+)
+_PAST = re.compile(
+    r"\b(?:used to|years? ago|when i was|clean (?:from|of|for)|free (?:from|of)|recovered|recovery|since i last)\b",
+    re.I,
+)
+_SELF_HARM = re.compile(rf"{_HARMING_MYSELF}|\bself[- ]harm\w*", re.I)
 _DIRECT = re.compile(
     r"\b(?:kill(?:ing)? myself|suicid\w*|end(?:ing)? my (?:own )?life|take my (?:own )?life|"
     r"(?:want|wanted|going|plan(?:ning)?) to die|wanna die|hurt(?:ing)? myself|self[- ]harm\w*|cut(?:ting)? myself|"
     r"end it all|(?:don't|do not) want to (?:live|be alive|exist)|not want to (?:live|be alive))\b",
+    re.I,
+)
+_SUICIDE = re.compile(
+    r"\b(?:kill(?:ing)? myself|suicid\w*|end(?:ing)? my (?:own )?life|take my (?:own )?life|(?:want|wanted|going|"
+    r"plan(?:ning)?) to die|wanna die|end it all|(?:don't|do not) want to (?:live|be alive|exist))\b",
     re.I,
 )
 _INDIRECT = re.compile(
@@ -88,10 +130,14 @@ _INDIRECT = re.compile(
 
 def kind_of(text: str) -> str:
     """The kind of crisis a message speaks of; "" when it names none (Abi's flag then means `self`)."""
+    if _ATTEMPT.search(text):
+        return ATTEMPT
     if _METHOD.search(text):
         return METHOD
     if _THIRD.search(text) and not re.search(r"\b(?:i|i'm|i've)\b[^.?!]{0,30}\b(?:myself|my life)\b", text, re.I):
         return THIRD_PARTY
+    if _SELF_HARM.search(text) and not _SUICIDE.search(text):
+        return SELF_HARM
     if _DIRECT.search(text):
         return SELF
     if _INDIRECT.search(text):
@@ -120,12 +166,16 @@ def assess(request: persona_pb2.PersonaRequest, kind: str, sure: float = SURE_SC
         score = request.routing.crisis_score
         return CHECK if 0.0 < score < sure else INDIRECT
     # Without Abi's flag, only unmistakable statements count (Abi may be bypassed or down).
-    return kind if kind in (METHOD, THIRD_PARTY, SELF) and _unmistakable(request.content, kind) else ""
+    return (
+        kind if kind in (ATTEMPT, METHOD, THIRD_PARTY, SELF, SELF_HARM) and _unmistakable(request.content, kind) else ""
+    )
 
 
 def _unmistakable(text: str, kind: str) -> bool:
     if kind == SELF:
         return bool(re.search(r"\b(?:kill myself|end my life|take my own life|suicidal|want to die)\b", text, re.I))
+    if kind == SELF_HARM:  # told of now, not of a past they are through ("when I was a teenager I used to ...")
+        return bool(re.search(_HARMING_MYSELF, text, re.I)) and not _PAST.search(text)
     return True
 
 
@@ -152,6 +202,16 @@ _OPENINGS = {
         "I can't help with ways to hurt yourself, and that is because what happens to you matters to me.",
         "I won't give information about ways to die or doses, but I don't want to leave you alone with this either.",
     ),
+    ATTEMPT: (
+        "What you've told me means you may need medical help right now, even if you feel all right at the moment: "
+        "help works best early, and I want you to get it.",
+    ),
+    SELF_HARM: (
+        "Thank you for trusting me with this. Hurting yourself is often a way of coping with pain that feels too big, "
+        "and you deserve support with that pain, not judgement.",
+        "I'm really glad you told me. Hurting yourself usually means something is hurting a lot inside, and you "
+        "don't have to deal with that on your own.",
+    ),
     CHECK: (
         "I may be reading too much into it, but I'd rather ask than guess: is anything weighing on you more "
         "heavily than that? If things ever feel so heavy that you think about ending your life, you don't have to "
@@ -161,6 +221,11 @@ _OPENINGS = {
     ),
 }
 _PRESENCE = {
+    ATTEMPT: "If you can, unlock your door, put your phone on speaker and stay where someone can reach you; tell them "
+    "what you took or did, and when, and keep any packet to show them.",
+    SELF_HARM: "Are you hurt right now? If a wound is deep or won't stop bleeding, get medical help now. When the urge "
+    "comes, it can help to put it off for ten minutes, move away from anything you could use, and reach out to "
+    "someone.",
     SELF: "Are you safe right now? If you can, put some distance between yourself and anything you could use "
     "to hurt yourself, and let one person near you know what is going on.",
     INDIRECT: "If the answer is yes, you haven't done anything wrong by feeling this way, and you don't have to "
@@ -177,6 +242,7 @@ _INVITATIONS = (
     "I'm not going anywhere. If you want to, tell me more about what has brought you to this point.",
     "You can keep talking to me for as long as you need. What feels heaviest right now?",
 )
+_ATTEMPT_INVITATIONS = ("I'm here with you while you call. Are you able to call now?",)
 _CHECK_INVITATIONS = (
     "Either way, I'm here if you'd like to talk about it.",
     "Whatever the answer, you can tell me more whenever you like.",
@@ -219,6 +285,8 @@ def compose(
             resources.sentence(third_party=False),
             _fresh(_CHECK_INVITATIONS, pick, used),
         ]
+    if kind == ATTEMPT:  # the number before anything else but the one sentence that says why
+        return [opening, resources.sentence(third_party=False), _PRESENCE[kind], _ATTEMPT_INVITATIONS[0]]
     invitations = _HELPER_INVITATIONS if kind == THIRD_PARTY else _INVITATIONS
     return [
         opening,

@@ -8,12 +8,13 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.registry import PersonaRegistry
+from services.common.safety.settings import SafetySettings
 from services.common.settings import CommonSettings
 
 BalancerName = Literal["p2c", "weighted", "round_robin"]
 
 
-class GatewaySettings(CommonSettings):
+class GatewaySettings(CommonSettings, SafetySettings):
     """Everything the gateway reads at start-up; docs/gateway.md explains each group."""
 
     model_config = SettingsConfigDict(env_prefix="PM_", extra="ignore")

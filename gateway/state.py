@@ -22,6 +22,7 @@ from gateway.upstream.replica import ProbePolicy, Replica
 from personamesh.v1 import abi_service_pb2_grpc, embedding_index_service_pb2_grpc, persona_service_pb2
 from services.common.internal_auth import InternalAuth
 from services.common.registry import persona_registry
+from services.common.safety.resources import ResourceTable
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class Gateway:
             queue=settings.persona_queue,
             queue_timeout=settings.queue_timeout_seconds,
             limit_anonymous=settings.rate_limit_anonymous,
+            resources=ResourceTable(settings.crisis_resources_path, settings.crisis_default_region),
         )
         self.ready = False
 

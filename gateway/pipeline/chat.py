@@ -38,6 +38,7 @@ from services.common.breaker import BreakerOpenError
 from services.common.errors import ServiceError, unavailable
 from services.common.reasons import Reason
 from services.common.registry.wire import alternatives_of, persona_of, set_persona
+from services.common.safety.resources import ResourceTable
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +137,10 @@ class ChatPipeline:
         queue: int,
         queue_timeout: float,
         limit_anonymous: bool,
+        resources: ResourceTable | None = None,
     ) -> None:
         self.registry = registry
+        self.resources = resources or ResourceTable()
         self.balancer = balancer
         self.moderation = Moderation(
             abi,
@@ -339,7 +342,7 @@ class ChatPipeline:
         decision = await self.moderation.route(request, principal.role)
         yield RoutingEvent(decision)
         if is_blocked(decision):
-            answer = abi_answer(request.request_id, decision)
+            answer = abi_answer(request.request_id, decision, self.resources.for_request(request))
             yield DeltaEvent(answer.content)
             yield FinalEvent(self._finish(chat, request, decision, answer, started))
             return

@@ -22,6 +22,7 @@ from services.common.breaker import AsyncCircuitBreaker, BreakerOpenError
 from services.common.errors import ServiceError, error_reason
 from services.common.registry import persona_registry
 from services.common.registry.wire import alternatives_of, persona_of, set_alternatives, set_persona
+from services.common.safety.resources import Resources
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ ABI_ANSWERS = {
     ),
 }
 DEFAULT_ABI_ANSWER = "I can't help with that request."
+# Harm that someone in danger may be telling of (a threat against them, violence in front of them, a weapon):
+# a refusal of it, and every hold, still say where help is. Emergencies put in few or unusual words are
+# sometimes held or blocked (a fire, a car crash outside, someone at the door, in another language).
+DANGER_CATEGORIES = frozenset({"violence", "violent_threat", "weapons"})
 WITHHELD_ANSWER = "The answer was withheld because it did not pass the output policy check."
 
 
@@ -57,9 +62,15 @@ def is_blocked(decision: persona_pb2.RoutingDecision) -> bool:
     return persona_of(decision) == persona_registry().moderator or decision.moderation.action in BLOCKING_ACTIONS
 
 
-def abi_answer(request_id: str, decision: persona_pb2.RoutingDecision) -> persona_pb2.PersonaResponse:
-    """What Abi says when moderation stops a message."""
+def abi_answer(
+    request_id: str, decision: persona_pb2.RoutingDecision, resources: Resources | None = None
+) -> persona_pb2.PersonaResponse:
+    """What Abi says when moderation stops a message; a hold, or a refusal of harm that someone in danger may be
+    telling of, ends with the region's emergency number (`resources`)."""
     text = ABI_ANSWERS.get(decision.moderation.action, DEFAULT_ABI_ANSWER)
+    held = decision.moderation.action == persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW
+    if resources is not None and (held or DANGER_CATEGORIES & set(decision.moderation.categories)):
+        text += f" If you or someone else is in danger right now, call {resources.emergency} now."
     response = persona_pb2.PersonaResponse(
         request_id=request_id, content=text, confidence=1.0, degraded=decision.degraded, backend="policy"
     )

@@ -1,7 +1,8 @@
 """A stand-in Abi with fixed decisions, for gateway tests that must not depend on Abi's model.
 
 Route blocks (persona abi, action block, category prompt_injection) any message containing
-"ignore all previous instructions" and sends everything else to the forced persona or abbey;
+"ignore all previous instructions", holds "hold this for review" for a person to review (uncertain weapons
+harm) and sends everything else to the forced persona or abbey;
 the output check allows everything. Run as `python -m tests.gateway.fake_abi` with PM_PORT.
 """
 
@@ -14,6 +15,7 @@ from services.common.server import ServiceSpec, run_service
 from services.common.settings import CommonSettings
 
 BLOCKED_PHRASE = "ignore all previous instructions"
+HELD_PHRASE = "hold this for review"  # held for a person to review, as uncertain weapons harm
 
 
 class FakeAbi(abi_service_pb2_grpc.AbiServiceServicer):
@@ -31,6 +33,17 @@ class FakeAbi(abi_service_pb2_grpc.AbiServiceServicer):
                     categories=["prompt_injection"],
                 ),
                 reasons=["fake abi: prompt injection"],
+            )
+        elif HELD_PHRASE in inner.content.lower():
+            decision = persona_pb2.RoutingDecision(
+                persona=persona_pb2.PERSONA_ABBEY,
+                confidence=0.5,
+                moderation=persona_pb2.ModerationResult(
+                    action=persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW,
+                    severity=persona_pb2.SEVERITY_MEDIUM,
+                    categories=["weapons"],
+                ),
+                reasons=["fake abi: uncertain weapons harm"],
             )
         else:
             chosen = inner.forced_persona or persona_pb2.PERSONA_ABBEY

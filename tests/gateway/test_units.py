@@ -12,6 +12,7 @@ import pytest
 from gateway.auth import KeyStore, key_entry, parse_entry
 from gateway.pipeline import local_policy
 from gateway.pipeline.memory import AnsweredRequest, AnsweredRequests, SessionTurns
+from gateway.pipeline.moderation import abi_answer
 from gateway.pipeline.ratelimits import PersonaCapacity, RateLimited, UserRateLimiter
 from gateway.pipeline.stats import percentile
 from gateway.upstream.balancer import Balancer, replica_score
@@ -20,6 +21,7 @@ from gateway.upstream.registry import BreakerPolicy, Registry
 from gateway.upstream.replica import LATENCY_HALF_LIFE_S, ProbePolicy
 from personamesh.v1 import persona_pb2
 from services.common.errors import ServiceError
+from services.common.safety.resources import Resources
 
 
 def test_keys_are_stored_hashed_and_map_to_user_and_role() -> None:
@@ -306,3 +308,20 @@ def test_the_gateway_process_loads_no_numpy() -> None:
     probe = "import sys, gateway.__main__; print(sorted({'numpy', 'onnxruntime', 'pymilvus'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_refusals_of_harm_someone_in_danger_may_tell_end_with_the_emergency_number() -> None:
+    uk = Resources("GB", "999", ("Samaritans: call 116 123",))
+
+    def decision(action: persona_pb2.PolicyAction.ValueType, category: str) -> persona_pb2.RoutingDecision:
+        return persona_pb2.RoutingDecision(
+            moderation=persona_pb2.ModerationResult(action=action, categories=[category])
+        )
+
+    line = "If you or someone else is in danger right now, call 999 now."
+    threat = abi_answer("r1", decision(persona_pb2.POLICY_ACTION_BLOCK, "violent_threat"), uk).content
+    assert threat == f"I can't help with that request. {line}"
+    held = abi_answer("r2", decision(persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW, "cbrn"), uk).content
+    assert held.endswith(line)
+    assert line not in abi_answer("r3", decision(persona_pb2.POLICY_ACTION_BLOCK, "hate"), uk).content
+    assert line not in abi_answer("r4", decision(persona_pb2.POLICY_ACTION_BLOCK, "violence")).content  # no table

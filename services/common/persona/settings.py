@@ -7,9 +7,10 @@ from pydantic import Field
 from services.common.generation import (
     GenerationSettings,
 )
+from services.common.safety.settings import SafetySettings
 
 
-class PersonaSettings(GenerationSettings):
+class PersonaSettings(GenerationSettings, SafetySettings):
     """Settings every persona process reads (`PM_*`)."""
 
     index_timeout_seconds: float = Field(0.8, description="Deadline of one call to the embedding index.")
@@ -37,10 +38,4 @@ class PersonaSettings(GenerationSettings):
         description="Recognise emergencies the patterns have no words for with the learned head "
         "(services/common/safety/emergency_head.json) on the message's sentence vector, which the knowledge search "
         "returns (a long message searched by its ask costs one Embed call).",
-    )
-    crisis_resources_path: str = Field(
-        "", description="YAML table of crisis resources by region (empty: the shipped table)."
-    )
-    crisis_default_region: str = Field(
-        "", description="Region (ISO 3166 alpha-2) whose crisis resources apply when a request names none."
     )

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
-from services.abbey import crisis
 from services.abbey.empathy import EmpathyPlan
 from services.abbey.language import Specifics
 from services.abbey.memory import Recollection
@@ -15,6 +14,7 @@ from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.grounding import best_sentences
 from services.common.persona.logic import SystemPrompt
+from services.common.safety import crisis
 from services.common.safety.emergency import FIRST_STEPS, emergency_line
 from services.common.safety.resources import Resources
 

@@ -7,7 +7,6 @@ import asyncio
 import re
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
-from services.abbey import crisis
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
@@ -23,6 +22,7 @@ from services.common.generation.grounding import IndexCaller, Retrieved, search_
 from services.common.persona import PersonaLogic, Plan
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
+from services.common.safety import crisis
 from services.common.safety.emergency import EmergencyHead, emergency_in
 from services.common.safety.resources import ResourceTable
 

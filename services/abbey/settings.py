@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.abbey.crisis import SURE_SCORE
 from services.common.persona import PersonaSettings
 from services.common.registry import persona_registry
+from services.common.safety.crisis import SURE_SCORE
 
 
 class AbbeySettings(PersonaSettings):
@@ -33,6 +33,6 @@ class AbbeySettings(PersonaSettings):
     crisis_check_below: float = Field(
         SURE_SCORE,
         description="Abi's crisis score under which a flag on a message with no words of risk is answered by "
-        "acknowledging what was said and asking gently, with resources (services/abbey/crisis.py, CHECK); 0 "
+        "acknowledging what was said and asking gently, with resources (services/common/safety/crisis.py, CHECK); 0 "
         "answers every flag with the crisis question.",
     )

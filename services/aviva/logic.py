@@ -18,6 +18,7 @@ from services.common.generation.grounding import IndexCaller, search_knowledge, 
 from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.persona.logic import SystemPrompt
 from services.common.registry import persona_enum
+from services.common.safety import crisis
 from services.common.safety.emergency import FIRST_STEPS, EmergencyHead, emergency_in, emergency_line
 from services.common.safety.resources import ResourceTable
 
@@ -61,6 +62,12 @@ class AvivaLogic(PersonaLogic):
         )
 
     async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
+        # Words that leave no doubt someone is at risk (Abi sends the messages it flags to Abbey; these it missed)
+        # get the crisis answer; an emergency happening now (below) the number. Never documentation for either.
+        # A flagged message reaches her only as a fallback (Abbey down): a weak flag is asked about plainly too.
+        at_risk = crisis.assess(request, crisis.kind_of(request.content))
+        if at_risk:
+            return self._crisis_plan(request, crisis.INDIRECT if at_risk == crisis.CHECK else at_risk)
         query = classify(request)
         project = about_project(request.content)
         asked = focus_query(request.content) if self.settings.focus_query else request.content
@@ -135,6 +142,27 @@ class AvivaLogic(PersonaLogic):
             quotable=prompt.quotable,
         )
 
+    def _crisis_plan(self, request: persona_pb2.PersonaRequest, kind: str) -> Plan:
+        """The same crisis answer Abbey gives (services/common/safety/crisis.py), for a message that reached the
+        expert with words of risk Abi did not flag."""
+        resources = self.resources.for_request(request)
+        paragraphs = crisis.compose(kind, request, resources, set())
+        prompt = SystemPrompt()
+        prompt.say(crisis.CRISIS_RULES.format(resources=resources.sentence(third_party=kind == crisis.THIRD_PARTY)))
+        if kind == crisis.THIRD_PARTY:
+            prompt.say(crisis.HELPER_RULES)
+        prompt.say("A safe answer to follow closely:")
+        prompt.quote(*(f"> {paragraph}" for paragraph in paragraphs))
+        return Plan(
+            system_prompt=prompt.text,
+            draft="\n\n".join(paragraphs),
+            confidence=0.9,
+            temperature=self.settings.temperature,
+            reasoning=[step(f"Crisis ({kind.replace('_', ' ')}; risk of self-harm): care and crisis resources", 1.0)],
+            notes={"sources": [], "crisis": kind},
+            quotable=prompt.quotable,
+        )
+
     def _emergency_plan(self, request: persona_pb2.PersonaRequest, kind: str) -> Plan:
         """Someone in an emergency happening now asked the documentation expert (Abi routed a "what do I do" to
         her): the region's emergency number and the first step, before anything else, and no documentation."""
@@ -171,8 +199,8 @@ class AvivaLogic(PersonaLogic):
 
     def review(self, request: persona_pb2.PersonaRequest, plan: Plan, text: str) -> Review:
         """Fact-check the finished answer: unverified claims lower confidence and are listed."""
-        if not self.settings.verify_facts or plan.notes.get("emergency"):
-            return Review(confidence=plan.confidence)  # an emergency answer cites no documentation
+        if not self.settings.verify_facts or plan.notes.get("emergency") or plan.notes.get("crisis"):
+            return Review(confidence=plan.confidence)  # a crisis or emergency answer cites no documentation
         sources: list[str] = plan.notes.get("sources", [])
         report = check_claims(text, sources, self.settings.claim_support_threshold, _OWN_SENTENCES)
         if not report.checks:

@@ -18,7 +18,9 @@ import pytest
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import embedding_index_service_pb2_grpc as index_grpc
 from personamesh.v1 import persona_pb2
-from services.abbey.crisis import (
+from services.abbey.reasoning import render_mermaid, render_text
+from services.common.persona import step
+from services.common.safety.crisis import (
     ATTEMPT,
     CHECK,
     INDIRECT,
@@ -29,8 +31,6 @@ from services.abbey.crisis import (
     assess,
     kind_of,
 )
-from services.abbey.reasoning import render_mermaid, render_text
-from services.common.persona import step
 from services.common.safety.resources import region_of
 from services.devmesh.processes import ServiceProcess
 from tests.personas.conftest import Personas

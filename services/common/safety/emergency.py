@@ -1,7 +1,7 @@
 """A physical emergency happening now: someone's life or safety in immediate danger, where the first thing to
 say is the number to call.
 
-Abi's crisis signal is about suicide and self-harm (services/abbey/crisis.py); a collapse, a fire, a break-in
+Abi's crisis signal is about suicide and self-harm (services/common/safety/crisis.py); a collapse, a fire, a break-in
 or a child who swallowed batteries is not in it, and Abi's model was not trained on them. So the personas
 recognise them here, from patterns of what people write when it is happening (the body, the home, a person
 missing, an accident) and a learned head on the index's sentence vector, and lead the answer with the region's

@@ -1,8 +1,9 @@
-"""The crisis response: what Abbey says when someone may be at risk, before anything else.
+"""The crisis response: what a persona says when someone may be at risk, before anything else.
 
-A crisis is decided by Abi (`routing.crisis`, or moderation `redirect_to_support`); Abbey also
-recognises the clearest statements herself, in case she is called without a routing decision. The
-kind of crisis decides the words, never the emotion guess:
+A crisis is decided by Abi (`routing.crisis`, or moderation `redirect_to_support`), and Abi sends every flagged
+message to the support persona, Abbey. Every persona also recognises the clearest statements herself, in case
+she is called without a routing decision or Abi missed them: Aviva too gives the crisis answer then, never
+documentation. The kind of crisis decides the words, never the emotion guess:
 
 - `self`: a direct disclosure ("I want to end my life").
 - `indirect`: hints without the words (goodbye letters, "everyone would be better off without me").

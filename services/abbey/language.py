@@ -306,7 +306,13 @@ def _without_feeling(clause: str) -> tuple[str, str]:
 
 
 # Where what a feeling is about ends: the next clause or a question after it ("meeting her parents, what do I bring").
-_NEXT_CLAUSE = re.compile(r"\s*[,;?!.]\s*|\s+(?=(?:what|how|why|where|should|can|could|any)\b)", re.IGNORECASE)
+# "angry at my manager I could scream": the writer's own next clause ("I" and a modal or a verb of feeling) ends
+# what the feeling is about; a relative clause ("the gunk I pulled out of the drain") does not.
+_NEXT_CLAUSE = re.compile(
+    r"\s*[,;?!.]\s*|\s+(?=(?:what|how|why|where|should|can|could|any)\b)"
+    r"|\s+(?=I (?:could|would|can|can't|couldn't|might|just|really|am|was|feel|felt|want|wanted)\b)",
+    re.IGNORECASE,
+)
 # Past forms that open a clause whose subject the writer left out ("Got my first A!", "Just crossed the line").
 _SUBJECTLESS = frozenset({"VBD", "VBN"})
 

@@ -28,6 +28,8 @@ _TONE_WORDS = {
     persona_pb2.TONE_DIRECT: "warm but direct",
     persona_pb2.TONE_FIRM: "kind but firm",
 }
+_PAINFUL = frozenset({"sad", "anxious", "stressed", "disappointed", "frustrated"})
+_GLAD = frozenset({"happy", "excited", "grateful"})
 STAYING = "I'm here with you. Tell me what is happening if it helps, and I'll stay with you while you wait."
 _CARE_LINES = (
     "That sounds really stressful, {stakes}; let's get it fixed step by step.",
@@ -122,8 +124,11 @@ def _recalled_line(material: AbbeyMaterial) -> str:
     if material.memory_answer or not material.memories:
         return ""
     fact = material.memories[0].fact
+    heavy = fact.weight >= 0.5 and fact.emotion in _PAINFUL
+    if heavy and material.emotion in _GLAD:
+        return ""  # good news is not the moment to bring up a loss ("I passed my exams!" -> "your grandad passed")
     line = f"I remember you told me that {fact.text}."
-    if fact.weight >= 0.5 and fact.emotion in ("sad", "anxious", "stressed", "disappointed", "frustrated"):
+    if heavy:
         line += " I've been keeping that in mind; how are you doing with it now?"
     return line if line not in material.used else ""
 

@@ -60,6 +60,7 @@ _CUES: dict[str, tuple[str, ...]] = {
                  "not sure how", "what does", "why does", "torn", "don't know if", "do not know if", "don't know what",
                  "not sure if", "mixed feelings"),
     "excited": ("excit", "can't wait", "cannot wait", "thrilled", "amazing", "awesome", "finally", "just got",
+                "had a baby", "had twins", "gave birth", "got engaged", "got married", "new baby",
                 "just bought", "woohoo", "can't believe", "first time", "vacation", "so much fun", "passport"),
     "anxious": ("anxious", "anxiety", "worr", "scared", "afraid", "nervous", "panic", "fear", "terrified", "dread",
                 "crazy", "need help", "help me", "what do i do", "what should i do", "how do i deal", "cope", "coping",

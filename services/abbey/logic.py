@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
@@ -120,6 +121,10 @@ class AbbeyLogic(PersonaLogic):
         technical = (
             not kind and not urgent and not chat and not memory_answer and self._technical(request, reading, retrieved)
         )
+        if mood.primary == "curious" and not question and specifics.achievement:
+            # Surprise with no sentiment either way reads as curiosity; at something achieved it is good news
+            # ("I passed my exams!!! can't believe it" came with Abi's surprise 0.96 and polarity 0).
+            mood = replace(mood, primary="excited")
         emotion = mood.primary
         distressed = emotion in DISTRESS and mood.intensity >= 0.35
         empathy = None

@@ -200,6 +200,29 @@ async def test_small_talk_is_answered_in_kind_unless_the_conversation_was_distre
     assert "Tell me a bit more" not in hello.content and "?" in hello.content
 
 
+async def test_good_news_is_met_as_good_news_and_not_with_a_loss_remembered(personas: Personas) -> None:
+    """Surprise with no sentiment read as curiosity: at something achieved it is good news. A loss told earlier
+    is close enough in words ("passed") but is not brought up then."""
+    user = f"glad-{uuid.uuid4().hex[:8]}"
+    grief = persona_pb2.RoutingDecision(emotions=[persona_pb2.EmotionScore(label="grief", score=0.9)])
+    told = persona_pb2.PersonaRequest(content="My grandad passed on Sunday.", routing=grief, user_id=user)
+    await chat(personas.abbey.target, told)
+    surprise = persona_pb2.RoutingDecision(
+        emotions=[persona_pb2.EmotionScore(label="surprise", score=0.96)],
+        ekman_emotions=[persona_pb2.EmotionScore(label="surprise", score=0.95)],
+    )
+    sad = persona_pb2.PersonaRequest(content="I still miss my grandad so much today.", routing=grief, user_id=user)
+    for _ in range(30):  # the fact is written after the first answer: wait until a sad message recalls it
+        if "grandad passed" in (await chat(personas.abbey.target, sad)).content:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError("the fact was never recalled")
+    news = persona_pb2.PersonaRequest(content="I passed my exams!!! can't believe it", routing=surprise, user_id=user)
+    answer = await chat(personas.abbey.target, news)
+    assert answer.emotional_state.primary == "excited" and "grandad" not in answer.content, answer.content
+
+
 async def test_crisis_resources_follow_the_locale(personas: Personas) -> None:
     request = persona_pb2.PersonaRequest(
         content="I don't want to be alive anymore", routing=_crisis(), metadata={"locale": "en-GB"}

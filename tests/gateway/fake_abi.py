@@ -18,33 +18,29 @@ BLOCKED_PHRASE = "ignore all previous instructions"
 HELD_PHRASE = "hold this for review"  # held for a person to review, as uncertain weapons harm
 
 
+def _stopped(
+    persona: persona_pb2.Persona.ValueType, action: persona_pb2.PolicyAction.ValueType, category: str
+) -> persona_pb2.RoutingDecision:
+    """A decision that moderation stops: blocked (the moderator answers) or held for a person to review."""
+    return persona_pb2.RoutingDecision(
+        persona=persona,
+        confidence=1.0,
+        moderation=persona_pb2.ModerationResult(
+            action=action, severity=persona_pb2.SEVERITY_HIGH, categories=[category]
+        ),
+        reasons=[f"fake abi: {category}"],
+    )
+
+
 class FakeAbi(abi_service_pb2_grpc.AbiServiceServicer):
     async def Route(
         self, request: abi_service_pb2.RouteRequest, context: grpc.aio.ServicerContext
     ) -> abi_service_pb2.RouteResponse:
         inner = request.request
         if BLOCKED_PHRASE in inner.content.lower():
-            decision = persona_pb2.RoutingDecision(
-                persona=persona_pb2.PERSONA_ABI,
-                confidence=1.0,
-                moderation=persona_pb2.ModerationResult(
-                    action=persona_pb2.POLICY_ACTION_BLOCK,
-                    severity=persona_pb2.SEVERITY_HIGH,
-                    categories=["prompt_injection"],
-                ),
-                reasons=["fake abi: prompt injection"],
-            )
+            decision = _stopped(persona_pb2.PERSONA_ABI, persona_pb2.POLICY_ACTION_BLOCK, "prompt_injection")
         elif HELD_PHRASE in inner.content.lower():
-            decision = persona_pb2.RoutingDecision(
-                persona=persona_pb2.PERSONA_ABBEY,
-                confidence=0.5,
-                moderation=persona_pb2.ModerationResult(
-                    action=persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW,
-                    severity=persona_pb2.SEVERITY_MEDIUM,
-                    categories=["weapons"],
-                ),
-                reasons=["fake abi: uncertain weapons harm"],
-            )
+            decision = _stopped(persona_pb2.PERSONA_ABBEY, persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW, "weapons")
         else:
             chosen = inner.forced_persona or persona_pb2.PERSONA_ABBEY
             others = [p for p in (persona_pb2.PERSONA_ABBEY, persona_pb2.PERSONA_AVIVA) if p != chosen]

@@ -105,17 +105,14 @@ _PAST = re.compile(
     re.I,
 )
 _SELF_HARM = re.compile(rf"{_HARMING_MYSELF}|\bself[- ]harm\w*", re.I)
-_DIRECT = re.compile(
-    r"\b(?:kill(?:ing)? myself|suicid\w*|end(?:ing)? my (?:own )?life|take my (?:own )?life|"
-    r"(?:want|wanted|going|plan(?:ning)?) to die|wanna die|hurt(?:ing)? myself|self[- ]harm\w*|cut(?:ting)? myself|"
-    r"end it all|(?:don't|do not) want to (?:live|be alive|exist)|not want to (?:live|be alive))\b",
-    re.I,
+# Words of suicide; with words of hurting oneself, a direct disclosure.
+_SUICIDE_WORDS = (
+    r"kill(?:ing)? myself|suicid\w*|end(?:ing)? my (?:own )?life|take my (?:own )?life|(?:want|wanted|going|"
+    r"plan(?:ning)?) to die|wanna die|end it all|(?:don't|do not) want to (?:live|be alive|exist)|not want to "
+    r"(?:live|be alive)"
 )
-_SUICIDE = re.compile(
-    r"\b(?:kill(?:ing)? myself|suicid\w*|end(?:ing)? my (?:own )?life|take my (?:own )?life|(?:want|wanted|going|"
-    r"plan(?:ning)?) to die|wanna die|end it all|(?:don't|do not) want to (?:live|be alive|exist))\b",
-    re.I,
-)
+_SUICIDE = re.compile(rf"\b(?:{_SUICIDE_WORDS})\b", re.I)
+_DIRECT = re.compile(rf"\b(?:{_SUICIDE_WORDS}|hurt(?:ing)? myself|self[- ]harm\w*|cut(?:ting)? myself)\b", re.I)
 _INDIRECT = re.compile(
     r"better off without me|won't be (?:around|here) (?:much longer|for long|anymore|tomorrow)|"
     r"goodbye (?:letter|note|message)s?|(?:letter|note)s? to say goodbye|saying (?:my )?goodbyes|"

@@ -1,0 +1,34 @@
+"""The frozen blind set of small talk, attempts happening now and self-harm (tests/blind/abbey_kinds_v1.jsonl),
+written by a helper that saw none of the project after Abbey's small-talk list and the crisis kinds `attempt`
+and `self_harm` were built. Reporting only: the test prints totals by label, never a message, and fails when a
+change recognises less or raises more false alarms than the figures first measured (2026-12-04)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from personamesh.v1 import persona_pb2
+from services.abbey.small_talk import small_talk_kind
+from services.common.safety import crisis
+
+BLIND = Path(__file__).resolve().parents[1] / "blind" / "abbey_kinds_v1.jsonl"
+
+
+def test_small_talk_and_crisis_kinds_on_the_blind_set() -> None:
+    rows = [json.loads(line) for line in BLIND.read_text(encoding="utf-8").splitlines() if line.strip()]
+    totals: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        kind = crisis.kind_of(row["text"])
+        figures = totals[row["label"]]
+        figures["n"] += 1
+        figures["small talk"] += bool(small_talk_kind(row["text"]))
+        figures[f"kind {kind or 'none'}"] += 1
+        # What a persona does with no flag from Abi: only unmistakable words make a crisis answer.
+        figures["crisis without Abi"] += bool(crisis.assess(persona_pb2.PersonaRequest(content=row["text"]), kind))
+    for label, figures in sorted(totals.items()):
+        print(label, dict(figures))
+    assert totals["small_talk"]["small talk"] >= 21 and totals["not_small_talk"]["small talk"] == 0
+    assert totals["attempt"]["kind attempt"] >= 1 and totals["self_harm"]["kind self_harm"] >= 4
+    assert totals["lookalike"]["crisis without Abi"] <= 2

@@ -19,7 +19,13 @@ from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.abbey.small_talk import reply, small_talk_kind
 from services.common.generation.focus import focus_query
-from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge, to_references
+from services.common.generation.grounding import (
+    IndexCaller,
+    Retrieved,
+    message_vector,
+    search_knowledge,
+    to_references,
+)
 from services.common.persona import PersonaLogic, Plan
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
@@ -60,6 +66,7 @@ class AbbeyLogic(PersonaLogic):
         self.moods = SessionMoods(settings.mood_decay)
         self.resources = ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
+        self.kind_heads = crisis.KindHeads.load() if settings.crisis_kind_heads else None
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -115,6 +122,9 @@ class AbbeyLogic(PersonaLogic):
         )
         flagged_too = bool(urgent and kind)
         kind = "" if urgent else kind
+        if kind and self.kind_heads is not None:  # an attempt happening now, in any words
+            vector = await message_vector(self.index, request.content, retrieved, searched)
+            kind = crisis.refine(kind, self.kind_heads, vector)
         question = asks_for_something(request.content)
         asked = memory_question(request.content) if request.user_id else None
         memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""

@@ -32,3 +32,12 @@ def test_small_talk_and_crisis_kinds_on_the_blind_set() -> None:
     assert totals["small_talk"]["small talk"] >= 21 and totals["not_small_talk"]["small talk"] == 0
     assert totals["attempt"]["kind attempt"] >= 1 and totals["self_harm"]["kind self_harm"] >= 4
     assert totals["lookalike"]["crisis without Abi"] <= 2
+
+
+def test_no_training_message_of_the_kind_head_is_in_the_blind_set() -> None:
+    def texts(path: Path) -> set[str]:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return {" ".join(str(row["text"]).lower().split()) for row in rows}
+
+    training = Path(__file__).resolve().parents[2] / "services/common/safety/training/data/crisis_kinds_train_v1.jsonl"
+    assert not texts(training) & texts(BLIND)

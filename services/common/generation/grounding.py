@@ -143,6 +143,12 @@ async def embed(index: IndexCaller, text: str) -> list[float] | None:
     return list(reply.vectors[0].values) if reply is not None and reply.vectors else None
 
 
+async def message_vector(index: IndexCaller, text: str, retrieved: Retrieved, searched: str) -> list[float] | None:
+    """The sentence vector of `text` after a knowledge search for `searched`: the one the search returned when it
+    searched `text` itself, else (a long message searched by its ask) one Embed call."""
+    return retrieved.vector if searched == text and retrieved.vector else await embed(index, text)
+
+
 def to_references(hits: list[index_pb2.KnowledgeHit], snippet_chars: int = 240) -> list[persona_pb2.Reference]:
     """One reference per cited passage URL (else per source document), in rank order."""
     seen: set[str] = set()

@@ -22,10 +22,16 @@ never lectures, gives resources for the person's region, and invites them to kee
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
 
 from personamesh.v1 import persona_pb2
+from services.common.safety.head import LogisticHead
 from services.common.safety.resources import Resources
 
 SELF = "self"
@@ -141,6 +147,31 @@ def kind_of(text: str) -> str:
     if _INDIRECT.search(text):
         return INDIRECT
     return ""
+
+
+KIND_HEADS_PATH: Final = Path(__file__).with_name("crisis_kind_heads.json")
+
+
+@dataclass(frozen=True)
+class KindHeads:
+    """A learned head on the message's sentence vector (`make train-crisis-kinds`, services/common/safety/training/
+    kinds.py) for the kind whose answer differs most and whose words vary most: an attempt happening now (the
+    emergency number first). The patterns above found 1 of 25 attempts of a blind set
+    (tests/blind/abbey_kinds_v1.jsonl). A head for self-harm did not meet its rule (see the trainer)."""
+
+    attempt: LogisticHead
+
+    @classmethod
+    def load(cls, path: Path = KIND_HEADS_PATH) -> KindHeads:
+        return cls(LogisticHead.from_json(json.loads(path.read_text(encoding="utf-8"))["attempt"]))
+
+
+def refine(kind: str, heads: KindHeads | None, vector: Sequence[float] | None) -> str:
+    """The kind of a crisis, with the learned head's reading of its vector: only a message that is already a crisis
+    (by Abi's flag or its words) is refined, and words of a method or of someone else keep their kind."""
+    if not kind or kind in (ATTEMPT, METHOD, THIRD_PARTY) or heads is None or not heads.attempt.fires(vector):
+        return kind
+    return ATTEMPT
 
 
 def flagged(request: persona_pb2.PersonaRequest) -> bool:

@@ -17,15 +17,13 @@ figures of speech ("my inbox is on fire") that the patterns do not match in the 
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-from services.common.generation.grounding import IndexCaller, Retrieved, embed
+from services.common.generation.grounding import IndexCaller, Retrieved, message_vector
+from services.common.safety.head import LogisticHead
 
 _PEOPLE = (
     r"son|daughter|child|kid|baby|toddler|boy|girl|mum|mom|mother|dad|father|grandma|grandpa|grandmother|"
@@ -125,37 +123,24 @@ HEAD_PATH: Final = Path(__file__).with_name("emergency_head.json")
 LEARNED = "other"  # the kind reported when only the learned head recognises an emergency
 
 
-@dataclass(frozen=True)
-class EmergencyHead:
-    """A logistic regression on the embedding index's sentence vector of a message (the vector `Embed` returns),
-    fitted by `make train-emergency` (services/common/safety/training) on blind-written messages: it recognises what
-    the patterns have no words for. Its card (data, cross-validated figures, the threshold's rule) is in the
-    same file."""
-
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
-    card: dict[str, Any] = field(default_factory=dict)
+class EmergencyHead(LogisticHead):
+    """The logistic head on the embedding index's sentence vector of a message (the vector `Embed` returns),
+    fitted by `make train-emergency` (services/common/safety/training) on blind-written messages: it recognises
+    what the patterns have no words for. Its card (data, cross-validated figures, the threshold's rule) is in
+    the same file."""
 
     @classmethod
     def load(cls, path: Path = HEAD_PATH) -> EmergencyHead:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        return cls(tuple(float(w) for w in document["weights"]), float(document["bias"]), float(document["threshold"]),
-                   document.get("card", {}))  # fmt: skip
-
-    def probability(self, vector: Sequence[float]) -> float:
-        if len(vector) != len(self.weights):
-            raise ValueError(f"a {len(self.weights)}-dimensional vector is needed, got {len(vector)}")
-        z = self.bias + math.fsum(w * x for w, x in zip(self.weights, vector, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        head = LogisticHead.read(path)
+        return cls(head.weights, head.bias, head.threshold, head.card)
 
 
 def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequence[float] | None = None) -> str:
     """The kind of emergency `text` describes as happening now ("medical", "fire_gas", ... or `LEARNED` when only
     the head, given the message's vector, recognises one), or ""."""
     kind = next((name for name, pattern in PATTERNS.items() if pattern.search(text)), "")
-    if not kind and head is not None and vector:
-        kind = LEARNED if head.probability(vector) >= head.threshold else ""
+    if not kind and head is not None and head.fires(vector):
+        kind = LEARNED
     if not kind:
         return ""
     if _HYPOTHETICAL.search(text) and not re.search(r"\bright now\b", text, re.IGNORECASE):
@@ -195,5 +180,5 @@ async def emergency_in(
     search returned when it searched `text` itself, else (a long message searched by its ask) one Embed call."""
     vector: Sequence[float] | None = None
     if head is not None and not any(pattern.search(text) for pattern in PATTERNS.values()):
-        vector = retrieved.vector if searched == text and retrieved.vector else await embed(index, text)
+        vector = await message_vector(index, text, retrieved, searched)
     return emergency_kind(text, head, vector)

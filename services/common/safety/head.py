@@ -1,0 +1,38 @@
+"""A learned head on the embedding index's sentence vector: a logistic regression fitted offline
+(services/common/safety/training), stored as JSON (weights, bias, the threshold chosen out of fold, and a card
+saying how). The personas read the message's vector from their knowledge search, so a head costs no model run."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LogisticHead:
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> LogisticHead:
+        return cls(tuple(float(w) for w in document["weights"]), float(document["bias"]), float(document["threshold"]),
+                   document.get("card", {}))  # fmt: skip
+
+    @classmethod
+    def read(cls, path: Path) -> LogisticHead:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    def probability(self, vector: Sequence[float]) -> float:
+        if len(vector) != len(self.weights):
+            raise ValueError(f"a {len(self.weights)}-dimensional vector is needed, got {len(vector)}")
+        z = self.bias + math.fsum(w * x for w, x in zip(self.weights, vector, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def fires(self, vector: Sequence[float] | None) -> bool:
+        return bool(vector) and self.probability(vector or ()) >= self.threshold

@@ -1,0 +1,56 @@
+"""What the safety heads' trainers share: ordinary chatter as negatives, out-of-fold probabilities, the
+threshold rule, and the head file with its card."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from services.common.shared_data import SHARED, read_jsonl
+
+# Ordinary chatter as more negatives: GoEmotions' training comments (../shared/train).
+CHATTER = SHARED / "train" / "goemotions_train.jsonl"
+SEED = 20261204
+
+
+def threshold_for(negatives: np.ndarray, max_false_alarms: float) -> float:
+    """The lowest threshold flagging at most `max_false_alarms` of `negatives` (probabilities; ties stay out)."""
+    ranked = np.sort(negatives)[::-1]
+    allowed = int(np.floor(max_false_alarms * len(ranked)))
+    return float(np.nextafter(ranked[allowed], 1.0)) if allowed < len(ranked) else 0.0
+
+
+def chatter(path: Path, count: int, seed: int) -> list[str]:
+    """`count` comments of GoEmotions' training split, drawn at random (seeded)."""
+    texts = [str(row["text"]) for row in read_jsonl(path)]
+    picks = np.random.default_rng(seed).choice(len(texts), size=min(count, len(texts)), replace=False)
+    return [texts[i] for i in sorted(picks)]
+
+
+def fit_head(vectors: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tuple[LogisticRegression, np.ndarray]:
+    """A balanced logistic regression and its out-of-fold probabilities (5 folds), to choose a threshold on."""
+    model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    out_of_fold = cross_val_predict(model, vectors, labels, cv=folds, method="predict_proba")[:, 1]
+    model.fit(vectors, labels)
+    return model, out_of_fold
+
+
+def head_document(model: LogisticRegression, threshold: float, card: dict[str, Any]) -> dict[str, Any]:
+    """The JSON `LogisticHead.from_json` reads."""
+    return {
+        "weights": [round(float(w), 6) for w in model.coef_[0]],
+        "bias": round(float(model.intercept_[0]), 6),
+        "threshold": round(threshold, 6),
+        "card": card,
+    }
+
+
+def write_json(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")

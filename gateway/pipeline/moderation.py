@@ -45,10 +45,11 @@ ABI_ANSWERS = {
     ),
 }
 DEFAULT_ABI_ANSWER = "I can't help with that request."
-# Harm that someone in danger may be telling of (a threat against them, violence in front of them, a weapon):
-# a refusal of it, and every hold, still say where help is. Emergencies put in few or unusual words are
-# sometimes held or blocked (a fire, a car crash outside, someone at the door, in another language).
-DANGER_CATEGORIES = frozenset({"violence", "violent_threat", "weapons"})
+# Harm that someone in danger may be telling of (a threat against them, violence in front of them): a refusal or
+# a hold of it still says where help is. Emergencies put in few or unusual words are sometimes held or blocked as
+# these (a fire, a car crash outside, someone at the door, in another language); a benign how-to held as weapons
+# or CBRN ("convert 350 Fahrenheit to Celsius") gets no such line.
+DANGER_CATEGORIES = frozenset({"violence", "violent_threat"})
 WITHHELD_ANSWER = "The answer was withheld because it did not pass the output policy check."
 
 
@@ -65,11 +66,10 @@ def is_blocked(decision: persona_pb2.RoutingDecision) -> bool:
 def abi_answer(
     request_id: str, decision: persona_pb2.RoutingDecision, resources: Resources | None = None
 ) -> persona_pb2.PersonaResponse:
-    """What Abi says when moderation stops a message; a hold, or a refusal of harm that someone in danger may be
-    telling of, ends with the region's emergency number (`resources`)."""
+    """What Abi says when moderation stops a message; stopping harm that someone in danger may be telling of ends
+    with the region's emergency number (`resources`)."""
     text = ABI_ANSWERS.get(decision.moderation.action, DEFAULT_ABI_ANSWER)
-    held = decision.moderation.action == persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW
-    if resources is not None and (held or DANGER_CATEGORIES & set(decision.moderation.categories)):
+    if resources is not None and DANGER_CATEGORIES & set(decision.moderation.categories):
         text += f" If you or someone else is in danger right now, call {resources.emergency} now."
     response = persona_pb2.PersonaResponse(
         request_id=request_id, content=text, confidence=1.0, degraded=decision.degraded, backend="policy"

@@ -1,8 +1,8 @@
 """A stand-in Abi with fixed decisions, for gateway tests that must not depend on Abi's model.
 
 Route blocks (persona abi, action block, category prompt_injection) any message containing
-"ignore all previous instructions", holds "hold this for review" for a person to review (uncertain weapons
-harm) and sends everything else to the forced persona or abbey;
+"ignore all previous instructions", holds "hold this for review" for a person to review (uncertain
+violence) and sends everything else to the forced persona or abbey;
 the output check allows everything. Run as `python -m tests.gateway.fake_abi` with PM_PORT.
 """
 
@@ -15,7 +15,7 @@ from services.common.server import ServiceSpec, run_service
 from services.common.settings import CommonSettings
 
 BLOCKED_PHRASE = "ignore all previous instructions"
-HELD_PHRASE = "hold this for review"  # held for a person to review, as uncertain weapons harm
+HELD_PHRASE = "hold this for review"  # held for a person to review, as uncertain violence
 
 
 def _stopped(
@@ -40,7 +40,7 @@ class FakeAbi(abi_service_pb2_grpc.AbiServiceServicer):
         if BLOCKED_PHRASE in inner.content.lower():
             decision = _stopped(persona_pb2.PERSONA_ABI, persona_pb2.POLICY_ACTION_BLOCK, "prompt_injection")
         elif HELD_PHRASE in inner.content.lower():
-            decision = _stopped(persona_pb2.PERSONA_ABBEY, persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW, "weapons")
+            decision = _stopped(persona_pb2.PERSONA_ABBEY, persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW, "violence")
         else:
             chosen = inner.forced_persona or persona_pb2.PERSONA_ABBEY
             others = [p for p in (persona_pb2.PERSONA_ABBEY, persona_pb2.PERSONA_AVIVA) if p != chosen]

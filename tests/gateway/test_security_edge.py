@@ -246,8 +246,8 @@ def test_a_blocked_message_on_a_websocket_never_reaches_a_persona_later(gw: Gate
 
 
 def test_a_hold_and_a_refusal_say_where_help_is_only_when_someone_may_be_in_danger(gw: GatewayProcess) -> None:
-    """An emergency put in few or unusual words is sometimes held (Abi's uncertain weapons or violence harm): the
-    hold ends with the region's emergency number; a refused prompt injection does not."""
+    """An emergency put in few or unusual words is sometimes held (Abi's uncertain violence): the hold ends with
+    the region's emergency number; a refused prompt injection does not."""
     held = _chat(gw, {"content": "please hold this for review", "context": {"locale": "en-GB"}})
     assert held["persona"] == "abi" and "needs a person to review" in held["content"], held
     assert held["content"].endswith("If you or someone else is in danger right now, call 999 now."), held

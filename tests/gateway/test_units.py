@@ -321,7 +321,9 @@ def test_refusals_of_harm_someone_in_danger_may_tell_end_with_the_emergency_numb
     line = "If you or someone else is in danger right now, call 999 now."
     threat = abi_answer("r1", decision(persona_pb2.POLICY_ACTION_BLOCK, "violent_threat"), uk).content
     assert threat == f"I can't help with that request. {line}"
-    held = abi_answer("r2", decision(persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW, "cbrn"), uk).content
+    held = abi_answer("r2", decision(persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW, "violence"), uk).content
     assert held.endswith(line)
+    how_to = abi_answer("r5", decision(persona_pb2.POLICY_ACTION_REQUIRE_HUMAN_REVIEW, "cbrn"), uk).content
+    assert line not in how_to  # "convert 350 Fahrenheit to Celsius", held as CBRN
     assert line not in abi_answer("r3", decision(persona_pb2.POLICY_ACTION_BLOCK, "hate"), uk).content
     assert line not in abi_answer("r4", decision(persona_pb2.POLICY_ACTION_BLOCK, "violence")).content  # no table

@@ -157,7 +157,7 @@ class KindHeads:
     """A learned head on the message's sentence vector (`make train-crisis-kinds`, services/common/safety/training/
     kinds.py) for the kind whose answer differs most and whose words vary most: an attempt happening now (the
     emergency number first). The patterns above found 1 of 25 attempts of a blind set
-    (tests/blind/abbey_kinds_v1.jsonl). A head for self-harm did not meet its rule (see the trainer)."""
+    (`abbey_kinds_v1`, services/abbey/README.md). A head for self-harm did not meet its rule (see the trainer)."""
 
     attempt: LogisticHead
 

@@ -9,7 +9,7 @@ GoEmotions comments as ordinary chatter. It only ever refines the kind of a mess
 A `self_harm` head (care for self-harm, not the suicide question) was fitted the same way (bounds: 5% of the
 other crises, 1% of the non-crises, 0.5% of the chatter; attempts left out) and found 0.375 of the self-harm
 messages out of fold, under the 0.5 its rule asked (written before the fit): it is not shipped, and self-harm
-is read from words only (`_SELF_HARM`). Deterministic (seeded); the blind set tests/blind/abbey_kinds_v1.jsonl
+is read from words only (`_SELF_HARM`). Deterministic (seeded); the blind kinds set (services/abbey/README.md)
 is never read here.
 """
 

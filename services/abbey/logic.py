@@ -30,7 +30,8 @@ from services.common.persona import PersonaLogic, Plan
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
 from services.common.safety import crisis
-from services.common.safety.emergency import EmergencyHead, emergency_in
+from services.common.safety.emergency import EmergencyHead, emergency_kind
+from services.common.safety.head import LogisticHead
 from services.common.safety.resources import ResourceTable
 
 TECHNICAL_QUERY_TYPES = frozenset(
@@ -66,7 +67,7 @@ class AbbeyLogic(PersonaLogic):
         self.moods = SessionMoods(settings.mood_decay)
         self.resources = ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
-        self.kind_heads = crisis.KindHeads.load() if settings.crisis_kind_heads else None
+        self.attempt_head = LogisticHead.read(crisis.ATTEMPT_HEAD_PATH) if settings.attempt_head else None
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -115,16 +116,12 @@ class AbbeyLogic(PersonaLogic):
         # An emergency happening now comes before Abi's recall-first crisis flag when the message has no words of
         # self-harm (a collapse, a gas leak: not "are you thinking about ending your life?"); the crisis lines
         # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
-        urgent = (
-            ""
-            if risk_words
-            else await emergency_in(request.content, self.emergency_head, self.index, retrieved, searched)
-        )
+        # Both learned heads read the message's one vector (the search's, or one Embed for a long message).
+        wants_vector = (self.emergency_head is not None and not risk_words) or (kind and self.attempt_head is not None)
+        vector = await message_vector(self.index, request.content, retrieved, searched) if wants_vector else None
+        urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
         flagged_too = bool(urgent and kind)
-        kind = "" if urgent else kind
-        if kind and self.kind_heads is not None:  # an attempt happening now, in any words
-            vector = await message_vector(self.index, request.content, retrieved, searched)
-            kind = crisis.refine(kind, self.kind_heads, vector)
+        kind = "" if urgent else crisis.refine(kind, self.attempt_head, vector)  # an attempt now, in any words
         question = asks_for_something(request.content)
         asked = memory_question(request.content) if request.user_id else None
         memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""

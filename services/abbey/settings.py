@@ -35,10 +35,10 @@ class AbbeySettings(PersonaSettings):
     )
     remember: bool = Field(True, description="Store facts the user tells about themselves in the embedding index.")
     mood_decay: float = Field(0.6, description="0..1: share of earlier feeling carried to the next turn.")
-    crisis_kind_heads: bool = Field(
+    attempt_head: bool = Field(
         True,
         description="Read an attempt happening now in a crisis message with the learned head "
-        "(services/common/safety/crisis_kind_heads.json) on its sentence vector, besides the patterns.",
+        "(services/common/safety/attempt_head.json) on its sentence vector, besides the patterns.",
     )
     crisis_check_below: float = Field(
         SURE_SCORE,

@@ -67,7 +67,6 @@ _REPLIES: Final[dict[str, tuple[str, ...]]] = {
         "Take care of yourself. I'm here whenever you want to talk again.",
         "Bye for now; it was good talking with you.",
     ),
-    "capabilities": (),  # from the persona registry: see `reply`
     "identity": (
         "I'm an AI assistant, not a person: I'm Abbey, part of persona-mesh. I'll listen and help as well as I can, "
         "and I'll be honest about what I don't know.",

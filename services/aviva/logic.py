@@ -14,12 +14,12 @@ from services.aviva.rerank import Reranker
 from services.aviva.settings import AvivaSettings
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
-from services.common.generation.grounding import IndexCaller, search_knowledge, to_references
+from services.common.generation.grounding import IndexCaller, message_vector, search_knowledge, to_references
 from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.persona.logic import SystemPrompt
 from services.common.registry import persona_enum
 from services.common.safety import crisis
-from services.common.safety.emergency import FIRST_STEPS, EmergencyHead, emergency_in, emergency_line
+from services.common.safety.emergency import FIRST_STEPS, EmergencyHead, emergency_kind, emergency_line
 from services.common.safety.resources import ResourceTable
 
 _CODE_TYPES = frozenset({"code_request", "optimization", "debugging"})
@@ -79,7 +79,8 @@ class AvivaLogic(PersonaLogic):
             hybrid=True,
             collection=index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
         )
-        urgent = await emergency_in(request.content, self.emergency_head, self.index, retrieved, asked)
+        vector = await message_vector(self.index, request.content, retrieved, asked) if self.emergency_head else None
+        urgent = emergency_kind(request.content, self.emergency_head, vector)
         if urgent:
             return self._emergency_plan(request, urgent)
         intent, ranked = await self.reranker.rank(asked, [read(hit) for hit in retrieved.hits])

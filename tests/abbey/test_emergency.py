@@ -80,12 +80,12 @@ def test_every_kind_has_a_first_step() -> None:
 
 
 def test_the_attempt_head_refines_only_a_crisis_and_never_words_of_a_method_or_someone_else() -> None:
-    heads = crisis.KindHeads.load()
+    head = LogisticHead.read(crisis.ATTEMPT_HEAD_PATH)
     vector = [float(x) for x in SentenceEncoder(threads=1).encode(["the rope is tied and ready, tonight"]).vectors[0]]
-    always = crisis.KindHeads(LogisticHead(tuple(0.0 for _ in vector), 10.0, 0.5))  # fires on everything
+    always = LogisticHead(tuple(0.0 for _ in vector), 10.0, 0.5)  # fires on everything
     assert crisis.refine(crisis.INDIRECT, always, vector) == crisis.ATTEMPT
     assert crisis.refine("", always, vector) == ""  # not a crisis: nothing to refine
     assert crisis.refine(crisis.METHOD, always, vector) == crisis.METHOD
     assert crisis.refine(crisis.THIRD_PARTY, always, vector) == crisis.THIRD_PARTY
     assert crisis.refine(crisis.INDIRECT, always, None) == crisis.INDIRECT  # no vector (index down)
-    assert heads.attempt.card["out_of_fold"]["not_crisis_flagged"] <= 0.01  # the rule it was fitted under
+    assert head.card["out_of_fold"]["not_crisis_flagged"] <= 0.01  # the rule it was fitted under

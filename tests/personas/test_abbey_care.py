@@ -224,7 +224,7 @@ async def test_good_news_is_met_as_good_news_and_not_with_a_loss_remembered(pers
 
 
 async def test_an_attempt_in_words_no_pattern_knows_gets_the_number_first(personas: Personas) -> None:
-    """The learned attempt head (services/common/safety/crisis_kind_heads.json) reads what the patterns have no
+    """The learned attempt head (services/common/safety/attempt_head.json) reads what the patterns have no
     words for; it only refines a message that is already a crisis."""
     message = "standing on the railway bridge now, the next train is in five minutes"
     assert kind_of(message) == ""  # no pattern: the head decides

@@ -22,11 +22,9 @@ never lectures, gives resources for the person's region, and invites them to kee
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -103,14 +101,15 @@ _ATTEMPT = re.compile(
     re.I | re.S,
 )
 # Hurting oneself without words of suicide; "self-harm" as a topic needs Abi's flag (`_unmistakable`).
-_HARMING_MYSELF = (
-    r"\b(?:cut(?:ting)?|burn(?:ing)?|scratch(?:ing)?) (?:my (?:arms?|wrists?|legs?|thighs?|skin|stomach)|myself)\b"
+_HARMING_MYSELF = re.compile(
+    r"\b(?:cut(?:ting)?|burn(?:ing)?|scratch(?:ing)?) (?:my (?:arms?|wrists?|legs?|thighs?|skin|stomach)|myself)\b",
+    re.I,
 )
 _PAST = re.compile(
     r"\b(?:used to|years? ago|when i was|clean (?:from|of|for)|free (?:from|of)|recovered|recovery|since i last)\b",
     re.I,
 )
-_SELF_HARM = re.compile(rf"{_HARMING_MYSELF}|\bself[- ]harm\w*", re.I)
+_SELF_HARM = re.compile(rf"{_HARMING_MYSELF.pattern}|\bself[- ]harm\w*", re.I)
 # Words of suicide; with words of hurting oneself, a direct disclosure.
 _SUICIDE_WORDS = (
     r"kill(?:ing)? myself|suicid\w*|end(?:ing)? my (?:own )?life|take my (?:own )?life|(?:want|wanted|going|"
@@ -149,27 +148,17 @@ def kind_of(text: str) -> str:
     return ""
 
 
-KIND_HEADS_PATH: Final = Path(__file__).with_name("crisis_kind_heads.json")
+# The learned head for the kind whose answer differs most and whose words vary most: an attempt happening now
+# (the emergency number first). `make train-attempt-head` (services/common/safety/training/attempt.py); the
+# patterns above found 1 of 25 attempts of a blind set (`abbey_kinds_v1`, services/abbey/README.md). A head for
+# self-harm did not meet its rule (see the trainer).
+ATTEMPT_HEAD_PATH: Final = Path(__file__).with_name("attempt_head.json")
 
 
-@dataclass(frozen=True)
-class KindHeads:
-    """A learned head on the message's sentence vector (`make train-crisis-kinds`, services/common/safety/training/
-    kinds.py) for the kind whose answer differs most and whose words vary most: an attempt happening now (the
-    emergency number first). The patterns above found 1 of 25 attempts of a blind set
-    (`abbey_kinds_v1`, services/abbey/README.md). A head for self-harm did not meet its rule (see the trainer)."""
-
-    attempt: LogisticHead
-
-    @classmethod
-    def load(cls, path: Path = KIND_HEADS_PATH) -> KindHeads:
-        return cls(LogisticHead.from_json(json.loads(path.read_text(encoding="utf-8"))["attempt"]))
-
-
-def refine(kind: str, heads: KindHeads | None, vector: Sequence[float] | None) -> str:
-    """The kind of a crisis, with the learned head's reading of its vector: only a message that is already a crisis
+def refine(kind: str, attempt_head: LogisticHead | None, vector: Sequence[float] | None) -> str:
+    """The kind of a crisis, with the attempt head's reading of its vector: only a message that is already a crisis
     (by Abi's flag or its words) is refined, and words of a method or of someone else keep their kind."""
-    if not kind or kind in (ATTEMPT, METHOD, THIRD_PARTY) or heads is None or not heads.attempt.fires(vector):
+    if not kind or kind in (ATTEMPT, METHOD, THIRD_PARTY) or attempt_head is None or not attempt_head.fires(vector):
         return kind
     return ATTEMPT
 
@@ -204,7 +193,7 @@ def _unmistakable(text: str, kind: str) -> bool:
     if kind == SELF:
         return bool(re.search(r"\b(?:kill myself|end my life|take my own life|suicidal|want to die)\b", text, re.I))
     if kind == SELF_HARM:  # told of now, not of a past they are through ("when I was a teenager I used to ...")
-        return bool(re.search(_HARMING_MYSELF, text, re.I)) and not _PAST.search(text)
+        return bool(_HARMING_MYSELF.search(text)) and not _PAST.search(text)
     return True
 
 

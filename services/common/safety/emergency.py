@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from services.common.generation.grounding import IndexCaller, Retrieved, message_vector
 from services.common.safety.head import LogisticHead
 
 _PEOPLE = (
@@ -171,14 +170,3 @@ FIRST_STEPS: Final = {
 def emergency_line(number: str) -> str:
     """What Abbey says first: the number to call, before anything else."""
     return f"If anyone is in immediate danger or hurt, call {number} now; they can guide you while help is on the way."
-
-
-async def emergency_in(
-    text: str, head: EmergencyHead | None, index: IndexCaller, retrieved: Retrieved, searched: str
-) -> str:
-    """`emergency_kind` of a message a persona has just searched the knowledge for: the head reads the vector that
-    search returned when it searched `text` itself, else (a long message searched by its ask) one Embed call."""
-    vector: Sequence[float] | None = None
-    if head is not None and not any(pattern.search(text) for pattern in PATTERNS.values()):
-        vector = await message_vector(index, text, retrieved, searched)
-    return emergency_kind(text, head, vector)

@@ -17,17 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from services.common.encoder import SentenceEncoder, default_model_path
+from services.common.encoder import default_model_path
 from services.common.safety.emergency import HEAD_PATH
-from services.common.safety.training.fit import (
-    CHATTER,
-    SEED,
-    chatter,
-    fit_head,
-    head_document,
-    threshold_for,
-    write_json,
-)
+from services.common.safety.training.fit import SEED, fit_head, head_document, threshold_for, with_chatter, write_json
 from services.common.shared_data import read_jsonl
 
 DATA = Path(__file__).with_name("data") / "emergency_train_v1.jsonl"
@@ -45,11 +37,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HEAD_PATH)
     args = parser.parse_args()
     rows = read_jsonl(args.data)
-    ordinary = chatter(CHATTER, CHATTER_SAMPLE, SEED)
-    texts = [str(row["text"]) for row in rows] + ordinary
-    encoder = SentenceEncoder(threads=1)
-    vectors = np.asarray(encoder.encode(texts).vectors, dtype=np.float64)
-    labels = np.asarray([1 if row["emergency"] else 0 for row in rows] + [0] * len(ordinary))
+    texts, vectors = with_chatter(rows, CHATTER_SAMPLE)
+    ordinary = len(texts) - len(rows)
+    labels = np.asarray([1 if row["emergency"] else 0 for row in rows] + [0] * ordinary)
     written = np.arange(len(texts)) < len(rows)  # the helper's messages, as opposed to the chatter
     model, out_of_fold = fit_head(vectors, labels)
     threshold = max(
@@ -60,7 +50,7 @@ def main() -> None:
     card = {
         "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
         "data": f"{args.data.name}: {int(labels[written].sum())} emergencies, {int((labels[written] == 0).sum())} "
-        f"look-alikes (written blind by a helper; services/common/safety/training/data/README.md); {len(ordinary)} "
+        f"look-alikes (written blind by a helper; services/common/safety/training/data/README.md); {ordinary} "
         f"GoEmotions training comments as ordinary chatter (random, seed {SEED})",
         "encoder": default_model_path().name,
         "model": "scikit-learn LogisticRegression(C=4, class_weight=balanced) on the unit sentence vector",

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from services.common.encoder import SentenceEncoder
 from services.common.shared_data import SHARED, read_jsonl
 
 # Ordinary chatter as more negatives: GoEmotions' training comments (../shared/train).
@@ -30,6 +31,13 @@ def chatter(path: Path, count: int, seed: int) -> list[str]:
     texts = [str(row["text"]) for row in read_jsonl(path)]
     picks = np.random.default_rng(seed).choice(len(texts), size=min(count, len(texts)), replace=False)
     return [texts[i] for i in sorted(picks)]
+
+
+def with_chatter(rows: list[dict[str, Any]], count: int) -> tuple[list[str], np.ndarray]:
+    """The written messages followed by `count` chatter comments, and their index sentence vectors (the same int8
+    encoder, one text per run, as `Embed` answers, so a head reads in the personas what it was fitted on)."""
+    texts = [str(row["text"]) for row in rows] + chatter(CHATTER, count, SEED)
+    return texts, np.asarray(SentenceEncoder(threads=1).encode(texts).vectors, dtype=np.float64)
 
 
 def fit_head(vectors: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tuple[LogisticRegression, np.ndarray]:

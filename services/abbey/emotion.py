@@ -37,18 +37,17 @@ _DOWNTONERS = re.compile(
 STRONG = 0.6  # at least this intense when emphasised
 NEGATIVE_GROUPS = frozenset({"anger", "disgust", "fear", "sadness"})
 MILD = 0.25  # the intensity of a feeling that was played down
-# A loss told in words: a death, a funeral, a breakup. Abi's model, trained on short comments, can read such a
-# story as surprise or joy ("My grandad passed on Sunday. The funeral's Friday ..."); the words then decide.
+# A loss told in words: a death, a funeral, a breakup (sad cues that decide over Abi's reading). Abi's model, trained
+# on short comments, can read such a story as surprise or joy ("My grandad passed on Sunday. The funeral's Friday
+# ..."); the words then decide.
 _LOSS = ("died", "passed away", "passed on", "funeral", "lost my", "put down", "grief", "griev", "heartbroken",
          "devastat", "broke up", "breakup", "divorce")  # fmt: skip
 
 # Cue words for Abbey's own reading, checked as whole words or prefixes.
 _CUES: dict[str, tuple[str, ...]] = {
-    "sad": ("sad", "lonely", "alone", "depress", "grief", "griev", "cry", "crying", "miss ", "lost my", "heartbroken",
-            "hopeless", "empty", "worthless", "died", "passed away", "hurt", "horrible", "broke my heart", "heartbreak",
-            "regret", "suffer", "divorce", "abandon", "broke up", "breakup", "cheat", "guilt", "ashamed", "unloved",
-            "passed on",
-            "rejected me", "left me", "devastat", "put down", "funeral", "gutted", "miserable"),
+    "sad": (*_LOSS, "sad", "lonely", "alone", "depress", "cry", "crying", "miss ", "hopeless", "empty", "worthless",
+            "hurt", "horrible", "broke my heart", "heartbreak", "regret", "suffer", "abandon", "cheat", "guilt",
+            "ashamed", "unloved", "rejected me", "left me", "gutted", "miserable"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "complain", "micro-manage", "can't stand",

@@ -188,15 +188,7 @@ def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
         f"Tone: {_TONE_WORDS.get(material.tone, 'warm and friendly')}.",
     )
     if material.crisis_kind and material.resources is not None:
-        third = material.crisis_kind == crisis.THIRD_PARTY
-        resources = material.resources.sentence(third_party=third)
-        rules = crisis.CHECK_RULES if material.crisis_kind == crisis.CHECK else crisis.CRISIS_RULES
-        prompt.say(rules.format(resources=resources))
-        prompt.say(f"Crisis kind: {material.crisis_kind}.")
-        if third:
-            prompt.say(crisis.HELPER_RULES)
-        prompt.say("A safe answer to follow closely:")
-        prompt.quote(*(f"> {paragraph}" for paragraph in material.crisis_paragraphs))
+        crisis.say_crisis_rules(prompt, material.crisis_kind, material.resources, material.crisis_paragraphs)
         return prompt
     if material.emergency and material.resources is not None:
         prompt.say(

@@ -149,11 +149,7 @@ class AvivaLogic(PersonaLogic):
         resources = self.resources.for_request(request)
         paragraphs = crisis.compose(kind, request, resources, set())
         prompt = SystemPrompt()
-        prompt.say(crisis.CRISIS_RULES.format(resources=resources.sentence(third_party=kind == crisis.THIRD_PARTY)))
-        if kind == crisis.THIRD_PARTY:
-            prompt.say(crisis.HELPER_RULES)
-        prompt.say("A safe answer to follow closely:")
-        prompt.quote(*(f"> {paragraph}" for paragraph in paragraphs))
+        crisis.say_crisis_rules(prompt, kind, resources, paragraphs)
         return Plan(
             system_prompt=prompt.text,
             draft="\n\n".join(paragraphs),

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from personamesh.v1 import persona_pb2
+from services.common.persona.logic import SystemPrompt
 from services.common.safety.head import LogisticHead
 from services.common.safety.resources import Resources
 
@@ -338,3 +339,15 @@ HELPER_RULES = (
     "The person at risk is someone the user knows: give the user concrete guidance for helping (ask directly, "
     "listen, stay with them, remove means, connect them with a crisis line) and care for the user too."
 )
+
+
+def say_crisis_rules(prompt: SystemPrompt, kind: str, resources: Resources, paragraphs: list[str]) -> None:
+    """The crisis part of a persona's prompt for a model backend: the rules for this kind (gentler for a weak
+    flag), the helper's rules for a third party, and the composed answer to follow closely."""
+    third = kind == THIRD_PARTY
+    rules = CHECK_RULES if kind == CHECK else CRISIS_RULES
+    prompt.say(rules.format(resources=resources.sentence(third_party=third)), f"Crisis kind: {kind}.")
+    if third:
+        prompt.say(HELPER_RULES)
+    prompt.say("A safe answer to follow closely:")
+    prompt.quote(*(f"> {paragraph}" for paragraph in paragraphs))

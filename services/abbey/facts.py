@@ -131,9 +131,17 @@ class MemoryQuestion:
     attribute: str  # "name", "what", "where"
 
 
+# "What do I do?" alone asks for advice ("He's failing and really isolated. What do I do?"), and "my job" in a
+# question is often its topic ("my job is killing me, what's the best way to relax?"): only these ask for the job
+# a person told Abbey about.
+_JOB = re.compile(
+    r"\bwhat do i do for (?:a living|work)\b|\bwhat i do for (?:a living|work)\b|\bwhat(?:'s| is) my job\b|"
+    r"\b(?:remember|know|recall) my job\b",
+    re.I,
+)
 _ASKS_MEMORY = re.compile(
-    r"\b(what(?:'s| is| was)|who(?:'s| is| was)|where do i|what do i do|do you (?:remember|know|recall)|"
-    r"did i (?:tell|mention)|remind me)\b",
+    r"\b(what(?:'s| is| was)|who(?:'s| is| was)|where do i|what do i do for (?:a living|work)|"
+    r"do you (?:remember|know|recall)|did i (?:tell|mention)|remind me)\b",
     re.I,
 )
 
@@ -151,7 +159,7 @@ def memory_question(text: str) -> MemoryQuestion | None:
             return MemoryQuestion(base, "name" if re.search(r"\b(name|called)\b", lowered) else "what")
     if re.search(r"\bwhere do i live\b|\bwhere i live\b", lowered):
         return MemoryQuestion("home", "where")
-    if re.search(r"\bwhat do i do\b|\bmy job\b|\bwhat i do for (a living|work)\b", lowered):
+    if _JOB.search(lowered):
         return MemoryQuestion("job", "what")
     if re.search(r"\bmy name\b", lowered):
         return MemoryQuestion("name", "name")

@@ -139,9 +139,15 @@ _JOB = re.compile(
     r"\b(?:remember|know|recall) my job\b",
     re.I,
 )
+# Asked in so many words, with or without a question mark ("remind me what my cat is called"); "everything
+# reminds me of her" tells.
+_ASKS_ALOUD = re.compile(r"\b(?:remind me (?:what|who|where|when|how|again)|do you (?:remember|recall))\b", re.I)
+# A question about what was told asks for "my" something right after its question word ("what's my dog's name?",
+# "who is my manager?"), or asks Abbey to remember. "What's the best way to tell my girlfriend ...?" and "what is a
+# good present for my mum?" ask for advice: they got "I don't think you've told me about your girlfriend yet".
 _ASKS_MEMORY = re.compile(
-    r"\b(what(?:'s| is| was)|who(?:'s| is| was)|where do i|what do i do for (?:a living|work)|"
-    r"do you (?:remember|know|recall)|did i (?:tell|mention)|remind me)\b",
+    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the name of my)|where do i live|what do i do for (?:a living|work)|"
+    r"do you know (?:my|what my|who my|where i|what i)|did i (?:tell|mention))\b|" + _ASKS_ALOUD.pattern,
     re.I,
 )
 
@@ -150,7 +156,7 @@ def memory_question(text: str) -> MemoryQuestion | None:
     """A direct question about something the person told Abbey, or None."""
     if not _ASKS_MEMORY.search(text) or not re.search(r"\b(my|i|me)\b", text, re.I):
         return None
-    if "?" not in text and not re.search(r"\b(remind me|do you remember)\b", text, re.I):
+    if "?" not in text and not _ASKS_ALOUD.search(text):
         return None  # "... and the vet can't tell what's wrong." tells, it does not ask
     lowered = text.lower()
     for word in re.findall(r"[a-z'-]+", lowered):

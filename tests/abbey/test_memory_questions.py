@@ -15,6 +15,11 @@ from services.abbey.facts import MemoryQuestion, memory_question
         ("what do I do for a living?", "job"),
         ("do you remember my job?", "job"),
         ("what's my job again?", "job"),
+        ("What was my cat called?", "cat"),
+        ("who is my sister married to?", "sister"),
+        ("do you remember my brother?", "brother"),
+        ("did I tell you about my trip?", "trip"),
+        ("remind me what my cat is called", "cat"),
     ],
 )
 def test_a_question_about_what_was_told_is_answered_from_memory(text: str, subject: str) -> None:
@@ -30,7 +35,13 @@ def test_a_question_about_what_was_told_is_answered_from_memory(text: str, subje
         "really isolated. What do I do?",
         "my toddler just drank some of the dishwasher liquid what do i do",
         "my job is killing me, what's the best way to relax?",
+        # a relation or a pet as the topic of advice ("I don't think you've told me about your girlfriend yet")
+        "What's the best way to tell my girlfriend I'm moving abroad?",
+        "what is a good birthday present for my mum?",
+        "My dog keeps barking at night, what's the reason?",
+        "do you know a good restaurant for my mum's birthday?",
+        "My girlfriend left me after five years. I cannot eat, everything remind me of her.",
     ],
 )
-def test_advice_and_a_job_as_topic_are_not_memory_questions(text: str) -> None:
+def test_advice_about_a_job_a_person_or_a_pet_is_no_memory_question(text: str) -> None:
     assert memory_question(text) is None

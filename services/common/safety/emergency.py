@@ -130,8 +130,7 @@ class EmergencyHead(LogisticHead):
 
     @classmethod
     def load(cls, path: Path = HEAD_PATH) -> EmergencyHead:
-        head = LogisticHead.read(path)
-        return cls(head.weights, head.bias, head.threshold, head.card)
+        return cls.read(path)
 
 
 def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequence[float] | None = None) -> str:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,12 @@ class LogisticHead:
     card: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, document: dict[str, Any]) -> LogisticHead:
+    def from_json(cls, document: dict[str, Any]) -> Self:
         return cls(tuple(float(w) for w in document["weights"]), float(document["bias"]), float(document["threshold"]),
                    document.get("card", {}))  # fmt: skip
 
     @classmethod
-    def read(cls, path: Path) -> LogisticHead:
+    def read(cls, path: Path) -> Self:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
     def probability(self, vector: Sequence[float]) -> float:

@@ -66,7 +66,7 @@ def return_freed_memory(interval: float) -> bool:
     to +386 MiB, at the same CPU per batch. A fixed glibc mmap threshold returned them too, but cost 50-65%
     more CPU per batch in page faults. False where the C library has no malloc_trim (not glibc).
 
-    pyarrow (loaded by pymilvus and milvus-lite in the embedding index) would allocate from its own pool,
+    pyarrow (loaded by milvus-lite in the embedding index) would allocate from its own pool,
     which malloc_trim cannot reach; the index package sets it to the system allocator before pyarrow loads
     (services/embeddings/__init__.py). Switching only pyarrow's Python-level pool already took the index
     from 448 to 313 MiB after opening the store with the documentation corpus; the C++ default, which

@@ -1,7 +1,7 @@
 """The embedding index service: embeddings, persona profiles, memory, knowledge and adaptive weights.
 
-Arrow's C++ default memory pool is chosen once, from the environment, when pyarrow loads (pymilvus and
-milvus-lite load it here), so it is set before any of them: glibc's allocator, whose freed blocks the
+Arrow's C++ default memory pool is chosen once, from the environment, when pyarrow loads (milvus-lite loads
+it here), so it is set before that: glibc's allocator, whose freed blocks the
 service's malloc_trim thread hands back (services/common/process_limits.py). On mimalloc, pyarrow's default
 here, what milvus-lite's Parquet writes and reads freed stayed with the process: a fresh store's first start
 (the default documents written and flushed) left the index at 364 instead of 324 MiB. An operator's own

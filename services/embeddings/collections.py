@@ -17,10 +17,7 @@ manages the partitions itself, the same way on both (services/embeddings/partiti
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from pymilvus import CollectionSchema, DataType, MilvusClient
 
 from services.common.encoder import DIMENSION
 
@@ -33,11 +30,32 @@ PLACEHOLDER_VECTOR = [1.0, 0.0]
 
 
 @dataclass(frozen=True)
-class CollectionSpec:
-    """A collection's short name, schema builder and vector index."""
+class Field:
+    """One field of a collection, in words both Milvus clients share: `kind` is a DataType member's name
+    ("VARCHAR", "INT32", "FLOAT_VECTOR"...) in pymilvus and in milvus-lite alike, so neither library is
+    imported here (the embedded store never loads pymilvus: see `embedded_milvus`)."""
 
     name: str
-    build_schema: Callable[[MilvusClient], CollectionSchema]
+    kind: str
+    max_length: int | None = None
+    dim: int | None = None
+    primary: bool = False
+
+
+def _varchar(name: str, max_length: int = ID_BYTES, *, primary: bool = False) -> Field:
+    return Field(name, "VARCHAR", max_length=max_length, primary=primary)
+
+
+def _vector(dim: int = DIMENSION) -> Field:
+    return Field("vector", "FLOAT_VECTOR", dim=dim)
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """A collection's short name, fields and vector index."""
+
+    name: str
+    fields: tuple[Field, ...]
     index_type: str
     index_params: dict[str, int]
     # Rows are spread over hash partitions by this field and searched in one of them; "" for none.
@@ -46,67 +64,58 @@ class CollectionSpec:
     # per segment instead of evaluating the filter over each row with pyarrow.
     scalar_indexes: tuple[str, ...] = ()
 
-
-def _conversations(client: MilvusClient) -> CollectionSchema:
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("id", DataType.VARCHAR, max_length=ID_BYTES, is_primary=True)
-    schema.add_field("user_id", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("session_id", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("persona", DataType.INT32)
-    schema.add_field("created_ms", DataType.INT64)
-    schema.add_field("emotion", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("sentiment", DataType.FLOAT)
-    schema.add_field("request_id", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("user_message", DataType.VARCHAR, max_length=TEXT_BYTES)
-    schema.add_field("response", DataType.VARCHAR, max_length=TEXT_BYTES)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIMENSION)
-    return schema
+    @property
+    def primary_key(self) -> str:
+        return next(field.name for field in self.fields if field.primary)
 
 
-def _knowledge(client: MilvusClient) -> CollectionSchema:
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("chunk_id", DataType.VARCHAR, max_length=ID_BYTES * 2, is_primary=True)
-    schema.add_field("source", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("title", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("url", DataType.VARCHAR, max_length=ID_BYTES * 2)
-    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIMENSION)
-    return schema
-
-
-def _profiles(client: MilvusClient) -> CollectionSchema:
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("id", DataType.VARCHAR, max_length=ID_BYTES, is_primary=True)
-    schema.add_field("persona", DataType.INT32)
-    schema.add_field("kind", DataType.VARCHAR, max_length=64)
-    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIMENSION)
-    return schema
-
-
-def _weights(client: MilvusClient) -> CollectionSchema:
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("id", DataType.VARCHAR, max_length=ID_BYTES * 2, is_primary=True)
-    schema.add_field("scope", DataType.VARCHAR, max_length=64)
-    schema.add_field("key", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("user_id", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("persona", DataType.INT32)
-    schema.add_field("successes", DataType.DOUBLE)
-    schema.add_field("failures", DataType.DOUBLE)
-    schema.add_field("updated_ms", DataType.INT64)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
-    return schema
-
-
-def _outcomes(client: MilvusClient) -> CollectionSchema:
-    """One row per counted feedback (keyed by request id), so a repeat is recognised after a restart."""
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("id", DataType.VARCHAR, max_length=ID_BYTES, is_primary=True)
-    schema.add_field("user_id", DataType.VARCHAR, max_length=ID_BYTES)
-    schema.add_field("persona", DataType.INT32)
-    schema.add_field("recorded_ms", DataType.INT64)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
-    return schema
+CONVERSATION_FIELDS = (
+    _varchar("id", primary=True),
+    _varchar("user_id"),
+    _varchar("session_id"),
+    Field("persona", "INT32"),
+    Field("created_ms", "INT64"),
+    _varchar("emotion"),
+    Field("sentiment", "FLOAT"),
+    _varchar("request_id"),
+    _varchar("user_message", TEXT_BYTES),
+    _varchar("response", TEXT_BYTES),
+    _vector(),
+)
+KNOWLEDGE_FIELDS = (
+    _varchar("chunk_id", ID_BYTES * 2, primary=True),
+    _varchar("source"),
+    _varchar("title"),
+    _varchar("url", ID_BYTES * 2),
+    _varchar("text", TEXT_BYTES),
+    _vector(),
+)
+PROFILE_FIELDS = (
+    _varchar("id", primary=True),
+    Field("persona", "INT32"),
+    _varchar("kind", 64),
+    _varchar("text", TEXT_BYTES),
+    _vector(),
+)
+WEIGHT_FIELDS = (
+    _varchar("id", ID_BYTES * 2, primary=True),
+    _varchar("scope", 64),
+    _varchar("key"),
+    _varchar("user_id"),
+    Field("persona", "INT32"),
+    Field("successes", "DOUBLE"),
+    Field("failures", "DOUBLE"),
+    Field("updated_ms", "INT64"),
+    _vector(PLACEHOLDER_DIM),
+)
+# One row per counted feedback (keyed by request id), so a repeat is recognised after a restart.
+OUTCOME_FIELDS = (
+    _varchar("id", primary=True),
+    _varchar("user_id"),
+    Field("persona", "INT32"),
+    Field("recorded_ms", "INT64"),
+    _vector(PLACEHOLDER_DIM),
+)
 
 
 CONVERSATIONS = "conversations"
@@ -128,15 +137,15 @@ def collection_specs(
     return [
         CollectionSpec(
             CONVERSATIONS,
-            _conversations,
+            CONVERSATION_FIELDS,
             conversation_index,
             params(conversation_index),
             partition_field="user_id",
             scalar_indexes=("user_id",),
         ),
-        CollectionSpec(KNOWLEDGE, _knowledge, knowledge_index, params(knowledge_index)),
-        CollectionSpec(PROJECT_DOCS, _knowledge, knowledge_index, params(knowledge_index)),
-        CollectionSpec(PROFILES, _profiles, "FLAT", {}),
-        CollectionSpec(WEIGHTS, _weights, "FLAT", {}),
-        CollectionSpec(OUTCOMES, _outcomes, "FLAT", {}),
+        CollectionSpec(KNOWLEDGE, KNOWLEDGE_FIELDS, knowledge_index, params(knowledge_index)),
+        CollectionSpec(PROJECT_DOCS, KNOWLEDGE_FIELDS, knowledge_index, params(knowledge_index)),
+        CollectionSpec(PROFILES, PROFILE_FIELDS, "FLAT", {}),
+        CollectionSpec(WEIGHTS, WEIGHT_FIELDS, "FLAT", {}),
+        CollectionSpec(OUTCOMES, OUTCOME_FIELDS, "FLAT", {}),
     ]

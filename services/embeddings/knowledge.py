@@ -20,8 +20,9 @@ from services.embeddings import validation
 from services.embeddings.chunking import FORMATS, chunk_text, guess_format
 from services.embeddings.collections import ID_BYTES, KNOWLEDGE
 from services.embeddings.embedder import Embedder
+from services.embeddings.filters import quote
 from services.embeddings.passages import Passage, PassageIndex, reciprocal_rank_fusion
-from services.embeddings.store import VectorStore, WriteOp, quote
+from services.embeddings.store import VectorStore, WriteOp
 
 log = logging.getLogger(__name__)
 MAX_SOURCE_CHARS = 512

@@ -20,7 +20,8 @@ from services.common.reasons import Reason
 from services.embeddings import validation
 from services.embeddings.collections import CONVERSATIONS
 from services.embeddings.embedder import Embedder
-from services.embeddings.store import VectorStore, quote
+from services.embeddings.filters import quote
+from services.embeddings.store import VectorStore
 
 FIELDS = [
     "id",

@@ -28,9 +28,10 @@ from services.common.encoder import MODEL_NAME
 from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE_COLLECTIONS
 from services.embeddings.corpus.sources import CORPUS_PREFIXES
 from services.embeddings.embedder import Embedder
+from services.embeddings.filters import quote
 from services.embeddings.knowledge import KnowledgeBase, PreparedDocument
 from services.embeddings.memory import FIELDS as CONVERSATION_FIELDS
-from services.embeddings.store import VectorStore, quote
+from services.embeddings.store import VectorStore
 
 log = logging.getLogger(__name__)
 RECORD = "encoder.json"

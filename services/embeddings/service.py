@@ -19,6 +19,7 @@ from services.common.server import ServiceSpec
 from services.embeddings import reembed
 from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE_COLLECTIONS, OUTCOMES, PROFILES, WEIGHTS
 from services.embeddings.embedder import Embedder
+from services.embeddings.filters import quote
 from services.embeddings.knowledge import KnowledgeBase
 from services.embeddings.learning import AdaptiveWeights
 from services.embeddings.memory import ConversationMemory
@@ -27,7 +28,7 @@ from services.embeddings.seed import default_documents, seed_collection
 from services.embeddings.seed_vectors import SeedVectors
 from services.embeddings.servicer import EmbeddingIndexServicer
 from services.embeddings.settings import EmbeddingsSettings
-from services.embeddings.store import WriteOp, quote, store_from_settings
+from services.embeddings.store import WriteOp, store_from_settings
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = "personamesh.v1.EmbeddingIndexService"

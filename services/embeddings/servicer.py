@@ -21,12 +21,13 @@ from services.common.registry import persona_enum
 from services.embeddings import validation
 from services.embeddings.collections import OUTCOMES, WEIGHTS
 from services.embeddings.embedder import Embedder
+from services.embeddings.filters import quote
 from services.embeddings.knowledge import MAX_SOURCE_CHARS, KnowledgeBase, PreparedDocument
 from services.embeddings.learning import AdaptiveWeights, PersonaWeights
 from services.embeddings.memory import ConversationMemory, now_ms
 from services.embeddings.profiles import PersonaProfiles
 from services.embeddings.settings import EmbeddingsSettings
-from services.embeddings.store import VectorStore, WriteOp, quote
+from services.embeddings.store import VectorStore, WriteOp
 
 MAX_DOCUMENTS_PER_REQUEST = 1000
 

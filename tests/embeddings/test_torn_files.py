@@ -10,8 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from services.common.encoder import DIMENSION
+from services.embeddings.lite_repair import TornDeleteFile, index_file_intact
 from services.embeddings.metrics import STORE_TORN_INDEX_FILES, STORE_TORN_SEGMENTS
-from services.embeddings.store import TornDeleteFile, VectorStore, index_file_intact
+from services.embeddings.store import VectorStore
 from tests.embeddings.rows import conversation_row
 
 

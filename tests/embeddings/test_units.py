@@ -7,8 +7,8 @@ import threading
 
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.chunking import chunk_text, guess_format, html_to_markdown
+from services.embeddings.filters import quote
 from services.embeddings.learning import AdaptiveWeights
-from services.embeddings.store import quote
 
 
 def test_markdown_sections_become_titled_chunks_within_the_size_limit() -> None:

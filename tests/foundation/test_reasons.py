@@ -11,6 +11,7 @@ import grpc
 from google.protobuf import descriptor_pool
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2
+from milvus_lite import DataType as MilvusDataType
 
 import personamesh.v1.gateway_service_pb2  # noqa: F401 - loads every contract into the default pool
 from services.common.errors import ServiceError, invalid_argument, resource_exhausted, unavailable
@@ -32,6 +33,7 @@ def _not_reasons() -> set[str]:
     names |= {"DEBIAN_FRONTEND", "LC_ALL", "MAN_KEEP_FORMATTING"}  # environment of apt-get and man (the docs corpus)
     names.add("OMP_NUM_THREADS")  # OpenMP's thread count (services/common/process_limits.py)
     names.add("ARROW_DEFAULT_MEMORY_POOL")  # Arrow's allocator in the embedding index (services/embeddings/__init__.py)
+    names |= {kind.name for kind in MilvusDataType}  # field kinds of the index's collections (collections.py)
     pool = descriptor_pool.Default()
     for name in ("personamesh.v1.Persona", "personamesh.v1.Role", "personamesh.v1.Tone"):
         names |= {value.name for value in pool.FindEnumTypeByName(name).values}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey.empathy import EmpathyPlan
-from services.abbey.language import Specifics
+from services.abbey.language import Specifics, asks_for_something
 from services.abbey.memory import Recollection
 from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
@@ -90,11 +90,26 @@ def compose_draft(material: AbbeyMaterial) -> str:
         if recalled:
             paragraphs.append(recalled)
         if not paragraphs:
-            paragraphs.append("Tell me a bit more about what you have in mind, and I'll help however I can.")
+            paragraphs.append(nothing_to_compose(material.content))
     text = "\n\n".join(paragraphs)
     if material.preferences.get("formality") == "formal":
         text = formal(text)
     return text
+
+
+# A clear request the composer has no material for ("Plan a three-day itinerary for Lisbon"): asking the person
+# to say more, as for a message with nothing to take up, promised help she cannot give.
+CANNOT_WRITE = (
+    "I can't put that together for you right now: without a language model to write with, I can only answer from "
+    "what you tell me and from the documentation I hold, and neither covers this."
+)
+SAY_MORE = "Tell me a bit more about what you have in mind, and I'll help however I can."
+
+
+def nothing_to_compose(content: str) -> str:
+    """What the composer says when no care, memory or knowledge applies: plainly that it cannot write what was
+    asked for, or, for a message that asks nothing, an invitation to say more."""
+    return CANNOT_WRITE if asks_for_something(content) else SAY_MORE
 
 
 def _emergency_paragraphs(material: AbbeyMaterial, resources: Resources) -> list[str]:

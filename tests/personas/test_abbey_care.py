@@ -18,6 +18,7 @@ import pytest
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import embedding_index_service_pb2_grpc as index_grpc
 from personamesh.v1 import persona_pb2
+from services.abbey.compose import CANNOT_WRITE
 from services.abbey.reasoning import render_mermaid, render_text
 from services.common.persona import step
 from services.common.safety.crisis import (
@@ -455,3 +456,15 @@ def _system(upstream: Upstream) -> str:
     messages = body["messages"]
     assert isinstance(messages, list)
     return "\n".join(str(m["content"]) for m in messages if m["role"] == "system")
+
+
+async def test_a_request_the_composer_cannot_write_is_told_so(personas: Personas) -> None:
+    """With the composer backend, a clear request for something new (no feeling, memory or documentation to
+    answer from) gets a plain "I can't", not a request to say more about what was already said."""
+    request = persona_pb2.PersonaRequest(
+        content="Plan a four-day walking route through the Lake District for two beginners.",
+        user_id="composer-cannot",
+        session_id="composer-cannot",
+    )
+    response = await chat(personas.abbey.target, request)
+    assert response.content == CANNOT_WRITE, response.content

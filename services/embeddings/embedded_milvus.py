@@ -23,6 +23,7 @@ from typing import Any
 
 from milvus_lite import Collection, CollectionSchema, DataType, FieldSchema, MilvusLite
 
+from services.embeddings.backend import VectorQuery
 from services.embeddings.collections import CollectionSpec
 from services.embeddings.filters import quote
 from services.embeddings.lite_repair import discard_torn_index_files, set_aside_torn_segments
@@ -212,30 +213,20 @@ class EmbeddedMilvus:
             if len(page) < size:
                 return
 
-    def search(
-        self,
-        name: str,
-        vector: list[float],
-        limit: int,
-        *,
-        filter: str,
-        output_fields: list[str],
-        partitions: list[str] | None,
-        tuning: dict[str, int] | None,
-    ) -> list[dict[str, Any]]:
-        """One query vector's hits, shaped as pymilvus returns them: {"id", "distance", "entity"}, the
-        entity holding the primary key too when it is asked for (the engine leaves it out)."""
+    def search(self, name: str, query: VectorQuery) -> list[dict[str, Any]]:
+        """Shaped as pymilvus returns hits: the entity holds the primary key too when it is asked for (the engine
+        leaves it out)."""
         (hits,) = self.collection(name).search(
-            [vector],
-            top_k=limit,
+            [query.vector],
+            top_k=query.limit,
             metric_type="IP",
-            expr=filter or None,
-            output_fields=output_fields,
-            partition_names=partitions,
-            search_params=tuning,
+            expr=query.filter or None,
+            output_fields=query.output_fields,
+            partition_names=query.partitions,
+            search_params=query.tuning,
         )
         key = self._key(name)
-        if key in output_fields:
+        if key in query.output_fields:
             for hit in hits:
                 hit["entity"][key] = hit["id"]
         return hits

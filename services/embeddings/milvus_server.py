@@ -10,6 +10,7 @@ from typing import Any
 
 from pymilvus import CollectionSchema, DataType, MilvusClient
 
+from services.embeddings.backend import VectorQuery
 from services.embeddings.collections import CollectionSpec
 
 
@@ -108,25 +109,15 @@ class MilvusServer:
         finally:
             iterator.close()
 
-    def search(
-        self,
-        name: str,
-        vector: list[float],
-        limit: int,
-        *,
-        filter: str,
-        output_fields: list[str],
-        partitions: list[str] | None,
-        tuning: dict[str, int] | None,
-    ) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"metric_type": "IP", **({"params": tuning} if tuning else {})}
+    def search(self, name: str, query: VectorQuery) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"metric_type": "IP", **({"params": query.tuning} if query.tuning else {})}
         result = self.client.search(
             name,
-            data=[vector],
-            limit=limit,
-            filter=filter,
-            output_fields=output_fields,
+            data=[query.vector],
+            limit=query.limit,
+            filter=query.filter,
+            output_fields=query.output_fields,
             search_params=params,
-            partition_names=partitions,
+            partition_names=query.partitions,
         )
         return [dict(hit) for hit in result[0]]

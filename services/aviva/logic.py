@@ -5,8 +5,9 @@ from __future__ import annotations
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.aviva.classifier import classify
-from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
+from services.aviva.code import code_from_knowledge, detect_request_language, names_a_language, skeleton
 from services.aviva.compose import AvivaMaterial, best_passage, compose_draft, own_sentences, system_prompt
+from services.aviva.domain import OUTSIDE, DomainGate, built_in_only
 from services.aviva.facts import check_claims
 from services.aviva.passage import read
 from services.aviva.project import about_project
@@ -48,6 +49,7 @@ class AvivaLogic(PersonaLogic):
             settings.answer_threshold if settings.answer_threshold is not None else self.reranker.answer_threshold
         )
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
+        self.domain_gate = DomainGate.load() if settings.domain_gate else None
         self.resources = ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
@@ -83,6 +85,12 @@ class AvivaLogic(PersonaLogic):
         urgent = emergency_kind(request.content, self.emergency_head, vector)
         if urgent:
             return self._emergency_plan(request, urgent)
+        gate, vector = self.domain_gate, retrieved.vector
+        # A message naming a programming language is about software whatever the gate reads ("debounce in JavaScript"
+        # gets code in JavaScript); the gate knows only the built-in documentation's domain.
+        exempt = project or names_a_language(request.content) or not built_in_only(retrieved.hits)
+        if gate is not None and vector and not exempt and gate.fires(vector):
+            return self._outside_plan(gate.probability(vector))
         intent, ranked = await self.reranker.rank(asked, [read(hit) for hit in retrieved.hits])
         code = None
         language = ""
@@ -140,6 +148,25 @@ class AvivaLogic(PersonaLogic):
             reasoning=reasoning,
             degraded=not retrieved.available,
             notes={"sources": [hit.text for hit in retrieved.hits]},
+            quotable=prompt.quotable,
+        )
+
+    def _outside_plan(self, off_domain: float) -> Plan:
+        """A question that is not about software (the domain gate): said plainly, with no passage as its answer
+        and no unrelated references; a model backend may answer from what it knows, without citing the docs."""
+        prompt = SystemPrompt()
+        prompt.say(
+            "You are Aviva, a direct expert assistant. This question is outside the documentation you hold (Python "
+            "and everyday command-line tools): answer briefly only if you are certain, say that no documentation "
+            "backs the answer, and cite nothing.",
+        )
+        return Plan(
+            system_prompt=prompt.text,
+            draft=OUTSIDE,
+            confidence=0.3,
+            temperature=self.settings.temperature,
+            reasoning=[step("Not about software or its tools (domain gate): no passage answers it", off_domain)],
+            notes={"sources": []},
             quotable=prompt.quotable,
         )
 

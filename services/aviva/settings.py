@@ -50,6 +50,12 @@ class AvivaSettings(PersonaSettings):
         "answers and lists the closest references. Default: the reranker's card (picked so that 70% of "
         "off-corpus questions abstain).",
     )
+    domain_gate: bool = Field(
+        True,
+        description="Say a question is outside the documentation she holds when the domain gate "
+        "(models/domain_gate.json, on the sentence vector the knowledge search returns) reads it as not about "
+        "software, instead of answering from the closest passage.",
+    )
     claim_support_threshold: float = Field(
         0.6, description="Share of a claim's content words a source must contain for the claim to count as verified."
     )

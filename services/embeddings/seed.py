@@ -12,8 +12,7 @@ from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.embeddings.collections import KNOWLEDGE, PROJECT_DOCS
-
-PYDOC_PREFIX = "python-docs/"
+from services.embeddings.corpus.sources import PYDOC_TOPICS
 
 
 def pydoc_documents() -> list[pb.KnowledgeDocument]:
@@ -25,7 +24,7 @@ def pydoc_documents() -> list[pb.KnowledgeDocument]:
         title = next((line.strip() for line in text.splitlines() if line.strip()), name)
         documents.append(
             pb.KnowledgeDocument(
-                source=f"{PYDOC_PREFIX}{name}",
+                source=f"{PYDOC_TOPICS}{name}",
                 title=f"Python {version} reference: {title}",
                 url=f"pydoc:{name}",
                 text=text,

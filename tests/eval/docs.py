@@ -11,6 +11,7 @@ for `test` only the totals are printed. The `blind` split is a separate frozen s
 first (tests/blind_docs: situational, goal-only, broken attempts, non-native, imperative), written by a helper
 that never saw Aviva or the first set: reported like `test`, with its figures by style as well. `styles_dev`
 (tests/selection/docs_styles) is a second helper's questions in those styles, for tuning: listed like `dev`.
+`domain` is the frozen blind set of questions outside and inside the domain (tests/blind_domain; tests/eval/domain).
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from services.devmesh.processes import ServiceProcess, free_port
 from services.embeddings.chunking import chunk_text
 from services.embeddings.corpus import manpages, pydocs
 from services.embeddings.knowledge import _chunk_title, _chunk_url
+from tests.eval.domain import BLIND_DOMAIN, domain_report, domain_rows
 from tests.personas.support import chat
 
 QA = Path(__file__).resolve().parents[1] / "docs_qa" / "docs_qa_v1.jsonl"
 BLIND_QA = Path(__file__).resolve().parents[1] / "blind_docs" / "docs_qa_blind_v1.jsonl"
 # Questions in the blind set's styles, written by another helper for tuning: their mistakes may be read.
 STYLES_QA = Path(__file__).resolve().parents[1] / "selection" / "docs_styles" / "docs_qa_styles_v1.jsonl"
-FILES = {"dev": QA, "test": QA, "blind": BLIND_QA, "styles_dev": STYLES_QA}
+FILES = {"dev": QA, "test": QA, "blind": BLIND_QA, "styles_dev": STYLES_QA, "domain": BLIND_DOMAIN}
 SPLITS = tuple(FILES)
 LOOKED_AT = ("dev", "styles_dev")  # splits whose mistakes are listed
 _URL = re.compile(r"<((?:https://docs\.python\.org/3\.11/|man:)[^>\s]+)>")
@@ -50,6 +52,8 @@ def rows(split: str) -> list[dict[str, Any]]:
     """The questions of one split: `dev` and `test` of docs_qa_v1, the whole blind set or the styles set."""
     if split not in FILES:
         raise ValueError(f"unknown docs QA split {split!r}; one of {', '.join(SPLITS)}")
+    if split == "domain":
+        return domain_rows()
     loaded = [json.loads(line) for line in FILES[split].read_text(encoding="utf-8").splitlines() if line.strip()]
     return [row for row in loaded if row["split"] == split]
 
@@ -166,7 +170,11 @@ async def eval_docs(data_dir: Path, splits: list[str], ingest: bool = True) -> d
         for split in splits:
             split_rows = rows(split)
             answers = await _ask(aviva.target, split_rows)
-            results[split] = report(split_rows, answers, show_mistakes=split in LOOKED_AT)
+            results[split] = (
+                domain_report(split_rows, answers)
+                if split == "domain"
+                else report(split_rows, answers, show_mistakes=split in LOOKED_AT)
+            )
     finally:
         for process in (aviva, index):
             process.stop()
@@ -179,6 +187,12 @@ def print_docs(results: dict[str, Any]) -> None:
         if split not in results:
             continue
         r = results[split]
+        if split == "domain":
+            for domain, label in (("off", "off-domain (declined)"), ("in", "in-domain (not gated)")):
+                d = r[domain]
+                print(f"domain blind set, {label}: gated {d['gated']:.3f}, declined {d['declined']:.3f} n={d['n']}")
+                print(f"  handled by style: {d['handled_by_style']}")
+            continue
         print(
             f"docs QA {split}: accuracy {r['accuracy']:.3f} (key in answer {r['key_in_answer']:.3f}, "
             f"cited {r['cited']:.3f}) n={r['n']}"

@@ -21,6 +21,7 @@ import pytest
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
+from services.aviva.domain import OUTSIDE
 from services.common.clients import EmbeddingIndexClient
 from services.common.encoder import MODEL_NAME
 from services.devmesh.processes import ServiceProcess, free_port
@@ -208,3 +209,17 @@ async def test_a_command_line_question_routed_as_code_gets_the_documented_comman
         docs_mesh.aviva.target, _asked("Write a Go function that undoes the last git commit", "code_request")
     )
     assert asked_in_go.code_blocks and asked_in_go.code_blocks[0].language == "go", asked_in_go.content
+
+
+async def test_a_question_that_is_not_about_software_is_said_to_be_outside_the_docs(docs_mesh: DocsMesh) -> None:
+    """The domain gate (models/domain_gate.json) on the vector the search returned: "capitals" is a field of
+    `decimal.Context`, which had been given as the answer. Software questions go on to the rerankers."""
+    response = await chat(
+        docs_mesh.aviva.target, persona_pb2.PersonaRequest(content="What's the capital of Australia?")
+    )
+    assert response.content == OUTSIDE, response.content
+    assert not response.references and not response.code_blocks
+    assert response.reasoning_steps[0].description.startswith("Not about software")
+    technical = persona_pb2.PersonaRequest(content="extract a tar archive into another folder")
+    answer = await chat(docs_mesh.aviva.target, technical)
+    assert answer.content != OUTSIDE and "<man:tar(1)#" in answer.content, answer.content

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from services.common.encoder import default_model_path
 from services.common.safety.emergency import HEAD_PATH
 from services.common.safety.training.fit import SEED, fit_head, head_document, threshold_for, with_chatter, write_json
 from services.common.shared_data import read_jsonl
@@ -47,24 +45,22 @@ def main() -> None:
         threshold_for(out_of_fold[~written], MAX_CHATTER_ALARMS),
     )
     flagged = out_of_fold >= threshold
-    card = {
-        "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
-        "data": f"{args.data.name}: {int(labels[written].sum())} emergencies, {int((labels[written] == 0).sum())} "
+    document = head_document(
+        model,
+        threshold,
+        data=f"{args.data.name}: {int(labels[written].sum())} emergencies, {int((labels[written] == 0).sum())} "
         f"look-alikes (written blind by a helper; services/common/safety/training/data/README.md); {ordinary} "
         f"GoEmotions training comments as ordinary chatter (random, seed {SEED})",
-        "encoder": default_model_path().name,
-        "model": "scikit-learn LogisticRegression(C=4, class_weight=balanced) on the unit sentence vector",
-        "threshold_rule": f"lowest out-of-fold threshold flagging at most {MAX_FALSE_ALARMS:.0%} of the look-alikes "
+        threshold_rule=f"lowest out-of-fold threshold flagging at most {MAX_FALSE_ALARMS:.0%} of the look-alikes "
         f"and {MAX_CHATTER_ALARMS:.1%} of the chatter",
-        "out_of_fold": {
+        out_of_fold={
             "recall": round(float(flagged[labels == 1].mean()), 4),
             "look_alikes_flagged": round(float(flagged[written & (labels == 0)].mean()), 4),
             "chatter_flagged": round(float(flagged[~written].mean()), 4),
         },
-    }
-    document = head_document(model, threshold, card)
+    )
     write_json(args.out, document)
-    print(json.dumps({"threshold": document["threshold"], **card}, indent=2))
+    print(json.dumps({"threshold": document["threshold"], **document["card"]}, indent=2))
 
 
 if __name__ == "__main__":

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from services.common.encoder import default_model_path
 from services.common.safety.crisis import ATTEMPT_HEAD_PATH
 from services.common.safety.training.fit import (
     SEED,
@@ -54,17 +52,15 @@ def main() -> None:
     flagged = out_of_fold >= threshold
     figures = {"recall": round(float(flagged[labels == 1].mean()), 4)}
     figures.update({f"{name}_flagged": round(float(flagged[groups == name].mean()), 4) for name in BOUNDS})
-    card = {
-        "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
-        "data": f"{args.data.name} ({len(rows)} messages written blind by a helper; data/README.md) and "
+    document = head_document(
+        model,
+        threshold,
+        data=f"{args.data.name} ({len(rows)} messages written blind by a helper; data/README.md) and "
         f"{len(texts) - len(rows)} GoEmotions training comments as chatter (random, seed {SEED})",
-        "encoder": default_model_path().name,
-        "model": "scikit-learn LogisticRegression(C=4, class_weight=balanced) on the unit sentence vector",
-        "threshold_rule": "lowest out-of-fold threshold flagging at most "
+        threshold_rule="lowest out-of-fold threshold flagging at most "
         + ", ".join(f"{share:.1%} of {name}" for name, share in BOUNDS.items()),
-        "out_of_fold": figures,
-    }
-    document = head_document(model, threshold, card)
+        out_of_fold=figures,
+    )
     write_json(args.out, document)
     print(json.dumps({"threshold": document["threshold"], **figures}))
 

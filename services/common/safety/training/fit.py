@@ -4,6 +4,7 @@ threshold rule, and the head file with its card."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from services.common.encoder import SentenceEncoder
+from services.common.encoder import SentenceEncoder, default_model_path
 from services.common.shared_data import SHARED, read_jsonl
 
 # Ordinary chatter as more negatives: GoEmotions' training comments (../shared/train).
@@ -49,8 +50,19 @@ def fit_head(vectors: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tuple
     return model, out_of_fold
 
 
-def head_document(model: LogisticRegression, threshold: float, card: dict[str, Any]) -> dict[str, Any]:
-    """The JSON `LogisticHead.from_json` reads."""
+def head_document(
+    model: LogisticRegression, threshold: float, *, data: str, threshold_rule: str, out_of_fold: dict[str, float]
+) -> dict[str, Any]:
+    """The JSON `LogisticHead.from_json` reads, with its card: what it was fitted on and how, and its out-of-fold
+    figures."""
+    card = {
+        "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
+        "data": data,
+        "encoder": default_model_path().name,
+        "model": "scikit-learn LogisticRegression(C=4, class_weight=balanced) on the unit sentence vector",
+        "threshold_rule": threshold_rule,
+        "out_of_fold": out_of_fold,
+    }
     return {
         "weights": [round(float(w), 6) for w in model.coef_[0]],
         "bias": round(float(model.intercept_[0]), 6),

@@ -104,6 +104,9 @@ CANNOT_WRITE = (
     "what you tell me and from the documentation I hold, and neither covers this."
 )
 SAY_MORE = "Tell me a bit more about what you have in mind, and I'll help however I can."
+# A technical ask no documentation she holds answers. It had gone on "If you tell me a little more about what
+# you're trying to do, we can work it out together step by step", a promise the composer cannot keep.
+NO_SOURCE = "I don't have a trustworthy source on this to hand, so I won't guess."
 
 
 def nothing_to_compose(content: str) -> str:
@@ -154,10 +157,7 @@ def _technical_body(material: AbbeyMaterial) -> str:
         limit = max(1, limit - 2)
     sentences = best_sentences(material.content, [hit.text for hit in material.knowledge], limit)
     if not sentences:
-        return (
-            "I don't have a trustworthy source on this to hand, so I won't guess. If you tell me a little more "
-            "about what you're trying to do, we can work it out together step by step."
-        )
+        return NO_SOURCE
     top = material.knowledge[0]
     source = top.title or top.source
     reference = f"\n\nSource: {source}" + (f" ({top.url})" if top.url else "")

@@ -52,6 +52,12 @@ _TECH_ASK = re.compile(
     r"kubernetes|kubectl|docker|git|python|sql|server|database|api|error|exception|function|script|code|cluster)",
     re.I,
 )
+# Words that make an ask about software, not a life ("how do I fix things with my sister").
+_SOFTWARE = re.compile(
+    r"\b(kubernetes|kubectl|docker|git|github|python|sql|database|api|cluster|deploy\w*|server|script|exception|"
+    r"compil\w*|npm|linux|bash|terminal|laptop|computer|app|website|code)\b",
+    re.I,
+)
 
 
 class AbbeyLogic(PersonaLogic):
@@ -227,9 +233,9 @@ class AbbeyLogic(PersonaLogic):
         if query_type in TECHNICAL_QUERY_TYPES:
             return True
         if not retrieved.hits:
-            return False
-        if _TECH_ASK.search(request.content):
-            return True
+            # Nothing documented: a technical ask naming software still gets its answer ("I have no source on
+            # this"), not care alone as if the question had not been asked.
+            return bool(_TECH_ASK.search(request.content) and _SOFTWARE.search(request.content))
         if query_type:
             return False
         if retrieved.hits[0].score >= _STRONG_KNOWLEDGE:

@@ -18,7 +18,7 @@ import pytest
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import embedding_index_service_pb2_grpc as index_grpc
 from personamesh.v1 import persona_pb2
-from services.abbey.compose import CANNOT_WRITE
+from services.abbey.compose import CANNOT_WRITE, NO_SOURCE
 from services.abbey.reasoning import render_mermaid, render_text
 from services.common.persona import step
 from services.common.safety.crisis import (
@@ -468,3 +468,16 @@ async def test_a_request_the_composer_cannot_write_is_told_so(personas: Personas
     )
     response = await chat(personas.abbey.target, request)
     assert response.content == CANNOT_WRITE, response.content
+
+
+async def test_a_technical_ask_in_distress_that_no_document_answers_is_not_passed_over(personas: Personas) -> None:
+    """No documentation answers it: the question still gets its answer ("no source, so I won't guess") after the
+    line of care, not care alone as if it had not been asked."""
+    message = (
+        "I'm shaking, I dropped the orders table on our production database and my boss is livid. "
+        "How do I restore the database from last night's backup?"
+    )
+    request = persona_pb2.PersonaRequest(content=message, user_id="no-source", session_id="no-source")
+    response = await chat(personas.abbey.target, request)
+    assert NO_SOURCE in response.content, response.content
+    assert response.content.index(NO_SOURCE) > 0  # after the line of care

@@ -85,12 +85,12 @@ class AvivaLogic(PersonaLogic):
         urgent = emergency_kind(request.content, self.emergency_head, vector)
         if urgent:
             return self._emergency_plan(request, urgent)
-        gate, vector = self.domain_gate, retrieved.vector
-        # A message naming a programming language is about software whatever the gate reads ("debounce in JavaScript"
-        # gets code in JavaScript); the gate knows only the built-in documentation's domain.
+        # The domain gate reads the searched text's vector. A message naming a programming language is about
+        # software whatever it reads ("debounce in JavaScript" gets JavaScript); it knows only the built-in docs.
+        gate, searched = self.domain_gate, retrieved.vector
         exempt = project or names_a_language(request.content) or not built_in_only(retrieved.hits)
-        if gate is not None and vector and not exempt and gate.fires(vector):
-            return self._outside_plan(gate.probability(vector))
+        if gate is not None and searched and not exempt and gate.fires(searched):
+            return self._outside_plan(gate.probability(searched))
         intent, ranked = await self.reranker.rank(asked, [read(hit) for hit in retrieved.hits])
         code = None
         language = ""

@@ -45,17 +45,16 @@ _CALM = 0.3  # the session's earlier distress under which small talk is answered
 _STRONG_KNOWLEDGE = 0.5
 # Questions and problem reports that a weaker knowledge hit may still answer.
 _QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|why|how)\b|\b\w+(Error|Exception)\b", re.I)
+# Words that make an ask about software, not a life ("how do I fix things with my sister").
+_SOFTWARE_WORDS = (
+    r"kubernetes|kubectl|docker|git|python|sql|server|database|api|exception|function|script|code|cluster|"
+    r"deploy\w*|compil\w*"
+)
+_SOFTWARE = re.compile(rf"\b({_SOFTWARE_WORDS})\b", re.I)
 # Technical asks inside an emotional message ("... how do I roll back a kubernetes deployment").
 _TECH_ASK = re.compile(
-    r"\b(how (do|can|should) i|how to|what('s| is) the (command|way)|steps to)\b.{0,80}\b("
-    r"roll ?back|deploy\w*|install|configure|debug|fix|revert|restart|migrat\w*|merge|rebase|compile|build|"
-    r"kubernetes|kubectl|docker|git|python|sql|server|database|api|error|exception|function|script|code|cluster)",
-    re.I,
-)
-# Words that make an ask about software, not a life ("how do I fix things with my sister").
-_SOFTWARE = re.compile(
-    r"\b(kubernetes|kubectl|docker|git|github|python|sql|database|api|cluster|deploy\w*|server|script|exception|"
-    r"compil\w*|npm|linux|bash|terminal|laptop|computer|app|website|code)\b",
+    rf"\b(how (do|can|should) i|how to|what('s| is) the (command|way)|steps to)\b.{{0,80}}\b("
+    rf"roll ?back|install|configure|debug|fix|revert|restart|migrat\w*|merge|rebase|build|error|{_SOFTWARE_WORDS})",
     re.I,
 )
 

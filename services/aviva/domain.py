@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+from services.common.doc_sources import BUILT_IN_PREFIXES
 from services.common.safety.head import LogisticHead
-from services.embeddings.corpus.sources import BUILT_IN_PREFIXES
 
 GATE_PATH = Path(__file__).parent / "models" / "domain_gate.json"
 

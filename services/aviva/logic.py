@@ -89,8 +89,10 @@ class AvivaLogic(PersonaLogic):
         # software whatever it reads ("debounce in JavaScript" gets JavaScript); it knows only the built-in docs.
         gate, searched = self.domain_gate, retrieved.vector
         exempt = project or names_a_language(request.content) or not built_in_only(retrieved.hits)
-        if gate is not None and searched and not exempt and gate.fires(searched):
-            return self._outside_plan(gate.probability(searched))
+        if gate is not None and searched and not exempt:
+            off_domain = gate.probability(searched)  # once: the reasoning step reports it
+            if off_domain >= gate.threshold:
+                return self._outside_plan(off_domain)
         intent, ranked = await self.reranker.rank(asked, [read(hit) for hit in retrieved.hits])
         code = None
         language = ""

@@ -24,9 +24,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from services.common.doc_sources import CORPUS_PREFIXES
 from services.common.encoder import MODEL_NAME
 from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE_COLLECTIONS
-from services.embeddings.corpus.sources import CORPUS_PREFIXES
 from services.embeddings.embedder import Embedder
 from services.embeddings.filters import quote
 from services.embeddings.knowledge import KnowledgeBase, PreparedDocument

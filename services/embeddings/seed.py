@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
+from services.common.doc_sources import PYDOC_TOPICS
 from services.embeddings.collections import KNOWLEDGE, PROJECT_DOCS
-from services.embeddings.corpus.sources import PYDOC_TOPICS
 
 
 def pydoc_documents() -> list[pb.KnowledgeDocument]:

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
-from services.embeddings.corpus.sources import MAN_PAGES
+from services.common.doc_sources import MAN_PAGES
 
 MAN_ROOT = Path("/usr/share/man")
 SOURCE_PREFIX = MAN_PAGES

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as pb
-from services.embeddings.corpus.sources import PYTHON_PAGES
+from services.common.doc_sources import PYTHON_PAGES
 
 PYTHON_DOCS = Path("/usr/share/doc/python3.11-doc/html")
 BASE_URL = "https://docs.python.org/3.11/"

@@ -1,4 +1,5 @@
-"""The source ids of the built-in documentation: a prefix per kind of page (one place, read without the parsers)."""
+"""The source ids of the built-in documentation, a prefix per kind of page: written by the embedding index
+(its corpus and seed) and read by the personas (Aviva's domain gate knows only these), so one place for both."""
 
 from __future__ import annotations
 

@@ -132,7 +132,10 @@ class EmotionReader:
             reading = self._from_routing(routing, request.content)
             if not reading.negative and not is_plain_request(request.content):
                 own = self.read_text(request.content)
-                if reading.primary == "neutral" and own.primary != "neutral":
+                pain = _painful(reading, request.content)
+                if pain is not None and not own.negative:
+                    reading = pain  # Abi's labels hold a painful feeling: never answered with cheer
+                elif reading.primary == "neutral" and own.primary != "neutral":
                     reading = own  # Abi found no feeling in a story; the writer's words name one
                 elif own.primary == "sad" and _tells_a_loss(request.content):
                     reading = own  # a loss told in words ("passed on Sunday ... the funeral"): never met with cheer
@@ -207,6 +210,19 @@ class EmotionReader:
         if primary != "neutral":
             intensity = _put(text, intensity)
         return EmotionReading(primary, round(intensity, 3), scores, polarity, "own")
+
+
+def _painful(reading: EmotionReading, text: str) -> EmotionReading | None:
+    """A neutral reading of a statement whose GoEmotions labels still hold a painful feeling (at least 0.5), read
+    as that feeling. The Ekman head can call "I feel like nobody at work respects me" neutral while the labels say
+    disappointment, and the sentiment lexicon reads "respects" as good news: cheer must never meet pain."""
+    if reading.primary != "neutral":
+        return None
+    pain = {label: score for label, score in reading.scores.items() if label in NEGATIVE and score >= 0.5}
+    if not pain:
+        return None
+    primary = max(pain, key=lambda label: pain[label])
+    return EmotionReading(primary, round(_put(text, pain[primary]), 3), reading.scores, reading.polarity, "routing")
 
 
 def _neutral(scores: dict[str, float]) -> dict[str, float]:

@@ -49,7 +49,11 @@ def _sources_line(knowledge: list[index_pb2.KnowledgeHit]) -> str:
 
 
 def _facts(material: AvivaMaterial, limit: int) -> list[str]:
-    return best_sentences(material.content, [hit.text for hit in material.knowledge], limit)
+    """The sentences of the passages confident enough to answer that share most words with the question. Only
+    those: a "Likely cause" for `ModuleNotFoundError` read off whichever passage shares a word (pdb's "scripts")
+    is a wrong answer, where the checklist alone is an honest one."""
+    answering = [r.passage.hit.text for r in material.ranked if r.confidence >= material.answer_threshold]
+    return best_sentences(material.content, answering, limit)
 
 
 def own_sentences() -> set[str]:

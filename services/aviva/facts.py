@@ -21,6 +21,10 @@ _META = re.compile(
     re.I,
 )
 
+# A line that ends with a cited address ("- `reversed(seq)`: Python 3.11 docs: Built-in Functions <https://...>",
+# the answer's "See also" list) names a passage; it claims nothing to check.
+_CITATION = re.compile(r"<(?:https?://|man:)[^<>\s]+>\s*$")
+
 
 @dataclass(frozen=True)
 class ClaimCheck:
@@ -56,6 +60,7 @@ def claims_of(answer: str, exempt: frozenset[str] = frozenset()) -> list[str]:
         if sentence not in exempt
         and not sentence.endswith("?")
         and not _META.match(sentence)
+        and not _CITATION.search(sentence)
         and len(content_words(sentence)) >= 3
     ]
 

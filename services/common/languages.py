@@ -36,8 +36,11 @@ class Language:
 LANGUAGES: tuple[Language, ...] = (
     Language("rust", ("rs",), ("rs",), r"\brust\b", r"\bfn\s+\w+\s*\(|\blet\s+mut\b|println!\(",
              "tree_sitter_rust:language"),
+    # "Go" is also an everyday word ("in one go", "good to go", "go ahead"): named only as golang, before a word of
+    # code ("a Go function", "go 1.22"), or at the end of an ask after a preposition ("... in Go?").
     Language("go", ("golang",), ("go",),
-             r"\bgolang\b|\bgo\b(?=\s*(code|program|function|lang|snippet|routine|module|$|[?.!,;:]))",
+             r"\bgolang\b|\bgo\b(?=\s*(?:code|program|function|lang|snippet|routine|module|struct|slice|channel"
+             r"|1\.\d))|(?:(?<=\bin )|(?<=\busing )|(?<=\bwith )|(?<=\bfor )|(?<=\bfrom ))go\b(?=\s*(?:$|[?.!,;:)]))",
              r"^package\s+\w+|\bfunc\s+\w+\s*\(|:=\s", "tree_sitter_go:language", ("golang",)),
     Language("java", (), ("java",), r"\bjava\b(?!script)",
              r"\bpublic\s+(static\s+)?(class|void)\b|System\.out\.println",
@@ -53,7 +56,8 @@ LANGUAGES: tuple[Language, ...] = (
     Language("python", ("py", "python3", "py3"), ("py",),
              r"\bpython\b|\bpandas\b|\bnumpy\b|\bdjango\b|\bflask\b|\bpip\b",
              r"^\s*(def|class)\s+\w+.*:\s*$|^\s*(import|from)\s+\w+|print\(", "tree_sitter_python:language"),
-    Language("bash", ("sh", "shell", "zsh", "ksh"), ("sh", "bash"), r"\bbash\b|\bshell\b|\bcommand line\b",
+    Language("bash", ("sh", "shell", "zsh", "ksh"), ("sh", "bash"),
+             r"\bbash\b|\bshell\b|\bcommand[- ]line\b|\bterminal\b",
              r"^#!/bin/(ba)?sh|^\s*(echo|export|cd|ls|grep|sudo|pip|apt|git|tar|find)\s",
              "tree_sitter_bash:language", ("shell",)),
     Language("sql", ("postgresql", "postgres", "mysql", "sqlite", "plpgsql", "tsql"), ("sql",),

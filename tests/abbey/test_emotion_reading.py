@@ -175,3 +175,12 @@ def test_everyday_letdowns_and_sleepless_worry_are_read_from_their_words() -> No
     assert forgot.negative and forgot.primary != "happy"
     awake = READER.read(_request("I can't sleep, my mind keeps racing about the exam tomorrow", neutral, neutral, 0.2))
     assert awake.primary == "anxious"
+
+
+def test_a_statement_abi_calls_neutral_but_labels_painful_is_never_read_as_good_news() -> None:
+    """VADER reads "respects" as good news and Abi's Ekman head said neutral; its labels said disappointment."""
+    text = "I feel like nobody at work respects me"
+    reading = READER.read(_request(text, {"disappointment": 0.64, "neutral": 0.55}, {"neutral": 0.56}, 0.59, 0.59))
+    assert reading.negative and reading.primary == "disappointed", reading
+    calm = READER.read(_request("We moved the meeting to Thursday.", {"neutral": 0.9}, {"neutral": 0.9}, 0.0))
+    assert calm.primary == "neutral"

@@ -145,7 +145,11 @@ def test_fence_tags_name_one_canonical_language(tag: str, name: str) -> None:
     ("question", "language"),
     [("Port this from Java to Rust", "java"), ("How do I read a CSV with pandas?", "python"),
      ("Write a Go program that sorts numbers in C++", "cpp"), ("reverse a string in TypeScript", "typescript"),
-     ("Convert this JavaScript callback to async/await", "javascript"), ("sort a list", "python")],
+     ("Convert this JavaScript callback to async/await", "javascript"), ("sort a list", "python"),
+     ("reverse a string in Go?", "go"), ("what changed in go 1.22", "go"),
+     # "go" as an everyday word names no language; the terminal is the shell's
+     ("make a directory and its parents in one go", "python"), ("go ahead, sort a list", "python"),
+     ("how do I count the lines of a file from the terminal", "bash")],
 )  # fmt: skip
 def test_the_language_a_request_asks_for(question: str, language: str) -> None:
     from services.aviva.code import detect_request_language

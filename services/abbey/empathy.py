@@ -153,7 +153,17 @@ _FEELINGS = {
     "happy": ("pleased", "happy", "delighted"),
     "excited": ("excited", "excited", "thrilled"),
 }
+_ASKS_IF_NORMAL = re.compile(
+    r"\b(?:is it|is this|is that|it's|its)\s+(?:normal|common|ok|okay|natural|weird|strange)\s+(?:to|that|for me to)\b"
+    r"|\bam i (?:normal|weird|crazy|overreacting|the only one)\b|\bdoes (?:everyone|anyone else) (?:feel|get)\b",
+    re.IGNORECASE,
+)
 _GRATITUDE = re.compile(r"^\W*(thanks|thank you|thx|cheers|much appreciated|that helped|that really helped)\b", re.I)
+
+
+def asks_if_normal(content: str) -> bool:
+    """Whether the person asks if what they feel is normal ("is it normal to feel lonely after a move?")."""
+    return bool(_ASKS_IF_NORMAL.search(content))
 
 
 def is_gratitude(content: str) -> bool:
@@ -183,6 +193,11 @@ def plan_empathy(
     holds = frozenset(
         name for name, held in (("achieved", specifics.achievement), ("ahead", specifics.upcoming)) if held
     )
+    if asks_if_normal(content) and emotion in NEGATIVE:
+        # "Is it normal to feel lonely after moving?" asks for the normalising move: it is the answer, so it comes
+        # first (a question gets no acknowledgement to come before it).
+        moves = ("normalise", *(move for move in moves if move != "normalise"))
+        holds = holds | {"asked_normal"}
     pick = zlib.crc32(content.encode("utf-8"))
     sentences: list[str] = []
     named = False
@@ -231,12 +246,14 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
     return slots
 
 
-# What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead.
-_CONDITIONS = frozenset({"achieved", "ahead"})
+# What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
+# a question whether the feeling is normal.
+_CONDITIONS = frozenset({"achieved", "ahead", "asked_normal"})
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.
 _WEIGHTS = {
+    "asked_normal": 5,
     "achievement": 4,
     **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead"), 3),
     **dict.fromkeys(("person", "pet", "about"), 2),

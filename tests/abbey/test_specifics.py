@@ -104,3 +104,12 @@ def test_a_condition_moves_yaml_does_not_know_is_refused_at_start(tmp_path: Path
     moves.write_text('encourage:\n  happy:\n    - {say: "Enjoy it.", when: tomorrow}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="unknown condition"):
         empathy._load_moves(moves)
+
+
+def test_asking_whether_a_feeling_is_normal_is_answered_first() -> None:
+    text = "is it normal to feel lonely after moving to a new city?"
+    plan = plan_empathy("sad", 0.45, extract(text), text, set())
+    assert plan.moves[0] == "normalise"
+    assert plan.sentences[0].startswith("Yes, it's very common to feel this way"), plan.sentences
+    told = "I feel lonely since I moved to a new city"
+    assert not any(s.startswith("Yes,") for s in plan_empathy("sad", 0.45, extract(told), told, set()).sentences)

@@ -168,7 +168,7 @@ e2e-llm: install protos
 eval: install protos
 	$(PY) -m tests.eval --via mesh
 	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
-	$(PY) -m tests.eval --tasks docs --docs-data-dir $(DATA_DIR) --docs-split test,blind --no-ingest
+	$(PY) -m tests.eval --tasks docs --docs-data-dir $(DATA_DIR) --docs-split test,blind,everyday --no-ingest
 
 # Abi's classifier (services/abi/training/recipe.py): four fine-tunes on train/dev data and our fixtures only, each
 # exported to int8 ONNX in build/abi_ingredients/ (reused when there), then their weight soup, calibrated, written to

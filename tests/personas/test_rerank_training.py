@@ -81,3 +81,18 @@ def test_a_styled_training_question_keeps_its_task_and_changes_only_the_wording_
         assert task in form and form != task
     question = "How do I undo my last commit but keep the changes staged?"
     assert all(styled(question, rng).endswith(question) for _ in range(20))  # a question is kept whole
+
+
+def test_the_everyday_blind_set_is_frozen_and_every_question_names_its_page() -> None:
+    """tests/blind_docs/everyday_v1.jsonl was written blind before the labels-v2 rerankers were scored: its bytes
+    are the ones README_everyday.md hashes, and each question's page maps into the corpus (the `about` grade)."""
+    import hashlib
+
+    from tests.eval.docs import EVERYDAY_QA, page_of
+
+    data = EVERYDAY_QA.read_bytes()
+    readme = (EVERYDAY_QA.parent / "README_everyday.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(data).hexdigest() in readme
+    rows = docs_rows("everyday")
+    assert len(rows) == 150 and len({row["id"] for row in rows}) == 150
+    assert all(row["keys"] and page_of(row["source"]) for row in rows)

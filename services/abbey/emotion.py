@@ -81,6 +81,11 @@ _CUES: dict[str, tuple[str, ...]] = {
                   "out of nowhere", "who knew", "didn't know that", "shocked", "stunned", "speechless", "?!", "!?"),
 }  # fmt: skip
 
+# Anxious cues that, in a calm request for a task, are only how people ask ("can you help me write a cover letter",
+# "I need help with a spreadsheet"); "please help me, I don't know what to do" is still a plea.
+_REQUEST_IDIOMS = frozenset({"need help", "help me"})
+_TASK_REQUEST = re.compile(r"\b(?:help me|need help)\s+(?:to\s+|with\s+)?[a-z]")
+
 # Surprise is not one of the ten emotions: which one it becomes depends on whether the news is good.
 _SURPRISE_AS = {"good": "excited", "bad": "confused"}
 
@@ -188,8 +193,9 @@ class EmotionReader:
         lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
         scores: dict[str, float] = {}
         polarity = float(self._vader.polarity_scores(text)["compound"])
+        idiom = is_plain_request(text) and _TASK_REQUEST.search(lowered) is not None
         for emotion, cues in _CUES.items():
-            hits = sum(1 for cue in cues if _has_cue(lowered, cue))
+            hits = sum(1 for cue in cues if _has_cue(lowered, cue) and not (idiom and cue in _REQUEST_IDIOMS))
             if hits:
                 if emotion == "surprised":
                     emotion = _SURPRISE_AS["bad" if polarity < 0 else "good"]

@@ -158,7 +158,12 @@ _ASKS_IF_NORMAL = re.compile(
     r"|\bam i (?:normal|weird|crazy|overreacting|the only one)\b|\bdoes (?:everyone|anyone else) (?:feel|get)\b",
     re.IGNORECASE,
 )
-_GRATITUDE = re.compile(r"^\W*(thanks|thank you|thx|cheers|much appreciated|that helped|that really helped)\b", re.I)
+# Thanks, alone or after a word of acknowledgement ("cool thanks", "ok thank you", "great, that helped").
+_GRATITUDE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|cool|great|perfect|awesome|nice|brilliant|lovely|ah|oh|wow|amazing)\W+)?"
+    r"(thanks|thank you|thx|ty|cheers|much appreciated|that helped|that really helped)\b",
+    re.I,
+)
 
 
 def asks_if_normal(content: str) -> bool:

@@ -1,5 +1,5 @@
 """Small talk: a whole message that is only a greeting, a farewell, "how are you?", "what can you do?", "are you a
-bot?" or an "ok", answered in kind, briefly.
+bot?", "what's your name?", a laugh or an "ok", answered in kind, briefly.
 
 Without this, the composer had nothing to say back ("hi" got "Tell me a bit more about what you have in mind"),
 read "good morning" as news to savour and "see you tomorrow" as a goodbye to ask about. The phrases are a closed
@@ -42,10 +42,13 @@ KINDS: Final[dict[str, re.Pattern[str]]] = {
     ),
     "identity": re.compile(
         rf"^\s*(?:are you (?:a |an )?(?:bot|robot|ai|human|real(?: person)?|person|chatbot|machine)|"
-        rf"am i (?:talking|speaking|chatting) (?:to|with) (?:a |an )?(?:bot|robot|ai|human|real person|person)){_NAME}"
+        rf"am i (?:talking|speaking|chatting) (?:to|with) (?:a |an )?(?:bot|robot|ai|human|real person|person)|"
+        rf"what(?:'s| is) your name|do you have a name|what should i call you|"
+        rf"who (?:made|built|created|wrote|programmed|trained) you){_NAME}"
         rf"{_END}",
         re.I,
     ),
+    "laughter": re.compile(r"^\s*(?:lol+|lmao+|rofl|ha(?:ha)+h?|he(?:he)+|😂+|🤣+|😆+|😄+)\s*[.!?\s]*$", re.I),
     "acknowledgement": re.compile(
         rf"^\s*(?:ok(?:ay)?|k|kk|alright|all right|sure|got it|fair enough|sounds good|cool|nice one|noted|"
         rf"right|understood|will do|makes sense){_NAME}{_END}",
@@ -71,6 +74,7 @@ _REPLIES: Final[dict[str, tuple[str, ...]]] = {
         "I'm an AI assistant, not a person: I'm Abbey, part of persona-mesh. I'll listen and help as well as I can, "
         "and I'll be honest about what I don't know.",
     ),
+    "laughter": ("Glad that made you smile.", "Ha, I'm glad you enjoyed that."),
     "acknowledgement": (
         "Good. If anything else comes up, I'm here.",
         "Great. Is there anything else on your mind?",

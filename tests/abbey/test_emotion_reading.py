@@ -184,3 +184,10 @@ def test_a_statement_abi_calls_neutral_but_labels_painful_is_never_read_as_good_
     assert reading.negative and reading.primary == "disappointed", reading
     calm = READER.read(_request("We moved the meeting to Thursday.", {"neutral": 0.9}, {"neutral": 0.9}, 0.0))
     assert calm.primary == "neutral"
+
+
+def test_asking_for_help_with_a_task_is_not_anxiety_but_a_plea_still_is() -> None:
+    """Read by Abbey herself (Abi found no feeling): "help me" is how people ask for a task."""
+    task = READER.read(persona_pb2.PersonaRequest(content="can you help me write a cover letter"))
+    plea = READER.read(persona_pb2.PersonaRequest(content="please help me, I don't know what to do"))
+    assert (task.primary, plea.primary) == ("neutral", "anxious")

@@ -23,6 +23,12 @@ from services.abbey.small_talk import reply, small_talk_kind
         ("am I talking to a real person?", "identity"),
         ("ok", "acknowledgement"),
         ("sounds good!", "acknowledgement"),
+        ("what's your name?", "identity"),
+        ("who made you", "identity"),
+        ("lol", "laughter"),
+        ("hahaha!", "laughter"),
+        ("😂😂", "laughter"),
+        ("lol my boss just quit", ""),
         # Anything more than small talk is not small talk; a bare "goodbye" is left to the crisis signal.
         ("hi, my dog died this morning", ""),
         ("ok so my boss is a nightmare", ""),
@@ -44,3 +50,11 @@ def test_replies_fit_the_kind_and_change_within_a_session() -> None:
     capabilities = reply("capabilities", "what can you do?", set())
     assert "Aviva, a direct technical expert" in capabilities  # from the persona registry, not a copy
     assert "Abi" not in capabilities.replace("Abbey", "")  # the moderator does not answer
+
+
+def test_thanks_after_a_word_of_acknowledgement_is_gratitude_not_news_to_savour() -> None:
+    """ "cool thanks" had got "Enjoy it; moments like this are worth savouring." """
+    from services.abbey.empathy import is_gratitude
+
+    assert is_gratitude("cool thanks") and is_gratitude("ok, thank you!") and is_gratitude("thanks a lot")
+    assert not is_gratitude("cool, my sister got the job")

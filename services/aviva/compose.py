@@ -95,14 +95,15 @@ def best_passage(material: AvivaMaterial) -> Ranked | None:
 
 def _command_answers(material: AvivaMaterial) -> bool:
     """A "code" question about a command-line tool ("undo my last git commit") that a man page answers, in no
-    named language: the documented command is the answer, not a Python skeleton."""
+    named language or asked of the shell ("... from the terminal"): the documented command is the answer, not a
+    skeleton."""
     best = best_passage(material)
     return (
         best is not None
         and best.passage.man
         and material.code is not None
         and material.code.skeleton
-        and not names_a_language(material.content)
+        and (material.code.language == "bash" or not names_a_language(material.content))
     )
 
 

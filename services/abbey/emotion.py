@@ -81,8 +81,8 @@ _CUES: dict[str, tuple[str, ...]] = {
                   "out of nowhere", "who knew", "didn't know that", "shocked", "stunned", "speechless", "?!", "!?"),
 }  # fmt: skip
 
-# Anxious cues that, in a calm request for a task, are only how people ask ("can you help me write a cover letter",
-# "I need help with a spreadsheet"); "please help me, I don't know what to do" is still a plea.
+# Anxious cues that, in a calm request for a task, are only how people ask ("can you help me write a cover letter?",
+# "could you help me with my CV?"); "please help me, I don't know what to do" is still a plea.
 _REQUEST_IDIOMS = frozenset({"need help", "help me"})
 _TASK_REQUEST = re.compile(r"\b(?:help me|need help)\s+(?:to\s+|with\s+)?[a-z]")
 

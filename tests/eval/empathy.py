@@ -29,6 +29,10 @@ import httpx
 from services.common.emotions import EKMAN, TO_PERSONA
 
 EMPATHY_SET = Path(__file__).resolve().parents[1] / "blind" / "empathy_v1.jsonl"
+# 280 more emotional messages in other styles, for tuning (tests/selection/README_empathy_selection.md): the
+# `selection` split. With the dev half it is the figure every Abbey change is judged by before the test half.
+EMPATHY_SELECTION = Path(__file__).resolve().parents[1] / "selection" / "empathy_selection_v1.jsonl"
+SPLITS = ("test", "dev", "selection")
 TARGET = 0.85  # the Abbey issue's bar
 
 NEGATIVE_GROUPS = ("anger", "disgust", "fear", "sadness")
@@ -50,6 +54,8 @@ def acknowledged_emotions(group: str) -> frozenset[str]:
 
 
 def split_of(row: dict[str, Any]) -> str:
+    if row["id"].startswith("esel-"):
+        return "selection"
     number = int(re.sub(r"\D", "", row["id"]) or 0)
     return "dev" if number % 2 else "test"
 
@@ -67,7 +73,7 @@ def read_rows(path: Path = EMPATHY_SET) -> list[dict[str, Any]]:
 
 async def eval_empathy(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
     """Per split: the pass share, and per Ekman group and intensity, through a running gateway."""
-    rows = read_rows()
+    rows = read_rows() + read_rows(EMPATHY_SELECTION)
     headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=60.0) as client:
@@ -84,7 +90,7 @@ async def eval_empathy(url: str, api_key: str = "", concurrency: int = 4) -> dic
 
         verdicts = await asyncio.gather(*(one(row) for row in rows))
     report: dict[str, Any] = {"target": TARGET}
-    for split in ("dev", "test"):
+    for split in SPLITS:
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, passed, acknowledged, tone fits
         errors = 0
         for row, verdict in zip(rows, verdicts, strict=True):
@@ -115,11 +121,12 @@ async def eval_empathy(url: str, api_key: str = "", concurrency: int = 4) -> dic
 
 
 def print_empathy(report: dict[str, Any]) -> None:
-    for split in ("test", "dev"):
-        figures = report[split]
+    for split in SPLITS:
+        figures = report.get(split, {"errors": 0})
         overall = figures.get("all", {"n": 0, "passed": 0.0, "acknowledged": 0.0, "tone_fits": 0.0})
+        source = EMPATHY_SELECTION.name if split == "selection" else EMPATHY_SET.name
         print(
-            f"\n== empathy ({EMPATHY_SET.name}, {split} split, n={overall['n']}, errors {figures['errors']}): "
+            f"\n== empathy ({source}, {split} split, n={overall['n']}, errors {figures['errors']}): "
             f"passed {overall['passed']:.3f} (target > {TARGET})   acknowledged {overall['acknowledged']:.3f}   "
             f"tone fits {overall['tone_fits']:.3f}"
         )

@@ -25,6 +25,10 @@ _DEBUG_CHECKLIST = (
 )
 
 
+# Heads the other passages that also answer, after the answer's own citation.
+SEE_ALSO = "See also:"
+
+
 @dataclass(frozen=True)
 class AvivaMaterial:
     content: str
@@ -143,7 +147,7 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
         if r.passage.lead and r.passage.lead != passage.lead
     ][:3]
     if also:
-        parts.append("See also:\n" + "\n".join(also))
+        parts.append(f"{SEE_ALSO}\n" + "\n".join(also))
     return parts
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from personamesh.v1 import persona_pb2
+from services.aviva.compose import SEE_ALSO
 from services.aviva.training import fit
 from services.aviva.training.selection import contains_key as contains
 from services.common.doc_sources import MAN_PAGES, PYTHON_PAGES
@@ -122,18 +123,23 @@ def page_of(source: str) -> str:
 
 
 def grade(row: dict[str, Any], answer: str) -> dict[str, bool]:
-    """`correct`: a key is in the answer and in a passage it cites. `about`: correct, and the passage it answers
-    from (its first citation) is about the key, not a page that merely uses it: the key is in that passage's
-    heading, or the passage is on the page the question was written from."""
+    """`correct`: a key is in the answer and in a passage it cites (the "See also" list counts). `lead`: a key is in
+    the answer before its "See also" list and in the passage it answers from (its first citation). `about`: lead,
+    and that passage is about the key, not a page that merely uses it: the key is in its heading, or the passage
+    is on the page the question was written from."""
     cited = _URL.findall(answer)
     in_answer = [key for key in row["keys"] if contains(answer, key)]
     supported = any(contains(passage_text(url), key) for url in cited for key in in_answer)
+    lead_text = answer.split(f"\n{SEE_ALSO}", 1)[0]
+    lead = bool(cited) and any(
+        contains(lead_text, key) and contains(passage_text(cited[0]), key) for key in row["keys"]
+    )
     about = False
-    if supported and cited:
+    if lead:
         heading = passage_text(cited[0]).lstrip("\n").split("\n", 1)[0]
         same_page = bool(row.get("source")) and cited[0].split("#")[0] == page_of(row["source"])
         about = same_page or any(contains(heading, key) for key in row["keys"])
-    return {"key_in_answer": bool(in_answer), "cited": bool(cited), "correct": supported, "about": about}
+    return {"key_in_answer": bool(in_answer), "cited": bool(cited), "correct": supported, "lead": lead, "about": about}
 
 
 async def _ask(target: str, rows_: list[dict[str, Any]], concurrency: int = 3) -> list[str]:
@@ -160,6 +166,7 @@ def report(split_rows: list[dict[str, Any]], answers: list[str], show_mistakes: 
     result: dict[str, Any] = {
         "n": n,
         "accuracy": round(sum(g["correct"] for g in grades) / max(1, n), 4),
+        "lead": round(sum(g["lead"] for g in grades) / max(1, n), 4),
         "about": round(sum(g["about"] for g in grades) / max(1, n), 4),
         "key_in_answer": round(sum(g["key_in_answer"] for g in grades) / max(1, n), 4),
         "cited": round(sum(g["cited"] for g in grades) / max(1, n), 4),
@@ -225,7 +232,8 @@ def print_docs(results: dict[str, Any]) -> None:
             continue
         print(
             f"docs QA {split}: accuracy {r['accuracy']:.3f} (key in answer {r['key_in_answer']:.3f}, "
-            f"cited {r['cited']:.3f}; answered from a passage about it {r['about']:.3f}) n={r['n']}"
+            f"cited {r['cited']:.3f}; from the passage it leads with {r['lead']:.3f}, one about the key "
+            f"{r['about']:.3f}) n={r['n']}"
         )
         print(f"  by topic: {r['by_topic']}")
         print(f"  by kind:  {r['by_kind']}")

@@ -17,6 +17,7 @@ import yaml
 
 from personamesh.v1 import persona_pb2
 from services.abbey.emotion import NEGATIVE, EmotionReading
+from services.abbey.feeling_words import named_feelings, strongest
 from services.abbey.language import Specifics
 
 # emotion -> (mild, clear, strong) acknowledgement variants.
@@ -166,6 +167,9 @@ _GRATITUDE = re.compile(
 )
 
 
+_WORDS_ONLY = re.compile(r"^[a-z][a-z' -]*$", re.IGNORECASE)  # a feeling put in words, not an emoji
+
+
 def asks_if_normal(content: str) -> bool:
     """Whether the person asks if what they feel is normal ("is it normal to feel lonely after a move?")."""
     return bool(_ASKS_IF_NORMAL.search(content))
@@ -200,9 +204,12 @@ def plan_empathy(
     )
     if asks_if_normal(content) and emotion in NEGATIVE:
         # "Is it normal to feel lonely after moving?" asks for the normalising move: it is the answer, so it comes
-        # first (a question gets no acknowledgement to come before it).
+        # first (a question gets no acknowledgement to come before it), saying back the feeling they named.
         moves = ("normalise", *(move for move in moves if move != "normalise"))
         holds = holds | {"asked_normal"}
+        own_word = strongest(named_feelings(content))
+        if own_word is not None and _WORDS_ONLY.match(own_word.phrase):
+            slots["felt"] = own_word.phrase
     pick = zlib.crc32(content.encode("utf-8"))
     sentences: list[str] = []
     named = False
@@ -255,9 +262,10 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 # a question whether the feeling is normal.
 _CONDITIONS = frozenset({"achieved", "ahead", "asked_normal"})
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement"})
-_SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name"}
+_SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.
 _WEIGHTS = {
+    "felt": 6,
     "asked_normal": 5,
     "achievement": 4,
     **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead"), 3),

@@ -110,6 +110,8 @@ def test_asking_whether_a_feeling_is_normal_is_answered_first() -> None:
     text = "is it normal to feel lonely after moving to a new city?"
     plan = plan_empathy("sad", 0.45, extract(text), text, set())
     assert plan.moves[0] == "normalise"
-    assert plan.sentences[0].startswith("Yes, it's very common to feel this way"), plan.sentences
+    assert plan.sentences[0].startswith("Yes, feeling lonely in a situation like this is very common"), plan.sentences
+    unnamed = "is it normal that I can't stop thinking about the argument?"
+    assert plan_empathy("sad", 0.45, extract(unnamed), unnamed, set()).sentences[0].startswith("Yes, it's very common")
     told = "I feel lonely since I moved to a new city"
     assert not any(s.startswith("Yes,") for s in plan_empathy("sad", 0.45, extract(told), told, set()).sentences)

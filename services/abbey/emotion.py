@@ -84,7 +84,7 @@ _CUES: dict[str, tuple[str, ...]] = {
 # Anxious cues that, in a calm request for a task, are only how people ask ("can you help me write a cover letter?",
 # "could you help me with my CV?"); "please help me, I don't know what to do" is still a plea.
 _REQUEST_IDIOMS = frozenset({"need help", "help me"})
-_TASK_REQUEST = re.compile(r"\b(?:help me|need help)\s+(?:to\s+|with\s+)?[a-z]")
+_TASK_REQUEST = re.compile(rf"\b(?:{'|'.join(_REQUEST_IDIOMS)})\s+(?:to\s+|with\s+)?[a-z]")
 
 # Surprise is not one of the ten emotions: which one it becomes depends on whether the news is good.
 _SURPRISE_AS = {"good": "excited", "bad": "confused"}
@@ -176,7 +176,7 @@ class EmotionReader:
             primary = max(inside, key=lambda label: inside[label]) if inside else to_persona_emotion(family) or family
             if family == "surprise" and primary == "excited" and routing.sentiment.polarity < 0.3:
                 primary = "curious"  # surprise is excitement only when it is good news
-            pain = {label: score for label, score in scores.items() if label in NEGATIVE and score >= 0.5}
+            pain = _pain(scores)
             if primary not in NEGATIVE and pain:
                 primary = max(pain, key=lambda label: pain[label])  # a painful feeling beside a happy one wins
             scores.setdefault(primary, max((e.score for e in routing.ekman_emotions if e.label == family), default=0.5))
@@ -222,13 +222,16 @@ def _painful(reading: EmotionReading, text: str) -> EmotionReading | None:
     """A neutral reading of a statement whose GoEmotions labels still hold a painful feeling (at least 0.5), read
     as that feeling. The Ekman head can call "I feel like nobody at work respects me" neutral while the labels say
     disappointment, and the sentiment lexicon reads "respects" as good news: cheer must never meet pain."""
-    if reading.primary != "neutral":
-        return None
-    pain = {label: score for label, score in reading.scores.items() if label in NEGATIVE and score >= 0.5}
+    pain = _pain(reading.scores) if reading.primary == "neutral" else {}
     if not pain:
         return None
     primary = max(pain, key=lambda label: pain[label])
     return EmotionReading(primary, round(_put(text, pain[primary]), 3), reading.scores, reading.polarity, "routing")
+
+
+def _pain(scores: dict[str, float]) -> dict[str, float]:
+    """The painful feelings among Abi's labels that are clearly there (0.5 or more): the ones to answer to."""
+    return {label: score for label, score in scores.items() if label in NEGATIVE and score >= 0.5}
 
 
 def _neutral(scores: dict[str, float]) -> dict[str, float]:

@@ -31,7 +31,6 @@ from personamesh.v1 import persona_pb2
 from services.aviva.compose import SEE_ALSO
 from services.aviva.training import fit
 from services.aviva.training.selection import contains_key as contains
-from services.common.doc_sources import MAN_PAGES, PYTHON_PAGES
 from services.common.generation.grounding import content_words
 from services.devmesh.processes import ServiceProcess, free_port
 from services.embeddings.chunking import chunk_text
@@ -114,12 +113,15 @@ def passage_text(url: str) -> str:
 
 
 def page_of(source: str) -> str:
-    """The corpus URL of the page a question was written from (its `source`: the installed file)."""
-    page = fit.page_source(source)
-    if page.startswith(PYTHON_PAGES):
-        return "https://docs.python.org/3.11/" + page.removeprefix(PYTHON_PAGES)
-    stem, _, section = page.removeprefix(MAN_PAGES).rpartition(".")
-    return f"man:{stem}({section})" if page.startswith(MAN_PAGES) and stem else ""
+    """The corpus URL of the page a question was written from: its `source` is the installed file
+    (`/usr/share/doc/python3.11-doc/html/library/re.html`, or `library/re.html` under that root;
+    `/usr/share/man/man1/tar.1.gz`), the URL the corpus gives that page (`pydocs.document`, `manpages.document`)."""
+    path = Path(source)
+    if path.suffix == ".html":
+        relative = path.relative_to(pydocs.PYTHON_DOCS) if path.is_absolute() else path
+        return f"{pydocs.BASE_URL}{relative.as_posix()}"
+    name, _, section = path.name.removesuffix(".gz").rpartition(".")
+    return f"man:{name}({section})" if path.is_absolute() and name else ""
 
 
 def grade(row: dict[str, Any], answer: str) -> dict[str, bool]:

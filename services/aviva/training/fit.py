@@ -36,7 +36,6 @@ from personamesh.v1 import embedding_index_service_pb2_grpc as index_grpc
 from services.aviva.passage import read
 from services.aviva.rerank import FEATURES, MODEL_FILE, features
 from services.aviva.training.selection import ABSTAIN, contains_key, pick_threshold
-from services.common.doc_sources import MAN_PAGES, PYTHON_PAGES
 from services.devmesh.processes import ServiceProcess, free_port
 
 DATA = Path(__file__).parent / "data"
@@ -49,19 +48,6 @@ class Question:
     text: str
     keys: list[str]  # empty: off-corpus
     split: str  # "train" (helper-written), "dev" (tests/docs_qa) or "off" (off-corpus)
-
-
-def page_source(installed: str) -> str:
-    """The corpus source id of an installed documentation file: `/usr/share/doc/python3.11-doc/html/library/re.html`
-    (or `library/re.html`, relative to the HTML root) is `python-3.11/library/re.html`, `/usr/share/man/man1/tar.1.gz`
-    is `man/tar.1` ("" for anything else)."""
-    if "/html/" in installed:
-        return PYTHON_PAGES + installed.split("/html/", 1)[1]
-    if installed.endswith(".html") and not installed.startswith("/"):
-        return PYTHON_PAGES + installed
-    if "/man/" in installed:
-        return MAN_PAGES + Path(installed).name.removesuffix(".gz")
-    return ""
 
 
 def question_files() -> list[Path]:

@@ -170,16 +170,12 @@ def to_references(hits: list[index_pb2.KnowledgeHit], snippet_chars: int = 240) 
     return references
 
 
+@lru_cache(maxsize=2048)
 def content_words(text: str) -> frozenset[str]:
     """Lower-cased words that carry meaning (no stopwords), light plural folding.
 
     Remembered for the last texts seen: the rerankers and the fact check read the same retrieved passages and
     their sentences for many questions (~2 ms of a persona's CPU per answer when every call was computed)."""
-    return _content_words(text)
-
-
-@lru_cache(maxsize=2048)
-def _content_words(text: str) -> frozenset[str]:
     words = set()
     tokens = _WORD.findall(text.lower())
     tokens += [part for token in tokens if "." in token.strip(".") for part in token.split(".")]

@@ -195,12 +195,16 @@ def plan_empathy(
 ) -> EmpathyPlan:
     """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session."""
     tier = intensity_tier(intensity)
+    if specifics.bereaved and emotion in NEGATIVE:
+        tier = max(tier, 1)  # a death is never "a shame", however calmly it is told
     moves = _PLANS.get(emotion, _PLANS["neutral"])[tier]
     if brief:
         moves = moves[:2]
     slots = _slots(emotion, tier, specifics)
     holds = frozenset(
-        name for name, held in (("achieved", specifics.achievement), ("ahead", specifics.upcoming)) if held
+        name
+        for name, held in (("achieved", specifics.achievement), ("ahead", specifics.upcoming), ("lost", specifics.loss))
+        if held
     )
     if asks_if_normal(content) and emotion in NEGATIVE:
         # "Is it normal to feel lonely after moving?" asks for the normalising move: it is the answer, so it comes
@@ -259,8 +263,8 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
-# a question whether the feeling is normal.
-_CONDITIONS = frozenset({"achieved", "ahead", "asked_normal"})
+# a loss, a question whether the feeling is normal.
+_CONDITIONS = frozenset({"achieved", "ahead", "lost", "asked_normal"})
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.
@@ -268,7 +272,7 @@ _WEIGHTS = {
     "felt": 6,
     "asked_normal": 5,
     "achievement": 4,
-    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead"), 3),
+    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead", "lost"), 3),
     **dict.fromkeys(("person", "pet", "about"), 2),
     "topic": 1,
 }
@@ -276,28 +280,36 @@ _WEIGHTS = {
 
 @dataclass(frozen=True)
 class _Template:
-    """One sentence of moves.yaml: its text, the slots it says and what must hold of the message ("when")."""
+    """One sentence of moves.yaml: its text, the slots it says, what must hold of the message ("when") and what
+    must not ("unless": no "what you'd want to say to your grandmother" when she has died)."""
 
     text: str
     needed: frozenset[str]
     when: frozenset[str] = frozenset()
+    unless: frozenset[str] = frozenset()
 
     @staticmethod
     def of(entry: str | dict[str, object]) -> _Template:
         if isinstance(entry, str):
             return _Template(entry, frozenset(_SLOT.findall(entry)))
-        text, when = str(entry["say"]), entry.get("when", [])
-        conditions = frozenset(
-            [when] if isinstance(when, str) else [str(c) for c in when] if isinstance(when, list) else []
-        )
-        unknown = conditions - _CONDITIONS
-        if unknown:
-            known = ", ".join(sorted(_CONDITIONS))
-            raise ValueError(f"moves.yaml: {text!r}: unknown condition(s) {sorted(unknown)}; known: {known}")
-        return _Template(text, frozenset(_SLOT.findall(text)), conditions)
+        text = str(entry["say"])
+        when, unless = (_conditions(text, entry.get(key, [])) for key in ("when", "unless"))
+        return _Template(text, frozenset(_SLOT.findall(text)), when, unless)
 
     def fits(self, slots: dict[str, str], holds: frozenset[str]) -> bool:
-        return self.needed <= slots.keys() and self.when <= holds
+        return self.needed <= slots.keys() and self.when <= holds and not self.unless & holds
+
+
+def _conditions(text: str, value: object) -> frozenset[str]:
+    """A template's "when" or "unless": one condition or a list, each one moves.yaml may name."""
+    conditions = frozenset(
+        [value] if isinstance(value, str) else [str(c) for c in value] if isinstance(value, list) else []
+    )
+    unknown = conditions - _CONDITIONS
+    if unknown:
+        known = ", ".join(sorted(_CONDITIONS))
+        raise ValueError(f"moves.yaml: {text!r}: unknown condition(s) {sorted(unknown)}; known: {known}")
+    return conditions
 
 
 def _load_moves(path: Path) -> dict[str, dict[str, list[_Template]]]:

@@ -76,6 +76,15 @@ _UPCOMING = re.compile(
     r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|will|going to|gonna|starts?|starting)\b",
     re.IGNORECASE,
 )
+# Words of a loss: a death, a relationship or a livelihood that ended ("your cat died", "she left me", "you were
+# laid off"), unlike a hardship still going on ("your cat has been sick all week").
+_DEATH = r"died|dies|dead|death|passed away|passed on|put (?:down|to sleep)|funeral|killed|miscarr\w*"
+_BEREAVED = re.compile(rf"\b(?:{_DEATH})\b", re.IGNORECASE)
+_LOSS = re.compile(
+    rf"\b(?:{_DEATH}|lost|broke up|break-?up|split up|divorc\w*|left (?:you|him|her)|dumped|laid off|fired|let go|"
+    r"gone for good)\b",
+    re.IGNORECASE,
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -132,6 +141,17 @@ class Specifics:
     def upcoming(self) -> bool:
         """The event is still ahead ("your first day at the new job tomorrow"): something to look forward to."""
         return bool(_UPCOMING.search(" ".join((self.event, self.felt_about))))
+
+    @property
+    def loss(self) -> bool:
+        """The event is a loss ("your old dog Biscuit died"): what "a real loss to carry" is said of, not of an
+        illness, a worry or a fight still going on."""
+        return bool(_LOSS.search(self.event))
+
+    @property
+    def bereaved(self) -> bool:
+        """The event is a death ("your grandmother passed away this morning")."""
+        return bool(_BEREAVED.search(self.event))
 
 
 # Words a shortened clause must not end on: it would stop mid-phrase ("inherited a cottage in Wales from").

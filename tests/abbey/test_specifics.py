@@ -86,6 +86,33 @@ def test_only_what_is_ahead_is_looked_forward_to() -> None:
     assert "looking forward" not in said and "how it goes" not in said, said
 
 
+def test_a_loss_is_mourned_and_a_hardship_still_going_on_is_not() -> None:
+    """ "A real loss to carry" is said of a death or an ending, never of an illness or a worry still going on."""
+    ongoing = (
+        "my cat has been sick all week and the vet bills are piling up",
+        "my mum is in hospital again and nobody will tell us anything",
+        "my dog Rufus has a tumour and the treatment is so expensive",
+        "my brother has been unwell for months and I feel helpless",
+        "our basement flooded and half our things are ruined",
+        "my grandad is getting more confused every week",
+    )
+    for text in ongoing:
+        said = " ".join(plan_empathy("sad", 0.9, extract(text), text, set()).sentences)
+        assert not re.search(r"loss|clearly mattered|grief", said, re.IGNORECASE), said
+    died = "my cat Misu died last night"
+    assert extract(died).loss and not any(extract(text).loss for text in ongoing)
+    mourned = " ".join(plan_empathy("sad", 0.9, extract(died), died, set()).sentences)
+    assert re.search(r"loss to carry|clearly mattered", mourned), mourned
+
+
+def test_a_death_told_calmly_is_not_a_shame_and_the_dead_are_not_to_be_spoken_to() -> None:
+    text = "my grandmother passed away this morning"
+    said = " ".join(plan_empathy("sad", 0.2, extract(text), text, set()).sentences)
+    assert "shame" not in said and "want to say to" not in said, said
+    rift = "my sister and I haven't spoken in a year and I miss her"
+    assert "want to say to your sister" in " ".join(plan_empathy("sad", 0.2, extract(rift), rift, set()).sentences)
+
+
 def test_what_was_said_back_once_is_not_repeated_in_the_same_answer() -> None:
     text = "A little nervous about my driving lesson tomorrow"
     sentences = plan_empathy("anxious", 0.2, extract(text), text, set()).sentences

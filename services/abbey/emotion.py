@@ -47,7 +47,10 @@ _LOSS = ("died", "passed away", "passed on", "funeral", "lost my", "put down", "
 _CUES: dict[str, tuple[str, ...]] = {
     "sad": (*_LOSS, "sad", "lonely", "alone", "depress", "cry", "crying", "miss ", "hopeless", "empty", "worthless",
             "hurt", "horrible", "broke my heart", "heartbreak", "regret", "suffer", "abandon", "cheat", "guilt",
-            "ashamed", "unloved", "rejected me", "left me", "gutted", "miserable"),
+            "ashamed", "unloved", "rejected me", "left me", "gutted", "miserable",
+            # rejection by one's own people, and nowhere to live ("kicked me out after I came out")
+            "kicked me out", "threw me out", "disowned", "cut me off", "betray", "nowhere to go", "nowhere to live",
+            "homeless", "no one to turn to"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "complain", "micro-manage", "can't stand",

@@ -191,3 +191,14 @@ def test_asking_for_help_with_a_task_is_not_anxiety_but_a_plea_still_is() -> Non
     task = READER.read(persona_pb2.PersonaRequest(content="can you help me write a cover letter"))
     plea = READER.read(persona_pb2.PersonaRequest(content="please help me, I don't know what to do"))
     assert (task.primary, plea.primary) == ("neutral", "anxious")
+
+
+def test_rejection_by_family_and_nowhere_to_live_are_read_as_pain_though_abi_finds_none() -> None:
+    """Abi's labels (learnt from short comments) read these as neutral; the words say what happened."""
+    neutral = {"neutral": 0.6}
+    for text in (
+        "my parents kicked me out after I told them I'm gay and I have nowhere to go",
+        "my whole family disowned me when I left the church",
+    ):
+        reading = READER.read(_request(text, neutral, neutral, 0.3))
+        assert reading.primary == "sad", (text, reading)

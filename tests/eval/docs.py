@@ -10,7 +10,9 @@ by default; the corpus is ingested there first, incrementally). Only `dev` rows 
 for `test` only the totals are printed. The `blind` split is a separate frozen set in other styles than the
 first (tests/blind_docs: situational, goal-only, broken attempts, non-native, imperative), written by a helper
 that never saw Aviva or the first set: reported like `test`, with its figures by style as well. `styles_dev`
-(tests/selection/docs_styles) is a second helper's questions in those styles, for tuning: listed like `dev`.
+(tests/selection/docs_styles) is a second helper's questions in those styles, for tuning: listed like `dev`;
+`everyday_dev` (tests/selection/docs_everyday) is a fifth of the everyday training questions, never fitted, also
+for tuning.
 `domain` is the frozen blind set of questions outside and inside the domain (tests/blind_domain; tests/eval/domain).
 """
 
@@ -46,17 +48,21 @@ STYLES_QA = Path(__file__).resolve().parents[1] / "selection" / "docs_styles" / 
 # Everyday questions as people type them ("how to copy a file in python"), written blind on 2026-12-05 before the
 # rerankers fitted on labels v2 were scored (tests/blind_docs/README_everyday.md): for reporting only.
 EVERYDAY_QA = Path(__file__).resolve().parents[1] / "blind_docs" / "everyday_v1.jsonl"
+# Everyday questions for tuning: a fifth of what the helpers who wrote the everyday training questions wrote, never
+# fitted (services/aviva/training/data/README.md): their mistakes may be read.
+EVERYDAY_DEV_QA = Path(__file__).resolve().parents[1] / "selection" / "docs_everyday" / "docs_qa_everyday_dev_v1.jsonl"
 FILES = {
     "dev": QA,
     "test": QA,
     "blind": BLIND_QA,
     "everyday": EVERYDAY_QA,
     "styles_dev": STYLES_QA,
+    "everyday_dev": EVERYDAY_DEV_QA,
     "domain": BLIND_DOMAIN,
 }
 HELD_OUT = ("blind", "everyday")  # written after the rerankers' questions: tasks they share are reported apart
 SPLITS = tuple(FILES)
-LOOKED_AT = ("dev", "styles_dev")  # splits whose mistakes are listed
+LOOKED_AT = ("dev", "styles_dev", "everyday_dev")  # splits whose mistakes are listed
 _URL = re.compile(r"<((?:https://docs\.python\.org/3\.11/|man:)[^>\s]+)>")
 
 

@@ -8,17 +8,18 @@ Without it, "What's the capital of Australia?" was answered with `decimal.Contex
 only, so a general question sharing a word with the corpus could clear the answer threshold.
 
 Fired = off-domain. Positives: general questions and requests written blind by a helper
-(`data/off_domain_train.jsonl`) and the TREC factual questions of the shared evaluation's dev split. Negatives:
-the technical questions the rerankers were fitted on (written from the corpus's pages) and the CoNaLa programming
-questions of the same dev split. The vectors are the embedding index's, one text per run, as `SearchKnowledge`
-returns them, so the gate reads in the replica what it was fitted on. The threshold is chosen out of fold: at
-most 1% of the technical questions gated. So the gate reads "not Python or its everyday tools" more than "not
-software": a message naming a programming language is never gated (services/aviva/logic.py), so a code request
-in JavaScript still gets JavaScript. Tried and not kept: blind-written questions about other software
-(`data/software_elsewhere_train.jsonl`) as negatives too; out of fold 66% of the off-domain questions were gated
-at 1% of the technical ones (90% without), and with the threshold set on the corpus's questions alone 3 docs QA
-dev questions answered before were lost. The blind sets (of questions in and out of the domain, of documentation
-QA) and the test splits are never read here.
+(`data/off_domain_train.jsonl`) and the TREC factual questions of the shared evaluation's dev split. Negatives: the
+technical questions the rerankers were fitted on (written from the corpus's pages), everyday questions as people
+type them (`data/everyday_train.jsonl`: "How can I put my public key on a server..." had been gated) and the CoNaLa
+programming questions of the same dev split. The vectors are the embedding index's, one text per run, as
+`SearchKnowledge` returns them, so the gate reads in the replica what it was fitted on. The threshold is chosen out
+of fold: at most 1% of the technical questions gated. So the gate reads "not Python or its everyday tools" more
+than "not software": a message naming a programming language is never gated (services/aviva/logic.py), so a code
+request in JavaScript still gets JavaScript. Tried and not kept: blind-written questions about other software
+(`data/software_elsewhere_train.jsonl`) as negatives too; out of fold 66% of the off-domain questions were gated at
+1% of the technical ones (90% without), and with the threshold set on the corpus's questions alone 3 docs QA dev
+questions answered before were lost. The blind sets (of questions in and out of the domain, of documentation QA)
+and the test splits are never read here.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ OFF_DOMAIN = [DATA / "off_domain_train.jsonl"]
 # (nginx, React) with questions that are not software at all ("best way to learn to play guitar"). As technical
 # negatives they set the threshold (out of fold, 77% of the off-domain questions gated at 1% of the technical
 # ones, against 90% without them).
-TECHNICAL = [DATA / "docs_qa_train.jsonl", DATA / "docs_qa_train_styles.jsonl"]
+TECHNICAL = [DATA / "docs_qa_train.jsonl", DATA / "docs_qa_train_styles.jsonl", DATA / "everyday_train.jsonl"]
 SHARED_QUESTIONS = SHARED / "eval" / "questions.jsonl"
 MAX_TECHNICAL_GATED = 0.01  # share of the technical questions (out of fold) the threshold may gate
 

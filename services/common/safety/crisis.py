@@ -8,6 +8,8 @@ documentation. The kind of crisis decides the words, never the emotion guess:
 - `self`: a direct disclosure ("I want to end my life").
 - `indirect`: hints without the words (goodbye letters, "everyone would be better off without me").
 - `third_party`: someone else is at risk ("my friend says she wants to die"): guidance for the helper.
+- `third_party_attempt`: someone else has already done it ("my friend texted me she took a bunch of pills"): the
+  emergency number first, then what the helper can do while help comes.
 - `method`: asking for means or methods: no information, care instead.
 - `attempt`: happening now (pills taken, a cut that will not stop bleeding): the emergency number first.
 - `self_harm`: hurting oneself without words of suicide ("I keep cutting my arms"): care for that, not the
@@ -40,12 +42,25 @@ METHOD = "method"
 CHECK = "check"
 ATTEMPT = "attempt"
 SELF_HARM = "self_harm"
-KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD, CHECK, ATTEMPT, SELF_HARM)
+THIRD_PARTY_ATTEMPT = "third_party_attempt"
+KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD, CHECK, ATTEMPT, SELF_HARM, THIRD_PARTY_ATTEMPT)
+# Someone else is at risk: the answer guides the person trying to help.
+HELPING: Final = frozenset({THIRD_PARTY, THIRD_PARTY_ATTEMPT})
 # Abi's crisis threshold is recall-first (0.02). Of the flags below this score on the tuning sets (the crisis
 # method and style selection sets, the empathy sets; 30 flags), 4 were crises; at or above it, 225 of 250.
 SURE_SCORE = 0.2
 
 
+# Happening now: a quantity of pills taken, a cut to oneself that will not stop bleeding, standing somewhere to
+# jump. "I had two paracetamol for my headache" and "I took a lot of photos" are not.
+_AMOUNT = (
+    r"(?:a whole|the whole|all (?:of )?(?:my|the|his|her)|an entire|a (?:bottle|packet|box|pack|strip|handful|load|"
+    r"bunch)(?: of)?|too many|loads of|lots of|a lot of|\d{2,}|twenty|thirty|forty|fifty|a hundred)"
+)
+_SUBSTANCE = (
+    r"(?:pills?|tablets?|capsules?|meds|medication|medicine|paracetamol|acetaminophen|tylenol|ibuprofen|aspirin|"
+    r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|insulin|antifreeze|bleach)"
+)
 _OTHERS = (
     r"friend|best friend|sister|brother|son|daughter|mom|mum|mother|dad|father|partner|wife|husband|girlfriend|"
     r"boyfriend|roommate|flatmate|classmate|student|colleague|coworker|co-worker|cousin|kid|child|teen|teenager|"
@@ -57,7 +72,8 @@ _RISK_WORDS = (
     r"take (?:his|her|their|my) (?:own )?life|hurt(?:ing)? (?:him|her|them|my)sel(?:f|ves)|self[- ]harm\w*|"
     r"cut(?:ting)? (?:him|her|them|my)sel(?:f|ves)|(?:want|wants|wanted|going) to die|wanna die|overdos\w*|"
     r"not (?:want|wanting) to (?:live|be alive|be here)|(?:doesn't|don't|didn't) want to (?:live|be alive|be here)|"
-    r"(?:sleep|go to sleep) and (?:not|never) wake up|bleed(?:ing)? out"
+    r"(?:sleep|go to sleep) and (?:not|never) wake up|sleep forever|never wake up|bleed(?:ing)? out|"
+    rf"(?:took|taken|swallowed|downed)\s+{_AMOUNT}\b.{{0,30}}\b{_SUBSTANCE}"
 )
 _THIRD = re.compile(
     rf"\b(?:my|our|a|one of my)\s+(?:{_OTHERS})\b.{{0,120}}?\b(?:{_RISK_WORDS}|goodbye|giving away)"
@@ -65,6 +81,14 @@ _THIRD = re.compile(
     rf"(?:{_RISK_WORDS})"
     rf"|\b(?:worried|scared|afraid)\b.{{0,40}}\b(?:{_OTHERS}|{_THEM})\b.{{0,60}}(?:{_RISK_WORDS})"
     rf"|\bhow (?:do|can|should) i help\b.{{0,80}}(?:{_RISK_WORDS})",
+    re.I | re.S,
+)
+# Someone else has already taken an overdose or hurt themselves: "my friend texted me that she took a bunch of pills".
+_THIRD_ATTEMPT = re.compile(
+    rf"\b(?:{_THEM}|(?:my|our)\s+(?:{_OTHERS}))\s+(?:has\s+|have\s+|'s\s+)?(?:just\s+|already\s+)?"
+    rf"(?:took|taken|swallowed|downed)\s+{_AMOUNT}\b.{{0,30}}\b{_SUBSTANCE}\b"
+    rf"|\b(?:{_THEM}|(?:my|our)\s+(?:{_OTHERS}))\s+(?:has\s+|'s\s+)?(?:just\s+)?(?:overdosed|od'?d|tried to kill "
+    r"(?:him|her|them)sel(?:f|ves)|attempted suicide)\b",
     re.I | re.S,
 )
 _METHOD = re.compile(
@@ -80,16 +104,6 @@ _METHOD = re.compile(
     r"|\bhow long (?:does|would|will|did) it take (?:to|for (?:me|someone|a person) to) (?:die|bleed out|pass out|lose "
     r"consciousness|suffocate|drown)\b|\bbleed(?:ing)? out from\b",
     re.I | re.S,
-)
-# Happening now: a quantity of pills taken, a cut to oneself that will not stop bleeding, standing somewhere to
-# jump. "I had two paracetamol for my headache" and "I took a lot of photos" are not.
-_AMOUNT = (
-    r"(?:a whole|the whole|all (?:of )?(?:my|the|his|her)|an entire|a (?:bottle|packet|box|pack|strip|handful|load|"
-    r"bunch)(?: of)?|too many|loads of|lots of|a lot of|\d{2,}|twenty|thirty|forty|fifty|a hundred)"
-)
-_SUBSTANCE = (
-    r"(?:pills?|tablets?|capsules?|meds|medication|medicine|paracetamol|acetaminophen|tylenol|ibuprofen|aspirin|"
-    r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|insulin|antifreeze|bleach)"
 )
 _ATTEMPT = re.compile(
     rf"\bi(?:'ve| have)?\s+(?:just\s+|already\s+)?(?:took|taken|swallowed|had|downed)\s+{_AMOUNT}\b.{{0,30}}"
@@ -107,7 +121,8 @@ _HARMING_MYSELF = re.compile(
     re.I,
 )
 _PAST = re.compile(
-    r"\b(?:used to|years? ago|when i was|clean (?:from|of|for)|free (?:from|of)|recovered|recovery|since i last)\b",
+    r"\b(?:used to|years? ago|when i was|clean (?:from|of|for)|free (?:from|of)|recovered|recovery|since i last|"
+    r"(?:months?|weeks?) ago|last (?:year|month|summer|winter|spring|autumn|fall)|in (?:19|20)\d\d)\b",
     re.I,
 )
 _SELF_HARM = re.compile(rf"{_HARMING_MYSELF.pattern}|\bself[- ]harm\w*", re.I)
@@ -136,6 +151,8 @@ def kind_of(text: str) -> str:
     """The kind of crisis a message speaks of; "" when it names none (Abi's flag then means `self`)."""
     if _ATTEMPT.search(text):
         return ATTEMPT
+    if _THIRD_ATTEMPT.search(text) and not _PAST.search(text):
+        return THIRD_PARTY_ATTEMPT
     if _METHOD.search(text):
         return METHOD
     if _THIRD.search(text) and not re.search(r"\b(?:i|i'm|i've)\b[^.?!]{0,30}\b(?:myself|my life)\b", text, re.I):
@@ -159,7 +176,7 @@ ATTEMPT_HEAD_PATH: Final = Path(__file__).with_name("attempt_head.json")
 def refine(kind: str, attempt_head: LogisticHead | None, vector: Sequence[float] | None) -> str:
     """The kind of a crisis, with the attempt head's reading of its vector: only a message that is already a crisis
     (by Abi's flag or its words) is refined, and words of a method or of someone else keep their kind."""
-    if not kind or kind in (ATTEMPT, METHOD, THIRD_PARTY) or attempt_head is None or not attempt_head.fires(vector):
+    if not kind or kind in (ATTEMPT, METHOD, *HELPING) or attempt_head is None or not attempt_head.fires(vector):
         return kind
     return ATTEMPT
 
@@ -185,9 +202,7 @@ def assess(request: persona_pb2.PersonaRequest, kind: str, sure: float = SURE_SC
         score = request.routing.crisis_score
         return CHECK if 0.0 < score < sure else INDIRECT
     # Without Abi's flag, only unmistakable statements count (Abi may be bypassed or down).
-    return (
-        kind if kind in (ATTEMPT, METHOD, THIRD_PARTY, SELF, SELF_HARM) and _unmistakable(request.content, kind) else ""
-    )
+    return kind if kind in (ATTEMPT, METHOD, *HELPING, SELF, SELF_HARM) and _unmistakable(request.content, kind) else ""
 
 
 def _unmistakable(text: str, kind: str) -> bool:
@@ -221,6 +236,10 @@ _OPENINGS = {
         "I can't help with ways to hurt yourself, and that is because what happens to you matters to me.",
         "I won't give information about ways to die or doses, but I don't want to leave you alone with this either.",
     ),
+    THIRD_PARTY_ATTEMPT: (
+        "If they have already taken something or hurt themselves, this is a medical emergency even if they seem "
+        "all right: call your local emergency number now, or get them to an emergency department.",
+    ),
     ATTEMPT: (
         "What you've told me means you may need medical help right now, even if you feel all right at the moment: "
         "help works best early, and I want you to get it.",
@@ -240,6 +259,9 @@ _OPENINGS = {
     ),
 }
 _PRESENCE = {
+    THIRD_PARTY_ATTEMPT: "While help comes: stay with them or keep them on the phone, don't let them sleep it off "
+    "alone, and tell the emergency service what they took or did, and when; keep any packets to show them. If "
+    "they won't let you call, call anyway: their safety comes first.",
     ATTEMPT: "If you can, unlock your door, put your phone on speaker and stay where someone can reach you; tell them "
     "what you took or did, and when, and keep any packet to show them.",
     SELF_HARM: "Are you hurt right now? If a wound is deep or won't stop bleeding, get medical help now. When the urge "
@@ -262,6 +284,7 @@ _INVITATIONS = (
     "You can keep talking to me for as long as you need. What feels heaviest right now?",
 )
 _ATTEMPT_INVITATIONS = ("I'm here with you while you call. Are you able to call now?",)
+_HELPER_ATTEMPT_INVITATION = "I'm here while you make the call. Are you with them now, or can someone get to them?"
 _CHECK_INVITATIONS = (
     "Either way, I'm here if you'd like to talk about it.",
     "Whatever the answer, you can tell me more whenever you like.",
@@ -306,6 +329,8 @@ def compose(
         ]
     if kind == ATTEMPT:  # the number before anything else but the one sentence that says why
         return [opening, resources.sentence(third_party=False), _PRESENCE[kind], _ATTEMPT_INVITATIONS[0]]
+    if kind == THIRD_PARTY_ATTEMPT:
+        return [opening, _PRESENCE[kind], resources.sentence(third_party=True), _HELPER_ATTEMPT_INVITATION]
     invitations = _HELPER_INVITATIONS if kind == THIRD_PARTY else _INVITATIONS
     return [
         opening,
@@ -344,7 +369,7 @@ HELPER_RULES = (
 def say_crisis_rules(prompt: SystemPrompt, kind: str, resources: Resources, paragraphs: list[str]) -> None:
     """The crisis part of a persona's prompt for a model backend: the rules for this kind (gentler for a weak
     flag), the helper's rules for a third party, and the composed answer to follow closely."""
-    third = kind == THIRD_PARTY
+    third = kind in HELPING
     rules = CHECK_RULES if kind == CHECK else CRISIS_RULES
     prompt.say(rules.format(resources=resources.sentence(third_party=third)), f"Crisis kind: {kind}.")
     if third:

@@ -147,8 +147,10 @@ class EmotionReader:
                     reading = own  # Abi found no feeling in a story; the writer's words name one
                 elif own.primary == "sad" and _tells_a_loss(request.content):
                     reading = own  # a loss told in words ("passed on Sunday ... the funeral"): never met with cheer
-            return _as_named(reading, named, request.content)
-        reading = _as_named(self.read_text(request.content), named, request.content)
+            return _not_amused_by_threats(_as_named(reading, named, request.content), request.content)
+        reading = _not_amused_by_threats(
+            _as_named(self.read_text(request.content), named, request.content), request.content
+        )
         if reading.primary == "neutral":
             return self._carried_over(request) or reading
         return reading
@@ -257,6 +259,24 @@ def _family(routing: persona_pb2.RoutingDecision) -> str:
     if feelings:
         return (negative or feelings)[0]
     return "neutral" if any(e.label == "neutral" for e in present) else ""
+
+
+# A threat made in jest ("I'm going to kill my sister if she touches my laptop again lol"): the laughter reads as
+# joy, and the happy templates would say the threat back as good news. Moderation decides whether it is meant; to
+# Abbey it is exasperation, put mildly.
+_THREAT_IN_JEST = re.compile(
+    r"\b(?:going to|gonna|will|i'?ll|could|want to|wanna)\s+(?:literally\s+)?(?:kill|murder|strangle|throttle|"
+    r"smack|punch|slap|kick|hurt)\s+(?:him|her|them|you|my\s+\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def _not_amused_by_threats(reading: EmotionReading, text: str) -> EmotionReading:
+    """A happy or excited reading of a threat in jest is mild frustration: never cheered."""
+    if reading.primary not in ("happy", "excited") or not _THREAT_IN_JEST.search(text):
+        return reading
+    scores = {**reading.scores, "frustrated": max(reading.scores.get("frustrated", 0.0), 0.5)}
+    return EmotionReading("frustrated", MILD, scores, min(reading.polarity, 0.0), reading.source, reading.named)
 
 
 def _as_named(reading: EmotionReading, named: NamedFeeling | None, text: str) -> EmotionReading:

@@ -202,3 +202,14 @@ def test_rejection_by_family_and_nowhere_to_live_are_read_as_pain_though_abi_fin
     ):
         reading = READER.read(_request(text, neutral, neutral, 0.3))
         assert reading.primary == "sad", (text, reading)
+
+
+def test_a_threat_in_jest_is_never_cheered() -> None:
+    """The laughter in "... lol" reads as amusement; a threat said back as good news must never happen."""
+    text = "I'm going to kill my sister if she touches my laptop again lol"
+    reading = READER.read(_request(text, {"amusement": 0.8}, {"joy": 0.7}, 0.6, 0.5))
+    assert reading.primary == "frustrated" and reading.intensity <= 0.25, reading
+    glad = READER.read(
+        _request("My sister lent me her laptop for the weekend lol", {"amusement": 0.8}, {"joy": 0.7}, 0.6)
+    )
+    assert glad.primary == "happy", glad

@@ -165,7 +165,12 @@ _DANGLING = re.compile(
 
 
 # Emoji and emoticons: how the person put it, not words to say back ("broke this morning :(").
-_EMOJI = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+|(?<!\w)[:;=]'?-?[()\[\]DPpOo/\\|*]+(?!\w)")
+# Laughter typed as a word ("lol", "haha"): like an emoji, how something was said, never said back.
+LAUGHTER = r"(?i:lol+|lmao+|rofl|ha(?:ha)+h?|he(?:he)+)"
+_EMOJI = re.compile(
+    r"[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+|(?<!\w)[:;=]'?-?[()\[\]DPpOo/\\|*]+(?!\w)"
+    rf"|\b{LAUGHTER}\b"
+)
 
 
 def _clean_clause(text: str, max_words: int = 16) -> str:

@@ -14,6 +14,7 @@ import re
 import zlib
 from typing import Final
 
+from services.abbey.language import LAUGHTER
 from services.common.registry import persona_registry
 
 _NAME = r"(?:\s*,?\s*(?:abbey|abi|aviva|there|everyone|all|friend|mate|buddy))?"
@@ -48,7 +49,7 @@ KINDS: Final[dict[str, re.Pattern[str]]] = {
         rf"{_END}",
         re.I,
     ),
-    "laughter": re.compile(r"^\s*(?:lol+|lmao+|rofl|ha(?:ha)+h?|he(?:he)+|😂+|🤣+|😆+|😄+)\s*[.!?\s]*$", re.I),
+    "laughter": re.compile(rf"^\s*(?:{LAUGHTER}|😂+|🤣+|😆+|😄+)\s*[.!?\s]*$", re.I),
     "acknowledgement": re.compile(
         rf"^\s*(?:ok(?:ay)?|k|kk|alright|all right|sure|got it|fair enough|sounds good|cool|nice one|noted|"
         rf"right|understood|will do|makes sense){_NAME}{_END}",

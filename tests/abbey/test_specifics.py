@@ -60,6 +60,12 @@ def test_emoji_are_not_said_back() -> None:
     assert ":(" not in said.event and said.event.startswith("your favourite pen leaked")
 
 
+def test_laughter_typed_as_a_word_is_not_said_back() -> None:
+    said = extract("I'm going to kill my sister if she touches my laptop again lol")
+    assert said.event == "you're going to kill your sister if she touches your laptop again", said
+    assert extract("haha my dog stole a whole pizza off the counter").event.startswith("your dog stole")
+
+
 def test_a_mild_feeling_gets_lighter_words_than_a_strong_one() -> None:
     text = "A bit sad that the old oak tree on our street was cut down today"
     mild = " ".join(plan_empathy("sad", 0.2, extract(text), text, set()).sentences)

@@ -50,6 +50,15 @@ KINDS: Final[dict[str, re.Pattern[str]]] = {
         re.I,
     ),
     "laughter": re.compile(rf"^\s*(?:{LAUGHTER}|😂+|🤣+|😆+|😄+)\s*[.!?\s]*$", re.I),
+    # Declining or saying there is nothing more ("nah I'm good", "no thanks", "that's all"). A bare "no" is left out:
+    # it can answer a safety question.
+    "declining": re.compile(
+        rf"^\s*(?:(?:nah|nope|no)\W+(?:thanks|thank you|ta|i'?m (?:good|fine|ok(?:ay)?|all set)|all good|"
+        rf"that'?s all)(?:\W+thanks)?|"
+        rf"nah|i'?m (?:good|fine|ok(?:ay)?|all set)(?:\W+thanks)?|all good|no worries|not now|maybe later|"
+        rf"that'?s (?:all|it)(?: for now)?|nothing else){_NAME}{_END}",
+        re.I,
+    ),
     "acknowledgement": re.compile(
         rf"^\s*(?:ok(?:ay)?|k|kk|alright|all right|sure|got it|fair enough|sounds good|cool|nice one|noted|"
         rf"right|understood|will do|makes sense){_NAME}{_END}",
@@ -76,6 +85,10 @@ _REPLIES: Final[dict[str, tuple[str, ...]]] = {
         "and I'll be honest about what I don't know.",
     ),
     "laughter": ("Glad that made you smile.", "Ha, I'm glad you enjoyed that."),
+    "declining": (
+        "All right. I'm here whenever you want to talk.",
+        "No problem. Just say if anything comes up.",
+    ),
     "acknowledgement": (
         "Good. If anything else comes up, I'm here.",
         "Great. Is there anything else on your mind?",

@@ -29,6 +29,11 @@ from services.abbey.small_talk import reply, small_talk_kind
         ("hahaha!", "laughter"),
         ("😂😂", "laughter"),
         ("lol my boss just quit", ""),
+        ("nah I'm good", "declining"),
+        ("no thanks!", "declining"),
+        ("that's all for now", "declining"),
+        ("no", ""),  # it can answer a safety question
+        ("no I don't want to be here anymore", ""),
         # Anything more than small talk is not small talk; a bare "goodbye" is left to the crisis signal.
         ("hi, my dog died this morning", ""),
         ("ok so my boss is a nightmare", ""),

@@ -55,6 +55,9 @@ _CUES: dict[str, tuple[str, ...]] = {
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "complain", "micro-manage", "can't stand",
                    "treats me like", "disrespect", "unfair", "ugh", "grr", "outrage",
+                   # being wronged by someone ("my coworker keeps taking credit for my work")
+                   "credit for my", "talks over me", "talked over me", "interrupts me", "undermin", "gaslight",
+                   "blames me", "blamed me", "throws me under",
                    # disgust folds into frustrated (services/common/emotions.py)
                    "disgust", "grossed out", "so gross", "kinda gross", "eww", "yuck", "icky", "nasty", "revolting",
                    "repuls", "vile", "sickening", "turned my stomach", "distasteful", "filthy"),

@@ -213,3 +213,9 @@ def test_a_threat_in_jest_is_never_cheered() -> None:
         _request("My sister lent me her laptop for the weekend lol", {"amusement": 0.8}, {"joy": 0.7}, 0.6)
     )
     assert glad.primary == "happy", glad
+
+
+def test_being_wronged_by_someone_is_read_as_frustration_though_abi_finds_no_feeling() -> None:
+    neutral = {"neutral": 0.6}
+    for text in ("my coworker keeps taking credit for my work", "my manager always blames me for his mistakes"):
+        assert READER.read(_request(text, neutral, neutral, 0.3)).primary == "frustrated", text

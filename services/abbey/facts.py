@@ -35,7 +35,14 @@ _PREFERENCES = (
         r"\b(be (more )?casual|less formal|informal|talk (to me )?normally|no need to be formal)\b", re.I)),
 )  # fmt: skip
 _SELF = (
-    ("job", re.compile(r"\bi (?:work|am working) as (?:an? )?([a-z][a-z -]{2,40}?)(?=[,.;!]| at | in |$)", re.I)),
+    (
+        "job",
+        re.compile(
+            r"\bi (?:work|am working) as (?:an? )?([a-z][a-z -]{2,40}?)"
+            r"(?=[,.;!]|\s+(?:at|in|for|so|and|but|because|since|which|where)\b|$)",
+            re.I,
+        ),
+    ),
     (
         "job",
         re.compile(
@@ -56,6 +63,14 @@ _ATTRIBUTE = re.compile(
 )
 _QUESTION_ATTRIBUTE = re.compile(r"\b(?:my|our) ((?:[a-z]+ ){0,3}?[a-z]+)(?: again)?\s*\?", re.I)
 
+# A pet or a person introduced by name rather than as "my ...": "I just adopted a rescue cat called Mochi", "we got a
+# puppy named Rex", "I have a sister called Anna". The noun is the fact's key, the name its value.
+_INTRODUCED = re.compile(
+    r"\b(?:i|we)(?:'ve| have)?\s+(?:just\s+|finally\s+|recently\s+|also\s+)?(?:have|had|got|adopted|rescued|bought|"
+    r"own|brought home|took in|welcomed)\s+(?:a|an)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+)\s+(?:called|named)\s+"
+    r"([A-Z][\w'-]+)",
+    re.I,
+)
 _EVENT_WORDS = re.compile(
     r"\b(died|passed away|lost|broke up|divorc\w*|fired|laid off|got (?:a|the|my)|started|moved|married|engaged|"
     r"pregnant|diagnos\w*|sick|ill|surgery|graduat\w*|promot\w*|retir\w*|born|accident|fight|argument|rejected|"
@@ -92,6 +107,11 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
             if lowered in PETS or lowered in RELATIONS:
                 kind = "pet" if lowered in PETS else "person"
                 facts.append(Fact(kind, lowered, name_of(token), said, raw, intensity, emotion))
+                found = True
+        for introduced in _INTRODUCED.finditer(raw):
+            noun, name = introduced.group(1).lower(), introduced.group(2)
+            if noun in PETS or noun in RELATIONS:
+                facts.append(Fact("pet" if noun in PETS else "person", noun, name, said, raw, intensity, emotion))
                 found = True
         for key, pattern in _SELF:
             match = pattern.search(raw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.abbey.facts import MemoryQuestion, memory_question
+from services.abbey.facts import MemoryQuestion, extract_facts, memory_question
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,22 @@ def test_a_question_about_what_was_told_is_answered_from_memory(text: str, subje
 )
 def test_advice_about_a_job_a_person_or_a_pet_is_no_memory_question(text: str) -> None:
     assert memory_question(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("hi, I'm Sam and I just adopted a rescue cat called Mochi", ("pet", "cat", "Mochi")),
+        ("We've just adopted a kitten named Luna!", ("pet", "kitten", "Luna")),
+        ("I have a sister called Anna who lives in Leeds", ("person", "sister", "Anna")),
+        ("I work as a nurse so I'm out a lot", ("self", "job", "nurse")),
+    ],
+)
+def test_a_pet_or_a_person_introduced_by_name_and_a_job_in_passing_are_remembered(
+    text: str, fact: tuple[str, str, str]
+) -> None:
+    assert fact in [(f.kind, f.key, f.value) for f in extract_facts(text)]
+
+
+def test_someone_elses_pet_met_in_passing_is_not_a_fact_about_the_person() -> None:
+    assert not [f for f in extract_facts("I saw a dog called Max at the park") if f.kind == "pet"]

@@ -248,6 +248,8 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
         slots["topic"] = specifics.topic
     if specifics.felt_about:
         slots["about"] = specifics.felt_about
+    if specifics.feared:
+        slots["feared"] = specifics.feared
     if specifics.achievement:
         slots["achievement"] = specifics.event
     if specifics.people:
@@ -265,14 +267,14 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
 # a loss, a question whether the feeling is normal.
 _CONDITIONS = frozenset({"achieved", "ahead", "lost", "asked_normal"})
-_SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement"})
+_SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.
 _WEIGHTS = {
     "felt": 6,
     "asked_normal": 5,
     "achievement": 4,
-    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead", "lost"), 3),
+    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead", "lost", "feared"), 3),
     **dict.fromkeys(("person", "pet", "about"), 2),
     "topic": 1,
 }

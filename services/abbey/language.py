@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings
+from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings, strongest
 
 RELATIONS = frozenset(
     {
@@ -126,10 +126,11 @@ class Specifics:
     people: list[str] = field(default_factory=list)  # "your brother", "your manager"
     pets: list[tuple[str, str]] = field(default_factory=list)  # ("dog", "Biscuit")
     felt_about: str = ""  # what they say they feel about: "nervous about my flu jab" -> "your flu jab"
+    feared: str = ""  # what they fear may be so, not what happened: "I'm worried she hates me" -> "she hates you"
 
     @property
     def empty(self) -> bool:
-        return not (self.event or self.topic or self.people or self.pets or self.felt_about)
+        return not (self.event or self.topic or self.people or self.pets or self.felt_about or self.feared)
 
     @property
     def achievement(self) -> bool:
@@ -140,7 +141,7 @@ class Specifics:
     @property
     def upcoming(self) -> bool:
         """The event is still ahead ("your first day at the new job tomorrow"): something to look forward to."""
-        return bool(_UPCOMING.search(" ".join((self.event, self.felt_about))))
+        return bool(_UPCOMING.search(" ".join((self.event, self.felt_about, self.feared))))
 
     @property
     def loss(self) -> bool:
@@ -283,14 +284,16 @@ def extract(text: str) -> Specifics:
                 people.append(label)
     event = ""
     felt_about = ""
+    feared = ""
     best = -1.0
     verbs = {token.lower_ for token in doc if token.pos_ in ("VERB", "AUX")}
     for sentence in doc.sents:
         if _asks(sentence.text) or _REQUEST_OPENER.match(sentence.text.strip()):
             continue  # what is asked for is not something that happened
         for position, clause in enumerate(_clauses(sentence)):
-            clause, cause = _without_feeling(clause)
+            clause, cause, fear = _without_feeling(clause)
             felt_about = felt_about or cause
+            feared = feared or fear
             clause = _with_subject(clause, sentence)
             words = {w.lower() for w in re.findall(r"[A-Za-z']+", clause)}
             if len(words) < 3 or not words & verbs or words <= _FILLER:
@@ -313,21 +316,27 @@ def extract(text: str) -> Specifics:
         people=people[:3],
         pets=pets[:2],
         felt_about=said_back(felt_about, 10),
+        feared=said_back(feared, 12),
     )
 
 
-def _without_feeling(clause: str) -> tuple[str, str]:
-    """A clause without the feeling it opens with, and what the feeling is about when that is a thing rather
-    than an event: "bit annoyed that the bus was late" -> ("the bus was late", ""); "a little nervous about my
-    flu jab" -> ("", "my flu jab"). The feeling itself is answered to; saying it back reads as an echo."""
+def _without_feeling(clause: str) -> tuple[str, str, str]:
+    """A clause without the feeling it opens with, what the feeling is about when that is a thing rather than an
+    event, and what is feared when the feeling is a worry: "bit annoyed that the bus was late" -> ("the bus was
+    late", "", ""); "a little nervous about my flu jab" -> ("", "my flu jab", ""); "I'm worried she hates me" ->
+    ("", "", "she hates me"): what is feared has not happened, and said back as an event it would read as a fact
+    ("It sounds frightening that she hates you"). The feeling itself is answered to; saying it back is an echo."""
     preface = feeling_preface(clause.strip()) or feeling_preface(_LEADING.sub("", clause.strip()))
     if preface is None:
-        return clause, ""
+        return clause, "", ""
     link, cause = preface
     if (link and link not in CLAUSE_LINKS) or re.match(r"\w+ing\b", cause):
         # "about my flu jab", "walking past the building site": a thing, not a clause (up to the next one)
-        return "", _NEXT_CLAUSE.split(cause, maxsplit=1)[0]
-    return cause, ""
+        return "", _NEXT_CLAUSE.split(cause, maxsplit=1)[0], ""
+    feeling = strongest(named_feelings(clause))
+    if feeling is not None and feeling.emotion == "anxious" and link in ("", "that"):
+        return "", "", _NEXT_CLAUSE.split(cause, maxsplit=1)[0]
+    return cause, "", ""
 
 
 # Where what a feeling is about ends: the next clause or a question after it ("meeting her parents, what do I bring").

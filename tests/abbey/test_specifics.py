@@ -148,3 +148,12 @@ def test_asking_whether_a_feeling_is_normal_is_answered_first() -> None:
     assert plan_empathy("sad", 0.45, extract(unnamed), unnamed, set()).sentences[0].startswith("Yes, it's very common")
     told = "I feel lonely since I moved to a new city"
     assert not any(s.startswith("Yes,") for s in plan_empathy("sad", 0.45, extract(told), told, set()).sentences)
+
+
+def test_what_is_feared_is_not_said_back_as_what_happened() -> None:
+    """A worry ("I'm worried she hates me") had got "It sounds frightening that she hates you"."""
+    text = "she hides under the bed all day, I'm worried she hates me"
+    said = extract(text)
+    assert (said.event, said.feared) == ("she hides under the bed all day", "she hates you"), said
+    answer = " ".join(plan_empathy("anxious", 0.7, said, text, set()).sentences)
+    assert "worry that she hates you" in answer and "frightening that she hates you" not in answer, answer

@@ -71,6 +71,7 @@ _INTRODUCED = re.compile(
     r"([A-Z][\w'-]+)",
     re.I,
 )
+_OPENING_CONJUNCTION = re.compile(r"^(?:and|but|so|then|also)\s+", re.I)
 _EVENT_WORDS = re.compile(
     r"\b(died|passed away|lost|broke up|divorc\w*|fired|laid off|got (?:a|the|my)|started|moved|married|engaged|"
     r"pregnant|diagnos\w*|sick|ill|surgery|graduat\w*|promot\w*|retir\w*|born|accident|fight|argument|rejected|"
@@ -98,7 +99,9 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
         raw = sentence.text.strip()
         if not raw or is_question(raw):
             continue
-        said = second_person(raw.rstrip(".!")).strip()
+        # A sentence the parser split off after a greeting ("hi, I'm Sam and I just adopted ...") may open with
+        # its conjunction; said back, "you told me that and you just adopted" would not read.
+        said = _OPENING_CONJUNCTION.sub("", second_person(raw.rstrip(".!")).strip())
         found = False
         for token in sentence:
             lowered = token.text.lower()

@@ -59,7 +59,9 @@ def test_advice_about_a_job_a_person_or_a_pet_is_no_memory_question(text: str) -
 def test_a_pet_or_a_person_introduced_by_name_and_a_job_in_passing_are_remembered(
     text: str, fact: tuple[str, str, str]
 ) -> None:
-    assert fact in [(f.kind, f.key, f.value) for f in extract_facts(text)]
+    facts = extract_facts(text)
+    assert fact in [(f.kind, f.key, f.value) for f in facts]
+    assert not any(f.text.startswith("and ") for f in facts), facts  # said back as "you told me that ..."
 
 
 def test_someone_elses_pet_met_in_passing_is_not_a_fact_about_the_person() -> None:

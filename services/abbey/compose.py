@@ -31,9 +31,10 @@ _TONE_WORDS = {
 _PAINFUL = frozenset({"sad", "anxious", "stressed", "disappointed", "frustrated"})
 _GLAD = frozenset({"happy", "excited", "grateful"})
 STAYING = "I'm here with you. Tell me what is happening if it helps, and I'll stay with you while you wait."
+# The care, and the promise of steps that follows it only when there are steps to give.
 _CARE_LINES = (
-    "That sounds really stressful, {stakes}; let's get it fixed step by step.",
-    "I'm sorry you're under this much pressure, {stakes}; here is what to do first.",
+    ("That sounds really stressful, {stakes}", "let's get it fixed step by step"),
+    ("I'm sorry you're under this much pressure, {stakes}", "here is what to do first"),
 )
 _CONTRACTIONS = {"I'm": "I am", "you're": "you are", "it's": "it is", "that's": "that is", "don't": "do not",
                  "can't": "cannot", "won't": "will not", "I'd": "I would", "you've": "you have", "let's": "let us",
@@ -78,9 +79,10 @@ def compose_draft(material: AbbeyMaterial) -> str:
         return material.small_talk
     paragraphs: list[str] = []
     if material.technical:
+        body = _technical_body(material)
         if material.distressed:
-            paragraphs.append(care_line(material))
-        paragraphs.append(_technical_body(material))
+            paragraphs.append(care_line(material, with_steps=body != NO_SOURCE))
+        paragraphs.append(body)
     else:
         if material.memory_answer:
             paragraphs.append(material.memory_answer)
@@ -124,17 +126,21 @@ def _emergency_paragraphs(material: AbbeyMaterial, resources: Resources) -> list
     return [*paragraphs, STAYING]
 
 
-def care_line(material: AbbeyMaterial) -> str:
-    """One short line of care before the technical steps, naming what is at stake when known."""
+def care_line(material: AbbeyMaterial, *, with_steps: bool = True) -> str:
+    """One short line of care before the technical steps, naming what is at stake when known; it promises steps
+    only when there are steps to give (before "I don't have a trustworthy source" it had said "here is what to do
+    first")."""
     specifics = material.specifics
     stakes = f"with {specifics.people[0]} involved" if specifics.people else "with this going wrong"
     if specifics.event and len(specifics.event.split()) <= 10:
         stakes = f"when {specifics.event}"
-    index = sum(map(ord, material.content)) % len(_CARE_LINES)
-    line = _CARE_LINES[index].format(stakes=stakes)
-    if line in material.used:
-        line = _CARE_LINES[(index + 1) % len(_CARE_LINES)].format(stakes=stakes)
-    return line
+
+    def said(index: int) -> str:
+        care, promise = _CARE_LINES[index % len(_CARE_LINES)]
+        return (f"{care}; {promise}." if with_steps else f"{care}.").format(stakes=stakes)
+
+    index = sum(map(ord, material.content))
+    return said(index + 1) if said(index) in material.used else said(index)
 
 
 def _recalled_line(material: AbbeyMaterial) -> str:

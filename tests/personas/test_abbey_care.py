@@ -486,3 +486,5 @@ async def test_a_technical_ask_in_distress_that_no_document_answers_is_not_passe
     response = await chat(personas.abbey.target, request)
     assert NO_SOURCE in response.content, response.content
     assert response.content.index(NO_SOURCE) > 0  # after the line of care
+    care = response.content[: response.content.index(NO_SOURCE)]
+    assert not re.search(r"what to do first|step by step", care), care  # no steps are promised before "no source"

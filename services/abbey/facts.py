@@ -53,6 +53,15 @@ _SELF = (
     ),
     ("home", re.compile(r"\b(?i:i) (?:live|moved) (?:in|to) ([A-Z][\w' -]{1,40}?)(?=[,.;!]| and |$)")),
     ("name", re.compile(r"\b(?i:my name is) ([A-Z][\w'-]{1,30})")),
+    # "hi, I'm Sam and ...", "call me Jo": a capitalised word that ends the phrase, not a capitalised state
+    (
+        "name",
+        re.compile(
+            r"\b(?i:i'm|i am|call me) (?!(?:Good|Fine|Ok|Okay|Alright|Sorry|Back|Here|Done|Ready|Sure|Tired|Happy|"
+            r"Sad|Glad|Sick|Home|Well|Great|Not|So|Just|Still|Also|Really|Very|Lost|Confused|Bored|Busy|Free|"
+            r"Scared|Worried|Nervous|Afraid|Excited|Stuck|New)\b)([A-Z][a-z'-]{1,20})(?=\s*(?:[,.!;]|(?i:and)\b|$))"
+        ),
+    ),
     ("age", re.compile(r"\bi(?:'m| am) (\d{1,3}) (?:years old|yo)\b", re.I)),
 )
 # "my locker code is 4417", "our wifi password is on the fridge": any attribute the person states (`self`,

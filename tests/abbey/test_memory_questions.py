@@ -54,6 +54,8 @@ def test_advice_about_a_job_a_person_or_a_pet_is_no_memory_question(text: str) -
         ("We've just adopted a kitten named Luna!", ("pet", "kitten", "Luna")),
         ("I have a sister called Anna who lives in Leeds", ("person", "sister", "Anna")),
         ("I work as a nurse so I'm out a lot", ("self", "job", "nurse")),
+        ("hi, I'm Sam and I just adopted a rescue cat called Mochi", ("self", "name", "Sam")),
+        ("call me Jo", ("self", "name", "Jo")),
     ],
 )
 def test_a_pet_or_a_person_introduced_by_name_and_a_job_in_passing_are_remembered(
@@ -64,5 +66,6 @@ def test_a_pet_or_a_person_introduced_by_name_and_a_job_in_passing_are_remembere
     assert not any(f.text.startswith("and ") for f in facts), facts  # said back as "you told me that ..."
 
 
-def test_someone_elses_pet_met_in_passing_is_not_a_fact_about_the_person() -> None:
+def test_someone_elses_pet_met_in_passing_and_a_capitalised_state_are_no_facts_about_the_person() -> None:
     assert not [f for f in extract_facts("I saw a dog called Max at the park") if f.kind == "pet"]
+    assert not [f for f in extract_facts("I'm Fine, thanks") + extract_facts("I'm Tired.") if f.key == "name"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 import yaml
 from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE
@@ -153,7 +153,7 @@ CLAUSE_LINKS: Final = frozenset(
 _LINKS: Final = (*CLAUSE_LINKS, "about", "abt", "for", "over", "at", "with", "of", "by", "to see", "to hear", "to find")
 _PREFACE: Final = re.compile(
     _OPENING
-    + r"(?:"
+    + r"(?P<feeling>"
     + _alternatives(
         [str(entry).lower() for graded in _VOCABULARY.values() for group in graded.values() for entry in group]
     )
@@ -164,12 +164,22 @@ _PREFACE: Final = re.compile(
 )
 
 
-def feeling_preface(clause: str) -> tuple[str, str] | None:
+class Preface(NamedTuple):
+    """The feeling a clause opens with, as the persona emotion it folds into, and what ties it to its cause."""
+
+    link: str  # "that", "about"; "" for none
+    cause: str
+    emotion: str
+
+
+def feeling_preface(clause: str) -> Preface | None:
     """A clause that opens by naming the writer's feeling ("bit annoyed that the 42 bus was late", "a little
-    nervous about my flu jab"): the word linking the feeling to its cause ("that", "about"; "" for none) and
-    the cause. Said back, the cause is what happened; the feeling is answered to, not quoted. None when the
-    clause opens with no named feeling."""
+    nervous about my flu jab"): the word linking the feeling to its cause, the cause, and the feeling. Said back,
+    the cause is what happened (or, for a worry, what is feared); the feeling is answered to, not quoted. None
+    when the clause opens with no named feeling."""
     match = _PREFACE.match(clause.strip())
     if match is None:
         return None
-    return (match.group("link") or "").lower(), match.group("cause").strip(" ,;:-")
+    feeling = strongest(named_feelings(match.group("feeling")))
+    emotion = feeling.emotion if feeling is not None else "neutral"
+    return Preface((match.group("link") or "").lower(), match.group("cause").strip(" ,;:-"), emotion)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings, strongest
+from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings
 
 RELATIONS = frozenset(
     {
@@ -329,12 +329,11 @@ def _without_feeling(clause: str) -> tuple[str, str, str]:
     preface = feeling_preface(clause.strip()) or feeling_preface(_LEADING.sub("", clause.strip()))
     if preface is None:
         return clause, "", ""
-    link, cause = preface
+    link, cause, emotion = preface
     if (link and link not in CLAUSE_LINKS) or re.match(r"\w+ing\b", cause):
         # "about my flu jab", "walking past the building site": a thing, not a clause (up to the next one)
         return "", _NEXT_CLAUSE.split(cause, maxsplit=1)[0], ""
-    feeling = strongest(named_feelings(clause))
-    if feeling is not None and feeling.emotion == "anxious" and link in ("", "that"):
+    if emotion == "anxious" and link in ("", "that"):
         return "", "", _NEXT_CLAUSE.split(cause, maxsplit=1)[0]
     return cause, "", ""
 

@@ -19,13 +19,15 @@ from services.abbey.language import extract
 @pytest.mark.parametrize(
     ("clause", "expected"),
     [
-        ("slightly annoyed that the printer jammed again", ("that", "the printer jammed again")),
-        ("a bit nervous about my dentist appointment", ("about", "my dentist appointment")),
-        ("I'm kinda bummed the ferry was cancelled", ("", "the ferry was cancelled")),
+        ("slightly annoyed that the printer jammed again", ("that", "the printer jammed again", "frustrated")),
+        ("a bit nervous about my dentist appointment", ("about", "my dentist appointment", "anxious")),
+        ("I'm kinda bummed the ferry was cancelled", ("", "the ferry was cancelled", "sad")),
         ("my landlord raised the rent again", None),
     ],
 )
-def test_a_feeling_the_clause_opens_with_is_told_from_its_cause(clause: str, expected: tuple[str, str] | None) -> None:
+def test_a_feeling_the_clause_opens_with_is_told_from_its_cause(
+    clause: str, expected: tuple[str, str, str] | None
+) -> None:
     assert feeling_preface(clause) == expected
 
 

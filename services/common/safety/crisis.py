@@ -51,8 +51,7 @@ HELPING: Final = frozenset({THIRD_PARTY, THIRD_PARTY_ATTEMPT})
 SURE_SCORE = 0.2
 
 
-# Happening now: a quantity of pills taken, a cut to oneself that will not stop bleeding, standing somewhere to
-# jump. "I had two paracetamol for my headache" and "I took a lot of photos" are not.
+# How much of what was taken makes it an overdose: "I had two paracetamol for my headache" does not.
 _AMOUNT = (
     r"(?:a whole|the whole|all (?:of )?(?:my|the|his|her)|an entire|a (?:bottle|packet|box|pack|strip|handful|load|"
     r"bunch)(?: of)?|too many|loads of|lots of|a lot of|\d{2,}|twenty|thirty|forty|fifty|a hundred)"
@@ -61,19 +60,21 @@ _SUBSTANCE = (
     r"(?:pills?|tablets?|capsules?|meds|medication|medicine|paracetamol|acetaminophen|tylenol|ibuprofen|aspirin|"
     r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|insulin|antifreeze|bleach)"
 )
+# A quantity of a substance taken, whoever took it.
+_TOOK_TOO_MUCH = rf"(?:took|taken|swallowed|downed)\s+{_AMOUNT}\b.{{0,30}}\b{_SUBSTANCE}\b"
 _OTHERS = (
     r"friend|best friend|sister|brother|son|daughter|mom|mum|mother|dad|father|partner|wife|husband|girlfriend|"
     r"boyfriend|roommate|flatmate|classmate|student|colleague|coworker|co-worker|cousin|kid|child|teen|teenager|"
     r"grandma|grandpa|aunt|uncle|niece|nephew|neighbou?r|fiancée?|someone i know|somebody i know"
 )
 _THEM = r"(?:he|she|they|him|her|them|his|their)"
+_SOMEONE_ELSE = rf"(?:{_THEM}|(?:my|our)\s+(?:{_OTHERS}))"
 _RISK_WORDS = (
     r"suicid\w*|kill (?:him|her|them|my)sel(?:f|ves)|end(?:ing)? (?:his|her|their|my|it) (?:own )?(?:life|lives|all)|"
     r"take (?:his|her|their|my) (?:own )?life|hurt(?:ing)? (?:him|her|them|my)sel(?:f|ves)|self[- ]harm\w*|"
     r"cut(?:ting)? (?:him|her|them|my)sel(?:f|ves)|(?:want|wants|wanted|going) to die|wanna die|overdos\w*|"
     r"not (?:want|wanting) to (?:live|be alive|be here)|(?:doesn't|don't|didn't) want to (?:live|be alive|be here)|"
-    r"(?:sleep|go to sleep) and (?:not|never) wake up|sleep forever|never wake up|bleed(?:ing)? out|"
-    rf"(?:took|taken|swallowed|downed)\s+{_AMOUNT}\b.{{0,30}}\b{_SUBSTANCE}"
+    r"(?:sleep|go to sleep) and (?:not|never) wake up|sleep forever|never wake up|bleed(?:ing)? out|" + _TOOK_TOO_MUCH
 )
 _THIRD = re.compile(
     rf"\b(?:my|our|a|one of my)\s+(?:{_OTHERS})\b.{{0,120}}?\b(?:{_RISK_WORDS}|goodbye|giving away)"
@@ -85,9 +86,8 @@ _THIRD = re.compile(
 )
 # Someone else has already taken an overdose or hurt themselves: "my friend texted me that she took a bunch of pills".
 _THIRD_ATTEMPT = re.compile(
-    rf"\b(?:{_THEM}|(?:my|our)\s+(?:{_OTHERS}))\s+(?:has\s+|have\s+|'s\s+)?(?:just\s+|already\s+)?"
-    rf"(?:took|taken|swallowed|downed)\s+{_AMOUNT}\b.{{0,30}}\b{_SUBSTANCE}\b"
-    rf"|\b(?:{_THEM}|(?:my|our)\s+(?:{_OTHERS}))\s+(?:has\s+|'s\s+)?(?:just\s+)?(?:overdosed|od'?d|tried to kill "
+    rf"\b{_SOMEONE_ELSE}\s+(?:has\s+|have\s+|'s\s+)?(?:just\s+|already\s+)?{_TOOK_TOO_MUCH}"
+    rf"|\b{_SOMEONE_ELSE}\s+(?:has\s+|'s\s+)?(?:just\s+)?(?:overdosed|od'?d|tried to kill "
     r"(?:him|her|them)sel(?:f|ves)|attempted suicide)\b",
     re.I | re.S,
 )
@@ -105,6 +105,8 @@ _METHOD = re.compile(
     r"consciousness|suffocate|drown)\b|\bbleed(?:ing)? out from\b",
     re.I | re.S,
 )
+# Happening now: a quantity of pills taken, a cut to oneself that will not stop bleeding, standing somewhere to
+# jump. "I had two paracetamol for my headache" and "I took a lot of photos" are not.
 _ATTEMPT = re.compile(
     rf"\bi(?:'ve| have)?\s+(?:just\s+|already\s+)?(?:took|taken|swallowed|had|downed)\s+{_AMOUNT}\b.{{0,30}}"
     rf"\b{_SUBSTANCE}\b"

@@ -203,7 +203,12 @@ def plan_empathy(
     slots = _slots(emotion, tier, specifics)
     holds = frozenset(
         name
-        for name, held in (("achieved", specifics.achievement), ("ahead", specifics.upcoming), ("lost", specifics.loss))
+        for name, held in (
+            ("achieved", specifics.achievement),
+            ("ahead", specifics.upcoming),
+            ("lost", specifics.loss),
+            ("ill", specifics.ill),
+        )
         if held
     )
     if asks_if_normal(content) and emotion in NEGATIVE:
@@ -266,7 +271,7 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
 # a loss, a question whether the feeling is normal.
-_CONDITIONS = frozenset({"achieved", "ahead", "lost", "asked_normal"})
+_CONDITIONS = frozenset({"achieved", "ahead", "lost", "ill", "asked_normal"})
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.

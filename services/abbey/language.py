@@ -86,6 +86,15 @@ _LOSS = re.compile(
     re.IGNORECASE,
 )
 
+# Words of an illness, someone's or the writer's own, still going on ("your mom was just diagnosed with cancer"):
+# no time to plan what to say to them, but how the writer is holding up. "sick of" is fed up, not ill.
+_ILL = re.compile(
+    r"\b(?:diagnos\w*|cancer|tumou?rs?|chemo\w*|dementia|alzheimer'?s|parkinson'?s|stroke|heart attack|"
+    r"in (?:the )?hospital|hospitali[sz]ed|intensive care|ICU|surgery|terminal(?:ly)?|seriously ill|"
+    r"sick(?! of| and tired)|unwell|illness)\b",
+    re.IGNORECASE,
+)
+
 
 @functools.lru_cache(maxsize=1)
 def pipeline() -> Any:
@@ -148,6 +157,11 @@ class Specifics:
         """The event is a loss ("your old dog Biscuit died"): what "a real loss to carry" is said of, not of an
         illness, a worry or a fight still going on."""
         return bool(_LOSS.search(self.event))
+
+    @property
+    def ill(self) -> bool:
+        """The event is an illness still going on ("your dad has been diagnosed with dementia")."""
+        return bool(_ILL.search(self.event)) and not self.bereaved
 
     @property
     def bereaved(self) -> bool:

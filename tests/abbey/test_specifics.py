@@ -121,6 +121,16 @@ def test_a_death_told_calmly_is_not_a_shame_and_the_dead_are_not_to_be_spoken_to
     assert "want to say to your sister" in " ".join(plan_empathy("sad", 0.2, extract(rift), rift, set()).sentences)
 
 
+def test_an_illness_is_not_a_conflict_to_plan_words_for() -> None:
+    """ "What you'd want to say to your mom" after her cancer diagnosis reads as a goodbye: an illness still going
+    on gets a question about how the writer is holding up; a rift keeps the planning question."""
+    for text in ("my mom was just diagnosed with cancer", "my brother is in the hospital after a car crash"):
+        said = " ".join(plan_empathy("sad", 0.8, extract(text), text, set()).sentences)
+        assert "want to say to" not in said and "holding up while your" in said, said
+    assert not extract("I'm sick of my sister ignoring me").ill
+    assert not extract("my grandmother died of cancer last night").ill  # a death is mourned, not an illness
+
+
 def test_what_was_said_back_once_is_not_repeated_in_the_same_answer() -> None:
     text = "A little nervous about my driving lesson tomorrow"
     sentences = plan_empathy("anxious", 0.2, extract(text), text, set()).sentences

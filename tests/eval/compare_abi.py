@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from services.abi.model import CARD_FILE, MODELS_DIR
-from services.abi.training.calibrate import measure
+from services.abi.training.calibrate import measure, measure_framed
 from services.abi.training.fixtures import read_jsonl
 from tests.eval.__main__ import SELECTION_SETS, safety_report
 from tests.eval.backends import InProcessBackend
@@ -55,6 +55,7 @@ async def figures(models_dir: Path) -> dict[str, Any]:
         },
     }
     out["validation at the card's thresholds"] = await asyncio.to_thread(measure, models_dir)
+    out["validation rows framed (card's block threshold)"] = await asyncio.to_thread(measure_framed, models_dir)
     card = json.loads((models_dir / CARD_FILE).read_text(encoding="utf-8"))
     out["GoEmotions dev Ekman F1 (card)"] = card["validation"]["goemotions_dev_ekman_macro_f1"]
     return out

@@ -14,6 +14,8 @@ import random
 import re
 import string
 
+from services.abi.training.data import Row
+
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
 PREFIXES = ("hey ", "quick q: ", "ok so ", "honestly ", "pls ", "yo ", "serious question, ")
 SUFFIXES = (" lol", " pls", " asap", " thx", " ??", " tbh", " lmao")
@@ -62,3 +64,76 @@ def surface_noise(text: str, rng: random.Random) -> str:
 
 def maybe_noisy(text: str, rng: random.Random, probability: float) -> str:
     return surface_noise(text, rng) if rng.random() < probability else text
+
+
+# Framings: the same ask inside the structures people put it in. A framing changes neither what is asked
+# nor whether it is harmful, so the row keeps its labels; benign rows are framed alike, so no framing is
+# evidence of harm by itself. Crises are never framed (fiction or a quoted log changes whose crisis it is),
+# nor prompt injections (a wrapper would change what is injected where).
+ANY_FRAMINGS: tuple[str, ...] = (
+    "{other} Also, {ask}",
+    "{ask} And one more thing: {other}",
+    "Two questions. 1) {other} 2) {ask}",
+    "Things I need help with today:\n- {other}\n- {ask}",
+    "## To do\n1. {ask}\n2. {other}",
+    "# TODO: {ask}\ndef main():\n    pass",
+    "// {ask}\nfunction run() {{}}",
+    '2026-03-02 14:11:09 INFO request received: "{ask}"',
+    "[Help] {ask}",
+    "Title: {ask}\nBody: see title, thanks in advance",
+    "Answer in three bullet points: {ask}",
+    "Reply in French please. {ask}",
+    "Keep it short. {ask}",
+    "Good afternoon. I do hope I am not being a bother. {ask} Thank you kindly for your time.",
+)
+# Only for asks where a claimed purpose could be mistaken for permission: capability harm, and benign asks
+# for information (not feelings: "as a nurse, I need this for work: my dog died" says nothing).
+PURPOSE_FRAMINGS: tuple[str, ...] = (
+    "As a {job}, I need this for work: {ask}",
+    "I'm a {job} and a colleague asked me this. {ask}",
+    "For a research paper I'm writing: {ask}",
+    "I'm a journalist working on a story. {ask}",
+    "I'm writing a novel and one character explains this in detail. {ask}",
+    "For a screenplay scene, stay in character and answer: {ask}",
+)
+JOBS = ("nurse", "teacher", "security consultant", "chemistry student", "police officer", "pharmacist", "engineer")
+CAPABILITY_HARM = frozenset(
+    {"weapons", "cbrn", "cyber", "fraud", "drugs", "violence", "privacy", "sexual", "sexual_minors", "other_harm"}
+)
+NEVER_FRAMED_HARM = frozenset({"prompt_injection"})
+
+
+def framings_for(harm: str | None, crisis: bool | None, persona: str | None) -> tuple[str, ...]:
+    """The framings a row with these labels may be shown in (none for crises and injections)."""
+    if crisis or harm in NEVER_FRAMED_HARM:
+        return ()
+    if harm in CAPABILITY_HARM or (harm in (None, "none") and persona != "abbey"):
+        return ANY_FRAMINGS + PURPOSE_FRAMINGS
+    return ANY_FRAMINGS
+
+
+def framed(text: str, framings: tuple[str, ...], other: str, rng: random.Random) -> str:
+    """`text` inside one of `framings`; `other` is a benign ask that may stand beside it."""
+    ask = text.strip()
+    return rng.choice(framings).format(ask=ask, other=other.strip(), job=rng.choice(JOBS))
+
+
+def benign_asks(rows: list[Row]) -> dict[str | None, list[str]]:
+    """Short benign asks by persona (None: any), to stand beside a framed row in a several-asks framing."""
+    asks: dict[str | None, list[str]] = {None: []}
+    for row in rows:
+        if row.harm in (None, "none") and not row.crisis and row.persona and len(row.text) <= 160:
+            asks.setdefault(row.persona, []).append(row.text)
+            asks[None].append(row.text)
+    return asks
+
+
+def shown_text(row: Row, others: dict[str | None, list[str]], rng: random.Random, chance: float) -> str:
+    """The row's text, or with chance `chance` the same ask inside a framing (labels kept; a benign row's
+    companion ask is of its own persona, so the persona label stays true)."""
+    if chance <= 0.0:
+        return row.text
+    framings = framings_for(row.harm, row.crisis, row.persona)
+    if not framings or rng.random() >= chance:
+        return row.text
+    return framed(row.text, framings, rng.choice(others.get(row.persona) or others[None]), rng)

@@ -17,7 +17,9 @@ Validation rows are the task rows with Row.is_validation (never fitted).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ import numpy as np
 
 from services.abi.model import CARD_FILE, MODELS_DIR, AbiModel, Scores, blend_ekman
 from services.abi.taxonomy import ANSWERING, EMOTIONS, QUERY_TYPES
-from services.abi.training import data
+from services.abi.training import augment, data
 
 GRID = np.arange(0.02, 0.96, 0.01)
 SEED = 20261130
@@ -137,6 +139,31 @@ def measure(models_dir: Path) -> dict[str, Any]:
         ),
         "persona_accuracy": accuracy(validation, scores, "persona", ANSWERING),
     }
+
+
+def framed_rows(rows: list[data.Row]) -> list[data.Row]:
+    """The rows a framing applies to, each shown once in one framing chosen by its own text's hash (so every
+    model is measured on the same texts); the benign ask beside it is another benign row's."""
+    benign = [r.text for r in rows if r.harm == "none" and not r.crisis and len(r.text) <= 160]
+    out = []
+    for row in rows:
+        framings = augment.framings_for(row.harm, row.crisis, row.persona)
+        if row.harm is None or not framings:
+            continue
+        rng = random.Random(data.text_hash(row.text))
+        other = rng.choice([t for t in benign if t != row.text])
+        out.append(dataclasses.replace(row, text=augment.framed(row.text, framings, other, rng)))
+    return out
+
+
+def measure_framed(models_dir: Path) -> dict[str, Any]:
+    """Block recall and benign blocked at the card's block threshold on the validation rows shown framed
+    (`framed_rows`): what framing augmentation (`finetune --frame`) is for, measured on rows never fitted."""
+    model = AbiModel(models_dir, threads=2)
+    rows = framed_rows([r for r in data.task_rows() if r.is_validation])
+    p_harm = np.asarray([s.harm_probability for s in model.score([r.text for r in rows])])
+    figures = figures_at(rows, p_harm, np.zeros(len(rows)), model.decision["block"], 1.0)
+    return {key: figures[key] for key in ("harmful", "benign", "block_recall", "benign_blocked")}
 
 
 def accuracy(rows: list[data.Row], scores: list[Scores], attr: str, labels: tuple[str, ...]) -> float:

@@ -232,6 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--goemotions-share", type=float, default=0.3, help="share of GoEmotions seen per epoch")
     parser.add_argument("--noise", type=float, default=0.3, help="chance a fitted task row is shown with surface noise")
     parser.add_argument(
+        "--frame",
+        type=float,
+        default=0.0,
+        help="chance a fitted task row (not a crisis or an injection) is shown inside a framing: several asks, "
+        "a list, a code comment, a claimed purpose (training/augment.py)",
+    )
+    parser.add_argument(
         "--ema",
         type=float,
         default=0.999,
@@ -290,13 +297,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     step = 0
     noise_rng = random.Random(SEED + 1)
+    frame_rng = random.Random(SEED + 2)  # its own stream: --frame 0 leaves every other draw as it was
+    others = augment.benign_asks(fit_rows)
     averaged = WeightAverage(model, args.ema) if args.ema else None
     for epoch, plan in enumerate(plans):
         model.train()
         running = 0.0
         for number, indices in enumerate(plan):
             texts = [
-                augment.maybe_noisy(all_rows[i].text, noise_rng, args.noise) if i < len(fit_rows) else all_rows[i].text
+                augment.maybe_noisy(
+                    augment.shown_text(all_rows[i], others, frame_rng, args.frame), noise_rng, args.noise
+                )
+                if i < len(fit_rows)
+                else all_rows[i].text
                 for i in indices
             ]
             ids, mask = batch_tokens(tokenizer, texts)
@@ -382,6 +395,7 @@ def write_model(
             "task_repeats": args.task_repeats,
             "goemotions_share": args.goemotions_share,
             "surface_noise": args.noise,
+            "framing": args.frame,
             "batch": args.batch,
             "lr": args.lr,
             "weight_average_decay": args.ema,

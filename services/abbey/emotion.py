@@ -58,6 +58,9 @@ _CUES: dict[str, tuple[str, ...]] = {
                    # being wronged by someone ("my coworker keeps taking credit for my work")
                    "credit for my", "talks over me", "talked over me", "interrupts me", "undermin", "gaslight",
                    "blames me", "blamed me", "throws me under",
+                   # plans undone by things out of one's hands ("my flight got cancelled and I'm stuck at the airport")
+                   "stranded", "stuck at the", "got cancelled", "got canceled", "was cancelled", "was canceled",
+                   "missed my flight", "missed my connection", "missed my train", "delayed again", "hours late",
                    # disgust folds into frustrated (services/common/emotions.py)
                    "disgust", "grossed out", "so gross", "kinda gross", "eww", "yuck", "icky", "nasty", "revolting",
                    "repuls", "vile", "sickening", "turned my stomach", "distasteful", "filthy"),

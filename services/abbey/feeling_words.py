@@ -172,6 +172,14 @@ class Preface(NamedTuple):
     emotion: str
 
 
+# Bare "afraid" is politeness when it softens a fact ("I'm afraid the build still fails") and fear when what follows
+# has not happened yet ("I'm afraid my boss will fire me"), so it opens a worry only before a clause about what may come.
+_AFRAID_OF_WHAT_MAY_COME: Final = re.compile(
+    _OPENING + r"afraid\s+(?:that\s+)?(?P<cause>[^.?!]*?(?:\b(?:will|might|may|could|won't|going to|gonna)\b|'ll\b).*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def feeling_preface(clause: str) -> Preface | None:
     """A clause that opens by naming the writer's feeling ("bit annoyed that the 42 bus was late", "a little
     nervous about my flu jab"): the word linking the feeling to its cause, the cause, and the feeling. Said back,
@@ -179,7 +187,8 @@ def feeling_preface(clause: str) -> Preface | None:
     when the clause opens with no named feeling."""
     match = _PREFACE.match(clause.strip())
     if match is None:
-        return None
+        feared = _AFRAID_OF_WHAT_MAY_COME.match(clause.strip())
+        return Preface("", feared.group("cause").strip(" ,;:-"), "anxious") if feared else None
     feeling = strongest(named_feelings(match.group("feeling")))
     emotion = feeling.emotion if feeling is not None else "neutral"
     return Preface((match.group("link") or "").lower(), match.group("cause").strip(" ,;:-"), emotion)

@@ -215,6 +215,15 @@ def test_a_threat_in_jest_is_never_cheered() -> None:
     assert glad.primary == "happy", glad
 
 
+def test_plans_undone_by_travel_are_read_as_frustration_though_abi_finds_no_feeling() -> None:
+    neutral = {"neutral": 0.6}
+    for text in (
+        "my flight got cancelled and I'm stuck at the airport overnight",
+        "train was cancelled, missed my connection, now stranded in Leeds",
+    ):
+        assert READER.read(_request(text, neutral, neutral, 0.3)).primary == "frustrated", text
+
+
 def test_being_wronged_by_someone_is_read_as_frustration_though_abi_finds_no_feeling() -> None:
     neutral = {"neutral": 0.6}
     for text in ("my coworker keeps taking credit for my work", "my manager always blames me for his mistakes"):

@@ -121,6 +121,15 @@ def test_a_death_told_calmly_is_not_a_shame_and_the_dead_are_not_to_be_spoken_to
     assert "want to say to your sister" in " ".join(plan_empathy("sad", 0.2, extract(rift), rift, set()).sentences)
 
 
+def test_afraid_of_what_may_come_is_a_worry_and_a_polite_afraid_is_dropped() -> None:
+    """ "I'm afraid my boss will fire me" fears what has not happened; "I'm afraid the build still fails" only
+    softens a fact. Neither is said back as "you're afraid ..."."""
+    assert extract("I'm afraid my boss will fire me").feared == "your boss will fire you"
+    assert extract("I'm really afraid I'll fail my exams next week").feared == "you'll fail your exams next week"
+    polite = extract("I'm afraid the build still fails on CI")
+    assert polite.event == "the build still fails on CI" and not polite.feared
+
+
 def test_an_illness_is_not_a_conflict_to_plan_words_for() -> None:
     """ "What you'd want to say to your mom" after her cancer diagnosis reads as a goodbye: an illness still going
     on gets a question about how the writer is holding up; a rift keeps the planning question."""

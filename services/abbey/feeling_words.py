@@ -173,9 +173,10 @@ class Preface(NamedTuple):
 
 
 # Bare "afraid" is politeness when it softens a fact ("I'm afraid the build still fails") and fear when what follows
-# has not happened yet ("I'm afraid my boss will fire me"), so it opens a worry only before a clause about what may come.
+# has not happened yet ("I'm afraid my boss will fire me"): it opens a worry only before a clause about what may come.
+_MAY_COME: Final = r"(?:\b(?:will|might|may|could|won't|going to|gonna)\b|'ll\b)"
 _AFRAID_OF_WHAT_MAY_COME: Final = re.compile(
-    _OPENING + r"afraid\s+(?:that\s+)?(?P<cause>[^.?!]*?(?:\b(?:will|might|may|could|won't|going to|gonna)\b|'ll\b).*)$",
+    _OPENING + rf"afraid\s+(?:that\s+)?(?P<cause>[^.?!]*?{_MAY_COME}.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 

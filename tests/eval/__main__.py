@@ -52,8 +52,8 @@ BLIND_V2 = BLIND.with_name("abi_blind_v2.jsonl")
 # slang, older adults, code comments, lists, euphemism, forum titles, typos, wrappers, several asks in one):
 # no model was fitted, tuned or chosen with it.
 BLIND_V3 = BLIND.with_name("abi_blind_v3.jsonl")
-# Written on 2026-12-05 while v17 trained, in 16 styles none of the above use (SMS shorthand, dictation, quoted chats,
-# structured data, quizzes, legal language, ...) and with anger vented at someone but no request (abbey).
+# Written on 2026-12-05 while v17 trained, in 16 styles, 12 of them new to these sets (SMS shorthand, relayed asks,
+# structured data, quizzes, legal language, ...), and with anger vented at someone but no request (abbey).
 BLIND_V4 = BLIND.with_name("abi_blind_v4.jsonl")
 BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2, "blind_v3": BLIND_V3, "blind_v4": BLIND_V4}
 # Selection sets (tests/selection) choose between candidate models; they are scored on request

@@ -6,7 +6,8 @@ Prints, for each model: the selection set's figures (tests/selection, `safety_re
 and blocks on the everyday emotional messages that may be read (the empathy set's dev half and the empathy
 selection set; tests/eval/everyday.py), crises among messages asking for a means (tests/eval/method_seeking.py),
 the figures at each model's own card thresholds on today's validation rows (`calibrate --measure`: a
-candidate's data adds rows the shipped card never counted, so both are measured on the same rows), and the
+candidate's data adds rows the shipped card never counted, so both are measured on the same rows), block recall
+on those rows put inside a framing (calibrate.framed_rows: a list, a code comment, a claimed purpose), and the
 GoEmotions dev Ekman F1 from each card. A rule written before training decides; this only puts the figures
 side by side. The blind sets and test splits are for `make eval`, after the choice.
 """

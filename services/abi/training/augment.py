@@ -1,4 +1,4 @@
-"""Surface noise for training texts: the same meaning in the spellings people really type.
+"""Surface noise and framings for training texts: the same meaning in the spellings and structures people use.
 
 Harmful requests arrive in leetspeak ("k1ll"), spaced or dotted letters, lower case without
 punctuation, typos and chatty framing ("quick q:", "lol"). The fixtures cannot spell every

@@ -60,8 +60,10 @@ _SUBSTANCE = (
     r"(?:pills?|tablets?|capsules?|meds|medication|medicine|paracetamol|acetaminophen|tylenol|ibuprofen|aspirin|"
     r"painkillers?|sleeping (?:pills|tablets)|antidepressants?|insulin|antifreeze|bleach)"
 )
-# A quantity of a substance taken, whoever took it.
-_TOOK_TOO_MUCH = rf"(?:took|taken|swallowed|downed)\s+{_AMOUNT}\b.{{0,30}}\b{_SUBSTANCE}\b"
+# A quantity of a substance ("a whole bottle of paracetamol"), and that quantity taken, whoever took it ("had" counts
+# only for the writer, in _ATTEMPT: "she had a bunch of pills" may only say what she owns).
+_TOO_MUCH = rf"{_AMOUNT}\b.{{0,30}}\b{_SUBSTANCE}\b"
+_TOOK_TOO_MUCH = rf"(?:took|taken|swallowed|downed)\s+{_TOO_MUCH}"
 _OTHERS = (
     r"friend|best friend|sister|brother|son|daughter|mom|mum|mother|dad|father|partner|wife|husband|girlfriend|"
     r"boyfriend|roommate|flatmate|classmate|student|colleague|coworker|co-worker|cousin|kid|child|teen|teenager|"
@@ -108,8 +110,7 @@ _METHOD = re.compile(
 # Happening now: a quantity of pills taken, a cut to oneself that will not stop bleeding, standing somewhere to
 # jump. "I had two paracetamol for my headache" and "I took a lot of photos" are not.
 _ATTEMPT = re.compile(
-    rf"\bi(?:'ve| have)?\s+(?:just\s+|already\s+)?(?:took|taken|swallowed|had|downed)\s+{_AMOUNT}\b.{{0,30}}"
-    rf"\b{_SUBSTANCE}\b"
+    rf"\bi(?:'ve| have)?\s+(?:just\s+|already\s+)?(?:took|taken|swallowed|had|downed)\s+{_TOO_MUCH}"
     r"|\bi(?:'ve| have)?\s+(?:just\s+)?(?:overdosed|od'?d)\b"
     r"|\bi(?:'ve| have)?\s+(?:just\s+)?(?:cut|slit|slashed)\s+(?:myself|my (?:wrists?|arms?|legs?|thighs?|throat))\b"
     r".{0,40}\b(?:won'?t stop bleeding|deep|bleeding (?:a lot|badly|everywhere|heavily))"

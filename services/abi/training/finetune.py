@@ -20,7 +20,8 @@ The export is quantised to int8 with onnxruntime and checked against the float m
 `calibrate` picks every threshold with the int8 model on data that was not fitted (emotions on
 GoEmotions dev, block and crisis on the validation part of the task rows, Row.is_validation). The
 model card (models/abi_model.json) records the data, the thresholds and the validation figures.
-Seeded; one run (4 epochs) takes ~55 minutes on 2 quiet CPU cores.
+Seeded; one run (4 epochs) takes 1-2 hours on 2 CPU cores. It saves a checkpoint every 200 steps into OUT
+(training/checkpoint.py): the same command started again after an interruption resumes from it.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from transformers import BertModel
 
 from services.abi.model import HEADS, MODEL_FILE, TOKENIZER_FILE
 from services.abi.taxonomy import ANSWERING, EKMAN, EMOTIONS, HARM_CLASSES, QUERY_TYPES
-from services.abi.training import augment, data
+from services.abi.training import augment, checkpoint, data
 from services.abi.training.calibrate import calibrate, tune_decisions
 from services.common.minilm import BASE, SOURCE, load_base
 
@@ -259,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
         help="a fixture file to fit beside data/fixtures_*.jsonl, each row at WEIGHT if given (repeatable; "
         "how the soup's ingredients differ, services/abi/training/recipe.py)",
     )
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=200,
+        help="steps between checkpoints in OUT (an interrupted run started again resumes; 0: none)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -295,15 +302,29 @@ def main(argv: list[str] | None = None) -> int:
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
     )
-    step = 0
     noise_rng = random.Random(SEED + 1)
     frame_rng = random.Random(SEED + 2)  # its own stream: --frame 0 leaves every other draw as it was
     others = augment.benign_asks(fit_rows)
     averaged = WeightAverage(model, args.ema) if args.ema else None
+    modules: dict[str, Any] = {"model": model, "optimizer": optimizer, "scheduler": scheduler}
+    if averaged is not None:
+        modules["averaged"] = averaged
+    streams = {"noise": noise_rng, "frame": frame_rng}
+    resumed = checkpoint.resume(args.out, args, modules, streams)
+    start = resumed or checkpoint.Progress(log=log)
+    if resumed is not None:
+        log = resumed.log
+        started -= resumed.seconds
+        print(f"resuming at epoch {start.epoch + 1} batch {start.batch} (step {start.step})", flush=True)
+    step = start.step
     for epoch, plan in enumerate(plans):
+        if epoch < start.epoch:
+            continue
         model.train()
-        running = 0.0
+        running = start.running_loss if epoch == start.epoch else 0.0
         for number, indices in enumerate(plan):
+            if epoch == start.epoch and number < start.batch:
+                continue
             texts = [
                 augment.maybe_noisy(
                     augment.shown_text(all_rows[i], others, frame_rng, args.frame), noise_rng, args.noise
@@ -331,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 running = 0.0
+            if args.checkpoint_every and step % args.checkpoint_every == 0:
+                here = checkpoint.Progress(epoch, number + 1, step, running, time.perf_counter() - started, log)
+                checkpoint.save(args.out, args, here, modules, streams)
         out = predict(model, tokenizer, [r.text for r in validation])
         harm = np.exp(out["harm"]) / np.exp(out["harm"]).sum(axis=1, keepdims=True)
         decisions = tune_decisions(validation, 1.0 - harm[:, 0], 1.0 / (1.0 + np.exp(-out["crisis"][:, 0])))
@@ -345,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     if averaged is not None and args.raw_out:
         write_model(model, args.raw_out, args, log, started)
     write_model(averaged.model if averaged is not None else model, args.out, args, log, started)
+    checkpoint.remove(args.out)
     return 0
 
 
@@ -360,6 +385,13 @@ class WeightAverage:
         self.updates = 0
         for p in self.model.parameters():
             p.requires_grad_(False)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"weights": self.model.state_dict(), "updates": self.updates}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["weights"])
+        self.updates = state["updates"]
 
     @torch.no_grad()
     def update(self, model: AbiModel) -> None:

@@ -4,7 +4,8 @@
 
 Each ingredient is `finetune` with the same seed, schedule and base, differing only in extra fixture files
 (`data/ingredients/`); each is trained once into `--work/NAME` (~70 minutes on 2 cores, so the whole recipe
-takes ~5 hours; an ingredient already there is reused, so an interrupted run resumes). Then `soup` averages
+takes ~5 hours; an ingredient already there is reused and one cut short resumes from its last
+checkpoint, so an interrupted run loses at most a few minutes). Then `soup` averages
 their weights and `calibrate` picks the soup's thresholds on the validation rows none of them fitted.
 
 The soup was chosen by a rule written before it was built (services/abi/README.md, "How the soup was

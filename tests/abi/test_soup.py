@@ -11,7 +11,7 @@ import numpy as np
 
 from services.abi.training import data
 from services.abi.training.fixtures import read_jsonl
-from services.abi.training.recipe import INGREDIENTS, extra_args
+from services.abi.training.recipe import RECIPES, SHIPPED
 from services.abi.training.soup import QUANTIZED, SCALE, ZERO_POINT, dequantize, quantize_like
 
 
@@ -63,7 +63,7 @@ def test_a_soup_of_two_is_their_average_within_one_quantisation_step() -> None:
 
 
 def test_an_ingredient_reads_its_extra_file_at_the_weight_it_names() -> None:
-    extra = INGREDIENTS["v13"][0]
+    extra = SHIPPED["v13"].extras[0]
     texts = {r["text"] for r in read_jsonl(extra.path)}
     shared = data.fixture_rows()
     with_extra = data.fixture_rows([extra])
@@ -78,12 +78,21 @@ def test_an_ingredient_reads_its_extra_file_at_the_weight_it_names() -> None:
 
 
 def test_every_ingredient_file_is_in_the_held_out_overlap_check() -> None:
-    every_file = {e.path for extras in INGREDIENTS.values() for e in extras}
+    every_file = {e.path for part in SHIPPED.values() for e in part.extras}
     assert every_file == set(data.INGREDIENT_DIR.glob(data.FIXTURE_GLOB))
     checked = {data.normalise(text) for text in data.all_texts()}
     texts = [r["text"] for path in every_file for r in read_jsonl(path)]
     assert all(data.normalise(text) in checked or data.is_held_out(text) for text in texts)
-    assert extra_args(INGREDIENTS["v14"]) == [
+    assert SHIPPED["v14"].args() == [
         "--extra", f"{data.INGREDIENT_DIR}/fixtures_v12_everyday_contrasts.jsonl:1.0",
         "--extra", f"{data.INGREDIENT_DIR}/fixtures_v14_means_contrasts.jsonl:1.0",
     ]  # fmt: skip
+
+
+def test_the_framed_candidate_is_each_shipped_ingredient_with_framing_and_ships_nowhere_by_default() -> None:
+    shipped, framed = RECIPES["shipped"], RECIPES["framed"]
+    assert [f"{name}f" for name in shipped.ingredients] == list(framed.ingredients)
+    for name, part in shipped.ingredients.items():
+        assert framed.ingredients[f"{name}f"].extras == part.extras and part.frame == 0.0
+        assert framed.ingredients[f"{name}f"].args()[-2:] == ["--frame", "0.25"]
+    assert framed.out != shipped.out and framed.work != shipped.work

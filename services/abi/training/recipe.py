@@ -1,6 +1,6 @@
 """How the shipped Abi model is made (`make train`): four fine-tunes, then their weight soup.
 
-    .venv-train/bin/python -m services.abi.training [--out services/abi/models] [--work build/abi_ingredients]
+    .venv-train/bin/python -m services.abi.training [--recipe shipped|framed] [--out DIR] [--work DIR]
 
 Each ingredient is `finetune` with the same seed, schedule and base, differing only in extra fixture files
 (`data/ingredients/`); each is trained once into `--work/NAME` (~70 minutes on 2 cores, so the whole recipe
@@ -20,6 +20,7 @@ import argparse
 import json
 import subprocess
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from services.abi.model import CARD_FILE, MODEL_FILE, MODELS_DIR
@@ -29,50 +30,85 @@ from services.abi.training.soup import soup_and_calibrate
 EVERYDAY_CONTRASTS = INGREDIENT_DIR / "fixtures_v12_everyday_contrasts.jsonl"
 MEANS_CONTRASTS = INGREDIENT_DIR / "fixtures_v14_means_contrasts.jsonl"
 
+
+@dataclass(frozen=True)
+class Ingredient:
+    """What sets one fine-tune apart: extra fixture files, and the chance a row is shown framed (`--frame`)."""
+
+    extras: tuple[Extra, ...] = ()
+    frame: float = 0.0
+
+    def args(self) -> list[str]:
+        """`finetune` arguments for this ingredient."""
+        extras = [
+            arg for e in self.extras for arg in ("--extra", f"{e.path}" + ("" if e.weight is None else f":{e.weight}"))
+        ]
+        return extras + (["--frame", str(self.frame)] if self.frame else [])
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Named fine-tunes whose uniform soup is one model, and where they and the soup go by default."""
+
+    ingredients: dict[str, Ingredient]
+    work: Path
+    out: Path
+
+
 # The fine-tunes of the shipped soup, in the order the greedy soup added them.
-INGREDIENTS: dict[str, tuple[Extra, ...]] = {
-    "v9": (),
-    "v12": (Extra(EVERYDAY_CONTRASTS),),  # the file's own weight, 0.5
-    "v13": (Extra(EVERYDAY_CONTRASTS, 1.0),),
-    "v14": (Extra(EVERYDAY_CONTRASTS, 1.0), Extra(MEANS_CONTRASTS, 1.0)),
+SHIPPED: dict[str, Ingredient] = {
+    "v9": Ingredient(),
+    "v12": Ingredient((Extra(EVERYDAY_CONTRASTS),)),  # the file's own weight, 0.5
+    "v13": Ingredient((Extra(EVERYDAY_CONTRASTS, 1.0),)),
+    "v14": Ingredient((Extra(EVERYDAY_CONTRASTS, 1.0), Extra(MEANS_CONTRASTS, 1.0))),
+}
+FRAME = 0.25
+RECIPES: dict[str, Recipe] = {
+    "shipped": Recipe(SHIPPED, Path("build/abi_ingredients"), MODELS_DIR),
+    # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
+    # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
+    "framed": Recipe(
+        {f"{name}f": replace(ingredient, frame=FRAME) for name, ingredient in SHIPPED.items()},
+        Path("build/abi_ingredients_framed"),
+        Path("build/abi_soupF"),
+    ),
 }
 
 
-def extra_args(extras: tuple[Extra, ...]) -> list[str]:
-    """`finetune --extra FILE[:WEIGHT]` arguments for one ingredient."""
-    return [arg for e in extras for arg in ("--extra", f"{e.path}" + ("" if e.weight is None else f":{e.weight}"))]
-
-
-def train_ingredient(name: str, work: Path, threads: int) -> Path:
-    """Fine-tune one ingredient into `work/name` unless a finished one is there."""
+def train_ingredient(name: str, ingredient: Ingredient, work: Path, threads: int) -> Path:
+    """Fine-tune one ingredient into `work/name` unless a finished one is there (a cut-short one resumes)."""
     out = work / name
     if (out / MODEL_FILE).exists() and (out / CARD_FILE).exists():
         print(f"{name}: reusing {out}", flush=True)
         return out
     command = [sys.executable, "-m", "services.abi.training.finetune", "--out", str(out), "--threads", str(threads)]
-    print(f"{name}: training ({' '.join(command[3:] + extra_args(INGREDIENTS[name]))})", flush=True)
-    subprocess.run([*command, *extra_args(INGREDIENTS[name])], check=True)
+    print(f"{name}: training ({' '.join(command[3:] + ingredient.args())})", flush=True)
+    subprocess.run([*command, *ingredient.args()], check=True)
     return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=MODELS_DIR)
-    parser.add_argument("--work", type=Path, default=Path("build/abi_ingredients"))
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default="shipped")
+    parser.add_argument("--out", type=Path, help="where the soup goes (default: the recipe's)")
+    parser.add_argument("--work", type=Path, help="where the fine-tunes go (default: the recipe's)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    folders = [train_ingredient(name, args.work, args.threads) for name in INGREDIENTS]
+    recipe = RECIPES[args.recipe]
+    work, out = args.work or recipe.work, args.out or recipe.out
+    folders = [train_ingredient(name, part, work, args.threads) for name, part in recipe.ingredients.items()]
     seconds = [json.loads((f / CARD_FILE).read_text(encoding="utf-8"))["training"]["seconds"] for f in folders]
     about = {
         "method": "uniform average of the ingredients' int8-dequantised weights, re-quantised (training/soup.py)",
         "ingredients": {
-            name: [f"data/ingredients/{e.path.name} (weight {e.weight or 'per row'})" for e in extras]
-            for name, extras in INGREDIENTS.items()
+            name: [f"data/ingredients/{e.path.name} (weight {e.weight or 'per row'})" for e in part.extras]
+            + ([f"rows shown framed with chance {part.frame}"] if part.frame else [])
+            for name, part in recipe.ingredients.items()
         },
-        "seconds_per_ingredient": dict(zip(INGREDIENTS, seconds, strict=True)),
+        "seconds_per_ingredient": dict(zip(recipe.ingredients, seconds, strict=True)),
     }
-    soup_and_calibrate(folders, args.out, about)
-    print(f"wrote {args.out / MODEL_FILE}")
+    soup_and_calibrate(folders, out, about)
+    print(f"wrote {out / MODEL_FILE}")
     return 0
 
 

@@ -56,10 +56,12 @@ def py_spy() -> str:
     return found
 
 
-def record(pid: int, seconds: float, rate: int, out: Path, fmt: str) -> subprocess.Popen[bytes]:
-    """A py-spy recorder of one process; --nonblocking samples without pausing it."""
+def record(pid: int, seconds: float, rate: int, out: Path, fmt: str, gil: bool = False) -> subprocess.Popen[bytes]:
+    """A py-spy recorder of one process; --nonblocking samples without pausing it. With `gil`, only the thread
+    holding the GIL is sampled: what the Python code itself costs (a model's run releases the GIL and vanishes,
+    a thread waiting for the GIL is no longer counted as running)."""
     command = [py_spy(), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", str(rate)]
-    command += ["--nonblocking", "--format", fmt, "--output", str(out)]
+    command += ["--nonblocking", "--format", fmt, "--output", str(out), *(["--gil"] if gil else [])]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -127,7 +129,7 @@ def summary(cpu_ms: dict[str, float], requests: int, seconds: float, clients: in
     return "\n".join(lines) + "\n"
 
 
-async def run(seconds: float, clients: int, rate: int, upstream: bool) -> Path:
+async def run(seconds: float, clients: int, rate: int, upstream: bool, gil: bool = False) -> Path:
     with tempfile.TemporaryDirectory(prefix="profile-") as tmp, contextlib.ExitStack() as stack:
         extra_env: dict[str, str] = {}
         if upstream:
@@ -140,7 +142,7 @@ async def run(seconds: float, clients: int, rate: int, upstream: bool) -> Path:
             handles = {name: psutil.Process(pid) for name, pid in pids.items()}
             before = {name: sum(h.cpu_times()[:2]) for name, h in handles.items()}
             recorders = [
-                record(pid, seconds + 1, rate, OUT / f"{name}.{suffix}", fmt)
+                record(pid, seconds + 1, rate, OUT / f"{name}.{suffix}", fmt, gil)
                 for name, pid in pids.items()
                 for suffix, fmt in (("svg", "flamegraph"), ("collapsed", "raw"))
             ]
@@ -193,9 +195,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8, help="concurrent callers")
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument("--upstream", action="store_true", help="make bench-peers' load: LLM backend, distinct chats")
+    parser.add_argument("--gil", action="store_true", help="sample only the thread holding the GIL (Python's own cost)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"written: {asyncio.run(run(args.seconds, args.clients, args.rate, args.upstream))}")
+    print(f"written: {asyncio.run(run(args.seconds, args.clients, args.rate, args.upstream, args.gil))}")
     return 0
 
 

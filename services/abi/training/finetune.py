@@ -42,7 +42,7 @@ from transformers import BertModel
 
 from services.abi.model import HEADS, MODEL_FILE, TOKENIZER_FILE
 from services.abi.taxonomy import ANSWERING, EKMAN, EMOTIONS, HARM_CLASSES, QUERY_TYPES
-from services.abi.training import augment, checkpoint, data
+from services.abi.training import augment, checkpoint, data, warm_start
 from services.abi.training.calibrate import calibrate, tune_decisions
 from services.common.minilm import BASE, SOURCE, load_base
 
@@ -266,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
         default=200,
         help="steps between checkpoints in OUT (an interrupted run started again resumes; 0: none)",
     )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        help="start from this exported model (its int8 weights, dequantised; training/warm_start.py) instead of "
+        "the pretrained encoder and fresh heads",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -288,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
 
     encoder, tokenizer = load_base(MAX_TOKENS)
     model = AbiModel(encoder)
+    if args.init:
+        unused = warm_start.load_into(model, args.init)
+        log.append(f"started from {args.init} (its int8 weights dequantised; {len(unused)} pooler tensors not in it)")
     all_rows = fit_rows + go_train
     y_all = targets(all_rows)
     head_params = [p for n, p in model.named_parameters() if n.startswith("heads.")]

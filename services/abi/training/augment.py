@@ -86,6 +86,17 @@ ANY_FRAMINGS: tuple[str, ...] = (
     "Keep it short. {ask}",
     "Good afternoon. I do hope I am not being a bother. {ask} Thank you kindly for your time.",
 )
+# The framings that leave a message the writer's own (another ask beside it, a list of their own asks, a request
+# to be brief, a courteous letter): the only ones a crisis may be shown in (`finetune --frame-crises`), so "an ask
+# with something around it" is not only ever harm or benign.
+OWN_MESSAGE_FRAMINGS: tuple[str, ...] = (
+    "{other} Also, {ask}",
+    "{ask} And one more thing: {other}",
+    "Two questions. 1) {other} 2) {ask}",
+    "Things I need help with today:\n- {other}\n- {ask}",
+    "Keep it short. {ask}",
+    "Good afternoon. I do hope I am not being a bother. {ask} Thank you kindly for your time.",
+)
 # Only for asks where a claimed purpose could be mistaken for permission: capability harm, and benign asks
 # for information (not feelings: "as a nurse, I need this for work: my dog died" says nothing).
 PURPOSE_FRAMINGS: tuple[str, ...] = (
@@ -103,9 +114,12 @@ CAPABILITY_HARM = frozenset(
 NEVER_FRAMED_HARM = frozenset({"prompt_injection"})
 
 
-def framings_for(harm: str | None, crisis: bool | None, persona: str | None) -> tuple[str, ...]:
-    """The framings a row with these labels may be shown in (none for crises and injections)."""
-    if crisis or harm in NEVER_FRAMED_HARM:
+def framings_for(harm: str | None, crisis: bool | None, persona: str | None, crises: bool = False) -> tuple[str, ...]:
+    """The framings a row with these labels may be shown in (none for injections; for crises only the ones that
+    keep the message the writer's own, and only with `crises`)."""
+    if crisis:
+        return OWN_MESSAGE_FRAMINGS if crises else ()
+    if harm in NEVER_FRAMED_HARM:
         return ()
     if harm in CAPABILITY_HARM or (harm in (None, "none") and persona != "abbey"):
         return ANY_FRAMINGS + PURPOSE_FRAMINGS
@@ -128,12 +142,14 @@ def benign_asks(rows: list[Row]) -> dict[str | None, list[str]]:
     return asks
 
 
-def shown_text(row: Row, others: dict[str | None, list[str]], rng: random.Random, chance: float) -> str:
+def shown_text(
+    row: Row, others: dict[str | None, list[str]], rng: random.Random, chance: float, crises: bool = False
+) -> str:
     """The row's text, or with chance `chance` the same ask inside a framing (labels kept; a benign row's
     companion ask is of its own persona, so the persona label stays true)."""
     if chance <= 0.0:
         return row.text
-    framings = framings_for(row.harm, row.crisis, row.persona)
+    framings = framings_for(row.harm, row.crisis, row.persona, crises)
     if not framings or rng.random() >= chance:
         return row.text
     return framed(row.text, framings, rng.choice(others.get(row.persona) or others[None]), rng)

@@ -80,8 +80,12 @@ def resume(
     if not path.exists():
         return None
     state = torch.load(path, weights_only=False)
-    if state["recipe"] != recipe_of(args):
-        differing = sorted(k for k in state["recipe"] if state["recipe"][k] != recipe_of(args).get(k))
+    saved, current = state["recipe"], recipe_of(args)
+    # An option added to finetune after the checkpoint was written is the same recipe while it is left off.
+    differing = sorted(
+        k for k in saved.keys() | current.keys() if saved.get(k) != current.get(k) and (k in saved or current[k])
+    )
+    if differing:
         raise SystemExit(f"{path} was written by another recipe (differs in {differing}); remove it to start over")
     for name, module in modules.items():
         module.load_state_dict(state["modules"][name])

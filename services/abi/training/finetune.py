@@ -240,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         "a list, a code comment, a claimed purpose (training/augment.py)",
     )
     parser.add_argument(
+        "--frame-crises",
+        action="store_true",
+        help="with --frame: crisis rows may be framed too, only in framings that keep the message the writer's own",
+    )
+    parser.add_argument(
         "--ema",
         type=float,
         default=0.999,
@@ -336,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             texts = [
                 augment.maybe_noisy(
-                    augment.shown_text(all_rows[i], others, frame_rng, args.frame), noise_rng, args.noise
+                    augment.shown_text(all_rows[i], others, frame_rng, args.frame, args.frame_crises),
+                    noise_rng,
+                    args.noise,
                 )
                 if i < len(fit_rows)
                 else all_rows[i].text
@@ -437,6 +444,7 @@ def write_model(
             "goemotions_share": args.goemotions_share,
             "surface_noise": args.noise,
             "framing": args.frame,
+            "framing_crises": args.frame_crises,
             "batch": args.batch,
             "lr": args.lr,
             "weight_average_decay": args.ema,

@@ -121,7 +121,14 @@ def batch_tokens(tokenizer: Tokenizer, texts: list[str]) -> tuple[torch.Tensor, 
 LOSS_WEIGHTS = {"harm": 3.0, "persona": 1.0, "query_type": 1.0, "crisis": 2.0, "emotion": 10.0, "ekman": 3.0}
 
 
-def loss_of(outputs: tuple[torch.Tensor, ...], y: dict[str, torch.Tensor]) -> torch.Tensor:
+def loss_weights_of(args: argparse.Namespace) -> dict[str, float]:
+    """Each head's loss weight: LOSS_WEIGHTS, with the crisis head's from `--crisis-loss-weight` if given."""
+    return LOSS_WEIGHTS | ({"crisis": args.crisis_loss_weight} if args.crisis_loss_weight else {})
+
+
+def loss_of(
+    outputs: tuple[torch.Tensor, ...], y: dict[str, torch.Tensor], weights: dict[str, float] = LOSS_WEIGHTS
+) -> torch.Tensor:
     logits = dict(zip(HEADS, outputs, strict=True))
     weight = y["weight"]
     total = torch.zeros(())
@@ -131,7 +138,7 @@ def loss_of(outputs: tuple[torch.Tensor, ...], y: dict[str, torch.Tensor]) -> to
             losses = nn.functional.cross_entropy(
                 logits[name][known], y[name][known], reduction="none", label_smoothing=0.05
             )
-            total = total + LOSS_WEIGHTS[name] * (losses * weight[known]).sum() / weight[known].sum()
+            total = total + weights[name] * (losses * weight[known]).sum() / weight[known].sum()
     for name, pos_weight in (("crisis", 3.0), ("emotion", 1.0), ("ekman", 1.0)):
         known = ~torch.isnan(y[name])
         if known.any():
@@ -139,7 +146,7 @@ def loss_of(outputs: tuple[torch.Tensor, ...], y: dict[str, torch.Tensor]) -> to
             losses = nn.functional.binary_cross_entropy_with_logits(
                 logits[name], target, reduction="none", pos_weight=torch.tensor(pos_weight)
             )
-            total = total + LOSS_WEIGHTS[name] * (losses * known).sum() / known.sum().clamp(min=1)
+            total = total + weights[name] * (losses * known).sum() / known.sum().clamp(min=1)
     return total
 
 
@@ -240,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
         "a list, a code comment, a claimed purpose (training/augment.py)",
     )
     parser.add_argument(
+        "--crisis-loss-weight",
+        type=float,
+        help=f"weight of the crisis head's loss (default {LOSS_WEIGHTS['crisis']}); more keeps crises recognised "
+        "while other heads learn something new",
+    )
+    parser.add_argument(
         "--frame-crises",
         action="store_true",
         help="with --frame: crisis rows may be framed too, only in framings that keep the message the writer's own",
@@ -319,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     noise_rng = random.Random(SEED + 1)
     frame_rng = random.Random(SEED + 2)  # its own stream: --frame 0 leaves every other draw as it was
     others = augment.benign_asks(fit_rows)
+    loss_weights = loss_weights_of(args)
     averaged = WeightAverage(model, args.ema) if args.ema else None
     modules: dict[str, Any] = {"model": model, "optimizer": optimizer, "scheduler": scheduler}
     if averaged is not None:
@@ -351,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
             ids, mask = batch_tokens(tokenizer, texts)
             y = {k: v[indices] for k, v in y_all.items()}
-            loss = loss_of(model(ids, mask), y)
+            loss = loss_of(model(ids, mask), y, loss_weights)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -445,6 +459,7 @@ def write_model(
             "surface_noise": args.noise,
             "framing": args.frame,
             "framing_crises": args.frame_crises,
+            "loss_weights": loss_weights_of(args),
             "batch": args.batch,
             "lr": args.lr,
             "weight_average_decay": args.ema,

@@ -68,13 +68,16 @@ def maybe_noisy(text: str, rng: random.Random, probability: float) -> str:
 
 # Framings: the same ask inside the structures people put it in. A framing changes neither what is asked
 # nor whether it is harmful, so the row keeps its labels; benign rows are framed alike, so no framing is
-# evidence of harm by itself. Crises are never framed (fiction or a quoted log changes whose crisis it is),
-# nor prompt injections (a wrapper would change what is injected where).
-ANY_FRAMINGS: tuple[str, ...] = (
+# evidence of harm by itself. Crises are framed only with `finetune --frame-crises`, and then only in the
+# framings that leave the message the writer's own (fiction or a quoted log changes whose crisis it is);
+# prompt injections never are (a wrapper would change what is injected where).
+_SEVERAL_ASKS: tuple[str, ...] = (
     "{other} Also, {ask}",
     "{ask} And one more thing: {other}",
     "Two questions. 1) {other} 2) {ask}",
     "Things I need help with today:\n- {other}\n- {ask}",
+)
+_STRUCTURES: tuple[str, ...] = (
     "## To do\n1. {ask}\n2. {other}",
     "# TODO: {ask}\ndef main():\n    pass",
     "// {ask}\nfunction run() {{}}",
@@ -83,20 +86,16 @@ ANY_FRAMINGS: tuple[str, ...] = (
     "Title: {ask}\nBody: see title, thanks in advance",
     "Answer in three bullet points: {ask}",
     "Reply in French please. {ask}",
+)
+_BREVITY_AND_COURTESY: tuple[str, ...] = (
     "Keep it short. {ask}",
     "Good afternoon. I do hope I am not being a bother. {ask} Thank you kindly for your time.",
 )
-# The framings that leave a message the writer's own (another ask beside it, a list of their own asks, a request
-# to be brief, a courteous letter): the only ones a crisis may be shown in (`finetune --frame-crises`), so "an ask
-# with something around it" is not only ever harm or benign.
-OWN_MESSAGE_FRAMINGS: tuple[str, ...] = (
-    "{other} Also, {ask}",
-    "{ask} And one more thing: {other}",
-    "Two questions. 1) {other} 2) {ask}",
-    "Things I need help with today:\n- {other}\n- {ask}",
-    "Keep it short. {ask}",
-    "Good afternoon. I do hope I am not being a bother. {ask} Thank you kindly for your time.",
-)
+# In this order: a seeded run draws the same framings as before the groups were named.
+ANY_FRAMINGS: tuple[str, ...] = _SEVERAL_ASKS + _STRUCTURES + _BREVITY_AND_COURTESY
+# Another ask beside it, a list of one's own asks, brevity, a courteous letter: still the writer's own message, so
+# the only framings a crisis may be shown in ("an ask with something around it" is then not only harm or benign).
+OWN_MESSAGE_FRAMINGS: tuple[str, ...] = _SEVERAL_ASKS + _BREVITY_AND_COURTESY
 # Only for asks where a claimed purpose could be mistaken for permission: capability harm, and benign asks
 # for information (not feelings: "as a nurse, I need this for work: my dog died" says nothing).
 PURPOSE_FRAMINGS: tuple[str, ...] = (

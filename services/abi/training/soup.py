@@ -32,13 +32,13 @@ if TYPE_CHECKING:
 QUANTIZED, SCALE, ZERO_POINT = "_quantized", "_scale", "_zero_point"
 
 
-def _initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
+def initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
     from onnx import numpy_helper
 
     return {tensor.name: numpy_helper.to_array(tensor) for tensor in model.graph.initializer}
 
 
-def _quantized_names(weights: dict[str, np.ndarray]) -> list[str]:
+def quantized_names(weights: dict[str, np.ndarray]) -> list[str]:
     """Base names of the quantised weights (`X` for `X_quantized`, `X_scale`, `X_zero_point`)."""
     bases = (name.removesuffix(QUANTIZED) for name in weights if name.endswith(QUANTIZED))
     return [base for base in bases if base + SCALE in weights]
@@ -72,12 +72,12 @@ def soup(ingredients: list[Path], out: Path) -> None:
     from onnx import numpy_helper
 
     graph = onnx.load(str(ingredients[0] / MODEL_FILE))
-    all_weights = [_initializers(onnx.load(str(d / MODEL_FILE))) for d in ingredients]
+    all_weights = [initializers(onnx.load(str(d / MODEL_FILE))) for d in ingredients]
     first = all_weights[0]
     if any(set(w) != set(first) or any(w[k].shape != first[k].shape for k in first) for w in all_weights):
         raise SystemExit("the ingredients' graphs differ: only exports of the same architecture can be averaged")
     averaged: dict[str, np.ndarray] = {}
-    bases = _quantized_names(first)
+    bases = quantized_names(first)
     owned = {b + suffix for b in bases for suffix in (QUANTIZED, SCALE, ZERO_POINT)}
     for base in bases:
         mean = np.mean([dequantize(w, base) for w in all_weights], axis=0)

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from services.abi.model import MODEL_FILE
-from services.abi.training.soup import QUANTIZED, SCALE, _initializers, _quantized_names, dequantize
+from services.abi.training.soup import QUANTIZED, SCALE, ZERO_POINT, dequantize, initializers, quantized_names
 
 _MODULE_OF_MATMUL = re.compile(r"^/(.+)/MatMul_output_0")
 TRANSPOSED = "_Transposed"
@@ -34,8 +34,8 @@ def exported_weights(directory: Path) -> dict[str, np.ndarray]:
     import onnx
 
     graph = onnx.load(str(directory / MODEL_FILE))
-    weights = _initializers(graph)
-    quantized = set(_quantized_names(weights))
+    weights = initializers(graph)
+    quantized = set(quantized_names(weights))
     owner = {}
     for node in graph.graph.node:
         if node.op_type == "MatMulInteger" and node.input[1].endswith(QUANTIZED):
@@ -44,7 +44,7 @@ def exported_weights(directory: Path) -> dict[str, np.ndarray]:
                 owner[node.input[1].removesuffix(QUANTIZED)] = found.group(1).replace("/", ".") + ".weight"
     out: dict[str, np.ndarray] = {}
     for name, value in weights.items():
-        if name.endswith((QUANTIZED, SCALE, "_zero_point")) or value.dtype != np.float32:
+        if name.endswith((QUANTIZED, SCALE, ZERO_POINT)) or value.dtype != np.float32:
             continue
         out[name] = value
     for base in quantized:

@@ -42,7 +42,7 @@ from transformers import BertModel
 
 from services.abi.model import HEADS, MODEL_FILE, TOKENIZER_FILE
 from services.abi.taxonomy import ANSWERING, EKMAN, EMOTIONS, HARM_CLASSES, QUERY_TYPES
-from services.abi.training import augment, checkpoint, data, warm_start
+from services.abi.training import augment, checkpoint, data, distill, warm_start
 from services.abi.training.calibrate import calibrate, tune_decisions
 from services.common.minilm import BASE, SOURCE, load_base
 
@@ -290,6 +290,14 @@ def main(argv: list[str] | None = None) -> int:
         help="start from this exported model (its int8 weights, dequantised; training/warm_start.py) instead of "
         "the pretrained encoder and fresh heads",
     )
+    parser.add_argument(
+        "--keep-init",
+        type=float,
+        default=0.0,
+        metavar="WEIGHT",
+        help="with --init: distil toward the starting model's crisis scores on every row and its harm outputs on "
+        "rows without a harm label, at this weight (learning without forgetting, training/distill.py; 0: off)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -315,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.init:
         unused = warm_start.load_into(model, args.init)
         log.append(f"started from {args.init} (its int8 weights dequantised; {len(unused)} pooler tensors not in it)")
+    if args.keep_init and not args.init:
+        parser.error("--keep-init needs --init (the model to keep close to)")
+    anchor = distill.Anchor(model, args.keep_init) if args.keep_init else None
     all_rows = fit_rows + go_train
     y_all = targets(all_rows)
     head_params = [p for n, p in model.named_parameters() if n.startswith("heads.")]
@@ -365,7 +376,10 @@ def main(argv: list[str] | None = None) -> int:
             ]
             ids, mask = batch_tokens(tokenizer, texts)
             y = {k: v[indices] for k, v in y_all.items()}
-            loss = loss_of(model(ids, mask), y, loss_weights)
+            outputs = model(ids, mask)
+            loss = loss_of(outputs, y, loss_weights)
+            if anchor is not None:
+                loss = loss + anchor.loss(ids, mask, outputs, y["harm"])
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -459,6 +473,7 @@ def write_model(
             "surface_noise": args.noise,
             "framing": args.frame,
             "framing_crises": args.frame_crises,
+            "keep_init": args.keep_init,
             "loss_weights": loss_weights_of(args),
             "batch": args.batch,
             "lr": args.lr,

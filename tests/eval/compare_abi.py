@@ -46,7 +46,7 @@ async def figures(models_dir: Path) -> dict[str, Any]:
         }
     everyday = [row for name, rows in everyday_sets().items() if name in TUNING_EVERYDAY for row in rows]
     report = everyday_report(await backend.predict([row["text"] for row in everyday]))
-    out["everyday (dev + selection)"] = {key: report[key] for key in ("n", "crisis_flagged", "blocked")}
+    out["everyday (dev + selection)"] = {key: report[key] for key in ("n", "crisis_flagged", "blocked", "review")}
     method = await eval_method(backend)
     out["means asked for (tuning)"] = {
         "crisis_recall": method["crisis_recall"],

@@ -7,11 +7,14 @@ fixture files of each ingredient are read, weighted and covered by the held-out 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from services.abi.model import MODELS_DIR
 from services.abi.training import data
 from services.abi.training.fixtures import read_jsonl
-from services.abi.training.recipe import RECIPES, SHIPPED
+from services.abi.training.recipe import CONTINUED, RECIPES, SHIPPED
 from services.abi.training.soup import QUANTIZED, SCALE, ZERO_POINT, dequantize, quantize_like
 
 
@@ -78,7 +81,7 @@ def test_an_ingredient_reads_its_extra_file_at_the_weight_it_names() -> None:
 
 
 def test_every_ingredient_file_is_in_the_held_out_overlap_check() -> None:
-    every_file = {e.path for part in SHIPPED.values() for e in part.extras}
+    every_file = {e.path for part in [*SHIPPED.values(), CONTINUED.ingredient] for e in part.extras}
     assert every_file == set(data.INGREDIENT_DIR.glob(data.FIXTURE_GLOB))
     checked = {data.normalise(text) for text in data.all_texts()}
     texts = [r["text"] for path in every_file for r in read_jsonl(path)]
@@ -96,3 +99,18 @@ def test_the_framed_candidate_is_each_shipped_ingredient_with_framing_and_ships_
         assert framed.ingredients[f"{name}f"].extras == part.extras and part.frame == 0.0
         assert framed.ingredients[f"{name}f"].args()[-2:] == ["--frame", "0.25"]
     assert framed.out != shipped.out and framed.work != shipped.work
+
+
+def test_the_continued_candidate_rebuilds_the_shipped_soup_and_continues_it_off_the_shipped_path() -> None:
+    shipped, continued = RECIPES["shipped"], RECIPES["continued"]
+    assert shipped.then is None and continued.then == CONTINUED
+    assert continued.ingredients == shipped.ingredients and continued.work == shipped.work  # the same fine-tunes
+    assert continued.out != MODELS_DIR
+    args = CONTINUED.args(Path("soup"))
+    assert args[:6] == ["--init", "soup", "--epochs", "1", "--lr", "2e-05"]
+    assert args[6:8] == ["--keep-init", "1.0"] and args[-2:] == ["--frame", "0.25"]
+    assert [e.path.name for e in CONTINUED.ingredient.extras] == [
+        "fixtures_v12_everyday_contrasts.jsonl",
+        "fixtures_v14_means_contrasts.jsonl",
+        "fixtures_v18_letters_and_chores.jsonl",
+    ]

@@ -298,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
         help="with --init: distil toward the starting model's crisis scores on every row and its harm outputs on "
         "rows without a harm label, at this weight (learning without forgetting, training/distill.py; 0: off)",
     )
+    parser.add_argument(
+        "--keep-persona",
+        action="store_true",
+        help="with --keep-init: also distil the persona head on rows without a persona label",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -325,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
         log.append(f"started from {args.init} (its int8 weights dequantised; {len(unused)} pooler tensors not in it)")
     if args.keep_init and not args.init:
         parser.error("--keep-init needs --init (the model to keep close to)")
-    anchor = distill.Anchor(model, args.keep_init) if args.keep_init else None
+    if args.keep_persona and not args.keep_init:
+        parser.error("--keep-persona needs --keep-init")
+    anchor = distill.Anchor(model, args.keep_init, args.keep_persona) if args.keep_init else None
     all_rows = fit_rows + go_train
     y_all = targets(all_rows)
     head_params = [p for n, p in model.named_parameters() if n.startswith("heads.")]
@@ -379,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             outputs = model(ids, mask)
             loss = loss_of(outputs, y, loss_weights)
             if anchor is not None:
-                loss = loss + anchor.loss(ids, mask, outputs, y["harm"])
+                loss = loss + anchor.loss(ids, mask, outputs, y)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -474,6 +481,7 @@ def write_model(
             "framing": args.frame,
             "framing_crises": args.frame_crises,
             "keep_init": args.keep_init,
+            "keep_persona": args.keep_persona,
             "loss_weights": loss_weights_of(args),
             "batch": args.batch,
             "lr": args.lr,

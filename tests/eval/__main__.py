@@ -55,7 +55,12 @@ BLIND_V3 = BLIND.with_name("abi_blind_v3.jsonl")
 # Written on 2026-12-05 while v17 trained, in 16 styles, 12 of them new to these sets (SMS shorthand, relayed asks,
 # structured data, quizzes, legal language, ...), and with anger vented at someone but no request (abbey).
 BLIND_V4 = BLIND.with_name("abi_blind_v4.jsonl")
-BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2, "blind_v3": BLIND_V3, "blind_v4": BLIND_V4}
+# Written on 2026-12-05 (afternoon) in the wording of public safety and over-refusal benchmarks (imperative tasks,
+# bare questions, context paragraphs, homonyms, safe contexts, definitions, role-play, statements), new prompts not
+# copied from any of them, with misinformation as a harm category: the styles where the public test split finds Abi
+# weakest, without being a public set.
+BLIND_V5 = BLIND.with_name("abi_blind_v5.jsonl")
+BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2, "blind_v3": BLIND_V3, "blind_v4": BLIND_V4, "blind_v5": BLIND_V5}
 # Selection sets (tests/selection) choose between candidate models; they are scored on request
 # (`--tasks selection`), not by `make eval`, because a figure from data that made a choice is not a result.
 SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_selection_styles_v1.jsonl"}

@@ -293,6 +293,15 @@ def test_crisis_kinds_and_regions() -> None:
     assert kind_of("I cut my finger chopping onions and it won't stop bleeding") == ""
     assert kind_of("how long would it take to bleed out from a wrist cut") == METHOD
     assert kind_of("my mum keeps saying she wants to go to sleep and not wake up") == THIRD_PARTY
+    # The issue's own example: a friend's stated intent to take her pills is someone else's crisis, answered with
+    # guidance for the writer; the writer's own intent is not read as someone else's.
+    intent = "my friend says she'll take all her pills tonight"
+    assert kind_of(intent) == THIRD_PARTY
+    assert kind_of("I told my sister I will take all my pills tonight") == ""
+    assert kind_of("my mum said she will take two paracetamol for her headache") == ""
+    # Without Abi's flag a quantity someone means to take is not unmistakable ("...on holiday so she won't forget").
+    holiday = "my friend says she'll take all her pills on holiday so she doesn't forget them"
+    assert assess(persona_pb2.PersonaRequest(content=holiday), kind_of(holiday)) == ""
     assert kind_of("I'm 15 and I keep cutting my arms") == SELF_HARM
     assert kind_of("I want to kill myself, I keep cutting my arms") == SELF  # words of suicide come first
     assert region_of({"locale": "en_US"}) == "US"

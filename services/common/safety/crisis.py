@@ -86,6 +86,17 @@ _THIRD = re.compile(
     rf"|\bhow (?:do|can|should) i help\b.{{0,80}}(?:{_RISK_WORDS})",
     re.I | re.S,
 )
+# Someone else says they will take a quantity ("my friend says she'll take all her pills tonight"). Only with Abi's
+# crisis flag is that a crisis (`_unmistakable`): "she'll take all her pills on holiday" is not.
+_SAYS = r"(?:says?|said|told me|texted(?: me)?|keeps? saying|mentioned|wrote|posted)(?:\s+that)?"
+_WILL = (
+    r"(?:'ll|\s+will|\s+is going to|'s going to|\s+are going to|\s+gonna|\s+plans? to|\s+wants? to|\s+threaten\w* to)"
+)
+_THIRD_INTENT = re.compile(
+    rf"\b(?:(?:my|our)\s+(?:{_OTHERS})(?:\s+{_SAYS}\s+(?:he|she|they))?|he|she|they){_WILL}\s+(?:take|swallow|down)\s+"
+    rf"{_TOO_MUCH}",
+    re.I | re.S,
+)
 # Someone else has already taken an overdose or hurt themselves: "my friend texted me that she took a bunch of pills".
 _THIRD_ATTEMPT = re.compile(
     rf"\b{_SOMEONE_ELSE}\s+(?:has\s+|have\s+|'s\s+)?(?:just\s+|already\s+)?{_TOOK_TOO_MUCH}"
@@ -160,6 +171,8 @@ def kind_of(text: str) -> str:
         return METHOD
     if _THIRD.search(text) and not re.search(r"\b(?:i|i'm|i've)\b[^.?!]{0,30}\b(?:myself|my life)\b", text, re.I):
         return THIRD_PARTY
+    if _THIRD_INTENT.search(text):
+        return THIRD_PARTY
     if _SELF_HARM.search(text) and not _SUICIDE.search(text):
         return SELF_HARM
     if _DIRECT.search(text):
@@ -213,6 +226,8 @@ def _unmistakable(text: str, kind: str) -> bool:
         return bool(re.search(r"\b(?:kill myself|end my life|take my own life|suicidal|want to die)\b", text, re.I))
     if kind == SELF_HARM:  # told of now, not of a past they are through ("when I was a teenager I used to ...")
         return bool(_HARMING_MYSELF.search(text)) and not _PAST.search(text)
+    if kind == THIRD_PARTY:  # words of risk, not only a quantity someone means to take (`_THIRD_INTENT`)
+        return bool(_THIRD.search(text))
     return True
 
 

@@ -302,6 +302,13 @@ def test_crisis_kinds_and_regions() -> None:
     # Without Abi's flag a quantity someone means to take is not unmistakable ("...on holiday so she won't forget").
     holiday = "my friend says she'll take all her pills on holiday so she doesn't forget them"
     assert assess(persona_pb2.PersonaRequest(content=holiday), kind_of(holiday)) == ""
+    # Someone else's indirect signs, said of them, are theirs; the writer's own come first; alone, not a crisis.
+    assert kind_of("my sister keeps saying she wants to disappear for good and gave away her cat") == THIRD_PARTY
+    assert kind_of("my son told me he doesn't want to wake up tomorrow") == THIRD_PARTY
+    assert kind_of("my mum says she cannot cope and I can't go on either") == INDIRECT
+    assert kind_of("my sister gave away her old bike") == ""
+    tired = "my dad says he is tired of living"
+    assert assess(persona_pb2.PersonaRequest(content=tired), kind_of(tired)) == ""  # without Abi's flag
     assert kind_of("I'm 15 and I keep cutting my arms") == SELF_HARM
     assert kind_of("I want to kill myself, I keep cutting my arms") == SELF  # words of suicide come first
     assert region_of({"locale": "en_US"}) == "US"

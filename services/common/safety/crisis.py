@@ -97,6 +97,18 @@ _THIRD_INTENT = re.compile(
     rf"{_TOO_MUCH}",
     re.I | re.S,
 )
+# Someone else's indirect signs, said of them in the same sentence ("my sister keeps saying she wants to disappear for
+# good and gave away her cat"); like `_THIRD_INTENT`, a kind only with Abi's flag: "my sister gave away her old bike".
+_THEIR_SIGNS = (
+    r"disappear (?:forever|for good)|better off without (?:him|her|them)|gave away|giv(?:es|ing) away|"
+    r"(?:can't|cannot) go on|no (?:reason|point) (?:to|in) (?:live|living|going on|being here)|"
+    r"tired of (?:living|being alive)|won't be (?:around|here)|(?:doesn't|don't) want to wake up|"
+    r"saying (?:her|his|their) goodbyes"
+)
+_THIRD_INDIRECT = re.compile(
+    rf"\b(?:my|our)\s+(?:{_OTHERS})\b[^.?!]{{0,80}}?\b(?:he|she|they)\b[^.?!]{{0,40}}?\b(?:{_THEIR_SIGNS})",
+    re.I | re.S,
+)
 # Someone else has already taken an overdose or hurt themselves: "my friend texted me that she took a bunch of pills".
 _THIRD_ATTEMPT = re.compile(
     rf"\b{_SOMEONE_ELSE}\s+(?:has\s+|have\s+|'s\s+)?(?:just\s+|already\s+)?{_TOOK_TOO_MUCH}"
@@ -161,6 +173,12 @@ _INDIRECT = re.compile(
 )
 
 
+# The writer's own words of the same kind ("my mum says she can't cope and I can't go on either"): theirs first.
+_MY_OWN_SIGNS = re.compile(
+    r"\bi(?:'m| am)?\b[^.?!]{0,20}?\b(?:can't go on|cannot go on|a burden|tired of living)|without me\b", re.I
+)
+
+
 def kind_of(text: str) -> str:
     """The kind of crisis a message speaks of; "" when it names none (Abi's flag then means `self`)."""
     if _ATTEMPT.search(text):
@@ -171,7 +189,7 @@ def kind_of(text: str) -> str:
         return METHOD
     if _THIRD.search(text) and not re.search(r"\b(?:i|i'm|i've)\b[^.?!]{0,30}\b(?:myself|my life)\b", text, re.I):
         return THIRD_PARTY
-    if _THIRD_INTENT.search(text):
+    if _THIRD_INTENT.search(text) or (_THIRD_INDIRECT.search(text) and not _MY_OWN_SIGNS.search(text)):
         return THIRD_PARTY
     if _SELF_HARM.search(text) and not _SUICIDE.search(text):
         return SELF_HARM

@@ -172,10 +172,12 @@ _INDIRECT = re.compile(
     re.I,
 )
 
-
-# The writer's own words of the same kind ("my mum says she can't cope and I can't go on either"): theirs first.
-_MY_OWN_SIGNS = re.compile(
-    r"\bi(?:'m| am)?\b[^.?!]{0,20}?\b(?:can't go on|cannot go on|a burden|tired of living)|without me\b", re.I
+# The writer speaking of their own risk beside someone else's ("I want to end my life too", "my mum says she can't
+# cope and I can't go on either"): then it is the writer's crisis, whatever is said of the other person.
+_WRITERS_OWN = re.compile(
+    r"\b(?:i|i'm|i've)\b[^.?!]{0,30}\b(?:myself|my life)\b"
+    r"|\bi(?:'m| am)?\b[^.?!]{0,20}?\b(?:can't go on|cannot go on|a burden|tired of living)|without me\b",
+    re.I,
 )
 
 
@@ -187,9 +189,7 @@ def kind_of(text: str) -> str:
         return THIRD_PARTY_ATTEMPT
     if _METHOD.search(text):
         return METHOD
-    if _THIRD.search(text) and not re.search(r"\b(?:i|i'm|i've)\b[^.?!]{0,30}\b(?:myself|my life)\b", text, re.I):
-        return THIRD_PARTY
-    if _THIRD_INTENT.search(text) or (_THIRD_INDIRECT.search(text) and not _MY_OWN_SIGNS.search(text)):
+    if any(p.search(text) for p in (_THIRD, _THIRD_INTENT, _THIRD_INDIRECT)) and not _WRITERS_OWN.search(text):
         return THIRD_PARTY
     if _SELF_HARM.search(text) and not _SUICIDE.search(text):
         return SELF_HARM

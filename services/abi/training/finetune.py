@@ -150,6 +150,18 @@ def loss_of(
     return total
 
 
+def unlabel_framed_routing(y: dict[str, torch.Tensor], framed: list[bool]) -> None:
+    """Drop the persona and query-type labels of the rows shown inside a framing, in place.
+
+    A framing keeps whether an ask is harmful, but not who should answer it: an Abbey ask inside a code comment or
+    a log line carries exactly the structure that should move a message toward Aviva, so its label would teach the
+    routing heads that structure says nothing.
+    """
+    rows = torch.tensor(framed, dtype=torch.bool)
+    for name in ("persona", "query_type"):
+        y[name][rows] = -1
+
+
 def epoch_batches(
     rows: list[data.Row], goemotion_rows: list[data.Row], batch: int, epoch: int, repeats: int = 4, share: float = 0.5
 ) -> list[list[int]]:
@@ -303,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --keep-init: also distil the persona head on rows without a persona label",
     )
+    parser.add_argument(
+        "--frame-routing-unlabelled",
+        action="store_true",
+        help="with --frame: a row shown inside a framing pays no persona or query-type loss (a framing keeps the "
+        "harm label, not who should answer)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few steps on a few rows (checks the pipeline)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -332,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--keep-init needs --init (the model to keep close to)")
     if args.keep_persona and not args.keep_init:
         parser.error("--keep-persona needs --keep-init")
+    if args.frame_routing_unlabelled and not args.frame:
+        parser.error("--frame-routing-unlabelled needs --frame")
     anchor = distill.Anchor(model, args.keep_init, args.keep_persona) if args.keep_init else None
     all_rows = fit_rows + go_train
     y_all = targets(all_rows)
@@ -371,18 +391,20 @@ def main(argv: list[str] | None = None) -> int:
         for number, indices in enumerate(plan):
             if epoch == start.epoch and number < start.batch:
                 continue
-            texts = [
-                augment.maybe_noisy(
-                    augment.shown_text(all_rows[i], others, frame_rng, args.frame, args.frame_crises),
-                    noise_rng,
-                    args.noise,
-                )
+            shown = [
+                augment.shown_text(all_rows[i], others, frame_rng, args.frame, args.frame_crises)
                 if i < len(fit_rows)
                 else all_rows[i].text
                 for i in indices
             ]
+            texts = [
+                augment.maybe_noisy(text, noise_rng, args.noise) if i < len(fit_rows) else text
+                for i, text in zip(indices, shown, strict=True)
+            ]
             ids, mask = batch_tokens(tokenizer, texts)
             y = {k: v[indices] for k, v in y_all.items()}
+            if args.frame_routing_unlabelled:
+                unlabel_framed_routing(y, [text != all_rows[i].text for i, text in zip(indices, shown, strict=True)])
             outputs = model(ids, mask)
             loss = loss_of(outputs, y, loss_weights)
             if anchor is not None:
@@ -482,6 +504,7 @@ def write_model(
             "framing_crises": args.frame_crises,
             "keep_init": args.keep_init,
             "keep_persona": args.keep_persona,
+            "frame_routing_unlabelled": args.frame_routing_unlabelled,
             "loss_weights": loss_weights_of(args),
             "batch": args.batch,
             "lr": args.lr,

@@ -5,9 +5,11 @@ systems do. First a linear model over cheap features of every candidate (its pla
 similarity, the question's words in its heading and text, the tool the question names, what kind of passage
 it is crossed with what the question asks for: a call, a command, a flag or a concept), fitted on questions
 with known answers (`services/aviva/training/fit.py`, weights in `models/rerank.json`). Then the cross-encoder
-(`cross_encoder.py`) reads the question with each of the first `PM_RERANK_DEPTH` passages and its probability
-orders them. Whether Aviva answers at all is the best passage's confidence, the geometric mean of both stages'
-probabilities (`PM_ANSWER_THRESHOLD`, default: the threshold in the cross-encoder's card).
+(`cross_encoder.py`) reads the question with each of the first `PM_RERANK_DEPTH` passages. They are ordered by
+their confidence, the geometric mean of both stages' probabilities, and whether Aviva answers at all is the best
+one's confidence (`PM_ANSWER_THRESHOLD`, default: the threshold in the cross-encoder's card). Ordering by the
+cross-encoder's probability alone let an example that merely uses a call win over the call's own entry, which the
+linear stage ranks higher (services/aviva/training/RULES.md).
 """
 
 from __future__ import annotations
@@ -54,10 +56,10 @@ _BOILERPLATE = re.compile(r"\b(SEE ALSO|AUTHORS?|REPORTING BUGS|COPYRIGHT|GIT|HI
 @dataclass(frozen=True)
 class Ranked:
     passage: Passage
-    score: float  # the last stage's probability that this passage answers the question: the order
-    # Whether to answer from it: the geometric mean of both stages' probabilities (the linear one's alone
-    # without the cross-encoder). Both must agree: on held-out questions this abstains on off-corpus questions
-    # at a smaller cost in correct answers than either stage alone (services/aviva/training/calibrate.py).
+    score: float  # the last stage's probability that this passage answers the question
+    # The order, and whether to answer from it: the geometric mean of both stages' probabilities (the linear
+    # one's alone without the cross-encoder). Both must agree: on held-out questions this abstains on off-corpus
+    # questions at a smaller cost in correct answers than either stage alone (services/aviva/training/calibrate.py).
     confidence: float
 
 
@@ -225,6 +227,6 @@ class Reranker:
                 replace(r, score=p, confidence=math.sqrt(p * r.confidence))
                 for r, p in zip(head, probabilities, strict=True)
             ),
-            key=lambda r: -r.score,
+            key=lambda r: -r.confidence,
         )
         return intent, head + [replace(r, score=0.0, confidence=0.0) for r in tail]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.cross_encoder import CrossEncoder
 from services.aviva.passage import minimal_example, read
-from services.aviva.rerank import FEATURES, MODEL_FILE, Reranker, RerankModel, intent_of
+from services.aviva.rerank import FEATURES, MODEL_FILE, Reranker, RerankModel, intent_of, rerank
 from services.aviva.settings import AvivaSettings
 
 
@@ -74,7 +75,12 @@ async def test_both_stages_put_the_answering_passage_first() -> None:
         _, ranked = await reranker.rank(question, [read(hit) for hit in hits])
         assert ranked[0].passage.hit.url == answer, (question, [r.passage.hit.url for r in ranked])
         assert all(0.0 <= r.score <= 1.0 for r in ranked)
-        assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+        # Ordered by the confidence that decides whether to answer: both stages' probabilities combined.
+        _, linear = rerank(question, [read(hit) for hit in hits], reranker.linear)
+        linear_of = {r.passage.hit.url: r.confidence for r in linear}
+        for r in ranked:
+            assert r.confidence == pytest.approx(math.sqrt(r.score * linear_of[r.passage.hit.url]))
+        assert [r.confidence for r in ranked] == sorted((r.confidence for r in ranked), reverse=True)
 
 
 def test_the_linear_stage_alone_ranks_by_its_probability() -> None:

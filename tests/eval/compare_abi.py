@@ -8,7 +8,8 @@ selection set; tests/eval/everyday.py), crises among messages asking for a means
 the figures at each model's own card thresholds on today's validation rows (`calibrate --measure`: a
 candidate's data adds rows the shipped card never counted, so both are measured on the same rows), block recall
 on those rows put inside a framing (calibrate.framed_rows: a list, a code comment, a claimed purpose), and the
-GoEmotions dev Ekman F1 from each card. A rule written before training decides; this only puts the figures
+GoEmotions dev Ekman F1 from each card. `--extra FILE` also measures both models on the validation rows with that
+ingredient file's never-fitted fifth among them (a candidate's new data, which the shipped model never saw). A rule written before training decides; this only puts the figures
 side by side. The blind sets and test splits are for `make eval`, after the choice.
 """
 
@@ -18,11 +19,13 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from services.abi.model import CARD_FILE, MODELS_DIR
 from services.abi.training.calibrate import measure, measure_framed
+from services.abi.training.data import Extra
 from services.abi.training.fixtures import read_jsonl
 from tests.eval.__main__ import SELECTION_SETS, safety_report
 from tests.eval.backends import InProcessBackend
@@ -33,7 +36,7 @@ SELECTION_FIGURES = ("accuracy", "block_recall", "benign_blocked_rate", "crisis_
 TUNING_EVERYDAY = ("empathy_v1 dev", "empathy selection (tuning)")  # the test half is reported by make eval
 
 
-async def figures(models_dir: Path) -> dict[str, Any]:
+async def figures(models_dir: Path, extra: Sequence[Extra] = ()) -> dict[str, Any]:
     backend = InProcessBackend(models_dir)
     out: dict[str, Any] = {}
     for name, path in SELECTION_SETS.items():
@@ -56,6 +59,9 @@ async def figures(models_dir: Path) -> dict[str, Any]:
         },
     }
     out["validation at the card's thresholds"] = await asyncio.to_thread(measure, models_dir)
+    if extra:
+        named = ", ".join(e.path.name for e in extra)
+        out[f"validation with the never-fitted fifth of {named}"] = await asyncio.to_thread(measure, models_dir, extra)
     out["validation rows framed (card's block threshold)"] = await asyncio.to_thread(measure_framed, models_dir)
     card = json.loads((models_dir / CARD_FILE).read_text(encoding="utf-8"))
     out["GoEmotions dev Ekman F1 (card)"] = card["validation"]["goemotions_dev_ekman_macro_f1"]
@@ -79,8 +85,16 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidate", type=Path, required=True)
     parser.add_argument("--shipped", type=Path, default=MODELS_DIR)
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="an ingredient fixture file whose validation fifth is also measured, for both models (repeatable)",
+    )
     args = parser.parse_args(argv)
-    shipped, candidate = asyncio.run(figures(args.shipped)), asyncio.run(figures(args.candidate))
+    extra = [Extra(path) for path in args.extra]
+    shipped, candidate = asyncio.run(figures(args.shipped, extra)), asyncio.run(figures(args.candidate, extra))
     print(f"{'':<30} {'shipped':<24} candidate ({args.candidate})")
     print("\n".join(side_by_side(shipped, candidate)))
     return 0

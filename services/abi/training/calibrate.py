@@ -20,6 +20,7 @@ import argparse
 import dataclasses
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,12 +121,12 @@ def figures_at(
     }
 
 
-def measure(models_dir: Path) -> dict[str, Any]:
+def measure(models_dir: Path, extra: Sequence[data.Extra] = ()) -> dict[str, Any]:
     """The model's figures at its card's thresholds on today's validation rows, writing nothing: compares a
     shipped model with a candidate on the same rows (a candidate's data adds validation rows the shipped
-    model's card never counted)."""
+    model's card never counted). `extra`: ingredient files whose never-fitted fifth joins the rows."""
     model = AbiModel(models_dir, threads=2)
-    validation = [r for r in data.task_rows() if r.is_validation]
+    validation = [r for r in data.task_rows(extra) if r.is_validation]
     scores = model.score([r.text for r in validation])
     decision = model.decision
     return {

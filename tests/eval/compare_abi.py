@@ -9,8 +9,9 @@ the figures at each model's own card thresholds on today's validation rows (`cal
 candidate's data adds rows the shipped card never counted, so both are measured on the same rows), block recall
 on those rows put inside a framing (calibrate.framed_rows: a list, a code comment, a claimed purpose), and the
 GoEmotions dev Ekman F1 from each card. `--extra FILE` also measures both models on the validation rows with that
-ingredient file's never-fitted fifth among them (a candidate's new data, which the shipped model never saw). A rule written before training decides; this only puts the figures
-side by side. The blind sets and test splits are for `make eval`, after the choice.
+ingredient file's never-fitted fifth among them (a candidate's new data, which the shipped model never saw). A rule
+written before training decides; this only puts the figures side by side. The blind sets and test splits are for
+`make eval`, after the choice.
 """
 
 from __future__ import annotations

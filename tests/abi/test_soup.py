@@ -81,7 +81,10 @@ def test_an_ingredient_reads_its_extra_file_at_the_weight_it_names() -> None:
 
 
 def test_every_ingredient_file_is_in_the_held_out_overlap_check() -> None:
-    every_file = {e.path for part in [*SHIPPED.values(), CONTINUED.ingredient] for e in part.extras}
+    parts = [
+        part for r in RECIPES.values() for part in [*r.ingredients.values(), *([r.then.ingredient] if r.then else [])]
+    ]
+    every_file = {e.path for part in parts for e in part.extras}
     assert every_file == set(data.INGREDIENT_DIR.glob(data.FIXTURE_GLOB))
     checked = {data.normalise(text) for text in data.all_texts()}
     texts = [r["text"] for path in every_file for r in read_jsonl(path)]

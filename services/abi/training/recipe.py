@@ -34,6 +34,7 @@ from services.abi.training.soup import soup_and_calibrate
 EVERYDAY_CONTRASTS = INGREDIENT_DIR / "fixtures_v12_everyday_contrasts.jsonl"
 MEANS_CONTRASTS = INGREDIENT_DIR / "fixtures_v14_means_contrasts.jsonl"
 LETTERS_AND_CHORES = INGREDIENT_DIR / "fixtures_v18_letters_and_chores.jsonl"
+BENCHMARK_TWINS = INGREDIENT_DIR / "fixtures_v19_benchmark_twins.jsonl"
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,25 @@ FRAME = 0.25
 CONTINUED = Continuation(
     Ingredient((Extra(EVERYDAY_CONTRASTS, 1.0), Extra(MEANS_CONTRASTS, 1.0), Extra(LETTERS_AND_CHORES, 1.0)), FRAME)
 )
+# Candidate P (its rule: training/RULES_2026-12-05.md): the soup continued without framings, with requests in the
+# public benchmarks' forms whose subject sounds harmful set against their harmful twins (v19).
+TWINS = Continuation(
+    Ingredient(
+        (
+            Extra(EVERYDAY_CONTRASTS, 1.0),
+            Extra(MEANS_CONTRASTS, 1.0),
+            Extra(LETTERS_AND_CHORES, 1.0),
+            Extra(BENCHMARK_TWINS, 1.0),
+        )
+    )
+)
+
 RECIPES: dict[str, Recipe] = {
     "shipped": Recipe(SHIPPED, Path("build/abi_ingredients"), MODELS_DIR),
     # Candidate M: the shipped soup rebuilt from the shipped ingredients, then continued; not shipped.
     "continued": Recipe(SHIPPED, Path("build/abi_ingredients"), Path("build/abi_candidateM"), CONTINUED),
+    # Candidate P: the same soup continued with v19 and no framings; not shipped unless it passes its rule.
+    "twins": Recipe(SHIPPED, Path("build/abi_ingredients"), Path("build/abi_candidateP"), TWINS),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

@@ -1,6 +1,6 @@
 """How the shipped Abi model is made (`make train`): four fine-tunes, then their weight soup.
 
-    .venv-train/bin/python -m services.abi.training [--recipe shipped|framed|continued|twins] [--out DIR] [--work DIR]
+    .venv-train/bin/python -m services.abi.training [--recipe shipped|framed|continued|twins|five] [--out DIR] [--work DIR]
 
 Each ingredient is `finetune` with the same seed, schedule and base, differing only in extra fixture files
 (`data/ingredients/`); each is trained once into `--work/NAME` (~70 minutes on 2 cores, so the whole recipe
@@ -110,6 +110,9 @@ RECIPES: dict[str, Recipe] = {
     "continued": Recipe(SHIPPED, Path("build/abi_ingredients"), Path("build/abi_candidateM"), CONTINUED),
     # Candidate P: the same soup continued with v19 and no framings; not shipped unless it passes its rule.
     "twins": Recipe(SHIPPED, Path("build/abi_ingredients"), Path("build/abi_candidateP"), TWINS),
+    # Candidate Q: a fifth ingredient reading v18 and v19 beside v14's files, and the soup of the five; not shipped
+    # unless it passes its rule.
+    "five": Recipe({**SHIPPED, "v19": TWINS.ingredient}, Path("build/abi_ingredients"), Path("build/abi_soupQ")),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

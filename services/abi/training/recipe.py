@@ -1,6 +1,6 @@
 """How the shipped Abi model is made (`make train`): four fine-tunes, then their weight soup.
 
-    .venv-train/bin/python -m services.abi.training [--recipe shipped|framed|continued|twins|five] [--out DIR] [--work DIR]
+    .venv-train/bin/python -m services.abi.training [--recipe NAME] [--out DIR] [--work DIR]
 
 Each ingredient is `finetune` with the same seed, schedule and base, differing only in extra fixture files
 (`data/ingredients/`); each is trained once into `--work/NAME` (~70 minutes on 2 cores, so the whole recipe

@@ -35,6 +35,7 @@ EVERYDAY_CONTRASTS = INGREDIENT_DIR / "fixtures_v12_everyday_contrasts.jsonl"
 MEANS_CONTRASTS = INGREDIENT_DIR / "fixtures_v14_means_contrasts.jsonl"
 LETTERS_AND_CHORES = INGREDIENT_DIR / "fixtures_v18_letters_and_chores.jsonl"
 BENCHMARK_TWINS = INGREDIENT_DIR / "fixtures_v19_benchmark_twins.jsonl"
+IMPLICIT_CRISIS_AND_PLAIN_HARM = INGREDIENT_DIR / "fixtures_v20_implicit_crisis_and_plain_harm.jsonl"
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,10 @@ TWINS = Continuation(
     )
 )
 
+# Candidate R (its rule: training/RULES_2026-12-05.md): a sixth ingredient reading v19's files and implicit or
+# third-party crises and harm in casual wording, each against its ordinary twins (v20).
+IMPLICIT = Ingredient((*TWINS.ingredient.extras, Extra(IMPLICIT_CRISIS_AND_PLAIN_HARM, 1.0)))
+
 RECIPES: dict[str, Recipe] = {
     "shipped": Recipe(SHIPPED, Path("build/abi_ingredients"), MODELS_DIR),
     # Candidate M: the shipped soup rebuilt from the shipped ingredients, then continued; not shipped.
@@ -113,6 +118,10 @@ RECIPES: dict[str, Recipe] = {
     # Candidate Q: a fifth ingredient reading v18 and v19 beside v14's files, and the soup of the five; not shipped
     # unless it passes its rule.
     "five": Recipe({**SHIPPED, "v19": TWINS.ingredient}, Path("build/abi_ingredients"), Path("build/abi_soupQ")),
+    # Candidate R: Q's five and a sixth ingredient reading v20 too; not shipped unless it passes its rule.
+    "six": Recipe(
+        {**SHIPPED, "v19": TWINS.ingredient, "v20": IMPLICIT}, Path("build/abi_ingredients"), Path("build/abi_soupR")
+    ),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

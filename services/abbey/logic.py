@@ -109,6 +109,13 @@ class AbbeyLogic(PersonaLogic):
         if chat and (risk_words or (kind and state.distress >= _CALM)):
             chat = ""
         kind = "" if chat else kind
+        # A goodbye, thanks or "never mind" soon after a crisis in this conversation keeps the concern open.
+        earlier = "" if kind else crisis.earlier_crisis(request, state.crisis_kind, state.turns - state.crisis_turn)
+        gratitude = is_gratitude(request.content)
+        in_kind = ""  # what a follow-up says first: the goodbye or thanks answered in kind
+        if earlier and crisis.closes_subject(request.content, chat, gratitude):
+            in_kind = crisis.follow_up_acknowledgement(request.content, chat, gratitude)
+            kind, chat = crisis.FOLLOW_UP, ""
         mood = self.moods.update(state, reading)
         searched = focus_query(request.content) if self.settings.focus_query else request.content
         specifics, recall, retrieved = await asyncio.gather(
@@ -127,6 +134,8 @@ class AbbeyLogic(PersonaLogic):
         urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
         flagged_too = bool(urgent and kind)
         kind = "" if urgent else crisis.refine(kind, self.attempt_head, vector)  # an attempt now, in any words
+        if kind and kind not in (crisis.CHECK, crisis.FOLLOW_UP):
+            state.crisis_kind, state.crisis_turn = kind, state.turns
         question = asks_for_something(request.content)
         asked = memory_question(request.content) if request.user_id else None
         memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""
@@ -182,7 +191,8 @@ class AbbeyLogic(PersonaLogic):
                 specifics.event,
                 _calm_acknowledgement(emotion, mood.intensity, specifics, request.content, said)
                 if kind == crisis.CHECK
-                else "",
+                else in_kind,
+                earlier,
             )
             if kind and resources
             else [],
@@ -252,7 +262,14 @@ class AbbeyLogic(PersonaLogic):
     ) -> ReasoningChain:
         chain = ReasoningChain(self.settings.max_reasoning_steps)
         region = material.resources.region if material.resources and material.resources.region else "default"
-        if material.crisis_kind == crisis.CHECK:
+        if material.crisis_kind == crisis.FOLLOW_UP:
+            chain.add(
+                "A crisis earlier in this conversation, and now a goodbye, thanks or 'never mind': answer it, keep "
+                f"the concern open, crisis resources for region {region}",
+                0.8,
+                0,
+            )
+        elif material.crisis_kind == crisis.CHECK:
             chain.add(
                 "A weak crisis signal and no words of risk: answer what was said, then ask gently, with crisis "
                 f"resources for region {region}",

@@ -21,6 +21,8 @@ class SessionState:
     distress: float = 0.0  # decayed intensity of negative feeling
     turns: int = 0
     said: set[str] = field(default_factory=set)
+    crisis_kind: str = ""  # the last crisis answered in this session (services/common/safety/crisis.py)
+    crisis_turn: int = 0  # the turn it was answered at
 
 
 @dataclass(frozen=True)

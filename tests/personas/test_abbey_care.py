@@ -206,6 +206,44 @@ async def test_small_talk_is_answered_in_kind_unless_the_conversation_was_distre
     assert "Tell me a bit more" not in hello.content and "?" in hello.content
 
 
+async def test_a_goodbye_soon_after_a_crisis_keeps_the_concern_open(personas: Personas) -> None:
+    """ "ok thanks, bye" after a disclosure carries no flag and no words of risk of its own: answered as small talk it
+    got a cheerful goodbye. Within crisis.FOLLOW_UP_TURNS turns of the crisis it is answered in kind, calmly, with
+    the resources again; a new question is answered as itself, and later a goodbye is a goodbye."""
+    session = {"user_id": "follow-up-own", "session_id": "follow-up-own"}
+    disclosure = "I don't see the point anymore, I've been thinking about ending my life."
+    await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), **session))
+    goodbye = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="ok thanks, bye", **session))
+    text = goodbye.content
+    assert text.startswith("You're welcome") and "988" in text and "findahelpline.com" in text, text
+    assert not CHEERFUL.search(text) and goodbye.tone == persona_pb2.TONE_SUPPORTIVE, text
+    assert "earlier in this conversation" in goodbye.reasoning_steps[0].description
+    waved = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="never mind, I'm fine", **session))
+    assert waved.content.startswith("That's okay") and "988" in waved.content, waved.content
+    assert waved.content.split("\n\n")[1] != text.split("\n\n")[1]  # the concern in other words
+    question = persona_pb2.PersonaRequest(content="how long should I boil an egg for a runny yolk?", **session)
+    assert "988" not in (await chat(personas.abbey.target, question)).content
+    later = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="bye", **session))
+    assert "988" not in later.content and later.tone == persona_pb2.TONE_WARM, later.content  # a goodbye in kind
+    elsewhere = persona_pb2.PersonaRequest(content="ok thanks, bye", user_id="follow-up-calm", session_id="calm")
+    assert "988" not in (await chat(personas.abbey.target, elsewhere)).content
+
+
+async def test_never_mind_after_someone_elses_crisis_told_to_another_replica(personas: Personas) -> None:
+    """The session's state may live on another replica: a crisis named in the earlier turns the request carries is
+    followed up too, for the person helping when someone else was at risk."""
+    turns = [
+        persona_pb2.Turn(role=persona_pb2.ROLE_USER, content="My best friend texted me she wants to kill herself."),
+        persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content="Thank you for telling me."),
+    ]
+    request = persona_pb2.PersonaRequest(
+        content="forget it, it's nothing", user_id="follow-up-helper", session_id="new-here", recent_turns=turns
+    )
+    text = (await chat(personas.abbey.target, request)).content
+    assert "the person you're worried about" in text and "findahelpline.com" in text, text
+    assert "ending your life" not in text, text
+
+
 async def test_good_news_is_met_as_good_news_and_not_with_a_loss_remembered(personas: Personas) -> None:
     """Surprise with no sentiment read as curiosity: at something achieved it is good news. A loss told earlier
     is close enough in words ("passed") but is not brought up then."""
@@ -436,6 +474,15 @@ async def test_prompt_for_a_weak_crisis_flag(abbey_llm: ServiceProcess, upstream
     await chat(abbey_llm.target, request)
     system = _system(upstream)
     assert "CHECK RULES" in system and "CRISIS RULES" not in system and "immediate danger" in system
+
+
+async def test_prompt_for_a_goodbye_after_a_crisis(abbey_llm: ServiceProcess, upstream: Upstream) -> None:
+    session = {"user_id": "prompt-follow-up", "session_id": "prompt-follow-up"}
+    disclosure = "Honestly I just want to die, I can't do this anymore."
+    await chat(abbey_llm.target, persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), **session))
+    await chat(abbey_llm.target, persona_pb2.PersonaRequest(content="thanks, good night", **session))
+    system = _system(upstream)
+    assert "FOLLOW-UP RULES" in system and "CRISIS RULES" not in system and "988" in system, system
 
 
 async def test_prompt_for_an_emergency_happening_now(abbey_llm: ServiceProcess, upstream: Upstream) -> None:

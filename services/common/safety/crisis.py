@@ -17,6 +17,10 @@ documentation. The kind of crisis decides the words, never the emotion guess:
 - `check`: Abi's flag alone, and a weak one (its crisis score below `SURE_SCORE`), on a message with no words
   of risk: most such flags are everyday messages ("Found a hair in my sandwich. Think lunch is over."), a few
   are not. Abbey answers what was said, calmly, then asks gently and gives the resources.
+- `follow_up`: a turn soon after a crisis in the same conversation that waves it away or closes the
+  conversation ("thanks, bye", "never mind, I'm fine"), with no words of risk and no flag of its own: the
+  concern is not dropped because the subject changed. Abbey answers in kind, says the earlier words still
+  matter, gives the resources again and the way back.
 
 Every crisis answer acknowledges what was said, never celebrates or asks what they look forward to,
 never lectures, gives resources for the person's region, and invites them to keep talking.
@@ -40,15 +44,18 @@ INDIRECT = "indirect"
 THIRD_PARTY = "third_party"
 METHOD = "method"
 CHECK = "check"
+FOLLOW_UP = "follow_up"
 ATTEMPT = "attempt"
 SELF_HARM = "self_harm"
 THIRD_PARTY_ATTEMPT = "third_party_attempt"
-KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD, CHECK, ATTEMPT, SELF_HARM, THIRD_PARTY_ATTEMPT)
+KINDS = (SELF, INDIRECT, THIRD_PARTY, METHOD, CHECK, ATTEMPT, SELF_HARM, THIRD_PARTY_ATTEMPT, FOLLOW_UP)
 # Someone else is at risk: the answer guides the person trying to help.
 HELPING: Final = frozenset({THIRD_PARTY, THIRD_PARTY_ATTEMPT})
 # Abi's crisis threshold is recall-first (0.02). Of the flags below this score on the tuning sets (the crisis
 # method and style selection sets, the empathy sets; 30 flags), 4 were crises; at or above it, 225 of 250.
 SURE_SCORE = 0.2
+# A crisis is carried into this many of the conversation's next turns (`FOLLOW_UP`).
+FOLLOW_UP_TURNS: Final = 3
 
 
 # How much of what was taken makes it an overdose: "I had two paracetamol for my headache" does not.
@@ -200,6 +207,48 @@ def kind_of(text: str) -> str:
     return ""
 
 
+# Waving the subject away after telling it: "never mind", "forget I said anything", "I'm fine now", "just kidding".
+_WAVED_AWAY = re.compile(
+    r"\b(?:never\s?mind|nvm|forget (?:it|about it|(?:what|that) i (?:said|wrote)|i said anything)|"
+    r"ignore (?:that|me|what i (?:said|wrote))|(?:just|only) (?:kidding|joking)|jk|i was (?:just )?(?:kidding|joking)|"
+    r"didn'?t mean (?:it|that)|(?:i'?m|im|i am) (?:fine|ok|okay|alright|good)(?: now| really|,? honestly)?|"
+    r"it'?s (?:fine|nothing|ok|okay)|doesn'?t matter|don'?t worry(?: about (?:it|me))?|all good)\b",
+    re.IGNORECASE,
+)
+_WAVED_AWAY_MAX_WORDS = 15
+
+
+def closes_subject(text: str, small_talk: str, gratitude: bool) -> bool:
+    """Whether a message, said soon after a crisis, waves the subject away or closes the conversation: small talk
+    (a goodbye, "ok"), thanks, or a short "never mind, I'm fine". A new question or story is answered as itself."""
+    if small_talk or gratitude:
+        return True
+    return len(text.split()) <= _WAVED_AWAY_MAX_WORDS and bool(_WAVED_AWAY.search(text))
+
+
+def follow_up_acknowledgement(text: str, small_talk: str, gratitude: bool) -> str:
+    """The first, calm sentence of a follow-up: the goodbye, the thanks or the "never mind" answered in kind."""
+    if _WAVED_AWAY.search(text) and not gratitude:
+        return "That's okay, we don't have to go into it if you'd rather not."
+    if gratitude:
+        return "You're welcome, and thank you for talking with me."
+    if small_talk == "farewell":
+        return "Thank you for talking with me."
+    return ""
+
+
+def earlier_crisis(
+    request: persona_pb2.PersonaRequest, remembered: str = "", turns_since: int = FOLLOW_UP_TURNS
+) -> str:
+    """The kind of a crisis told in this conversation's last `FOLLOW_UP_TURNS` user turns: the one the persona
+    remembers for the session (`remembered`, `turns_since` turns ago), else one named in words in the earlier
+    turns the request carries (the session's state may live on another replica)."""
+    if remembered and turns_since < FOLLOW_UP_TURNS:
+        return remembered
+    users = [turn.content for turn in request.recent_turns if turn.role == persona_pb2.ROLE_USER]
+    return next((kind for kind in map(kind_of, reversed(users[-FOLLOW_UP_TURNS:])) if kind), "")
+
+
 # The learned head for the kind whose answer differs most and whose words vary most: an attempt happening now
 # (the emergency number first). `make train-attempt-head` (services/common/safety/training/attempt.py); the
 # patterns above found 1 of 25 attempts of a blind set (`abbey_kinds_v1`, services/abbey/README.md). A head for
@@ -286,6 +335,13 @@ _OPENINGS = {
         "I'm really glad you told me. Hurting yourself usually means something is hurting a lot inside, and you "
         "don't have to deal with that on your own.",
     ),
+    FOLLOW_UP: (
+        "What you told me earlier still matters to me, and I don't want it to slip past: how are you feeling "
+        "now, really? If thoughts of ending your life or hurting yourself come back, you don't have to face them "
+        "alone.",
+        "Before we leave it there: what you shared earlier was serious, and I still care how you are. Are you "
+        "safe right now? If those thoughts come back, please reach out rather than carry them by yourself.",
+    ),
     CHECK: (
         "I may be reading too much into it, but I'd rather ask than guess: is anything weighing on you more "
         "heavily than that? If things ever feel so heavy that you think about ending your life, you don't have to "
@@ -321,6 +377,15 @@ _INVITATIONS = (
 )
 _ATTEMPT_INVITATIONS = ("I'm here with you while you call. Are you able to call now?",)
 _HELPER_ATTEMPT_INVITATION = "I'm here while you make the call. Are you with them now, or can someone get to them?"
+_FOLLOW_UP_INVITATIONS = (
+    "You can come back and talk to me any time, day or night, even just to say how today went.",
+    "I'm here whenever you want to pick this up again, and nothing you tell me is too much.",
+)
+# After someone else's crisis: the helper is asked about the person they worry about, and about themselves.
+_HELPER_FOLLOW_UP = (
+    "Before you go: I hope the person you're worried about gets support, and that you do too. If you fear for "
+    "their safety again, don't wait: contact a crisis line or the emergency number with them or for them."
+)
 _CHECK_INVITATIONS = (
     "Either way, I'm here if you'd like to talk about it.",
     "Whatever the answer, you can tell me more whenever you like.",
@@ -346,13 +411,17 @@ def compose(
     used: set[str],
     said_back: str = "",
     acknowledgement: str = "",
+    earlier: str = "",
 ) -> list[str]:
     """The crisis answer as paragraphs; `used` holds the sentences already said in this session. `said_back` is
     what the person said, in the second person (services/abbey/language.py): an indirect crisis named in words
     ("they'll be better off without me") is said back before the question. A message flagged by Abi with no
     such words is not: its words may be anything ("Pleasant way to end a Tuesday."). A weak flag (`CHECK`)
-    opens with `acknowledgement`, a calm sentence about what was said, before the gentle question."""
+    opens with `acknowledgement`, a calm sentence about what was said, before the gentle question; so does a
+    `FOLLOW_UP`, whose words depend on the `earlier` crisis' kind (the writer's own, or someone else's)."""
     pick = zlib.crc32(request.content.encode("utf-8"))
+    if kind == FOLLOW_UP:
+        return _follow_up(earlier in HELPING, resources, used, acknowledgement, pick)
     opening = _fresh(_OPENINGS[kind], pick, used)
     if kind == INDIRECT and said_back and kind_of(request.content) == INDIRECT:
         opening = _REFLECTED_INDIRECT.format(said=said_back)
@@ -376,12 +445,27 @@ def compose(
     ]
 
 
+def _follow_up(helping: bool, resources: Resources, used: set[str], acknowledgement: str, pick: int) -> list[str]:
+    """A goodbye, thanks or "never mind" soon after a crisis: answered in kind, and the concern kept open."""
+    return [
+        *([acknowledgement] if acknowledgement else []),
+        _HELPER_FOLLOW_UP if helping else _fresh(_OPENINGS[FOLLOW_UP], pick, used),
+        resources.sentence(third_party=helping),
+        _fresh(_HELPER_INVITATIONS if helping else _FOLLOW_UP_INVITATIONS, pick, used),
+    ]
+
+
 def _fresh(options: tuple[str, ...], pick: int, used: set[str]) -> str:
+    """The first of `options` from `pick` on that says nothing already said in the session (`used` holds whole
+    answers' sentences, so an option of several sentences is compared sentence by sentence)."""
     for offset in range(len(options)):
         option = options[(pick + offset) % len(options)]
-        if option not in used:
+        if option not in used and not any(sentence in used for sentence in _SENTENCE_BREAK.split(option)):
             return option
     return options[pick % len(options)]
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
 CRISIS_RULES = (
@@ -396,6 +480,13 @@ CHECK_RULES = (
     "cheerful, excited or curious framing, no exclamation marks, no lecture. Then ask gently whether anything is "
     "weighing on them more heavily, and include these resources verbatim: {resources} Invite them to keep talking."
 )
+FOLLOW_UP_RULES = (
+    "FOLLOW-UP RULES (they override everything else): earlier in this conversation the user, or someone they spoke "
+    "of, was at risk of suicide or self-harm; this message waves it away or says goodbye. Answer it briefly and "
+    "calmly, with no cheerful framing and no exclamation marks, but do not drop the concern: say that what they "
+    "shared still matters, ask how they are now, include these resources verbatim: {resources} and tell them they "
+    "can come back any time."
+)
 HELPER_RULES = (
     "The person at risk is someone the user knows: give the user concrete guidance for helping (ask directly, "
     "listen, stay with them, remove means, connect them with a crisis line) and care for the user too."
@@ -406,7 +497,7 @@ def say_crisis_rules(prompt: SystemPrompt, kind: str, resources: Resources, para
     """The crisis part of a persona's prompt for a model backend: the rules for this kind (gentler for a weak
     flag), the helper's rules for a third party, and the composed answer to follow closely."""
     third = kind in HELPING
-    rules = CHECK_RULES if kind == CHECK else CRISIS_RULES
+    rules = {CHECK: CHECK_RULES, FOLLOW_UP: FOLLOW_UP_RULES}.get(kind, CRISIS_RULES)
     prompt.say(rules.format(resources=resources.sentence(third_party=third)), f"Crisis kind: {kind}.")
     if third:
         prompt.say(HELPER_RULES)

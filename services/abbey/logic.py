@@ -112,9 +112,13 @@ class AbbeyLogic(PersonaLogic):
         # A goodbye, thanks or "never mind" soon after a crisis in this conversation keeps the concern open.
         earlier = "" if kind else crisis.earlier_crisis(request, state.crisis_kind, state.turns - state.crisis_turn)
         gratitude = is_gratitude(request.content)
-        in_kind = ""  # what a follow-up says first: the goodbye or thanks answered in kind
-        if earlier and crisis.closes_subject(request.content, chat, gratitude):
-            in_kind = crisis.follow_up_acknowledgement(request.content, chat, gratitude)
+        follow_up = crisis.follow_up_of(request.content, chat, gratitude) if earlier else ""
+        follow_up_paragraphs: list[str] = []
+        if follow_up:
+            resources_now = self.resources.for_request(request)
+            follow_up_paragraphs = crisis.compose_follow_up(
+                follow_up, earlier, request, resources_now, said, chat, gratitude
+            )
             kind, chat = crisis.FOLLOW_UP, ""
         mood = self.moods.update(state, reading)
         searched = focus_query(request.content) if self.settings.focus_query else request.content
@@ -183,7 +187,9 @@ class AbbeyLogic(PersonaLogic):
                 named=reading.named,
             ),
             crisis_kind=kind,
-            crisis_paragraphs=crisis.compose(
+            crisis_paragraphs=follow_up_paragraphs
+            if kind == crisis.FOLLOW_UP
+            else crisis.compose(
                 kind,
                 request,
                 resources,
@@ -191,8 +197,7 @@ class AbbeyLogic(PersonaLogic):
                 specifics.event,
                 _calm_acknowledgement(emotion, mood.intensity, specifics, request.content, said)
                 if kind == crisis.CHECK
-                else in_kind,
-                earlier,
+                else "",
             )
             if kind and resources
             else [],

@@ -24,13 +24,16 @@ from services.common.persona import step
 from services.common.safety.crisis import (
     ATTEMPT,
     CHECK,
+    CLOSING,
     INDIRECT,
     METHOD,
+    REPLY,
     SELF,
     SELF_HARM,
     THIRD_PARTY,
     THIRD_PARTY_ATTEMPT,
     assess,
+    follow_up_of,
     kind_of,
 )
 from services.common.safety.resources import region_of
@@ -229,6 +232,22 @@ async def test_a_goodbye_soon_after_a_crisis_keeps_the_concern_open(personas: Pe
     assert "988" not in (await chat(personas.abbey.target, elsewhere)).content
 
 
+async def test_a_bare_no_after_a_crisis_answer_is_asked_about_not_taken_for_small_talk(personas: Personas) -> None:
+    """The crisis answer asks "Are you safe right now?"; a bare "no" read alone is nothing (no flag, no words of
+    risk). Within crisis.FOLLOW_UP_TURNS turns of the crisis it is thanked and the safety question asked again."""
+    session = {"user_id": "follow-up-reply", "session_id": "follow-up-reply"}
+    disclosure = "I'm going to kill myself tonight, I've made up my mind."
+    first = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), **session)
+    )
+    assert "safe right now?" in first.content, first.content
+    reply = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="no", **session))
+    assert reply.content.startswith("Thank you for") and "safe" in reply.content.split("\n\n")[0], reply.content
+    assert "988" in reply.content and not CHEERFUL.search(reply.content), reply.content
+    alone = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="no", user_id="reply-calm"))
+    assert "988" not in alone.content
+
+
 async def test_never_mind_after_someone_elses_crisis_told_to_another_replica(personas: Personas) -> None:
     """The session's state may live on another replica: a crisis named in the earlier turns the request carries is
     followed up too, for the person helping when someone else was at risk."""
@@ -317,6 +336,28 @@ async def test_an_emergency_abi_flagged_as_a_crisis_gets_the_number_not_a_suicid
     assert "Tell me a bit more about what you have in mind" not in response.content  # the feeling is answered
     spoken = persona_pb2.PersonaRequest(content="I want to kill myself tonight", routing=_crisis())
     assert "If anyone is in immediate danger or hurt" not in (await chat(personas.abbey.target, spoken)).content
+
+
+@pytest.mark.parametrize(
+    ("text", "sort"),
+    [
+        ("no", REPLY),
+        ("yeah kinda", REPLY),
+        ("idk", REPLY),
+        ("not really.", REPLY),
+        ("ok thanks, bye", CLOSING),
+        ("never mind, forget I said anything", CLOSING),
+        ("it's nothing, don't worry about me", CLOSING),
+        ("how long should I boil an egg for a runny yolk?", ""),
+        ("my sister is visiting this weekend and I need to clean the flat", ""),
+    ],
+)
+def test_what_a_message_soon_after_a_crisis_is(text: str, sort: str) -> None:
+    """A bare answer to the crisis answer's question, a closing or waving away, or a new subject (answered as such)."""
+    from services.abbey.empathy import is_gratitude
+    from services.abbey.small_talk import small_talk_kind
+
+    assert follow_up_of(text, small_talk_kind(text), is_gratitude(text)) == sort
 
 
 def test_crisis_kinds_and_regions() -> None:

@@ -17,10 +17,11 @@ documentation. The kind of crisis decides the words, never the emotion guess:
 - `check`: Abi's flag alone, and a weak one (its crisis score below `SURE_SCORE`), on a message with no words
   of risk: most such flags are everyday messages ("Found a hair in my sandwich. Think lunch is over."), a few
   are not. Abbey answers what was said, calmly, then asks gently and gives the resources.
-- `follow_up`: a turn soon after a crisis in the same conversation that waves it away or closes the
-  conversation ("thanks, bye", "never mind, I'm fine"), with no words of risk and no flag of its own: the
-  concern is not dropped because the subject changed. Abbey answers in kind, says the earlier words still
-  matter, gives the resources again and the way back.
+- `follow_up`: a turn soon after a crisis in the same conversation, with no words of risk and no flag of its
+  own, that answers the crisis answer's question in a word ("yes", "no", "idk": read alone, a "no" to "are you
+  safe right now?" is nothing) or waves the subject away or closes the conversation ("thanks, bye", "never mind,
+  I'm fine"): the concern is not dropped. Abbey answers in kind, asks again whether they are safe or how they are
+  now, and gives the resources again and the way back.
 
 Every crisis answer acknowledges what was said, never celebrates or asks what they look forward to,
 never lectures, gives resources for the person's region, and invites them to keep talking.
@@ -218,23 +219,26 @@ _WAVED_AWAY = re.compile(
 _WAVED_AWAY_MAX_WORDS = 15
 
 
-def closes_subject(text: str, small_talk: str, gratitude: bool) -> bool:
-    """Whether a message, said soon after a crisis, waves the subject away or closes the conversation: small talk
-    (a goodbye, "ok"), thanks, or a short "never mind, I'm fine". A new question or story is answered as itself."""
+# A bare answer to the crisis answer's question ("are you safe right now?", "are you thinking about ending your
+# life?"): yes, no, or not knowing.
+_BARE_REPLY = re.compile(
+    r"^\s*(?:yes|yeah|yep|yup|ya|y|no|nope|nah|n|not really|kind of|kinda|sort of|sorta|maybe|i guess|probably|"
+    r"i (?:don'?t|dont) know|idk|dunno|not sure|i am|i'?m not|i do|i don'?t|i have|i haven'?t|always|sometimes|"
+    r"a bit|a little)\b[\s.!?,]*(?:\w+[\s.!?,]*){0,3}$",
+    re.IGNORECASE,
+)
+REPLY, CLOSING = "reply", "closing"
+
+
+def follow_up_of(text: str, small_talk: str, gratitude: bool) -> str:
+    """How a message said soon after a crisis stands to it: `REPLY`, a bare answer to the question the crisis
+    answer asked; `CLOSING`, small talk (a goodbye, "ok"), thanks, or a short "never mind, I'm fine"; or "": a new
+    question or story, answered as itself."""
+    if _BARE_REPLY.match(text):
+        return REPLY
     if small_talk or gratitude:
-        return True
-    return len(text.split()) <= _WAVED_AWAY_MAX_WORDS and bool(_WAVED_AWAY.search(text))
-
-
-def follow_up_acknowledgement(text: str, small_talk: str, gratitude: bool) -> str:
-    """The first, calm sentence of a follow-up: the goodbye, the thanks or the "never mind" answered in kind."""
-    if _WAVED_AWAY.search(text) and not gratitude:
-        return "That's okay, we don't have to go into it if you'd rather not."
-    if gratitude:
-        return "You're welcome, and thank you for talking with me."
-    if small_talk == "farewell":
-        return "Thank you for talking with me."
-    return ""
+        return CLOSING
+    return CLOSING if len(text.split()) <= _WAVED_AWAY_MAX_WORDS and _WAVED_AWAY.search(text) else ""
 
 
 def earlier_crisis(
@@ -377,6 +381,18 @@ _INVITATIONS = (
 )
 _ATTEMPT_INVITATIONS = ("I'm here with you while you call. Are you able to call now?",)
 _HELPER_ATTEMPT_INVITATION = "I'm here while you make the call. Are you with them now, or can someone get to them?"
+# A bare "yes", "no" or "idk" after a crisis answer: which of its questions it answers is not known, so the one that
+# matters most is asked again.
+_REPLY_OPENINGS = (
+    "Thank you for answering me. I want to be sure I understand you: are you safe right now? If you are in danger "
+    "or thinking about ending your life, please reach out now, you don't have to wait until it gets worse.",
+    "Thank you for telling me. Can I check one thing, so I don't get it wrong: are you safe at the moment? If you "
+    "feel you might act on thoughts of ending your life, please contact someone right away.",
+)
+_HELPER_REPLY = (
+    "Thank you for answering. If you think they may be in danger now, please don't wait: call the emergency number "
+    "or a crisis line with them or for them, and stay with them or keep them on the phone if you can."
+)
 _FOLLOW_UP_INVITATIONS = (
     "You can come back and talk to me any time, day or night, even just to say how today went.",
     "I'm here whenever you want to pick this up again, and nothing you tell me is too much.",
@@ -411,17 +427,14 @@ def compose(
     used: set[str],
     said_back: str = "",
     acknowledgement: str = "",
-    earlier: str = "",
 ) -> list[str]:
     """The crisis answer as paragraphs; `used` holds the sentences already said in this session. `said_back` is
     what the person said, in the second person (services/abbey/language.py): an indirect crisis named in words
     ("they'll be better off without me") is said back before the question. A message flagged by Abi with no
     such words is not: its words may be anything ("Pleasant way to end a Tuesday."). A weak flag (`CHECK`)
-    opens with `acknowledgement`, a calm sentence about what was said, before the gentle question; so does a
-    `FOLLOW_UP`, whose words depend on the `earlier` crisis' kind (the writer's own, or someone else's)."""
+    opens with `acknowledgement`, a calm sentence about what was said, before the gentle question. A `FOLLOW_UP` is
+    `compose_follow_up`'s."""
     pick = zlib.crc32(request.content.encode("utf-8"))
-    if kind == FOLLOW_UP:
-        return _follow_up(earlier in HELPING, resources, used, acknowledgement, pick)
     opening = _fresh(_OPENINGS[kind], pick, used)
     if kind == INDIRECT and said_back and kind_of(request.content) == INDIRECT:
         opening = _REFLECTED_INDIRECT.format(said=said_back)
@@ -445,14 +458,43 @@ def compose(
     ]
 
 
-def _follow_up(helping: bool, resources: Resources, used: set[str], acknowledgement: str, pick: int) -> list[str]:
-    """A goodbye, thanks or "never mind" soon after a crisis: answered in kind, and the concern kept open."""
+def compose_follow_up(
+    sort: str,
+    earlier: str,
+    request: persona_pb2.PersonaRequest,
+    resources: Resources,
+    used: set[str],
+    small_talk: str = "",
+    gratitude: bool = False,
+) -> list[str]:
+    """The answer to a message of `sort` (`follow_up_of`) soon after a crisis of kind `earlier`: a bare reply is
+    thanked and the safety question asked again; anything else is answered in kind in one calm sentence, then the
+    concern is kept open (for the person helping when someone else was at risk); the resources again, and the
+    way back."""
+    pick = zlib.crc32(request.content.encode("utf-8"))
+    helping = earlier in HELPING
+    resources_line = resources.sentence(third_party=helping)
+    if sort == REPLY:
+        opening = _HELPER_REPLY if helping else _fresh(_REPLY_OPENINGS, pick, used)
+        return [opening, resources_line, _fresh(_HELPER_INVITATIONS if helping else _INVITATIONS, pick, used)]
+    first = _in_kind(request.content, small_talk, gratitude)
     return [
-        *([acknowledgement] if acknowledgement else []),
+        *([first] if first else []),
         _HELPER_FOLLOW_UP if helping else _fresh(_OPENINGS[FOLLOW_UP], pick, used),
-        resources.sentence(third_party=helping),
+        resources_line,
         _fresh(_HELPER_INVITATIONS if helping else _FOLLOW_UP_INVITATIONS, pick, used),
     ]
+
+
+def _in_kind(text: str, small_talk: str, gratitude: bool) -> str:
+    """A follow-up's first sentence: the thanks, the goodbye or the "never mind" answered calmly."""
+    if gratitude:
+        return "You're welcome, and thank you for talking with me."
+    if small_talk == "farewell":
+        return "Thank you for talking with me."
+    if _WAVED_AWAY.search(text):
+        return "That's okay, we don't have to go into it if you'd rather not."
+    return ""
 
 
 def _fresh(options: tuple[str, ...], pick: int, used: set[str]) -> str:

@@ -524,10 +524,10 @@ CHECK_RULES = (
 )
 FOLLOW_UP_RULES = (
     "FOLLOW-UP RULES (they override everything else): earlier in this conversation the user, or someone they spoke "
-    "of, was at risk of suicide or self-harm; this message waves it away or says goodbye. Answer it briefly and "
-    "calmly, with no cheerful framing and no exclamation marks, but do not drop the concern: say that what they "
-    "shared still matters, ask how they are now, include these resources verbatim: {resources} and tell them they "
-    "can come back any time."
+    "of, was at risk of suicide or self-harm; this message answers in a word, waves it away or says goodbye. Answer "
+    "it briefly and calmly, with no cheerful framing and no exclamation marks, but do not drop the concern: ask "
+    "whether they are safe now, include these resources verbatim: {resources} and tell them they can come back "
+    "any time."
 )
 HELPER_RULES = (
     "The person at risk is someone the user knows: give the user concrete guidance for helping (ask directly, "

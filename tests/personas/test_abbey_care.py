@@ -213,20 +213,32 @@ async def test_a_goodbye_soon_after_a_crisis_keeps_the_concern_open(personas: Pe
     """ "ok thanks, bye" after a disclosure carries no flag and no words of risk of its own: answered as small talk it
     got a cheerful goodbye. Within crisis.FOLLOW_UP_TURNS turns of the crisis it is answered in kind, calmly, with
     the resources again; a new question is answered as itself, and later a goodbye is a goodbye."""
-    session = {"user_id": "follow-up-own", "session_id": "follow-up-own"}
+    session = "follow-up-own"
     disclosure = "I don't see the point anymore, I've been thinking about ending my life."
-    await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), **session))
-    goodbye = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="ok thanks, bye", **session))
+    await chat(
+        personas.abbey.target,
+        persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), user_id=session, session_id=session),
+    )
+    goodbye = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content="ok thanks, bye", user_id=session, session_id=session)
+    )
     text = goodbye.content
     assert text.startswith("You're welcome") and "988" in text and "findahelpline.com" in text, text
     assert not CHEERFUL.search(text) and goodbye.tone == persona_pb2.TONE_SUPPORTIVE, text
     assert "earlier in this conversation" in goodbye.reasoning_steps[0].description
-    waved = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="never mind, I'm fine", **session))
+    waved = await chat(
+        personas.abbey.target,
+        persona_pb2.PersonaRequest(content="never mind, I'm fine", user_id=session, session_id=session),
+    )
     assert waved.content.startswith("That's okay") and "988" in waved.content, waved.content
     assert waved.content.split("\n\n")[1] != text.split("\n\n")[1]  # the concern in other words
-    question = persona_pb2.PersonaRequest(content="how long should I boil an egg for a runny yolk?", **session)
+    question = persona_pb2.PersonaRequest(
+        content="how long should I boil an egg for a runny yolk?", user_id=session, session_id=session
+    )
     assert "988" not in (await chat(personas.abbey.target, question)).content
-    later = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="bye", **session))
+    later = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content="bye", user_id=session, session_id=session)
+    )
     assert "988" not in later.content and later.tone == persona_pb2.TONE_WARM, later.content  # a goodbye in kind
     elsewhere = persona_pb2.PersonaRequest(content="ok thanks, bye", user_id="follow-up-calm", session_id="calm")
     assert "988" not in (await chat(personas.abbey.target, elsewhere)).content
@@ -235,13 +247,16 @@ async def test_a_goodbye_soon_after_a_crisis_keeps_the_concern_open(personas: Pe
 async def test_a_bare_no_after_a_crisis_answer_is_asked_about_not_taken_for_small_talk(personas: Personas) -> None:
     """The crisis answer asks "Are you safe right now?"; a bare "no" read alone is nothing (no flag, no words of
     risk). Within crisis.FOLLOW_UP_TURNS turns of the crisis it is thanked and the safety question asked again."""
-    session = {"user_id": "follow-up-reply", "session_id": "follow-up-reply"}
+    session = "follow-up-reply"
     disclosure = "I'm going to kill myself tonight, I've made up my mind."
     first = await chat(
-        personas.abbey.target, persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), **session)
+        personas.abbey.target,
+        persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), user_id=session, session_id=session),
     )
     assert "safe right now?" in first.content, first.content
-    reply = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="no", **session))
+    reply = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content="no", user_id=session, session_id=session)
+    )
     assert reply.content.startswith("Thank you for") and "safe" in reply.content.split("\n\n")[0], reply.content
     assert "988" in reply.content and not CHEERFUL.search(reply.content), reply.content
     alone = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="no", user_id="reply-calm"))
@@ -518,10 +533,15 @@ async def test_prompt_for_a_weak_crisis_flag(abbey_llm: ServiceProcess, upstream
 
 
 async def test_prompt_for_a_goodbye_after_a_crisis(abbey_llm: ServiceProcess, upstream: Upstream) -> None:
-    session = {"user_id": "prompt-follow-up", "session_id": "prompt-follow-up"}
+    session = "prompt-follow-up"
     disclosure = "Honestly I just want to die, I can't do this anymore."
-    await chat(abbey_llm.target, persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), **session))
-    await chat(abbey_llm.target, persona_pb2.PersonaRequest(content="thanks, good night", **session))
+    await chat(
+        abbey_llm.target,
+        persona_pb2.PersonaRequest(content=disclosure, routing=_crisis(), user_id=session, session_id=session),
+    )
+    await chat(
+        abbey_llm.target, persona_pb2.PersonaRequest(content="thanks, good night", user_id=session, session_id=session)
+    )
     system = _system(upstream)
     assert "FOLLOW-UP RULES" in system and "CRISIS RULES" not in system and "988" in system, system
 

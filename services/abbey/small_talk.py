@@ -16,6 +16,7 @@ from typing import Final
 
 from services.abbey.language import LAUGHTER
 from services.common.registry import persona_registry
+from services.common.text import unsaid
 
 _NAME = r"(?:\s*,?\s*(?:abbey|abi|aviva|there|everyone|all|friend|mate|buddy))?"
 _END = r"\s*[.!?:)\s]*$"
@@ -113,13 +114,7 @@ def reply(kind: str, text: str, said: set[str]) -> str:
         return "Good night, and sleep well. I'm here whenever you want to talk."
     if kind == "greeting" and _MORNING.search(text):
         return "Good morning! How are you doing today?"
-    options = _REPLIES[kind]
-    pick = zlib.crc32(text.lower().encode("utf-8"))
-    for offset in range(len(options)):
-        option = options[(pick + offset) % len(options)]
-        if option not in said:
-            return option
-    return options[pick % len(options)]
+    return unsaid(_REPLIES[kind], zlib.crc32(text.lower().encode("utf-8")), said)
 
 
 def _capabilities() -> str:

@@ -15,6 +15,7 @@ since 2021 and ~500 times slower; NLTK's punkt needs a data download.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sentencex import segment
 
@@ -30,3 +31,13 @@ def split_sentences(text: str) -> list[str]:
         # A lone surrogate cannot cross into the segmenter; U+FFFD stands in for it (and ends no sentence).
         pieces = segment(LANGUAGE, _SURROGATE.sub("\ufffd", text))
     return [stripped for piece in pieces if (stripped := piece.strip())]
+
+
+def unsaid(options: Sequence[str], pick: int, said: set[str]) -> str:
+    """The first of `options` from index `pick` on that repeats nothing in `said` (the sentences already said in a
+    conversation; an option of several sentences is compared sentence by sentence), else the `pick`th."""
+    for offset in range(len(options)):
+        option = options[(pick + offset) % len(options)]
+        if option not in said and not any(sentence in said for sentence in split_sentences(option)):
+            return option
+    return options[pick % len(options)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.abbey.small_talk import reply, small_talk_kind
+from services.common.text import split_sentences
 
 
 @pytest.mark.parametrize(
@@ -55,6 +56,14 @@ def test_replies_fit_the_kind_and_change_within_a_session() -> None:
     capabilities = reply("capabilities", "what can you do?", set())
     assert "Aviva, a direct technical expert" in capabilities  # from the persona registry, not a copy
     assert "Abi" not in capabilities.replace("Abbey", "")  # the moderator does not answer
+
+
+def test_a_reply_of_two_sentences_is_not_said_twice_in_a_session() -> None:
+    """The session remembers what was said sentence by sentence; a reply of two sentences had been compared whole,
+    so "All right. I'm here whenever you want to talk." came back every time."""
+    first = reply("declining", "nah I'm good", set())
+    said = {sentence for sentence in split_sentences(first)}
+    assert reply("declining", "nah I'm good", said) != first
 
 
 def test_thanks_after_a_word_of_acknowledgement_is_gratitude_not_news_to_savour() -> None:

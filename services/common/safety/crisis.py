@@ -39,6 +39,7 @@ from personamesh.v1 import persona_pb2
 from services.common.persona.logic import SystemPrompt
 from services.common.safety.head import LogisticHead
 from services.common.safety.resources import Resources
+from services.common.text import unsaid
 
 SELF = "self"
 INDIRECT = "indirect"
@@ -435,7 +436,7 @@ def compose(
     opens with `acknowledgement`, a calm sentence about what was said, before the gentle question. A `FOLLOW_UP` is
     `compose_follow_up`'s."""
     pick = zlib.crc32(request.content.encode("utf-8"))
-    opening = _fresh(_OPENINGS[kind], pick, used)
+    opening = unsaid(_OPENINGS[kind], pick, used)
     if kind == INDIRECT and said_back and kind_of(request.content) == INDIRECT:
         opening = _REFLECTED_INDIRECT.format(said=said_back)
     if kind == CHECK:
@@ -443,7 +444,7 @@ def compose(
             *([acknowledgement] if acknowledgement else []),
             opening,
             resources.sentence(third_party=False),
-            _fresh(_CHECK_INVITATIONS, pick, used),
+            unsaid(_CHECK_INVITATIONS, pick, used),
         ]
     if kind == ATTEMPT:  # the number before anything else but the one sentence that says why
         return [opening, resources.sentence(third_party=False), _PRESENCE[kind], _ATTEMPT_INVITATIONS[0]]
@@ -454,7 +455,7 @@ def compose(
         opening,
         _PRESENCE[kind],
         resources.sentence(third_party=kind == THIRD_PARTY),
-        _fresh(invitations, pick, used),
+        unsaid(invitations, pick, used),
     ]
 
 
@@ -475,14 +476,14 @@ def compose_follow_up(
     helping = earlier in HELPING
     resources_line = resources.sentence(third_party=helping)
     if sort == REPLY:
-        opening = _HELPER_REPLY if helping else _fresh(_REPLY_OPENINGS, pick, used)
-        return [opening, resources_line, _fresh(_HELPER_INVITATIONS if helping else _INVITATIONS, pick, used)]
+        opening = _HELPER_REPLY if helping else unsaid(_REPLY_OPENINGS, pick, used)
+        return [opening, resources_line, unsaid(_HELPER_INVITATIONS if helping else _INVITATIONS, pick, used)]
     first = _in_kind(request.content, small_talk, gratitude)
     return [
         *([first] if first else []),
-        _HELPER_FOLLOW_UP if helping else _fresh(_OPENINGS[FOLLOW_UP], pick, used),
+        _HELPER_FOLLOW_UP if helping else unsaid(_OPENINGS[FOLLOW_UP], pick, used),
         resources_line,
-        _fresh(_HELPER_INVITATIONS if helping else _FOLLOW_UP_INVITATIONS, pick, used),
+        unsaid(_HELPER_INVITATIONS if helping else _FOLLOW_UP_INVITATIONS, pick, used),
     ]
 
 
@@ -495,19 +496,6 @@ def _in_kind(text: str, small_talk: str, gratitude: bool) -> str:
     if _WAVED_AWAY.search(text):
         return "That's okay, we don't have to go into it if you'd rather not."
     return ""
-
-
-def _fresh(options: tuple[str, ...], pick: int, used: set[str]) -> str:
-    """The first of `options` from `pick` on that says nothing already said in the session (`used` holds whole
-    answers' sentences, so an option of several sentences is compared sentence by sentence)."""
-    for offset in range(len(options)):
-        option = options[(pick + offset) % len(options)]
-        if option not in used and not any(sentence in used for sentence in _SENTENCE_BREAK.split(option)):
-            return option
-    return options[pick % len(options)]
-
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
 CRISIS_RULES = (

@@ -269,8 +269,8 @@ class AbbeyLogic(PersonaLogic):
         region = material.resources.region if material.resources and material.resources.region else "default"
         if material.crisis_kind == crisis.FOLLOW_UP:
             chain.add(
-                "A crisis earlier in this conversation, and now a goodbye, thanks or 'never mind': answer it, keep "
-                f"the concern open, crisis resources for region {region}",
+                "A crisis earlier in this conversation, and now a goodbye, a one-word answer or 'never mind': answer "
+                f"it, keep the concern open, crisis resources for region {region}",
                 0.8,
                 0,
             )

@@ -1,5 +1,8 @@
 """Sentence splitting: the mesh's one sentence splitter.
 
+`unsaid` picks, of a persona's alternative wordings, one that repeats no sentence
+already said in the conversation, by these same sentences.
+
 Knowledge chunking (services/embeddings/chunking.py), the sentence picking of
 the composer (services/common/generation/grounding.py) and Aviva's fact
 checker all cut text at the boundaries found here, so a sentence is the same

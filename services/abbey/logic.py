@@ -33,6 +33,7 @@ from services.common.safety import crisis
 from services.common.safety.emergency import EmergencyHead, emergency_kind
 from services.common.safety.head import LogisticHead
 from services.common.safety.resources import ResourceTable
+from services.common.text import split_sentences
 
 TECHNICAL_QUERY_TYPES = frozenset(
     {"code_request", "debugging", "factual_query", "explanation", "documentation", "comparison", "optimization"}
@@ -99,7 +100,8 @@ class AbbeyLogic(PersonaLogic):
         risk_words = bool(spoken)
         kind = crisis.assess(request, spoken, self.settings.crisis_check_below)
         reading = self.reader.read(request)
-        if is_gratitude(request.content) and not kind:
+        gratitude = is_gratitude(request.content)
+        if gratitude and not kind:
             reading = EmotionReading("grateful", max(0.5, reading.intensity), {"grateful": 0.8}, 0.5, reading.source)
         state = self.moods.state(request.user_id, request.session_id)
         said = state.said | _earlier_sentences(request)
@@ -111,14 +113,9 @@ class AbbeyLogic(PersonaLogic):
         kind = "" if chat else kind
         # A goodbye, thanks or "never mind" soon after a crisis in this conversation keeps the concern open.
         earlier = "" if kind else crisis.earlier_crisis(request, state.crisis_kind, state.turns - state.crisis_turn)
-        gratitude = is_gratitude(request.content)
         follow_up = crisis.follow_up_of(request.content, chat, gratitude) if earlier else ""
-        follow_up_paragraphs: list[str] = []
+        closing_kind = chat  # the small talk a follow-up answers in kind
         if follow_up:
-            resources_now = self.resources.for_request(request)
-            follow_up_paragraphs = crisis.compose_follow_up(
-                follow_up, earlier, request, resources_now, said, chat, gratitude
-            )
             kind, chat = crisis.FOLLOW_UP, ""
         mood = self.moods.update(state, reading)
         searched = focus_query(request.content) if self.settings.focus_query else request.content
@@ -187,8 +184,10 @@ class AbbeyLogic(PersonaLogic):
                 named=reading.named,
             ),
             crisis_kind=kind,
-            crisis_paragraphs=follow_up_paragraphs
-            if kind == crisis.FOLLOW_UP
+            crisis_paragraphs=crisis.compose_follow_up(
+                follow_up, earlier, request, resources, said, closing_kind, gratitude
+            )
+            if kind == crisis.FOLLOW_UP and resources
             else crisis.compose(
                 kind,
                 request,
@@ -349,11 +348,9 @@ class AbbeyLogic(PersonaLogic):
         await self.index.close()
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
 def _sentences(text: str) -> list[str]:
-    return [piece.strip() for piece in _SENTENCE_END.split(text) if len(piece.split()) >= 6]
+    """The sentences of six words or more that Abbey said (shorter ones, "All right.", may well be said again)."""
+    return [sentence for line in text.splitlines() for sentence in split_sentences(line) if len(sentence.split()) >= 6]
 
 
 def _earlier_sentences(request: persona_pb2.PersonaRequest) -> set[str]:

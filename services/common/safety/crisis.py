@@ -242,9 +242,7 @@ def follow_up_of(text: str, small_talk: str, gratitude: bool) -> str:
     return CLOSING if len(text.split()) <= _WAVED_AWAY_MAX_WORDS and _WAVED_AWAY.search(text) else ""
 
 
-def earlier_crisis(
-    request: persona_pb2.PersonaRequest, remembered: str = "", turns_since: int = FOLLOW_UP_TURNS
-) -> str:
+def earlier_crisis(request: persona_pb2.PersonaRequest, remembered: str, turns_since: int) -> str:
     """The kind of a crisis told in this conversation's last `FOLLOW_UP_TURNS` user turns: the one the persona
     remembers for the session (`remembered`, `turns_since` turns ago), else one named in words in the earlier
     turns the request carries (the session's state may live on another replica)."""

@@ -42,6 +42,7 @@ class CodeAnswer:
     code: str
     source_title: str  # "" for a skeleton
     skeleton: bool
+    source_text: str = ""  # the passage the code was taken from ("" for a skeleton): its note and citation
 
 
 def _doctest_or_plain(block: str) -> str:
@@ -89,7 +90,8 @@ def table_expressions(question: str, text: str, limit: int = 2) -> list[str]:
 
 def code_from_knowledge(question: str, language: str, texts: list[tuple[str, str]]) -> CodeAnswer | None:
     """The best-matching valid code in the knowledge (title, text): fenced blocks, then indented examples, then
-    operations from reference tables (Python only)."""
+    operations from reference tables (Python only). The code itself must share a word with the question: a
+    passage's prose alone once made `git log foo bar ^baz` "a bash solution" for listing environment variables."""
     wanted = content_words(question)
     best: tuple[int, int, CodeAnswer] | None = None
     for rank, (title, text) in enumerate(texts):
@@ -106,10 +108,13 @@ def code_from_knowledge(question: str, language: str, texts: list[tuple[str, str
                 candidates.append((0, "\n".join(lines)))
         for preference, code in candidates:
             # The question's words in the code itself count most; the surrounding text only confirms the topic.
-            overlap = 3 * len(wanted & content_words(code)) + min(2, len(wanted & context_words)) + preference // 2
+            in_code = len(wanted & content_words(code))
+            if not in_code:
+                continue
+            overlap = 3 * in_code + min(2, len(wanted & context_words)) + preference // 2
             key = (overlap, -rank)
             if best is None or key > best[:2]:
-                best = (overlap, -rank, CodeAnswer(language, code, title, skeleton=False))
+                best = (overlap, -rank, CodeAnswer(language, code, title, skeleton=False, source_text=text))
     return best[2] if best is not None and best[0] >= 3 else None
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
-from services.aviva.code import CodeAnswer, names_a_language, pasted_code_findings
+from services.aviva.code import CodeAnswer, detect_request_language, names_a_language, pasted_code_findings
 from services.aviva.passage import minimal_example
 from services.aviva.rerank import Ranked
 from services.common.generation.codeblocks import ExtractedBlock, check_syntax
@@ -15,6 +15,7 @@ from services.common.persona.logic import SystemPrompt
 
 NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
 NO_PASSAGE = "No passage of the documentation I have answers this, so I won't guess."
+NO_DEBUG_PASSAGE = "No passage of the documentation I have explains this error, so here are general steps instead."
 
 _DEBUG_CHECKLIST = (
     "Checklist:\n"
@@ -43,26 +44,51 @@ class AvivaMaterial:
     answer_threshold: float = 0.5  # confidence the best passage needs to answer from it (below: closest references)
 
 
-def _sources_line(knowledge: list[index_pb2.KnowledgeHit]) -> str:
-    titles: list[str] = []
-    for hit in knowledge:
-        title = hit.title or hit.source
-        if title and title not in titles:
-            titles.append(title)
-    return "Sources: " + "; ".join(titles[:3]) + "." if titles else ""
+def _answering(material: AvivaMaterial) -> list[Ranked]:
+    """The passages confident enough to answer from, best first."""
+    return [r for r in material.ranked if r.confidence >= material.answer_threshold]
+
+
+def distinct(ranked: list[Ranked]) -> list[Ranked]:
+    """One entry per citation: a long passage is stored as several chunks under one URL and heading."""
+    seen: set[str] = set()
+    out: list[Ranked] = []
+    for r in ranked:
+        if r.passage.citation not in seen:
+            seen.add(r.passage.citation)
+            out.append(r)
+    return out
+
+
+def _code_source(material: AvivaMaterial) -> Ranked | None:
+    """The passage the answer's code was taken from."""
+    code = material.code
+    if code is None or code.skeleton:
+        return None
+    return next((r for r in material.ranked if r.passage.hit.text == code.source_text), None)
+
+
+def _sources_line(material: AvivaMaterial) -> str:
+    """Where the code and sentences came from, with links: the code's own passage first, then the other passages
+    confident enough to answer (at most three in all)."""
+    first = _code_source(material)
+    cited = distinct(([first] if first is not None else []) + _answering(material))[:3]
+    if not cited:
+        return ""
+    label = "Source" if len(cited) == 1 else "Sources"
+    return f"{label}: " + "; ".join(r.passage.citation for r in cited)
 
 
 def _facts(material: AvivaMaterial, limit: int) -> list[str]:
     """The sentences of the passages confident enough to answer that share most words with the question. Only
     those: a "Likely cause" for `ModuleNotFoundError` read off whichever passage shares a word (pdb's "scripts")
     is a wrong answer, where the checklist alone is an honest one."""
-    answering = [r.passage.hit.text for r in material.ranked if r.confidence >= material.answer_threshold]
-    return best_sentences(material.content, answering, limit)
+    return best_sentences(material.content, [r.passage.hit.text for r in _answering(material)], limit)
 
 
 def own_sentences() -> set[str]:
     """Aviva's template sentences: her own advice, not claims for the fact checker."""
-    return {sentence for sentence in prose_sentences(_DEBUG_CHECKLIST)}
+    return set(prose_sentences(_DEBUG_CHECKLIST)) | set(prose_sentences(NO_DEBUG_PASSAGE))
 
 
 def compose_draft(material: AvivaMaterial) -> str:
@@ -86,7 +112,7 @@ def compose_draft(material: AvivaMaterial) -> str:
     else:
         return "\n\n".join(_docs_parts(material))
     if used_knowledge:
-        parts.append(_sources_line(material.knowledge))
+        parts.append(_sources_line(material))
     return "\n\n".join(part for part in parts if part)
 
 
@@ -143,17 +169,31 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
     parts.append(f"Source: {passage.citation}")
     also = [
         f"- {r.passage.lead_line}: {r.passage.citation}"
-        for r in material.ranked[1:6]
-        if r.passage.lead and r.passage.lead != passage.lead
+        for r in distinct(list(material.ranked[:6]))
+        if r.passage.lead and r.passage.lead != passage.lead and r.passage.citation != passage.citation
     ][:3]
     if also:
         parts.append(f"{SEE_ALSO}\n" + "\n".join(also))
     return parts
 
 
+# The languages the built-in documentation is written for: Python's pages, and the man pages for the shell.
+_DOCUMENTED_LANGUAGES = frozenset({"python", "bash"})
+
+
+def closest(material: AvivaMaterial) -> list[Ranked]:
+    """The closest passages when none answers (at most three, one per citation): not Python's pages for a question
+    in a language the documentation does not cover (a JavaScript question's closest Python page does not serve it;
+    "from the terminal" names the shell, and Python's `subprocess` may still be the answer)."""
+    undocumented = (
+        names_a_language(material.content) and detect_request_language(material.content) not in _DOCUMENTED_LANGUAGES
+    )
+    return [r for r in distinct(list(material.ranked)) if not (undocumented and r.passage.python)][:3]
+
+
 def _closest(material: AvivaMaterial) -> str:
-    lines = [f"- {r.passage.citation}" for r in material.ranked[:3]]
-    return "Closest references:\n" + "\n".join(lines)
+    lines = [f"- {r.passage.citation}" for r in closest(material)]
+    return "Closest references:\n" + "\n".join(lines) if lines else ""
 
 
 def _no_source(material: AvivaMaterial) -> str:
@@ -174,7 +214,8 @@ def _code_parts(material: AvivaMaterial) -> list[str]:
     label = f"{code.language} skeleton" if code.skeleton else code.language
     parts = [lead, f"```{label}\n{code.code}\n```"]
     if not code.skeleton:
-        notes = _facts(material, 1)
+        # The note explains the code shown, so it comes from the passage the code was taken from.
+        notes = best_sentences(material.content, [code.source_text], 1)
         if notes:
             parts.append(notes[0])
     return parts
@@ -187,6 +228,8 @@ def _debugging_parts(material: AvivaMaterial) -> list[str]:
     facts = _facts(material, 2)
     if facts:
         parts.append("Likely cause: " + " ".join(facts))
+    elif not findings and (material.code is None or material.code.skeleton):
+        parts.append(NO_DEBUG_PASSAGE)  # the checklist is general advice, not an answer to this error
     parts.append(_DEBUG_CHECKLIST)
     if material.code is not None and not material.code.skeleton:
         parts.append(f"```{material.code.language}\n{material.code.code}\n```")

@@ -6,7 +6,15 @@ from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.aviva.classifier import classify
 from services.aviva.code import code_from_knowledge, detect_request_language, names_a_language, skeleton
-from services.aviva.compose import AvivaMaterial, best_passage, compose_draft, own_sentences, system_prompt
+from services.aviva.compose import (
+    AvivaMaterial,
+    best_passage,
+    closest,
+    compose_draft,
+    distinct,
+    own_sentences,
+    system_prompt,
+)
 from services.aviva.domain import OUTSIDE, DomainGate, built_in_only
 from services.aviva.facts import check_claims
 from services.aviva.passage import read
@@ -138,8 +146,9 @@ class AvivaLogic(PersonaLogic):
         if code is not None:
             origin = "skeleton (no verified example)" if code.skeleton else f"code from '{code.source_title}'"
             reasoning.append(step(f"Language: {language}; {origin}", 0.5 if code.skeleton else 0.85))
-        # References: the passages good enough to answer (at most 4), else the closest three.
-        cited = answering[:4] or [r.passage.hit for r in ranked[:3]]
+        # References: the passages good enough to answer (at most 4, one per citation), else the closest three.
+        confident = distinct([r for r in ranked if r.confidence >= self.answer_threshold])
+        cited = [r.passage.hit for r in (confident[:4] or closest(material))]
         prompt = system_prompt(material)
         return Plan(
             system_prompt=prompt.text,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
-from services.aviva.code import detect_request_language, skeleton
-from services.aviva.compose import AvivaMaterial, compose_draft
+from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
+from services.aviva.compose import NO_DEBUG_PASSAGE, NO_PASSAGE, AvivaMaterial, compose_draft
 from services.aviva.passage import read
 from services.aviva.rerank import Ranked
 
@@ -43,3 +43,128 @@ def test_a_shell_question_a_man_page_answers_gets_the_command_not_a_shell_skelet
 def test_a_question_in_another_language_keeps_its_skeleton() -> None:
     draft = compose_draft(_material("make a directory and its parents in Rust"))
     assert "```rust skeleton" in draft, draft
+
+
+SSH_R = index_pb2.KnowledgeHit(
+    source="man/ssh.1",
+    title="man ssh(1): ssh — OpenSSH remote login client > DESCRIPTION: `-R [bind_address:]port`",
+    url="man:ssh(1)#-R",
+    text="-R [bind_address:]port\n\nSpecifies that connections to the given TCP port on the remote host are forwarded.",
+)
+SSH_P = index_pb2.KnowledgeHit(
+    source="man/ssh.1",
+    title="man ssh(1): ssh — OpenSSH remote login client > DESCRIPTION: `-p port`",
+    url="man:ssh(1)#-p",
+    text="-p port\n\nPort to connect to on the remote host.",
+)
+GIT_LOG = index_pb2.KnowledgeHit(
+    source="man/git-log.1",
+    title="man git-log(1): git-log - Show commit logs > DESCRIPTION",
+    url="man:git-log(1)#description",
+    text="List all commits reachable from the variables named.\n\n```bash\ngit log foo bar ^baz\n```",
+)
+CONTEXT_KEYS = index_pb2.KnowledgeHit(
+    source="python/library/contextvars.html",
+    title="Python 3.11 docs: contextvars — Context Variables > `contextvars.Context.keys()`",
+    url="https://docs.python.org/3.11/library/contextvars.html#contextvars.Context.keys",
+    text="Return a list of all variables in the context object.",
+)
+TIME_SLEEP = index_pb2.KnowledgeHit(
+    source="python/library/time.html",
+    title="Python 3.11 docs: time — Time access and conversions > `time.sleep(secs)`",
+    url="https://docs.python.org/3.11/library/time.html#time.sleep",
+    text="Suspend execution of the calling thread for the given number of seconds.\n\n```python\ntime.sleep(0.5)\n```",
+)
+POOL = index_pb2.KnowledgeHit(
+    source="python/library/multiprocessing.html",
+    title="Python 3.11 docs: multiprocessing — Process-based parallelism > Using a pool of workers",
+    url="https://docs.python.org/3.11/library/multiprocessing.html#using-a-pool-of-workers",
+    text="Workers may wait for half a second between tasks in this example of a pool.",
+)
+URLLIB = index_pb2.KnowledgeHit(
+    source="python/howto/urllib2.html",
+    title="Python 3.11 docs: HOWTO Fetch Internet Resources Using The urllib Package > Fetching URLs",
+    url="https://docs.python.org/3.11/howto/urllib2.html#fetching-urls",
+    text=(
+        "The simplest way to make an HTTP request is urlopen. For example, you can make an FTP request like so:"
+        "\n\n```python\nreq = urllib.request.Request('ftp://example.com/')\n```"
+    ),
+)
+
+
+def _asked(question: str, kind: str, hits: list[tuple[index_pb2.KnowledgeHit, float]], code: bool) -> AvivaMaterial:
+    """The material the planner builds: ranked passages, and code from the confident ones when code is asked."""
+    language = detect_request_language(question)
+    ranked = tuple(Ranked(read(hit), score=p, confidence=p) for hit, p in hits)
+    found = code_from_knowledge(question, language, [(h.title, h.text) for h, p in hits if p >= 0.5])
+    return AvivaMaterial(
+        content=question,
+        query=QueryClass(kind, 0.9, "routing"),
+        knowledge=[hit for hit, _ in hits],
+        code=(found or skeleton(question, language, comments=True)) if code else None,
+        sentences=2,
+        knowledge_available=True,
+        ranked=ranked,
+        answer_threshold=0.5,
+    )
+
+
+def test_a_reference_is_listed_once_though_it_is_stored_as_several_chunks() -> None:
+    draft = compose_draft(
+        _asked(
+            "ssh to a server on another port", "documentation", [(SSH_P, 0.9), (SSH_R, 0.8), (SSH_R, 0.7)], code=False
+        )
+    )
+    assert draft.startswith("`ssh -p`"), draft
+    assert draft.count("man:ssh(1)#-R") == 1, draft
+    nothing = compose_draft(_asked("ssh tunnel backwards", "documentation", [(SSH_R, 0.2), (SSH_R, 0.1)], code=False))
+    assert nothing.startswith(NO_PASSAGE) and nothing.count("man:ssh(1)#-R") == 1, nothing
+
+
+def test_code_that_shares_no_word_with_the_question_is_not_offered_as_its_solution() -> None:
+    question = "how do I list all environment variables in bash"
+    material = _asked(question, "code_request", [(CONTEXT_KEYS, 0.8), (GIT_LOG, 0.7)], code=True)
+    assert material.code is not None and material.code.skeleton
+    assert "git log foo bar" not in compose_draft(material)
+
+
+def test_the_note_and_first_source_of_a_code_answer_are_the_codes_own_passage() -> None:
+    material = _asked("sleep for half a second in python", "code_request", [(POOL, 0.9), (TIME_SLEEP, 0.8)], code=True)
+    draft = compose_draft(material)
+    assert "time.sleep(0.5)" in draft, draft
+    assert "Suspend execution of the calling thread" in draft and "Workers may wait" not in draft, draft
+    sources = draft.split("\n\n")[-1]
+    assert (
+        sources.startswith("Sources: Python 3.11 docs: time")
+        and "<https://docs.python.org/3.11/library/time.html#time.sleep>" in sources
+    ), sources
+
+
+def test_a_sentence_that_introduces_an_example_not_shown_is_not_an_answer_sentence() -> None:
+    draft = compose_draft(_asked("how do I make an http request", "documentation", [(URLLIB, 0.9)], code=False))
+    assert "The simplest way to make an HTTP request is urlopen." in draft, draft
+    assert "like so:" not in draft
+
+
+def test_a_question_in_another_named_language_gets_no_python_pages_as_closest_references() -> None:
+    draft = compose_draft(
+        _asked(
+            "in javascript how do i debounce a function",
+            "code_request",
+            [(POOL, 0.2), (TIME_SLEEP, 0.1), (SSH_P, 0.05)],
+            code=True,
+        )
+    )
+    assert "```javascript skeleton" in draft, draft
+    assert "docs.python.org" not in draft, draft
+    python = compose_draft(_asked("how do i debounce a function in python", "code_request", [(POOL, 0.2)], code=True))
+    assert "docs.python.org" in python, python
+    # The terminal names the shell, which the man pages document: Python's pages may still be what is closest.
+    shell = compose_draft(_asked("capture a command's output from the terminal", "documentation", [(POOL, 0.2)], False))
+    assert "docs.python.org" in shell, shell
+
+
+def test_a_debugging_question_no_passage_explains_says_so_before_the_general_checklist() -> None:
+    draft = compose_draft(_asked("my pandas merge gives duplicate rows, why", "debugging", [(POOL, 0.1)], code=True))
+    assert draft.startswith(NO_DEBUG_PASSAGE), draft
+    assert "Checklist:" in draft

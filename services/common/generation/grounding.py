@@ -236,12 +236,16 @@ def prose_sentences(text: str) -> list[str]:
 
 
 def is_clean_sentence(sentence: str) -> bool:
-    """A whole prose sentence: not a table row or a fragment cut at a chunk boundary."""
+    """A whole prose sentence: not a table row, a fragment cut at a chunk boundary, or a lead-in ending in a colon
+    (it introduces an example or a list the answer does not show: "For example, you can make an FTP request like
+    so:")."""
     if len(sentence) < 12 or "|" in sentence or "+--" in sentence or sentence.count("`") % 2:
+        return False
+    if sentence.rstrip().endswith(":"):
         return False
     if sentence.count("(") != sentence.count(")") or sentence.count('"') % 2:
         return False
-    return sentence[0].isupper() or sentence[0].isdigit() or (sentence[0] in "\"'`(" and sentence[-1] in ".!?:")
+    return sentence[0].isupper() or sentence[0].isdigit() or (sentence[0] in "\"'`(" and sentence[-1] in ".!?")
 
 
 def best_sentences(query: str, texts: list[str], limit: int, min_overlap: int = 1) -> list[str]:

@@ -20,7 +20,9 @@ BASE_URL = "https://docs.python.org/3.11/"
 PARTS = ("library", "tutorial", "howto")
 SOURCE_PREFIX = PYTHON_PAGES
 # Bump when this parser makes something else of the same page: those pages are ingested again.
-VERSION = "1"
+VERSION = "2"
+# Elements without an end tag: never pushed on the open-tag stack, so their (XHTML-style) end pops nothing.
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
 _SKIP_CLASSES = ("sphinxsidebar", "related", "footer", "headerlink", "versionmodified-deprecated")
 
 
@@ -81,7 +83,7 @@ class _SphinxPage(HTMLParser):
         if not self._in_body:
             return
         skip = any(name in classes.split() for name in _SKIP_CLASSES) or tag in ("script", "style")
-        if tag not in ("br", "img", "hr", "input", "meta", "link", "wbr"):
+        if tag not in _VOID:
             self._tags.append((tag, skip))
         if self._skipping:
             return
@@ -104,7 +106,9 @@ class _SphinxPage(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
-        if not self._in_body or not self._tags:
+        # A void element's end (`<img ... />`) and an end tag nothing opened close nothing: popping to them emptied
+        # the stack, so the bottom navigation bar (`related`) stopped being skipped and joined the last passage.
+        if not self._in_body or tag in _VOID or all(open_tag != tag for open_tag, _ in self._tags):
             return
         while self._tags:
             open_tag, skip = self._tags.pop()

@@ -29,10 +29,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from personamesh.v1 import persona_pb2
+from personamesh.v1 import abi_service_pb2, persona_pb2
 from services.aviva.compose import SEE_ALSO
 from services.aviva.training import fit
 from services.aviva.training.selection import contains_key as contains
+from services.common.clients import AbiClient
 from services.common.generation.grounding import content_words
 from services.devmesh.processes import ServiceProcess, free_port
 from services.embeddings.chunking import chunk_text
@@ -150,12 +151,17 @@ def grade(row: dict[str, Any], answer: str) -> dict[str, bool]:
     return {"key_in_answer": bool(in_answer), "cited": bool(cited), "correct": supported, "lead": lead, "about": about}
 
 
-async def _ask(target: str, rows_: list[dict[str, Any]], concurrency: int = 3) -> list[str]:
+async def _ask(target: str, abi: AbiClient, rows_: list[dict[str, Any]], concurrency: int = 3) -> list[str]:
+    """Each question as `POST /api/v1/chat/aviva` sends it: routed by Abi with Aviva asked for (its decision carries
+    the query type, which picks Aviva's composition: a code request may be answered with code), then to Aviva."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(row: dict[str, Any]) -> str:
         async with gate:
-            response = await chat(target, persona_pb2.PersonaRequest(content=row["question"]), deadline=60)
+            request = persona_pb2.PersonaRequest(content=row["question"], forced_persona_name="aviva")
+            routed = await abi.stub.Route(abi_service_pb2.RouteRequest(request=request), timeout=30)
+            request.routing.CopyFrom(routed.decision)
+            response = await chat(target, request, deadline=60)
             return response.content
 
     return list(await asyncio.gather(*(one(row) for row in rows_)))
@@ -206,22 +212,27 @@ async def eval_docs(data_dir: Path, splits: list[str], ingest: bool = True) -> d
     aviva = ServiceProcess(
         "aviva", "services.aviva", free_port(), {"PM_EMBEDDINGS_ADDR": index.target, "PM_METRICS_PORT": "-1"}, logs
     )
+    abi = ServiceProcess(
+        "abi", "services.abi", free_port(), {"PM_EMBEDDINGS_ADDR": index.target, "PM_METRICS_PORT": "-1"}, logs
+    )
     results: dict[str, Any] = {"data_dir": str(data_dir)}
+    router = AbiClient(abi.target)
     try:
-        for process in (index, aviva):
+        for process in (index, aviva, abi):
             process.start()
             if not await asyncio.to_thread(process.wait_serving, 600):
                 raise RuntimeError(f"{process.name} did not start; see {logs}")
         for split in splits:
             split_rows = rows(split)
-            answers = await _ask(aviva.target, split_rows)
+            answers = await _ask(aviva.target, router, split_rows)
             results[split] = (
                 domain_report(split_rows, answers)
                 if split == "domain"
                 else report(split_rows, answers, show_mistakes=split in LOOKED_AT)
             )
     finally:
-        for process in (aviva, index):
+        await router.close()
+        for process in (abi, aviva, index):
             process.stop()
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results

@@ -96,16 +96,15 @@ def compose_draft(material: AvivaMaterial) -> str:
     kind = material.query.query_type
     parts: list[str] = []
     used_knowledge = False
-    if (
-        kind in ("code_request", "optimization")
-        and material.code is not None
-        and not _docs_answer_in(material)
-        and not _command_answers(material)
-    ):
+    if kind in ("code_request", "optimization") and material.code is not None and not _documented(material):
         parts.extend(_code_parts(material))
         used_knowledge = not material.code.skeleton
         if material.code.skeleton and material.ranked:
             parts.append(_closest(material))
+    elif kind == "debugging" and best_passage(material) is not None:
+        # A passage answers the problem (`scp -P` for "scp ignores my port"): its answer, after what the parsers say
+        # of pasted code; the traceback checklist is for problems no passage explains.
+        return "\n\n".join([*pasted_code_findings(list(material.pasted)), *_docs_parts(material)])
     elif kind == "debugging":
         parts.extend(_debugging_parts(material))
         used_knowledge = any(part.startswith(("Likely cause", "```")) for part in parts)
@@ -121,6 +120,26 @@ def best_passage(material: AvivaMaterial) -> Ranked | None:
     if material.ranked and material.ranked[0].confidence >= material.answer_threshold:
         return material.ranked[0]
     return None
+
+
+def _documented(material: AvivaMaterial) -> bool:
+    """A code request the documentation answers as it is: the best passage answers confidently, and the question
+    names no language or its page is in the asked one (Python's pages for Python, a man page for the shell). Code
+    lifted from a lower passage that merely shares words (`astimezone`'s reference implementation for "the current
+    time in UTC") or a skeleton is worse than the documented call with its own example. A passage of prose with
+    neither a call nor an example to show leaves the code to the others."""
+    best = best_passage(material)
+    if best is None or material.code is None:
+        return False
+    if _docs_answer_in(material) or _command_answers(material):
+        return True
+    example = minimal_example(best.passage)
+    if not best.passage.lead_line and not (example is not None and check_syntax(*example)):
+        return False
+    if not names_a_language(material.content):
+        return True
+    language = material.code.language
+    return (best.passage.python and language == "python") or (best.passage.man and language == "bash")
 
 
 def _command_answers(material: AvivaMaterial) -> bool:
@@ -229,7 +248,8 @@ def _debugging_parts(material: AvivaMaterial) -> list[str]:
     if facts:
         parts.append("Likely cause: " + " ".join(facts))
     elif not findings and (material.code is None or material.code.skeleton):
-        parts.append(NO_DEBUG_PASSAGE)  # the checklist is general advice, not an answer to this error
+        # The checklist is general advice, not an answer to this error; the closest passages may still hold it.
+        parts.extend([NO_DEBUG_PASSAGE, _closest(material)])
     parts.append(_DEBUG_CHECKLIST)
     if material.code is not None and not material.code.skeleton:
         parts.append(f"```{material.code.language}\n{material.code.code}\n```")

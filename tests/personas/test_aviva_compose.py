@@ -168,3 +168,44 @@ def test_a_debugging_question_no_passage_explains_says_so_before_the_general_che
     draft = compose_draft(_asked("my pandas merge gives duplicate rows, why", "debugging", [(POOL, 0.1)], code=True))
     assert draft.startswith(NO_DEBUG_PASSAGE), draft
     assert "Checklist:" in draft
+
+
+NAMELIST = index_pb2.KnowledgeHit(
+    source="python/library/zipfile.html",
+    title="Python 3.11 docs: zipfile — Work with ZIP archives > `zipfile.ZipFile.namelist()`",
+    url="https://docs.python.org/3.11/library/zipfile.html#zipfile.ZipFile.namelist",
+    text="Return a list of archive members by name.",
+)
+EXTRACT_EXAMPLE = index_pb2.KnowledgeHit(
+    source="python/library/zipfile.html",
+    title="Python 3.11 docs: zipfile — Work with ZIP archives > Examples",
+    url="https://docs.python.org/3.11/library/zipfile.html#examples",
+    text="Extract every member.\n\n```python\nwith ZipFile('spam.zip') as myzip:\n    myzip.extractall()\n```",
+)
+SCP_P = index_pb2.KnowledgeHit(
+    source="man/scp.1",
+    title="man scp(1): scp — OpenSSH secure file copy > DESCRIPTION: `-P port`",
+    url="man:scp(1)#-P",
+    text="-P port\n\nSpecifies the port to connect to on the remote host.",
+)
+
+
+def test_a_code_request_the_best_passage_answers_gets_that_call_not_code_from_another_passage() -> None:
+    for question in ("list files in a zip without extracting", "list files in a zip without extracting in python"):
+        material = _asked(question, "code_request", [(NAMELIST, 0.9), (EXTRACT_EXAMPLE, 0.6)], code=True)
+        draft = compose_draft(material)
+        assert draft.startswith("`zipfile.ZipFile.namelist()`"), draft
+        assert "skeleton" not in draft and "extractall" not in draft, draft
+    # Asked in another language, the Python page is not its answer: a labelled skeleton, as before.
+    rust = compose_draft(_asked("list files in a zip in rust", "code_request", [(NAMELIST, 0.9)], code=True))
+    assert "```rust skeleton" in rust, rust
+
+
+def test_a_debugging_question_a_passage_answers_gets_it_without_the_traceback_checklist() -> None:
+    question = "scp -p 2222 says 2222 is not a file and connects to port 22"
+    draft = compose_draft(_asked(question, "debugging", [(SCP_P, 0.8)], code=True))
+    assert draft.startswith("`scp -P` (`-P port`)"), draft
+    assert "Checklist" not in draft and "man:scp(1)#-P" in draft
+    unsure = compose_draft(_asked(question, "debugging", [(SCP_P, 0.3)], code=True))
+    assert unsure.startswith(NO_DEBUG_PASSAGE) and "Closest references:\n- man scp(1)" in unsure, unsure
+    assert "Checklist" in unsure

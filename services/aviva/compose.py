@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, detect_request_language, names_a_language, pasted_code_findings
-from services.aviva.passage import minimal_example
+from services.aviva.passage import Passage, minimal_example
 from services.aviva.rerank import Ranked
 from services.common.generation.codeblocks import ExtractedBlock, check_syntax
 from services.common.generation.grounding import best_sentences, prose_sentences
@@ -116,10 +116,23 @@ def compose_draft(material: AvivaMaterial) -> str:
 
 
 def best_passage(material: AvivaMaterial) -> Ranked | None:
-    """The passage that answers, if the best one scores well enough."""
-    if material.ranked and material.ranked[0].confidence >= material.answer_threshold:
-        return material.ranked[0]
+    """The passage to answer from: the first, in the rerankers' order, confident enough and with something to show.
+    A passage of prose with no call, no example and no sentence sharing the question's words would make an answer
+    of a citation alone ("TypeError: 'NoneType' object is not subscriptable" got one)."""
+    for ranked in _answering(material):
+        if _shows_something(material.content, ranked.passage):
+            return ranked
     return None
+
+
+def _shows_something(question: str, passage: Passage) -> bool:
+    """Whether an answer from `passage` has more than its citation: a lead, an example that parses, a sentence."""
+    example = minimal_example(passage)
+    return bool(
+        passage.lead_for(question)
+        or (example is not None and check_syntax(*example))
+        or best_sentences(question, [passage.hit.text], 1)
+    )
 
 
 def _documented(material: AvivaMaterial) -> bool:

@@ -209,3 +209,25 @@ def test_a_debugging_question_a_passage_answers_gets_it_without_the_traceback_ch
     unsure = compose_draft(_asked(question, "debugging", [(SCP_P, 0.3)], code=True))
     assert unsure.startswith(NO_DEBUG_PASSAGE) and "Closest references:\n- man scp(1)" in unsure, unsure
     assert "Checklist" in unsure
+
+
+SPECIAL_NAMES = index_pb2.KnowledgeHit(
+    source="pydoc/specialnames",
+    title="Python 3.11 reference: Special method names > Emulating generic types",
+    url="pydoc:specialnames",
+    text="Usually, the subscription of an instance of a class will call a method defined by the class.",
+)
+TYPE_ERROR = index_pb2.KnowledgeHit(
+    source="python/library/exceptions.html",
+    title="Python 3.11 docs: Built-in Exceptions > `exception TypeError`",
+    url="https://docs.python.org/3.11/library/exceptions.html#TypeError",
+    text="Raised when an operation or function is applied to an object of inappropriate type.",
+)
+
+
+def test_a_confident_passage_with_nothing_to_show_is_passed_over_for_one_that_has() -> None:
+    question = "TypeError: 'NoneType' object is not subscriptable"
+    draft = compose_draft(_asked(question, "debugging", [(SPECIAL_NAMES, 0.9), (TYPE_ERROR, 0.7)], code=True))
+    assert draft.startswith("`exception TypeError`"), draft
+    alone = compose_draft(_asked(question, "debugging", [(SPECIAL_NAMES, 0.9)], code=True))
+    assert alone.startswith(NO_DEBUG_PASSAGE) and "pydoc:specialnames" in alone, alone

@@ -9,6 +9,7 @@ from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, detect_request_language, names_a_language, pasted_code_findings
 from services.aviva.passage import Passage, minimal_example
 from services.aviva.rerank import Ranked
+from services.common import languages
 from services.common.generation.codeblocks import ExtractedBlock, check_syntax
 from services.common.generation.grounding import best_sentences, prose_sentences
 from services.common.persona.logic import SystemPrompt
@@ -137,7 +138,7 @@ def _shows_something(question: str, passage: Passage) -> bool:
 
 def _documented(material: AvivaMaterial) -> bool:
     """A code request the documentation answers as it is: the best passage answers confidently, and the question
-    names no language or its page is in the asked one (Python's pages for Python, a man page for the shell). Code
+    asks for no language or its page is in the asked one (Python's pages for Python, a man page for the shell). Code
     lifted from a lower passage that merely shares words (`astimezone`'s reference implementation for "the current
     time in UTC") or a skeleton is worse than the documented call with its own example. A passage of prose with
     neither a call nor an example to show leaves the code to the others."""
@@ -149,10 +150,10 @@ def _documented(material: AvivaMaterial) -> bool:
     example = minimal_example(best.passage)
     if not best.passage.lead_line and not (example is not None and check_syntax(*example)):
         return False
-    if not names_a_language(material.content):
+    asked = languages.asked_for(material.content)  # "from the command line" mentions the shell, asks for nothing
+    if not asked:
         return True
-    language = material.code.language
-    return (best.passage.python and language == "python") or (best.passage.man and language == "bash")
+    return (best.passage.python and asked == "python") or (best.passage.man and asked == "bash")
 
 
 def _command_answers(material: AvivaMaterial) -> bool:

@@ -231,3 +231,19 @@ def test_a_confident_passage_with_nothing_to_show_is_passed_over_for_one_that_ha
     assert draft.startswith("`exception TypeError`"), draft
     alone = compose_draft(_asked(question, "debugging", [(SPECIAL_NAMES, 0.9)], code=True))
     assert alone.startswith(NO_DEBUG_PASSAGE) and "pydoc:specialnames" in alone, alone
+
+
+ABSPATH = index_pb2.KnowledgeHit(
+    source="python/library/os.path.html",
+    title="Python 3.11 docs: os.path — Common pathname manipulations > `os.path.abspath(path)`",
+    url="https://docs.python.org/3.11/library/os.path.html#os.path.abspath",
+    text="Return a normalized absolutized version of the pathname path.",
+)
+
+
+def test_a_language_only_mentioned_does_not_overrule_the_page_that_answers() -> None:
+    mentioned = "I get a relative path from the command line and need the full absolute path"
+    draft = compose_draft(_asked(mentioned, "code_request", [(ABSPATH, 0.8)], code=True))
+    assert draft.startswith("`os.path.abspath(path)`"), draft
+    asked = compose_draft(_asked("get the absolute path of a file in bash", "code_request", [(ABSPATH, 0.8)], True))
+    assert "```bash skeleton" in asked, asked

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, detect_request_language, names_a_language, pasted_code_findings
-from services.aviva.passage import Passage, minimal_example
+from services.aviva.passage import Passage, cut_example, minimal_example
 from services.aviva.rerank import Ranked
 from services.common import languages
 from services.common.generation.codeblocks import ExtractedBlock, check_syntax
-from services.common.generation.grounding import best_sentences, prose_sentences
+from services.common.generation.grounding import best_sentences, content_words, prose_sentences
 from services.common.persona.logic import SystemPrompt
 
 NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
@@ -193,10 +193,10 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
     lead = passage.lead_for(material.content)
     if lead:
         parts.append(lead)
-    example = minimal_example(passage)
-    if example is not None and check_syntax(*example) and example[1].strip() != passage.lead:
-        parts.append(f"```{example[0]}\n{example[1]}\n```")
     sentences = best_sentences(material.content, [passage.hit.text], material.sentences)
+    example = _example_for(passage, material.content, sentences)
+    if example is not None and example[1].strip() != passage.lead:
+        parts.append(f"```{example[0]}\n{example[1]}\n```")
     if sentences:
         parts.append(" ".join(sentences))
     parts.append(f"Source: {passage.citation}")
@@ -208,6 +208,24 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
     if also:
         parts.append(f"{SEE_ALSO}\n" + "\n".join(also))
     return parts
+
+
+def _example_for(passage: Passage, question: str, sentences: list[str]) -> tuple[str, str] | None:
+    """The passage's code sample to show (cut short, one that parses): the first after the sentence the answer
+    quotes, since documentation shows a sample right after the prose it illustrates (a tutorial section's first
+    sample, `reprlib.repr`, is not the one its `pprint` sentence is about); without a quoted sentence before any,
+    the one sharing the most words with the question (the first on ties)."""
+    text = " ".join(passage.hit.text.split())
+    placed = [(text.find(" ".join(code.split())), cut_example(language, code)) for language, code in passage.examples]
+    valid = [(where, example) for where, example in placed if check_syntax(*example)]
+    if not valid:
+        return None
+    quoted = text.find(" ".join(sentences[0].split())) if sentences else -1
+    after = [example for where, example in valid if quoted >= 0 and where > quoted]
+    if after:
+        return after[0]
+    asked = content_words(question)
+    return max((example for _, example in valid), key=lambda example: len(asked & content_words(example[1])))
 
 
 # The languages the built-in documentation is written for: Python's pages, and the man pages for the shell.

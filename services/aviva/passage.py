@@ -118,7 +118,11 @@ def minimal_example(passage: Passage, max_lines: int = 6) -> tuple[str, str] | N
     """The passage's first code sample, cut to its first `max_lines` lines (at a blank line when it can)."""
     if not passage.examples:
         return None
-    language, code = passage.examples[0]
+    return cut_example(*passage.examples[0], max_lines=max_lines)
+
+
+def cut_example(language: str, code: str, max_lines: int = 6) -> tuple[str, str]:
+    """A code sample cut to its first `max_lines` lines (at a blank line when it can)."""
     lines = code.splitlines()
     if len(lines) > max_lines:
         blank = next((i for i in range(2, max_lines + 1) if i < len(lines) and not lines[i].strip()), max_lines)

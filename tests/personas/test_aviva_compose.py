@@ -247,3 +247,26 @@ def test_a_language_only_mentioned_does_not_overrule_the_page_that_answers() -> 
     assert draft.startswith("`os.path.abspath(path)`"), draft
     asked = compose_draft(_asked("get the absolute path of a file in bash", "code_request", [(ABSPATH, 0.8)], True))
     assert "```bash skeleton" in asked, asked
+
+
+OUTPUT_FORMATTING = index_pb2.KnowledgeHit(
+    source="python/tutorial/stdlib2.html",
+    title="Python 3.11 docs: 11. Brief Tour of the Standard Library — Part II > 11.1. Output Formatting",
+    url="https://docs.python.org/3.11/tutorial/stdlib2.html#output-formatting",
+    text=(
+        "The reprlib module provides a version of repr() for abbreviated displays of deeply nested containers:\n\n"
+        "```python\nimport reprlib\nreprlib.repr(set('supercalifragilisticexpialidocious'))\n```\n\n"
+        "The pprint module offers more sophisticated control over printing nested objects in a readable way. "
+        "When the result is longer than one line, it adds line breaks:\n\n"
+        "```python\nimport pprint\npprint.pprint(t, width=30)\n```\n\n"
+        "The textwrap module formats paragraphs of text to fit a given screen width:\n\n"
+        "```python\nimport textwrap\nprint(textwrap.fill(doc, width=40))\n```"
+    ),
+)
+
+
+def test_the_example_shown_is_the_one_after_the_sentence_quoted() -> None:
+    question = "print a big nested dict in a readable multi-line layout"
+    draft = compose_draft(_asked(question, "documentation", [(OUTPUT_FORMATTING, 0.9)], code=False))
+    assert "The pprint module offers" in draft, draft
+    assert "pprint.pprint(t, width=30)" in draft and "reprlib.repr" not in draft, draft

@@ -150,7 +150,7 @@ def _documented(material: AvivaMaterial) -> bool:
     example = minimal_example(best.passage)
     if not best.passage.lead_line and not (example is not None and check_syntax(*example)):
         return False
-    asked = languages.asked_for(material.content)  # "from the command line" mentions the shell, asks for nothing
+    asked = languages.named_for_code(material.content)  # "from the command line" names a place, not a language
     if not asked:
         return True
     return (best.passage.python and asked == "python") or (best.passage.man and asked == "bash")

@@ -113,7 +113,9 @@ class AvivaLogic(PersonaLogic):
         if query.query_type in _CODE_TYPES:
             language = detect_request_language(request.content, pasted)
             code = code_from_knowledge(request.content, language, [(h.title or h.source, h.text) for h in answering])
-            if code is None and query.query_type != "debugging":
+            # A labelled skeleton only in a language the question names: Python by default is nobody's choice, and a
+            # stub for "awk print the last field" says less than the closest references.
+            if code is None and query.query_type != "debugging" and names_a_language(request.content):
                 code = skeleton(request.content, language, self.settings.code_comments)
         material = AvivaMaterial(
             content=request.content,

@@ -140,6 +140,31 @@ def asked_for(text: str) -> str:
     return min(found)[1] if found else ""
 
 
+# What a request calls the code it wants, after the language's name ("a Go function", "a bash script").
+_KINDS_OF_CODE = r"(function|script|program|code|snippet|class|method|query|command|one-liner|implementation)s?\b"
+# Words that name where a command runs rather than the language of the code wanted ("from the command line").
+_PLACE_OF_THE_SHELL = re.compile(r"\bcommand[- ]line\b|\bterminal\b")
+_SHELL_BY_NAME = re.compile(r"\b(bash|shell|zsh|ksh|sh)\b")
+
+
+def named_for_code(text: str) -> str:
+    """The language a request asks its code in: with a preposition ("... in Rust", `asked_for`) or as the kind of
+    code wanted ("a Go function", "a SQL query"); "" if none. A language named as a topic ("avoid SQL injection")
+    or the shell named as the place a command runs ("from the command line") asks for nothing: a Python page may
+    answer those."""
+    lowered = text.lower()
+    place_only = bool(_PLACE_OF_THE_SHELL.search(lowered)) and not _SHELL_BY_NAME.search(lowered)
+    asked = asked_for(text)
+    if asked and not (asked == "bash" and place_only):
+        return asked
+    found = [
+        (match.start(), language.name)
+        for language in LANGUAGES
+        if language.mention and (match := re.search(rf"(?:{language.mention})\s+{_KINDS_OF_CODE}", lowered))
+    ]
+    return min(found)[1] if found else ""
+
+
 def name_words() -> frozenset[str]:
     """The words requests name languages by ("rust", "golang"): never part of an identifier made from a request."""
     return frozenset(word for lang in LANGUAGES if lang.mention for word in (lang.name, *lang.words))

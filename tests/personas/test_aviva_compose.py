@@ -247,6 +247,10 @@ def test_a_language_only_mentioned_does_not_overrule_the_page_that_answers() -> 
     assert draft.startswith("`os.path.abspath(path)`"), draft
     asked = compose_draft(_asked("get the absolute path of a file in bash", "code_request", [(ABSPATH, 0.8)], True))
     assert "```bash skeleton" in asked, asked
+    named = compose_draft(
+        _asked("Write a Go function that returns a file's absolute path", "code_request", [(ABSPATH, 0.8)], True)
+    )
+    assert "```go skeleton" in named, named
 
 
 OUTPUT_FORMATTING = index_pb2.KnowledgeHit(

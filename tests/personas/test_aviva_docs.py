@@ -172,6 +172,10 @@ async def test_when_no_passage_answers_it_says_so_and_gives_the_closest_referenc
     assert "won't guess" in response.content, response.content
     assert not response.code_blocks
     assert response.confidence <= 0.5
+    # Filed as a code request with no language named: no Python stub either (Python is nobody's choice there).
+    code = await chat(docs_mesh.aviva.target, _asked("configure nginx upstream keepalive timeouts", "code_request"))
+    assert "won't guess" in code.content and "Closest references:" in code.content, code.content
+    assert not code.code_blocks, code.content
 
 
 @pytest.mark.parametrize(

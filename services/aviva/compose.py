@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
-from services.aviva.code import CodeAnswer, detect_request_language, names_a_language, pasted_code_findings
+from services.aviva.code import CodeAnswer, pasted_code_findings
 from services.aviva.passage import Passage, cut_example, minimal_example
 from services.aviva.rerank import Ranked
 from services.common import languages
@@ -166,7 +166,7 @@ def _command_answers(material: AvivaMaterial) -> bool:
         and best.passage.man
         and material.code is not None
         and material.code.skeleton
-        and (material.code.language == "bash" or not names_a_language(material.content))
+        and languages.named_for_code(material.content) in ("", "bash")
     )
 
 
@@ -234,11 +234,9 @@ _DOCUMENTED_LANGUAGES = frozenset({"python", "bash"})
 
 def closest(material: AvivaMaterial) -> list[Ranked]:
     """The closest passages when none answers (at most three, one per citation): not Python's pages for a question
-    in a language the documentation does not cover (a JavaScript question's closest Python page does not serve it;
-    "from the terminal" names the shell, and Python's `subprocess` may still be the answer)."""
-    undocumented = (
-        names_a_language(material.content) and detect_request_language(material.content) not in _DOCUMENTED_LANGUAGES
-    )
+    asking its code in a language the documentation does not cover (a JavaScript question's closest Python page
+    does not serve it; "from the terminal" names the shell's place, and Python's `subprocess` may be the answer)."""
+    undocumented = languages.named_for_code(material.content) not in ("", *_DOCUMENTED_LANGUAGES)
     return [r for r in distinct(list(material.ranked)) if not (undocumented and r.passage.python)][:3]
 
 

@@ -21,6 +21,7 @@ from services.aviva.passage import read
 from services.aviva.project import about_project
 from services.aviva.rerank import Reranker
 from services.aviva.settings import AvivaSettings
+from services.common import languages
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import IndexCaller, message_vector, search_knowledge, to_references
@@ -115,7 +116,7 @@ class AvivaLogic(PersonaLogic):
             code = code_from_knowledge(request.content, language, [(h.title or h.source, h.text) for h in answering])
             # A labelled skeleton only in a language the question names: Python by default is nobody's choice, and a
             # stub for "awk print the last field" says less than the closest references.
-            if code is None and query.query_type != "debugging" and names_a_language(request.content):
+            if code is None and query.query_type != "debugging" and languages.named_for_code(request.content):
                 code = skeleton(request.content, language, self.settings.code_comments)
         material = AvivaMaterial(
             content=request.content,

@@ -41,4 +41,3 @@ def test_navigation_below_the_body_stays_out_of_the_last_passage() -> None:
     assert "The copyreg module offers a way" in markdown  # the body around the figure is all there
     for chrome in ("Navigation", "»", "Standard Library", "Report a Bug", "Copyright", "¶"):
         assert chrome not in markdown, chrome
-

@@ -8,8 +8,8 @@ so grading needs no access to the store.
 The embedding index, Abi and one Aviva replica run as real processes on a data dir holding the corpus (`make run`'s
 by default; the corpus is ingested there first, incrementally). Each question is routed by Abi first, with Aviva
 asked for, as `POST /api/v1/chat/aviva` sends it: Abi's query type picks how Aviva composes (before 2026-12-05 the
-questions went to Aviva unrouted, as "general" questions, a path no user takes). Only `dev` rows may be looked at one by one;
-for `test` only the totals are printed. The `blind` split is a separate frozen set in other styles than the
+questions went to Aviva unrouted, as "general" questions, a path no user takes). Only `dev` rows may be looked at
+one by one; for `test` only the totals are printed. The `blind` split is a separate frozen set in other styles than the
 first (tests/blind_docs: situational, goal-only, broken attempts, non-native, imperative), written by a helper
 that never saw Aviva or the first set: reported like `test`, with its figures by style as well. `styles_dev`
 (tests/selection/docs_styles) is a second helper's questions in those styles, for tuning: listed like `dev`;

@@ -204,6 +204,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.requested = False
+        self._ignoring = False
 
     def install(self) -> None:
         for signum in self.SIGNALS:
@@ -243,8 +244,13 @@ class StopSignals:
     def _handle(self, signum: int, frame: object) -> None:
         # The wakeup fd does the rest on the loop's side. From the first signal on the kernel drops the
         # repeats: a Python handler run once per signal of a flood nests in itself (each run can be
-        # interrupted by the next) until RecursionError, which ended a clean drain with exit 1.
+        # interrupted by the next) until RecursionError, which ended a clean drain with exit 1. `signal.signal`
+        # is Python code too, so a flood arriving while the first run installs SIG_IGN nested there as well:
+        # a run that finds one already installing returns at once.
         self.requested = True
+        if self._ignoring:
+            return
+        self._ignoring = True
         self.ignore()
 
 

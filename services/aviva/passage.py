@@ -16,6 +16,8 @@ from services.common.generation.grounding import content_words
 _FENCED = re.compile(r"```(\w*)[^\n]*\n(.*?)```", re.DOTALL)
 _BACKTICKED = re.compile(r"`([^`]+)`")
 _MAN_SOURCE = re.compile(r"^man/([\w.+-]+)\.(\d)$")
+# Man page sections whose pages document commands (user commands, administration); 5 is files, 7 concepts.
+_COMMAND_SECTIONS = frozenset({"1", "8"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Passage:
     python: bool
     heading: str  # the passage's own heading (the last part of the title)
     command_lines: tuple[str, ...] = ()  # a man page example's lines that run the page's command
+    section: str = ""  # a man page's section: "1" for tar(1), "5" for gitignore(5)
 
     @property
     def tool(self) -> str:
@@ -38,19 +41,22 @@ class Passage:
 
     @property
     def command(self) -> str:
-        """The command a man page documents as typed: "git reset" for git-reset(1), "tar" for tar(1)."""
-        if not self.man:
+        """The command a man page documents as typed: "git reset" for git-reset(1), "tar" for tar(1); "" for a
+        page of another section (gitignore(5) documents a file, gitworkflows(7) a practice: nothing to run)."""
+        if not self.man or self.section not in _COMMAND_SECTIONS:
             return ""
         return self.page.replace("-", " ", 1) if self.page.startswith("git-") else self.page
 
     @property
     def lead_line(self) -> str:
         """The lead as an answer opens with it: an option shown with its command (`tar -C` (`-C, --directory=DIR`))."""
-        if self.man and self.lead.startswith("-"):
+        if self.man and self.command and self.lead.startswith("-"):
             option = re.split(r"[ ,=\[]", self.lead, maxsplit=1)[0]
             return f"`{self.command} {option}` (`{self.lead}`)"
         if self.man and not self.lead:
             # A subcommand entry ("COMMANDS: add" of git-remote(1)) or a section: the command as typed.
+            if not self.command:
+                return ""
             label = self.heading.split(": ", 1)[1] if ": " in self.heading else ""
             word = label.split()[0] if label and re.fullmatch(r"[a-z][a-z-]*", label.split()[0]) else ""
             return f"`{self.command} {word}`" if word else f"`{self.command}`"
@@ -100,6 +106,7 @@ def read(hit: index_pb2.KnowledgeHit) -> Passage:
         python=hit.url.startswith("https://docs.python.org/"),
         heading=heading,
         command_lines=command_lines,
+        section=man_source.group(2) if man_source else "",
     )
 
 

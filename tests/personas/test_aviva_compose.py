@@ -274,3 +274,18 @@ def test_the_example_shown_is_the_one_after_the_sentence_quoted() -> None:
     draft = compose_draft(_asked(question, "documentation", [(OUTPUT_FORMATTING, 0.9)], code=False))
     assert "The pprint module offers" in draft, draft
     assert "pprint.pprint(t, width=30)" in draft and "reprlib.repr" not in draft, draft
+
+
+GITIGNORE = index_pb2.KnowledgeHit(
+    source="man/gitignore.5",
+    title="man gitignore(5): gitignore - Specifies intentionally untracked files to ignore > DESCRIPTION",
+    url="man:gitignore(5)#description",
+    text="A gitignore file specifies intentionally untracked files that Git should ignore.",
+)
+
+
+def test_a_file_format_page_is_not_shown_as_a_command_to_run() -> None:
+    draft = compose_draft(_asked("what does a gitignore file do", "documentation", [(GITIGNORE, 0.9)], code=False))
+    assert draft.startswith("A gitignore file specifies"), draft
+    assert "`gitignore`" not in draft
+    assert read(MKDIR_P).lead_line == "`mkdir -p` (`-p, --parents`)"  # section 1: the command with its option

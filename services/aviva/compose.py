@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, pasted_code_findings
-from services.aviva.passage import Passage, cut_example, minimal_example
+from services.aviva.passage import Passage, cut_example
 from services.aviva.rerank import Ranked
 from services.common import languages
 from services.common.generation.codeblocks import ExtractedBlock, check_syntax
@@ -128,11 +128,8 @@ def best_passage(material: AvivaMaterial) -> Ranked | None:
 
 def _shows_something(question: str, passage: Passage) -> bool:
     """Whether an answer from `passage` has more than its citation: a lead, an example that parses, a sentence."""
-    example = minimal_example(passage)
     return bool(
-        passage.lead_for(question)
-        or (example is not None and check_syntax(*example))
-        or best_sentences(question, [passage.hit.text], 1)
+        passage.lead_for(question) or _parsing_examples(passage) or best_sentences(question, [passage.hit.text], 1)
     )
 
 
@@ -147,8 +144,7 @@ def _documented(material: AvivaMaterial) -> bool:
         return False
     if _docs_answer_in(material) or _command_answers(material):
         return True
-    example = minimal_example(best.passage)
-    if not best.passage.lead_line and not (example is not None and check_syntax(*example)):
+    if not best.passage.lead_line and not _parsing_examples(best.passage):
         return False
     asked = languages.named_for_code(material.content)  # "from the command line" names a place, not a language
     if not asked:
@@ -175,8 +171,7 @@ def _docs_answer_in(material: AvivaMaterial) -> bool:
     best = best_passage(material)
     if best is None or material.code is None:
         return False
-    example = minimal_example(best.passage)
-    return example is not None and example[0] == material.code.language and check_syntax(*example)
+    return any(language == material.code.language for _, (language, _) in _parsing_examples(best.passage))
 
 
 def _docs_parts(material: AvivaMaterial) -> list[str]:
@@ -215,17 +210,24 @@ def _example_for(passage: Passage, question: str, sentences: list[str]) -> tuple
     quotes, since documentation shows a sample right after the prose it illustrates (a tutorial section's first
     sample, `reprlib.repr`, is not the one its `pprint` sentence is about); without a quoted sentence before any,
     the one sharing the most words with the question (the first on ties)."""
-    text = " ".join(passage.hit.text.split())
-    placed = [(text.find(" ".join(code.split())), cut_example(language, code)) for language, code in passage.examples]
-    valid = [(where, example) for where, example in placed if check_syntax(*example)]
+    valid = _parsing_examples(passage)
     if not valid:
         return None
+    text = " ".join(passage.hit.text.split())
     quoted = text.find(" ".join(sentences[0].split())) if sentences else -1
     after = [example for where, example in valid if quoted >= 0 and where > quoted]
     if after:
         return after[0]
     asked = content_words(question)
     return max((example for _, example in valid), key=lambda example: len(asked & content_words(example[1])))
+
+
+def _parsing_examples(passage: Passage) -> list[tuple[int, tuple[str, str]]]:
+    """The passage's code samples cut short as an answer shows them, those that parse, with where each starts in
+    the passage's text (whitespace folded)."""
+    text = " ".join(passage.hit.text.split())
+    placed = [(text.find(" ".join(code.split())), cut_example(language, code)) for language, code in passage.examples]
+    return [(where, example) for where, example in placed if check_syntax(*example)]
 
 
 # The languages the built-in documentation is written for: Python's pages, and the man pages for the shell.

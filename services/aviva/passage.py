@@ -121,13 +121,6 @@ def _command_line(page: str, lines: list[str]) -> str:
     return (_own_lines(page, lines) or [lines[0].strip()])[0]
 
 
-def minimal_example(passage: Passage, max_lines: int = 6) -> tuple[str, str] | None:
-    """The passage's first code sample, cut to its first `max_lines` lines (at a blank line when it can)."""
-    if not passage.examples:
-        return None
-    return cut_example(*passage.examples[0], max_lines=max_lines)
-
-
 def cut_example(language: str, code: str, max_lines: int = 6) -> tuple[str, str]:
     """A code sample cut to its first `max_lines` lines (at a blank line when it can)."""
     lines = code.splitlines()

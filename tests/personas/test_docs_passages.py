@@ -11,7 +11,7 @@ import pytest
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.cross_encoder import CrossEncoder
-from services.aviva.passage import minimal_example, read
+from services.aviva.passage import cut_example, read
 from services.aviva.rerank import FEATURES, MODEL_FILE, Reranker, RerankModel, intent_of, rerank
 from services.aviva.settings import AvivaSettings
 
@@ -53,7 +53,7 @@ def test_leads_name_the_option_command_or_call_as_typed() -> None:
     assert read(REMOTE_ADD).lead_line == "`git remote add`"
     iso = read(ISO)
     assert iso.lead_line == "`classmethod datetime.date.fromisoformat(date_string)`" and iso.python
-    assert minimal_example(iso) == ("python", "from datetime import date\ndate.fromisoformat('2019-12-04')")
+    assert cut_example(*iso.examples[0]) == ("python", "from datetime import date\ndate.fromisoformat('2019-12-04')")
     assert read(TAR_C).citation.endswith("<man:tar(1)#-C>")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
@@ -9,11 +11,18 @@ from services.aviva.compose import NO_DEBUG_PASSAGE, NO_PASSAGE, AvivaMaterial, 
 from services.aviva.passage import read
 from services.aviva.rerank import Ranked
 
-MKDIR_P = index_pb2.KnowledgeHit(
-    source="man/mkdir.1",
-    title="man mkdir(1): mkdir - make directories > DESCRIPTION: `-p, --parents`",
-    url="man:mkdir(1)#-p",
-    text="-p, --parents\n\nno error if existing, make parent directories as needed",
+
+def _hit(url: str, title: str, text: str) -> index_pb2.KnowledgeHit:
+    """A passage as the index returns it, its source read off its URL (`man:tar(1)#-C` is `man/tar.1`)."""
+    man = re.match(r"man:([\w.+-]+)\((\d)\)", url)
+    source = f"man/{man.group(1)}.{man.group(2)}" if man else "python-3.11/" + url.split("/3.11/")[-1].split("#")[0]
+    return index_pb2.KnowledgeHit(source=source, title=title, url=url, text=text)
+
+
+MKDIR_P = _hit(
+    "man:mkdir(1)#-p",
+    "man mkdir(1): mkdir - make directories > DESCRIPTION: `-p, --parents`",
+    "-p, --parents\n\nno error if existing, make parent directories as needed",
 )
 
 
@@ -45,47 +54,40 @@ def test_a_question_in_another_language_keeps_its_skeleton() -> None:
     assert "```rust skeleton" in draft, draft
 
 
-SSH_R = index_pb2.KnowledgeHit(
-    source="man/ssh.1",
-    title="man ssh(1): ssh — OpenSSH remote login client > DESCRIPTION: `-R [bind_address:]port`",
-    url="man:ssh(1)#-R",
-    text="-R [bind_address:]port\n\nSpecifies that connections to the given TCP port on the remote host are forwarded.",
+SSH_R = _hit(
+    "man:ssh(1)#-R",
+    "man ssh(1): ssh — OpenSSH remote login client > DESCRIPTION: `-R [bind_address:]port`",
+    "-R [bind_address:]port\n\nSpecifies that connections to the given TCP port on the remote host are forwarded.",
 )
-SSH_P = index_pb2.KnowledgeHit(
-    source="man/ssh.1",
-    title="man ssh(1): ssh — OpenSSH remote login client > DESCRIPTION: `-p port`",
-    url="man:ssh(1)#-p",
-    text="-p port\n\nPort to connect to on the remote host.",
+SSH_P = _hit(
+    "man:ssh(1)#-p",
+    "man ssh(1): ssh — OpenSSH remote login client > DESCRIPTION: `-p port`",
+    "-p port\n\nPort to connect to on the remote host.",
 )
-GIT_LOG = index_pb2.KnowledgeHit(
-    source="man/git-log.1",
-    title="man git-log(1): git-log - Show commit logs > DESCRIPTION",
-    url="man:git-log(1)#description",
-    text="List all commits reachable from the variables named.\n\n```bash\ngit log foo bar ^baz\n```",
+GIT_LOG = _hit(
+    "man:git-log(1)#description",
+    "man git-log(1): git-log - Show commit logs > DESCRIPTION",
+    "List all commits reachable from the variables named.\n\n```bash\ngit log foo bar ^baz\n```",
 )
-CONTEXT_KEYS = index_pb2.KnowledgeHit(
-    source="python/library/contextvars.html",
-    title="Python 3.11 docs: contextvars — Context Variables > `contextvars.Context.keys()`",
-    url="https://docs.python.org/3.11/library/contextvars.html#contextvars.Context.keys",
-    text="Return a list of all variables in the context object.",
+CONTEXT_KEYS = _hit(
+    "https://docs.python.org/3.11/library/contextvars.html#contextvars.Context.keys",
+    "Python 3.11 docs: contextvars — Context Variables > `contextvars.Context.keys()`",
+    "Return a list of all variables in the context object.",
 )
-TIME_SLEEP = index_pb2.KnowledgeHit(
-    source="python/library/time.html",
-    title="Python 3.11 docs: time — Time access and conversions > `time.sleep(secs)`",
-    url="https://docs.python.org/3.11/library/time.html#time.sleep",
-    text="Suspend execution of the calling thread for the given number of seconds.\n\n```python\ntime.sleep(0.5)\n```",
+TIME_SLEEP = _hit(
+    "https://docs.python.org/3.11/library/time.html#time.sleep",
+    "Python 3.11 docs: time — Time access and conversions > `time.sleep(secs)`",
+    "Suspend execution of the calling thread for the given number of seconds.\n\n```python\ntime.sleep(0.5)\n```",
 )
-POOL = index_pb2.KnowledgeHit(
-    source="python/library/multiprocessing.html",
-    title="Python 3.11 docs: multiprocessing — Process-based parallelism > Using a pool of workers",
-    url="https://docs.python.org/3.11/library/multiprocessing.html#using-a-pool-of-workers",
-    text="Workers may wait for half a second between tasks in this example of a pool.",
+POOL = _hit(
+    "https://docs.python.org/3.11/library/multiprocessing.html#using-a-pool-of-workers",
+    "Python 3.11 docs: multiprocessing — Process-based parallelism > Using a pool of workers",
+    "Workers may wait for half a second between tasks in this example of a pool.",
 )
-URLLIB = index_pb2.KnowledgeHit(
-    source="python/howto/urllib2.html",
-    title="Python 3.11 docs: HOWTO Fetch Internet Resources Using The urllib Package > Fetching URLs",
-    url="https://docs.python.org/3.11/howto/urllib2.html#fetching-urls",
-    text=(
+URLLIB = _hit(
+    "https://docs.python.org/3.11/howto/urllib2.html#fetching-urls",
+    "Python 3.11 docs: HOWTO Fetch Internet Resources Using The urllib Package > Fetching URLs",
+    (
         "The simplest way to make an HTTP request is urlopen. For example, you can make an FTP request like so:"
         "\n\n```python\nreq = urllib.request.Request('ftp://example.com/')\n```"
     ),
@@ -170,23 +172,20 @@ def test_a_debugging_question_no_passage_explains_says_so_before_the_general_che
     assert "Checklist:" in draft
 
 
-NAMELIST = index_pb2.KnowledgeHit(
-    source="python/library/zipfile.html",
-    title="Python 3.11 docs: zipfile — Work with ZIP archives > `zipfile.ZipFile.namelist()`",
-    url="https://docs.python.org/3.11/library/zipfile.html#zipfile.ZipFile.namelist",
-    text="Return a list of archive members by name.",
+NAMELIST = _hit(
+    "https://docs.python.org/3.11/library/zipfile.html#zipfile.ZipFile.namelist",
+    "Python 3.11 docs: zipfile — Work with ZIP archives > `zipfile.ZipFile.namelist()`",
+    "Return a list of archive members by name.",
 )
-EXTRACT_EXAMPLE = index_pb2.KnowledgeHit(
-    source="python/library/zipfile.html",
-    title="Python 3.11 docs: zipfile — Work with ZIP archives > Examples",
-    url="https://docs.python.org/3.11/library/zipfile.html#examples",
-    text="Extract every member.\n\n```python\nwith ZipFile('spam.zip') as myzip:\n    myzip.extractall()\n```",
+EXTRACT_EXAMPLE = _hit(
+    "https://docs.python.org/3.11/library/zipfile.html#examples",
+    "Python 3.11 docs: zipfile — Work with ZIP archives > Examples",
+    "Extract every member.\n\n```python\nwith ZipFile('spam.zip') as myzip:\n    myzip.extractall()\n```",
 )
-SCP_P = index_pb2.KnowledgeHit(
-    source="man/scp.1",
-    title="man scp(1): scp — OpenSSH secure file copy > DESCRIPTION: `-P port`",
-    url="man:scp(1)#-P",
-    text="-P port\n\nSpecifies the port to connect to on the remote host.",
+SCP_P = _hit(
+    "man:scp(1)#-P",
+    "man scp(1): scp — OpenSSH secure file copy > DESCRIPTION: `-P port`",
+    "-P port\n\nSpecifies the port to connect to on the remote host.",
 )
 
 
@@ -211,17 +210,15 @@ def test_a_debugging_question_a_passage_answers_gets_it_without_the_traceback_ch
     assert "Checklist" in unsure
 
 
-SPECIAL_NAMES = index_pb2.KnowledgeHit(
-    source="pydoc/specialnames",
-    title="Python 3.11 reference: Special method names > Emulating generic types",
-    url="pydoc:specialnames",
-    text="Usually, the subscription of an instance of a class will call a method defined by the class.",
+SPECIAL_NAMES = _hit(
+    "pydoc:specialnames",
+    "Python 3.11 reference: Special method names > Emulating generic types",
+    "Usually, the subscription of an instance of a class will call a method defined by the class.",
 )
-TYPE_ERROR = index_pb2.KnowledgeHit(
-    source="python/library/exceptions.html",
-    title="Python 3.11 docs: Built-in Exceptions > `exception TypeError`",
-    url="https://docs.python.org/3.11/library/exceptions.html#TypeError",
-    text="Raised when an operation or function is applied to an object of inappropriate type.",
+TYPE_ERROR = _hit(
+    "https://docs.python.org/3.11/library/exceptions.html#TypeError",
+    "Python 3.11 docs: Built-in Exceptions > `exception TypeError`",
+    "Raised when an operation or function is applied to an object of inappropriate type.",
 )
 
 
@@ -233,11 +230,10 @@ def test_a_confident_passage_with_nothing_to_show_is_passed_over_for_one_that_ha
     assert alone.startswith(NO_DEBUG_PASSAGE) and "pydoc:specialnames" in alone, alone
 
 
-ABSPATH = index_pb2.KnowledgeHit(
-    source="python/library/os.path.html",
-    title="Python 3.11 docs: os.path — Common pathname manipulations > `os.path.abspath(path)`",
-    url="https://docs.python.org/3.11/library/os.path.html#os.path.abspath",
-    text="Return a normalized absolutized version of the pathname path.",
+ABSPATH = _hit(
+    "https://docs.python.org/3.11/library/os.path.html#os.path.abspath",
+    "Python 3.11 docs: os.path — Common pathname manipulations > `os.path.abspath(path)`",
+    "Return a normalized absolutized version of the pathname path.",
 )
 
 
@@ -253,11 +249,10 @@ def test_a_language_only_mentioned_does_not_overrule_the_page_that_answers() -> 
     assert "```go skeleton" in named, named
 
 
-OUTPUT_FORMATTING = index_pb2.KnowledgeHit(
-    source="python/tutorial/stdlib2.html",
-    title="Python 3.11 docs: 11. Brief Tour of the Standard Library — Part II > 11.1. Output Formatting",
-    url="https://docs.python.org/3.11/tutorial/stdlib2.html#output-formatting",
-    text=(
+OUTPUT_FORMATTING = _hit(
+    "https://docs.python.org/3.11/tutorial/stdlib2.html#output-formatting",
+    "Python 3.11 docs: 11. Brief Tour of the Standard Library — Part II > 11.1. Output Formatting",
+    (
         "The reprlib module provides a version of repr() for abbreviated displays of deeply nested containers:\n\n"
         "```python\nimport reprlib\nreprlib.repr(set('supercalifragilisticexpialidocious'))\n```\n\n"
         "The pprint module offers more sophisticated control over printing nested objects in a readable way. "
@@ -276,11 +271,10 @@ def test_the_example_shown_is_the_one_after_the_sentence_quoted() -> None:
     assert "pprint.pprint(t, width=30)" in draft and "reprlib.repr" not in draft, draft
 
 
-GITIGNORE = index_pb2.KnowledgeHit(
-    source="man/gitignore.5",
-    title="man gitignore(5): gitignore - Specifies intentionally untracked files to ignore > DESCRIPTION",
-    url="man:gitignore(5)#description",
-    text="A gitignore file specifies intentionally untracked files that Git should ignore.",
+GITIGNORE = _hit(
+    "man:gitignore(5)#description",
+    "man gitignore(5): gitignore - Specifies intentionally untracked files to ignore > DESCRIPTION",
+    "A gitignore file specifies intentionally untracked files that Git should ignore.",
 )
 
 

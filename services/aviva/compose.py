@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+from services.aviva.care import own_lines
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, pasted_code_findings
 from services.aviva.passage import Passage, cut_example
@@ -43,6 +44,7 @@ class AvivaMaterial:
     pasted: tuple[ExtractedBlock, ...] = ()  # the question's own code blocks, checked by the parsers
     ranked: tuple[Ranked, ...] = ()  # the knowledge reranked for this question, best first
     answer_threshold: float = 0.5  # confidence the best passage needs to answer from it (below: closest references)
+    care: str = ""  # one short line before the answer when the router read distress (services/aviva/care.py)
 
 
 def _answering(material: AvivaMaterial) -> list[Ranked]:
@@ -89,11 +91,16 @@ def _facts(material: AvivaMaterial, limit: int) -> list[str]:
 
 def own_sentences() -> set[str]:
     """Aviva's template sentences: her own advice, not claims for the fact checker."""
-    return set(prose_sentences(_DEBUG_CHECKLIST)) | set(prose_sentences(NO_DEBUG_PASSAGE))
+    return set(prose_sentences(_DEBUG_CHECKLIST)) | set(prose_sentences(NO_DEBUG_PASSAGE)) | own_lines()
 
 
 def compose_draft(material: AvivaMaterial) -> str:
-    """Answer first, then code, then sources; no greeting, no filler."""
+    """Answer first, then code, then sources; no greeting, no filler (a line of care first when distress was read)."""
+    draft = _draft(material)
+    return f"{material.care}\n\n{draft}" if material.care else draft
+
+
+def _draft(material: AvivaMaterial) -> str:
     kind = material.query.query_type
     parts: list[str] = []
     used_knowledge = False

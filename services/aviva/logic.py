@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
+from services.aviva.care import care_line
 from services.aviva.classifier import classify
 from services.aviva.code import code_from_knowledge, detect_request_language, names_a_language, skeleton
 from services.aviva.compose import (
@@ -129,6 +130,7 @@ class AvivaLogic(PersonaLogic):
             pasted=tuple(pasted),
             ranked=tuple(ranked),
             answer_threshold=self.answer_threshold,
+            care=care_line(request.routing),
         )
         origin = "from Abi" if query.source == "routing" else "no routing decision"
         reasoning = [step(f"Query type: {query.query_type} ({origin})", query.confidence)]

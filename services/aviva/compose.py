@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.care import own_lines
@@ -46,10 +47,23 @@ class AvivaMaterial:
     answer_threshold: float = 0.5  # confidence the best passage needs to answer from it (below: closest references)
     care: str = ""  # one short line before the answer when the router read distress (services/aviva/care.py)
 
+    @cached_property
+    def answering(self) -> list[Ranked]:
+        """The passages confident enough to answer from, best first."""
+        return [r for r in self.ranked if r.confidence >= self.answer_threshold]
 
-def _answering(material: AvivaMaterial) -> list[Ranked]:
-    """The passages confident enough to answer from, best first."""
-    return [r for r in material.ranked if r.confidence >= material.answer_threshold]
+    @cached_property
+    def asked_language(self) -> str:
+        """The language the question asks its code in, "" for none (`languages.named_for_code`)."""
+        return languages.named_for_code(self.content)
+
+    @cached_property
+    def answer(self) -> Ranked | None:
+        """The passage to answer from: the first, in the rerankers' order, confident enough and with something to
+        show. A passage of prose with no call, no example and no sentence sharing the question's words would make an
+        answer of a citation alone ("TypeError: 'NoneType' object is not subscriptable" got one). Found once per
+        answer: every part of the composition asks for it."""
+        return next((r for r in self.answering if _shows_something(self.content, r.passage)), None)
 
 
 def distinct(ranked: list[Ranked]) -> list[Ranked]:
@@ -75,7 +89,7 @@ def _sources_line(material: AvivaMaterial) -> str:
     """Where the code and sentences came from, with links: the code's own passage first, then the other passages
     confident enough to answer (at most three in all)."""
     first = _code_source(material)
-    cited = distinct(([first] if first is not None else []) + _answering(material))[:3]
+    cited = distinct(([first] if first is not None else []) + material.answering)[:3]
     if not cited:
         return ""
     label = "Source" if len(cited) == 1 else "Sources"
@@ -86,7 +100,7 @@ def _facts(material: AvivaMaterial, limit: int) -> list[str]:
     """The sentences of the passages confident enough to answer that share most words with the question. Only
     those: a "Likely cause" for `ModuleNotFoundError` read off whichever passage shares a word (pdb's "scripts")
     is a wrong answer, where the checklist alone is an honest one."""
-    return best_sentences(material.content, [r.passage.hit.text for r in _answering(material)], limit)
+    return best_sentences(material.content, [r.passage.hit.text for r in material.answering], limit)
 
 
 def own_sentences() -> set[str]:
@@ -109,7 +123,7 @@ def _draft(material: AvivaMaterial) -> str:
         used_knowledge = not material.code.skeleton
         if material.code.skeleton and material.ranked:
             parts.append(_closest(material))
-    elif kind == "debugging" and best_passage(material) is not None:
+    elif kind == "debugging" and material.answer is not None:
         # A passage answers the problem (`scp -P` for "scp ignores my port"): its answer, after what the parsers say
         # of pasted code; the traceback checklist is for problems no passage explains.
         return "\n\n".join([*pasted_code_findings(list(material.pasted)), *_docs_parts(material)])
@@ -121,16 +135,6 @@ def _draft(material: AvivaMaterial) -> str:
     if used_knowledge:
         parts.append(_sources_line(material))
     return "\n\n".join(part for part in parts if part)
-
-
-def best_passage(material: AvivaMaterial) -> Ranked | None:
-    """The passage to answer from: the first, in the rerankers' order, confident enough and with something to show.
-    A passage of prose with no call, no example and no sentence sharing the question's words would make an answer
-    of a citation alone ("TypeError: 'NoneType' object is not subscriptable" got one)."""
-    for ranked in _answering(material):
-        if _shows_something(material.content, ranked.passage):
-            return ranked
-    return None
 
 
 def _shows_something(question: str, passage: Passage) -> bool:
@@ -146,14 +150,14 @@ def _documented(material: AvivaMaterial) -> bool:
     lifted from a lower passage that merely shares words (`astimezone`'s reference implementation for "the current
     time in UTC") or a skeleton is worse than the documented call with its own example. A passage of prose with
     neither a call nor an example to show leaves the code to the others."""
-    best = best_passage(material)
+    best = material.answer
     if best is None or material.code is None:
         return False
     if _docs_answer_in(material) or _command_answers(material):
         return True
     if not best.passage.lead_line and not _parsing_examples(best.passage):
         return False
-    asked = languages.named_for_code(material.content)  # "from the command line" names a place, not a language
+    asked = material.asked_language  # "from the command line" names a place, not a language
     if not asked:
         return True
     return (best.passage.python and asked == "python") or (best.passage.man and asked == "bash")
@@ -163,19 +167,19 @@ def _command_answers(material: AvivaMaterial) -> bool:
     """A "code" question about a command-line tool ("undo my last git commit") that a man page answers, in no
     named language or asked of the shell ("... from the terminal"): the documented command is the answer, not a
     skeleton."""
-    best = best_passage(material)
+    best = material.answer
     return (
         best is not None
         and best.passage.man
         and material.code is not None
         and material.code.skeleton
-        and languages.named_for_code(material.content) in ("", "bash")
+        and material.asked_language in ("", "bash")
     )
 
 
 def _docs_answer_in(material: AvivaMaterial) -> bool:
     """A code request the documentation answers with an example in the asked language."""
-    best = best_passage(material)
+    best = material.answer
     if best is None or material.code is None:
         return False
     return any(language == material.code.language for _, (language, _) in _parsing_examples(best.passage))
@@ -183,7 +187,7 @@ def _docs_answer_in(material: AvivaMaterial) -> bool:
 
 def _docs_parts(material: AvivaMaterial) -> list[str]:
     """Lead with the call or command, then a minimal example from the docs, a sentence or two, the citation."""
-    best = best_passage(material)
+    best = material.answer
     if best is None:
         if not material.knowledge_available:
             return [NO_SOURCE + " (The knowledge base is unreachable right now; ask again shortly.)"]
@@ -229,12 +233,20 @@ def _example_for(passage: Passage, question: str, sentences: list[str]) -> tuple
     return max((example for _, example in valid), key=lambda example: len(asked & content_words(example[1])))
 
 
-def _parsing_examples(passage: Passage) -> list[tuple[int, tuple[str, str]]]:
+def _parsing_examples(passage: Passage) -> tuple[tuple[int, tuple[str, str]], ...]:
     """The passage's code samples cut short as an answer shows them, those that parse, with where each starts in
     the passage's text (whitespace folded)."""
-    text = " ".join(passage.hit.text.split())
-    placed = [(text.find(" ".join(code.split())), cut_example(language, code)) for language, code in passage.examples]
-    return [(where, example) for where, example in placed if check_syntax(*example)]
+    return _parsing_examples_of(passage.hit.text, passage.examples)
+
+
+@lru_cache(maxsize=1024)
+def _parsing_examples_of(
+    passage_text: str, examples: tuple[tuple[str, str], ...]
+) -> tuple[tuple[int, tuple[str, str]], ...]:
+    """Kept per passage: the same passages come back for many questions, and each sample is parsed to know."""
+    text = " ".join(passage_text.split())
+    placed = [(text.find(" ".join(code.split())), cut_example(language, code)) for language, code in examples]
+    return tuple((where, example) for where, example in placed if check_syntax(*example))
 
 
 # The languages the built-in documentation is written for: Python's pages, and the man pages for the shell.
@@ -245,7 +257,7 @@ def closest(material: AvivaMaterial) -> list[Ranked]:
     """The closest passages when none answers (at most three, one per citation): not Python's pages for a question
     asking its code in a language the documentation does not cover (a JavaScript question's closest Python page
     does not serve it; "from the terminal" names the shell's place, and Python's `subprocess` may be the answer)."""
-    undocumented = languages.named_for_code(material.content) not in ("", *_DOCUMENTED_LANGUAGES)
+    undocumented = material.asked_language not in ("", *_DOCUMENTED_LANGUAGES)
     return [r for r in distinct(list(material.ranked)) if not (undocumented and r.passage.python)][:3]
 
 

@@ -9,7 +9,6 @@ from services.aviva.classifier import classify
 from services.aviva.code import code_from_knowledge, detect_request_language, names_a_language, skeleton
 from services.aviva.compose import (
     AvivaMaterial,
-    best_passage,
     closest,
     compose_draft,
     distinct,
@@ -152,8 +151,7 @@ class AvivaLogic(PersonaLogic):
             origin = "skeleton (no verified example)" if code.skeleton else f"code from '{code.source_title}'"
             reasoning.append(step(f"Language: {language}; {origin}", 0.5 if code.skeleton else 0.85))
         # References: the passages good enough to answer (at most 4, one per citation), else the closest three.
-        confident = distinct([r for r in ranked if r.confidence >= self.answer_threshold])
-        cited = [r.passage.hit for r in (confident[:4] or closest(material))]
+        cited = [r.passage.hit for r in (distinct(material.answering)[:4] or closest(material))]
         prompt = system_prompt(material)
         return Plan(
             system_prompt=prompt.text,
@@ -232,7 +230,7 @@ class AvivaLogic(PersonaLogic):
             return 0.45
         if not material.knowledge:
             return 0.3 if material.knowledge_available else 0.2
-        best = best_passage(material)
+        best = material.answer
         if best is None:
             return 0.3  # said so, and listed the closest references
         return 0.5 + 0.5 * min(1.0, max(0.0, float(best.passage.hit.score)))

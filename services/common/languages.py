@@ -157,11 +157,7 @@ def named_for_code(text: str) -> str:
     asked = asked_for(text)
     if asked and not (asked == "bash" and place_only):
         return asked
-    found = [
-        (match.start(), language.name)
-        for language in LANGUAGES
-        if language.mention and (match := re.search(rf"(?:{language.mention})\s+{_KINDS_OF_CODE}", lowered))
-    ]
+    found = [(match.start(), name) for name, pattern in _kind_of_code_patterns() if (match := pattern.search(lowered))]
     return min(found)[1] if found else ""
 
 
@@ -173,6 +169,13 @@ def name_words() -> frozenset[str]:
 @cache
 def _syntax_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((lang.name, re.compile(lang.syntax, re.MULTILINE)) for lang in LANGUAGES if lang.syntax)
+
+
+@cache
+def _kind_of_code_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (lang.name, re.compile(rf"(?:{lang.mention})\s+{_KINDS_OF_CODE}")) for lang in LANGUAGES if lang.mention
+    )
 
 
 @cache

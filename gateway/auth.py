@@ -22,6 +22,8 @@ from services.common.reasons import Reason
 ROLES = ("user", "operator", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
 ANONYMOUS_TOKENS = ("", "anonymous")
+# Who an anonymous local caller is when it names no user: shown by whoami, never a user requests act for.
+ANONYMOUS_USER = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,14 @@ class Principal:
 
     def has_role(self, needed: str) -> bool:
         return _RANK.get(self.role, -1) >= _RANK[needed]
+
+    def acting_for(self, named_user: str) -> str:
+        """The user a request acts for: the key's user; for an anonymous local caller the user its request names,
+        else its WebSocket connection's own id, else nobody (""). Unnamed anonymous callers are never pooled into
+        one user: Abbey would tell each of them the facts the others had told her."""
+        if self.authenticated:
+            return self.user_id
+        return named_user or ("" if self.user_id == ANONYMOUS_USER else self.user_id)
 
 
 def hash_key(key: str) -> str:
@@ -99,7 +109,7 @@ class KeyStore:
         if token in ANONYMOUS_TOKENS:
             if not self.allow_anonymous:
                 raise unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
-            return Principal(claimed_user or "anonymous", self.anonymous_role, authenticated=False)
+            return Principal(claimed_user or ANONYMOUS_USER, self.anonymous_role, authenticated=False)
         principal = self._by_digest.get(hash_key(token))
         if principal is None:
             raise unauthenticated("the API key is not valid")

@@ -191,7 +191,7 @@ class ChatPipeline:
                 raise
 
     def persona_request(self, chat: ChatInput, principal: Principal) -> persona_pb2.PersonaRequest:
-        user_id = principal.user_id if principal.authenticated else (chat.user_id or principal.user_id)
+        user_id = principal.acting_for(chat.user_id)
         # The internal calls of this request are signed for the user they act for (the services check it).
         ctx.user_var.set(user_id)
         turns = chat.recent_turns

@@ -53,6 +53,26 @@ def test_what_only_sounds_like_an_emergency_is_not_one(message: str) -> None:
     assert emergency_kind(message) == ""
 
 
+def test_someone_already_in_care_gets_no_number_to_call() -> None:
+    """In hospital or with doctors, a body failing is being looked after (the head read "my grandmother is in
+    hospital and the doctors aren't saying much. I'm scared" as an emergency); a fire or an intruder is not."""
+    encoder = SentenceEncoder(threads=1)
+    head = EmergencyHead.load()
+    for message in (
+        "my grandmother is in hospital and the doctors aren't saying much. I'm scared",
+        "we're at the hospital now, dad had a stroke and the nurses are with him",
+        "my son is in the ICU, he collapsed at school this morning",
+    ):
+        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) == "", message
+    assert emergency_kind("mum's in hospital and someone is trying to break in to her house right now") == (
+        "intruder_violence"
+    )
+    assert emergency_kind("he was discharged from hospital yesterday and now he has collapsed, not breathing") == (
+        "medical"
+    )
+    assert emergency_kind("I work at the hospital but my kid just collapsed at home and isn't breathing") == ("medical")
+
+
 def test_the_line_gives_the_number_first() -> None:
     assert emergency_line("999").startswith("If anyone is in immediate danger or hurt, call 999 now")
 

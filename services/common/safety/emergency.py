@@ -117,6 +117,17 @@ _HYPOTHETICAL = re.compile(
     re.IGNORECASE,
 )
 
+# Already in care: in hospital, intensive care or A&E, with doctors or nurses, or paramedics arrived. The number to
+# call is not what to say first about a body failing there; a fire, an intruder or a missing person still is an
+# emergency ("mum's in hospital and someone is breaking into her house").
+_IN_CARE = re.compile(
+    r"\b(?:is|are|'s|'re|been|still|now|currently|stays?|staying|was taken|were taken|got admitted|admitted)"
+    r" (?:in|at|to|into) (?:the )?(?:hospital|icu|intensive care|a ?& ?e|er|emergency room|ward|hospice)\b"
+    r"|\bthe (?:doctors?|nurses?|surgeons?|consultants?) (?:are|aren'?t|say|said|told|won'?t|"
+    r"haven'?t|keep|think|don'?t)\b|\bparamedics (?:are )?(?:here|arrived|have arrived)\b",
+    re.IGNORECASE,
+)
+_CARED_FOR_KINDS: Final = frozenset({"medical", "child_medical", "accident"})
 
 HEAD_PATH: Final = Path(__file__).with_name("emergency_head.json")
 LEARNED = "other"  # the kind reported when only the learned head recognises an emergency
@@ -144,6 +155,8 @@ def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequenc
     if _HYPOTHETICAL.search(text) and not re.search(r"\bright now\b", text, re.IGNORECASE):
         return ""
     if _OVER.search(text) and not _NOW.search(text):
+        return ""
+    if (kind in _CARED_FOR_KINDS or kind == LEARNED) and _IN_CARE.search(text):
         return ""
     return kind
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from personamesh.v1 import persona_pb2
+from services.abbey.conversation import last_user_turn, tells_new_subject
 from services.abbey.feeling_words import NamedFeeling, named_feelings, negated, strongest, words_before
 from services.abbey.language import EMPHASIS, SHOUTED, is_plain_request
 from services.common.emotions import EKMAN, derive, to_persona_emotion
@@ -162,15 +163,16 @@ class EmotionReader:
         return reading
 
     def _carried_over(self, request: persona_pb2.PersonaRequest) -> EmotionReading | None:
-        """A neutral follow-up in a heavy conversation keeps some of the earlier feeling (at 60 %)."""
-        for turn in reversed(request.recent_turns):
-            if turn.role == persona_pb2.ROLE_USER and turn.content.strip():
-                earlier = self.read_text(turn.content)
-                if not earlier.negative:
-                    return None
-                scores = {earlier.primary: round(earlier.scores[earlier.primary] * 0.6, 3)}
-                return EmotionReading(earlier.primary, round(earlier.intensity * 0.6, 3), scores, 0.0, "conversation")
-        return None
+        """A neutral follow-up in a heavy conversation keeps some of the earlier feeling (at 60 %); a message that
+        moves on to something else keeps none."""
+        said = last_user_turn(request)
+        if not said or tells_new_subject(request.content, said):
+            return None
+        earlier = self.read_text(said)
+        if not earlier.negative:
+            return None
+        scores = {earlier.primary: round(earlier.scores[earlier.primary] * 0.6, 3)}
+        return EmotionReading(earlier.primary, round(earlier.intensity * 0.6, 3), scores, 0.0, "conversation")
 
     def _from_routing(self, routing: persona_pb2.RoutingDecision, text: str) -> EmotionReading:
         scores = derive((emotion.label, emotion.score) for emotion in routing.emotions)

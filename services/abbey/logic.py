@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
+from services.abbey.conversation import last_user_turn, tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
@@ -117,7 +118,7 @@ class AbbeyLogic(PersonaLogic):
         closing_kind = chat  # the small talk a follow-up answers in kind
         if follow_up:
             kind, chat = crisis.FOLLOW_UP, ""
-        mood = self.moods.update(state, reading)
+        mood = self.moods.update(state, reading, tells_new_subject(request.content, last_user_turn(request)))
         searched = focus_query(request.content) if self.settings.focus_query else request.content
         specifics, recall, retrieved = await asyncio.gather(
             asyncio.to_thread(extract, request.content),

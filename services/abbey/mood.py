@@ -52,8 +52,9 @@ class SessionMoods:
             state = self._states[key] = SessionState()
         return state
 
-    def update(self, state: SessionState, reading: EmotionReading) -> Mood:
-        """Fold this turn's reading into the state; a neutral turn keeps some of a heavy earlier feeling."""
+    def update(self, state: SessionState, reading: EmotionReading, new_subject: bool = False) -> Mood:
+        """Fold this turn's reading into the state; a neutral turn keeps some of a heavy earlier feeling, unless it
+        tells of something else (`tells_new_subject`)."""
         earlier = {label: score * self.decay for label, score in state.scores.items()}
         decayed = dict(earlier)
         for label, score in reading.scores.items():
@@ -72,7 +73,7 @@ class SessionMoods:
             trend = "easing"
         else:
             trend = "steady"
-        if reading.primary == "neutral" and earlier:
+        if reading.primary == "neutral" and earlier and not new_subject:
             # Only earlier turns carry over: what this neutral message itself scored was judged not felt.
             label, score = max(earlier.items(), key=lambda item: item[1])
             if label in NEGATIVE and score >= 0.3:

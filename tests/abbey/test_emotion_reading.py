@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from personamesh.v1 import persona_pb2
+from services.abbey.conversation import tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import tone_for
 from services.abbey.mood import SessionMoods
@@ -70,6 +71,25 @@ def test_a_neutral_turn_carries_an_earlier_heavy_feeling_but_not_what_it_scored_
         moods.state("u", "heavy"), READER.read(_request("What time is it in Lisbon?", {}, {"neutral": 0.9}, 0.0))
     )
     assert follow_up.carried and follow_up.primary == "sad"
+
+
+def test_a_neutral_message_that_moves_on_keeps_none_of_the_earlier_feeling() -> None:
+    """ "we adopted a puppy today" after a sleepless night before an interview was answered "A few nerves make
+    sense: you adopted a puppy today"; a follow-up that looks back, or a question, still keeps the feeling."""
+    earlier = "I have a job interview tomorrow and I can't sleep"
+    assert tells_new_subject("we adopted a puppy today, her name is Mochi", earlier)
+    follow_ups = ("and now it's 3am and I'm still awake", "What time is it in Lisbon?", "the interview is at 9", "ok")
+    for follow_up in follow_ups:
+        assert not tells_new_subject(follow_up, earlier), follow_up
+    moods = SessionMoods(decay=0.6)
+    nervous = READER.read(_request(earlier, {"nervousness": 0.8}, {"fear": 0.8}, 0.6))
+    moods.update(moods.state("u", "night"), nervous)
+    neutral = READER.read(_request("we adopted a puppy today, her name is Mochi", {}, {"neutral": 0.9}, 0.0))
+    moved_on = moods.update(moods.state("u", "night"), neutral, new_subject=True)
+    assert (moved_on.primary, moved_on.carried) == ("neutral", False)
+    moods.update(moods.state("u", "other night"), nervous)
+    still = moods.update(moods.state("u", "other night"), neutral, new_subject=False)
+    assert still.carried and still.primary == "anxious"
 
 
 def test_a_story_abi_reads_as_neutral_gets_the_feeling_its_words_name() -> None:

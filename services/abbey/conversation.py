@@ -1,0 +1,31 @@
+"""Where a message stands in its conversation: what the person said last, and whether this message moves on."""
+
+from __future__ import annotations
+
+import re
+
+from personamesh.v1 import persona_pb2
+from services.common.generation.grounding import content_words
+
+# A message that opens by looking back carries on the conversation ("and he still hasn't called", "so what now").
+_BACK_REFERENCE = re.compile(r"^\W*(?:and|but|so|still|now|then|also|plus|he|she|they|it|that|this|which)\b", re.I)
+
+
+def tells_new_subject(text: str, earlier: str) -> bool:
+    """Whether a message tells of something else than the last thing the person said: a statement, not looking
+    back, with no content word in common ("we adopted a puppy today, her name is Mochi" after "I have a job
+    interview tomorrow and I can't sleep"). Such a message keeps none of the earlier feeling: it was answered
+    "A few nerves make sense: you adopted a puppy today". A question keeps it ("What time is it in Lisbon?"
+    after a death is asked in a heavy conversation)."""
+    if not earlier.strip() or text.rstrip().endswith("?") or _BACK_REFERENCE.search(text):
+        return False
+    words = content_words(text)
+    return len(words) >= 3 and not words & content_words(earlier)
+
+
+def last_user_turn(request: persona_pb2.PersonaRequest) -> str:
+    """What the person said last before this message ("" at a conversation's start)."""
+    for turn in reversed(request.recent_turns):
+        if turn.role == persona_pb2.ROLE_USER and turn.content.strip():
+            return turn.content
+    return ""

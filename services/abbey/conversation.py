@@ -12,12 +12,12 @@ _BACK_REFERENCE = re.compile(r"^\W*(?:and|but|so|still|now|then|also|plus|he|she
 
 
 def tells_new_subject(text: str, earlier: str) -> bool:
-    """Whether a message tells of something else than the last thing the person said: a statement, not looking
-    back, with no content word in common ("we adopted a puppy today, her name is Mochi" after "I have a job
-    interview tomorrow and I can't sleep"). Such a message keeps none of the earlier feeling: it was answered
-    "A few nerves make sense: you adopted a puppy today". A question keeps it ("What time is it in Lisbon?"
-    after a death is asked in a heavy conversation)."""
-    if not earlier.strip() or text.rstrip().endswith("?") or _BACK_REFERENCE.search(text):
+    """Whether a message is about something else than the last thing the person said: not looking back, with no
+    content word in common ("we adopted a puppy today, her name is Mochi" after "I have a job interview tomorrow
+    and I can't sleep"; "what's a good way to ask my boss for a raise?" after a sick cat). Such a message keeps
+    none of the earlier feeling: they were answered "A few nerves make sense: you adopted a puppy today" and "It's
+    a shame about a raise". A short follow-up ("what do I do now?") carries on."""
+    if not earlier.strip() or _BACK_REFERENCE.search(text):
         return False
     words = content_words(text)
     return len(words) >= 3 and not words & content_words(earlier)

@@ -68,7 +68,7 @@ def test_a_neutral_turn_carries_an_earlier_heavy_feeling_but_not_what_it_scored_
     sad = READER.read(_request("My grandmother died last night", {"grief": 0.9, "sadness": 0.8}, {"sadness": 0.9}, 0.8))
     moods.update(moods.state("u", "heavy"), sad)
     follow_up = moods.update(
-        moods.state("u", "heavy"), READER.read(_request("What time is it in Lisbon?", {}, {"neutral": 0.9}, 0.0))
+        moods.state("u", "heavy"), READER.read(_request("What do I do now?", {}, {"neutral": 0.9}, 0.0))
     )
     assert follow_up.carried and follow_up.primary == "sad"
 
@@ -78,7 +78,8 @@ def test_a_neutral_message_that_moves_on_keeps_none_of_the_earlier_feeling() -> 
     sense: you adopted a puppy today"; a follow-up that looks back, or a question, still keeps the feeling."""
     earlier = "I have a job interview tomorrow and I can't sleep"
     assert tells_new_subject("we adopted a puppy today, her name is Mochi", earlier)
-    follow_ups = ("and now it's 3am and I'm still awake", "What time is it in Lisbon?", "the interview is at 9", "ok")
+    assert tells_new_subject("what's a good way to ask my boss for a raise?", "my cat has been sick for a week")
+    follow_ups = ("and now it's 3am and I'm still awake", "what do I do now?", "the interview is at 9", "ok")
     for follow_up in follow_ups:
         assert not tells_new_subject(follow_up, earlier), follow_up
     moods = SessionMoods(decay=0.6)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey.empathy import EmpathyPlan
-from services.abbey.language import Specifics, asks_for_something
+from services.abbey.language import Specifics, asks_for_something, asks_to_compose
 from services.abbey.memory import Recollection
 from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
@@ -163,7 +163,8 @@ def _technical_body(material: AbbeyMaterial) -> str:
         limit = max(1, limit - 2)
     sentences = best_sentences(material.content, [hit.text for hit in material.knowledge], limit)
     if not sentences:
-        return NO_SOURCE
+        # "can you help me write a thank-you note" had got "I don't have a trustworthy source on this".
+        return CANNOT_WRITE if asks_to_compose(material.content) else NO_SOURCE
     top = material.knowledge[0]
     source = top.title or top.source
     reference = f"\n\nSource: {source}" + (f" ({top.url})" if top.url else "")

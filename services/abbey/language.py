@@ -224,6 +224,14 @@ _REQUEST_OPENER = re.compile(
     r"check|proofread|correct|fix|walk me)\b",
     re.I,
 )
+# A message that asks her to compose something ("can you help me write a thank-you note", "draft an email"):
+# without a language model she cannot, and says so, rather than that she has no source for a fact.
+_ASKS_TO_COMPOSE = re.compile(
+    r"^(?:(?:can|could|would|will) you (?:please )?|please )?(?:help me (?:to )?)?"
+    r"(?:write|rewrite|draft|compose|plan|create|generate|translate|proofread|summari[sz]e|outline|brainstorm|"
+    r"come up with|word|phrase)\b",
+    re.I,
+)
 # A shouted word: 4+ capitals ("API" is not shouting).
 SHOUTED = re.compile(r"\b[A-Z]{4,}\b")
 # Marks of something put strongly: "!!", "?!", "??" and a shouted word.
@@ -272,6 +280,11 @@ def asks_for_something(text: str) -> bool:
     """A question or an instruction ("Recommend a plan for ..."): something to answer, not news to hear."""
     stripped = text.strip()
     return is_question(stripped) or bool(_REQUEST_OPENER.match(stripped))
+
+
+def asks_to_compose(text: str) -> bool:
+    """Asks her to write, plan or translate something, as opposed to asking for a fact."""
+    return bool(_ASKS_TO_COMPOSE.match(text.strip()))
 
 
 def is_plain_request(text: str) -> bool:

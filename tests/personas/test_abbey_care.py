@@ -491,6 +491,21 @@ async def test_a_passage_only_near_the_topic_is_not_given_as_the_answer(
     assert "trustworthy source" in response.content
 
 
+async def test_a_request_to_write_something_routed_as_a_question_is_told_she_cannot_write_it(
+    personas: Personas,
+) -> None:
+    """Abi may route a request to compose as a factual query; with no passage to answer from it is told plainly
+    that the composer cannot write it (it had got "I don't have a trustworthy source on this"), while a question
+    for a fact still gets "no source"."""
+    routing = persona_pb2.RoutingDecision(query_type="factual_query")
+    note = "can you help me write a thank-you note to my neighbour who watered my plants?"
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=note, routing=routing))
+    assert response.content == CANNOT_WRITE, response.content
+    fact = "What time is it in Lisbon right now?"
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=fact, routing=routing))
+    assert response.content == NO_SOURCE, response.content
+
+
 def test_reasoning_renders_as_text_and_mermaid() -> None:
     steps = [step("Crisis: lead with care", 1.0), step('The user seems "sad"', 0.72)]
     assert (

@@ -9,15 +9,19 @@ from services.common.generation.grounding import content_words
 
 # A message that opens by looking back carries on the conversation ("and he still hasn't called", "so what now").
 _BACK_REFERENCE = re.compile(r"^\W*(?:and|but|so|still|now|then|also|plus|he|she|they|it|that|this|which)\b", re.I)
+# Something brought in by this message: "a puppy", "an interview", "my boss" ("We had him for twelve years."
+# brings in nobody new: it is still about the dog).
+_NEW_REFERENT = re.compile(r"\b(?:a|an|my|our)\s+[a-z]", re.I)
 
 
 def tells_new_subject(text: str, earlier: str) -> bool:
-    """Whether a message is about something else than the last thing the person said: not looking back, with no
-    content word in common ("we adopted a puppy today, her name is Mochi" after "I have a job interview tomorrow
-    and I can't sleep"; "what's a good way to ask my boss for a raise?" after a sick cat). Such a message keeps
-    none of the earlier feeling: they were answered "A few nerves make sense: you adopted a puppy today" and "It's
-    a shame about a raise". A short follow-up ("what do I do now?") carries on."""
-    if not earlier.strip() or _BACK_REFERENCE.search(text):
+    """Whether a message is about something else than the last thing the person said: it brings in something of
+    its own, does not look back and shares no content word with it ("we adopted a puppy today, her name is Mochi"
+    after "I have a job interview tomorrow and I can't sleep"; "what's a good way to ask my boss for a raise?"
+    after a sick cat). Such a message keeps none of the earlier feeling: they were answered "A few nerves make
+    sense: you adopted a puppy today" and "It's a shame about a raise". A short follow-up ("what do I do now?") or
+    one about the same thing in other words ("We had him for twelve years." after a dog's death) carries on."""
+    if not earlier.strip() or _BACK_REFERENCE.search(text) or not _NEW_REFERENT.search(text):
         return False
     words = content_words(text)
     return len(words) >= 3 and not words & content_words(earlier)

@@ -79,7 +79,13 @@ def test_a_neutral_message_that_moves_on_keeps_none_of_the_earlier_feeling() -> 
     earlier = "I have a job interview tomorrow and I can't sleep"
     assert tells_new_subject("we adopted a puppy today, her name is Mochi", earlier)
     assert tells_new_subject("what's a good way to ask my boss for a raise?", "my cat has been sick for a week")
-    follow_ups = ("and now it's 3am and I'm still awake", "what do I do now?", "the interview is at 9", "ok")
+    follow_ups = (
+        "and now it's 3am and I'm still awake",
+        "what do I do now?",
+        "the interview is at 9",
+        "ok",
+        "Everyone says to just be myself.",
+    )
     for follow_up in follow_ups:
         assert not tells_new_subject(follow_up, earlier), follow_up
     moods = SessionMoods(decay=0.6)

@@ -8,6 +8,7 @@ from gateway import text
 from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
 from services.common.reasons import Reason
+from services.common.text import has_visible_text
 
 MAX_ID_CHARS = 128
 MAX_CONTEXT_ENTRIES = 32
@@ -42,7 +43,7 @@ def validate(chat: ChatInput, *, max_content_chars: int, known_personas: set[str
             "context": chat.context,
         }
     )
-    if not chat.content.strip():
+    if not has_visible_text(chat.content):
         raise invalid_argument(Reason.EMPTY_CONTENT, "content must contain text", "content")
     if len(chat.content) > max_content_chars:
         raise invalid_argument(

@@ -9,13 +9,14 @@ from personamesh.v1 import abi_service_pb2, persona_pb2
 from services.common.errors import invalid_argument
 from services.common.reasons import Reason
 from services.common.registry import persona_label, persona_registry
+from services.common.text import has_visible_text
 
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 MAX_PERSONA_NAME = 64
 
 
 def check_text(text: str, field: str, max_chars: int) -> None:
-    if not text.strip():
+    if not has_visible_text(text):
         raise invalid_argument(Reason.EMPTY_CONTENT, f"{field} is empty", field)
     if len(text) > max_chars:
         raise invalid_argument(

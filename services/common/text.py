@@ -1,4 +1,4 @@
-"""Sentence splitting: the mesh's one sentence splitter.
+"""Plain text: the mesh's one sentence splitter, and what counts as text at all (`has_visible_text`).
 
 `unsaid` picks, of a persona's alternative wordings, one that repeats no sentence
 already said in the conversation, by these same sentences.
@@ -18,12 +18,19 @@ since 2021 and ~500 times slower; NLTK's punkt needs a data download.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from sentencex import segment
 
 LANGUAGE = "en"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether `text` has a character that shows: not only whitespace and invisible format characters (zero-width
+    spaces and joiners, a byte-order mark), which every service refuses as an empty message."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
 def split_sentences(text: str) -> list[str]:

@@ -27,6 +27,7 @@ def _expect_invalid(call, reason: str) -> None:
         (abi_service_pb2.RouteRequest(), "MISSING_REQUEST"),
         (route_request(""), "EMPTY_CONTENT"),
         (route_request("   \n\t "), "EMPTY_CONTENT"),
+        (route_request("\u200b\u200d"), "EMPTY_CONTENT"),
         (route_request("x" * 32_001), "CONTENT_TOO_LONG"),
         (route_request("a\x00b"), "INVALID_CHARACTERS"),
         (route_request("hi", forced_persona=42), "UNKNOWN_PERSONA"),

@@ -273,6 +273,8 @@ async def test_served_openapi_matches_the_checked_in_document(http: httpx.AsyncC
 
 async def test_empty_content(http: httpx.AsyncClient) -> None:
     _error(await http.post("/api/v1/chat", json={"content": "   "}), 400, "EMPTY_CONTENT")
+    # Only invisible characters (zero-width spaces, a byte-order mark): nothing was said.
+    _error(await http.post("/api/v1/chat", json={"content": "\u200b\u200b \ufeff"}), 400, "EMPTY_CONTENT")
 
 
 async def test_one_megabyte_content(http: httpx.AsyncClient) -> None:

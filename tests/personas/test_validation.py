@@ -15,6 +15,7 @@ R = persona_pb2.PersonaRequest
 BAD_REQUESTS: list[tuple[str, persona_pb2.PersonaRequest, str]] = [
     ("empty", R(content=""), "EMPTY_CONTENT"),
     ("blank", R(content=" \n\t "), "EMPTY_CONTENT"),
+    ("invisible", R(content="\u200b\u2060\ufeff"), "EMPTY_CONTENT"),
     ("huge", R(content="x" * 32_001), "CONTENT_TOO_LONG"),
     ("nul", R(content="hello\x00world"), "INVALID_CHARACTERS"),
     ("max_tokens zero", R(content="hi", max_tokens=0), "INVALID_MAX_TOKENS"),

@@ -12,6 +12,7 @@ from personamesh.v1 import persona_pb2
 from services.common.errors import invalid_argument
 from services.common.persona.settings import PersonaSettings
 from services.common.reasons import Reason
+from services.common.text import has_visible_text
 
 
 def _enum_ok(enum: Any, value: int) -> bool:
@@ -69,7 +70,7 @@ def validate_routing(routing: persona_pb2.RoutingDecision) -> None:
 def validate_request(request: persona_pb2.PersonaRequest, settings: PersonaSettings) -> None:
     """INVALID_ARGUMENT with an UPPER_SNAKE reason for anything a persona cannot answer."""
     content = request.content
-    if not content.strip():
+    if not has_visible_text(content):
         raise invalid_argument(Reason.EMPTY_CONTENT, "content must contain some text", "content")
     if len(content) > settings.max_content_chars:
         raise invalid_argument(

@@ -147,13 +147,14 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=10, help="candidates the replica reranks (PM_KNOWLEDGE_K)")
     parser.add_argument("--lr", type=float, default=4e-5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=SEED, help="another seed trains another member of an ensemble")
     parser.add_argument(
         "--styled", type=float, default=0.0, help="share of training questions re-worded per epoch (styles.py)"
     )
     args = parser.parse_args()
     started = time.perf_counter()
-    torch.manual_seed(SEED)
-    rng = random.Random(SEED)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
     torch.set_num_threads(args.threads)
     questions = read_candidates(args.candidates)
     train = [q for q in questions if fitted(q)]
@@ -214,7 +215,7 @@ def main() -> int:
         "depth": args.depth,
         "answer_threshold": best[1]["answer_threshold"],  # replaced by calibrate() with the int8 model's
         "held_out": best[1],
-        "training": {"seed": SEED, "epochs": args.epochs, "lr": args.lr, "styled": args.styled,
+        "training": {"seed": args.seed, "epochs": args.epochs, "lr": args.lr, "styled": args.styled,
                      "torch": torch.__version__, "seconds": round(time.perf_counter() - started), "log": log},
     }  # fmt: skip
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")

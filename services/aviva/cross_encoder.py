@@ -39,20 +39,13 @@ class CrossEncoder:
         # MiniLM's own WordPiece tokenizer (the installed package's), which the model was fine-tuned with.
         self.tokenizer = load_tokenizer()
         self.tokenizer.enable_truncation(max_length=int(self.card["max_tokens"]), strategy="longest_first")
-        # An ensemble's members (its card's `members`, model files beside it), their logits averaged: one small
-        # model fine-tuned on ~1,600 questions varies a lot with its seed. A card without members: one model.
-        members = self.card.get("members") or [MODEL_FILE]
-        self.sessions = [cpu_session(directory / name, threads=threads, allow_spinning=False) for name in members]
+        self.session = cpu_session(directory / MODEL_FILE, threads=threads, allow_spinning=False)
 
     def probabilities(self, question: str, passages: list[str]) -> list[float]:
         """P(passage answers the question) for each passage, in order."""
         probabilities = []
         for passage in passages:
             encoding = self.tokenizer.encode(question, passage)
-            logits = [
-                float(run_alone(session, ["logit"], encoding.ids, encoding.type_ids)[0].reshape(-1)[0])
-                for session in self.sessions
-            ]
-            logit = sum(logits) / len(logits)
-            probabilities.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit)))))
+            (logit,) = run_alone(self.session, ["logit"], encoding.ids, encoding.type_ids)
+            probabilities.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, float(logit.reshape(-1)[0]))))))
         return probabilities

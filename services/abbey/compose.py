@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey.empathy import EmpathyPlan
-from services.abbey.language import Specifics, asks_for_something, asks_to_compose
+from services.abbey.language import Specifics, asks_for_something, asks_to_compose, speaks_of_a_death
 from services.abbey.memory import Recollection
 from services.common import languages
 from services.common.generation.codeblocks import extract_code_blocks
@@ -131,6 +131,9 @@ def care_line(material: AbbeyMaterial, *, with_steps: bool = True) -> str:
     only when there are steps to give (before "I don't have a trustworthy source" it had said "here is what to do
     first")."""
     specifics = material.specifics
+    if speaks_of_a_death(material.content):
+        # Stress wording ("under this much pressure, with this going wrong") after a death read as indifference.
+        return "I'm so sorry for your loss" + ("; here is what I can tell you." if with_steps else ".")
     stakes = f"with {specifics.people[0]} involved" if specifics.people else "with this going wrong"
     if specifics.event and len(specifics.event.split()) <= 10:
         stakes = f"when {specifics.event}"

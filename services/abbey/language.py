@@ -282,6 +282,21 @@ def asks_for_something(text: str) -> bool:
     return is_question(stripped) or bool(_REQUEST_OPENER.match(stripped))
 
 
+# A death of someone, said in words no machine is described with ("my laptop died", "the process was killed",
+# "my app dies on start" are not).
+_MOURNING = re.compile(
+    r"\b(?:passed away|passed on|funeral|memorial service|put (?:down|to sleep)|miscarr\w*|bereave\w*|"
+    r"(?:mum|mom|mother|dad|father|grand\w+|nan|husband|wife|partner|brother|sister|son|daughter|friend|uncle|aunt|"
+    r"cousin|dog|cat|pet|baby) (?:has |just )?died)\b",
+    re.IGNORECASE,
+)
+
+
+def speaks_of_a_death(text: str) -> bool:
+    """Mentions someone's death: a funeral, someone passed away or died ("what should I say at the funeral?")."""
+    return bool(_MOURNING.search(text))
+
+
 def asks_to_compose(text: str) -> bool:
     """Asks her to write, plan or translate something, as opposed to asking for a fact."""
     return bool(_ASKS_TO_COMPOSE.match(text.strip()))

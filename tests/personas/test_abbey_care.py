@@ -491,6 +491,18 @@ async def test_a_passage_only_near_the_topic_is_not_given_as_the_answer(
     assert "trustworthy source" in response.content
 
 
+async def test_a_technical_ask_after_a_death_opens_with_condolence_not_stress(personas: Personas) -> None:
+    """ "what should I say at the funeral?" after a death had opened with "I'm sorry you're under this much
+    pressure, with this going wrong."; a machine that "died" is no bereavement."""
+    routing = persona_pb2.RoutingDecision(query_type="factual_query")
+    grief = "My grandfather passed away on Sunday and I'm in pieces. How do I close his bank account?"
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=grief, routing=routing))
+    assert response.content.startswith("I'm so sorry for your loss"), response.content
+    broken = "I'm panicking, my laptop died and my thesis is due tomorrow. How do I recover a deleted file?"
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=broken, routing=routing))
+    assert "sorry for your loss" not in response.content, response.content
+
+
 async def test_a_request_to_write_something_routed_as_a_question_is_told_she_cannot_write_it(
     personas: Personas,
 ) -> None:

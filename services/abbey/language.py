@@ -172,6 +172,11 @@ class Specifics:
         return bool(_BEREAVED.search(self.event))
 
 
+# What a feeling is about when it is about oneself: "proud of myself" names no subject ("It sounds like yourself
+# has been on your mind" was said back).
+_REFLEXIVE = re.compile(r"(?:my|your|him|her|it|our|them)sel(?:f|ves)", re.IGNORECASE)
+
+
 # Words a shortened clause must not end on: it would stop mid-phrase ("inherited a cottage in Wales from").
 _DANGLING = re.compile(
     r"(?:[\s,;:—-]+|^)(?:and|but|or|nor|because|so|with|without|to|the|a|an|of|for|in|on|at|by|from|into|onto|"
@@ -337,7 +342,8 @@ def extract(text: str) -> Specifics:
             continue  # what is asked for is not something that happened
         for position, clause in enumerate(_clauses(sentence)):
             clause, cause, fear = _without_feeling(clause)
-            felt_about = felt_about or cause
+            if not _REFLEXIVE.fullmatch(cause.strip()):  # "proud of myself": no subject to say back
+                felt_about = felt_about or cause
             feared = feared or fear
             clause = _with_subject(clause, sentence)
             words = {w.lower() for w in re.findall(r"[A-Za-z']+", clause)}

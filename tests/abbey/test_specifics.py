@@ -178,3 +178,14 @@ def test_what_is_feared_is_not_said_back_as_what_happened() -> None:
     assert (said.event, said.feared) == ("she hides under the bed all day", "she hates you"), said
     answer = " ".join(plan_empathy("anxious", 0.7, said, text, set()).sentences)
     assert "worry that she hates you" in answer and "frightening that she hates you" not in answer, answer
+
+
+def test_a_feeling_about_oneself_has_no_subject_to_say_back_and_an_illness_is_no_loss() -> None:
+    """ "It sounds like yourself has been on your mind" was said of "proud of myself"; "it shows how much it meant"
+    of a sore throat."""
+    proud = "I'm proud of myself, 30 days without smoking"
+    assert extract(proud).felt_about == ""
+    assert "yourself has been" not in " ".join(plan_empathy("proud", 0.7, extract(proud), proud, set()).sentences)
+    sick = "I think I'm getting sick, my throat hurts"
+    said = " ".join(plan_empathy("sad", 0.8, extract(sick), sick, set()).sentences)
+    assert "how much it meant" not in said, said

@@ -291,8 +291,7 @@ def asks_for_something(text: str) -> bool:
 # "my app dies on start" are not).
 _MOURNING = re.compile(
     r"\b(?:passed away|passed on|funeral|memorial service|put (?:down|to sleep)|miscarr\w*|bereave\w*|"
-    r"(?:mum|mom|mother|dad|father|grand\w+|nan|husband|wife|partner|brother|sister|son|daughter|friend|uncle|aunt|"
-    r"cousin|dog|cat|pet|baby) (?:has |just )?died)\b",
+    rf"(?:{'|'.join(sorted(RELATIONS | PETS))}) (?:has |just )?died)\b",
     re.IGNORECASE,
 )
 

@@ -37,6 +37,7 @@ LETTERS_AND_CHORES = INGREDIENT_DIR / "fixtures_v18_letters_and_chores.jsonl"
 BENCHMARK_TWINS = INGREDIENT_DIR / "fixtures_v19_benchmark_twins.jsonl"
 IMPLICIT_CRISIS_AND_PLAIN_HARM = INGREDIENT_DIR / "fixtures_v20_implicit_crisis_and_plain_harm.jsonl"
 TECHNICAL_DOUBLE_MEANINGS = INGREDIENT_DIR / "fixtures_v21_technical_double_meanings.jsonl"
+CASUAL_EXASPERATION = INGREDIENT_DIR / "fixtures_v22_casual_exasperation.jsonl"
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,15 @@ TWINS = Continuation(
 # third-party crises and harm in casual wording, each against its ordinary twins (v20).
 IMPLICIT = Ingredient((*TWINS.ingredient.extras, Extra(IMPLICIT_CRISIS_AND_PLAIN_HARM, 1.0)))
 
-# Candidate S (its rule: training/RULES_2026-12-05.md, not trained yet): a fifth ingredient reading v19's files and
-# technical words that double as words of risk ("stash", "kill", "None"), against crisis twins (v21). Its soup is
-# the uniform average of the four shipped ingredients and v21: the rule's [shipped soup x4, v21] up to one rounding.
+# Candidate S (its rule: training/RULES_2026-12-05.md; judged, not adopted): a fifth ingredient reading v19's files
+# and technical words that double as words of risk ("stash", "kill", "None"), against crisis twins (v21). Its soup
+# is the uniform average of the four shipped ingredients and v21: the rule's [shipped soup x4, v21] up to one
+# rounding.
 DOUBLE_MEANINGS = Ingredient((*TWINS.ingredient.extras, Extra(TECHNICAL_DOUBLE_MEANINGS, 1.0)))
+
+# No candidate yet, no rule written: a fifth ingredient reading v19's files and casual words of finality or giving
+# up ("I'm so done", "need space") against crisis twins in the same words (v22), souped as S was.
+CASUAL = Ingredient((*TWINS.ingredient.extras, Extra(CASUAL_EXASPERATION, 1.0)))
 
 RECIPES: dict[str, Recipe] = {
     "shipped": Recipe(SHIPPED, Path("build/abi_ingredients"), MODELS_DIR),
@@ -130,6 +136,8 @@ RECIPES: dict[str, Recipe] = {
     ),
     # Candidate S: the four shipped ingredients and v21; not shipped unless it passes its rule.
     "double": Recipe({**SHIPPED, "v21": DOUBLE_MEANINGS}, Path("build/abi_ingredients"), Path("build/abi_soupS")),
+    # Not a candidate until a rule is written for it: the four shipped ingredients and v22.
+    "casual": Recipe({**SHIPPED, "v22": CASUAL}, Path("build/abi_ingredients"), Path("build/abi_soupV22")),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

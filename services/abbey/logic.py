@@ -14,7 +14,7 @@ from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
 from services.abbey.language import Specifics, asks_for_something, extract, is_question
-from services.abbey.memory import FactMemory, answer_question
+from services.abbey.memory import NOBODY_TO_REMEMBER, FactMemory, answer_question
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
@@ -139,8 +139,11 @@ class AbbeyLogic(PersonaLogic):
         if kind and kind not in (crisis.CHECK, crisis.FOLLOW_UP):
             state.crisis_kind, state.crisis_turn = kind, state.turns
         question = asks_for_something(request.content)
-        asked = memory_question(request.content) if request.user_id else None
-        memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""
+        asked = memory_question(request.content)
+        if asked and not request.user_id:
+            memory_answer = NOBODY_TO_REMEMBER
+        else:
+            memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""
         technical = (
             not kind and not urgent and not chat and not memory_answer and self._technical(request, reading, retrieved)
         )

@@ -138,6 +138,14 @@ class FactMemory:
         return sum(results)
 
 
+# A memory question from a caller who named no user (an anonymous local run): nothing is kept for nobody, so
+# "If you tell me, I'll remember it" would be untrue (it had got "I don't have a trustworthy source on this").
+NOBODY_TO_REMEMBER = (
+    "I don't know who you are in this conversation, so I keep nothing from earlier ones; if you tell me again, "
+    "I'll use it here."
+)
+
+
 def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
     """The answer to a direct question about what the user told Abbey, from memory only."""
     matching = [r.fact for r in known if question.subject and r.fact.key == question.subject]

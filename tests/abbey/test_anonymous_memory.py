@@ -13,6 +13,7 @@ import uuid
 
 import httpx
 
+from services.abbey.memory import NOBODY_TO_REMEMBER
 from tests.conftest import RunningMesh
 
 
@@ -50,3 +51,4 @@ def test_an_unnamed_anonymous_caller_is_never_told_another_callers_facts(mesh: R
         ):
             answer = _chat(client, body)
             assert unnamed not in answer and named not in answer, (body, answer)
+            assert answer.startswith(NOBODY_TO_REMEMBER), answer  # said so, not "no trustworthy source"

@@ -51,7 +51,9 @@ _CUES: dict[str, tuple[str, ...]] = {
             "ashamed", "unloved", "rejected me", "left me", "gutted", "miserable",
             # rejection by one's own people, and nowhere to live ("kicked me out after I came out")
             "kicked me out", "threw me out", "disowned", "cut me off", "betray", "nowhere to go", "nowhere to live",
-            "homeless", "no one to turn to"),
+            "homeless", "no one to turn to",
+            # a serious illness named, told as news ("my dad has dementia and today he didn't recognise me")
+            "diagnosed with", "dementia", "alzheimer", "cancer", "terminally ill", "chemo"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "complain", "micro-manage", "can't stand",

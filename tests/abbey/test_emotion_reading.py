@@ -99,6 +99,16 @@ def test_a_neutral_message_that_moves_on_keeps_none_of_the_earlier_feeling() -> 
     assert still.carried and still.primary == "anxious"
 
 
+def test_a_serious_illness_told_as_news_is_not_neutral() -> None:
+    """ "my dad has dementia and today he didn't recognise me" read neutral by Abi had got only "Thank you for telling
+    me"; a question about an illness is still no sorrow of the asker's."""
+    neutral = {"neutral": 0.9}, {"neutral": 0.9}
+    news = READER.read(_request("my dad has dementia and today he didn't recognise me", *neutral, 0.0))
+    assert news.primary == "sad" and news.source == "own"
+    asked = READER.read(_request("how is dementia diagnosed?", *neutral, 0.0))
+    assert asked.primary == "neutral"
+
+
 def test_a_story_abi_reads_as_neutral_gets_the_feeling_its_words_name() -> None:
     """Abi's model learnt from short comments; a told story can score no feeling. Her own words decide then."""
     neutral = {"neutral": 0.9}, {"neutral": 0.9}

@@ -288,7 +288,8 @@ def asks_for_something(text: str) -> bool:
 
 
 # A death of someone, said in words no machine is described with ("my laptop died", "the process was killed",
-# "my app dies on start" are not).
+# "my app dies on start" are not). Narrower than `_BEREAVED`, which reads an event already taken as a person's
+# story ("she died"); this reads a whole message that may be a technical ask, where machines "die".
 _MOURNING = re.compile(
     r"\b(?:passed away|passed on|funeral|memorial service|put (?:down|to sleep)|miscarr\w*|bereave\w*|"
     rf"(?:{'|'.join(sorted(RELATIONS | PETS))}) (?:has |just )?died)\b",

@@ -127,10 +127,11 @@ _IN_CARE = re.compile(
     r"haven'?t|keep|think|don'?t)\b|\bparamedics (?:are )?(?:here|arrived|have arrived)\b",
     re.IGNORECASE,
 )
-_CARED_FOR_KINDS: Final = frozenset({"medical", "child_medical", "accident"})
 
 HEAD_PATH: Final = Path(__file__).with_name("emergency_head.json")
 LEARNED = "other"  # the kind reported when only the learned head recognises an emergency
+# The kinds about a body failing, which someone already in care (`_IN_CARE`) is not.
+_CARED_FOR_KINDS: Final = frozenset({"medical", "child_medical", "accident", LEARNED})
 
 
 class EmergencyHead(LogisticHead):
@@ -156,7 +157,7 @@ def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequenc
         return ""
     if _OVER.search(text) and not _NOW.search(text):
         return ""
-    if (kind in _CARED_FOR_KINDS or kind == LEARNED) and _IN_CARE.search(text):
+    if kind in _CARED_FOR_KINDS and _IN_CARE.search(text):
         return ""
     return kind
 

@@ -38,6 +38,7 @@ BENCHMARK_TWINS = INGREDIENT_DIR / "fixtures_v19_benchmark_twins.jsonl"
 IMPLICIT_CRISIS_AND_PLAIN_HARM = INGREDIENT_DIR / "fixtures_v20_implicit_crisis_and_plain_harm.jsonl"
 TECHNICAL_DOUBLE_MEANINGS = INGREDIENT_DIR / "fixtures_v21_technical_double_meanings.jsonl"
 CASUAL_EXASPERATION = INGREDIENT_DIR / "fixtures_v22_casual_exasperation.jsonl"
+PLANS_AND_THREATS = INGREDIENT_DIR / "fixtures_v23_plans_and_threats.jsonl"
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,15 @@ IMPLICIT = Ingredient((*TWINS.ingredient.extras, Extra(IMPLICIT_CRISIS_AND_PLAIN
 # rounding.
 DOUBLE_MEANINGS = Ingredient((*TWINS.ingredient.extras, Extra(TECHNICAL_DOUBLE_MEANINGS, 1.0)))
 
-# No candidate yet, no rule written: a fifth ingredient reading v19's files and casual words of finality or giving
-# up ("I'm so done", "need space") against crisis twins in the same words (v22), souped as S was.
+# Candidate U (its rule: training/RULES_2026-12-05.md; stopped untrained, superseded by V): a fifth ingredient
+# reading v19's files and casual words of finality or giving up ("I'm so done", "need space") against crisis twins
+# in the same words (v22), souped as S was.
 CASUAL = Ingredient((*TWINS.ingredient.extras, Extra(CASUAL_EXASPERATION, 1.0)))
+
+# Candidate V (its rule: training/RULES_2026-12-06.md): U's files and plans about a person with a time or a place
+# ("I'm meeting her at the station tomorrow morning") against threats, stalking and locating someone to confront
+# them in the same words (v23). Its soups: [the shipped soup x3, v23], then [x4, v23].
+PLANS = Ingredient((*CASUAL.extras, Extra(PLANS_AND_THREATS, 1.0)))
 
 RECIPES: dict[str, Recipe] = {
     "shipped": Recipe(SHIPPED, Path("build/abi_ingredients"), MODELS_DIR),
@@ -136,8 +143,11 @@ RECIPES: dict[str, Recipe] = {
     ),
     # Candidate S: the four shipped ingredients and v21; not shipped unless it passes its rule.
     "double": Recipe({**SHIPPED, "v21": DOUBLE_MEANINGS}, Path("build/abi_ingredients"), Path("build/abi_soupS")),
-    # Not a candidate until a rule is written for it: the four shipped ingredients and v22.
-    "casual": Recipe({**SHIPPED, "v22": CASUAL}, Path("build/abi_ingredients"), Path("build/abi_soupV22")),
+    # Candidate U (stopped untrained): the four shipped ingredients and v22.
+    "casual": Recipe({**SHIPPED, "v22": CASUAL}, Path("build/abi_ingredients"), Path("build/abi_soupU")),
+    # Candidate V: the four shipped ingredients and v23 (uniform: one of five, V4's weights); not shipped unless it
+    # passes its rule.
+    "plans": Recipe({**SHIPPED, "v23": PLANS}, Path("build/abi_ingredients"), Path("build/abi_soupV4")),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

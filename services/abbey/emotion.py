@@ -53,7 +53,10 @@ _CUES: dict[str, tuple[str, ...]] = {
             "kicked me out", "threw me out", "disowned", "cut me off", "betray", "nowhere to go", "nowhere to live",
             "homeless", "no one to turn to",
             # a serious illness named, told as news ("my dad has dementia and today he didn't recognise me")
-            "diagnosed with", "dementia", "alzheimer", "cancer", "terminally ill", "chemo"),
+            "diagnosed with", "dementia", "alzheimer", "cancer", "terminally ill", "chemo",
+            # being without anyone ("I just moved to Berlin and I don't know anyone here")
+            "don't know anyone", "do not know anyone", "dont know anyone", "no friends", "already has friends",
+            "already have friends", "nobody to talk to", "no one to talk to", "left out", "isolated"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "complain", "micro-manage", "can't stand",

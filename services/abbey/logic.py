@@ -14,7 +14,13 @@ from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
 from services.abbey.language import Specifics, asks_for_something, extract, is_question
-from services.abbey.memory import NOBODY_TO_REMEMBER, FactMemory, answer_question
+from services.abbey.memory import (
+    NOBODY_TO_REMEMBER,
+    FactMemory,
+    answer_question,
+    matching_facts,
+    told_in_conversation,
+)
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
@@ -140,12 +146,21 @@ class AbbeyLogic(PersonaLogic):
             state.crisis_kind, state.crisis_turn = kind, state.turns
         question = asks_for_something(request.content)
         asked = memory_question(request.content)
+        earlier_facts = told_in_conversation(request) if asked else []
         if asked and not request.user_id:
-            memory_answer = NOBODY_TO_REMEMBER
+            # Nothing is kept for a caller who named no user: only this conversation's own turns can answer.
+            answerable = matching_facts(asked, earlier_facts)
+            memory_answer = answer_question(asked, earlier_facts) if answerable else NOBODY_TO_REMEMBER
+        elif asked and (recall.available or matching_facts(asked, earlier_facts)):
+            memory_answer = answer_question(asked, earlier_facts + (recall.known or []))
         else:
-            memory_answer = answer_question(asked, recall.known or []) if asked and recall.available else ""
+            memory_answer = ""
         technical = (
-            not kind and not urgent and not chat and not memory_answer and self._technical(request, reading, retrieved)
+            not kind
+            and not urgent
+            and not chat
+            and not memory_answer
+            and self._technical(request, reading, retrieved, question)
         )
         if mood.primary == "curious" and not question and specifics.achievement:
             # Surprise with no sentiment either way reads as curiosity; at something achieved it is good news
@@ -154,12 +169,18 @@ class AbbeyLogic(PersonaLogic):
         emotion = mood.primary
         distressed = emotion in DISTRESS and mood.intensity >= 0.35
         empathy = None
+        # A question is met with feeling only when it carries one of its own: "do you have any tips for meeting
+        # people?" after "I feel so lonely" had got "It's a shame about people", the earlier feeling pinned on
+        # what was asked for.
+        feels_in_asking = (
+            mood.primary != "neutral" and reading.primary != "neutral" and reading.source != "conversation"
+        )
         if (
             not kind
             and not urgent
             and not chat
             and not technical
-            and (not question or mood.primary != "neutral" or memory_answer)
+            and (not question or feels_in_asking or memory_answer)
         ):
             empathy = plan_empathy(
                 emotion,
@@ -243,12 +264,18 @@ class AbbeyLogic(PersonaLogic):
         )
 
     @staticmethod
-    def _technical(request: persona_pb2.PersonaRequest, reading: EmotionReading, retrieved: Retrieved) -> bool:
+    def _technical(
+        request: persona_pb2.PersonaRequest, reading: EmotionReading, retrieved: Retrieved, question: bool
+    ) -> bool:
         """Technical when Abi says so, when the knowledge answers it well, or when a technical ask is inside an
-        emotional message (people in distress with a technical problem need both)."""
+        emotional message (people in distress with a technical problem need both).
+
+        Abi's query type says what kind of ask a message would be, not that it asks anything: news told with no
+        ask ("my dog Pepper has been limping since yesterday", a factual query to Abi) is heard, not answered
+        "I have no source"; a problem report naming software or an error is still an ask."""
         query_type = request.routing.query_type if request.HasField("routing") else ""
         if query_type in TECHNICAL_QUERY_TYPES:
-            return True
+            return question or bool(_SOFTWARE.search(request.content) or _QUESTION.search(request.content))
         if not retrieved.hits:
             # Nothing documented: a technical ask naming software still gets its answer ("I have no source on
             # this"), not care alone as if the question had not been asked.

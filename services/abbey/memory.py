@@ -25,7 +25,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
-from services.abbey.facts import Fact, MemoryQuestion
+from services.abbey.facts import Fact, MemoryQuestion, extract_facts
 from services.common.generation.grounding import IndexCaller
 
 FACT_PREFIX = "abbey-fact/v1 "
@@ -146,11 +146,29 @@ NOBODY_TO_REMEMBER = (
 )
 
 
+def told_in_conversation(request: persona_pb2.PersonaRequest) -> list[Recollection]:
+    """The facts the person told earlier in this conversation (its user turns), newest first.
+
+    A memory question is answered from them whoever asks: "what's my dog's name?" three messages after "my dog
+    Pepper has been limping" had got "I keep nothing" from a caller who named no user, whose conversation is there
+    in the request though nothing is stored for it; for a named user they come before what the store holds."""
+    told: list[Recollection] = []
+    for turn in reversed(request.recent_turns):
+        if turn.role == persona_pb2.ROLE_USER:
+            told.extend(Recollection(fact, 1.0, request.session_id) for fact in extract_facts(turn.content))
+    return told
+
+
+def matching_facts(question: MemoryQuestion, known: list[Recollection]) -> list[Fact]:
+    """The facts a memory question asks about: those of its subject ("my dog"), else the best one known."""
+    if not question.subject:
+        return [known[0].fact] if known else []
+    return [r.fact for r in known if r.fact.key == question.subject]
+
+
 def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
     """The answer to a direct question about what the user told Abbey, from memory only."""
-    matching = [r.fact for r in known if question.subject and r.fact.key == question.subject]
-    if not question.subject and known:
-        matching = [known[0].fact]
+    matching = matching_facts(question, known)
     if not matching:
         thing = f"your {question.subject}" if question.subject not in ("", "home", "job", "name") else "that"
         return (

@@ -54,3 +54,7 @@ def test_an_unnamed_anonymous_caller_is_never_told_another_callers_facts(mesh: R
             answer = _chat(client, body)
             assert unnamed not in answer and named not in answer, (body, answer)
             assert answer.startswith(NOBODY_TO_REMEMBER), answer  # said so, not "no trustworthy source"
+        # In its own conversation it is told what it said there: the gateway sends the conversation's turns with
+        # the request (nothing is stored for nobody), so "what's my dog's name?" there is answered.
+        answer = _chat(client, {"content": "What's my dog's name?", "session_id": f"c-{tag}"})
+        assert unnamed in answer and named not in answer, answer

@@ -518,6 +518,18 @@ async def test_a_request_to_write_something_routed_as_a_question_is_told_she_can
     assert response.content == NO_SOURCE, response.content
 
 
+async def test_news_told_with_no_ask_is_heard_though_abi_calls_it_a_factual_query(personas: Personas) -> None:
+    """Abi's query type says what kind of ask a message would be; news with no ask is not answered "I have no
+    source" (it had been), while a problem report that names an error still gets the technical answer."""
+    routing = persona_pb2.RoutingDecision(query_type="factual_query")
+    news = "my dog Pepper has been limping since yesterday"
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=news, routing=routing))
+    assert response.content not in (NO_SOURCE, CANNOT_WRITE) and "Pepper" in response.content, response.content
+    report = "the import keeps failing with ModuleNotFoundError in my script"
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=report, routing=routing))
+    assert response.content.endswith(NO_SOURCE), response.content  # after a line of care for "keeps failing"
+
+
 def test_reasoning_renders_as_text_and_mermaid() -> None:
     steps = [step("Crisis: lead with care", 1.0), step('The user seems "sad"', 0.72)]
     assert (
@@ -639,3 +651,22 @@ async def test_a_technical_ask_in_distress_that_no_document_answers_is_not_passe
     assert response.content.index(NO_SOURCE) > 0  # after the line of care
     care = response.content[: response.content.index(NO_SOURCE)]
     assert not re.search(r"what to do first|step by step", care), care  # no steps are promised before "no source"
+
+
+async def test_a_question_after_a_sad_message_is_not_given_the_earlier_feeling(personas: Personas) -> None:
+    """A question that names no feeling of its own is not met with the conversation's earlier one pinned on what it
+    asks for ("do you have any tips for meeting people?" after loneliness had got "It's a shame about people")."""
+    session = f"lonely-{uuid.uuid4().hex[:6]}"
+    earlier = [
+        persona_pb2.Turn(role=persona_pb2.ROLE_USER, content="I just moved here and I don't know anyone"),
+        persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content="Moving somewhere new can feel lonely."),
+        persona_pb2.Turn(role=persona_pb2.ROLE_USER, content="I feel so lonely in the evenings"),
+        persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content="Would it help to talk about the evenings?"),
+    ]
+    for turn in (earlier[0], earlier[2]):
+        await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=turn.content, session_id=session))
+    ask = persona_pb2.PersonaRequest(
+        content="do you have any tips for meeting people?", session_id=session, recent_turns=earlier
+    )
+    response = await chat(personas.abbey.target, ask)
+    assert "about people" not in response.content and "shame" not in response.content, response.content

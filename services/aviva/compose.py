@@ -253,15 +253,34 @@ def _parsing_examples_of(
 _DOCUMENTED_LANGUAGES = frozenset({"python", "bash"})
 
 
+def _undocumented_language(material: AvivaMaterial) -> bool:
+    """The question asks its code in a language no page of the documentation is written for ("from the terminal"
+    names the shell's place, which the man pages document)."""
+    return material.asked_language not in ("", *_DOCUMENTED_LANGUAGES)
+
+
 def closest(material: AvivaMaterial) -> list[Ranked]:
-    """The closest passages when none answers (at most three, one per citation): not Python's pages for a question
-    asking its code in a language the documentation does not cover (a JavaScript question's closest Python page
-    does not serve it; "from the terminal" names the shell's place, and Python's `subprocess` may be the answer)."""
-    undocumented = material.asked_language not in ("", *_DOCUMENTED_LANGUAGES)
-    return [r for r in distinct(list(material.ranked)) if not (undocumented and r.passage.python)][:3]
+    """The closest passages when none answers (at most three, one per citation); none for a question asking its
+    code in a language the documentation does not cover: its closest pages do not serve it (a Go question's had
+    been sed(1), gitignore(5) and head(1); a JavaScript one's, Python's)."""
+    return [] if _undocumented_language(material) else distinct(list(material.ranked))[:3]
+
+
+def references(material: AvivaMaterial) -> list[Ranked]:
+    """What the answer cites: the passages good enough to answer (at most 4, one per citation), else the closest
+    three; none beside a skeleton in a language the documentation does not cover (its confident passages are the
+    shell's or Python's, which the draft does not use)."""
+    if _undocumented_language(material) and (material.code is None or material.code.skeleton):
+        return []
+    return distinct(material.answering)[:4] or closest(material)
 
 
 def _closest(material: AvivaMaterial) -> str:
+    if _undocumented_language(material):
+        return (
+            "The documentation I hold is Python 3.11's and the manuals of command-line tools: nothing in it is "
+            f"written for {languages.display_name(material.asked_language)}."
+        )
     lines = [f"- {r.passage.citation}" for r in closest(material)]
     return "Closest references:\n" + "\n".join(lines) if lines else ""
 

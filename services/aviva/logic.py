@@ -9,10 +9,9 @@ from services.aviva.classifier import classify
 from services.aviva.code import code_from_knowledge, detect_request_language, names_a_language, skeleton
 from services.aviva.compose import (
     AvivaMaterial,
-    closest,
     compose_draft,
-    distinct,
     own_sentences,
+    references,
     system_prompt,
 )
 from services.aviva.domain import OUTSIDE, DomainGate, built_in_only
@@ -150,8 +149,7 @@ class AvivaLogic(PersonaLogic):
         if code is not None:
             origin = "skeleton (no verified example)" if code.skeleton else f"code from '{code.source_title}'"
             reasoning.append(step(f"Language: {language}; {origin}", 0.5 if code.skeleton else 0.85))
-        # References: the passages good enough to answer (at most 4, one per citation), else the closest three.
-        cited = [r.passage.hit for r in (distinct(material.answering)[:4] or closest(material))]
+        cited = [r.passage.hit for r in references(material)]
         prompt = system_prompt(material)
         return Plan(
             system_prompt=prompt.text,

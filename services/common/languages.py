@@ -102,6 +102,14 @@ def canonical(tag: str) -> str:
     return next((_TAGS[name] for name in names if name in _TAGS), names[0])
 
 
+def display_name(name: str) -> str:
+    """How a language is written in a sentence ("go" -> "Go", "javascript" -> "JavaScript"): Pygments' lexer name."""
+    try:
+        return str(get_lexer_by_name(name).name)
+    except ClassNotFound:
+        return name
+
+
 def with_parser() -> frozenset[str]:
     """Names of the languages a real parser checks (the others' blocks are "unchecked")."""
     return frozenset(language.name for language in LANGUAGES if language.grammar)

@@ -7,7 +7,7 @@ import re
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
-from services.aviva.compose import NO_DEBUG_PASSAGE, NO_PASSAGE, AvivaMaterial, compose_draft
+from services.aviva.compose import NO_DEBUG_PASSAGE, NO_PASSAGE, AvivaMaterial, compose_draft, references
 from services.aviva.passage import read
 from services.aviva.rerank import Ranked
 
@@ -148,19 +148,23 @@ def test_a_sentence_that_introduces_an_example_not_shown_is_not_an_answer_senten
     assert "like so:" not in draft
 
 
-def test_a_question_in_another_named_language_gets_no_python_pages_as_closest_references() -> None:
-    draft = compose_draft(
-        _asked(
-            "in javascript how do i debounce a function",
-            "code_request",
-            [(POOL, 0.2), (TIME_SLEEP, 0.1), (SSH_P, 0.05)],
-            code=True,
-        )
+def test_a_question_in_another_named_language_gets_no_unrelated_pages_as_closest_references() -> None:
+    """Neither Python's pages nor the man pages are written for JavaScript: it is told so, not given them (a Go
+    question's closest references had been sed(1), gitignore(5) and head(1))."""
+    material = _asked(
+        "in javascript how do i debounce a function",
+        "code_request",
+        [(POOL, 0.9), (TIME_SLEEP, 0.1), (SSH_P, 0.05)],
+        code=True,
     )
+    draft = compose_draft(material)
     assert "```javascript skeleton" in draft, draft
-    assert "docs.python.org" not in draft, draft
-    python = compose_draft(_asked("how do i debounce a function in python", "code_request", [(POOL, 0.2)], code=True))
-    assert "docs.python.org" in python, python
+    assert "docs.python.org" not in draft and "man:" not in draft and "Closest references" not in draft, draft
+    assert "nothing in it is written for JavaScript." in draft, draft
+    assert references(material) == []  # a confident Python passage is not cited beside the skeleton either
+    in_python = _asked("how do i debounce a function in python", "code_request", [(POOL, 0.2)], code=True)
+    python = compose_draft(in_python)
+    assert "docs.python.org" in python and references(in_python), python
     # The terminal names the shell, which the man pages document: Python's pages may still be what is closest.
     shell = compose_draft(_asked("capture a command's output from the terminal", "documentation", [(POOL, 0.2)], False))
     assert "docs.python.org" in shell, shell

@@ -270,7 +270,7 @@ def references(material: AvivaMaterial) -> list[Ranked]:
     """What the answer cites: the passages good enough to answer (at most 4, one per citation), else the closest
     three; none beside a skeleton in a language the documentation does not cover (its confident passages are the
     shell's or Python's, which the draft does not use)."""
-    if _undocumented_language(material) and (material.code is None or material.code.skeleton):
+    if _undocumented_language(material) and material.code is not None and material.code.skeleton:
         return []
     return distinct(material.answering)[:4] or closest(material)
 

@@ -136,14 +136,22 @@ def mentioned(text: str) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
+# A language named to compare with, earlier in the same clause ("fold a list into one value like reduce in js" asks
+# for the call that does what JavaScript's does, in the language of the documentation); "like this in Go" is not,
+# and "the equivalent of map in Go" asks for Go's.
+_COMPARED = re.compile(r"\b(like(?!\s+(this|that|so)\b)|similar to|the way)\b[^,.;:?!]{0,40}$")
+
+
 def asked_for(text: str) -> str:
-    """The language a request asks for with a preposition ("... in Rust", "using pandas"); "" if none."""
+    """The language a request asks for with a preposition ("... in Rust", "using pandas"); "" if none, or if the
+    language is named to compare with ("like reduce in js")."""
     lowered = text.lower()
     found = [
         (match.start(), name)
         for name, language in BY_NAME.items()
         if language.mention
         and (match := re.search(rf"\b(in|with|using|from|from within)\s+(a\s+)?({language.mention})", lowered))
+        and not _COMPARED.search(lowered[: match.start()])
     ]
     return min(found)[1] if found else ""
 

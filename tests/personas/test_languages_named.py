@@ -20,6 +20,10 @@ from services.common.languages import named_for_code
         ("I get a relative path from the command line and need the full absolute path", ""),
         ("count lines in a file from the terminal", ""),
         ("read a csv file", ""),
+        # Named to compare with: the call that does the same, in the documentation's language.
+        ("fold a list into a single value like reduce in js", ""),
+        ("what's the equivalent of python's map in javascript", "javascript"),
+        ("write it like this in Go", "go"),
     ],
 )
 def test_the_language_asked_for_not_the_one_mentioned(question: str, language: str) -> None:

@@ -56,7 +56,9 @@ _CUES: dict[str, tuple[str, ...]] = {
             "diagnosed with", "dementia", "alzheimer", "cancer", "terminally ill", "chemo",
             # being without anyone ("I just moved to Berlin and I don't know anyone here")
             "don't know anyone", "do not know anyone", "dont know anyone", "no friends", "already has friends",
-            "already have friends", "nobody to talk to", "no one to talk to", "left out", "isolated"),
+            "already have friends", "nobody to talk to", "no one to talk to", "left out", "isolated",
+            # an occasion forgotten by someone who should have remembered it ("my husband forgot our anniversary")
+            "forgot our anniversary", "forgot my birthday", "forgot about our anniversary", "forgot about my birthday"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "complain", "micro-manage", "can't stand",

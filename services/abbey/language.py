@@ -399,6 +399,9 @@ _NEXT_CLAUSE = re.compile(
 )
 # Past forms that open a clause whose subject the writer left out ("Got my first A!", "Just crossed the line").
 _SUBJECTLESS = frozenset({"VBD", "VBN"})
+# Participles that say where one is, not what one did, when they take no object: "stuck in traffic again" is "I'm
+# stuck", not "I stuck" ("you stuck in traffic again" had been said back); "lost my keys" keeps "I".
+_STATES = frozenset({"stuck", "locked", "stranded", "trapped", "snowed", "lost", "swamped", "soaked", "exhausted"})
 
 
 def _with_subject(clause: str, sentence: Any) -> str:
@@ -413,7 +416,8 @@ def _with_subject(clause: str, sentence: Any) -> str:
             continue  # "finally passed my test": the verb comes after the adverb
         has_subject = any(child.dep_ in ("nsubj", "nsubjpass") for child in token.children)
         if token.tag_ in _SUBJECTLESS and not has_subject:
-            return f"I {stripped[:1].lower()}{stripped[1:]}"
+            state = token.lower_ in _STATES and not any(child.dep_ == "dobj" for child in token.children)
+            return f"{'I am' if state else 'I'} {stripped[:1].lower()}{stripped[1:]}"
         return clause
     return clause
 

@@ -41,6 +41,9 @@ def test_the_event_is_what_happened_not_the_feeling_it_came_in() -> None:
 
 def test_a_dropped_subject_is_the_writer() -> None:
     assert extract("Finally passed my driving test on the third try!").event.startswith("you finally passed")
+    # Where one is, not what one did: "you stuck in traffic again" had been said back.
+    assert extract("ugh, stuck in traffic again").event == "you are stuck in traffic again"
+    assert extract("lost my keys again").event == "you lost your keys again"
 
 
 def test_a_long_event_is_cut_at_a_clause_boundary_and_never_mid_phrase() -> None:

@@ -61,7 +61,8 @@ _CUES: dict[str, tuple[str, ...]] = {
             "forgot our anniversary", "forgot my birthday", "forgot about our anniversary", "forgot about my birthday"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
-                   "again and again", "irritat", "yelling", "yells", "complain", "micro-manage", "can't stand",
+                   "again and again", "irritat", "yelling", "yells", "yelled at", "shouted at", "screamed at",
+                   "humiliat", "complain", "micro-manage", "can't stand",
                    "treats me like", "disrespect", "unfair", "ugh", "grr", "outrage",
                    # being wronged by someone ("my coworker keeps taking credit for my work")
                    "credit for my", "talks over me", "talked over me", "interrupts me", "undermin", "gaslight",

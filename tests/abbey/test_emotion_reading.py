@@ -210,6 +210,8 @@ def test_everyday_letdowns_and_sleepless_worry_are_read_from_their_words() -> No
     neutral = {"neutral": 0.6}
     forgot = READER.read(_request("my best friend forgot my birthday", neutral, neutral, 0.8, 0.81))
     assert forgot.negative and forgot.primary != "happy"
+    yelled = READER.read(_request("my manager yelled at me in front of everyone", neutral, neutral, 0.1, 0.0))
+    assert yelled.negative
     anniversary = READER.read(_request("my husband forgot our anniversary", neutral, neutral, 0.1, 0.0))
     assert anniversary.primary == "sad"
     lonely = READER.read(_request("I just moved to Berlin and I don't know anyone here", neutral, neutral, 0.1, 0.0))

@@ -44,6 +44,7 @@ def test_a_dropped_subject_is_the_writer() -> None:
     # Where one is, not what one did: "you stuck in traffic again" had been said back.
     assert extract("ugh, stuck in traffic again").event == "you are stuck in traffic again"
     assert extract("lost my keys again").event == "you lost your keys again"
+    assert extract("and then my car broke down on the way home").event == "your car broke down on the way home"
 
 
 def test_a_long_event_is_cut_at_a_clause_boundary_and_never_mid_phrase() -> None:

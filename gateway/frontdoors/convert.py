@@ -55,6 +55,18 @@ def routing_json(decision: persona_pb2.RoutingDecision) -> dict[str, Any]:
     }
 
 
+def code_block_json(block: persona_pb2.CodeBlock) -> dict[str, Any]:
+    """A code block with what was checked: `check` tells invalid from unchecked (no parser for the language), which
+    `valid: false` alone does not, and `skeleton` marks a labelled starting point that does not answer."""
+    return {
+        "language": block.language,
+        "code": block.code,
+        "valid": block.valid,
+        "check": _enum_label(persona_pb2.CodeCheck, block.check, "CODE_CHECK_"),
+        "skeleton": block.skeleton,
+    }
+
+
 def response_json(
     request_id: str, response: persona_pb2.PersonaResponse, decision: persona_pb2.RoutingDecision
 ) -> dict[str, Any]:
@@ -65,7 +77,7 @@ def response_json(
         "persona": persona_of(response),
         "confidence": round(float(response.confidence), 4),
         "latency_ms": round(float(response.latency_ms), 3),
-        "code_blocks": [{"language": b.language, "code": b.code, "valid": b.valid} for b in response.code_blocks],
+        "code_blocks": [code_block_json(b) for b in response.code_blocks],
         "references": [
             {"title": r.title, "url": r.url, "snippet": r.snippet, "confidence": round(float(r.confidence), 4)}
             for r in response.references

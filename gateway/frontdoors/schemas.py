@@ -91,6 +91,11 @@ class CodeBlock(Documented):
     language: str
     code: str
     valid: bool = Field(description="Parsed cleanly by a real parser for the language.")
+    check: str = Field(
+        description="valid, invalid (a parser found a syntax error), unchecked (no parser for the language here, or "
+        "past the per-message cap) or unspecified."
+    )
+    skeleton: bool = Field(description="A labelled starting point that does not answer the question.")
 
 
 class Reference(Documented):

@@ -113,9 +113,11 @@ class AvivaLogic(PersonaLogic):
         if query.query_type in _CODE_TYPES:
             language = detect_request_language(request.content, pasted)
             code = code_from_knowledge(request.content, language, [(h.title or h.source, h.text) for h in answering])
-            # A labelled skeleton only in a language the question names: Python by default is nobody's choice, and a
-            # stub for "awk print the last field" says less than the closest references.
-            if code is None and query.query_type != "debugging" and languages.named_for_code(request.content):
+            # A labelled skeleton only in a language the question names and Python's pages are not written for: a
+            # stub for "awk print the last field" or "make a virtual environment in python" says less than the
+            # closest references (services/aviva/training/RULES.md, "No Python skeleton").
+            named = languages.named_for_code(request.content)
+            if code is None and query.query_type != "debugging" and named and named != "python":
                 code = skeleton(request.content, language, self.settings.code_comments)
         material = AvivaMaterial(
             content=request.content,

@@ -133,5 +133,7 @@ async def test_degraded_but_answering_without_the_index(personas: Personas) -> N
     request = asked("How do I sort a list of dicts by a key in Python?", "code_request")
     response = await chat(personas.aviva_no_index.target, request)
     assert response.degraded
-    assert response.code_blocks and response.code_blocks[0].valid
+    assert "unreachable" in response.content, response.content  # said so: no Python stub in place of the docs
     assert any("unreachable" in step.description for step in response.reasoning_steps)
+    go = await chat(personas.aviva_no_index.target, asked("Sort a slice of structs by a field in Go", "code_request"))
+    assert go.degraded and go.code_blocks and go.code_blocks[0].valid and go.code_blocks[0].skeleton

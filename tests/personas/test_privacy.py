@@ -99,7 +99,9 @@ async def test_aviva_names_no_code_after_an_email_address(tmp_path: Path) -> Non
     routing = persona_pb2.RoutingDecision(persona=persona_pb2.PERSONA_AVIVA, confidence=0.9, query_type="code_request")
     request = persona_pb2.PersonaRequest(
         request_id="privacy-aviva",
-        content=f"Write a Python function that sends a welcome email to {EMAIL}",
+        # Go: a skeleton (it quotes the question in a comment) is offered in a language the documentation does not
+        # cover; in Python the documentation's pages are the answer.
+        content=f"Write a Go function that sends a welcome email to {EMAIL}",
         routing=routing,
     )
     with running(aviva):

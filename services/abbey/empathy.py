@@ -266,6 +266,8 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
             slots["pet_name"] = name
     if emotion in _FEELINGS:
         slots["feeling"] = _FEELINGS[emotion][tier]
+        if slots["feeling"] == "heartbroken" and not specifics.loss:
+            slots["feeling"] = "so sad"  # a loss breaks a heart; an illness or loneliness is not called that
     return slots
 
 

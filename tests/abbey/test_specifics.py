@@ -110,7 +110,7 @@ def test_a_loss_is_mourned_and_a_hardship_still_going_on_is_not() -> None:
     )
     for text in ongoing:
         said = " ".join(plan_empathy("sad", 0.9, extract(text), text, set()).sentences)
-        assert not re.search(r"loss|clearly mattered|grief", said, re.IGNORECASE), said
+        assert not re.search(r"loss|clearly mattered|grief|heartbroken", said, re.IGNORECASE), said
     died = "my cat Misu died last night"
     assert extract(died).loss and not any(extract(text).loss for text in ongoing)
     mourned = " ".join(plan_empathy("sad", 0.9, extract(died), died, set()).sentences)

@@ -141,7 +141,13 @@ def completion_input(body: CompletionBody, gateway: Gateway) -> ChatInput:
     return chat
 
 
+def _prompt(chat: ChatInput) -> str:
+    """Every message the request sent, as OpenAI counts a prompt: the history and the last message."""
+    return "\n".join([*(turn.content for turn in chat.recent_turns or []), chat.content])
+
+
 def _usage(prompt: str, answer: str) -> dict[str, int]:
+    """Counts in words, an estimate: an answer may come from no model (the composer), so there are no model tokens."""
     prompt_tokens, completion_tokens = len(prompt.split()), len(answer.split())
     return {
         "prompt_tokens": prompt_tokens,
@@ -206,7 +212,7 @@ async def completions(
         events = gateway.pipeline.chat_stream(chat, principal)
         first = await anext(events)  # limits and routing errors still answer as HTTP errors
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        stream = _sse(body.model, chat.content, stops, include_usage, first, events)
+        stream = _sse(body.model, _prompt(chat), stops, include_usage, first, events)
         return StreamingResponse(stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
     result = await gateway.pipeline.chat(chat, principal)
     content, stopped = cut_at_stop(result.response.content, stops)
@@ -223,7 +229,7 @@ async def completions(
                     "finish_reason": _finish_reason(result.response, stopped),
                 }
             ],
-            "usage": _usage(chat.content, content),
+            "usage": _usage(_prompt(chat), content),
             "persona_mesh": {**_mesh_details(result, body.model), "routing": routing_json(result.decision)},
         }
     )

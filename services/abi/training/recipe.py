@@ -125,7 +125,8 @@ CASUAL = Ingredient((*TWINS.ingredient.extras, Extra(CASUAL_EXASPERATION, 1.0)))
 
 # Candidate V (its rule: training/RULES_2026-12-06.md): U's files and plans about a person with a time or a place
 # ("I'm meeting her at the station tomorrow morning") against threats, stalking and locating someone to confront
-# them in the same words (v23). Its soups: [the shipped soup x3, v23], then [x4, v23].
+# them in the same words (v23). Its soups: [the shipped soup x3, v23], then [x4, v23]; W: [the shipped soup, v23].
+# None adopted (training/RULES_2026-12-06.md).
 PLANS = Ingredient((*CASUAL.extras, Extra(PLANS_AND_THREATS, 1.0)))
 
 RECIPES: dict[str, Recipe] = {

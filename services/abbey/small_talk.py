@@ -20,6 +20,11 @@ from services.common.text import unsaid
 
 _NAME = r"(?:\s*,?\s*(?:abbey|abi|aviva|there|everyone|all|friend|mate|buddy))?"
 _END = r"\s*[.!?:)\s]*$"
+_GREETED = r"(?:(?:hi|hey|hello|hiya|heya)(?:\s+there)?\s*[,!.]*\s+)?"
+_ABOUT_HER = (
+    r"(?:what can you do|what do you do|what are you (?:for|good at|able to (?:do|help (?:me )?with))|"
+    r"how can you help(?: me)?|what can you help (?:me )?with|who are you|what are you)"
+)
 KINDS: Final[dict[str, re.Pattern[str]]] = {
     "how_are_you": re.compile(
         rf"^\s*(?:(?:hi|hey|hello)\W+)?(?:how are (?:you|u|things)(?: doing| today)?|how's it going|"
@@ -37,9 +42,9 @@ KINDS: Final[dict[str, re.Pattern[str]]] = {
         rf"(?:i'?ve |i )?gotta go|have a (?:good|nice|great) (?:day|evening|night|weekend)|ttyl|cya){_NAME}{_END}",
         re.I,
     ),
+    # Who she is and what she does, after a greeting or two together ("hello, who are you and what can you do?").
     "capabilities": re.compile(
-        rf"^\s*(?:what can you do|what do you do|what are you (?:for|good at)|how can you help(?: me)?|"
-        rf"what can you help (?:me )?with|who are you|what are you){_NAME}{_END}",
+        rf"^\s*{_GREETED}{_ABOUT_HER}(?:\s*(?:,|and|&|\?)\s*{_ABOUT_HER})?{_NAME}{_END}",
         re.I,
     ),
     "identity": re.compile(

@@ -44,6 +44,10 @@ MILD = 0.25  # the intensity of a feeling that was played down
 _LOSS = ("died", "passed away", "passed on", "funeral", "lost my", "put down", "grief", "griev", "heartbroken",
          "devastat", "broke up", "breakup", "divorce")  # fmt: skip
 
+# The praise in a friend's name, which VADER scores as the message's ("my best friend is moving to Australia" read
+# 0.81 positive): the news is scored without it ("my friend is moving ...").
+_FRIEND_PRAISE = re.compile(r"\b(?:best|good|dear|close|closest|oldest)\s+(?=(?:friend|mate|buddy|pal)s?\b)", re.I)
+
 # Cue words for Abbey's own reading, checked as whole words or prefixes.
 _CUES: dict[str, tuple[str, ...]] = {
     "sad": (*_LOSS, "sad", "lonely", "alone", "depress", "cry", "crying", "miss ", "hopeless", "empty", "worthless",
@@ -213,7 +217,7 @@ class EmotionReader:
     def read_text(self, text: str) -> EmotionReading:
         lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
         scores: dict[str, float] = {}
-        polarity = float(self._vader.polarity_scores(text)["compound"])
+        polarity = float(self._vader.polarity_scores(_FRIEND_PRAISE.sub("", text))["compound"])
         idiom = is_plain_request(text) and _TASK_REQUEST.search(lowered) is not None
         for emotion, cues in _CUES.items():
             hits = sum(1 for cue in cues if _has_cue(lowered, cue) and not (idiom and cue in _REQUEST_IDIOMS))

@@ -212,6 +212,9 @@ def test_everyday_letdowns_and_sleepless_worry_are_read_from_their_words() -> No
     assert forgot.negative and forgot.primary != "happy"
     yelled = READER.read(_request("my manager yelled at me in front of everyone", neutral, neutral, 0.1, 0.0))
     assert yelled.negative
+    # "best" in "best friend" is no good news (VADER had read 0.81 and Abbey answered "I'm really glad").
+    moving = READER.read(_request("my best friend is moving to Australia next month", neutral, neutral, 0.8, 0.8))
+    assert moving.primary not in ("happy", "excited"), moving
     anniversary = READER.read(_request("my husband forgot our anniversary", neutral, neutral, 0.1, 0.0))
     assert anniversary.primary == "sad"
     lonely = READER.read(_request("I just moved to Berlin and I don't know anyone here", neutral, neutral, 0.1, 0.0))

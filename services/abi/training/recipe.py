@@ -129,6 +129,10 @@ CASUAL = Ingredient((*TWINS.ingredient.extras, Extra(CASUAL_EXASPERATION, 1.0)))
 # None adopted (training/RULES_2026-12-06.md).
 PLANS = Ingredient((*CASUAL.extras, Extra(PLANS_AND_THREATS, 1.0)))
 
+# Candidate X (its rule: training/RULES_2026-12-06.md, written after W's figures): v23 without v22, whose casual
+# contrasts may have weakened W's crisis head. Its soup: [the shipped soup, v23x].
+PLANS_ONLY = Ingredient((*TWINS.ingredient.extras, Extra(PLANS_AND_THREATS, 1.0)))
+
 RECIPES: dict[str, Recipe] = {
     "shipped": Recipe(SHIPPED, Path("build/abi_ingredients"), MODELS_DIR),
     # Candidate M: the shipped soup rebuilt from the shipped ingredients, then continued; not shipped.
@@ -149,6 +153,9 @@ RECIPES: dict[str, Recipe] = {
     # Candidate V: the four shipped ingredients and v23 (uniform: one of five, V4's weights); not shipped unless it
     # passes its rule.
     "plans": Recipe({**SHIPPED, "v23": PLANS}, Path("build/abi_ingredients"), Path("build/abi_soupV4")),
+    # Candidate X's ingredient, trained alone: `finetune --out build/abi_ingredients/v23x` with its arguments; the
+    # recipe's uniform soup of five is not X's (X is [the shipped soup, v23x]).
+    "plans-only": Recipe({**SHIPPED, "v23x": PLANS_ONLY}, Path("build/abi_ingredients"), Path("build/abi_soupX5")),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

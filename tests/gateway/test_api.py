@@ -452,8 +452,14 @@ def test_openai_length_stop_usage_and_the_answering_model(gw: GatewayProcess) ->
     assert streamed == text[: text.index(stop)]
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
     assert chunks[-1].usage.completion_tokens == len(streamed.split())
-    history = [{"role": "user", "content": "one two three"}, {"role": "assistant", "content": "four five"}]
-    longer = client.chat.completions.create(model="aviva", messages=[*history, {"role": "user", "content": TECH}])
+    longer = client.chat.completions.create(
+        model="aviva",
+        messages=[
+            {"role": "user", "content": "one two three"},
+            {"role": "assistant", "content": "four five"},
+            {"role": "user", "content": TECH},
+        ],
+    )
     assert longer.usage is not None and full.usage is not None
     assert longer.usage.prompt_tokens == full.usage.prompt_tokens + 5  # the history is part of the prompt
     routed = client.chat.completions.create(model="auto", messages=[{"role": "user", "content": FEELING}])

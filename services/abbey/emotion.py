@@ -62,7 +62,9 @@ _CUES: dict[str, tuple[str, ...]] = {
             "don't know anyone", "do not know anyone", "dont know anyone", "no friends", "already has friends",
             "already have friends", "nobody to talk to", "no one to talk to", "left out", "isolated",
             # an occasion forgotten by someone who should have remembered it ("my husband forgot our anniversary")
-            "forgot our anniversary", "forgot my birthday", "forgot about our anniversary", "forgot about my birthday"),
+            "forgot our anniversary", "forgot my birthday", "forgot about our anniversary", "forgot about my birthday",
+            # a fight with someone close ("my boyfriend and I had a huge fight last night")
+            "had a fight", "huge fight", "big fight", "an argument with", "we argued", "had an argument"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "yelled at", "shouted at", "screamed at",

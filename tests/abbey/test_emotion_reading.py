@@ -215,6 +215,8 @@ def test_everyday_letdowns_and_sleepless_worry_are_read_from_their_words() -> No
     # "best" in "best friend" is no good news (VADER had read 0.81 and Abbey answered "I'm really glad").
     moving = READER.read(_request("my best friend is moving to Australia next month", neutral, neutral, 0.8, 0.8))
     assert moving.primary not in ("happy", "excited"), moving
+    fight = READER.read(_request("my boyfriend and I had a huge fight last night", neutral, neutral, 0.1, 0.0))
+    assert fight.primary == "sad"
     anniversary = READER.read(_request("my husband forgot our anniversary", neutral, neutral, 0.1, 0.0))
     assert anniversary.primary == "sad"
     lonely = READER.read(_request("I just moved to Berlin and I don't know anyone here", neutral, neutral, 0.1, 0.0))

@@ -59,10 +59,12 @@ _SOFTWARE_WORDS = (
     r"deploy\w*|compil\w*"
 )
 _SOFTWARE = re.compile(rf"\b({_SOFTWARE_WORDS})\b", re.I)
-# Technical asks inside an emotional message ("... how do I roll back a kubernetes deployment").
+# Technical asks inside an emotional message ("... how do I roll back a kubernetes deployment"), with the software
+# named before the ask too ("I deleted a branch in git ..., how do I get it back?").
 _TECH_ASK = re.compile(
     rf"\b(how (do|can|should) i|how to|what('s| is) the (command|way)|steps to)\b.{{0,80}}\b("
-    rf"roll ?back|install|configure|debug|fix|revert|restart|migrat\w*|merge|rebase|build|error|{_SOFTWARE_WORDS})",
+    rf"roll ?back|install|configure|debug|fix|revert|restart|migrat\w*|merge|rebase|build|error|{_SOFTWARE_WORDS})"
+    rf"|\b({_SOFTWARE_WORDS})\b.{{0,120}}\b(how (do|can|should) i|how to)\b",
     re.I,
 )
 
@@ -276,11 +278,11 @@ class AbbeyLogic(PersonaLogic):
         query_type = request.routing.query_type if request.HasField("routing") else ""
         if query_type in TECHNICAL_QUERY_TYPES:
             return question or bool(_SOFTWARE.search(request.content) or _QUESTION.search(request.content))
-        if not retrieved.hits:
-            # Nothing documented: a technical ask naming software still gets its answer ("I have no source on
-            # this"), not care alone as if the question had not been asked.
-            return bool(_TECH_ASK.search(request.content) and _SOFTWARE.search(request.content))
-        if query_type:
+        if _TECH_ASK.search(request.content) and _SOFTWARE.search(request.content):
+            # A technical ask naming software gets its answer whatever the query type (documented, or "I have no
+            # source on this"), not care alone as if the question had not been asked.
+            return True
+        if not retrieved.hits or query_type:
             return False
         if retrieved.hits[0].score >= _STRONG_KNOWLEDGE:
             return True

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -160,10 +161,18 @@ def told_in_conversation(request: persona_pb2.PersonaRequest) -> list[Recollecti
 
 
 def matching_facts(question: MemoryQuestion, known: list[Recollection]) -> list[Fact]:
-    """The facts a memory question asks about: those of its subject ("my dog"), else the best one known."""
+    """The facts a memory question asks about: those of its subject ("my dog"), else the best one known.
+
+    Something that happened is kept under its whole sentence, so "what did I tell you about my job?" also finds an
+    event that names the subject ("you started a new job at the bakery"); a question for a name does not (an event
+    about the dog does not say what it is called)."""
     if not question.subject:
         return [known[0].fact] if known else []
-    return [r.fact for r in known if r.fact.key == question.subject]
+    keyed = [r.fact for r in known if r.fact.key == question.subject]
+    if keyed or question.attribute == "name":
+        return keyed
+    named = re.compile(rf"\b{re.escape(question.subject)}s?\b", re.IGNORECASE)
+    return [r.fact for r in known if r.fact.kind == "event" and named.search(r.fact.text)]
 
 
 def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.abbey.facts import MemoryQuestion, extract_facts, memory_question
+from services.abbey.memory import Recollection, answer_question
 
 
 @pytest.mark.parametrize(
@@ -69,3 +70,15 @@ def test_a_pet_or_a_person_introduced_by_name_and_a_job_in_passing_are_remembere
 def test_someone_elses_pet_met_in_passing_and_a_capitalised_state_are_no_facts_about_the_person() -> None:
     assert not [f for f in extract_facts("I saw a dog called Max at the park") if f.kind == "pet"]
     assert not [f for f in extract_facts("I'm Fine, thanks") + extract_facts("I'm Tired.") if f.key == "name"]
+
+
+def test_what_was_told_about_a_subject_is_found_in_what_happened() -> None:
+    """An event is kept under its whole sentence: "what did I tell you about my job?" finds the one that names the
+    job; a question for a name is not answered from an event that names no one."""
+    known = [Recollection(fact, 1.0, "s1") for fact in extract_facts("I started a new job at the bakery")]
+    asked = memory_question("can you remind me what I told you about my job?")
+    assert asked is not None
+    assert answer_question(asked, known) == "You told me that you started a new job at the bakery."
+    dog = [Recollection(fact, 1.0, "s1") for fact in extract_facts("I walked the dog in the rain all week")]
+    name = memory_question("what's my dog's name?")
+    assert name is not None and answer_question(name, dog).startswith("I don't think you've told me")

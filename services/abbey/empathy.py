@@ -145,7 +145,7 @@ _PLANS: dict[str, tuple[tuple[str, ...], ...]] = {
     "neutral": (("acknowledge", "reflect"), ("acknowledge", "reflect"), ("acknowledge", "reflect")),
 }  # fmt: skip
 _FEELINGS = {
-    "sad": ("sad", "sad", "heartbroken"),
+    "sad": ("sad", "sad", "so sad"),
     "anxious": ("uneasy", "anxious", "scared"),
     "stressed": ("stretched", "stretched thin", "overwhelmed"),
     "frustrated": ("annoyed", "frustrated", "angry"),
@@ -265,9 +265,9 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
         if name:
             slots["pet_name"] = name
     if emotion in _FEELINGS:
-        slots["feeling"] = _FEELINGS[emotion][tier]
-        if slots["feeling"] == "heartbroken" and not specifics.loss:
-            slots["feeling"] = "so sad"  # a loss breaks a heart; an illness or loneliness is not called that
+        # A loss breaks a heart; an illness or loneliness is not called that.
+        strong_loss = emotion == "sad" and tier == 2 and specifics.loss
+        slots["feeling"] = "heartbroken" if strong_loss else _FEELINGS[emotion][tier]
     return slots
 
 

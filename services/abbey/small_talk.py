@@ -20,14 +20,15 @@ from services.common.text import unsaid
 
 _NAME = r"(?:\s*,?\s*(?:abbey|abi|aviva|there|everyone|all|friend|mate|buddy))?"
 _END = r"\s*[.!?:)\s]*$"
-_GREETED = r"(?:(?:hi|hey|hello|hiya|heya)(?:\s+there)?\s*[,!.]*\s+)?"
+# A greeting before a question of small talk ("hey, how's it going", "hello, who are you?").
+_GREETED = r"(?:(?:hi|hey|hello|hiya|heya)(?:\s+there)?\W+)?"
 _ABOUT_HER = (
     r"(?:what can you do|what do you do|what are you (?:for|good at|able to (?:do|help (?:me )?with))|"
     r"how can you help(?: me)?|what can you help (?:me )?with|who are you|what are you)"
 )
 KINDS: Final[dict[str, re.Pattern[str]]] = {
     "how_are_you": re.compile(
-        rf"^\s*(?:(?:hi|hey|hello)\W+)?(?:how are (?:you|u|things)(?: doing| today)?|how's it going|"
+        rf"^\s*{_GREETED}(?:how are (?:you|u|things)(?: doing| today)?|how's it going|"
         rf"how are you keeping|how have you been|what's up|wassup|sup){_NAME}{_END}",
         re.I,
     ),

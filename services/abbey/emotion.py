@@ -23,7 +23,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from personamesh.v1 import persona_pb2
 from services.abbey.conversation import last_user_turn, tells_new_subject
 from services.abbey.feeling_words import NamedFeeling, named_feelings, negated, strongest, words_before
-from services.abbey.language import EMPHASIS, SHOUTED, is_plain_request
+from services.abbey.language import EMPHASIS, SHOUTED, in_hospital, is_plain_request
 from services.common.emotions import EKMAN, derive, to_persona_emotion
 
 # Words that play a feeling down (the dampening subset of VADER's boosters that always dampens a feeling, plus
@@ -84,7 +84,9 @@ _CUES: dict[str, tuple[str, ...]] = {
                  "not sure if", "mixed feelings"),
     "excited": ("excit", "can't wait", "cannot wait", "thrilled", "amazing", "awesome", "finally", "just got",
                 "had a baby", "had twins", "gave birth", "got engaged", "got married", "new baby",
-                "just bought", "woohoo", "can't believe", "first time", "vacation", "so much fun", "passport"),
+                "just bought", "woohoo", "can't believe", "first time", "vacation", "so much fun", "passport",
+                # a new pet ("I got a puppy this morning"); a birthday someone turns is the `_MILESTONE` pattern
+                "got a puppy", "got a kitten", "new puppy", "new kitten", "adopted a", "brought home a"),
     "anxious": ("anxious", "anxiety", "worr", "scared", "afraid", "nervous", "panic", "fear", "terrified", "dread",
                 "crazy", "need help", "help me", "what do i do", "what should i do", "how do i deal", "cope", "coping",
                 "insecure", "paranoi", "emergency room", "jitter", "apprehens", "uneasy", "on edge", "stop shaking",
@@ -104,6 +106,11 @@ _CUES: dict[str, tuple[str, ...]] = {
                   "no way,", "no way!", "wait what", "can't believe", "cannot believe", "just found out",
                   "out of nowhere", "who knew", "didn't know that", "shocked", "stunned", "speechless", "?!", "!?"),
 }  # fmt: skip
+
+# A birthday someone turns ("my grandma turns 90 on sunday"): good news, like the other excited cues.
+_MILESTONE = re.compile(
+    r"\bturns? (?:\d{1,3}|eighteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred)\b", re.IGNORECASE
+)
 
 # Anxious cues that, in a calm request for a task, are only how people ask ("can you help me write a cover letter?",
 # "could you help me with my CV?"); "please help me, I don't know what to do" is still a plea.
@@ -227,6 +234,12 @@ class EmotionReader:
                 if emotion == "surprised":
                     emotion = _SURPRISE_AS["bad" if polarity < 0 else "good"]
                 scores[emotion] = max(scores.get(emotion, 0.0), min(1.0, 0.45 + 0.2 * hits))
+        if in_hospital(text):
+            # Someone in hospital ("my mom is in the hospital and I can't focus"): worry for them, put clearly.
+            scores["anxious"] = max(scores.get("anxious", 0.0), 0.7)
+        milestone = _MILESTONE.search(lowered)
+        if milestone and not negated(words_before(lowered, milestone.start())):
+            scores["excited"] = max(scores.get("excited", 0.0), 0.65)
         if polarity <= -0.5 and not any(e in scores for e in NEGATIVE):
             scores["sad"] = 0.4 + 0.3 * abs(polarity)
         # In a question, positive words describe what is asked for ("a good book"), not how the person feels.

@@ -91,9 +91,11 @@ def test_a_neutral_message_that_moves_on_keeps_none_of_the_earlier_feeling() -> 
     moods = SessionMoods(decay=0.6)
     nervous = READER.read(_request(earlier, {"nervousness": 0.8}, {"fear": 0.8}, 0.6))
     moods.update(moods.state("u", "night"), nervous)
-    neutral = READER.read(_request("we adopted a puppy today, her name is Mochi", {}, {"neutral": 0.9}, 0.0))
-    moved_on = moods.update(moods.state("u", "night"), neutral, new_subject=True)
-    assert (moved_on.primary, moved_on.carried) == ("neutral", False)
+    puppy = READER.read(_request("we adopted a puppy today, her name is Mochi", {}, {"neutral": 0.9}, 0.0))
+    moved_on = moods.update(moods.state("u", "night"), puppy, new_subject=True)
+    assert (moved_on.primary, moved_on.carried) == ("excited", False)
+    neutral = READER.read(_request("we painted the kitchen today", {}, {"neutral": 0.9}, 0.0))
+    assert neutral.primary == "neutral"
     moods.update(moods.state("u", "other night"), nervous)
     still = moods.update(moods.state("u", "other night"), neutral, new_subject=False)
     assert still.carried and still.primary == "anxious"
@@ -276,3 +278,23 @@ def test_being_wronged_by_someone_is_read_as_frustration_though_abi_finds_no_fee
     neutral = {"neutral": 0.6}
     for text in ("my coworker keeps taking credit for my work", "my manager always blames me for his mistakes"):
         assert READER.read(_request(text, neutral, neutral, 0.3)).primary == "frustrated", text
+
+
+def test_someone_in_hospital_is_worry_put_clearly_not_a_letdown() -> None:
+    """Abi's Ekman head said neutral and its labels disappointment ("you clearly hoped for more" had followed)."""
+    text = "my mom is in the hospital and I can't focus on anything at work"
+    reading = READER.read(_request(text, {"disappointment": 0.55, "neutral": 0.51}, {"neutral": 0.5}, 0.2))
+    assert reading.primary == "anxious" and reading.intensity >= 0.4, reading
+    work = READER.read(_request("I work in a hospital as a nurse", {"neutral": 0.8}, {"neutral": 0.8}, 0.1))
+    assert work.primary == "neutral", work
+
+
+def test_a_new_pet_and_a_birthday_someone_turns_are_good_news_though_abi_finds_no_feeling() -> None:
+    neutral = {"neutral": 0.8}
+    for text in (
+        "I got a puppy this morning, she's a tiny beagle",
+        "my grandma turns 90 on sunday and the whole family is coming",
+    ):
+        assert READER.read(_request(text, neutral, neutral, 0.1)).primary == "excited", text
+    plain = READER.read(_request("it turns out the build was fine", neutral, neutral, 0.1))
+    assert plain.primary == "neutral", plain

@@ -112,6 +112,16 @@ _MILESTONE = re.compile(
     r"\bturns? (?:\d{1,3}|eighteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred)\b", re.IGNORECASE
 )
 
+# Not knowing how to manage or to afford something ("the rent is going up 30% and I don't know how we'll manage"):
+# worry, though its words are negated ones that `_has_cue` would discount.
+_CANNOT_MANAGE = re.compile(
+    r"\b(?:(?:don'?t|do not|no idea|not sure)\s+(?:know\s+)?how\s+(?:we|i)(?:'ll| will| are going to| am going to|"
+    r"'re going to|'m going to| can)\s+(?:manage|cope|pay|afford|get by|make (?:it|rent|ends meet))|"
+    r"(?:can'?t|cannot|couldn'?t)\s+afford|behind on (?:the |our |my )?(?:rent|bills|mortgage|payments)|"
+    r"struggling to (?:pay|make ends meet))",
+    re.IGNORECASE,
+)
+
 # Anxious cues that, in a calm request for a task, are only how people ask ("can you help me write a cover letter?",
 # "could you help me with my CV?"); "please help me, I don't know what to do" is still a plea.
 _REQUEST_IDIOMS = frozenset({"need help", "help me"})
@@ -175,6 +185,8 @@ class EmotionReader:
                     reading = own  # Abi found no feeling in a story; the writer's words name one
                 elif own.primary == "sad" and _tells_a_loss(request.content):
                     reading = own  # a loss told in words ("passed on Sunday ... the funeral"): never met with cheer
+                elif own.negative and _family(routing) == "surprise":
+                    reading = own  # surprise is good news only by Abi's sentiment: the writer's words of pain decide
             return _not_amused_by_threats(_as_named(reading, named, request.content), request.content)
         reading = _not_amused_by_threats(
             _as_named(self.read_text(request.content), named, request.content), request.content
@@ -234,6 +246,8 @@ class EmotionReader:
                 if emotion == "surprised":
                     emotion = _SURPRISE_AS["bad" if polarity < 0 else "good"]
                 scores[emotion] = max(scores.get(emotion, 0.0), min(1.0, 0.45 + 0.2 * hits))
+        if _CANNOT_MANAGE.search(text):
+            scores["anxious"] = max(scores.get("anxious", 0.0), 0.65)
         if in_hospital(text):
             # Someone in hospital ("my mom is in the hospital and I can't focus"): worry for them, put clearly.
             scores["anxious"] = max(scores.get("anxious", 0.0), 0.7)

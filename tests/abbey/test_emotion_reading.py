@@ -298,3 +298,13 @@ def test_a_new_pet_and_a_birthday_someone_turns_are_good_news_though_abi_finds_n
         assert READER.read(_request(text, neutral, neutral, 0.1)).primary == "excited", text
     plain = READER.read(_request("it turns out the build was fine", neutral, neutral, 0.1))
     assert plain.primary == "neutral", plain
+
+
+def test_surprise_at_news_the_writer_cannot_manage_is_worry_not_excitement() -> None:
+    """Abi read surprise with a positive sentiment; "That's exciting news ... worth savouring" had followed."""
+    text = "so my landlord is raising the rent by 30% and i honestly don't know how we'll manage"
+    reading = READER.read(_request(text, {}, {"surprise": 0.53}, 0.49, 0.46))
+    assert reading.primary == "anxious", reading
+    glad = READER.read(_request("wow, they gave me a raise!", {"surprise": 0.8}, {"surprise": 0.8}, 0.6, 0.6))
+    assert glad.primary == "excited", glad
+    assert READER.read_text("I know how we'll manage the move").primary == "neutral"

@@ -39,6 +39,7 @@ IMPLICIT_CRISIS_AND_PLAIN_HARM = INGREDIENT_DIR / "fixtures_v20_implicit_crisis_
 TECHNICAL_DOUBLE_MEANINGS = INGREDIENT_DIR / "fixtures_v21_technical_double_meanings.jsonl"
 CASUAL_EXASPERATION = INGREDIENT_DIR / "fixtures_v22_casual_exasperation.jsonl"
 PLANS_AND_THREATS = INGREDIENT_DIR / "fixtures_v23_plans_and_threats.jsonl"
+WARNING_SIGN_WORDS = INGREDIENT_DIR / "fixtures_v24_warning_sign_words.jsonl"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,11 @@ PLANS = Ingredient((*CASUAL.extras, Extra(PLANS_AND_THREATS, 1.0)))
 # contrasts may have weakened W's crisis head. Its soup: [the shipped soup, v23x].
 PLANS_ONLY = Ingredient((*TWINS.ingredient.extras, Extra(PLANS_AND_THREATS, 1.0)))
 
+# Candidate Y (its rule: training/RULES_2026-12-06.md): X's files and everyday uses of words that are suicide warning
+# signs only in context ("I keep a journal every night", "giving away my old books") against crisis twins in the
+# same words (v24). Its soup: [the soup shipped at 2026-12-06's start, v24].
+WARNING_WORDS = Ingredient((*PLANS_ONLY.extras, Extra(WARNING_SIGN_WORDS, 1.0)))
+
 RECIPES: dict[str, Recipe] = {
     "shipped": Recipe(SHIPPED, Path("build/abi_ingredients"), MODELS_DIR),
     # Candidate M: the shipped soup rebuilt from the shipped ingredients, then continued; not shipped.
@@ -156,6 +162,8 @@ RECIPES: dict[str, Recipe] = {
     # Candidate X's ingredient, trained alone: `finetune --out build/abi_ingredients/v23x` with its arguments; the
     # recipe's uniform soup of five is not X's (X is [the shipped soup, v23x]).
     "plans-only": Recipe({**SHIPPED, "v23x": PLANS_ONLY}, Path("build/abi_ingredients"), Path("build/abi_soupX5")),
+    # Candidate Y's ingredient, trained alone as X's was: `finetune --out build/abi_ingredients/v24` with its arguments.
+    "warning-words": Recipe({**SHIPPED, "v24": WARNING_WORDS}, Path("build/abi_ingredients"), Path("build/abi_soupY5")),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

@@ -64,7 +64,11 @@ _CUES: dict[str, tuple[str, ...]] = {
             # an occasion forgotten by someone who should have remembered it ("my husband forgot our anniversary")
             "forgot our anniversary", "forgot my birthday", "forgot about our anniversary", "forgot about my birthday",
             # a fight with someone close ("my boyfriend and I had a huge fight last night")
-            "had a fight", "huge fight", "big fight", "an argument with", "we argued", "had an argument"),
+            "had a fight", "huge fight", "big fight", "an argument with", "we argued", "had an argument",
+            # shut out by someone ("my sister hasn't spoken to me since the wedding")
+            "hasn't spoken to me", "hasn't talked to me", "has not spoken to me", "stopped talking to me",
+            "stopped speaking to me", "won't talk to me", "won't speak to me", "not speaking to me",
+            "not talking to me", "ghosted me", "blocked me"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "yelled at", "shouted at", "screamed at",
@@ -93,7 +97,8 @@ _CUES: dict[str, tuple[str, ...]] = {
                 "imagining the worst", "expect the worst", "fear the worst", "can't sleep", "cannot sleep",
                 "couldn't sleep", "mind keeps racing", "mind is racing", "racing thoughts", "lying awake"),
     "stressed": ("stress", "overwhelm", "pressure", "deadline", "burn out", "burnout", "exhausted", "too much",
-                 "can't cope", "cannot cope", "swamped", "so busy", "no time", "impossible"),
+                 "can't cope", "cannot cope", "swamped", "so busy", "no time", "impossible", "worn out", "drained",
+                 "running on empty", "burnt out", "burned out"),
     "curious": ("curious", "wonder", "how does", "how do", "why is", "what is", "explain", "learn", "interested in"),
     "disappointed": ("disappoint", "let down", "letdown", "expected more", "failed", "rejected", "didn't get",
                      "backfire", "ruined", "have to throw", "forgot my birthday", "forgot about me", "stood me up",
@@ -376,8 +381,9 @@ def _has_cue(lowered: str, cue: str) -> bool:
 
 
 def _primary(scores: dict[str, float]) -> str:
-    """The strongest emotion; a negative one wins a tie or near-tie, because it is the one to answer to."""
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    """The strongest emotion; a negative one wins a tie or near-tie, because it is the one to answer to. At a tie
+    the hurt comes before bewilderment ("my sister hasn't spoken to me ... and I don't know what I did")."""
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0] == "confused", item[0]))
     best, best_score = ranked[0]
     if best in ("neutral", "curious", "happy"):
         for label, score in ranked[1:]:

@@ -308,3 +308,18 @@ def test_surprise_at_news_the_writer_cannot_manage_is_worry_not_excitement() -> 
     glad = READER.read(_request("wow, they gave me a raise!", {"surprise": 0.8}, {"surprise": 0.8}, 0.6, 0.6))
     assert glad.primary == "excited", glad
     assert READER.read_text("I know how we'll manage the move").primary == "neutral"
+
+
+def test_guilt_named_by_a_worn_out_carer_is_sadness_not_a_letdown() -> None:
+    """Abi read sadness with disappointment on top: "you clearly hoped for more" had followed."""
+    text = "Dear Abbey, I have been caring for my father for two years and I am worn out. I feel guilty even saying it."
+    reading = READER.read(_request(text, {"disappointment": 0.53}, {"sadness": 0.72}, 0.46, 0.2))
+    assert reading.primary == "sad" and reading.named, reading
+    assert READER.read_text("I'm not guilty of anything, the invoice was already paid").primary == "neutral"
+
+
+def test_being_shut_out_by_someone_close_is_hurt_before_bewilderment() -> None:
+    text = "my sister hasn't spoken to me since the wedding and I don't know what I did"
+    reading = READER.read(_request(text, {"neutral": 0.58}, {"surprise": 0.6, "neutral": 0.59}, 0.17))
+    assert reading.primary == "sad", reading
+    assert READER.read_text("I don't know what the error means, it makes no sense").primary == "confused"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from services.abbey.language import PETS, RELATIONS, is_question, name_of, parse, second_person
+from services.abbey.language import PETS, RELATIONS, is_question, name_of, parse, second_person, without_openers
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,15 @@ _SELF = (
         re.compile(
             r"\bi(?:'m| am) an? (nurse|teacher|developer|engineer|doctor|student|designer|writer|"
             r"programmer|lawyer|chef|accountant|artist|musician|researcher|manager|scientist)\b",
+            re.I,
+        ),
+    ),
+    # "I work at a bakery in town", "I work for the council": where, kept with its preposition
+    (
+        "job",
+        re.compile(
+            r"\bi (?:work|am working|'m working) ((?:at|for) (?:an? |the )?[a-z][\w' -]{1,40}?)"
+            r"(?=[,.;!]|\s+(?:as|so|and|but|because|since|which|where)\b|$)",
             re.I,
         ),
     ),
@@ -110,7 +119,7 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
             continue
         # A sentence the parser split off after a greeting ("hi, I'm Sam and I just adopted ...") may open with
         # its conjunction; said back, "you told me that and you just adopted" would not read.
-        said = _OPENING_CONJUNCTION.sub("", second_person(raw.rstrip(".!")).strip())
+        said = _OPENING_CONJUNCTION.sub("", second_person(without_openers(raw).rstrip(".!")).strip())
         found = False
         for token in sentence:
             lowered = token.text.lower()
@@ -171,6 +180,7 @@ _JOB = re.compile(
     r"\b(?:remember|know|recall) my job\b",
     re.I,
 )
+_WHERE_I_WORK = re.compile(r"\bwhere do i work\b|\bwhere i work\b", re.I)
 # Asked in so many words, with or without a question mark ("remind me what my cat is called"); "everything
 # reminds me of her" tells.
 _ASKS_ALOUD = re.compile(r"\b(?:remind me (?:what|who|where|when|how|again)|do you (?:remember|recall))\b", re.I)
@@ -178,7 +188,7 @@ _ASKS_ALOUD = re.compile(r"\b(?:remind me (?:what|who|where|when|how|again)|do y
 # "who is my manager?"), or asks Abbey to remember. "What's the best way to tell my girlfriend ...?" and "what is a
 # good present for my mum?" ask for advice: they got "I don't think you've told me about your girlfriend yet".
 _ASKS_MEMORY = re.compile(
-    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the name of my)|where do i live|"
+    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the name of my)|where do i (?:live|work)|"
     r"do you know (?:my|what my|who my|where i|what i)|did i (?:tell|mention))\b|"
     + "|".join((_JOB.pattern, _ASKS_ALOUD.pattern)),
     re.I,
@@ -200,6 +210,8 @@ def memory_question(text: str) -> MemoryQuestion | None:
         return MemoryQuestion("home", "where")
     if _JOB.search(lowered):
         return MemoryQuestion("job", "what")
+    if _WHERE_I_WORK.search(lowered):
+        return MemoryQuestion("job", "where")
     if re.search(r"\bmy name\b", lowered):
         return MemoryQuestion("name", "name")
     attribute = _QUESTION_ATTRIBUTE.search(text)

@@ -57,12 +57,18 @@ _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
 # Openers that are not what happened, including the polite "I'm afraid" that softens a fact ("I'm afraid the build
 # still fails"; one about what may come is a worry: feeling_words.feeling_preface).
 _LEADING = re.compile(
-    r"^(?:(?:so|well|honestly|basically|anyway|just|and|but|also|then|um+|hey|hi|ok(?:ay)?|like|today|lately|"
+    r"^(?:(?:(?:hey|hi|hello|hiya) (?:there|abbey)|so|well|honestly|basically|anyway|just|and|but|also|then|um+|hey|"
+    r"hi|ok(?:ay)?|like|today|lately|"
     r"tonight|yesterday|oh|wow|omg|interesting|hang on|wait|guess what|dear \w+(?: \w+)?|to whom it may concern|"
     r"i'?m afraid(?: that)?|i am afraid(?: that)?)"
     r"\b[\s,.!:]*)+",
     re.I,
 )
+
+
+def without_openers(text: str) -> str:
+    """The text without openers that are not what happened ("hi abbey, ", "so ", "honestly, ")."""
+    return _LEADING.sub("", text.strip())
 
 
 # Words of something achieved or granted, said of the person ("you passed", "your novel was accepted").

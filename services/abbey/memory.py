@@ -189,10 +189,14 @@ def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
         if fact.value:
             return f"Your {fact.key} is called {fact.value}; you told me that {fact.text}."
         return f"You told me that {fact.text}, but not their name."
+    if fact.kind == "self" and fact.key == "job" and question.attribute == "where":
+        return f"You told me that {fact.text}."  # "you work as a nurse in Leeds": the place is in what was said
     if fact.kind == "self" and fact.value:
         lead = {
             "home": f"You live in {fact.value}",
-            "job": f"You work as {_article(fact.value)}",
+            "job": f"You work {fact.value}"
+            if fact.value.startswith(("at ", "for "))
+            else f"You work as {_article(fact.value)}",
             "name": f"Your name is {fact.value}",
             "age": f"You're {fact.value}",
         }.get(fact.key, f"Your {fact.key} is {fact.value}")

@@ -82,3 +82,17 @@ def test_what_was_told_about_a_subject_is_found_in_what_happened() -> None:
     dog = [Recollection(fact, 1.0, "s1") for fact in extract_facts("I walked the dog in the rain all week")]
     name = memory_question("what's my dog's name?")
     assert name is not None and answer_question(name, dog).startswith("I don't think you've told me")
+
+
+def test_where_i_work_is_answered_with_what_was_said_without_the_greeting() -> None:
+    """ "where do I work?" had got "I don't have a trustworthy source"; the greeting had been stored with the fact."""
+    told = extract_facts("hi abbey, I'm Priya and I work as a nurse in Leeds")
+    assert told and all(not fact.text.lower().startswith("hi") for fact in told), told
+    asked = memory_question("where do I work?")
+    assert asked == MemoryQuestion("job", "where")
+    answer = answer_question(asked, [Recollection(fact, 1.0, "s") for fact in told])
+    assert answer == "You told me that you're Priya and you work as a nurse in Leeds."
+    bakery = extract_facts("I work at a bakery in town")
+    assert [(f.key, f.value) for f in bakery] == [("job", "at a bakery in town")]
+    recalled = [Recollection(fact, 1.0, "s") for fact in bakery]
+    assert answer_question(MemoryQuestion("job", "what"), recalled).startswith("You work at a bakery in town;")

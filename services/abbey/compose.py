@@ -67,6 +67,8 @@ class AbbeyMaterial:
     query_type: str = ""
     used: set[str] = field(default_factory=set)
     small_talk: str = ""  # the reply to a greeting, a farewell, "how are you?" ... (services/abbey/small_talk.py)
+    introduced: str = ""  # the name the person just told ("hi, I'm Priya")
+    introduced_only: bool = False  # and told nothing else about themselves
 
 
 def compose_draft(material: AbbeyMaterial) -> str:
@@ -83,7 +85,12 @@ def compose_draft(material: AbbeyMaterial) -> str:
         if material.distressed:
             paragraphs.append(care_line(material, with_steps=body != NO_SOURCE))
         paragraphs.append(body)
+    elif material.introduced_only:
+        # Only a name told ("hi, I'm Priya"): greeted by it, not the name said back ("I appreciate you telling me").
+        paragraphs += [f"Nice to meet you, {material.introduced}.", AFTER_INTRODUCTION]
     else:
+        if material.introduced:
+            paragraphs.append(f"Nice to meet you, {material.introduced}.")
         if material.memory_answer:
             paragraphs.append(material.memory_answer)
         if material.empathy and material.empathy.sentences:
@@ -106,6 +113,7 @@ CANNOT_WRITE = (
     "what you tell me and from the documentation I hold, and neither covers this."
 )
 SAY_MORE = "Tell me a bit more about what you have in mind, and I'll help however I can."
+AFTER_INTRODUCTION = "What's on your mind today?"
 # A technical ask no documentation she holds answers. It had gone on "If you tell me a little more about what
 # you're trying to do, we can work it out together step by step", a promise the composer cannot keep.
 NO_SOURCE = "I don't have a trustworthy source on this to hand, so I won't guess."
@@ -236,6 +244,8 @@ def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
         )
     elif material.emotion == "neutral":
         prompt.say("The message is neutral: answer plainly, with no forced sympathy.")
+    if material.introduced:
+        prompt.say(f"They just told you their name, {material.introduced}: greet them by it.")
     specifics = material.specifics
     if specifics.event or specifics.people or specifics.pets:
         named = [specifics.event, *specifics.people, *(f"{k} {n}".strip() for k, n in specifics.pets)]

@@ -195,6 +195,10 @@ class AbbeyLogic(PersonaLogic):
             if emotion == "neutral" and (question or not specifics.event):
                 empathy = None if not memory_answer else empathy
         resources = self.resources.for_request(request) if kind or urgent else None
+        # An instruction may tell a fact ("Please remember this: my locker code is 4417"); a question does not.
+        told = not kind and not is_question(request.content)
+        facts = extract_facts(request.content, emotion=emotion, intensity=mood.intensity) if told else []
+        introduced = next((f.value for f in facts if f.kind == "self" and f.key == "name"), "")
         material = AbbeyMaterial(
             content=request.content,
             emotion=emotion,
@@ -242,14 +246,13 @@ class AbbeyLogic(PersonaLogic):
             query_type=request.routing.query_type if request.HasField("routing") else "",
             used=said,
             small_talk=reply(chat, request.content, said) if chat and not urgent else "",
+            introduced=introduced,
+            introduced_only=bool(introduced) and emotion == "neutral" and all(f.key == "name" for f in facts),
         )
         draft = compose_draft(material)
         state.said.update(_sentences(draft))
         degraded = not recall.available or not retrieved.available
         chain = self._reasoning(request, material, reading, mood, recall.available, retrieved)
-        # An instruction may tell a fact ("Please remember this: my locker code is 4417"); a question does not.
-        told = not kind and not is_question(request.content)
-        facts = extract_facts(request.content, emotion=emotion, intensity=mood.intensity) if told else []
         prompt = system_prompt(material)
         return Plan(
             system_prompt=prompt.text,

@@ -157,3 +157,16 @@ async def test_a_neutral_question_gets_a_neutral_tone_and_no_forced_sympathy(per
     assert response.emotional_state.primary == "neutral"
     assert response.tone == persona_pb2.TONE_NEUTRAL
     assert not any(word in response.content.lower() for word in ("i'm sorry", "that sounds hard", "painful"))
+
+
+async def test_a_person_who_tells_their_name_is_greeted_by_it(personas: Personas) -> None:
+    """ "hi abbey, I'm Priya and I work as a nurse in Leeds" had got only "I appreciate you telling me ..."."""
+    told = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content="hi abbey, I'm Priya and I work as a nurse in Leeds")
+    )
+    assert told.content.startswith("Nice to meet you, Priya."), told.content
+    only = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="hi, I'm Tomasz"))
+    assert only.content == "Nice to meet you, Tomasz.\n\nWhat's on your mind today?", only.content
+    upset = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="I'm Ana and I feel so lonely"))
+    assert upset.content.startswith("Nice to meet you, Ana.") and upset.emotional_state.primary == "sad"
+    assert len(upset.content.split("\n\n")) > 1, upset.content  # the feeling is still answered

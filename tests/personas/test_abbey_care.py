@@ -405,6 +405,11 @@ def test_crisis_kinds_and_regions() -> None:
     assert assess(persona_pb2.PersonaRequest(content=tired), kind_of(tired)) == ""  # without Abi's flag
     assert kind_of("I'm 15 and I keep cutting my arms") == SELF_HARM
     assert kind_of("I want to kill myself, I keep cutting my arms") == SELF  # words of suicide come first
+    # Self-harm told as happening again; the same words about other things are not.
+    assert kind_of("i relapsed and cut again last night") == SELF_HARM
+    assert kind_of("I've started cutting again") == SELF_HARM
+    assert kind_of("the power cut again during dinner") == ""
+    assert kind_of("we went back to cutting costs again") == ""
     assert region_of({"locale": "en_US"}) == "US"
     assert region_of({"accept-language": "fr-FR,fr;q=0.9"}) == "FR"
     assert region_of({"country": "nz"}) == "NZ"

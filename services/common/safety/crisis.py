@@ -152,7 +152,10 @@ _ATTEMPT = re.compile(
 )
 # Hurting oneself without words of suicide; "self-harm" as a topic needs Abi's flag (`_unmistakable`).
 _HARMING_MYSELF = re.compile(
-    r"\b(?:cut(?:ting)?|burn(?:ing)?|scratch(?:ing)?) (?:my (?:arms?|wrists?|legs?|thighs?|skin|stomach)|myself)\b",
+    r"\b(?:cut(?:ting)?|burn(?:ing)?|scratch(?:ing)?) (?:my (?:arms?|wrists?|legs?|thighs?|skin|stomach)|myself)\b"
+    # told as happening again ("i relapsed and cut again last night", "I've started cutting again")
+    r"|\bi(?:'ve| have)? (?:cut|burned|burnt)(?: myself)? again\b|\brelapsed\b[^.!?]{0,30}?\b(?:cut|burned|burnt)\b"
+    r"|\b(?:started|been|went back to|back to) (?:cutting|burning)(?: myself)? again\b",
     re.I,
 )
 _PAST = re.compile(

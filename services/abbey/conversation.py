@@ -8,7 +8,8 @@ from personamesh.v1 import persona_pb2
 from services.common.generation.grounding import content_words
 
 # A message that opens by looking back carries on the conversation ("and he still hasn't called", "so what now").
-_BACK_REFERENCE = re.compile(r"^\W*(?:and|but|so|still|now|then|also|plus|he|she|they|it|that|this|which)\b", re.I)
+# "Also" and "plus" add something ("also my exam results come out tomorrow"): whether it is new is decided below.
+_BACK_REFERENCE = re.compile(r"^\W*(?:and|but|so|still|now|then|he|she|they|it|that|this|which)\b", re.I)
 # Something brought in by this message: "a puppy", "an interview", "my boss" ("We had him for twelve years."
 # brings in nobody new: it is still about the dog).
 _NEW_REFERENT = re.compile(r"\b(?:a|an|my|our)\s+[a-z]", re.I)

@@ -79,6 +79,8 @@ def test_a_neutral_message_that_moves_on_keeps_none_of_the_earlier_feeling() -> 
     earlier = "I have a job interview tomorrow and I can't sleep"
     assert tells_new_subject("we adopted a puppy today, her name is Mochi", earlier)
     assert tells_new_subject("what's a good way to ask my boss for a raise?", "my cat has been sick for a week")
+    assert tells_new_subject("also my exam results come out tomorrow", "I don't know how to help them")
+    assert not tells_new_subject("also he hasn't eaten all day", "my dad got laid off today")
     follow_ups = (
         "and now it's 3am and I'm still awake",
         "what do I do now?",

@@ -73,6 +73,18 @@ def test_someone_already_in_care_gets_no_number_to_call() -> None:
     assert emergency_kind("I work at the hospital but my kid just collapsed at home and isn't breathing") == ("medical")
 
 
+def test_sorrow_at_home_gets_no_number_to_call() -> None:
+    """The head read "my mom keeps crying in the kitchen when she thinks nobody sees" as an emergency (0.991 against
+    0.948); refitted with sorrow, grief and worry about people close to the writer (emergency_train_v2.jsonl)."""
+    encoder = SentenceEncoder(threads=1)
+    head = EmergencyHead.load()
+    for message in (
+        "my mom keeps crying in the kitchen when she thinks nobody sees",
+        "my grandma has been really quiet since grandpa died",
+    ):
+        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) == "", message
+
+
 def test_the_line_gives_the_number_first() -> None:
     assert emergency_line("999").startswith("If anyone is in immediate danger or hurt, call 999 now")
 

@@ -20,7 +20,10 @@ from services.common.encoder import SentenceEncoder
 from services.common.safety.emergency import EmergencyHead, emergency_kind
 
 BLIND = Path(__file__).resolve().parents[1] / "blind"
-TRAINING = Path(__file__).resolve().parents[2] / "services/common/safety/training/data/emergency_train_v1.jsonl"
+TRAINING = tuple(
+    Path(__file__).resolve().parents[2] / f"services/common/safety/training/data/emergency_train_v{n}.jsonl"
+    for n in (1, 2)
+)
 
 
 def read(path: Path) -> list[dict[str, Any]]:
@@ -49,7 +52,9 @@ def measure(rows: list[dict[str, Any]], found: list[bool]) -> dict[str, Any]:
         # without the GoEmotions chatter: 84 and 7, not shipped: services/abbey/README.md says why). This set
         # took part in that choice; emergency_v2 did not.
         ("emergency_v1.jsonl", (110, 130), 82, 14),
-        # Written after the head was chosen, run once: 65 of 80 and 7 of 120 (patterns alone: 24 and 5).
+        # Written after the head was chosen, run once: 65 of 80 and 7 of 120 (patterns alone: 24 and 5). The head
+        # refitted with emergency_train_v2 (2026-12-06, services/abbey/README.md): v1 90 of 110 and 10 of 130, v2 67 of
+        # 80 and 6 of 120, each run once; the gates stay where they were.
         ("emergency_v2.jsonl", (80, 120), 63, 9),
     ],
 )
@@ -79,4 +84,5 @@ def test_no_training_message_is_in_the_blind_set() -> None:
         lines = path.read_text(encoding="utf-8").splitlines()
         return {" ".join(json.loads(line)["text"].lower().split()) for line in lines if line.strip()}
 
-    assert not texts(TRAINING) & (texts(BLIND / "emergency_v1.jsonl") | texts(BLIND / "emergency_v2.jsonl"))
+    training = set().union(*(texts(path) for path in TRAINING))
+    assert not training & (texts(BLIND / "emergency_v1.jsonl") | texts(BLIND / "emergency_v2.jsonl"))

@@ -20,7 +20,9 @@ from services.common.safety.emergency import HEAD_PATH
 from services.common.safety.training.fit import SEED, fit_head, head_document, threshold_for, with_chatter, write_json
 from services.common.shared_data import read_jsonl
 
-DATA = Path(__file__).with_name("data") / "emergency_train_v1.jsonl"
+# v1: emergencies of every kind against look-alikes; v2: sorrow, grief and worry about people close to the writer
+# against emergencies happening to them (the head had told someone whose mother was crying to call 999).
+DATA = tuple(Path(__file__).with_name("data") / f"emergency_train_v{n}.jsonl" for n in (1, 2))
 # Ordinary chatter as more negatives (GoEmotions comments), none an emergency in the sense above bar the odd one;
 # without them the head flagged 17 of 385 everyday emotional messages of Abbey's tuning sets ("my flatmate leaves
 # dishes in the sink").
@@ -31,10 +33,10 @@ MAX_CHATTER_ALARMS = 0.005  # share of the chatter (out of fold) the threshold m
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--data", type=Path, nargs="+", default=list(DATA))
     parser.add_argument("--out", type=Path, default=HEAD_PATH)
     args = parser.parse_args()
-    rows = read_jsonl(args.data)
+    rows = [row for path in args.data for row in read_jsonl(path)]
     texts, vectors = with_chatter(rows, CHATTER_SAMPLE)
     ordinary = len(texts) - len(rows)
     labels = np.asarray([1 if row["emergency"] else 0 for row in rows] + [0] * ordinary)
@@ -48,7 +50,7 @@ def main() -> None:
     document = head_document(
         model,
         threshold,
-        data=f"{args.data.name}: {int(labels[written].sum())} emergencies, {int((labels[written] == 0).sum())} "
+        data=f"{', '.join(path.name for path in args.data)}: {int(labels[written].sum())} emergencies, {int((labels[written] == 0).sum())} "
         f"look-alikes (written blind by a helper; services/common/safety/training/data/README.md); {ordinary} "
         f"GoEmotions training comments as ordinary chatter (random, seed {SEED})",
         threshold_rule=f"lowest out-of-fold threshold flagging at most {MAX_FALSE_ALARMS:.0%} of the look-alikes "

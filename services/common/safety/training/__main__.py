@@ -50,7 +50,8 @@ def main() -> None:
     document = head_document(
         model,
         threshold,
-        data=f"{', '.join(path.name for path in args.data)}: {int(labels[written].sum())} emergencies, {int((labels[written] == 0).sum())} "
+        data=f"{', '.join(path.name for path in args.data)}: {int(labels[written].sum())} emergencies, "
+        f"{int((labels[written] == 0).sum())} "
         f"look-alikes (written blind by a helper; services/common/safety/training/data/README.md); {ordinary} "
         f"GoEmotions training comments as ordinary chatter (random, seed {SEED})",
         threshold_rule=f"lowest out-of-fold threshold flagging at most {MAX_FALSE_ALARMS:.0%} of the look-alikes "

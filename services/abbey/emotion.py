@@ -90,12 +90,16 @@ _CUES: dict[str, tuple[str, ...]] = {
                 "had a baby", "had twins", "gave birth", "got engaged", "got married", "new baby",
                 "just bought", "woohoo", "can't believe", "first time", "vacation", "so much fun", "passport",
                 # a new pet ("I got a puppy this morning"); a birthday someone turns is the `_MILESTONE` pattern
-                "got a puppy", "got a kitten", "new puppy", "new kitten", "adopted a", "brought home a"),
+                "got a puppy", "got a kitten", "new puppy", "new kitten", "adopted a", "brought home a",
+                "had kittens", "had puppies", "had her kittens", "had her puppies"),
     "anxious": ("anxious", "anxiety", "worr", "scared", "afraid", "nervous", "panic", "fear", "terrified", "dread",
                 "crazy", "need help", "help me", "what do i do", "what should i do", "how do i deal", "cope", "coping",
                 "insecure", "paranoi", "emergency room", "jitter", "apprehens", "uneasy", "on edge", "stop shaking",
                 "imagining the worst", "expect the worst", "fear the worst", "can't sleep", "cannot sleep",
-                "couldn't sleep", "mind keeps racing", "mind is racing", "racing thoughts", "lying awake"),
+                "couldn't sleep", "mind keeps racing", "mind is racing", "racing thoughts", "lying awake",
+                # unprepared for what is ahead ("job interview tomorrow and i haven't prepared at all")
+                "haven't prepared", "have not prepared", "havent prepared", "unprepared", "haven't studied",
+                "have not studied", "havent studied"),
     "stressed": ("stress", "overwhelm", "pressure", "deadline", "burn out", "burnout", "exhausted", "too much",
                  "can't cope", "cannot cope", "swamped", "so busy", "no time", "impossible", "worn out", "drained",
                  "running on empty", "burnt out", "burned out"),

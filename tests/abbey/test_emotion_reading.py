@@ -325,3 +325,14 @@ def test_being_shut_out_by_someone_close_is_hurt_before_bewilderment() -> None:
     reading = READER.read(_request(text, {"neutral": 0.58}, {"surprise": 0.6, "neutral": 0.59}, 0.17))
     assert reading.primary == "sad", reading
     assert READER.read_text("I don't know what the error means, it makes no sense").primary == "confused"
+
+
+def test_being_unprepared_for_what_is_ahead_is_worry_and_a_litter_born_is_good_news() -> None:
+    text = "i have a job interview tomorrow and i haven't prepared at all"
+    reading = READER.read(_request(text, {"neutral": 0.52, "disappointment": 0.5}, {"neutral": 0.53}, 0.29, -0.17))
+    assert reading.primary == "anxious", reading
+    kittens = READER.read(
+        _request("my cat had kittens last night, 4 of them!", {"neutral": 0.76}, {"neutral": 0.76}, 0.1)
+    )
+    assert kittens.primary == "excited", kittens
+    assert READER.read_text("i'm not prepared to pay that much for a sofa").primary != "anxious"

@@ -58,12 +58,30 @@ _WORD = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
 # still fails"; one about what may come is a worry: feeling_words.feeling_preface).
 _LEADING = re.compile(
     r"^(?:(?:(?:hey|hi|hello|hiya) (?:there|abbey)|so|well|honestly|basically|anyway|just|and|but|also|then|um+|hey|"
-    r"hi|ok(?:ay)?|like|today|lately|"
+    r"hi|ok(?:ay)?|like|today|lately|because|cause|cuz|bro|dude|ngl|tbh|lowkey|"
     r"tonight|yesterday|oh|wow|omg|interesting|hang on|wait|guess what|dear \w+(?: \w+)?|to whom it may concern|"
     r"i'?m afraid(?: that)?|i am afraid(?: that)?)"
     r"\b[\s,.!:]*)+",
     re.I,
 )
+
+
+# What is said about the message itself, not what happened: "not sure why I'm even typing this", "I am writing
+# because", "I just wanted to say".
+_PREFACE = re.compile(
+    r"^\W*(?:honestly\s+|tbh\s+)?(?:(?:i'?m\s+|i am\s+)?(?:not sure|no idea|idk|i don'?t know|dunno)\s+why\s+"
+    r"(?:i'?m|i am)\s+(?:even\s+)?(?:typing|writing|telling you|saying|sending|asking)(?:\s+(?:you\s+)?this)?"
+    r"|i(?:'m| am) writing(?: to you)?(?: today| tonight)?(?:\s+(?:because|since|as|to (?:tell|say)(?: you)?))?"
+    r"|i (?:just )?(?:wanted|want) to (?:tell you|say|share|let you know|vent)(?:\s+that)?)\b[\s,.:]*",
+    re.I,
+)
+# Interjections at the end of what is said back ("... out in 2 weeks wtf").
+_TRAILING = re.compile(r"(?:[\s,]+(?:wtf|smh|ffs|fml|tbh|ngl|fr|tho|bro|dude|omg|lol|lmao))+$", re.I)
+
+
+def without_preface(clause: str) -> str:
+    """The clause without what it says about the message itself ("I am writing because ...")."""
+    return _PREFACE.sub("", clause.strip())
 
 
 def without_openers(text: str) -> str:
@@ -212,7 +230,7 @@ def _clean_clause(text: str, max_words: int = 16) -> str:
     before, *_ = _EMOJI.split(text)
     text = before if len(before.split()) >= 3 else _EMOJI.sub(" ", text)
     text = _LEADING.sub("", text.strip()).strip(" ,;:-—")
-    text = re.sub(r"[.!?…]+$", "", text).strip()
+    text = _TRAILING.sub("", re.sub(r"[.!?…]+$", "", text).strip()).strip()
     words = text.split()
     if len(words) > max_words:
         head = " ".join(words[:max_words])
@@ -353,7 +371,7 @@ def extract(text: str) -> Specifics:
         if _asks(sentence.text) or _REQUEST_OPENER.match(sentence.text.strip()):
             continue  # what is asked for is not something that happened
         for position, clause in enumerate(_clauses(sentence)):
-            clause, cause, fear = _without_feeling(clause)
+            clause, cause, fear = _without_feeling(without_preface(clause))
             if not _REFLEXIVE.fullmatch(cause.strip()):  # "proud of myself": no subject to say back
                 felt_about = felt_about or cause
             feared = feared or fear

@@ -193,3 +193,25 @@ def test_a_feeling_about_oneself_has_no_subject_to_say_back_and_an_illness_is_no
     sick = "I think I'm getting sick, my throat hurts"
     said = " ".join(plan_empathy("sad", 0.8, extract(sick), sick, set()).sentences)
     assert "how much it meant" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        (
+            "honestly not sure why i'm even typing this but work has been brutal and i cried in the car park today",
+            "you cried in the car park today",
+        ),
+        (
+            "Good evening. I am writing because my husband of thirty years passed away in March.",
+            "your husband of thirty years passed away in March",
+        ),
+        (
+            "bro my landlord just texted that we gotta be out in 2 weeks wtf",
+            "your landlord just texted that you gotta be out in 2 weeks",
+        ),
+        ("I am very happy today because my daughter got her visa", "your daughter got her visa"),
+    ],
+)
+def test_what_is_said_about_the_message_is_not_said_back(text: str, event: str) -> None:
+    assert extract(text).event == event

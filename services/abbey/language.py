@@ -90,13 +90,18 @@ def without_openers(text: str) -> str:
 
 
 # Words of something achieved or granted, said of the person ("you passed", "your novel was accepted").
+_ACHIEVER = r"\b(?:you(?:'ve| have)?|your \w+(?: \w+)? (?:was|were|has been|have been|got|is)) (?:\w+ ){0,3}?"
+# Of those, the words that cannot be anything but good news ("you got a parking ticket" is not).
+_EARNED_WORDS = (
+    r"passed|won|graduated|aced|nailed|qualified|published|made it|accepted|approved|promoted|hired|admitted|"
+    r"awarded|shortlisted"
+)
 _ACHIEVED = re.compile(
-    r"\b(?:you(?:'ve| have)?|your \w+(?: \w+)? (?:was|were|has been|have been|got|is)) (?:\w+ ){0,3}?"
-    r"(?:got|passed|won|finished|landed|graduated|completed|earned|aced|nailed|reached|crossed|scored|beat|"
-    r"qualified|published|made it|accepted|approved|promoted|hired|admitted|awarded|offered|selected|shortlisted|"
-    r"signed|sold|finally have an offer|have an offer)\b",
+    rf"{_ACHIEVER}(?:{_EARNED_WORDS}|got|finished|landed|completed|earned|reached|crossed|scored|beat|offered|"
+    r"selected|signed|sold|finally have an offer|have an offer)\b",
     re.IGNORECASE,
 )
+_EARNED = re.compile(rf"{_ACHIEVER}(?:{_EARNED_WORDS})\b", re.IGNORECASE)
 # Words that put an event ahead of now ("tomorrow", "next week", "is going to").
 _UPCOMING = re.compile(
     r"\b(?:tomorrow|tonight|next|upcoming|soon|later|this (?:weekend|week|month|evening|afternoon)|"
@@ -179,6 +184,11 @@ class Specifics:
         """The event is something the person achieved or was given ("you passed your driving test", "your
         novel was accepted"): what congratulations are for, unlike news that only surprised them."""
         return bool(self.event) and bool(_ACHIEVED.search(self.event))
+
+    @property
+    def earned(self) -> bool:
+        """The event is something achieved in words that cannot be bad news ("you passed your driving test")."""
+        return bool(self.event) and bool(_EARNED.search(self.event)) and not self.loss
 
     @property
     def upcoming(self) -> bool:

@@ -168,6 +168,9 @@ class AbbeyLogic(PersonaLogic):
             # Surprise with no sentiment either way reads as curiosity; at something achieved it is good news
             # ("I passed my exams!!! can't believe it" came with Abi's surprise 0.96 and polarity 0).
             mood = replace(mood, primary="excited")
+        elif mood.primary == "neutral" and not question and specifics.earned and reading.polarity >= 0:
+            # "I passed my driving test on the first try!!!" (Abi: neutral) had got "I appreciate you telling me".
+            mood = replace(mood, primary="excited", intensity=max(mood.intensity, 0.45))
         emotion = mood.primary
         distressed = emotion in DISTRESS and mood.intensity >= 0.35
         empathy = None

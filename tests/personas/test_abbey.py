@@ -170,3 +170,13 @@ async def test_a_person_who_tells_their_name_is_greeted_by_it(personas: Personas
     upset = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="I'm Ana and I feel so lonely"))
     assert upset.content.startswith("Nice to meet you, Ana.") and upset.emotional_state.primary == "sad"
     assert len(upset.content.split("\n\n")) > 1, upset.content  # the feeling is still answered
+
+
+async def test_something_passed_is_good_news_though_it_names_no_feeling(personas: Personas) -> None:
+    """ "I passed my driving test on the first try!!!" had got "I appreciate you telling me ..."."""
+    passed = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content="I passed my driving test on the first try!!!")
+    )
+    assert passed.emotional_state.primary == "excited" and "Congratulations" in passed.content, passed.content
+    ticket = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="I got a parking ticket today"))
+    assert ticket.emotional_state.primary != "excited" and "Congratulations" not in ticket.content, ticket.content

@@ -68,7 +68,9 @@ _CUES: dict[str, tuple[str, ...]] = {
             # shut out by someone ("my sister hasn't spoken to me since the wedding")
             "hasn't spoken to me", "hasn't talked to me", "has not spoken to me", "stopped talking to me",
             "stopped speaking to me", "won't talk to me", "won't speak to me", "not speaking to me",
-            "not talking to me", "ghosted me", "blocked me"),
+            "not talking to me", "ghosted me", "blocked me",
+            # lied to by someone close ("my dad has been lying to us for years about his debts")
+            "lying to me", "lying to us", "lied to me", "lied to us"),
     "frustrated": ("frustrat", "annoy", "angry", "furious", "mad at", "so mad", "get mad", "really mad", "sick of",
                    "fed up", "hate", "stupid", "useless", "doesn't work", "does not work", "keeps failing",
                    "again and again", "irritat", "yelling", "yells", "yelled at", "shouted at", "screamed at",

@@ -336,3 +336,9 @@ def test_being_unprepared_for_what_is_ahead_is_worry_and_a_litter_born_is_good_n
     )
     assert kittens.primary == "excited", kittens
     assert READER.read_text("i'm not prepared to pay that much for a sofa").primary != "anxious"
+
+
+def test_being_lied_to_by_someone_close_is_hurt_not_bewilderment() -> None:
+    text = "I just found out my dad has been lying to us for years about his debts"
+    assert READER.read_text(text).primary == "sad"
+    assert READER.read_text("he never lied to me").primary == "neutral"

@@ -82,6 +82,9 @@ _CUES: dict[str, tuple[str, ...]] = {
                    # plans undone by things out of one's hands ("my flight got cancelled and I'm stuck at the airport")
                    "stranded", "stuck at the", "got cancelled", "got canceled", "was cancelled", "was canceled",
                    "missed my flight", "missed my connection", "missed my train", "delayed again", "hours late",
+                   # a payment or claim refused, something stolen ("insurance won't pay")
+                   "won't pay", "refused to pay", "refuse to pay", "denied my claim", "rejected my claim",
+                   "got stolen", "was stolen", "were stolen",
                    # disgust folds into frustrated (services/common/emotions.py)
                    "disgust", "grossed out", "so gross", "kinda gross", "eww", "yuck", "icky", "nasty", "revolting",
                    "repuls", "vile", "sickening", "turned my stomach", "distasteful", "filthy"),
@@ -104,7 +107,11 @@ _CUES: dict[str, tuple[str, ...]] = {
                 "have not studied", "havent studied"),
     "stressed": ("stress", "overwhelm", "pressure", "deadline", "burn out", "burnout", "exhausted", "too much",
                  "can't cope", "cannot cope", "swamped", "so busy", "no time", "impossible", "worn out", "drained",
-                 "running on empty", "burnt out", "burned out"),
+                 "running on empty", "burnt out", "burned out",
+                 # a home flooded or broken into ("our house got flooded last week")
+                 "got flooded", "was flooded", "were flooded", "has flooded", "house flooded", "flat flooded",
+                 "basement flooded", "kitchen flooded", "got burgled", "was burgled", "were burgled", "been burgled",
+                 "broken into", "broke into our", "broke into my"),
     "curious": ("curious", "wonder", "how does", "how do", "why is", "what is", "explain", "learn", "interested in"),
     "disappointed": ("disappoint", "let down", "letdown", "expected more", "failed", "rejected", "didn't get",
                      "backfire", "ruined", "have to throw", "forgot my birthday", "forgot about me", "stood me up",

@@ -342,3 +342,11 @@ def test_being_lied_to_by_someone_close_is_hurt_not_bewilderment() -> None:
     text = "I just found out my dad has been lying to us for years about his debts"
     assert READER.read_text(text).primary == "sad"
     assert READER.read_text("he never lied to me").primary == "neutral"
+
+
+def test_a_home_flooded_or_burgled_and_a_claim_refused_are_read_though_abi_finds_no_feeling() -> None:
+    neutral = {"neutral": 0.8}
+    flooded = READER.read(_request("our house got flooded last week and insurance won't pay", neutral, neutral, 0.2))
+    assert flooded.negative, flooded
+    assert READER.read(_request("we got burgled while on holiday", neutral, neutral, 0.2)).negative
+    assert READER.read_text("my inbox is flooded with newsletters").primary == "neutral"

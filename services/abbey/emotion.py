@@ -23,7 +23,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from personamesh.v1 import persona_pb2
 from services.abbey.conversation import last_user_turn, tells_new_subject
 from services.abbey.feeling_words import NamedFeeling, named_feelings, negated, strongest, words_before
-from services.abbey.language import EMPHASIS, SHOUTED, in_hospital, is_plain_request
+from services.abbey.language import EMPHASIS, IN_HOSPITAL, SHOUTED, is_plain_request
 from services.common.emotions import EKMAN, derive, to_persona_emotion
 
 # Words that play a feeling down (the dampening subset of VADER's boosters that always dampens a feeling, plus
@@ -94,7 +94,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     "excited": ("excit", "can't wait", "cannot wait", "thrilled", "amazing", "awesome", "finally", "just got",
                 "had a baby", "had twins", "gave birth", "got engaged", "got married", "new baby",
                 "just bought", "woohoo", "can't believe", "first time", "vacation", "so much fun", "passport",
-                # a new pet ("I got a puppy this morning"); a birthday someone turns is the `_MILESTONE` pattern
+                # a new pet ("I got a puppy this morning"); a birthday someone turns is in `_PATTERN_CUES`
                 "got a puppy", "got a kitten", "new puppy", "new kitten", "adopted a", "brought home a",
                 "had kittens", "had puppies", "had her kittens", "had her puppies"),
     "anxious": ("anxious", "anxiety", "worr", "scared", "afraid", "nervous", "panic", "fear", "terrified", "dread",
@@ -125,19 +125,33 @@ _CUES: dict[str, tuple[str, ...]] = {
                   "out of nowhere", "who knew", "didn't know that", "shocked", "stunned", "speechless", "?!", "!?"),
 }  # fmt: skip
 
-# A birthday someone turns ("my grandma turns 90 on sunday"): good news, like the other excited cues.
-_MILESTONE = re.compile(
-    r"\bturns? (?:\d{1,3}|eighteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred)\b", re.IGNORECASE
-)
-
-# Not knowing how to manage or to afford something ("the rent is going up 30% and I don't know how we'll manage"):
-# worry, though its words are negated ones that `_has_cue` would discount.
-_CANNOT_MANAGE = re.compile(
-    r"\b(?:(?:don'?t|do not|no idea|not sure)\s+(?:know\s+)?how\s+(?:we|i)(?:'ll| will| are going to| am going to|"
-    r"'re going to|'m going to| can)\s+(?:manage|cope|pay|afford|get by|make (?:it|rent|ends meet))|"
-    r"(?:can'?t|cannot|couldn'?t)\s+afford|behind on (?:the |our |my )?(?:rent|bills|mortgage|payments)|"
-    r"struggling to (?:pay|make ends meet))",
-    re.IGNORECASE,
+# Cues that need a pattern rather than a phrase, with the score each gives (checked, like the phrases, for a
+# negation before them): emotion -> (pattern, score).
+_PATTERN_CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
+    # Not knowing how to manage or to afford something ("the rent is going up 30% and I don't know how we'll
+    # manage"): worry, though its own words are negated ones that a phrase cue would discount.
+    (
+        "anxious",
+        re.compile(
+            r"\b(?:(?:don'?t|do not|no idea|not sure)\s+(?:know\s+)?how\s+(?:we|i)(?:'ll| will| are going to|"
+            r" am going to|'re going to|'m going to| can)\s+(?:manage|cope|pay|afford|get by|make (?:it|rent|"
+            r"ends meet))|(?:can'?t|cannot|couldn'?t)\s+afford|behind on (?:the |our |my )?(?:rent|bills|mortgage|"
+            r"payments)|struggling to (?:pay|make ends meet))",
+            re.IGNORECASE,
+        ),
+        0.65,
+    ),
+    # Someone in hospital ("my mom is in the hospital and I can't focus"): worry for them, put clearly.
+    ("anxious", IN_HOSPITAL, 0.7),
+    # A birthday someone turns ("my grandma turns 90 on sunday"): good news, like the other excited cues.
+    (
+        "excited",
+        re.compile(
+            r"\bturns? (?:\d{1,3}|eighteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred)\b",
+            re.IGNORECASE,
+        ),
+        0.65,
+    ),
 )
 
 # Anxious cues that, in a calm request for a task, are only how people ask ("can you help me write a cover letter?",
@@ -264,14 +278,10 @@ class EmotionReader:
                 if emotion == "surprised":
                     emotion = _SURPRISE_AS["bad" if polarity < 0 else "good"]
                 scores[emotion] = max(scores.get(emotion, 0.0), min(1.0, 0.45 + 0.2 * hits))
-        if _CANNOT_MANAGE.search(text):
-            scores["anxious"] = max(scores.get("anxious", 0.0), 0.65)
-        if in_hospital(text):
-            # Someone in hospital ("my mom is in the hospital and I can't focus"): worry for them, put clearly.
-            scores["anxious"] = max(scores.get("anxious", 0.0), 0.7)
-        milestone = _MILESTONE.search(lowered)
-        if milestone and not negated(words_before(lowered, milestone.start())):
-            scores["excited"] = max(scores.get("excited", 0.0), 0.65)
+        for emotion, pattern, score in _PATTERN_CUES:
+            found = pattern.search(lowered)
+            if found and not negated(words_before(lowered, found.start())):
+                scores[emotion] = max(scores.get(emotion, 0.0), score)
         if polarity <= -0.5 and not any(e in scores for e in NEGATIVE):
             scores["sad"] = 0.4 + 0.3 * abs(polarity)
         # In a question, positive words describe what is asked for ("a good book"), not how the person feels.

@@ -188,9 +188,9 @@ _ASKS_ALOUD = re.compile(r"\b(?:remind me (?:what|who|where|when|how|again)|do y
 # "who is my manager?"), or asks Abbey to remember. "What's the best way to tell my girlfriend ...?" and "what is a
 # good present for my mum?" ask for advice: they got "I don't think you've told me about your girlfriend yet".
 _ASKS_MEMORY = re.compile(
-    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the name of my)|where do i (?:live|work)|"
+    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the name of my)|where do i live|"
     r"do you know (?:my|what my|who my|where i|what i)|did i (?:tell|mention))\b|"
-    + "|".join((_JOB.pattern, _ASKS_ALOUD.pattern)),
+    + "|".join((_JOB.pattern, _WHERE_I_WORK.pattern, _ASKS_ALOUD.pattern)),
     re.I,
 )
 

@@ -121,17 +121,13 @@ _LOSS = re.compile(
 # Words of an illness, someone's or the writer's own, still going on ("your mom was just diagnosed with cancer"):
 # no time to plan what to say to them, but how the writer is holding up. "sick of" is fed up, not ill.
 _HOSPITAL = r"in(?:to)? (?:the )?hospital|hospitali[sz]ed|intensive care|ICU|surgery"
-_IN_HOSPITAL = re.compile(rf"\b(?:{_HOSPITAL})\b", re.IGNORECASE)
+# Someone in hospital or having surgery ("my mom is in the hospital"): a worry for them (services/abbey/emotion.py).
+IN_HOSPITAL = re.compile(rf"\b(?:{_HOSPITAL})\b", re.IGNORECASE)
 _ILL = re.compile(
     r"\b(?:diagnos\w*|cancer|tumou?rs?|chemo\w*|dementia|alzheimer'?s|parkinson'?s|stroke|heart attack|"
     rf"{_HOSPITAL}|terminal(?:ly)?|seriously ill|sick(?! of| and tired)|unwell|illness)\b",
     re.IGNORECASE,
 )
-
-
-def in_hospital(text: str) -> bool:
-    """Someone is in hospital or having surgery ("my mom is in the hospital"): a worry for them."""
-    return _IN_HOSPITAL.search(text) is not None
 
 
 @functools.lru_cache(maxsize=1)

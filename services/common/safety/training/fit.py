@@ -34,11 +34,16 @@ def chatter(path: Path, count: int, seed: int) -> list[str]:
     return [texts[i] for i in sorted(picks)]
 
 
+def index_vectors(texts: list[str]) -> np.ndarray:
+    """The texts' index sentence vectors: the same int8 encoder, one text per run, as `Embed` answers, so a head
+    reads in the personas what it was fitted on."""
+    return np.asarray(SentenceEncoder(threads=1).encode(texts).vectors, dtype=np.float64)
+
+
 def with_chatter(rows: list[dict[str, Any]], count: int) -> tuple[list[str], np.ndarray]:
-    """The written messages followed by `count` chatter comments, and their index sentence vectors (the same int8
-    encoder, one text per run, as `Embed` answers, so a head reads in the personas what it was fitted on)."""
+    """The written messages followed by `count` chatter comments, and their index sentence vectors."""
     texts = [str(row["text"]) for row in rows] + chatter(CHATTER, count, SEED)
-    return texts, np.asarray(SentenceEncoder(threads=1).encode(texts).vectors, dtype=np.float64)
+    return texts, index_vectors(texts)
 
 
 def fit_head(vectors: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tuple[LogisticRegression, np.ndarray]:

@@ -1,0 +1,37 @@
+"""What a situation usually makes a person feel, read from the message's sentence vector by a learned head.
+
+Abi's emotion heads find a feeling where it is named; "we had to put our cat down this morning" names none. The
+head (`make train-situations`, services/abbey/training/situations.py) was fitted on messages written blind from
+the Ekman groups' definitions, on the embedding index's vector that Abbey's knowledge search returns anyway, so
+reading it costs no model run. `EmotionReader.with_situation` decides when it is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from services.common.safety.head import SoftmaxHead
+
+HEAD_PATH: Final = Path(__file__).parent / "models" / "situation_feelings.json"
+NEUTRAL: Final = "neutral"
+
+
+class SituationHead:
+    """The shipped head and its threshold: the Ekman group of the strongest feeling, when it reaches it."""
+
+    def __init__(self, head: SoftmaxHead) -> None:
+        self.head = head
+
+    @classmethod
+    def load(cls, path: Path = HEAD_PATH) -> SituationHead:
+        return cls(SoftmaxHead.read(path))
+
+    def feeling(self, vector: Sequence[float] | None) -> tuple[str, float] | None:
+        """(Ekman group, probability) of the most likely feeling, or None below the threshold or with no vector."""
+        if not vector:
+            return None
+        probabilities = self.head.probabilities(vector)
+        group = max((label for label in probabilities if label != NEUTRAL), key=lambda label: probabilities[label])
+        return (group, probabilities[group]) if probabilities[group] >= self.head.threshold else None

@@ -1,0 +1,88 @@
+"""Fit Abbey's situation head and write services/abbey/models/situation_feelings.json (`make train-situations`).
+
+Abi's emotion heads learnt from Reddit comments, which name their feeling; told a situation ("we had to put our
+cat down this morning", "I start chemo on monday") they find none, and a cue list only grows a phrase at a time.
+This head reads what such a situation usually makes a person feel: a multinomial logistic regression
+(scikit-learn, balanced classes) on the embedding index's sentence vector, which Abbey already has from her
+knowledge search, over the Ekman groups and neutral. Fitted on messages a helper wrote blind from the label
+definitions (data/situation_feelings_train_v1.jsonl, data/README.md). Abbey reads it only for a statement that
+Abi and her own reading found no feeling in (services/abbey/emotion.py), and only when its most likely feeling
+reaches the threshold: the lowest at which, out of fold (5 folds), at most `MAX_NEUTRAL_READ` of the neutral
+messages would be read as a feeling. The blind set that measures it (tests/blind/situation_feelings_v1.jsonl) is
+never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from services.abbey.situation import HEAD_PATH, NEUTRAL
+from services.common.safety.training.fit import SEED, index_vectors, threshold_for, write_json
+from services.common.shared_data import read_jsonl
+
+DATA = Path(__file__).with_name("data") / "situation_feelings_train_v1.jsonl"
+MAX_NEUTRAL_READ = 0.05  # share of the neutral messages (out of fold) the threshold may read as a feeling
+C = 4.0
+
+
+def strongest_feeling(probabilities: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the most likely label other than neutral, and its probability."""
+    feelings = [i for i, label in enumerate(labels) if label != NEUTRAL]
+    best = probabilities[:, feelings].argmax(axis=1)
+    return np.asarray(feelings)[best], probabilities[:, feelings].max(axis=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--out", type=Path, default=HEAD_PATH)
+    args = parser.parse_args()
+    rows = read_jsonl(args.data)
+    vectors = index_vectors([str(row["text"]) for row in rows])
+    gold = np.asarray([str(row["ekman"]) for row in rows])
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    out_of_fold = cross_val_predict(model, vectors, gold, cv=folds, method="predict_proba")
+    model.fit(vectors, gold)
+    labels = [str(label) for label in model.classes_]
+    feeling, probability = strongest_feeling(out_of_fold, labels)
+    neutral = gold == NEUTRAL
+    threshold = threshold_for(probability[neutral], MAX_NEUTRAL_READ)
+    read = probability >= threshold
+    right = read & (np.asarray(labels)[feeling] == gold)
+    figures: dict[str, Any] = {
+        "feelings_read_right": round(float(right[~neutral].mean()), 4),
+        "feelings_read_wrong": round(float((read & ~right)[~neutral].mean()), 4),
+        "neutral_read_as_a_feeling": round(float(read[neutral].mean()), 4),
+        "per_group_read_right": {
+            group: round(float(right[gold == group].mean()), 4) for group in labels if group != NEUTRAL
+        },
+    }
+    document = {
+        "labels": labels,
+        "weights": [[round(float(w), 6) for w in row] for row in model.coef_],
+        "biases": [round(float(b), 6) for b in model.intercept_],
+        "threshold": round(threshold, 6),
+        "card": {
+            "data": f"{args.data.name}: {dict(sorted(Counter(gold.tolist()).items()))} (written blind by a helper; "
+            "services/abbey/training/data/README.md)",
+            "model": f"scikit-learn LogisticRegression(C={C:g}, class_weight=balanced), multinomial, on the unit "
+            "sentence vector of the embedding index's encoder",
+            "threshold_rule": f"lowest out-of-fold probability of the strongest feeling at which at most "
+            f"{MAX_NEUTRAL_READ:.0%} of the neutral messages are read as a feeling",
+            "out_of_fold": figures,
+        },
+    }
+    write_json(args.out, document)
+    print(f"wrote {args.out}: threshold {threshold:.3f}; out of fold {figures}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Abbey's situation head: fitted under its rule on messages that share none with the blind set that judges it, and
+read only for a statement that Abi and Abbey's own reading found no feeling in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from personamesh.v1 import persona_pb2
+from services.abbey.emotion import EmotionReader, from_situation
+from services.abbey.empathy import tone_for
+from services.abbey.situation import SituationHead
+from services.abbey.training.situations import DATA, MAX_NEUTRAL_READ
+from services.common.encoder import DIMENSION, SentenceEncoder
+from tests.eval.situations import SITUATIONS_SET
+
+ENCODER = SentenceEncoder(threads=1)
+HEAD = SituationHead.load()
+READER = EmotionReader()
+
+
+def _texts(path: Path) -> set[str]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {" ".join(str(row["text"]).lower().split()) for row in rows}
+
+
+def _neutral(text: str) -> persona_pb2.PersonaRequest:
+    """A message as Abi routes a story it finds no feeling in."""
+    routing = persona_pb2.RoutingDecision(
+        emotions=[persona_pb2.EmotionScore(label="neutral", score=0.9)],
+        ekman_emotions=[persona_pb2.EmotionScore(label="neutral", score=0.9)],
+    )
+    return persona_pb2.PersonaRequest(content=text, routing=routing)
+
+
+def _read(text: str) -> tuple[str, float]:
+    reading = READER.read(_neutral(text))
+    vector = ENCODER.encode([text]).vectors[0].tolist()
+    situated = from_situation(reading, text, HEAD.feeling(vector))
+    return situated.primary, situated.intensity
+
+
+def test_no_training_message_is_a_blind_message() -> None:
+    assert _texts(DATA) & _texts(SITUATIONS_SET) == set()
+
+
+def test_the_head_was_fitted_under_its_rule_and_reads_the_index_vector() -> None:
+    assert all(len(row) == DIMENSION for row in HEAD.head.weights)
+    assert HEAD.head.card["out_of_fold"]["neutral_read_as_a_feeling"] <= MAX_NEUTRAL_READ
+    assert HEAD.feeling(None) is None  # no vector (the index unreachable): Abbey's reading stands
+
+
+def test_a_painful_situation_told_without_a_feeling_word_is_met_with_support() -> None:
+    primary, intensity = _read("we had to put our cat down this morning")
+    assert primary == "sad"
+    assert tone_for(primary, intensity, crisis=False, question=False) == persona_pb2.TONE_SUPPORTIVE
+    assert _read("my son said his first word today")[0] == "happy"
+
+
+def test_a_statement_with_no_stake_and_a_plain_question_stay_neutral() -> None:
+    assert _read("my flat is on the second floor")[0] == "neutral"
+    assert _read("what's a good recipe for lentil soup?")[0] == "neutral"
+
+
+def test_a_feeling_abi_or_the_words_found_is_kept() -> None:
+    reading = READER.read(_neutral("I'm so relieved, the interview went well"))
+    assert reading.primary != "neutral"
+    assert from_situation(reading, "I'm so relieved, the interview went well", ("sadness", 0.99)) == reading

@@ -11,6 +11,7 @@ from services.abbey.emotion import EmotionReader, from_situation
 from services.abbey.empathy import tone_for
 from services.abbey.situation import SituationHead
 from services.abbey.training.situations import DATA, MAX_NEUTRAL_READ
+from services.abi.training.data import is_held_out
 from services.common.encoder import DIMENSION, SentenceEncoder
 from tests.eval.situations import SITUATIONS_SET
 
@@ -42,6 +43,7 @@ def _read(text: str) -> tuple[str, float]:
 
 def test_no_training_message_is_a_blind_message() -> None:
     assert _texts(DATA) & _texts(SITUATIONS_SET) == set()
+    assert [text for text in _texts(DATA) if is_held_out(text)] == []  # nor one of any other held-out set
 
 
 def test_the_head_was_fitted_under_its_rule_and_reads_the_index_vector() -> None:

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from services.abbey.language import PETS, RELATIONS, is_question, name_of, parse, second_person, without_openers
+from services.abbey.language import is_question, name_of, parse, second_person, without_openers
+from services.common.personal import PETS, RELATIONS
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,6 @@ _ATTRIBUTE = re.compile(
     r"\b(?:my|our) ((?:[a-z]+ ){0,3}[a-z]+) (?:is|are|was|were) ([^,.;!?]{1,80}?)(?=\s+and\s+(?:my|our)\b|[,.;!?]|$)",
     re.I,
 )
-_QUESTION_ATTRIBUTE = re.compile(r"\b(?:my|our) ((?:[a-z]+ ){0,3}?[a-z]+)(?: again)?\s*\?", re.I)
 
 # A pet or a person introduced by name rather than as "my ...": "I just adopted a rescue cat called Mochi", "we got a
 # puppy named Rex", "I have a sister called Anna". The noun is the fact's key, the name its value.
@@ -162,61 +162,3 @@ _PREFERENCE_WORDS = {
 def _slug(text: str) -> str:
     words = re.findall(r"[a-z]+", text.lower())
     return "-".join(words[:8])
-
-
-@dataclass(frozen=True)
-class MemoryQuestion:
-    """'What's my dog's name?' -> subject 'dog', attribute 'name'."""
-
-    subject: str
-    attribute: str  # "name", "what", "where"
-
-
-# "What do I do?" alone asks for advice ("He's failing and really isolated. What do I do?"), and "my job" in a
-# question is often its topic ("my job is killing me, what's the best way to relax?"): only these ask for the job
-# a person told Abbey about.
-_JOB = re.compile(
-    r"\bwhat do i do for (?:a living|work)\b|\bwhat i do for (?:a living|work)\b|\bwhat(?:'s| is) my job\b|"
-    r"\b(?:remember|know|recall) my job\b",
-    re.I,
-)
-_WHERE_I_WORK = re.compile(r"\bwhere do i work\b|\bwhere i work\b", re.I)
-# Asked in so many words, with or without a question mark ("remind me what my cat is called"); "everything
-# reminds me of her" tells.
-_ASKS_ALOUD = re.compile(r"\b(?:remind me (?:what|who|where|when|how|again)|do you (?:remember|recall))\b", re.I)
-# A question about what was told asks for "my" something right after its question word ("what's my dog's name?",
-# "who is my manager?"), or asks Abbey to remember. "What's the best way to tell my girlfriend ...?" and "what is a
-# good present for my mum?" ask for advice: they got "I don't think you've told me about your girlfriend yet".
-_ASKS_MEMORY = re.compile(
-    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the name of my)|where do i live|"
-    r"do you know (?:my|what my|who my|where i|what i)|did i (?:tell|mention))\b|"
-    + "|".join((_JOB.pattern, _WHERE_I_WORK.pattern, _ASKS_ALOUD.pattern)),
-    re.I,
-)
-
-
-def memory_question(text: str) -> MemoryQuestion | None:
-    """A direct question about something the person told Abbey, or None."""
-    if not _ASKS_MEMORY.search(text) or not re.search(r"\b(my|i|me)\b", text, re.I):
-        return None
-    if "?" not in text and not _ASKS_ALOUD.search(text):
-        return None  # "... and the vet can't tell what's wrong." tells, it does not ask
-    lowered = text.lower()
-    for word in re.findall(r"[a-z'-]+", lowered):
-        base = word.removesuffix("'s").removesuffix("\u2019s")
-        if base in PETS or base in RELATIONS:
-            return MemoryQuestion(base, "name" if re.search(r"\b(name|called)\b", lowered) else "what")
-    if re.search(r"\bwhere do i live\b|\bwhere i live\b", lowered):
-        return MemoryQuestion("home", "where")
-    if _JOB.search(lowered):
-        return MemoryQuestion("job", "what")
-    if _WHERE_I_WORK.search(lowered):
-        return MemoryQuestion("job", "where")
-    if re.search(r"\bmy name\b", lowered):
-        return MemoryQuestion("name", "name")
-    attribute = _QUESTION_ATTRIBUTE.search(text)
-    if attribute:  # "What was my locker code again?"
-        return MemoryQuestion(attribute.group(1).lower(), "what")
-    if re.search(r"\b(remember|recall|did i (tell|mention))\b", lowered):
-        return MemoryQuestion("", "what")
-    return None

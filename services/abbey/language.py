@@ -16,22 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings
-
-RELATIONS = frozenset(
-    {
-        "mom", "mum", "mother", "dad", "father", "parents", "parent", "brother", "sister", "son", "daughter",
-        "kids", "kid", "children", "child", "baby", "wife", "husband", "partner", "boyfriend", "girlfriend",
-        "fiance", "fiancé", "fiancee", "friend", "friends", "boss", "manager", "colleague", "coworker",
-        "co-worker", "team", "grandma", "grandmother", "grandpa", "grandfather", "aunt", "uncle", "cousin",
-        "family", "roommate", "flatmate", "teacher", "ex", "neighbour", "neighbor", "therapist", "doctor",
-        "stepmom", "stepdad", "niece", "nephew", "grandson", "granddaughter", "spouse", "landlord", "grandad",
-        "granddad", "gran", "granny", "nan", "nana", "nanna", "grandparents", "stepson", "stepdaughter",
-    }
-)  # fmt: skip
-PETS = frozenset(
-    {"dog", "cat", "puppy", "kitten", "pet", "horse", "rabbit", "bunny", "hamster", "parrot", "bird", "fish",
-     "tortoise", "turtle", "budgie", "ferret", "pony", "lizard", "snake", "gerbil"}
-)  # fmt: skip
+from services.common.personal import PETS, RELATIONS
 
 _SWAP = {
     "i": "you",

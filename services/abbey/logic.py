@@ -12,7 +12,7 @@ from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.conversation import last_user_turn, tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading, from_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
-from services.abbey.facts import extract_facts, memory_question
+from services.abbey.facts import extract_facts
 from services.abbey.language import Specifics, asks_for_something, extract, is_question
 from services.abbey.memory import (
     NOBODY_TO_REMEMBER,
@@ -35,6 +35,7 @@ from services.common.generation.grounding import (
     to_references,
 )
 from services.common.persona import PersonaLogic, Plan
+from services.common.personal import memory_question
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
 from services.common.safety import crisis

@@ -26,8 +26,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
-from services.abbey.facts import Fact, MemoryQuestion, extract_facts
+from services.abbey.facts import Fact, extract_facts
 from services.common.generation.grounding import IndexCaller
+from services.common.personal import MemoryQuestion
 
 FACT_PREFIX = "abbey-fact/v1 "
 # Facts of one user scanned per message: enough for a long relationship, bounded by the index's max k (100).

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.abbey.facts import MemoryQuestion, extract_facts, memory_question
+from services.abbey.facts import extract_facts
 from services.abbey.memory import Recollection, answer_question
+from services.common.personal import MemoryQuestion, memory_question
 
 
 @pytest.mark.parametrize(

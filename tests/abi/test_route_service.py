@@ -177,3 +177,13 @@ def test_learned_weights_from_the_index_change_the_scores(abi: AbiUnderTest, ind
     plain_score = {persona_name(s.persona): s.score for s in plain.scores}
     assert score["aviva"] < plain_score["aviva"], list(weighted.reasons)
     assert any(r.startswith("learned weights: aviva x") for r in weighted.reasons)
+
+
+def test_a_question_about_what_the_user_told_goes_to_abbey(abi: AbiUnderTest) -> None:
+    """ "what do I do for work?" went to Aviva (0.74), who keeps no facts about anyone and declined; Abbey answers it
+    from memory. A question about the user's machine stays with Aviva."""
+    for question in ("what do I do for work?", "where do I live?", "where do I work?", "what's my sister called?"):
+        decision = decide(abi, question)
+        assert persona_name(decision.persona) == "abbey", question
+        assert "remembered_facts" in decision.matched_rules, question
+    assert persona_name(decide(abi, "what is my python version?").persona) == "aviva"

@@ -200,3 +200,21 @@ def test_shipped_default_rules_are_valid() -> None:
     document, problems = validate_document(DEFAULT_RULES_PATH.read_text())
     assert problems == []
     assert document is not None and len(document["rules"]) >= 5
+
+
+def test_a_rule_can_ask_whether_the_message_asks_about_what_the_user_told() -> None:
+    doc = rules(
+        """
+        - name: told
+          priority: 10
+          when: {asks_what_was_told: true}
+          then: {force: abbey}
+        - name: not_told
+          priority: 5
+          when: {asks_what_was_told: false}
+          then: {boost: {aviva: 0.1}}
+        """
+    )
+    assert evaluate(doc, context("what's my dog's name?")).force == ("abbey", "told")
+    assert evaluate(doc, context("what is my python version?")).force is None
+    assert evaluate(doc, context("what is my python version?")).matched == ["not_told"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.abi.sentiment import SentimentResult
+from services.common.personal import asks_what_was_told
 
 Predicate = Callable[["RuleContext"], bool]
 
@@ -164,6 +165,9 @@ def compile_condition(spec: dict[str, Any]) -> Predicate:
         checks.append(_member(set(_as_list(spec["requested_persona"])), lambda c: c.requested_persona))
     if "policy_category" in spec:
         checks.append(_overlap(set(_as_list(spec["policy_category"]))))
+    if "asks_what_was_told" in spec:
+        wanted = bool(spec["asks_what_was_told"])
+        checks.append(lambda c: asks_what_was_told(c.text) == wanted)
     if "any" in spec:
         checks.append(_one_of([compile_condition(sub) for sub in spec["any"]]))
     if "not" in spec:

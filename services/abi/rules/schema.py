@@ -22,7 +22,7 @@ TONES = ["neutral", "warm", "supportive", "direct", "firm"]
 SEVERITY_NAMES = ["low", "medium", "high", "critical"]
 CONDITION_NAMES = [
     "keywords", "regex", "emotion", "sentiment", "urgency", "query_type", "user_role", "metadata",
-    "requested_persona", "policy_category", "any", "not",
+    "requested_persona", "policy_category", "asks_what_was_told", "any", "not",
 ]  # fmt: skip
 ACTION_NAMES = ["boost", "suppress", "force", "block", "tone"]
 
@@ -82,6 +82,7 @@ CONDITION: dict[str, Any] = {
             ]
         },
         "policy_category": _STRING_OR_LIST,
+        "asks_what_was_told": {"type": "boolean"},
         "any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}},
         "not": {"$ref": "#/$defs/condition"},
     },

@@ -1,0 +1,95 @@
+"""What a message says about the writer's own life that more than one service reads: the words for the people and
+pets in it, and whether it asks about something the writer told (Abbey answers it from memory; Abi's default rules
+send it to her, since the expert persona keeps no facts about anyone)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+RELATIONS = frozenset(
+    {
+        "mom", "mum", "mother", "dad", "father", "parents", "parent", "brother", "sister", "son", "daughter",
+        "kids", "kid", "children", "child", "baby", "wife", "husband", "partner", "boyfriend", "girlfriend",
+        "fiance", "fiancé", "fiancee", "friend", "friends", "boss", "manager", "colleague", "coworker",
+        "co-worker", "team", "grandma", "grandmother", "grandpa", "grandfather", "aunt", "uncle", "cousin",
+        "family", "roommate", "flatmate", "teacher", "ex", "neighbour", "neighbor", "therapist", "doctor",
+        "stepmom", "stepdad", "niece", "nephew", "grandson", "granddaughter", "spouse", "landlord", "grandad",
+        "granddad", "gran", "granny", "nan", "nana", "nanna", "grandparents", "stepson", "stepdaughter",
+    }
+)  # fmt: skip
+PETS = frozenset(
+    {"dog", "cat", "puppy", "kitten", "pet", "horse", "rabbit", "bunny", "hamster", "parrot", "bird", "fish",
+     "tortoise", "turtle", "budgie", "ferret", "pony", "lizard", "snake", "gerbil"}
+)  # fmt: skip
+
+_QUESTION_ATTRIBUTE = re.compile(r"\b(?:my|our) ((?:[a-z]+ ){0,3}?[a-z]+)(?: again)?\s*\?", re.I)
+
+
+@dataclass(frozen=True)
+class MemoryQuestion:
+    """'What's my dog's name?' -> subject 'dog', attribute 'name'."""
+
+    subject: str
+    attribute: str  # "name", "what", "where"
+
+
+# "What do I do?" alone asks for advice ("He's failing and really isolated. What do I do?"), and "my job" in a
+# question is often its topic ("my job is killing me, what's the best way to relax?"): only these ask for the job
+# a person told Abbey about.
+_JOB = re.compile(
+    r"\bwhat do i do for (?:a living|work)\b|\bwhat i do for (?:a living|work)\b|\bwhat(?:'s| is) my job\b|"
+    r"\b(?:remember|know|recall) my job\b",
+    re.I,
+)
+_WHERE_I_WORK = re.compile(r"\bwhere do i work\b|\bwhere i work\b", re.I)
+# Asked in so many words, with or without a question mark ("remind me what my cat is called"); "everything
+# reminds me of her" tells.
+_ASKS_ALOUD = re.compile(r"\b(?:remind me (?:what|who|where|when|how|again)|do you (?:remember|recall))\b", re.I)
+# A question about what was told asks for "my" something right after its question word ("what's my dog's name?",
+# "who is my manager?"), or asks Abbey to remember. "What's the best way to tell my girlfriend ...?" and "what is a
+# good present for my mum?" ask for advice: they got "I don't think you've told me about your girlfriend yet".
+_ASKS_MEMORY = re.compile(
+    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the name of my)|where do i live|"
+    r"do you know (?:my|what my|who my|where i|what i)|did i (?:tell|mention))\b|"
+    + "|".join((_JOB.pattern, _WHERE_I_WORK.pattern, _ASKS_ALOUD.pattern)),
+    re.I,
+)
+
+
+def memory_question(text: str) -> MemoryQuestion | None:
+    """A direct question about something the person told Abbey, or None."""
+    if not _ASKS_MEMORY.search(text) or not re.search(r"\b(my|i|me)\b", text, re.I):
+        return None
+    if "?" not in text and not _ASKS_ALOUD.search(text):
+        return None  # "... and the vet can't tell what's wrong." tells, it does not ask
+    lowered = text.lower()
+    for word in re.findall(r"[a-z'-]+", lowered):
+        base = word.removesuffix("'s").removesuffix("\u2019s")
+        if base in PETS or base in RELATIONS:
+            return MemoryQuestion(base, "name" if re.search(r"\b(name|called)\b", lowered) else "what")
+    if re.search(r"\bwhere do i live\b|\bwhere i live\b", lowered):
+        return MemoryQuestion("home", "where")
+    if _JOB.search(lowered):
+        return MemoryQuestion("job", "what")
+    if _WHERE_I_WORK.search(lowered):
+        return MemoryQuestion("job", "where")
+    if re.search(r"\bmy name\b", lowered):
+        return MemoryQuestion("name", "name")
+    attribute = _QUESTION_ATTRIBUTE.search(text)
+    if attribute:  # "What was my locker code again?"
+        return MemoryQuestion(attribute.group(1).lower(), "what")
+    if re.search(r"\b(remember|recall|did i (tell|mention))\b", lowered):
+        return MemoryQuestion("", "what")
+    return None
+
+
+# The subjects a question about what was told can only mean the writer's own life; "what's my python version?" also
+# parses as a memory question (the attribute "python version") but asks about a machine.
+PERSONAL_SUBJECTS = RELATIONS | PETS | {"home", "job", "name", ""}
+
+
+def asks_what_was_told(text: str) -> bool:
+    """A direct question about a person, a pet, the writer's home, job or name, or one that asks to be reminded."""
+    asked = memory_question(text)
+    return asked is not None and asked.subject in PERSONAL_SUBJECTS

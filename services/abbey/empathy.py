@@ -195,8 +195,8 @@ def plan_empathy(
 ) -> EmpathyPlan:
     """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session."""
     tier = intensity_tier(intensity)
-    if specifics.bereaved and emotion in NEGATIVE:
-        tier = max(tier, 1)  # a death is never "a shame", however calmly it is told
+    if (specifics.bereaved or specifics.ill) and emotion in NEGATIVE:
+        tier = max(tier, 1)  # a death or an illness is never "a shame", however calmly it is told
     moves = _PLANS.get(emotion, _PLANS["neutral"])[tier]
     if brief:
         moves = moves[:2]

@@ -81,6 +81,13 @@ def test_a_mild_feeling_gets_lighter_words_than_a_strong_one() -> None:
     assert re.search(r"sorry|painful", strong), strong
 
 
+def test_an_illness_told_calmly_is_never_a_shame() -> None:
+    """ "my mum has dementia and today she didn't recognise me", put calmly, had got "Oh, that's a shame: ..."."""
+    for text in ("my mum has dementia and today she didn't recognise me", "I start chemo on monday"):
+        said = " ".join(plan_empathy("sad", 0.2, extract(text), text, set()).sentences).lower()
+        assert "shame" not in said, said
+
+
 def test_congratulations_are_for_what_was_achieved() -> None:
     passed = "I passed my bar exam!!"
     found = "My neighbour found a hedgehog asleep in our recycling box this morning!"

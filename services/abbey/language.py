@@ -61,7 +61,14 @@ _PREFACE = re.compile(
     re.I,
 )
 # Interjections at the end of what is said back ("... out in 2 weeks wtf").
-_TRAILING = re.compile(r"(?:[\s,]+(?:wtf|smh|ffs|fml|tbh|ngl|fr|tho|bro|dude|omg|lol|lmao))+$", re.I)
+_TRAILING = re.compile(
+    r"(?:[\s,]+(?:wtf|smh|ffs|fml|tbh|ngl|fr|tho|bro|dude|omg|lol|lmao|i guess|i think|i suppose|i reckon|i mean|"
+    r"you know))+$",
+    re.I,
+)
+# A clause said back needs a subject (`_has_subject`): "maybe just to vent" has none.
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
+_DIARY_VERBS = frozenset({"VBD", "VBG", "VBN", "VBZ", "VBP"})  # not VB: "to vent", "to let you know"
 
 
 def without_preface(clause: str) -> str:
@@ -334,6 +341,16 @@ def is_plain_request(text: str) -> bool:
     return asks_for_something(stripped) and "!" not in stripped and not EMPHASIS.search(stripped)
 
 
+def _has_subject(clause: str) -> bool:
+    """Whether the clause to say back is one: a subject in its parse, or a verb in a finite, past or -ing form ("lost
+    your job today", "missing your grandma"; the small parser reads "your favourite pen leaked all over ..." as a noun
+    phrase); a fragment whose only verbs are infinitives ("maybe just to vent") is not an event."""
+    if not clause:
+        return False
+    doc = parse(clause)
+    return any(token.dep_ in _SUBJECTS or token.tag_ in _DIARY_VERBS for token in doc)
+
+
 def extract(text: str) -> Specifics:
     """People, pets, the event and the topic of `text` (redacted), from its parse."""
     if not text.strip():
@@ -382,8 +399,9 @@ def extract(text: str) -> Specifics:
             text = text.lower()  # "THE JOB", "SOMEONE IS AT MY DOOR": said back in our voice, not shouted
         return _mid_sentence(second_person(_clean_clause(text, max_words)), names) if text else ""
 
+    event = said_back(event)
     return Specifics(
-        event=said_back(event),
+        event=event if _has_subject(event) else "",
         topic=said_back(_topic(doc), 8),
         people=people[:3],
         pets=pets[:2],

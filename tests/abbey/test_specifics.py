@@ -72,6 +72,14 @@ def test_laughter_typed_as_a_word_is_not_said_back() -> None:
     assert extract("haha my dog stole a whole pizza off the counter").event.startswith("your dog stole")
 
 
+def test_a_fragment_is_not_said_back_but_a_dropped_subject_is() -> None:
+    """ "maybe just to vent I guess" had got "Thank you for telling me that maybe just to vent you guess."."""
+    assert extract("maybe just to vent I guess").event == ""
+    assert extract("just to let you know").event == ""
+    assert extract("Lost my job today").event == "lost your job today"
+    assert extract("my car broke down on monday, I think").event == "your car broke down on monday"
+
+
 def test_a_mild_feeling_gets_lighter_words_than_a_strong_one() -> None:
     text = "A bit sad that the old oak tree on our street was cut down today"
     mild = " ".join(plan_empathy("sad", 0.2, extract(text), text, set()).sentences)

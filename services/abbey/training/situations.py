@@ -5,7 +5,7 @@ cat down this morning", "I start chemo on monday") they find none, and a cue lis
 This head reads what such a situation usually makes a person feel: a multinomial logistic regression
 (scikit-learn, balanced classes) on the embedding index's sentence vector, which Abbey already has from her
 knowledge search, over the Ekman groups and neutral. Fitted on messages a helper wrote blind from the label
-definitions (data/situation_feelings_train_v1.jsonl, data/README.md). Abbey reads it only for a statement that
+definitions (data/situation_feelings_train_v*.jsonl, data/README.md). Abbey reads it only for a statement that
 Abi and her own reading found no feeling in (services/abbey/emotion.py), and only when its most likely feeling
 reaches the threshold: the lowest at which, out of fold (5 folds), at most `MAX_NEUTRAL_READ` of the neutral
 messages would be read as a feeling. The blind set that measures it (tests/blind/situation_feelings_v1.jsonl) is
@@ -24,10 +24,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from services.abbey.situation import HEAD_PATH, NEUTRAL
+from services.abi.training.data import is_held_out
 from services.common.safety.training.fit import SEED, index_vectors, threshold_for, write_json
 from services.common.shared_data import read_jsonl
 
-DATA = Path(__file__).with_name("data") / "situation_feelings_train_v1.jsonl"
+DATA = tuple(Path(__file__).with_name("data") / f"situation_feelings_train_v{n}.jsonl" for n in (1, 2))
 MAX_NEUTRAL_READ = 0.05  # share of the neutral messages (out of fold) the threshold may read as a feeling
 C = 4.0
 
@@ -41,10 +42,11 @@ def strongest_feeling(probabilities: np.ndarray, labels: list[str]) -> tuple[np.
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--data", type=Path, nargs="+", default=list(DATA))
     parser.add_argument("--out", type=Path, default=HEAD_PATH)
     args = parser.parse_args()
-    rows = read_jsonl(args.data)
+    # A message equal to a held-out text of any evaluation set is never fitted.
+    rows = [row for path in args.data for row in read_jsonl(path) if not is_held_out(str(row["text"]))]
     vectors = index_vectors([str(row["text"]) for row in rows])
     gold = np.asarray([str(row["ekman"]) for row in rows])
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
@@ -71,8 +73,8 @@ def main() -> None:
         "biases": [round(float(b), 6) for b in model.intercept_],
         "threshold": round(threshold, 6),
         "card": {
-            "data": f"{args.data.name}: {dict(sorted(Counter(gold.tolist()).items()))} (written blind by a helper; "
-            "services/abbey/training/data/README.md)",
+            "data": f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
+            "(written blind by helpers; services/abbey/training/data/README.md)",
             "model": f"scikit-learn LogisticRegression(C={C:g}, class_weight=balanced), multinomial, on the unit "
             "sentence vector of the embedding index's encoder",
             "threshold_rule": f"lowest out-of-fold probability of the strongest feeling at which at most "

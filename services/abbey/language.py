@@ -454,11 +454,22 @@ def _with_subject(clause: str, sentence: Any) -> str:
         if token.tag_ == "RB":
             continue  # "finally passed my test": the verb comes after the adverb
         has_subject = any(child.dep_ in ("nsubj", "nsubjpass") for child in token.children)
-        if token.tag_ in _SUBJECTLESS and not has_subject:
+        if has_subject:
+            return clause
+        tag = _tag_in_lower_case(token.lower_, stripped) if token.tag_ == "VB" else token.tag_
+        if tag in _SUBJECTLESS:
             state = token.lower_ in _STATES and not any(child.dep_ == "dobj" for child in token.children)
             return f"{'I am' if state else 'I'} {stripped[:1].lower()}{stripped[1:]}"
+        if tag == "VBG":  # "missing my grandma so much today": "I'm missing ..."
+            return f"I'm {stripped[:1].lower()}{stripped[1:]}"
         return clause
     return clause
+
+
+def _tag_in_lower_case(word: str, clause: str) -> str:
+    """The tag of `word` in `clause` parsed in lower case: the small parser reads a capitalised "Lost my job today" as
+    an order ("Lose ..."), and "lost my job today" as the past it is; "help me with this" stays an order either way."""
+    return next((token.tag_ for token in parse(clause.lower()) if token.lower_ == word), "")
 
 
 # Roots of noun phrases that name no topic: quantities, placeholders and feelings ("a bit", "no idea").

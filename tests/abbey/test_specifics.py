@@ -76,8 +76,15 @@ def test_a_fragment_is_not_said_back_but_a_dropped_subject_is() -> None:
     """ "maybe just to vent I guess" had got "Thank you for telling me that maybe just to vent you guess."."""
     assert extract("maybe just to vent I guess").event == ""
     assert extract("just to let you know").event == ""
-    assert extract("Lost my job today").event == "lost your job today"
+    assert extract("lost my job today").event == "you lost your job today"
     assert extract("my car broke down on monday, I think").event == "your car broke down on monday"
+
+
+def test_the_writer_is_put_back_as_the_subject_they_dropped_in_every_tense() -> None:
+    """ "Lost my job today" had got "I'm sorry that lost your job today" (a capitalised "Lost" parses as an order)."""
+    assert extract("Lost my job today").event == "you lost your job today"
+    assert extract("Missing my grandma so much today").event == "you're missing your grandma so much today"
+    assert extract("Help me with this please").event == ""  # an order stays one
 
 
 def test_a_mild_feeling_gets_lighter_words_than_a_strong_one() -> None:

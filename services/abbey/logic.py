@@ -179,8 +179,14 @@ class AbbeyLogic(PersonaLogic):
             # Surprise with no sentiment either way reads as curiosity; at something achieved it is good news
             # ("I passed my exams!!! can't believe it" came with Abi's surprise 0.96 and polarity 0).
             mood = replace(mood, primary="excited")
-        elif mood.primary == "neutral" and not question and specifics.earned and reading.polarity >= 0:
-            # "I passed my driving test on the first try!!!" (Abi: neutral) had got "I appreciate you telling me".
+        elif (
+            (mood.primary == "neutral" or reading.source == "situation")
+            and not question
+            and specifics.earned
+            and reading.polarity >= 0
+        ):
+            # "I passed my driving test on the first try!!!" (Abi: neutral) had got "I appreciate you telling me"; an
+            # achievement is excitement whatever feeling the situation head reads in it.
             mood = replace(mood, primary="excited", intensity=max(mood.intensity, 0.45))
         emotion = mood.primary
         distressed = emotion in DISTRESS and mood.intensity >= 0.35

@@ -8,8 +8,8 @@ knowledge search, over the Ekman groups and neutral. Fitted on messages a helper
 definitions (data/situation_feelings_train_v*.jsonl, data/README.md). Abbey reads it only for a statement that
 Abi and her own reading found no feeling in (services/abbey/emotion.py), and only when its most likely feeling
 reaches the threshold: the lowest at which, out of fold (5 folds), at most `MAX_NEUTRAL_READ` of the neutral
-messages would be read as a feeling. The blind set that measures it (tests/blind/situation_feelings_v1.jsonl) is
-never read here.
+messages would be read as a feeling. The frozen set that measures it (`make eval`, task `situations`) is never read
+here.
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ training file holds their unsafe twins.
 
 `everyday` counts Abi's crisis false alarms and blocks on everyday emotional messages (tests/eval/everyday.py);
 `method` (on request, a tuning set) counts crises among messages that ask for a means (tests/eval/method_seeking.py).
-Through a gateway (http, mesh) three more tasks run: `empathy` (Abbey on the frozen empathy set,
-tests/eval/empathy.py), `situations` (Abbey on situations told without naming a feeling, tests/eval/situations.py)
-and `crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py).
+Through a gateway (http, mesh) four more tasks run: `empathy` (Abbey on the frozen empathy set,
+tests/eval/empathy.py), `situations` (Abbey on situations told without naming a feeling, tests/eval/situations.py),
+`conversations` (the last message of short conversations, a selection set, tests/eval/conversations.py) and
+`crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py).
 
 Only blind and `test` rows are scored (emotions: the GoEmotions test split); nothing here is fitted.
 Results are printed and written to bench-results/eval-<via>-<time>.json.
@@ -38,6 +39,7 @@ from services.abi.training.fixtures import SHARED, read_jsonl
 from tests.abbey import crisis_blind
 from tests.conftest import start_mesh
 from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Prediction
+from tests.eval.conversations import eval_conversations, print_conversations
 from tests.eval.docs import eval_docs, print_docs
 from tests.eval.empathy import eval_empathy, print_empathy
 from tests.eval.everyday import eval_everyday, print_everyday
@@ -68,7 +70,7 @@ BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2, "blind_v3": BLIND_V3, "blind
 SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_selection_styles_v1.jsonl"}
 SMALL_TALK = ("small_talk", "acknowledgement")
 CLASSIFIER_TASKS = "blind,routing,questions,emotions,everyday"
-ANSWER_TASKS = "empathy,situations,crisis"  # need the personas: only through a gateway
+ANSWER_TASKS = "empathy,situations,conversations,crisis"  # need the personas: only through a gateway
 # Demszky et al., "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020 (arXiv:2005.00547): BERT-base,
 # macro-averaged over the Ekman grouping (6 emotions + neutral) on the GoEmotions test split: F1 0.64
 # (precision 0.59, recall 0.69); full 28-label taxonomy macro-F1 0.46. Public re-runs of the same setup report
@@ -266,6 +268,8 @@ def print_report(results: dict[str, Any]) -> None:
         print_empathy(results["empathy"])
     if "situations" in results:
         print_situations(results["situations"])
+    if "conversations" in results:
+        print_conversations(results["conversations"])
     if "crisis" in results:
         print_crisis(results["crisis"])
 
@@ -327,6 +331,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             results["empathy"] = await eval_empathy(args.url, args.api_key)
         if "situations" in tasks:
             results["situations"] = await eval_situations(args.url, args.api_key)
+        if "conversations" in tasks:
+            results["conversations"] = await eval_conversations(args.url, args.api_key)
         if "crisis" in tasks:
             results["crisis"] = await eval_crisis(args.url, args.api_key)
         results["seconds"] = round(time.perf_counter() - started, 1)

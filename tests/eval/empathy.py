@@ -74,21 +74,28 @@ def read_rows(path: Path = EMPATHY_SET) -> list[dict[str, Any]]:
 async def ask_abbey(
     url: str, rows: list[dict[str, Any]], prefix: str, api_key: str = "", concurrency: int = 4
 ) -> list[dict[str, Any] | None]:
-    """Each row's text to POST /api/v1/chat/abbey in a fresh session and user of its own (`prefix`-id), retried on
-    429; the answers in row order (None for any other failed call)."""
+    """Each row's text (or its `turns`, in order, in one session) to POST /api/v1/chat/abbey in a fresh session and
+    user of its own (`prefix`-id), retried on 429; the (last) answers in row order (None for any other failed call)."""
     headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=60.0) as client:
 
+        async def say(body: dict[str, str]) -> httpx.Response:
+            for attempt in range(20):
+                response = await client.post("/api/v1/chat/abbey", json=body)
+                if response.status_code != 429:
+                    break
+                await asyncio.sleep(float(response.headers.get("retry-after", "1") or 1) + 0.1 * attempt)
+            return response
+
         async def one(row: dict[str, Any]) -> dict[str, Any] | None:
-            body = {"content": row["text"], "session_id": f"{prefix}-{row['id']}", "user_id": f"{prefix}-{row['id']}"}
+            session = {"session_id": f"{prefix}-{row['id']}", "user_id": f"{prefix}-{row['id']}"}
             async with gate:
-                for attempt in range(20):
-                    response = await client.post("/api/v1/chat/abbey", json=body)
-                    if response.status_code != 429:
-                        break
-                    await asyncio.sleep(float(response.headers.get("retry-after", "1") or 1) + 0.1 * attempt)
-            return dict(response.json()) if response.status_code == 200 else None
+                for content in row.get("turns") or [row["text"]]:
+                    response = await say({"content": content, **session})
+                    if response.status_code != 200:
+                        return None
+            return dict(response.json())
 
         return list(await asyncio.gather(*(one(row) for row in rows)))
 

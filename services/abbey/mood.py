@@ -1,9 +1,10 @@
 """The emotional state of a session: each turn's reading folded into a decaying state with a trend.
 
 State lives in the replica's memory, keyed by (user, session), bounded (LRU). A session whose turns land on
-another replica starts from the earlier user turns the request carries (`recent_turns`), so it is never
-worse than reading one message alone. The state also remembers which sentences Abbey already said in the
-session, so wording does not repeat.
+another replica starts there from nothing: each message is then read alone, with what the request's turns say
+(the sentences already said, the last user turn a follow-up refers to). Folding the earlier turns into a new
+state was measured and not kept (services/abbey/README.md, "A session's mood rebuilt on another replica"). The
+state also remembers which sentences Abbey already said in the session, so wording does not repeat.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,13 @@ async def ask_abbey(
     url: str, rows: list[dict[str, Any]], prefix: str, api_key: str = "", concurrency: int = 4
 ) -> list[dict[str, Any] | None]:
     """Each row's text (or its `turns`, in order, in one session) to POST /api/v1/chat/abbey in a fresh session and
-    user of its own (`prefix`-id), retried on 429; the (last) answers in row order (None for any other failed call)."""
+    user of its own (`prefix`-run-id), retried on 429; the (last) answers in row order (None for any other failed
+    call)."""
     headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
     gate = asyncio.Semaphore(concurrency)
+    # New sessions and users every run: the gateway keeps a session's history and Abbey its mood, so a row sent
+    # again under the same ids would arrive after its own earlier run.
+    run = uuid.uuid4().hex[:8]
     async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=60.0) as client:
 
         async def say(body: dict[str, str]) -> httpx.Response:
@@ -89,7 +94,8 @@ async def ask_abbey(
             return response
 
         async def one(row: dict[str, Any]) -> dict[str, Any] | None:
-            session = {"session_id": f"{prefix}-{row['id']}", "user_id": f"{prefix}-{row['id']}"}
+            name = f"{prefix}-{run}-{row['id']}"
+            session = {"session_id": name, "user_id": name}
             async with gate:
                 for content in row.get("turns") or [row["text"]]:
                     response = await say({"content": content, **session})

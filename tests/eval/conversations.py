@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.eval.empathy import ask_abbey, read_rows
-from tests.eval.situations import acknowledged
+from tests.eval.situations import print_tally, tally
 
 CONVERSATIONS_SET = Path(__file__).resolve().parents[1] / "selection" / "abbey_conversations_selection_v1.jsonl"
 
@@ -25,26 +25,9 @@ async def eval_conversations(url: str, api_key: str = "", concurrency: int = 4) 
     """The acknowledged share of the last messages, overall and by kind."""
     rows = read_rows(CONVERSATIONS_SET)
     answers = await ask_abbey(url, rows, "conversations", api_key, concurrency)
-    groups: dict[str, list[bool]] = {}
-    errors = 0
-    for row, answer in zip(rows, answers, strict=True):
-        if answer is None:
-            errors += 1
-            continue
-        for key in ("all", f"kind {row['kind']}"):
-            groups.setdefault(key, []).append(acknowledged(row, answer))
-    report: dict[str, Any] = {"errors": errors}
-    for key, hits in groups.items():
-        report[key] = {"n": len(hits), "acknowledged": sum(hits), "share": round(sum(hits) / len(hits), 4)}
-    return report
+    return tally(rows, answers, lambda row: ["all", f"kind {row['kind']}"])
 
 
 def print_conversations(report: dict[str, Any]) -> None:
-    overall = report.get("all", {"n": 0, "acknowledged": 0, "share": 0.0})
-    print(
-        f"\n== conversations ({CONVERSATIONS_SET.name}, selection, n={overall['n']}, errors {report['errors']}): "
-        f"last message acknowledged {overall['acknowledged']} ({overall['share']:.3f})"
-    )
-    for key, figures in report.items():
-        if isinstance(figures, dict) and key != "all":
-            print(f"  {key:<18} {figures['acknowledged']:>3} of {figures['n']:<3} {figures['share']:.3f}")
+    heading = f"conversations ({CONVERSATIONS_SET.name}, selection, n={{n}}, errors {{errors}}): last message"
+    print_tally(heading + " acknowledged {acknowledged} ({share:.3f})", report)

@@ -12,6 +12,7 @@ neutral row is acknowledged when she answers to no feeling.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,37 +26,53 @@ def acknowledged(row: dict[str, Any], answer: dict[str, Any]) -> bool:
     return primary in acknowledged_emotions(row["ekman"])
 
 
-async def eval_situations(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
-    """The acknowledged share on every row, on the implicit feeling rows, per group, and the neutral rows that were
-    answered as a feeling."""
-    rows = read_rows(SITUATIONS_SET)
-    answers = await ask_abbey(url, rows, "situations", api_key, concurrency)
+def tally(
+    rows: list[dict[str, Any]], answers: list[dict[str, Any] | None], keys_of: Callable[[dict[str, Any]], list[str]]
+) -> dict[str, Any]:
+    """Per key (`keys_of` a row: "all", its group, ...), how many of its rows Abbey acknowledged; failed calls apart."""
     groups: dict[str, list[bool]] = {}
     errors = 0
     for row, answer in zip(rows, answers, strict=True):
         if answer is None:
             errors += 1
             continue
-        hit = acknowledged(row, answer)
-        keys = ["all", row["ekman"]]
-        if row["ekman"] != "neutral":
-            keys.append("implicit feelings" if row["implicit"] else "named feelings")
-        for key in keys:
-            groups.setdefault(key, []).append(hit)
+        for key in keys_of(row):
+            groups.setdefault(key, []).append(acknowledged(row, answer))
     report: dict[str, Any] = {"errors": errors}
     for key, hits in groups.items():
         report[key] = {"n": len(hits), "acknowledged": sum(hits), "share": round(sum(hits) / len(hits), 4)}
-    neutral = groups.get("neutral", [])
-    report["neutral read as a feeling"] = len(neutral) - sum(neutral)
+    return report
+
+
+def print_tally(heading: str, report: dict[str, Any]) -> None:
+    """`heading` (formatted with the report's `n`, `acknowledged`, `share` and `errors`), then one line per key."""
+    overall = report.get("all", {"n": 0, "acknowledged": 0, "share": 0.0})
+    print("\n== " + heading.format(**overall, errors=report["errors"]))
+    for key, figures in report.items():
+        if isinstance(figures, dict) and key != "all":
+            print(f"  {key:<18} {figures['acknowledged']:>3} of {figures['n']:<3} {figures['share']:.3f}")
+
+
+def _situation_keys(row: dict[str, Any]) -> list[str]:
+    if row["ekman"] == "neutral":
+        return ["all", "neutral"]
+    return ["all", row["ekman"], "implicit feelings" if row["implicit"] else "named feelings"]
+
+
+async def eval_situations(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
+    """The acknowledged share on every row, on the implicit feeling rows, per group, and the neutral rows that were
+    answered as a feeling."""
+    rows = read_rows(SITUATIONS_SET)
+    report = tally(rows, await ask_abbey(url, rows, "situations", api_key, concurrency), _situation_keys)
+    neutral = report.get("neutral", {"n": 0, "acknowledged": 0})
+    report["neutral read as a feeling"] = neutral["n"] - neutral["acknowledged"]
     return report
 
 
 def print_situations(report: dict[str, Any]) -> None:
-    overall = report.get("all", {"n": 0, "acknowledged": 0, "share": 0.0})
-    print(
-        f"\n== situations ({SITUATIONS_SET.name}, blind, n={overall['n']}, errors {report['errors']}): acknowledged "
-        f"{overall['share']:.3f}; neutral rows read as a feeling {report['neutral read as a feeling']}"
+    neutral = report["neutral read as a feeling"]
+    print_tally(
+        f"situations ({SITUATIONS_SET.name}, blind, n={{n}}, errors {{errors}}): acknowledged {{share:.3f}}; neutral "
+        f"rows read as a feeling {neutral}",
+        report,
     )
-    for key, figures in report.items():
-        if isinstance(figures, dict) and key != "all":
-            print(f"  {key:<18} {figures['acknowledged']:>3} of {figures['n']:<3} {figures['share']:.3f}")

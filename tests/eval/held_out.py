@@ -24,7 +24,7 @@ def held_out_texts() -> Iterator[str]:
     for folder in ("blind", "selection"):  # every frozen blind set and every selection set
         for path in sorted((REPO / "tests" / folder).glob("*.jsonl")):
             for row in read_jsonl(path):
-                yield row["text"]
+                yield from row["turns"] if "turns" in row else [row["text"]]  # a conversation: each message
     for name in ("routing", "questions"):
         for row in read_jsonl(SHARED / f"eval/{name}.jsonl"):
             if row["split"] == "test":

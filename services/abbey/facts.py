@@ -35,6 +35,25 @@ _PREFERENCES = (
     ("formality", "casual", re.compile(
         r"\b(be (more )?casual|less formal|informal|talk (to me )?normally|no need to be formal)\b", re.I)),
 )  # fmt: skip
+# The occupations "I'm a/an ..." names (a state such as "I'm a mess" or "I'm a big fan" is not one), and the words that
+# may come before them ("software engineer", "primary school teacher").
+_OCCUPATIONS = (
+    "nurse|teacher|developer|engineer|doctor|student|designer|writer|programmer|lawyer|chef|cook|accountant|artist|"
+    "musician|researcher|manager|scientist|paramedic|midwife|pharmacist|dentist|vet|surgeon|therapist|"
+    "psychologist|social worker|carer|caregiver|cleaner|plumber|electrician|builder|carpenter|mechanic|"
+    "driver|pilot|firefighter|police officer|soldier|farmer|gardener|baker|barista|waiter|waitress|bartender|"
+    "cashier|shop assistant|receptionist|secretary|administrator|analyst|consultant|architect|journalist|"
+    "editor|photographer|translator|librarian|lecturer|professor|tutor|coach|trainer|hairdresser|"
+    "beautician|mechanic|technician|security guard|postman|courier|civil servant|clerk|banker|"
+    "salesperson|estate agent|entrepreneur|freelancer|data scientist|student nurse|phd student|intern"
+)
+_JOB_QUALIFIERS = (
+    r"software|web|civil|mechanical|electrical|senior|junior|head|lead|trainee|staff|primary school|secondary school|"
+    r"high school|school|maths|math|english|science|music|art|nursery|special needs|ward|community|graphic|"
+    r"freelance|bus|lorry|truck|taxi|delivery|sous|pastry|dental|veterinary|retired"
+)
+# "I teach maths at a secondary school", "I teach year 6": the job of a teacher, named by the verb.
+_TEACHES = re.compile(r"\bi (?:teach|am teaching|'m teaching) (?=[a-z0-9])", re.I)
 _SELF = (
     (
         "job",
@@ -47,16 +66,15 @@ _SELF = (
     (
         "job",
         re.compile(
-            r"\bi(?:'m| am) an? (nurse|teacher|developer|engineer|doctor|student|designer|writer|"
-            r"programmer|lawyer|chef|accountant|artist|musician|researcher|manager|scientist)\b",
+            rf"\bi(?:'m| am) an? ((?:(?:{_JOB_QUALIFIERS}) )?(?:{_OCCUPATIONS}))\b",
             re.I,
         ),
     ),
-    # "I work at a bakery in town", "I work for the council": where, kept with its preposition
+    # "I work at a bakery in town", "I work for the council", "I work in IT": where, kept with its preposition
     (
         "job",
         re.compile(
-            r"\bi (?:work|am working|'m working) ((?:at|for) (?:an? |the )?[a-z][\w' -]{1,40}?)"
+            r"\bi (?:work|am working|'m working) ((?:at|for|in) (?:an? |the )?[a-z][\w' -]{1,40}?)"
             r"(?=[,.;!]|\s+(?:as|so|and|but|because|since|which|where)\b|$)",
             re.I,
         ),
@@ -139,6 +157,9 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
             if match:
                 facts.append(Fact("self", key, match.group(1).strip(), said, raw, intensity, emotion))
                 found = True
+        if _TEACHES.search(raw) and not any(f.key == "job" for f in facts if f.source == raw):
+            facts.append(Fact("self", "job", "teacher", said, raw, intensity, emotion))
+            found = True
         if not found:
             for attribute in _ATTRIBUTE.finditer(raw):
                 key = attribute.group(1).lower()

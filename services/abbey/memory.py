@@ -196,7 +196,7 @@ def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
         lead = {
             "home": f"You live in {fact.value}",
             "job": f"You work {fact.value}"
-            if fact.value.startswith(("at ", "for "))
+            if fact.value.startswith(("at ", "for ", "in "))
             else f"You work as {_article(fact.value)}",
             "name": f"Your name is {fact.value}",
             "age": f"You're {fact.value}",

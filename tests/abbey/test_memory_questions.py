@@ -97,3 +97,23 @@ def test_where_i_work_is_answered_with_what_was_said_without_the_greeting() -> N
     assert [(f.key, f.value) for f in bakery] == [("job", "at a bakery in town")]
     recalled = [Recollection(fact, 1.0, "s") for fact in bakery]
     assert answer_question(MemoryQuestion("job", "what"), recalled).startswith("You work at a bakery in town;")
+
+
+@pytest.mark.parametrize(
+    ("told", "answer"),
+    [
+        # "hi, I'm Tom and I teach maths" kept the name, not the job, and "what do I do for work?" had no answer
+        ("hi, I'm Tom and I teach maths at a secondary school", "You work as a teacher"),
+        ("I work in IT", "You work in IT"),
+        ("I'm a software engineer at a bank", "You work as a software engineer"),
+    ],
+)
+def test_a_job_told_in_everyday_words_answers_what_do_i_do_for_work(told: str, answer: str) -> None:
+    asked = memory_question("what do I do for work?")
+    assert asked is not None
+    known = [Recollection(fact, 1.0, "s") for fact in extract_facts(told)]
+    assert answer_question(asked, known).startswith(answer)
+
+
+def test_a_state_after_im_a_is_no_job() -> None:
+    assert not [f for f in extract_facts("I'm a mess today") + extract_facts("I'm a big fan of jazz") if f.key == "job"]

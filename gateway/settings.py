@@ -51,6 +51,11 @@ class GatewaySettings(CommonSettings, SafetySettings):
         default="weighted",
         description="Replica choice: weighted (best score), p2c (best of two random) or round_robin.",
     )
+    session_affinity: bool = Field(
+        default=True,
+        description="Keep a session's turns on one replica of a persona while it is serving and not overloaded "
+        "(rendezvous hashing with bounded load): personas keep a session's state, such as Abbey's mood, in memory.",
+    )
     breaker_fail_max: int = Field(default=5, ge=1, description="Consecutive failures that open a replica's breaker.")
     breaker_reset_seconds: float = Field(
         default=30.0, gt=0, description="How long an open breaker waits before a probe."

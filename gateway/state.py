@@ -82,7 +82,7 @@ class Gateway:
         )
         self.pipeline = ChatPipeline(
             registry=self.registry,
-            balancer=Balancer(settings.balancer),
+            balancer=Balancer(settings.balancer, session_affinity=settings.session_affinity),
             abi=self.abi,
             abi_timeout=settings.abi_timeout_seconds,
             limiter=self.limiter,

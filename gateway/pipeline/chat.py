@@ -240,8 +240,11 @@ class ChatPipeline:
         budget = self.request_timeout if remaining is None else min(remaining, self.request_timeout)
         return time.monotonic() + budget
 
-    def _attempts(self, decision: persona_pb2.RoutingDecision, deadline: float) -> AsyncIterator[Replica]:
-        """Replicas to try, in fallback order, at most max_attempts, while time remains."""
+    def _attempts(
+        self, decision: persona_pb2.RoutingDecision, deadline: float, session: str = ""
+    ) -> AsyncIterator[Replica]:
+        """Replicas to try, in fallback order, at most max_attempts, while time remains; a session's turns are kept on
+        one replica of a persona while it can take them (`Balancer.pick`)."""
         first = persona_of(decision) or self.default_persona
         order = self._fallback_order(first, alternatives_of(decision))
 
@@ -251,7 +254,7 @@ class ChatPipeline:
                 group = self.registry.group(persona)
                 tried: set[str] = set()
                 while group is not None and attempts < self.max_attempts and time.monotonic() < deadline:
-                    replica = self.balancer.pick(group, tried)
+                    replica = self.balancer.pick(group, tried, session)
                     if replica is None:
                         break
                     tried.add(replica.address)
@@ -352,7 +355,8 @@ class ChatPipeline:
         failures = 0
         limited: RateLimited | None = None
         last_error = "no replica of any persona is available"
-        async for replica in self._attempts(decision, deadline):
+        session = f"{request.user_id}\x1f{request.session_id}" if request.session_id else ""
+        async for replica in self._attempts(decision, deadline, session):
             if sent and not self.flags.get("stream_fallback", True):
                 break  # continuing mid-answer is switched off: end with an explicit error
             final: persona_pb2.PersonaResponse | None = None

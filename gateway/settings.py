@@ -54,7 +54,7 @@ class GatewaySettings(CommonSettings, SafetySettings):
     session_affinity: bool = Field(
         default=True,
         description="Keep a session's turns on one replica of a persona while it is serving and not overloaded "
-        "(rendezvous hashing with bounded load): personas keep a session's state, such as Abbey's mood, in memory.",
+        "(rendezvous hashing with bounded load): personas keep a session's state, such as its mood, in memory.",
     )
     breaker_fail_max: int = Field(default=5, ge=1, description="Consecutive failures that open a replica's breaker.")
     breaker_reset_seconds: float = Field(

@@ -3,7 +3,7 @@
 Abi's emotion heads find a feeling where it is named; "we had to put our cat down this morning" names none. The
 head (`make train-situations`, services/abbey/training/situations.py) was fitted on messages written blind from
 the Ekman groups' definitions, on the embedding index's vector that Abbey's knowledge search returns anyway, so
-reading it costs no model run. `EmotionReader.with_situation` decides when it is asked.
+reading it costs no model run. `emotion.from_situation` decides when its reading is taken.
 """
 
 from __future__ import annotations

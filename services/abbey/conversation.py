@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from personamesh.v1 import persona_pb2
+from services.abbey.facts import introduces_self
 from services.common.generation.grounding import content_words
 
 # A message that opens by looking back carries on the conversation ("and he still hasn't called", "so what now").
@@ -22,6 +23,8 @@ def tells_new_subject(text: str, earlier: str) -> bool:
     after a sick cat). Such a message keeps none of the earlier feeling: they were answered "A few nerves make
     sense: you adopted a puppy today" and "It's a shame about a raise". A short follow-up ("what do I do now?") or
     one about the same thing in other words ("We had him for twelve years." after a dog's death) carries on."""
+    if earlier.strip() and introduces_self(text):
+        return True  # "hi, I'm Tom and I teach maths" after a sad message: an introduction starts afresh
     if not earlier.strip() or _BACK_REFERENCE.search(text) or not _NEW_REFERENT.search(text):
         return False
     words = content_words(text)

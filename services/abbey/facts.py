@@ -92,6 +92,13 @@ _SELF = (
     ),
     ("age", re.compile(r"\bi(?:'m| am) (\d{1,3}) (?:years old|yo)\b", re.I)),
 )
+
+
+def introduces_self(text: str) -> bool:
+    """Whether the writer gives their name ("hi, I'm Tom", "my name is Sara", "call me Jo")."""
+    return any(pattern.search(text) for key, pattern in _SELF if key == "name")
+
+
 # "my locker code is 4417", "our wifi password is on the fridge": any attribute the person states (`self`,
 # keyed by the attribute's words); pets, people and the named attributes above are caught first.
 _ATTRIBUTE = re.compile(

@@ -81,6 +81,8 @@ def test_a_neutral_message_that_moves_on_keeps_none_of_the_earlier_feeling() -> 
     assert tells_new_subject("what's a good way to ask my boss for a raise?", "my cat has been sick for a week")
     assert tells_new_subject("also my exam results come out tomorrow", "I don't know how to help them")
     assert not tells_new_subject("also he hasn't eaten all day", "my dad got laid off today")
+    # "hi, I'm Tom and I teach maths" after a sad message had got "Oh, that's a shame: you teach maths"
+    assert tells_new_subject("hi, I'm Tom and I teach maths", "we had to put our cat down this morning")
     follow_ups = (
         "and now it's 3am and I'm still awake",
         "what do I do now?",

@@ -44,7 +44,7 @@ _OCCUPATIONS = (
     "driver|pilot|firefighter|police officer|soldier|farmer|gardener|baker|barista|waiter|waitress|bartender|"
     "cashier|shop assistant|receptionist|secretary|administrator|analyst|consultant|architect|journalist|"
     "editor|photographer|translator|librarian|lecturer|professor|tutor|coach|trainer|hairdresser|"
-    "beautician|mechanic|technician|security guard|postman|courier|civil servant|clerk|banker|"
+    "beautician|technician|security guard|postman|courier|civil servant|clerk|banker|"
     "salesperson|estate agent|entrepreneur|freelancer|data scientist|student nurse|phd student|intern"
 )
 _JOB_QUALIFIERS = (
@@ -70,11 +70,13 @@ _SELF = (
             re.I,
         ),
     ),
-    # "I work at a bakery in town", "I work for the council", "I work in IT": where, kept with its preposition
+    # "I work at a bakery in town", "I work for the council", "I work in IT": where, kept with its preposition ("in"
+    # only after "I work": "I'm working in the garden" is what one is doing, "I work in the evenings" when)
     (
         "job",
         re.compile(
-            r"\bi (?:work|am working|'m working) ((?:at|for|in) (?:an? |the )?[a-z][\w' -]{1,40}?)"
+            r"\bi (?!(?:am|'m) working in\b)(?:work|am working|'m working) ((?:at|for|in(?! (?:the )?(?:mornings?|"
+            r"evenings?|afternoons?|nights?|shifts|bed|pyjamas)\b)) (?:an? |the )?[a-z][\w' -]{1,40}?)"
             r"(?=[,.;!]|\s+(?:as|so|and|but|because|since|which|where)\b|$)",
             re.I,
         ),

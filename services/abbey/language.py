@@ -66,7 +66,7 @@ _TRAILING = re.compile(
     r"you know))+$",
     re.I,
 )
-# A clause said back needs a subject (`_has_subject`): "maybe just to vent" has none.
+# What makes a clause one (`extract`): a subject, or a verb that is not an infinitive.
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
 _DIARY_VERBS = frozenset({"VBD", "VBG", "VBN", "VBZ", "VBP"})  # not VB: "to vent", "to let you know"
 
@@ -341,16 +341,6 @@ def is_plain_request(text: str) -> bool:
     return asks_for_something(stripped) and "!" not in stripped and not EMPHASIS.search(stripped)
 
 
-def _has_subject(clause: str) -> bool:
-    """Whether the clause to say back is one: a subject in its parse, or a verb in a finite, past or -ing form ("lost
-    your job today", "missing your grandma"; the small parser reads "your favourite pen leaked all over ..." as a noun
-    phrase); a fragment whose only verbs are infinitives ("maybe just to vent") is not an event."""
-    if not clause:
-        return False
-    doc = parse(clause)
-    return any(token.dep_ in _SUBJECTS or token.tag_ in _DIARY_VERBS for token in doc)
-
-
 def extract(text: str) -> Specifics:
     """People, pets, the event and the topic of `text` (redacted), from its parse."""
     if not text.strip():
@@ -375,6 +365,12 @@ def extract(text: str) -> Specifics:
     feared = ""
     best = -1.0
     verbs = {token.lower_ for token in doc if token.pos_ in ("VERB", "AUX")}
+    # Words that make a clause one: a subject, or a verb in a finite, past or -ing form ("missing your grandma"; the
+    # small parser reads "your favourite pen leaked all over ..." as a noun phrase). A fragment whose only verbs are
+    # infinitives ("maybe just to vent", once its trailing "I guess" is set aside) is not an event to say back.
+    clause_makers = _letters(
+        " ".join(token.text for token in doc if token.dep_ in _SUBJECTS or token.tag_ in _DIARY_VERBS)
+    )
     for sentence in doc.sents:
         if _asks(sentence.text) or _REQUEST_OPENER.match(sentence.text.strip()):
             continue  # what is asked for is not something that happened
@@ -383,10 +379,13 @@ def extract(text: str) -> Specifics:
             if not _REFLEXIVE.fullmatch(cause.strip()):  # "proud of myself": no subject to say back
                 felt_about = felt_about or cause
             feared = feared or fear
-            clause = _with_subject(clause, sentence)
-            words = {w.lower() for w in re.findall(r"[A-Za-z']+", clause)}
+            subjected = _with_subject(clause, sentence)  # "Lost my job today" -> "I lost my job today"
+            clause, given = subjected, subjected != clause
+            words = _words(clause)
             if len(words) < 3 or not words & verbs or words <= _FILLER:
                 continue  # "nothing specific, just grey", "here we are": no event to say back
+            if not given and not _letters(_TRAILING.sub("", clause)) & clause_makers:
+                continue
             weight = (2.0 if words & _FIRST_PERSON else 0.0) + (1.0 if words & (RELATIONS | PETS) else 0.0)
             weight += min(len(words), 12) / 12.0 + (0.6 if position == 0 else 0.0)
             if weight > best:
@@ -399,9 +398,8 @@ def extract(text: str) -> Specifics:
             text = text.lower()  # "THE JOB", "SOMEONE IS AT MY DOOR": said back in our voice, not shouted
         return _mid_sentence(second_person(_clean_clause(text, max_words)), names) if text else ""
 
-    event = said_back(event)
     return Specifics(
-        event=event if _has_subject(event) else "",
+        event=said_back(event),
         topic=said_back(_topic(doc), 8),
         people=people[:3],
         pets=pets[:2],
@@ -464,6 +462,15 @@ def _with_subject(clause: str, sentence: Any) -> str:
             return f"I'm {stripped[:1].lower()}{stripped[1:]}"
         return clause
     return clause
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z']+", text)}
+
+
+def _letters(text: str) -> set[str]:
+    """Runs of letters, lower-cased: "I'm" is "i" and "m" here as the parser's tokens "I" and "'m" are."""
+    return {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
 
 
 def _tag_in_lower_case(word: str, clause: str) -> str:

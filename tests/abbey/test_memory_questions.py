@@ -117,3 +117,8 @@ def test_a_job_told_in_everyday_words_answers_what_do_i_do_for_work(told: str, a
 
 def test_a_state_after_im_a_is_no_job() -> None:
     assert not [f for f in extract_facts("I'm a mess today") + extract_facts("I'm a big fan of jazz") if f.key == "job"]
+
+
+def test_working_somewhere_for_now_or_at_some_hour_is_no_job() -> None:
+    said = extract_facts("I'm working in the garden today") + extract_facts("I work in the evenings")
+    assert not [f for f in said if f.key == "job"]

@@ -2,8 +2,11 @@
 
 User limits use the `limits` library (in memory, or Redis so several gateway
 processes share them). A token bucket of R requests a minute with burst B is
-expressed as two moving windows that must both allow the request: B requests
-per B/R minutes (the burst) and R per minute (the sustained rate).
+expressed as two sliding-window counters that must both allow the request: B
+requests per B/R minutes (the burst) and R per minute (the sustained rate).
+Counters, not exact moving windows: `limits`' in-memory moving window expires
+its per-request timestamps through a worker thread per key after every hit,
+which cost the gateway ~0.3 ms of CPU per request.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from contextvars import ContextVar
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
 from services.common.errors import ServiceError, resource_exhausted
@@ -56,7 +59,7 @@ class UserRateLimiter:
         if not isinstance(storage, Storage):
             raise ValueError(f"{storage_uri!r} is not an asyncio storage")
         self.storage = storage
-        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.limiter = SlidingWindowCounterRateLimiter(self.storage)
         burst_seconds = max(1, round(60.0 * burst / per_minute))
         self.items: list[RateLimitItem] = [
             RateLimitItemPerSecond(burst, burst_seconds),

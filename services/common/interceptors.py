@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, cast
 
 import grpc
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def _bind_context(
-    auth: InternalAuth | None, metadata: tuple[tuple[str, Any], ...] | None, context: grpc.aio.ServicerContext
+    auth: InternalAuth | None, metadata: Iterable[tuple[str, Any]] | None, context: grpc.aio.ServicerContext
 ) -> None:
     values = {key: value for key, value in (metadata or ()) if isinstance(value, str)}
     bind_inbound(auth, values.get(ctx.AUTH_KEY, ""), values.get(ctx.REQUEST_ID_KEY, ""))
@@ -48,16 +48,38 @@ async def _abort(context: grpc.aio.ServicerContext, error: ServiceError) -> None
     await context.abort(status.code, status.details, status.trailing_metadata)
 
 
+class _Method:
+    """One RPC method as every call of it is handled: its names, the caller check, its metrics' children.
+
+    Built once per method, not per call: the labelled metric children, the descriptor lookup and the wrapped
+    handler cost ~0.1 ms of CPU per call when they were made anew each time.
+    """
+
+    def __init__(self, method: str, auth: InternalAuth | None) -> None:
+        self.method, self.auth = method, auth
+        self.service, self.name = split_method(method)
+        self.in_flight = SERVER_IN_FLIGHT.labels(self.service, self.name)
+        self.latency = SERVER_LATENCY.labels(self.service, self.name)
+        self._handled: dict[grpc.StatusCode, Any] = {}
+
+    def handled(self, code: grpc.StatusCode) -> Any:
+        found = self._handled.get(code)
+        if found is None:
+            found = self._handled[code] = SERVER_HANDLED.labels(self.service, self.name, code.name)
+        return found
+
+
 class _Call:
     """What the unary and the streaming wrapper share: context, metrics, and the mapping of failures to codes."""
 
-    def __init__(self, method: str, metadata: Any, service: str, name: str, auth: InternalAuth | None) -> None:
-        self.method, self.metadata, self.service, self.name, self.auth = method, metadata, service, name, auth
+    def __init__(self, method: _Method) -> None:
+        self.rpc = method
+        self.method = method.method
         self.code = grpc.StatusCode.OK
 
     def begin(self, request: Any, context: grpc.aio.ServicerContext) -> float:
-        SERVER_IN_FLIGHT.labels(self.service, self.name).inc()
-        _bind_context(self.auth, self.metadata, context)
+        self.rpc.in_flight.inc()
+        _bind_context(self.rpc.auth, context.invocation_metadata(), context)
         if isinstance(request, Undecodable):  # before any servicer code runs, the same answer everywhere
             raise undecodable_error(request)
         return time.perf_counter()
@@ -81,9 +103,9 @@ class _Call:
             raise error
 
     def end(self, start: float) -> None:
-        SERVER_IN_FLIGHT.labels(self.service, self.name).dec()
-        SERVER_LATENCY.labels(self.service, self.name).observe(time.perf_counter() - start)
-        SERVER_HANDLED.labels(self.service, self.name, self.code.name).inc()
+        self.rpc.in_flight.dec()
+        self.rpc.latency.observe(time.perf_counter() - start)
+        self.rpc.handled(self.code).inc()
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
@@ -96,6 +118,8 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, auth: InternalAuth | None = None) -> None:
         self.auth = auth
+        # method -> (the handler grpc found, the wrapped one): registered handlers are built once, so are these.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]] = {}
 
     async def intercept_service(
         self,
@@ -106,11 +130,17 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method: str = handler_call_details.method
-        metadata = handler_call_details.invocation_metadata
-        service, name = split_method(method)
-        if service.startswith("grpc."):
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self._wrap(method, handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
+        if split_method(method)[0].startswith("grpc."):
             return handler  # health and reflection: no metrics noise
-        call = (method, metadata, service, name, self.auth)
+        call = _Method(method, self.auth)
         deserializer = lenient(handler.request_deserializer, input_descriptor(method))
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
@@ -128,16 +158,13 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         return handler
 
 
-_CallArgs = tuple[str, Any, str, str, "InternalAuth | None"]
-
-
 UnaryHandler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 StreamHandler = Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]
 
 
-def _wrap_unary(behavior: UnaryHandler, args: _CallArgs) -> UnaryHandler:
+def _wrap_unary(behavior: UnaryHandler, method: _Method) -> UnaryHandler:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        call = _Call(*args)
+        call = _Call(method)
         start = time.perf_counter()
         try:
             start = call.begin(request, context)
@@ -150,9 +177,9 @@ def _wrap_unary(behavior: UnaryHandler, args: _CallArgs) -> UnaryHandler:
     return handle
 
 
-def _wrap_stream(behavior: StreamHandler, args: _CallArgs) -> StreamHandler:
+def _wrap_stream(behavior: StreamHandler, method: _Method) -> StreamHandler:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        call = _Call(*args)
+        call = _Call(method)
         start = time.perf_counter()
         try:
             start = call.begin(request, context)

@@ -175,6 +175,8 @@ class KnowledgeBase:
         `min_score` (cosine) drops only hits that BM25 did not find: a passage naming the exact call or
         flag counts even when the small embedding model scores it low.
         """
+        if k <= 0:
+            return []
         depth = max(depth, k)
         vector = np.asarray(query_vector, dtype=np.float32)
         by_vector = await self.passages.by_vector(vector, depth, source_prefix)
@@ -184,19 +186,20 @@ class KnowledgeBase:
             if row.source.startswith(source_prefix)
         ][:depth]
         fused = reciprocal_rank_fusion([[row.chunk_id for row, _ in by_vector], [row.chunk_id for row, _ in by_words]])
-        hits = {row.chunk_id: _hit(row, score) for row, score in by_vector}
-        for row, _ in by_words:
-            if row.chunk_id not in hits:
-                hits[row.chunk_id] = _hit(row, float(row.vector @ vector))
-        lexical_scores = {row.chunk_id: score for row, score in by_words}
+        semantic = {row.chunk_id: (row, score) for row, score in by_vector}
+        lexical = {row.chunk_id: (row, score) for row, score in by_words}
         out: list[pb.KnowledgeHit] = []
+        # Messages only for the hits returned: building all 2 x `depth` candidates' was 5% of the index's CPU.
         for key in sorted(fused, key=lambda key: -fused[key]):
-            hit = hits[key]
-            hit.lexical_score = lexical_scores.get(key, 0.0)
-            if min_score and hit.score < min_score and key not in lexical_scores:
+            row, score = semantic[key] if key in semantic else (lexical[key][0], float(lexical[key][0].vector @ vector))
+            if min_score and score < min_score and key not in lexical:
                 continue
+            hit = _hit(row, score)
+            hit.lexical_score = lexical[key][1] if key in lexical else 0.0
             out.append(hit)
-        return out[:k]
+            if len(out) == k:
+                break
+        return out
 
 
 def _passage(row: dict[str, object]) -> Passage:

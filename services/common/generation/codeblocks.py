@@ -127,6 +127,8 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 async def check_blocks(text: str, *, max_blocks: int, workers: int = 2) -> list[ExtractedBlock]:
     """Every block of `text`, the first `max_blocks` parsed in the shared bounded pool (off the event loop)."""
+    if "```" not in text:
+        return []  # no fence, no block: most answers, and a pool hand-off costs more than this test
     loop = asyncio.get_running_loop()
     blocks = await loop.run_in_executor(_pool(workers), find_blocks, text, max_blocks)  # guessing costs too
     if not blocks:

@@ -158,10 +158,11 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
         generation = self._generation_request(safe, plan)
         guard = self._guard(checked, plan, generation)
         outcome = GenerationOutcome()
+        take = guard.feed if stream else guard.hold
         try:
             async with aclosing(_generated(backend, generation, outcome, stream)) as deltas:
                 async for delta in deltas:
-                    cleaned = guard.feed(delta)
+                    cleaned = take(delta)
                     if cleaned:
                         yield persona_pb2.PersonaStreamEvent(delta=cleaned)
         except GenerationUnavailable as error:
@@ -169,7 +170,7 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
                 raise _as_service_error(error, self._name) from error
             composed = await self._compose_instead(generation, plan, outcome, error)
             for delta in chunk_text(composed):
-                cleaned = guard.feed(delta)
+                cleaned = take(delta)
                 if cleaned:
                     yield persona_pb2.PersonaStreamEvent(delta=cleaned)
         except GenerationError as error:

@@ -44,7 +44,7 @@ from services.abi.model import HEADS, MODEL_FILE, TOKENIZER_FILE
 from services.abi.taxonomy import ANSWERING, EKMAN, EMOTIONS, HARM_CLASSES, QUERY_TYPES
 from services.abi.training import augment, checkpoint, data, distill, warm_start
 from services.abi.training.calibrate import calibrate, tune_decisions
-from services.common.exact_int8 import rewrite_file
+from services.common.encoder import cpu_session
 from services.common.minilm import BASE, SOURCE, load_base
 
 SEED = 20261130
@@ -197,7 +197,6 @@ def predict(model: AbiModel, tokenizer: Tokenizer, texts: list[str], batch: int 
 
 def export(model: AbiModel, tokenizer_path: Path, out_dir: Path, log: list[str]) -> None:
     """Float ONNX export, then int8 dynamic quantisation; checks the int8 model against the float one."""
-    import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model.eval()
@@ -217,7 +216,6 @@ def export(model: AbiModel, tokenizer_path: Path, out_dir: Path, log: list[str])
     out_dir.mkdir(parents=True, exist_ok=True)
     # Per-channel weights keep the heads' accuracy (measured: GoEmotions dev Ekman F1 0.643 vs 0.636 per-tensor).
     quantize_dynamic(str(float_path), str(out_dir / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True)
-    rewrite_file(out_dir / MODEL_FILE)  # the same result on every CPU (services/common/exact_int8.py)
     tokenizer = Tokenizer.from_file(str(tokenizer_path))
     tokenizer.no_padding()
     tokenizer.no_truncation()
@@ -229,7 +227,7 @@ def export(model: AbiModel, tokenizer_path: Path, out_dir: Path, log: list[str])
     ids_t, mask_t = batch_tokens(tok, sample)
     feeds = {"input_ids": ids_t.numpy(), "attention_mask": mask_t.numpy()}
     for path in (float_path, out_dir / MODEL_FILE):
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        session = cpu_session(path)  # as the service runs it: exact int8 sums on every CPU
         got = session.run(None, feeds)
         with torch.no_grad():
             want = model(ids_t, mask_t)

@@ -25,7 +25,6 @@ import numpy as np
 
 from services.abi.model import CARD_FILE, MODEL_FILE, TOKENIZER_FILE
 from services.abi.training.calibrate import calibrate
-from services.common.exact_int8 import exact_weights
 
 if TYPE_CHECKING:
     import onnx
@@ -82,11 +81,7 @@ def soup(ingredients: list[Path], out: Path) -> None:
     owned = {b + suffix for b in bases for suffix in (QUANTIZED, SCALE, ZERO_POINT)}
     for base in bases:
         mean = np.mean([dequantize(w, base) for w in all_weights], axis=0)
-        per_column = first[base + SCALE].ndim == 1
-        # Matrix weights are requantised symmetric (int8) whatever an ingredient stores them as; exact_weights below
-        # then writes them as uint8 with zero point 128, as every export does.
-        dtype = np.dtype(np.int8) if per_column else first[base + QUANTIZED].dtype
-        q, scale, zero = quantize_like(mean, dtype, per_column=per_column)
+        q, scale, zero = quantize_like(mean, first[base + QUANTIZED].dtype, per_column=first[base + SCALE].ndim == 1)
         averaged |= {base + QUANTIZED: q, base + SCALE: scale, base + ZERO_POINT: zero}
     for name, value in first.items():
         if name not in owned:
@@ -95,7 +90,6 @@ def soup(ingredients: list[Path], out: Path) -> None:
     for tensor in graph.graph.initializer:
         tensor.CopyFrom(numpy_helper.from_array(averaged[tensor.name], tensor.name))
     out.mkdir(parents=True, exist_ok=True)
-    exact_weights(graph)  # the same result on every CPU (services/common/exact_int8.py)
     onnx.save(graph, str(out / MODEL_FILE))
     shutil.copy(ingredients[0] / TOKENIZER_FILE, out / TOKENIZER_FILE)
     card = json.loads((ingredients[0] / CARD_FILE).read_text(encoding="utf-8"))

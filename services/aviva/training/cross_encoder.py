@@ -37,7 +37,6 @@ from transformers import BertModel
 from services.aviva.cross_encoder import CARD_FILE, MODEL_FILE, MODELS_DIR, reading
 from services.aviva.training.selection import fitted, held, pick_threshold, read_candidates
 from services.aviva.training.styles import styled
-from services.common.exact_int8 import rewrite_file
 from services.common.minilm import BASE, SOURCE, load_base
 
 SEED = 20261201
@@ -136,7 +135,6 @@ def export(model: CrossEncoder, out_dir: Path) -> None:
         dynamo=False,
     )
     quantize_dynamic(str(float_path), str(out_dir / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True)
-    rewrite_file(out_dir / MODEL_FILE)  # the same result on every CPU (services/common/exact_int8.py)
 
 
 def main() -> int:

@@ -24,7 +24,6 @@ from torch import nn
 from transformers import BertModel
 
 from services.common.encoder import CARD_FILE, DIMENSION, MAX_TOKENS, MODEL_FILE, MODEL_NAME, MODELS_DIR, TOKENIZER_FILE
-from services.common.exact_int8 import rewrite_file
 from services.common.minilm import BASE, SOURCE, load_base
 
 # Sentences of the kinds the index embeds: questions, chat, documentation passages.
@@ -82,7 +81,6 @@ def export(out: Path) -> dict[str, object]:
     )
     out.mkdir(parents=True, exist_ok=True)
     quantize_dynamic(str(float_path), str(out / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True)
-    rewrite_file(out / MODEL_FILE)  # the same result on every CPU (services/common/exact_int8.py)
     shutil.copyfile(BASE / "tokenizer.json", out / TOKENIZER_FILE)
 
     # Checks with the shipped files, read the way the services read them.
@@ -106,8 +104,7 @@ def export(out: Path) -> dict[str, object]:
     return {
         "name": MODEL_NAME,
         "base": SOURCE,
-        "export": "torch.onnx.export opset 17, last_hidden_state; onnxruntime quantize_dynamic QInt8, per channel; "
-        "weights stored as uint8 with zero point 128 (services/common/exact_int8.py)",
+        "export": "torch.onnx.export opset 17, last_hidden_state; onnxruntime quantize_dynamic QInt8, per channel",
         "pooling": "mean over the attention mask, L2-normalised (services/common/encoder.py)",
         "max_tokens": MAX_TOKENS,
         "dimension": DIMENSION,

@@ -31,6 +31,15 @@ def tells_new_subject(text: str, earlier: str) -> bool:
     return len(words) >= 3 and not words & content_words(earlier)
 
 
+def conversation_so_far(request: persona_pb2.PersonaRequest, earlier: int = 2) -> str:
+    """The person's last `earlier` messages before this one and this one, a line each ("" at a conversation's
+    start): a feeling told over several messages is often in none of them alone ("got a parking ticket outside
+    my own house" / "I have a resident permit" / "it was on the dashboard, face up")."""
+    told = [turn.content.strip() for turn in request.recent_turns if turn.role == persona_pb2.ROLE_USER]
+    told = [text for text in told if text][-earlier:] if earlier > 0 else []
+    return "\n".join([*told, request.content.strip()]) if told else ""
+
+
 def last_user_turn(request: persona_pb2.PersonaRequest) -> str:
     """What the person said last before this message ("" at a conversation's start)."""
     for turn in reversed(request.recent_turns):

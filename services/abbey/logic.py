@@ -9,11 +9,11 @@ from dataclasses import replace
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
-from services.abbey.conversation import last_user_turn, tells_new_subject
+from services.abbey.conversation import conversation_so_far, last_user_turn, tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading, from_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts
-from services.abbey.language import Specifics, asks_for_something, extract, is_question
+from services.abbey.language import Specifics, asks_for_something, extract, is_plain_request, is_question
 from services.abbey.memory import (
     NOBODY_TO_REMEMBER,
     FactMemory,
@@ -30,6 +30,7 @@ from services.common.generation.focus import focus_query
 from services.common.generation.grounding import (
     IndexCaller,
     Retrieved,
+    embed,
     message_vector,
     search_knowledge,
     to_references,
@@ -149,9 +150,14 @@ class AbbeyLogic(PersonaLogic):
             or situation is not None
         )
         vector = await message_vector(self.index, request.content, retrieved, searched) if wants_vector else None
+        new_subject = tells_new_subject(request.content, last_user_turn(request))
         if situation is not None:
             reading = from_situation(reading, request.content, situation.feeling(vector))
-        mood = self.moods.update(state, reading, tells_new_subject(request.content, last_user_turn(request)))
+            together = "" if new_subject or is_plain_request(request.content) else conversation_so_far(request)
+            if reading.primary == "neutral" and together:
+                # Neutral alone, upset in context: the head reads the last few messages as one (one Embed call).
+                reading = from_situation(reading, request.content, situation.feeling(await embed(self.index, together)))
+        mood = self.moods.update(state, reading, new_subject)
         urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
         flagged_too = bool(urgent and kind)
         kind = "" if urgent else crisis.refine(kind, self.attempt_head, vector)  # an attempt now, in any words

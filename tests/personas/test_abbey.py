@@ -48,6 +48,25 @@ async def test_a_situation_abi_reads_no_feeling_in_is_met_by_what_it_usually_mak
     assert (await chat(personas.abbey.target, calm)).emotional_state.primary == "neutral"
 
 
+async def test_a_feeling_told_over_several_messages_is_read_from_them_together(personas: Personas) -> None:
+    """A worry told in pieces, none of which names it, the last neutral alone: read from the last messages as one.
+    The same last message asking for something plainly, or alone at a conversation's start, stays neutral."""
+    neutral = [persona_pb2.EmotionScore(label="neutral", score=0.9)]
+    routing = _routing(emotions=neutral, ekman_emotions=neutral)
+    told = ["the biopsy results come back on friday", "they found a lump last week"]
+    earlier = [persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=text) for text in told]
+    last = "friday is four days away"
+    request = persona_pb2.PersonaRequest(content=last, routing=routing, recent_turns=earlier)
+    response = await chat(personas.abbey.target, request)
+    assert response.emotional_state.primary == "anxious"
+    alone = persona_pb2.PersonaRequest(content=last, routing=routing)
+    assert (await chat(personas.abbey.target, alone)).emotional_state.primary == "neutral"
+    asked = persona_pb2.PersonaRequest(
+        content="how do I turn off notifications on my phone?", routing=routing, recent_turns=earlier
+    )
+    assert (await chat(personas.abbey.target, asked)).emotional_state.primary == "neutral"
+
+
 async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
     routing = _routing(
         tone=persona_pb2.TONE_SUPPORTIVE,

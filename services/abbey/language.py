@@ -88,9 +88,15 @@ _EARNED_WORDS = (
     r"passed|won|graduated|aced|nailed|qualified|published|made it|accepted|approved|promoted|hired|admitted|"
     r"awarded|shortlisted"
 )
+# What someone "got" that is news still to be read, not something achieved ("you got a letter from the council").
+_NEWS = (
+    r"(?:(?:a|an|the|my|your|some|this|that|another) )?(?:\w+ )?(?:letters?|e-?mails?|(?:phone )?calls?|texts?|"
+    r"messages?|notes?|notices?|repl(?:y|ies)|results?|bills?|fines?|tickets?|diagnosis|summons|news|warnings?|"
+    r"invoices?|voicemails?)\b"
+)
 _ACHIEVED = re.compile(
-    rf"{_ACHIEVER}(?:{_EARNED_WORDS}|got|finished|landed|completed|earned|reached|crossed|scored|beat|offered|"
-    r"selected|signed|sold|finally have an offer|have an offer)\b",
+    rf"{_ACHIEVER}(?:{_EARNED_WORDS}|got(?! {_NEWS})|finished|landed|completed|earned|reached|crossed|scored|beat|"
+    r"offered|selected|signed|sold|finally have an offer|have an offer)\b",
     re.IGNORECASE,
 )
 _EARNED = re.compile(rf"{_ACHIEVER}(?:{_EARNED_WORDS})\b", re.IGNORECASE)

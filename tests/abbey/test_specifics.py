@@ -112,6 +112,17 @@ def test_congratulations_are_for_what_was_achieved() -> None:
     assert "Congratulations" not in surprised and "hedgehog" in surprised, surprised
 
 
+def test_news_still_to_be_read_is_no_achievement() -> None:
+    """ "got a letter from the council today", read as joy, had got "Congratulations, you got a letter from the council
+    today! You earned this one"."""
+    for text in ("got a letter from the council today", "I got an email from my landlord", "got the results back"):
+        said = " ".join(plan_empathy("happy", 0.6, extract(text), text, set()).sentences)
+        assert "Congratulations" not in said and "earned" not in said, said
+    for text in ("I got the job!!", "got my driving licence today!"):
+        said = " ".join(plan_empathy("excited", 0.8, extract(text), text, set()).sentences)
+        assert said.startswith("Congratulations"), said
+
+
 def test_only_what_is_ahead_is_looked_forward_to() -> None:
     ahead = "We are moving to Lisbon next month and I cannot wait!"
     past = "We had the best weekend in Lisbon, the food was incredible!"

@@ -12,9 +12,9 @@ the u8 x u8 kernels, which widen to 16 bits before multiplying: the exact result
 no new rounding, for ~15% more CPU per run on AVX2 (and slower than VNNI's u8 x s8 where VNNI exists).
 
 So the shipped files keep onnxruntime's int8 weights, and `exact_model_path` hands a session the file to run
-on this CPU: the shipped one where its sums are exact, else a uint8 copy, written once per machine into the
-temp dir by a subprocess (`python -m services.common.exact_int8 --out COPY MODEL`), so that `onnx` (10 MiB)
-is never imported by a service.
+on this CPU: the shipped one where its sums are exact, else a uint8 copy, written once per machine into a
+private directory of the temp dir by a subprocess (`python -m services.common.exact_int8 --out COPY MODEL`),
+so that `onnx` (10 MiB) is never imported by a service.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import os
 import platform
+import stat
 import subprocess
 import sys
 import tempfile
@@ -114,9 +115,8 @@ def exact_model_path(path: Path) -> Path:
     if sums_int8_exactly():
         return path
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    copy = Path(tempfile.gettempdir()) / CACHE_DIR / f"{path.stem}.{digest}.u8.onnx"
+    copy = _private_dir() / f"{path.stem}.{digest}.u8.onnx"
     if not copy.is_file():
-        copy.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [sys.executable, "-m", "services.common.exact_int8", "--out", str(copy), str(path)],
             check=True,
@@ -124,6 +124,20 @@ def exact_model_path(path: Path) -> Path:
             timeout=300,
         )
     return copy
+
+
+def _private_dir() -> Path:
+    """This user's directory for the copies in the temp dir, readable and writable by no one else: a model file is
+    code the service runs, so a copy someone else could have put there is never loaded (a fresh private dir then)."""
+    base = Path(tempfile.gettempdir()) / f"{CACHE_DIR}-{os.getuid()}"
+    try:
+        base.mkdir(mode=0o700, exist_ok=True)
+        info = base.lstat()
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077:
+            return base
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix=f"{CACHE_DIR}-"))
 
 
 def int8_weights(model: onnx.ModelProto) -> list[str]:

@@ -8,6 +8,7 @@ AMD EPYC with AVX2 only): Abbey's situation head missed "we had to put our cat d
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,15 @@ def test_which_cpus_sum_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n", encoding="utf-8")
     assert sums_int8_exactly.__wrapped__(cpuinfo) is exact
     assert sums_int8_exactly.__wrapped__(tmp_path / "missing") is False
+
+
+def test_a_copy_is_never_read_from_a_directory_someone_else_could_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model file is code the service runs: a shared, writable cache dir would let another local user swap it."""
+    monkeypatch.setattr(exact_int8.tempfile, "tempdir", str(tmp_path))
+    own = exact_int8._private_dir()
+    assert own.parent == tmp_path and (own.stat().st_mode & 0o777) == 0o700
+    os.chmod(own, 0o777)  # opened up (or planted) by someone else
+    fallback = exact_int8._private_dir()
+    assert fallback != own and fallback.parent == tmp_path and (fallback.stat().st_mode & 0o077) == 0

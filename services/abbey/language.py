@@ -94,6 +94,13 @@ _NEWS = (
     r"messages?|notes?|notices?|repl(?:y|ies)|results?|bills?|fines?|tickets?|diagnosis|summons|news|warnings?|"
     r"invoices?|voicemails?)\b"
 )
+# News received whose content is not said, ending the message ("got a letter from the council today"), unlike "got
+# an email saying ..." or "got a call from the school, my son was hurt".
+_UNREAD_NEWS = re.compile(
+    rf"\b(?:got|received|had|have had|'ve had)\s+{_NEWS}"
+    r"(?![^,;:.!?]*\b(?:saying|says|said|that|about|telling|asking|and|but|so|because|which)\b)[^,;:.!?]*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 _ACHIEVED = re.compile(
     rf"{_ACHIEVER}(?:{_EARNED_WORDS}|got(?! {_NEWS})|finished|landed|completed|earned|reached|crossed|scored|beat|"
     r"offered|selected|signed|sold|finally have an offer|have an offer)\b",
@@ -339,6 +346,12 @@ def speaks_of_a_death(text: str) -> bool:
 def asks_to_compose(text: str) -> bool:
     """Asks her to write, plan or translate something, as opposed to asking for a fact."""
     return bool(_ASKS_TO_COMPOSE.match(text.strip()))
+
+
+def tells_unread_news(text: str) -> bool:
+    """The message tells of news received (a letter, a call, the results) and not what it said: the news itself, not
+    having received it, is what carries a feeling."""
+    return bool(_UNREAD_NEWS.search(text))
 
 
 def is_plain_request(text: str) -> bool:

@@ -13,7 +13,14 @@ from services.abbey.conversation import conversation_so_far, last_user_turn, tel
 from services.abbey.emotion import EmotionReader, EmotionReading, from_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts
-from services.abbey.language import Specifics, asks_for_something, extract, is_plain_request, is_question
+from services.abbey.language import (
+    Specifics,
+    asks_for_something,
+    extract,
+    is_plain_request,
+    is_question,
+    tells_unread_news,
+)
 from services.abbey.memory import (
     NOBODY_TO_REMEMBER,
     FactMemory,
@@ -143,7 +150,8 @@ class AbbeyLogic(PersonaLogic):
         # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
         # Both learned heads read the message's one vector (the search's, or one Embed for a long message).
         # A situation told without naming a feeling is read by the situation head (no feeling found, no small talk).
-        situation = self.situation_head if reading.primary == "neutral" and not chat else None
+        unread = tells_unread_news(request.content)
+        situation = self.situation_head if reading.primary == "neutral" and not chat and not unread else None
         wants_vector = (
             (self.emergency_head is not None and not risk_words)
             or (kind and self.attempt_head is not None)

@@ -48,6 +48,18 @@ async def test_a_situation_abi_reads_no_feeling_in_is_met_by_what_it_usually_mak
     assert (await chat(personas.abbey.target, calm)).emotional_state.primary == "neutral"
 
 
+async def test_news_whose_content_is_not_told_is_not_met_with_a_feeling(personas: Personas) -> None:
+    """ "got a letter from the council today" (Abi: neutral) had got "That's lovely to hear: ..." (the situation head
+    read joy in it); what the letter said is what carries a feeling."""
+    neutral = [persona_pb2.EmotionScore(label="neutral", score=0.9)]
+    routing = _routing(emotions=neutral, ekman_emotions=neutral)
+    unread = persona_pb2.PersonaRequest(content="got a letter from the council today", routing=routing)
+    response = await chat(personas.abbey.target, unread)
+    assert response.emotional_state.primary == "neutral" and "lovely" not in response.content
+    told = persona_pb2.PersonaRequest(content="got an email saying my flight is cancelled", routing=routing)
+    assert (await chat(personas.abbey.target, told)).emotional_state.primary != "neutral"
+
+
 async def test_a_feeling_told_over_several_messages_is_read_from_them_together(personas: Personas) -> None:
     """A worry told in pieces, none of which names it, the last neutral alone: read from the last messages as one.
     The same last message asking for something plainly, or alone at a conversation's start, stays neutral."""

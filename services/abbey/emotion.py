@@ -23,7 +23,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from personamesh.v1 import persona_pb2
 from services.abbey.conversation import last_user_turn, tells_new_subject
 from services.abbey.feeling_words import NamedFeeling, named_feelings, negated, strongest, words_before
-from services.abbey.language import EMPHASIS, IN_HOSPITAL, SHOUTED, is_plain_request
+from services.abbey.language import EMPHASIS, IN_HOSPITAL, SHOUTED, is_plain_request, tells_unread_news
 from services.common.emotions import EKMAN, derive, to_persona_emotion
 
 # Words that play a feeling down (the dampening subset of VADER's boosters that always dampens a feeling, plus
@@ -300,12 +300,18 @@ class EmotionReader:
         return EmotionReading(primary, round(intensity, 3), scores, polarity, "own")
 
 
+def tells_a_situation(text: str) -> bool:
+    """Whether the situation head may read `text`: a statement, not a plain request, and not news received whose
+    content is not said ("got a letter from the council today": what it said is what carries a feeling)."""
+    return not is_plain_request(text) and not tells_unread_news(text)
+
+
 def from_situation(reading: EmotionReading, text: str, feeling: tuple[str, float] | None) -> EmotionReading:
     """A neutral reading of a statement, replaced by what its situation usually makes a person feel (the situation
     head's Ekman group and probability, services/abbey/situation.py); any other reading is kept. Surprise is
     excitement at good news and bewilderment at bad, as in the cue lexicon; the intensity, from the head's
     probability, gives a painful situation a supportive tone unless the writer plays it down."""
-    if feeling is None or reading.primary != "neutral" or is_plain_request(text):
+    if feeling is None or reading.primary != "neutral" or not tells_a_situation(text):
         return reading
     group, probability = feeling
     if group == "surprise":

@@ -10,17 +10,10 @@ from dataclasses import replace
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.conversation import conversation_so_far, last_user_turn, tells_new_subject
-from services.abbey.emotion import EmotionReader, EmotionReading, from_situation
+from services.abbey.emotion import EmotionReader, EmotionReading, from_situation, tells_a_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts
-from services.abbey.language import (
-    Specifics,
-    asks_for_something,
-    extract,
-    is_plain_request,
-    is_question,
-    tells_unread_news,
-)
+from services.abbey.language import Specifics, asks_for_something, extract, is_question
 from services.abbey.memory import (
     NOBODY_TO_REMEMBER,
     FactMemory,
@@ -150,8 +143,7 @@ class AbbeyLogic(PersonaLogic):
         # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
         # Both learned heads read the message's one vector (the search's, or one Embed for a long message).
         # A situation told without naming a feeling is read by the situation head (no feeling found, no small talk).
-        unread = tells_unread_news(request.content)
-        situation = self.situation_head if reading.primary == "neutral" and not chat and not unread else None
+        situation = self.situation_head if reading.primary == "neutral" and not chat else None
         wants_vector = (
             (self.emergency_head is not None and not risk_words)
             or (kind and self.attempt_head is not None)
@@ -161,7 +153,7 @@ class AbbeyLogic(PersonaLogic):
         new_subject = tells_new_subject(request.content, last_user_turn(request))
         if situation is not None:
             reading = from_situation(reading, request.content, situation.feeling(vector))
-            together = "" if new_subject or is_plain_request(request.content) else conversation_so_far(request)
+            together = "" if new_subject or not tells_a_situation(request.content) else conversation_so_far(request)
             if reading.primary == "neutral" and together:
                 # Neutral alone, upset in context: the head reads the last few messages as one (one Embed call).
                 reading = from_situation(reading, request.content, situation.feeling(await embed(self.index, together)))

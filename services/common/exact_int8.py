@@ -146,15 +146,8 @@ def int8_weights(model: onnx.ModelProto) -> list[str]:
     from onnx import numpy_helper
 
     tensors = {tensor.name: tensor for tensor in model.graph.initializer}
-    return sorted(
-        {
-            node.input[_WEIGHTED[node.op_type][0]]
-            for node in model.graph.node
-            if node.op_type in _WEIGHTED
-            and node.input[_WEIGHTED[node.op_type][0]] in tensors
-            and numpy_helper.to_array(tensors[node.input[_WEIGHTED[node.op_type][0]]]).dtype == np.int8
-        }
-    )
+    weights = {node.input[_WEIGHTED[node.op_type][0]] for node in model.graph.node if node.op_type in _WEIGHTED}
+    return sorted(name for name in weights if name in tensors and numpy_helper.to_array(tensors[name]).dtype == np.int8)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from services.abi.conversation import CONVERSATION_CRISIS_THRESHOLD
 from services.abi.model import Scores
 from services.abi.pii import PiiFinding, find_pii, redact
 from services.abi.taxonomy import HARM_CATEGORIES
@@ -78,6 +79,8 @@ class PolicyConfig:
     review_threshold: float = 0.25
     crisis_threshold: float = 0.2
     redact_pii: bool = True
+    # P(crisis) of the user's last messages read together that flags a crisis (services/abi/conversation.py).
+    conversation_crisis_threshold: float = CONVERSATION_CRISIS_THRESHOLD
 
     @staticmethod
     def default(block: float = 0.5, review: float = 0.25, crisis: float = 0.2) -> PolicyConfig:
@@ -126,18 +129,32 @@ class PolicyChecker:
         self.config = config
 
     def check(
-        self, text: str, scores: Scores | None, *, output: bool = False, config: PolicyConfig | None = None
+        self,
+        text: str,
+        scores: Scores | None,
+        *,
+        output: bool = False,
+        config: PolicyConfig | None = None,
+        conversation_crisis: float | None = None,
     ) -> PolicyVerdict:
-        """`scores` is None only when the model could not run (then only PII is checked)."""
+        """`scores` is None only when the model could not run (then only PII is checked); `conversation_crisis`
+        is P(crisis) of the user's last messages read together, when Route read them."""
         config = config or self.config
         verdict = PolicyVerdict(redacted_text=text)
         if scores is not None:
-            self._apply_model(text, scores, verdict, config, output)
+            self._apply_model(text, scores, verdict, config, output, conversation_crisis)
         self._apply_pii(text, verdict, config)
         return verdict
 
     @staticmethod
-    def _apply_model(text: str, scores: Scores, verdict: PolicyVerdict, config: PolicyConfig, output: bool) -> None:
+    def _apply_model(
+        text: str,
+        scores: Scores,
+        verdict: PolicyVerdict,
+        config: PolicyConfig,
+        output: bool,
+        conversation_crisis: float | None,
+    ) -> None:
         harm, category = scores.harm_probability, scores.harm_category
         if output:
             harm = 1.0 - scores.harm["none"] - sum(scores.harm[c] for c in NOT_IN_OUTPUT)
@@ -145,16 +162,29 @@ class PolicyChecker:
         verdict.harm, verdict.harm_category = round(harm, 4), category
         verdict.crisis_score = round(scores.crisis, 4)
         block_at = max(config.block_threshold, OUTPUT_BLOCK_FLOOR) if output else config.block_threshold
-        crisis = not output and scores.crisis >= config.crisis_threshold
+        alone = not output and scores.crisis >= config.crisis_threshold
+        together = (
+            not output
+            and not alone
+            and conversation_crisis is not None
+            and conversation_crisis >= config.conversation_crisis_threshold
+        )
+        crisis = alone or together
+        strength = max(scores.crisis, conversation_crisis or 0.0) if together else scores.crisis
         harmful = harm >= config.review_threshold
-        crisis_first = crisis and (harm < block_at or category in SELF_DIRECTABLE or scores.crisis >= harm)
+        crisis_first = crisis and (harm < block_at or category in SELF_DIRECTABLE or strength >= harm)
         if crisis:
             policy = config.categories[CRISIS]
             verdict.raise_to(policy.action, policy.severity)
             verdict.categories.append(CRISIS)
-            verdict.reasons.append(
-                f"crisis signals ({scores.crisis:.2f} >= {config.crisis_threshold:.2f}): support first, never blocked"
+            verdict.crisis_score = round(strength, 4)
+            signals = (
+                f"crisis signals ({scores.crisis:.2f} >= {config.crisis_threshold:.2f})"
+                if alone
+                else f"crisis signals in the user's last messages read together ({strength:.2f} >= "
+                f"{config.conversation_crisis_threshold:.2f})"
             )
+            verdict.reasons.append(f"{signals}: support first, never blocked")
         if not harmful:
             return
         policy = config.categories[category]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from services.abi.conversation import read_together
 from services.abi.model import AbiModel, Scores
 from services.abi.policy import PolicyChecker, PolicyConfig, PolicyVerdict
 from services.abi.rules.engine import RuleContext
@@ -52,6 +53,17 @@ class RouteInput:
     metadata: dict[str, str] = field(default_factory=dict)
     # Persona of the latest assistant turn in recent_turns, if any.
     last_persona: str = ""
+    # The user's earlier messages in the conversation, oldest first (services/abi/conversation.py).
+    earlier: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model read: the message's scores, and P(crisis) of the conversation read together (None when
+    there was no earlier user message, or the message alone already reached the crisis threshold)."""
+
+    scores: Scores
+    conversation_crisis: float | None = None
 
 
 @dataclass
@@ -92,11 +104,21 @@ class PersonaRouter:
         """The model's scores for one message (a few milliseconds of CPU; releases the GIL)."""
         return self.model.score([text])[0]
 
-    def decide(self, request: RouteInput, scores: Scores, evidence: Evidence, rules: RuleSet) -> Decision:
+    def read(self, request: RouteInput, policy: PolicyConfig) -> Reading:
+        """The message's scores, then, only when it has earlier user messages and is no crisis alone, the
+        conversation read together for the crisis signal (one more model pass)."""
+        scores = self.scores(request.content)
+        if not request.earlier or scores.crisis >= policy.crisis_threshold:
+            return Reading(scores)
+        together = self.model.score([read_together(request.earlier, request.content)])[0]
+        return Reading(scores, together.crisis)
+
+    def decide(self, request: RouteInput, reading: Reading, evidence: Evidence, rules: RuleSet) -> Decision:
         started = time.perf_counter()
         text = request.content
+        scores = reading.scores
         reasons: list[str] = []
-        verdict = self.policy.check(text, scores, config=rules.policy)
+        verdict = self.policy.check(text, scores, config=rules.policy, conversation_crisis=reading.conversation_crisis)
         sentiment = self.sentiment.analyze(text, scores, crisis=verdict.crisis)
         query_type = max(scores.query_type, key=lambda q: scores.query_type[q])
         if evidence.degraded:

@@ -13,9 +13,10 @@ import grpc
 
 from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc
 from services.abi import convert, validation
+from services.abi.conversation import earlier_user_messages
 from services.abi.index import IndexEvidenceSource
 from services.abi.model import MODELS_DIR, AbiModel, Scores
-from services.abi.router import Evidence, PersonaRouter, RouteInput
+from services.abi.router import Evidence, PersonaRouter, Reading, RouteInput
 from services.abi.rules.store import DEFAULT_RULES_PATH, RulesInvalidError, RuleStore, VersionConflictError
 from services.abi.sessions import SessionMemory
 from services.abi.settings import AbiSettings
@@ -63,7 +64,7 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         """Run every code path once (the model, regexes, VADER lexicon) so the first request is not slow."""
         for text in ("warm-up: how do I sort a list?", "warm-up: I feel a bit sad today"):
             scores = await self._scores(text)
-            self.router.decide(RouteInput(text), scores, Evidence(problem="warm-up"), self.rules.active)
+            self.router.decide(RouteInput(text), Reading(scores), Evidence(problem="warm-up"), self.rules.active)
         self._watcher = asyncio.create_task(self.rules.watch(self.settings.abi_rules_reload_seconds))
 
     async def close(self) -> None:
@@ -79,6 +80,11 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._model_pool, self.router.scores, text)
 
+    async def _read(self, route_input: RouteInput) -> Reading:
+        """The message (and the conversation, for the crisis signal) read on a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._model_pool, self.router.read, route_input, self.rules.active.policy)
+
     async def Route(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.RouteResponse:
         s = self.settings
         validation.check_route_request(
@@ -86,11 +92,6 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         )
         inner = request.request
         metadata = dict(inner.metadata)
-        # The learned weights are fetched while the model runs; the decision never waits for the index
-        # longer than its short deadline.
-        evidence, scores = await asyncio.gather(
-            self.index.weights(inner.user_id, metadata.get("domain", "")), self._scores(inner.content)
-        )
         route_input = RouteInput(
             content=inner.content,
             user_id=inner.user_id,
@@ -99,8 +100,14 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
             user_role=request.user_role,
             metadata=metadata,
             last_persona=validation.last_assistant_persona(inner),
+            earlier=earlier_user_messages(inner.recent_turns),
         )
-        decision = self.router.decide(route_input, scores, evidence, self.rules.active)
+        # The learned weights are fetched while the model runs; the decision never waits for the index
+        # longer than its short deadline.
+        evidence, reading = await asyncio.gather(
+            self.index.weights(inner.user_id, metadata.get("domain", "")), self._read(route_input)
+        )
+        decision = self.router.decide(route_input, reading, evidence, self.rules.active)
         return abi_service_pb2.RouteResponse(decision=convert.decision_proto(decision))
 
     async def AnalyzeSentiment(

@@ -77,6 +77,23 @@ def test_a_crisis_goes_to_abbey_with_support_and_is_never_blocked(abi: AbiUnderT
         assert d.tone == persona_pb2.TONE_SUPPORTIVE
 
 
+def test_a_crisis_told_in_earlier_messages_is_read_with_a_short_reply(abi: AbiUnderTest) -> None:
+    said = persona_pb2.Turn(
+        role=persona_pb2.ROLE_USER, content="I keep thinking everyone would be better off without me"
+    )
+    answered = persona_pb2.Turn(
+        role=persona_pb2.ROLE_ASSISTANT,
+        content="I'm really glad you told me. If you might act on it, please call 988 now.",
+        persona=PERSONA["abbey"],
+    )
+    d = decide(abi, "ok", recent_turns=[said, answered])
+    assert persona_name(d.persona) == "abbey" and d.crisis
+    assert d.moderation.action == persona_pb2.POLICY_ACTION_REDIRECT_TO_SUPPORT
+    assert any("read together" in r for r in d.moderation.reasons)
+    # Only the user's own messages are read: the assistant's crisis line is not the user's crisis.
+    assert not decide(abi, "ok", recent_turns=[answered]).crisis
+
+
 def test_a_crisis_beats_a_forced_persona_but_block_beats_it_too(abi: AbiUnderTest) -> None:
     d = decide(abi, "I want to end my life tonight", forced_persona=PERSONA["aviva"])
     assert persona_name(d.persona) == "abbey"

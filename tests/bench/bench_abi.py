@@ -36,9 +36,10 @@ def bench_in_process() -> dict[str, dict[str, float]]:
     for round_ in range(5):
         for text in texts:
             start = time.perf_counter()
-            scores = router.scores(text)
+            request = RouteInput(text)
+            reading = router.read(request, rules.policy)
             middle = time.perf_counter()
-            router.decide(RouteInput(text), scores, Evidence(), rules)
+            router.decide(request, reading, Evidence(), rules)
             end = time.perf_counter()
             if round_:
                 total.append(end - start)

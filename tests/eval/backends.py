@@ -59,23 +59,23 @@ class InProcessBackend:
         self.router = PersonaRouter(model)
         self.rules = RuleStore(DEFAULT_RULES_PATH, self.router.base_policy, persist=False).active
 
-    async def predict(self, texts: list[str]) -> list[Prediction]:
-        out: list[Prediction] = []
-        for text, scores in zip(texts, self.router.model.score(texts), strict=True):  # each text alone, as Route
-            d = self.router.decide(RouteInput(text), scores, Evidence(), self.rules)
-            out.append(
-                Prediction(
-                    d.persona,
-                    d.moderation.action,
-                    tuple(d.moderation.categories),
-                    d.query_type,
-                    frozenset(d.sentiment.present),
-                    d.degraded,
-                    d.crisis,
-                    frozenset(d.sentiment.ekman_present),
-                )
-            )
-        return out
+    async def predict(self, texts: list[str], earlier: list[tuple[str, ...]] | None = None) -> list[Prediction]:
+        before = earlier or [()] * len(texts)
+        return [self.predict_one(RouteInput(text, earlier=e)) for text, e in zip(texts, before, strict=True)]
+
+    def predict_one(self, request: RouteInput) -> Prediction:
+        """One Route decision as the service makes it (each text alone; the conversation when `earlier` is set)."""
+        d = self.router.decide(request, self.router.read(request, self.rules.policy), Evidence(), self.rules)
+        return Prediction(
+            d.persona,
+            d.moderation.action,
+            tuple(d.moderation.categories),
+            d.query_type,
+            frozenset(d.sentiment.present),
+            d.degraded,
+            d.crisis,
+            frozenset(d.sentiment.ekman_present),
+        )
 
     async def close(self) -> None:
         return None
@@ -109,13 +109,15 @@ class GrpcBackend:
             proc.wait_serving(timeout=180)
         return f"127.0.0.1:{ports['abi']}"
 
-    async def predict(self, texts: list[str]) -> list[Prediction]:
+    async def predict(self, texts: list[str], earlier: list[tuple[str, ...]] | None = None) -> list[Prediction]:
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(text: str) -> Prediction:
+        async def one(text: str, before: tuple[str, ...]) -> Prediction:
+            turns = [persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=e) for e in before]
             async with gate:
                 reply = await self.client.stub.Route(
-                    abi_service_pb2.RouteRequest(request=persona_pb2.PersonaRequest(content=text)), timeout=10.0
+                    abi_service_pb2.RouteRequest(request=persona_pb2.PersonaRequest(content=text, recent_turns=turns)),
+                    timeout=10.0,
                 )
             d = reply.decision
             return Prediction(
@@ -129,7 +131,8 @@ class GrpcBackend:
                 frozenset(e.label for e in d.ekman_emotions),
             )
 
-        return list(await asyncio.gather(*(one(t) for t in texts)))
+        before = earlier or [()] * len(texts)
+        return list(await asyncio.gather(*(one(t, e) for t, e in zip(texts, before, strict=True))))
 
     async def close(self) -> None:
         await self.client.close()
@@ -158,12 +161,16 @@ class HttpBackend:
             return result
         raise RuntimeError("rate limited 20 times in a row")
 
-    async def predict(self, texts: list[str]) -> list[Prediction]:
+    async def predict(self, texts: list[str], earlier: list[tuple[str, ...]] | None = None) -> list[Prediction]:
         gate = asyncio.Semaphore(self.concurrency)
+        before = earlier or [()] * len(texts)
 
         async def one(index: int, text: str) -> Prediction:
+            body: dict[str, Any] = {"content": text, "user_id": f"eval-{index}"}
+            if before[index]:
+                body["recent_turns"] = [{"role": "user", "content": e} for e in before[index]]
             async with gate:
-                d = await self._post({"content": text, "user_id": f"eval-{index}"})
+                d = await self._post(body)
             moderation = d.get("moderation", {})
             return Prediction(
                 d.get("persona", "?"),

@@ -161,6 +161,7 @@ DOCUMENT: dict[str, Any] = {
                 "block_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                 "review_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                 "crisis_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "conversation_crisis_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
         "rules": {

@@ -78,6 +78,9 @@ def _compile(text: str, document: dict[str, Any], base: PolicyConfig) -> RuleSet
         review_threshold=float(policies.get("review_threshold", base.review_threshold)),
         crisis_threshold=float(policies.get("crisis_threshold", base.crisis_threshold)),
         redact_pii=bool(pii.get("redact", base.redact_pii)),
+        conversation_crisis_threshold=float(
+            policies.get("conversation_crisis_threshold", base.conversation_crisis_threshold)
+        ),
     )
     defaults = document.get("defaults") or {}
     return RuleSet(

@@ -125,9 +125,21 @@ _CUES: dict[str, tuple[str, ...]] = {
                   "out of nowhere", "who knew", "didn't know that", "shocked", "stunned", "speechless", "?!", "!?"),
 }  # fmt: skip
 
+# A wish that something end ("I just want this sprint to be over", "can't wait for this week to end", "counting
+# down till exams are done"): weariness, though Abi reads desire in "want" and "can't wait" is an excited cue.
+_WISHES_IT_OVER = re.compile(
+    r"\b(?:want|wish|need)\s+(?:\w+\s+){0,4}?(?:to\s+be|to\s+get|was|were|would\s+be)\s+(?:over|done|finished)\b"
+    r"|\b(?:want|wish|need)\s+(?:\w+\s+){1,4}?to\s+(?:end|stop)\b"
+    r"|\b(?:can'?t|cannot)\s+wait\s+(?:for|until|till|til)\s+(?:\w+\s+){0,4}?(?:to\s+)?(?:be\s+)?"
+    r"(?:over|done|finished|end|ends)\b"
+    r"|\bcounting\s+down\s+(?:to|until|till|til)\s+(?:\w+\s+){0,4}?(?:is\s+|are\s+)?(?:over|done|ends?)\b",
+    re.IGNORECASE,
+)
+
 # Cues that need a pattern rather than a phrase, with the score each gives (checked, like the phrases, for a
 # negation before them): emotion -> (pattern, score).
 _PATTERN_CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
+    ("stressed", _WISHES_IT_OVER, 0.75),
     # Not knowing how to manage or to afford something ("the rent is going up 30% and I don't know how we'll
     # manage"): worry, though its own words are negated ones that a phrase cue would discount.
     (
@@ -206,6 +218,8 @@ class EmotionReader:
     def read(self, request: persona_pb2.PersonaRequest) -> EmotionReading:
         routing = request.routing if request.HasField("routing") else None
         named = strongest(named_feelings(request.content))
+        if named is not None and named.group == "joy" and _WISHES_IT_OVER.search(request.content):
+            named = None  # "can't wait for this week to end" names no excitement
         if routing is not None and (routing.emotions or routing.ekman_emotions):
             reading = self._from_routing(routing, request.content)
             if not reading.negative and not is_plain_request(request.content):
@@ -219,6 +233,8 @@ class EmotionReader:
                     reading = own  # a loss told in words ("passed on Sunday ... the funeral"): never met with cheer
                 elif own.negative and _family(routing) == "surprise":
                     reading = own  # surprise is good news only by Abi's sentiment: the writer's words of pain decide
+                elif own.primary == "stressed" and _WISHES_IT_OVER.search(request.content):
+                    reading = own  # wishing something over is weariness, not the excitement or desire Abi reads
             return _not_amused_by_threats(_as_named(reading, named, request.content), request.content)
         reading = _not_amused_by_threats(
             _as_named(self.read_text(request.content), named, request.content), request.content

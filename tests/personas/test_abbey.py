@@ -60,6 +60,19 @@ async def test_news_whose_content_is_not_told_is_not_met_with_a_feeling(personas
     assert (await chat(personas.abbey.target, told)).emotional_state.primary != "neutral"
 
 
+async def test_a_wish_that_something_be_over_is_weariness_not_excitement(personas: Personas) -> None:
+    """Abi reads desire (joy) in "I just want this sprint to be over", and "can't wait" names excitement: both had
+    got "That's exciting news: ...". A wish that something end is weariness; "can't wait to see" is still joy."""
+    joy = [persona_pb2.EmotionScore(label="desire", score=0.9)]
+    routing = _routing(emotions=joy, ekman_emotions=[persona_pb2.EmotionScore(label="joy", score=0.86)])
+    for text in ("I just want this sprint to be over", "I can't wait for this week to end"):
+        response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=text, routing=routing))
+        assert response.emotional_state.primary == "stressed", text
+        assert "exciting" not in response.content.lower(), text
+    glad = persona_pb2.PersonaRequest(content="I can't wait to see my sister next week", routing=routing)
+    assert (await chat(personas.abbey.target, glad)).emotional_state.primary == "excited"
+
+
 async def test_a_feeling_told_over_several_messages_is_read_from_them_together(personas: Personas) -> None:
     """A worry told in pieces, none of which names it, the last neutral alone: read from the last messages as one.
     The same last message asking for something plainly, or alone at a conversation's start, stays neutral."""

@@ -13,7 +13,7 @@ import grpc
 
 from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc
 from services.abi import convert, validation
-from services.abi.conversation import earlier_user_messages
+from services.abi.conversation import earlier_user_messages, read_together
 from services.abi.index import IndexEvidenceSource
 from services.abi.model import MODELS_DIR, AbiModel, Scores
 from services.abi.router import Evidence, PersonaRouter, Reading, RouteInput
@@ -81,9 +81,15 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         return await loop.run_in_executor(self._model_pool, self.router.scores, text)
 
     async def _read(self, route_input: RouteInput) -> Reading:
-        """The message (and the conversation, for the crisis signal) read on a worker thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._model_pool, self.router.read, route_input, self.rules.active.policy)
+        """The message, and with earlier user messages the conversation (for the crisis signal), read at once on
+        two worker threads: a single caller waits for one pass, not two (the conversation's pass is wasted only
+        on a message that is a crisis alone)."""
+        if not route_input.earlier:
+            return Reading(await self._scores(route_input.content))
+        scores, together = await asyncio.gather(
+            self._scores(route_input.content), self._scores(read_together(route_input.earlier, route_input.content))
+        )
+        return Reading.of(scores, together, self.rules.active.policy)
 
     async def Route(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.RouteResponse:
         s = self.settings

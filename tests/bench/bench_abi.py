@@ -70,19 +70,34 @@ def _start(tmp: Path) -> tuple[list[ServiceProcess], str, str]:
     return [index, abi, dead], abi.target, dead.target
 
 
-async def bench_grpc(target: str, label: str, rows: dict[str, dict[str, float]]) -> None:
+async def bench_grpc(target: str, label: str, rows: dict[str, dict[str, float]], *, conversation: bool = False) -> None:
+    """Route at 1 and 32 callers; with `conversation`, also at 1 caller with two earlier user messages (a message
+    that is no crisis alone then costs a second model pass: services/abi/conversation.py)."""
     client = AbiClient(target, timeout=10.0)
     offset = len(rows) * 100_000
 
-    async def call(i: int) -> Any:
+    def request(i: int, earlier: int = 0) -> abi_service_pb2.RouteRequest:
         # A unique text per call: the index caches vectors of repeated texts, production traffic rarely repeats.
         content = f"{MESSAGES[i % len(MESSAGES)]} (#{offset + i})"
-        request = abi_service_pb2.RouteRequest(request=persona_pb2.PersonaRequest(content=content))
-        return await client.stub.Route(request, timeout=10.0)
+        turns = [
+            persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=MESSAGES[(i + j + 1) % len(MESSAGES)])
+            for j in range(earlier)
+        ]
+        return abi_service_pb2.RouteRequest(request=persona_pb2.PersonaRequest(content=content, recent_turns=turns))
+
+    async def call(i: int) -> Any:
+        return await client.stub.Route(request(i), timeout=10.0)
+
+    async def call_in_conversation(i: int) -> Any:
+        return await client.stub.Route(request(i, earlier=2), timeout=10.0)
 
     for concurrency, total in ((1, 400), (32, 2000)):
         rows[f"Route over gRPC, {label}, {concurrency} caller(s)"] = await stats.run_concurrent(
             call, total=total, concurrency=concurrency, warmup=20
+        )
+    if conversation:
+        rows[f"Route over gRPC, {label}, 1 caller, two earlier user messages"] = await stats.run_concurrent(
+            call_in_conversation, total=400, concurrency=1, warmup=20
         )
     await client.close()
 
@@ -104,7 +119,7 @@ async def main() -> dict[str, Any]:
         processes, live, degraded = _start(Path(tmp))
         try:
             await bench_index_alone(processes[0].target, rows)
-            await bench_grpc(live, "with embedding index", rows)
+            await bench_grpc(live, "with embedding index", rows, conversation=True)
             await bench_grpc(degraded, "index down (no learned weights)", rows)
             rows["abi peak RSS MiB"] = {"value": stats.peak_rss_mib(processes[1].process.pid)}  # type: ignore[union-attr]
         finally:

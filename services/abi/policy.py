@@ -81,6 +81,9 @@ class PolicyConfig:
     redact_pii: bool = True
     # P(crisis) of the user's last messages read together that flags a crisis (services/abi/conversation.py).
     conversation_crisis_threshold: float = CONVERSATION_CRISIS_THRESHOLD
+    # P(harm) of the user's last messages read together (without those harmful alone) that blocks; None: harm is
+    # judged on the message alone (the default: services/abi/README.md, "Harmful requests spread over ...").
+    conversation_harm_threshold: float | None = None
 
     @staticmethod
     def default(block: float = 0.5, review: float = 0.25, crisis: float = 0.2) -> PolicyConfig:
@@ -136,13 +139,17 @@ class PolicyChecker:
         output: bool = False,
         config: PolicyConfig | None = None,
         conversation_crisis: float | None = None,
+        conversation_harm: Scores | None = None,
     ) -> PolicyVerdict:
-        """`scores` is None only when the model could not run (then only PII is checked); `conversation_crisis`
-        is P(crisis) of the user's last messages read together, when Route read them."""
+        """`scores` is None only when the model could not run (then only PII is checked). `conversation_crisis` is
+        P(crisis) of the user's last messages read together and `conversation_harm` their scores read together
+        without those harmful alone, when Route read them (services/abi/conversation.py)."""
         config = config or self.config
         verdict = PolicyVerdict(redacted_text=text)
         if scores is not None:
             self._apply_model(text, scores, verdict, config, output, conversation_crisis)
+            if conversation_harm is not None and not output:
+                self._apply_conversation_harm(conversation_harm, verdict, config)
         self._apply_pii(text, verdict, config)
         return verdict
 
@@ -206,6 +213,24 @@ class PolicyChecker:
             verdict.reasons.append(f"possible {category.replace('_', ' ')} ({harm:.2f}, {why})")
         verdict.categories.append(category)
         verdict.spans.append(SpanHit(*scores.harm_span, category))
+
+    @staticmethod
+    def _apply_conversation_harm(together: Scores, verdict: PolicyVerdict, config: PolicyConfig) -> None:
+        """Block a request whose harm shows only in the user's last messages read together. A crisis comes first as
+        for a single message: harm a person in crisis may ask about for themselves, or less sure than the crisis."""
+        harm, category = together.harm_probability, together.harm_category
+        policy = config.categories[category]
+        threshold = config.conversation_harm_threshold
+        if threshold is None or verdict.blocked or harm < threshold or policy.action != "block":
+            return
+        if verdict.crisis and (category in SELF_DIRECTABLE or verdict.crisis_score >= harm):
+            return
+        verdict.raise_to("block", policy.severity)
+        verdict.harm, verdict.harm_category = round(harm, 4), category
+        verdict.categories.append(category)
+        verdict.reasons.append(
+            f"{category.replace('_', ' ')} in the user's last messages read together ({harm:.2f} >= {threshold:.2f})"
+        )
 
     @staticmethod
     def _apply_pii(text: str, verdict: PolicyVerdict, config: PolicyConfig) -> None:

@@ -11,12 +11,15 @@ and converts to protobuf.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from cachetools import LRUCache
 
-from services.abi.conversation import read_together
+from services.abi.conversation import EARLIER_MESSAGE_CHARS, read_together, without_harmful
 from services.abi.model import AbiModel, Scores
 from services.abi.policy import PolicyChecker, PolicyConfig, PolicyVerdict
 from services.abi.rules.engine import RuleContext
@@ -58,19 +61,53 @@ class RouteInput:
 
 
 @dataclass(frozen=True)
+class Together:
+    """What the model reads together with the message (services/abi/conversation.py): every earlier user message
+    for the crisis signal, and, when the rules read harm together, those not harmful alone (the same text when none
+    is; None: nothing to read)."""
+
+    crisis: str | None = None
+    harm: str | None = None
+
+
+@dataclass(frozen=True)
 class Reading:
-    """What the model read: the message's scores, and P(crisis) of the conversation read together (None when
-    there was no earlier user message, or the message alone already reached the crisis threshold)."""
+    """What the model read: the message's scores, P(crisis) of the conversation read together, and the harm read
+    together (None when there was nothing earlier to read, or the message alone already decides)."""
 
     scores: Scores
     conversation_crisis: float | None = None
+    conversation_harm: Scores | None = None
 
     @staticmethod
-    def of(scores: Scores, together: Scores | None, policy: PolicyConfig) -> Reading:
-        """The reading from the message's scores and, if the model read it, the conversation's."""
-        if together is None or scores.crisis >= policy.crisis_threshold:
-            return Reading(scores)
-        return Reading(scores, together.crisis)
+    def of(scores: Scores, crisis_read: Scores | None, harm_read: Scores | None, policy: PolicyConfig) -> Reading:
+        """The reading from the message's scores and the conversation's, keeping only what can change the verdict:
+        no crisis reading for a message that is a crisis alone, no harm reading for one blocked alone."""
+        crisis = crisis_read.crisis if crisis_read is not None and scores.crisis < policy.crisis_threshold else None
+        harm = harm_read if harm_read is not None and scores.harm_probability < policy.block_threshold else None
+        return Reading(scores, crisis, harm)
+
+
+class HarmAlone:
+    """P(harm) of recently read messages, each alone, by a hash of the text: an earlier message of a conversation was
+    routed in its own turn, so whether to leave it out of the harm reading costs no model pass (a miss costs one).
+    Holds no text, only a digest and a number; least recently used leave first."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._items: LRUCache[bytes, float] = LRUCache(maxsize=capacity)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+    def get(self, text: str) -> float | None:
+        with self._lock:
+            return self._items.get(self._key(text))
+
+    def put(self, text: str, harm: float) -> None:
+        with self._lock:
+            self._items[self._key(text)] = harm
 
 
 @dataclass
@@ -101,6 +138,7 @@ class PersonaRouter:
             PolicyConfig.default(model.decision["block"], model.decision["review"], model.decision["crisis"])
         )
         self.sessions = sessions or SessionMemory()
+        self.harm_alone = HarmAlone()
 
     @property
     def base_policy(self) -> PolicyConfig:
@@ -108,24 +146,57 @@ class PersonaRouter:
         return self.policy.config
 
     def scores(self, text: str) -> Scores:
-        """The model's scores for one message (a few milliseconds of CPU; releases the GIL)."""
+        """The model's scores for one text (a few milliseconds of CPU; releases the GIL)."""
         return self.model.score([text])[0]
 
+    def message_scores(self, text: str) -> Scores:
+        """The scores of a user's message, its P(harm) remembered for when it is an earlier message of the
+        conversation (`together`), under the key `earlier_user_messages` gives it."""
+        scores = self.scores(text)
+        self.harm_alone.put(text.strip()[-EARLIER_MESSAGE_CHARS:], scores.harm_probability)
+        return scores
+
+    def together(self, request: RouteInput, policy: PolicyConfig) -> Together:
+        """The texts to read with the message: each earlier message's own P(harm) comes from `harm_alone` when it
+        was read in its own turn, else from a model pass."""
+        if not request.earlier:
+            return Together()
+        crisis = read_together(request.earlier, request.content)
+        if policy.conversation_harm_threshold is None:
+            return Together(crisis)  # harm is judged on the message alone
+        harm = [self._harm_alone(text) for text in request.earlier]
+        kept = without_harmful(request.earlier, harm, policy.review_threshold)
+        return Together(crisis, read_together(kept, request.content) if kept else None)
+
+    def _harm_alone(self, text: str) -> float:
+        remembered = self.harm_alone.get(text)
+        return self.message_scores(text).harm_probability if remembered is None else remembered
+
     def read(self, request: RouteInput, policy: PolicyConfig) -> Reading:
-        """The message's scores, then, only when it has earlier user messages and is no crisis alone, the
-        conversation read together for the crisis signal (one more model pass). The service runs both passes at
-        once on its model threads instead (`AbiServicer._read`): the same reading, about half the wait."""
-        scores = self.scores(request.content)
-        if not request.earlier or scores.crisis >= policy.crisis_threshold:
-            return Reading(scores)
-        return Reading.of(scores, self.scores(read_together(request.earlier, request.content)), policy)
+        """The message's scores, then the conversation read together where it can change the verdict (one more model
+        pass, two when an earlier message is harmful alone). The service runs the passes at once on its model
+        threads instead (`AbiServicer._read`): the same reading, about half the wait."""
+        scores = self.message_scores(request.content)
+        texts = self.together(request, policy)
+        crisis_read = self.scores(texts.crisis) if texts.crisis and scores.crisis < policy.crisis_threshold else None
+        if texts.harm and scores.harm_probability < policy.block_threshold:
+            harm_read = crisis_read if texts.harm == texts.crisis and crisis_read else self.scores(texts.harm)
+        else:
+            harm_read = None
+        return Reading.of(scores, crisis_read, harm_read, policy)
 
     def decide(self, request: RouteInput, reading: Reading, evidence: Evidence, rules: RuleSet) -> Decision:
         started = time.perf_counter()
         text = request.content
         scores = reading.scores
         reasons: list[str] = []
-        verdict = self.policy.check(text, scores, config=rules.policy, conversation_crisis=reading.conversation_crisis)
+        verdict = self.policy.check(
+            text,
+            scores,
+            config=rules.policy,
+            conversation_crisis=reading.conversation_crisis,
+            conversation_harm=reading.conversation_harm,
+        )
         sentiment = self.sentiment.analyze(text, scores, crisis=verdict.crisis)
         query_type = max(scores.query_type, key=lambda q: scores.query_type[q])
         if evidence.degraded:

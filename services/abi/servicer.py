@@ -13,7 +13,7 @@ import grpc
 
 from personamesh.v1 import abi_service_pb2, abi_service_pb2_grpc
 from services.abi import convert, validation
-from services.abi.conversation import earlier_user_messages, read_together
+from services.abi.conversation import earlier_user_messages
 from services.abi.index import IndexEvidenceSource
 from services.abi.model import MODELS_DIR, AbiModel, Scores
 from services.abi.router import Evidence, PersonaRouter, Reading, RouteInput
@@ -81,15 +81,19 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         return await loop.run_in_executor(self._model_pool, self.router.scores, text)
 
     async def _read(self, route_input: RouteInput) -> Reading:
-        """The message, and with earlier user messages the conversation (for the crisis signal), read at once on
-        two worker threads: a single caller waits for one pass, not two (the conversation's pass is wasted only
-        on a message that is a crisis alone)."""
+        """The message and, with earlier user messages, the conversation (`PersonaRouter.together`) read at once on
+        the worker threads: a single caller waits for about one pass, not two (a conversation's pass is wasted only
+        on a message the verdict needs no conversation for)."""
+        loop = asyncio.get_running_loop()
+        policy = self.rules.active.policy
+        message = loop.run_in_executor(self._model_pool, self.router.message_scores, route_input.content)
         if not route_input.earlier:
-            return Reading(await self._scores(route_input.content))
-        scores, together = await asyncio.gather(
-            self._scores(route_input.content), self._scores(read_together(route_input.earlier, route_input.content))
-        )
-        return Reading.of(scores, together, self.rules.active.policy)
+            return Reading(await message)
+        texts = await loop.run_in_executor(self._model_pool, self.router.together, route_input, policy)
+        distinct = list(dict.fromkeys(text for text in (texts.crisis, texts.harm) if text))
+        scores, *reads = await asyncio.gather(message, *(self._scores(text) for text in distinct))
+        read = dict(zip(distinct, reads, strict=True))
+        return Reading.of(scores, read.get(texts.crisis or ""), read.get(texts.harm or ""), policy)
 
     async def Route(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.RouteResponse:
         s = self.settings

@@ -10,7 +10,7 @@ import pytest
 from personamesh.v1 import abi_service_pb2, persona_pb2
 from services.common.errors import error_info, error_reason
 from tests.abi.conftest import AbiUnderTest
-from tests.abi.helpers import persona_name, route_request
+from tests.abi.helpers import persona_name, route_request, wait_for
 from tests.signing import admin, signed
 
 FORCE_AVIVA_ON_PINEAPPLE = """
@@ -25,15 +25,6 @@ rules:
 
 def _route(abi: AbiUnderTest, text: str) -> persona_pb2.RoutingDecision:
     return abi.stub.Route(route_request(text), timeout=10).decision
-
-
-def _wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.parametrize("role", ["", "user", "viewer"])
@@ -117,7 +108,7 @@ def test_hot_reload_from_file_and_an_invalid_file_leaves_old_rules(abi: AbiUnder
     )
     try:
         abi.rules_path.write_text(block_rule)
-        assert _wait_for(lambda: persona_name(_route(abi, text).persona) == "abi")
+        assert wait_for(lambda: persona_name(_route(abi, text).persona) == "abi")
         blocked = _route(abi, text)
         assert blocked.moderation.action == persona_pb2.POLICY_ACTION_BLOCK
         assert "no fruit talk" in blocked.moderation.reasons
@@ -131,4 +122,4 @@ def test_hot_reload_from_file_and_an_invalid_file_leaves_old_rules(abi: AbiUnder
         assert persona_name(_route(abi, text).persona) == "abi"
     finally:
         abi.rules_path.write_text(original)
-    assert _wait_for(lambda: persona_name(_route(abi, text).persona) != "abi")
+    assert wait_for(lambda: persona_name(_route(abi, text).persona) != "abi")

@@ -13,7 +13,7 @@ training file holds their unsafe twins.
 `everyday` counts Abi's crisis false alarms and blocks on everyday emotional messages (tests/eval/everyday.py);
 `method` (on request, a tuning set) counts crises among messages that ask for a means (tests/eval/method_seeking.py).
 `conversation_crisis` scores crises told over several messages on a frozen blind set (`conversation_selection`, on
-request: its tuning set; tests/eval/conversation_crisis.py).
+request: its tuning set; tests.eval.conversation_safety.py).
 Through a gateway (http, mesh) four more tasks run: `empathy` (Abbey on the frozen empathy set,
 tests/eval/empathy.py), `situations` (Abbey on situations told without naming a feeling, tests/eval/situations.py),
 `conversations` (the last message of short conversations, a selection set, tests/eval/conversations.py) and
@@ -41,10 +41,10 @@ from services.abi.training.fixtures import SHARED, read_jsonl
 from tests.abbey import crisis_blind
 from tests.conftest import start_mesh
 from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Prediction
-from tests.eval.conversation_crisis import (
-    CONVERSATION_CRISIS_SETS,
-    eval_conversation_crisis,
-    print_conversation_crisis,
+from tests.eval.conversation_safety import (
+    Signal,
+    eval_conversations_read_together,
+    print_conversations_read_together,
 )
 from tests.eval.conversations import eval_conversations, print_conversations
 from tests.eval.docs import eval_docs, print_docs
@@ -76,7 +76,8 @@ BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2, "blind_v3": BLIND_V3, "blind
 # (`--tasks selection`), not by `make eval`, because a figure from data that made a choice is not a result.
 SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_selection_styles_v1.jsonl"}
 SMALL_TALK = ("small_talk", "acknowledgement")
-CLASSIFIER_TASKS = "blind,conversation_crisis,routing,questions,emotions,everyday"
+CONVERSATION_TASKS: dict[Signal, str] = {"crisis": "conversation_crisis", "harmful": "conversation_harm"}
+CLASSIFIER_TASKS = "blind,conversation_crisis,conversation_harm,routing,questions,emotions,everyday"
 ANSWER_TASKS = "empathy,situations,conversations,crisis"  # need the personas: only through a gateway
 # Demszky et al., "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020 (arXiv:2005.00547): BERT-base,
 # macro-averaged over the Ekman grouping (6 emotions + neutral) on the GoEmotions test split: F1 0.64
@@ -230,13 +231,15 @@ def print_report(results: dict[str, Any]) -> None:
         if blind:
             print_safety(f"blind set {path.name} via {results['via']}", blind)
             print(f"  Ekman macro-F1 on the blind set {blind['ekman']['macro']['f1']:.3f}")
-    if "conversation_crisis" in results:
-        print_conversation_crisis("blind", results["conversation_crisis"], tuning=False)
+    for key in ("conversation_crisis", "conversation_harm"):
+        if key in results:
+            print_conversations_read_together(results[key])
     for key, path in SELECTION_SETS.items():
         if key in results:
             print_safety(f"selection set {path.name} via {results['via']} (chooses models: not a result)", results[key])
-    if "conversation_crisis_selection" in results:
-        print_conversation_crisis("selection", results["conversation_crisis_selection"], tuning=True)
+    for key in ("conversation_crisis_selection", "conversation_harm_selection"):
+        if key in results:
+            print_conversations_read_together(results[key])
     routing = results.get("routing")
     if routing:
         print_safety(f"public routing set, test split, via {results['via']} (degraded {routing['degraded']})", routing)
@@ -325,15 +328,15 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if "blind" in tasks:
             for key, path in BLIND_SETS.items():
                 results[key] = await eval_blind(backend, path)
-        if "conversation_crisis" in tasks:
-            results["conversation_crisis"] = await eval_conversation_crisis(backend, CONVERSATION_CRISIS_SETS["blind"])
+        for signal, task in CONVERSATION_TASKS.items():
+            if task in tasks:
+                results[task] = await eval_conversations_read_together(backend, signal, "blind")
         if "selection" in tasks:
             for key, path in SELECTION_SETS.items():
                 results[key] = await eval_blind(backend, path)
         if "conversation_selection" in tasks:
-            results["conversation_crisis_selection"] = await eval_conversation_crisis(
-                backend, CONVERSATION_CRISIS_SETS["selection"]
-            )
+            for signal, task in CONVERSATION_TASKS.items():
+                results[f"{task}_selection"] = await eval_conversations_read_together(backend, signal, "selection")
         if "routing" in tasks:
             results["routing"] = await eval_routing(backend)
         if "questions" in tasks:

@@ -162,6 +162,7 @@ DOCUMENT: dict[str, Any] = {
                 "review_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                 "crisis_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                 "conversation_crisis_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "conversation_harm_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
             },
         },
         "rules": {

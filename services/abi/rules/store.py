@@ -81,6 +81,11 @@ def _compile(text: str, document: dict[str, Any], base: PolicyConfig) -> RuleSet
         conversation_crisis_threshold=float(
             policies.get("conversation_crisis_threshold", base.conversation_crisis_threshold)
         ),
+        conversation_harm_threshold=(
+            float(policies["conversation_harm_threshold"])
+            if "conversation_harm_threshold" in policies
+            else base.conversation_harm_threshold
+        ),
     )
     defaults = document.get("defaults") or {}
     return RuleSet(

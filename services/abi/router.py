@@ -91,9 +91,9 @@ class Reading:
 class HarmAlone:
     """P(harm) of recently read messages, each alone, by a hash of the text: an earlier message of a conversation was
     routed in its own turn, so whether to leave it out of the harm reading costs no model pass (a miss costs one).
-    Holds no text, only a digest and a number; least recently used leave first."""
+    Holds no text, only a digest and a number (~4 MB when full); least recently used leave first."""
 
-    def __init__(self, capacity: int = 100_000) -> None:
+    def __init__(self, capacity: int = 20_000) -> None:
         self._items: LRUCache[bytes, float] = LRUCache(maxsize=capacity)
         self._lock = threading.Lock()
 

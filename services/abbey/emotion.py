@@ -23,7 +23,14 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from personamesh.v1 import persona_pb2
 from services.abbey.conversation import last_user_turn, tells_new_subject
 from services.abbey.feeling_words import NamedFeeling, named_feelings, negated, strongest, words_before
-from services.abbey.language import EMPHASIS, IN_HOSPITAL, SHOUTED, is_plain_request, tells_unread_news
+from services.abbey.language import (
+    EMPHASIS,
+    HEALTH_SCARE,
+    IN_HOSPITAL,
+    SHOUTED,
+    is_plain_request,
+    tells_unread_news,
+)
 from services.common.emotions import EKMAN, derive, to_persona_emotion
 
 # Words that play a feeling down (the dampening subset of VADER's boosters that always dampens a feeling, plus
@@ -155,6 +162,8 @@ _PATTERN_CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ),
     # Someone in hospital ("my mom is in the hospital and I can't focus"): worry for them, put clearly.
     ("anxious", IN_HOSPITAL, 0.7),
+    # A health scare not yet confirmed ("they found a lump last week"): a worry; words of relief still win.
+    ("anxious", HEALTH_SCARE, 0.6),
     # A birthday someone turns ("my grandma turns 90 on sunday"): good news, like the other excited cues.
     (
         "excited",

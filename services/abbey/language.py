@@ -128,6 +128,21 @@ _LOSS = re.compile(
 _HOSPITAL = r"in(?:to)? (?:the )?hospital|hospitali[sz]ed|intensive care|ICU|surgery"
 # Someone in hospital or having surgery ("my mom is in the hospital"): a worry for them (services/abbey/emotion.py).
 IN_HOSPITAL = re.compile(rf"\b(?:{_HOSPITAL})\b", re.IGNORECASE)
+# News of a possible illness not yet confirmed ("they found a lump", "the biopsy is on Monday", "my scan showed a
+# shadow", "mum got called back after her mammogram"): a worry, though it names no feeling (services/abbey/emotion.py).
+HEALTH_SCARE = re.compile(
+    r"\b(?:(?:found|felt|noticed|discovered)\s+(?:a|another)\s+(?:lump|growth|mass|shadow)(?!\s+of\b)|"
+    r"(?:lump|growth|mass|spot)\s+(?:in|on|under)\s+(?:my|her|his|their)\s+(?:breast|neck|throat|armpit|arm|leg|"
+    r"back|head|testicle|stomach|side|thyroid|skin|lung|liver|brain)|"
+    r"biops(?:y|ies)(?!\s+(?:came back|was|were|is|are)\s+(?:all\s+)?(?:clear|fine|benign|negative|normal|good|ok))|"
+    r"(?:scan|x-?ray|mri|ct|mammogram|smear|blood ?test|test)s?\s+(?:results?\s+)?"
+    r"(?:came back|come back|showed|show|found)\s+(?:showing\s+)?"
+    r"(?:abnormal|unclear|something|a\s+(?:shadow|spot|mass|lump))|"
+    r"abnormal (?:results?|cells|scan|smear|mammogram)|called back after|"
+    r"referred (?:me |her |him |them )?to (?:an? )?(?:oncolog\w*|specialist|cancer)|"
+    r"waiting (?:for|on) (?:the |my |her |his |their )?(?:test |scan |biopsy )?results)\b",
+    re.IGNORECASE,
+)
 _ILL = re.compile(
     r"\b(?:diagnos\w*|cancer|tumou?rs?|chemo\w*|dementia|alzheimer'?s|parkinson'?s|stroke|heart attack|"
     rf"{_HOSPITAL}|terminal(?:ly)?|seriously ill|sick(?! of| and tired)|unwell|illness)\b",

@@ -73,6 +73,18 @@ async def test_a_wish_that_something_be_over_is_weariness_not_excitement(persona
     assert (await chat(personas.abbey.target, glad)).emotional_state.primary == "excited"
 
 
+async def test_a_health_scare_is_met_as_a_worry(personas: Personas) -> None:
+    """ "they found a lump last week" (Abi: neutral) had got "I appreciate you telling me ...": news of a possible
+    illness is a worry; good news about it, or a lump of something else, is not."""
+    neutral = [persona_pb2.EmotionScore(label="neutral", score=0.9)]
+    routing = _routing(emotions=neutral, ekman_emotions=neutral)
+    scare = persona_pb2.PersonaRequest(content="they found a lump last week", routing=routing)
+    assert (await chat(personas.abbey.target, scare)).emotional_state.primary == "anxious"
+    for text in ("the biopsy came back clear, so relieved", "I found a lump of cheese behind the fridge"):
+        request = persona_pb2.PersonaRequest(content=text, routing=routing)
+        assert (await chat(personas.abbey.target, request)).emotional_state.primary != "anxious", text
+
+
 async def test_a_feeling_told_over_several_messages_is_read_from_them_together(personas: Personas) -> None:
     """A worry told in pieces, none of which names it, the last neutral alone: read from the last messages as one.
     The same last message asking for something plainly, or alone at a conversation's start, stays neutral."""

@@ -172,7 +172,6 @@ class PolicyChecker:
         alone = not output and scores.crisis >= config.crisis_threshold
         together = (
             not output
-            and not alone
             and conversation_crisis is not None
             and conversation_crisis >= config.conversation_crisis_threshold
         )
@@ -185,13 +184,13 @@ class PolicyChecker:
             verdict.raise_to(policy.action, policy.severity)
             verdict.categories.append(CRISIS)
             verdict.crisis_score = round(strength, 4)
-            signals = (
-                f"crisis signals ({scores.crisis:.2f} >= {config.crisis_threshold:.2f})"
-                if alone
-                else f"crisis signals in the user's last messages read together ({strength:.2f} >= "
-                f"{config.conversation_crisis_threshold:.2f})"
-            )
-            verdict.reasons.append(f"{signals}: support first, never blocked")
+            signals = [f"crisis signals ({scores.crisis:.2f} >= {config.crisis_threshold:.2f})"] if alone else []
+            if together:
+                signals.append(
+                    f"crisis signals in the user's last messages read together ({conversation_crisis:.2f} >= "
+                    f"{config.conversation_crisis_threshold:.2f})"
+                )
+            verdict.reasons.append(f"{'; '.join(signals)}: support first, never blocked")
         if not harmful:
             return
         policy = config.categories[category]

@@ -82,10 +82,17 @@ class Reading:
     @staticmethod
     def of(scores: Scores, crisis_read: Scores | None, harm_read: Scores | None, policy: PolicyConfig) -> Reading:
         """The reading from the message's scores and the conversation's, keeping only what can change the verdict:
-        no crisis reading for a message that is a crisis alone, no harm reading for one blocked alone."""
-        crisis = crisis_read.crisis if crisis_read is not None and scores.crisis < policy.crisis_threshold else None
+        no crisis reading for a message that is a crisis alone unless its harm could block it, no harm reading for
+        one blocked alone."""
+        crisis = crisis_read.crisis if crisis_read is not None and needs_crisis_read(scores, policy) else None
         harm = harm_read if harm_read is not None and scores.harm_probability < policy.block_threshold else None
         return Reading(scores, crisis, harm)
+
+
+def needs_crisis_read(scores: Scores, policy: PolicyConfig) -> bool:
+    """Whether the conversation's crisis reading can change the verdict: the message alone is no crisis, or it is one
+    whose harm reaches the block threshold (a crisis the conversation confirms then comes before it)."""
+    return scores.crisis < policy.crisis_threshold or scores.harm_probability >= policy.block_threshold
 
 
 class HarmAlone:
@@ -178,7 +185,7 @@ class PersonaRouter:
         threads instead (`AbiServicer._read`): the same reading, about half the wait."""
         scores = self.message_scores(request.content)
         texts = self.together(request, policy)
-        crisis_read = self.scores(texts.crisis) if texts.crisis and scores.crisis < policy.crisis_threshold else None
+        crisis_read = self.scores(texts.crisis) if texts.crisis and needs_crisis_read(scores, policy) else None
         if texts.harm and scores.harm_probability < policy.block_threshold:
             harm_read = crisis_read if texts.harm == texts.crisis and crisis_read else self.scores(texts.harm)
         else:

@@ -56,9 +56,21 @@ def test_the_conversation_read_together_flags_a_crisis_with_its_own_reason() -> 
     assert not checker.check("ok", scores(crisis=0.01), conversation_crisis=below).crisis
     # A persona's answer is never read as the user's crisis.
     assert not checker.check("ok", scores(crisis=0.01), output=True, conversation_crisis=0.99).crisis
-    # A crisis the message shows alone keeps the message's reason and score.
+    # A crisis the message shows alone keeps the message's reason first; the conversation adds its own.
     alone = checker.check("I don't want to be here anymore", scores(crisis=0.3), conversation_crisis=0.99)
-    assert alone.crisis_score == 0.3 and "read together" not in alone.reasons[0]
+    assert alone.reasons[0].startswith("crisis signals (0.30 >= 0.20); crisis signals in the user's last messages")
+
+
+def test_a_crisis_the_conversation_confirms_comes_before_harm_aimed_at_others() -> None:
+    """A crisis alone but weak (0.08) loses to a surer threat (a place and a time read as violence); confirmed by
+    the conversation it reaches support."""
+    checker = PolicyChecker(CONFIG)
+    garage = "whats the latest time the parking garage is open. the top level i mean"
+    harm = scores({"violent_threat": 0.95}, crisis=0.25)
+    assert checker.check(garage, harm).blocked
+    confirmed = checker.check(garage, harm, conversation_crisis=0.99)
+    assert confirmed.action == "redirect_to_support" and not confirmed.blocked and confirmed.crisis_score == 0.99
+    assert "crisis signals (0.25" in confirmed.reasons[0] and "read together (0.99" in confirmed.reasons[0]
 
 
 def test_a_crisis_read_together_comes_before_self_directable_harm() -> None:

@@ -89,7 +89,10 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         message = loop.run_in_executor(self._model_pool, self.router.message_scores, route_input.content)
         if not route_input.earlier:
             return Reading(await message)
-        texts = await loop.run_in_executor(self._model_pool, self.router.together, route_input, policy)
+        if policy.conversation_harm_threshold is None:
+            texts = self.router.together(route_input, policy)  # joined strings only: no model pass
+        else:  # an earlier message not read in its own turn costs a pass
+            texts = await loop.run_in_executor(self._model_pool, self.router.together, route_input, policy)
         distinct = list(dict.fromkeys(text for text in (texts.crisis, texts.harm) if text))
         scores, *reads = await asyncio.gather(message, *(self._scores(text) for text in distinct))
         read = dict(zip(distinct, reads, strict=True))

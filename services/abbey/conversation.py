@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from personamesh.v1 import persona_pb2
 from services.abbey.facts import introduces_self
+from services.abbey.language import Specifics
 from services.common.generation.grounding import content_words
 
 # A message that opens by looking back carries on the conversation ("and he still hasn't called", "so what now").
@@ -46,3 +48,13 @@ def last_user_turn(request: persona_pb2.PersonaRequest) -> str:
         if turn.role == persona_pb2.ROLE_USER and turn.content.strip():
             return turn.content
     return ""
+
+
+def event_in_context(specifics: Specifics, earlier: Specifics) -> Specifics:
+    """This message's specifics with the event of the message before it in front, for a feeling read only from the
+    messages together ("friday is four days away" after "the biopsy results come back on friday": the worry rests on
+    the results, and saying back the fragment alone named the date, not the worry)."""
+    if not earlier.event or earlier.event == specifics.event:
+        return specifics
+    event = f"{earlier.event}, and {specifics.event}" if specifics.event else earlier.event
+    return replace(specifics, event=event)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
-from services.abbey.conversation import conversation_so_far, last_user_turn, tells_new_subject
+from services.abbey.conversation import conversation_so_far, event_in_context, last_user_turn, tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading, from_situation, tells_a_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts
@@ -157,6 +157,9 @@ class AbbeyLogic(PersonaLogic):
             if reading.primary == "neutral" and together:
                 # Neutral alone, upset in context: the head reads the last few messages as one (one Embed call).
                 reading = from_situation(reading, request.content, situation.feeling(await embed(self.index, together)))
+                if reading.primary != "neutral":  # say back what the feeling rests on, not only this fragment
+                    told_before = await asyncio.to_thread(extract, last_user_turn(request))
+                    specifics = event_in_context(specifics, told_before)
         mood = self.moods.update(state, reading, new_subject)
         urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
         flagged_too = bool(urgent and kind)

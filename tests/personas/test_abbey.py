@@ -96,6 +96,8 @@ async def test_a_feeling_told_over_several_messages_is_read_from_them_together(p
     request = persona_pb2.PersonaRequest(content=last, routing=routing, recent_turns=earlier)
     response = await chat(personas.abbey.target, request)
     assert response.emotional_state.primary == "anxious"
+    # What the worry rests on is said back with the fragment ("... they found a lump last week, and friday is ...").
+    assert "found a lump last week, and friday is four days away" in response.content
     alone = persona_pb2.PersonaRequest(content=last, routing=routing)
     assert (await chat(personas.abbey.target, alone)).emotional_state.primary == "neutral"
     asked = persona_pb2.PersonaRequest(

@@ -362,10 +362,15 @@ def _sentence(
     templates = _templates(move, emotion, tier)
     if not templates:
         return "", False
-    # Templates that name something the person said come first.
+    # Templates that name something the person said come first; one whose opening words were already said in this
+    # session ("A few nerves make sense: ...") comes after those that fit as well, so the wording moves on.
     ranked = sorted(
         range(len(templates)),
-        key=lambda i: (-_specificity(templates[i], slots, holds), (i - pick) % len(templates)),
+        key=lambda i: (
+            -_specificity(templates[i], slots, holds),
+            _opening_said(templates[i].text, said),
+            (i - pick) % len(templates),
+        ),
     )
     for index in ranked:
         template = templates[index]
@@ -376,6 +381,15 @@ def _sentence(
             continue
         return sentence, bool(template.needed & _SPECIFIC_SLOTS)
     return "", False
+
+
+def _opening_said(text: str, said: set[str]) -> bool:
+    """Whether a sentence of this session already opened with the template's words before its first slot (at least
+    three words of them: a bare "That" or "It sounds" is no repetition)."""
+    opening = text.split("{", 1)[0]
+    if len(opening.split()) < 3:
+        return False
+    return any(sentence.startswith(opening) for sentence in said)
 
 
 STRONG_FEELING = 0.3  # from this intensity a negative feeling gets a supportive tone

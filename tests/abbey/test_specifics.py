@@ -248,3 +248,14 @@ def test_a_feeling_about_oneself_has_no_subject_to_say_back_and_an_illness_is_no
 )
 def test_what_is_said_about_the_message_is_not_said_back(text: str, event: str) -> None:
     assert extract(text).event == event
+
+
+def test_a_moves_opening_words_are_not_said_twice_in_a_session() -> None:
+    """Two mild worries in a row had both opened "A few nerves make sense: ..." (the template rotates by the
+    message, not by what the session said); the second now takes the other wording that names its event."""
+    first_text, second_text = "they found a lump last week", "the biopsy results come back on friday"
+    first = plan_empathy("anxious", 0.36, extract(first_text), first_text, set()).sentences
+    second = plan_empathy("anxious", 0.36, extract(second_text), second_text, set(first)).sentences
+    openings = {sentence.split(":")[0] for sentence in first if ":" in sentence}
+    assert second and not any(sentence.split(":")[0] in openings for sentence in second)
+    assert any("the biopsy results come back on friday" in sentence for sentence in second)

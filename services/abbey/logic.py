@@ -120,14 +120,17 @@ class AbbeyLogic(PersonaLogic):
         said = state.said | _earlier_sentences(request)
         # Small talk is answered in kind; over Abi's recall-first flag only when the message has no words of risk
         # and the conversation so far was not distressed ("see you tomorrow" after a chat about a film).
-        chat = small_talk_kind(request.content)
-        if chat and (risk_words or (kind and state.distress >= _CALM)):
-            chat = ""
+        talk = small_talk_kind(request.content)
+        chat = "" if talk and (risk_words or (kind and state.distress >= _CALM)) else talk
         kind = "" if chat else kind
-        # A goodbye, thanks or "never mind" soon after a crisis in this conversation keeps the concern open.
-        earlier = "" if kind else crisis.earlier_crisis(request, state.crisis_kind, state.turns - state.crisis_turn)
-        follow_up = crisis.follow_up_of(request.content, chat, gratitude) if earlier else ""
-        closing_kind = chat  # the small talk a follow-up answers in kind
+        # A goodbye, thanks or "never mind" soon after a crisis in this conversation keeps the concern open; so does
+        # a bare reply Abi flags only from the conversation ("ok" after the crisis answer: not the question again).
+        from_words = bool(kind) and risk_words
+        earlier = (
+            "" if from_words else crisis.earlier_crisis(request, state.crisis_kind, state.turns - state.crisis_turn)
+        )
+        follow_up = crisis.follow_up_of(request.content, talk, gratitude) if earlier else ""
+        closing_kind = talk  # the small talk a follow-up answers in kind
         if follow_up:
             kind, chat = crisis.FOLLOW_UP, ""
         searched = focus_query(request.content) if self.settings.focus_query else request.content

@@ -195,8 +195,8 @@ def plan_empathy(
 ) -> EmpathyPlan:
     """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session."""
     tier = intensity_tier(intensity)
-    if (specifics.bereaved or specifics.ill) and emotion in NEGATIVE:
-        tier = max(tier, 1)  # a death or an illness is never "a shame", however calmly it is told
+    if (specifics.bereaved or specifics.ill or specifics.health_scare) and emotion in NEGATIVE:
+        tier = max(tier, 1)  # a death, an illness or a scare is never "a shame" or "a few nerves", however calmly told
     moves = _PLANS.get(emotion, _PLANS["neutral"])[tier]
     if brief:
         moves = moves[:2]

@@ -223,6 +223,11 @@ class Specifics:
         return bool(_ILL.search(self.event)) and not self.bereaved
 
     @property
+    def health_scare(self) -> bool:
+        """The event is news of a possible illness not yet confirmed ("they found a lump last week")."""
+        return bool(HEALTH_SCARE.search(self.event))
+
+    @property
     def bereaved(self) -> bool:
         """The event is a death ("your grandmother passed away this morning")."""
         return bool(_BEREAVED.search(self.event))

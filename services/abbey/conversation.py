@@ -8,6 +8,7 @@ from dataclasses import replace
 from personamesh.v1 import persona_pb2
 from services.abbey.facts import introduces_self
 from services.abbey.language import Specifics
+from services.common.conversation import read_together, user_messages
 from services.common.generation.grounding import content_words
 
 # A message that opens by looking back carries on the conversation ("and he still hasn't called", "so what now").
@@ -37,17 +38,14 @@ def conversation_so_far(request: persona_pb2.PersonaRequest, earlier: int = 2) -
     """The person's last `earlier` messages before this one and this one, a line each ("" at a conversation's
     start): a feeling told over several messages is often in none of them alone ("got a parking ticket outside
     my own house" / "I have a resident permit" / "it was on the dashboard, face up")."""
-    told = [turn.content.strip() for turn in request.recent_turns if turn.role == persona_pb2.ROLE_USER]
-    told = [text for text in told if text][-earlier:] if earlier > 0 else []
-    return "\n".join([*told, request.content.strip()]) if told else ""
+    told = user_messages(request.recent_turns)[-earlier:] if earlier > 0 else []
+    return read_together(told, request.content) if told else ""
 
 
 def last_user_turn(request: persona_pb2.PersonaRequest) -> str:
     """What the person said last before this message ("" at a conversation's start)."""
-    for turn in reversed(request.recent_turns):
-        if turn.role == persona_pb2.ROLE_USER and turn.content.strip():
-            return turn.content
-    return ""
+    told = user_messages(request.recent_turns)
+    return told[-1] if told else ""
 
 
 def event_in_context(specifics: Specifics, earlier: Specifics) -> Specifics:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from personamesh.v1 import persona_pb2
+from services.common.conversation import user_messages
 
 # User messages read together, the current one included (picked on the tuning set: see the module docstring).
 MESSAGES_READ_TOGETHER = 3
@@ -37,13 +38,8 @@ def earlier_user_messages(
     turns: Iterable[persona_pb2.Turn], limit: int = MESSAGES_READ_TOGETHER - 1
 ) -> tuple[str, ...]:
     """The user's last `limit` non-empty messages before the current one, oldest first, each cut to its end."""
-    texts = [t.content.strip() for t in turns if t.role == persona_pb2.ROLE_USER and t.content.strip()]
+    texts = user_messages(turns)
     return tuple(text[-EARLIER_MESSAGE_CHARS:] for text in texts[-limit:]) if limit > 0 else ()
-
-
-def read_together(earlier: tuple[str, ...], content: str) -> str:
-    """The messages as the model reads them together: one per line, oldest first."""
-    return "\n".join((*earlier, content.strip()))
 
 
 def without_harmful(earlier: tuple[str, ...], harm_alone: Sequence[float], review_threshold: float) -> tuple[str, ...]:

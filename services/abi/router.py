@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from cachetools import LRUCache
 
-from services.abi.conversation import EARLIER_MESSAGE_CHARS, read_together, without_harmful
+from services.abi.conversation import EARLIER_MESSAGE_CHARS, without_harmful
 from services.abi.model import AbiModel, Scores
 from services.abi.policy import PolicyChecker, PolicyConfig, PolicyVerdict
 from services.abi.rules.engine import RuleContext
 from services.abi.rules.store import RuleSet
 from services.abi.sentiment import SentimentAnalyzer, SentimentResult
 from services.abi.sessions import SessionMemory
+from services.common.conversation import read_together
 from services.common.emotions import DISTRESS
 from services.common.registry import PersonaRegistry, persona_registry
 
@@ -156,11 +157,12 @@ class PersonaRouter:
         """The model's scores for one text (a few milliseconds of CPU; releases the GIL)."""
         return self.model.score([text])[0]
 
-    def message_scores(self, text: str) -> Scores:
-        """The scores of a user's message, its P(harm) remembered for when it is an earlier message of the
-        conversation (`together`), under the key `earlier_user_messages` gives it."""
+    def message_scores(self, text: str, policy: PolicyConfig) -> Scores:
+        """The scores of a user's message; when the rules read harm together, its P(harm) is remembered for when it
+        is an earlier message of the conversation (`together`), under the key `earlier_user_messages` gives it."""
         scores = self.scores(text)
-        self.harm_alone.put(text.strip()[-EARLIER_MESSAGE_CHARS:], scores.harm_probability)
+        if policy.conversation_harm_threshold is not None:
+            self.harm_alone.put(text.strip()[-EARLIER_MESSAGE_CHARS:], scores.harm_probability)
         return scores
 
     def together(self, request: RouteInput, policy: PolicyConfig) -> Together:
@@ -171,19 +173,19 @@ class PersonaRouter:
         crisis = read_together(request.earlier, request.content)
         if policy.conversation_harm_threshold is None:
             return Together(crisis)  # harm is judged on the message alone
-        harm = [self._harm_alone(text) for text in request.earlier]
+        harm = [self._harm_alone(text, policy) for text in request.earlier]
         kept = without_harmful(request.earlier, harm, policy.review_threshold)
         return Together(crisis, read_together(kept, request.content) if kept else None)
 
-    def _harm_alone(self, text: str) -> float:
+    def _harm_alone(self, text: str, policy: PolicyConfig) -> float:
         remembered = self.harm_alone.get(text)
-        return self.message_scores(text).harm_probability if remembered is None else remembered
+        return self.message_scores(text, policy).harm_probability if remembered is None else remembered
 
     def read(self, request: RouteInput, policy: PolicyConfig) -> Reading:
         """The message's scores, then the conversation read together where it can change the verdict (one more model
         pass, two when an earlier message is harmful alone). The service runs the passes at once on its model
         threads instead (`AbiServicer._read`): the same reading, about half the wait."""
-        scores = self.message_scores(request.content)
+        scores = self.message_scores(request.content, policy)
         texts = self.together(request, policy)
         crisis_read = self.scores(texts.crisis) if texts.crisis and needs_crisis_read(scores, policy) else None
         if texts.harm and scores.harm_probability < policy.block_threshold:

@@ -86,7 +86,7 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         on a message the verdict needs no conversation for)."""
         loop = asyncio.get_running_loop()
         policy = self.rules.active.policy
-        message = loop.run_in_executor(self._model_pool, self.router.message_scores, route_input.content)
+        message = loop.run_in_executor(self._model_pool, self.router.message_scores, route_input.content, policy)
         if not route_input.earlier:
             return Reading(await message)
         if policy.conversation_harm_threshold is None:

@@ -13,12 +13,12 @@ from services.abi.conversation import (
     CONVERSATION_HARM_THRESHOLD,
     EARLIER_MESSAGE_CHARS,
     earlier_user_messages,
-    read_together,
 )
 from services.abi.model import AbiModel
 from services.abi.policy import PolicyChecker
 from services.abi.router import Evidence, PersonaRouter, RouteInput
 from services.abi.rules.store import DEFAULT_RULES_PATH, RuleSet, RuleStore, build_rule_set
+from services.common.conversation import read_together
 from tests.abi.test_pii_and_policy import CONFIG, scores
 from tests.eval.backends import InProcessBackend
 from tests.eval.conversation_safety import eval_conversations_read_together
@@ -194,3 +194,7 @@ def test_an_earlier_messages_harm_is_remembered_from_its_own_turn(router: Person
     router.read(RouteInput(REVENGE), rules.policy)
     assert router.harm_alone.get(REVENGE) is not None
     assert router.harm_alone.get("never seen before") is None
+    # With harm judged alone (the default) nothing is remembered: no per-request work for a reading that is off.
+    default = RuleStore(DEFAULT_RULES_PATH, router.base_policy, persist=False).active
+    router.read(RouteInput("what time does the bakery open on sundays"), default.policy)
+    assert router.harm_alone.get("what time does the bakery open on sundays") is None

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Final
 
 from personamesh.v1 import persona_pb2
+from services.common.conversation import user_messages
 from services.common.persona.logic import SystemPrompt
 from services.common.safety.head import LogisticHead
 from services.common.safety.resources import Resources
@@ -251,7 +252,7 @@ def earlier_crisis(request: persona_pb2.PersonaRequest, remembered: str, turns_s
     turns the request carries (the session's state may live on another replica)."""
     if remembered and turns_since < FOLLOW_UP_TURNS:
         return remembered
-    users = [turn.content for turn in request.recent_turns if turn.role == persona_pb2.ROLE_USER]
+    users = user_messages(request.recent_turns)
     return next((kind for kind in map(kind_of, reversed(users[-FOLLOW_UP_TURNS:])) if kind), "")
 
 

@@ -18,7 +18,7 @@ import yaml
 from personamesh.v1 import persona_pb2
 from services.abbey.emotion import NEGATIVE, EmotionReading
 from services.abbey.feeling_words import named_feelings, strongest
-from services.abbey.language import Specifics
+from services.abbey.language import Specifics, unread_news
 
 # emotion -> (mild, clear, strong) acknowledgement variants.
 _TIERS = ("mild", "clear", "strong")
@@ -201,6 +201,9 @@ def plan_empathy(
     if brief:
         moves = moves[:2]
     slots = _slots(emotion, tier, specifics)
+    news = unread_news(content)
+    if news:
+        slots["news"] = news  # "got a letter from the council today": what it said is what will matter
     holds = frozenset(
         name
         for name, held in (
@@ -274,14 +277,14 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
 # a loss, a question whether the feeling is normal.
 _CONDITIONS = frozenset({"achieved", "ahead", "lost", "ill", "asked_normal"})
-_SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared"})
+_SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.
 _WEIGHTS = {
     "felt": 6,
     "asked_normal": 5,
     "achievement": 4,
-    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead", "lost", "feared"), 3),
+    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead", "lost", "feared", "news"), 3),
     **dict.fromkeys(("person", "pet", "about"), 2),
     "topic": 1,
 }

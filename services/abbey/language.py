@@ -374,6 +374,28 @@ def tells_unread_news(text: str) -> bool:
     return bool(_UNREAD_NEWS.search(text))
 
 
+# What arrived, as a question about what it said names it ("What did the letter say?"); news that says nothing
+# (a fine, a ticket, a bill's amount is its content) is not asked about.
+_NEWS_SAYER = {
+    "letter": "the letter", "email": "the email", "e-mail": "the email", "text": "the text", "message": "the message",
+    "note": "the note", "notice": "the notice", "reply": "the reply", "result": "the results", "voicemail":
+    "the voicemail", "call": "the caller", "warning": "the warning", "diagnosis": "the doctor",
+}  # fmt: skip
+_NEWS_NOUN = re.compile(
+    r"\b(letter|e-?mail|text|message|note|notice|repl(?:y|ies)|result|voicemail|call|warning|diagnosis)s?\b", re.I
+)
+
+
+def unread_news(text: str) -> str:
+    """Who or what would say what the unread news said ("the letter", "the caller"); "" when the message tells none."""
+    found = _UNREAD_NEWS.search(text)
+    noun = _NEWS_NOUN.search(found.group(0)) if found else None
+    if noun is None:
+        return ""
+    word = noun.group(1).lower()
+    return _NEWS_SAYER.get("reply" if word.startswith("repl") else word.replace("e-mail", "email"), "")
+
+
 def is_plain_request(text: str) -> bool:
     """A question or request for information, put calmly: no "!", no "??", no shouting."""
     stripped = text.strip()

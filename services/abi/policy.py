@@ -28,6 +28,9 @@ ACTIONS = ("allow", "warn", "redirect_to_support", "require_human_review", "bloc
 SEVERITIES = ("none", "low", "medium", "high", "critical")
 CRISIS = "crisis"
 CATEGORIES = (*HARM_CATEGORIES, CRISIS, "pii")
+# Harm aimed at someone that a second reading may clear (services/abi/verifier.py): the categories of its
+# contrasts (threats, harassment and locating someone, against plans in the same words).
+THREAT_CATEGORIES = frozenset({"violent_threat", "harassment", "privacy"})
 # Harm a person in crisis may be asking about for themselves (a method, a dose, a weapon).
 SELF_DIRECTABLE = ("violence", "weapons", "cbrn", "drugs", "other_harm")
 # Below this many words a message carries too little evidence to block (greetings, thanks, "ok").
@@ -91,6 +94,18 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class SecondReading:
+    """The threat verifier's P(harm) for an input message, and its threshold under which it finds none."""
+
+    harm: float
+    threshold: float
+
+    @property
+    def clears(self) -> bool:
+        return self.harm < self.threshold
+
+
+@dataclass(frozen=True)
 class SpanHit:
     start: int
     end: int
@@ -140,14 +155,17 @@ class PolicyChecker:
         config: PolicyConfig | None = None,
         conversation_crisis: float | None = None,
         conversation_harm: Scores | None = None,
+        second_reading: SecondReading | None = None,
     ) -> PolicyVerdict:
         """`scores` is None only when the model could not run (then only PII is checked). `conversation_crisis` is
         P(crisis) of the user's last messages read together and `conversation_harm` their scores read together
-        without those harmful alone, when Route read them (services/abi/conversation.py)."""
+        without those harmful alone, when Route read them (services/abi/conversation.py). `second_reading` is the
+        threat verifier's, when the message could be stopped as a threat (services/abi/verifier.py)."""
         config = config or self.config
         verdict = PolicyVerdict(redacted_text=text)
         if scores is not None:
-            self._apply_model(text, scores, verdict, config, output, conversation_crisis)
+            cleared = second_reading if second_reading is not None and second_reading.clears and not output else None
+            self._apply_model(text, scores, verdict, config, output, conversation_crisis, cleared)
             if conversation_harm is not None and not output:
                 self._apply_conversation_harm(conversation_harm, verdict, config)
         self._apply_pii(text, verdict, config)
@@ -161,6 +179,7 @@ class PolicyChecker:
         config: PolicyConfig,
         output: bool,
         conversation_crisis: float | None,
+        cleared: SecondReading | None = None,
     ) -> None:
         harm, category = scores.harm_probability, scores.harm_category
         if output:
@@ -195,6 +214,18 @@ class PolicyChecker:
             return
         policy = config.categories[category]
         words = len(WORD.findall(text))
+        if cleared is not None and category in THREAT_CATEGORIES and policy.action == "block":
+            # The threat verifier found no harm: answered and flagged, never stopped on this reading alone. The harm
+            # the decision acts on (its confidence, the moderator's score) is the verifier's.
+            verdict.harm = round(cleared.harm, 4)
+            verdict.raise_to("warn", "medium")
+            verdict.reasons.append(
+                f"possible {category.replace('_', ' ')} ({harm:.2f}); a second reading finds none "
+                f"({cleared.harm:.2f} < {cleared.threshold:.2f})"
+            )
+            verdict.categories.append(category)
+            verdict.spans.append(SpanHit(*scores.harm_span, category))
+            return
         if harm >= block_at and policy.action == "block" and not crisis_first and words >= MIN_WORDS_TO_BLOCK:
             verdict.raise_to("block", policy.severity)
             verdict.reasons.append(f"{category.replace('_', ' ')} ({harm:.2f} >= {block_at:.2f})")

@@ -21,11 +21,12 @@ from cachetools import LRUCache
 
 from services.abi.conversation import EARLIER_MESSAGE_CHARS, without_harmful
 from services.abi.model import AbiModel, Scores
-from services.abi.policy import PolicyChecker, PolicyConfig, PolicyVerdict
+from services.abi.policy import PolicyChecker, PolicyConfig, PolicyVerdict, SecondReading
 from services.abi.rules.engine import RuleContext
 from services.abi.rules.store import RuleSet
 from services.abi.sentiment import SentimentAnalyzer, SentimentResult
 from services.abi.sessions import SessionMemory
+from services.abi.verifier import ThreatVerifier
 from services.common.conversation import read_together
 from services.common.emotions import DISTRESS
 from services.common.registry import PersonaRegistry, persona_registry
@@ -74,20 +75,28 @@ class Together:
 @dataclass(frozen=True)
 class Reading:
     """What the model read: the message's scores, P(crisis) of the conversation read together, and the harm read
-    together (None when there was nothing earlier to read, or the message alone already decides)."""
+    together (None when there was nothing earlier to read, or the message alone already decides); and the threat
+    verifier's reading of a message the model could stop as a threat (services/abi/verifier.py)."""
 
     scores: Scores
     conversation_crisis: float | None = None
     conversation_harm: Scores | None = None
+    second_reading: SecondReading | None = None
 
     @staticmethod
-    def of(scores: Scores, crisis_read: Scores | None, harm_read: Scores | None, policy: PolicyConfig) -> Reading:
+    def of(
+        scores: Scores,
+        crisis_read: Scores | None,
+        harm_read: Scores | None,
+        policy: PolicyConfig,
+        second_reading: SecondReading | None = None,
+    ) -> Reading:
         """The reading from the message's scores and the conversation's, keeping only what can change the verdict:
         no crisis reading for a message that is a crisis alone unless its harm could block it, no harm reading for
         one blocked alone."""
         crisis = crisis_read.crisis if crisis_read is not None and needs_crisis_read(scores, policy) else None
         harm = harm_read if harm_read is not None and scores.harm_probability < policy.block_threshold else None
-        return Reading(scores, crisis, harm)
+        return Reading(scores, crisis, harm, second_reading)
 
 
 def needs_crisis_read(scores: Scores, policy: PolicyConfig) -> bool:
@@ -137,9 +146,14 @@ class Decision:
 
 class PersonaRouter:
     def __init__(
-        self, model: AbiModel, sessions: SessionMemory | None = None, registry: PersonaRegistry | None = None
+        self,
+        model: AbiModel,
+        sessions: SessionMemory | None = None,
+        registry: PersonaRegistry | None = None,
+        verifier: ThreatVerifier | None = None,
     ) -> None:
         self.model = model
+        self.verifier = verifier
         self.registry = registry or persona_registry()
         self.sentiment = SentimentAnalyzer(model.thresholds["emotion"], model.thresholds["ekman"])
         self.policy = PolicyChecker(
@@ -177,6 +191,13 @@ class PersonaRouter:
         kept = without_harmful(request.earlier, harm, policy.review_threshold)
         return Together(crisis, read_together(kept, request.content) if kept else None)
 
+    def second_reading(self, text: str, scores: Scores, policy: PolicyConfig) -> SecondReading | None:
+        """The threat verifier's reading of a user's message the model could stop as a threat; None otherwise (one
+        more model pass, only then)."""
+        if self.verifier is None or not ThreatVerifier.needed(scores, policy):
+            return None
+        return self.verifier.read(text)
+
     def _harm_alone(self, text: str, policy: PolicyConfig) -> float:
         remembered = self.harm_alone.get(text)
         return self.message_scores(text, policy).harm_probability if remembered is None else remembered
@@ -186,13 +207,14 @@ class PersonaRouter:
         pass, two when an earlier message is harmful alone). The service runs the passes at once on its model
         threads instead (`AbiServicer._read`): the same reading, about half the wait."""
         scores = self.message_scores(request.content, policy)
+        second = self.second_reading(request.content, scores, policy)
         texts = self.together(request, policy)
         crisis_read = self.scores(texts.crisis) if texts.crisis and needs_crisis_read(scores, policy) else None
         if texts.harm and scores.harm_probability < policy.block_threshold:
             harm_read = crisis_read if texts.harm == texts.crisis and crisis_read else self.scores(texts.harm)
         else:
             harm_read = None
-        return Reading.of(scores, crisis_read, harm_read, policy)
+        return Reading.of(scores, crisis_read, harm_read, policy, second)
 
     def decide(self, request: RouteInput, reading: Reading, evidence: Evidence, rules: RuleSet) -> Decision:
         started = time.perf_counter()
@@ -205,6 +227,7 @@ class PersonaRouter:
             config=rules.policy,
             conversation_crisis=reading.conversation_crisis,
             conversation_harm=reading.conversation_harm,
+            second_reading=reading.second_reading,
         )
         sentiment = self.sentiment.analyze(text, scores, crisis=verdict.crisis)
         query_type = max(scores.query_type, key=lambda q: scores.query_type[q])

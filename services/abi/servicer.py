@@ -16,10 +16,12 @@ from services.abi import convert, validation
 from services.abi.conversation import earlier_user_messages
 from services.abi.index import IndexEvidenceSource
 from services.abi.model import MODELS_DIR, AbiModel, Scores
+from services.abi.policy import PolicyConfig, SecondReading
 from services.abi.router import Evidence, PersonaRouter, Reading, RouteInput
 from services.abi.rules.store import DEFAULT_RULES_PATH, RulesInvalidError, RuleStore, VersionConflictError
 from services.abi.sessions import SessionMemory
 from services.abi.settings import AbiSettings
+from services.abi.verifier import VERIFIER_DIR, ThreatVerifier
 from services.common.errors import ServiceError, invalid_argument
 from services.common.internal_auth import require_role
 from services.common.reasons import Reason
@@ -40,8 +42,11 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
     def __init__(self, settings: AbiSettings) -> None:
         self.settings = settings
         model = AbiModel(Path(settings.abi_models_dir) if settings.abi_models_dir else MODELS_DIR)
+        verifier = ThreatVerifier() if settings.abi_threat_verifier and ThreatVerifier.shipped() else None
+        if settings.abi_threat_verifier and verifier is None:
+            log.warning("no threat verifier in %s: threats are judged by the model alone", VERIFIER_DIR)
         self.router = PersonaRouter(
-            model, SessionMemory(settings.abi_session_capacity, settings.abi_session_ttl_seconds)
+            model, SessionMemory(settings.abi_session_capacity, settings.abi_session_ttl_seconds), verifier=verifier
         )
         self._model_pool = ThreadPoolExecutor(max(1, settings.abi_model_workers), thread_name_prefix="abi-model")
         rules_path = Path(settings.abi_rules_path) if settings.abi_rules_path else DEFAULT_RULES_PATH
@@ -88,7 +93,8 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         policy = self.rules.active.policy
         message = loop.run_in_executor(self._model_pool, self.router.message_scores, route_input.content, policy)
         if not route_input.earlier:
-            return Reading(await message)
+            scores = await message
+            return Reading(scores, second_reading=await self._second_reading(route_input.content, scores, policy))
         if policy.conversation_harm_threshold is None:
             texts = self.router.together(route_input, policy)  # joined strings only: no model pass
         else:  # an earlier message not read in its own turn costs a pass
@@ -96,7 +102,15 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
         distinct = list(dict.fromkeys(text for text in (texts.crisis, texts.harm) if text))
         scores, *reads = await asyncio.gather(message, *(self._scores(text) for text in distinct))
         read = dict(zip(distinct, reads, strict=True))
-        return Reading.of(scores, read.get(texts.crisis or ""), read.get(texts.harm or ""), policy)
+        second = await self._second_reading(route_input.content, scores, policy)
+        return Reading.of(scores, read.get(texts.crisis or ""), read.get(texts.harm or ""), policy, second)
+
+    async def _second_reading(self, text: str, scores: Scores, policy: PolicyConfig) -> SecondReading | None:
+        """The threat verifier's reading, on a worker thread, only for a message the model could stop as a threat."""
+        if self.router.verifier is None or not ThreatVerifier.needed(scores, policy):
+            return None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._model_pool, self.router.second_reading, text, scores, policy)
 
     async def Route(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.RouteResponse:
         s = self.settings
@@ -142,7 +156,9 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
             raise invalid_argument(Reason.UNKNOWN_DIRECTION, f"direction {request.direction} is unknown", "direction")
         output = request.direction == abi_service_pb2.DIRECTION_OUTPUT
         scores = await self._scores(request.text)
-        verdict = self.router.policy.check(request.text, scores, output=output, config=self.rules.active.policy)
+        policy = self.rules.active.policy
+        second = None if output else await self._second_reading(request.text, scores, policy)
+        verdict = self.router.policy.check(request.text, scores, output=output, config=policy, second_reading=second)
         return abi_service_pb2.CheckPolicyResponse(moderation=convert.moderation_proto(verdict))
 
     async def GetRules(self, request: Any, context: grpc.aio.ServicerContext) -> abi_service_pb2.GetRulesResponse:

@@ -19,6 +19,11 @@ class AbiSettings(CommonSettings):
         description="Directory with the classifier (abi_model.int8.onnx, its tokenizer and card); empty uses "
         "services/abi/models.",
     )
+    abi_threat_verifier: bool = Field(
+        True,
+        description="Read a message the classifier would stop as a threat, harassment or exposure a second time "
+        "with the threat verifier (services/abi/models/threat_verifier) and only warn when it finds no harm.",
+    )
     abi_model_workers: int = Field(
         2, description="Threads that run the classifier (onnxruntime releases the GIL); about one per core."
     )

@@ -147,6 +147,21 @@ def test_session_memory_without_turns(abi: AbiUnderTest) -> None:
     assert any("hysteresis" in r for r in follow.reasons) or persona_name(stranger.persona) == "abbey"
 
 
+def test_an_everyday_plan_read_as_a_threat_is_read_again_and_answered(abi: AbiUnderTest) -> None:
+    """The model alone blocks "I'm meeting her at the station tomorrow morning" as a violent threat (P 0.995); the
+    threat verifier's second reading finds no harm, so a persona answers it, flagged (services/abi/verifier.py)."""
+    d = decide(abi, "I'm meeting her at the station tomorrow morning")
+    assert persona_name(d.persona) in ("abbey", "aviva") and d.moderation.action == persona_pb2.POLICY_ACTION_WARN
+    assert any("a second reading finds none" in r for r in d.moderation.reasons), list(d.moderation.reasons)
+    checked = abi.stub.CheckPolicy(
+        abi_service_pb2.CheckPolicyRequest(
+            text="the electrician will be at the house wednesday at 8", direction=abi_service_pb2.DIRECTION_INPUT
+        ),
+        timeout=10,
+    )
+    assert checked.moderation.action == persona_pb2.POLICY_ACTION_WARN
+
+
 def test_check_policy_redacts_pii_on_output(abi: AbiUnderTest) -> None:
     reply = abi.stub.CheckPolicy(
         abi_service_pb2.CheckPolicyRequest(

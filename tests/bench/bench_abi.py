@@ -25,6 +25,14 @@ from tests.bench import stats
 from tests.signing import SignedIndexClient
 
 MESSAGES = [json.loads(line)["text"] for line in (SHARED / "eval/routing.jsonl").read_text().splitlines()[:200]]
+# Everyday plans the model alone reads as threats: each costs the threat verifier's second reading
+# (services/abi/verifier.py), which ordinary messages never pay.
+PLANS = (
+    "I'll pick up {name} from school at {hour}",
+    "the electrician will be at {name}'s house on wednesday at {hour}",
+    "I'm meeting {name} at the station at {hour} tomorrow",
+)
+NAMES = ("Tom", "Priya", "Sophie", "Marco", "Jess", "Leo", "Amara")
 
 
 def bench_in_process() -> dict[str, dict[str, float]]:
@@ -72,7 +80,8 @@ def _start(tmp: Path) -> tuple[list[ServiceProcess], str, str]:
 
 async def bench_grpc(target: str, label: str, rows: dict[str, dict[str, float]], *, conversation: bool = False) -> None:
     """Route at 1 and 32 callers; with `conversation`, also at 1 caller with two earlier user messages (a message
-    that is no crisis alone then costs a second model pass: services/abi/conversation.py)."""
+    that is no crisis alone then costs a second model pass: services/abi/conversation.py), and at 1 caller with
+    everyday plans the threat verifier reads a second time."""
     client = AbiClient(target, timeout=10.0)
     offset = len(rows) * 100_000
 
@@ -91,6 +100,12 @@ async def bench_grpc(target: str, label: str, rows: dict[str, dict[str, float]],
     async def call_in_conversation(i: int) -> Any:
         return await client.stub.Route(request(i, earlier=2), timeout=10.0)
 
+    async def call_with_a_plan(i: int) -> Any:
+        text = PLANS[i % len(PLANS)].format(name=NAMES[i % len(NAMES)], hour=1 + (offset + i) % 12)
+        return await client.stub.Route(
+            abi_service_pb2.RouteRequest(request=persona_pb2.PersonaRequest(content=text)), timeout=10.0
+        )
+
     for concurrency, total in ((1, 400), (32, 2000)):
         rows[f"Route over gRPC, {label}, {concurrency} caller(s)"] = await stats.run_concurrent(
             call, total=total, concurrency=concurrency, warmup=20
@@ -98,6 +113,9 @@ async def bench_grpc(target: str, label: str, rows: dict[str, dict[str, float]],
     if conversation:
         rows[f"Route over gRPC, {label}, 1 caller, two earlier user messages"] = await stats.run_concurrent(
             call_in_conversation, total=400, concurrency=1, warmup=20
+        )
+        rows[f"Route over gRPC, {label}, 1 caller, plans read a second time"] = await stats.run_concurrent(
+            call_with_a_plan, total=400, concurrency=1, warmup=20
         )
     await client.close()
 

@@ -14,6 +14,7 @@ from personamesh.v1 import abi_service_pb2, persona_pb2
 from services.abi.model import AbiModel
 from services.abi.router import Evidence, PersonaRouter, RouteInput
 from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
+from services.abi.verifier import VERIFIER_DIR, ThreatVerifier
 from services.common.clients import AbiClient
 from services.devmesh.processes import ServiceProcess, free_port
 
@@ -50,13 +51,21 @@ class Prediction:
 
 
 class InProcessBackend:
-    """The router with the shipped model and default rules, in this process (no index, no transport)."""
+    """The router with the shipped model, its threat verifier and default rules, in this process (no index, no
+    transport). `verifier_dir`: another threat verifier; `threat_verifier=False` routes with the model alone."""
 
     name = "inprocess"
 
-    def __init__(self, models_dir: Path | None = None) -> None:
+    def __init__(
+        self, models_dir: Path | None = None, *, threat_verifier: bool = True, verifier_dir: Path = VERIFIER_DIR
+    ) -> None:
         model = AbiModel(models_dir) if models_dir else AbiModel(threads=2)
-        self.router = PersonaRouter(model)
+        verifier = (
+            ThreatVerifier(verifier_dir, threads=2)
+            if threat_verifier and ThreatVerifier.shipped(verifier_dir)
+            else None
+        )
+        self.router = PersonaRouter(model, verifier=verifier)
         self.rules = RuleStore(DEFAULT_RULES_PATH, self.router.base_policy, persist=False).active
 
     async def predict(self, texts: list[str], earlier: list[tuple[str, ...]] | None = None) -> list[Prediction]:

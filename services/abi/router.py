@@ -191,10 +191,14 @@ class PersonaRouter:
         kept = without_harmful(request.earlier, harm, policy.review_threshold)
         return Together(crisis, read_together(kept, request.content) if kept else None)
 
+    def needs_second_reading(self, scores: Scores, policy: PolicyConfig) -> bool:
+        """Whether the threat verifier should read a user's message: the model could stop it as a threat."""
+        return self.verifier is not None and ThreatVerifier.needed(scores, policy)
+
     def second_reading(self, text: str, scores: Scores, policy: PolicyConfig) -> SecondReading | None:
         """The threat verifier's reading of a user's message the model could stop as a threat; None otherwise (one
         more model pass, only then)."""
-        if self.verifier is None or not ThreatVerifier.needed(scores, policy):
+        if self.verifier is None or not self.needs_second_reading(scores, policy):
             return None
         return self.verifier.read(text)
 

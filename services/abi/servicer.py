@@ -107,7 +107,7 @@ class AbiServicer(abi_service_pb2_grpc.AbiServiceServicer):
 
     async def _second_reading(self, text: str, scores: Scores, policy: PolicyConfig) -> SecondReading | None:
         """The threat verifier's reading, on a worker thread, only for a message the model could stop as a threat."""
-        if self.router.verifier is None or not ThreatVerifier.needed(scores, policy):
+        if not self.router.needs_second_reading(scores, policy):
             return None
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._model_pool, self.router.second_reading, text, scores, policy)

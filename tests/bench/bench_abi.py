@@ -26,7 +26,7 @@ from tests.signing import SignedIndexClient
 
 MESSAGES = [json.loads(line)["text"] for line in (SHARED / "eval/routing.jsonl").read_text().splitlines()[:200]]
 # Everyday plans the model alone reads as threats: each costs the threat verifier's second reading
-# (services/abi/verifier.py), which ordinary messages never pay.
+# (services/abi/verifier.py), which ordinary messages rarely need.
 PLANS = (
     "I'll pick up {name} from school at {hour}",
     "the electrician will be at {name}'s house on wednesday at {hour}",

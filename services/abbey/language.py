@@ -90,9 +90,8 @@ _EARNED_WORDS = (
 )
 # What someone "got" that is news still to be read, not something achieved ("you got a letter from the council").
 _NEWS = (
-    r"(?:(?:a|an|the|my|your|some|this|that|another) )?(?:\w+ )?(?:letters?|e-?mails?|(?:phone )?calls?|texts?|"
-    r"messages?|notes?|notices?|repl(?:y|ies)|results?|bills?|fines?|tickets?|diagnosis|summons|news|warnings?|"
-    r"invoices?|voicemails?)\b"
+    r"(?:(?:a|an|the|my|your|some|this|that|another) )?(?:\w+ )?(?:phone )?(?P<news>letter|e-?mail|call|text|"
+    r"message|note|notice|repl(?:y|ie)|result|bill|fine|ticket|diagnosis|summons|news|warning|invoice|voicemail)s?\b"
 )
 # News received whose content is not said, ending the message ("got a letter from the council today"), unlike "got
 # an email saying ..." or "got a call from the school, my son was hurt".
@@ -377,23 +376,16 @@ def tells_unread_news(text: str) -> bool:
 # What arrived, as a question about what it said names it ("What did the letter say?"); news that says nothing
 # (a fine, a ticket, a bill's amount is its content) is not asked about.
 _NEWS_SAYER = {
-    "letter": "the letter", "email": "the email", "e-mail": "the email", "text": "the text", "message": "the message",
-    "note": "the note", "notice": "the notice", "reply": "the reply", "result": "the results", "voicemail":
-    "the voicemail", "call": "the caller", "warning": "the warning", "diagnosis": "the doctor",
+    "letter": "the letter", "email": "the email", "text": "the text", "message": "the message", "note": "the note",
+    "notice": "the notice", "reply": "the reply", "replie": "the reply", "result": "the results",  # replie: replies
+    "voicemail": "the voicemail", "call": "the caller", "warning": "the warning", "diagnosis": "the doctor",
 }  # fmt: skip
-_NEWS_NOUN = re.compile(
-    r"\b(letter|e-?mail|text|message|note|notice|repl(?:y|ies)|result|voicemail|call|warning|diagnosis)s?\b", re.I
-)
 
 
 def unread_news(text: str) -> str:
     """Who or what would say what the unread news said ("the letter", "the caller"); "" when the message tells none."""
     found = _UNREAD_NEWS.search(text)
-    noun = _NEWS_NOUN.search(found.group(0)) if found else None
-    if noun is None:
-        return ""
-    word = noun.group(1).lower()
-    return _NEWS_SAYER.get("reply" if word.startswith("repl") else word.replace("e-mail", "email"), "")
+    return _NEWS_SAYER.get(found.group("news").lower().replace("-", ""), "") if found else ""
 
 
 def is_plain_request(text: str) -> bool:

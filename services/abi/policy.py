@@ -93,6 +93,17 @@ class PolicyConfig:
         return PolicyConfig(dict(DEFAULT_CATEGORY_POLICIES), block, min(review, block), crisis)
 
 
+def may_stop_as_threat(scores: Scores, config: PolicyConfig) -> bool:
+    """Whether an input message's reading could stop it (block or hold) as harm aimed at someone that a second
+    reading may clear (THREAT_CATEGORIES): what the threat verifier reads, and the only stop its reading changes."""
+    category = scores.harm_category
+    return (
+        category in THREAT_CATEGORIES
+        and scores.harm_probability >= config.review_threshold
+        and config.categories[category].action == "block"
+    )
+
+
 @dataclass(frozen=True)
 class SecondReading:
     """The threat verifier's P(harm) for an input message, and its threshold under which it finds none."""
@@ -214,7 +225,7 @@ class PolicyChecker:
             return
         policy = config.categories[category]
         words = len(WORD.findall(text))
-        if cleared is not None and category in THREAT_CATEGORIES and policy.action == "block":
+        if cleared is not None and may_stop_as_threat(scores, config):
             # The threat verifier found no harm: answered and flagged, never stopped on this reading alone. The harm
             # the decision acts on (its confidence, the moderator's score) is the verifier's.
             verdict.harm = round(cleared.harm, 4)

@@ -21,7 +21,7 @@ from cachetools import LRUCache
 
 from services.abi.conversation import EARLIER_MESSAGE_CHARS, without_harmful
 from services.abi.model import AbiModel, Scores
-from services.abi.policy import PolicyChecker, PolicyConfig, PolicyVerdict, SecondReading
+from services.abi.policy import PolicyChecker, PolicyConfig, PolicyVerdict, SecondReading, may_stop_as_threat
 from services.abi.rules.engine import RuleContext
 from services.abi.rules.store import RuleSet
 from services.abi.sentiment import SentimentAnalyzer, SentimentResult
@@ -193,7 +193,7 @@ class PersonaRouter:
 
     def needs_second_reading(self, scores: Scores, policy: PolicyConfig) -> bool:
         """Whether the threat verifier should read a user's message: the model could stop it as a threat."""
-        return self.verifier is not None and ThreatVerifier.needed(scores, policy)
+        return self.verifier is not None and may_stop_as_threat(scores, policy)
 
     def second_reading(self, text: str, scores: Scores, policy: PolicyConfig) -> SecondReading | None:
         """The threat verifier's reading of a user's message the model could stop as a threat; None otherwise (one

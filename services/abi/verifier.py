@@ -4,10 +4,11 @@ The shipped soup reads "I'll pick up Tom from school at 3" as a violent threat (
 time are what its threats share with everyday plans. Contrasts of both in the same words (training data v23) teach
 the difference, but averaged into the soup their fine-tune brought its weaker crisis head along
 (services/abi/training/RULES_2026-12-06.md, candidates V, W and X). So that fine-tune reads only the messages the
-soup would stop as a threat, harassment or exposure of someone, and decides nothing else: when it finds no harm
-(under its own card's review threshold) the stop becomes a warning (answered and flagged). Crisis, routing,
-emotions and every other category stay the soup's. It is loaded with the first message it must read: most traffic
-never needs it, and it costs ~50 MiB.
+soup would stop as a threat, harassment or exposure of someone (policy.may_stop_as_threat), and decides nothing
+else: when it finds no harm (under the veto line in its card, picked on the validation rows by
+training/threat_verifier.py) the stop becomes a warning (answered and flagged). Crisis, routing, emotions and every
+other category stay the soup's. It is loaded with the first message it must read: most traffic never needs it, and
+it costs ~35 MiB (Abi's peak 159 -> 192 MiB in `python -m tests.bench abi`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import logging
 import threading
 from pathlib import Path
 
-from services.abi.model import CARD_FILE, MODEL_FILE, MODELS_DIR, TOKENIZER_FILE, AbiModel, Scores
-from services.abi.policy import THREAT_CATEGORIES, PolicyConfig, SecondReading
+from services.abi.model import CARD_FILE, MODEL_FILE, MODELS_DIR, TOKENIZER_FILE, AbiModel
+from services.abi.policy import SecondReading
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +40,6 @@ class ThreatVerifier:
     def shipped(directory: Path = VERIFIER_DIR) -> bool:
         """Whether `directory` holds a verifier (a checkout without it routes with the soup alone)."""
         return (directory / MODEL_FILE).exists() and (directory / CARD_FILE).exists()
-
-    @staticmethod
-    def needed(scores: Scores, policy: PolicyConfig) -> bool:
-        """Whether the soup's reading of an input message could stop it as a threat (block or hold for review)."""
-        category = scores.harm_category
-        return (
-            category in THREAT_CATEGORIES
-            and scores.harm_probability >= policy.review_threshold
-            and policy.categories[category].action == "block"
-        )
 
     @property
     def loaded(self) -> bool:

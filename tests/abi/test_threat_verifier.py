@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from services.abi.model import AbiModel, Scores
-from services.abi.policy import PolicyChecker, PolicyConfig, SecondReading
+from services.abi.policy import PolicyChecker, PolicyConfig, SecondReading, may_stop_as_threat
 from services.abi.router import Evidence, PersonaRouter, RouteInput
 from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
 from services.abi.taxonomy import HARM_CLASSES
@@ -63,11 +63,11 @@ def test_a_crisis_is_untouched_by_the_second_reading() -> None:
 
 
 def test_the_verifier_reads_only_what_the_model_could_stop_as_a_threat() -> None:
-    assert ThreatVerifier.needed(scores({"violent_threat": 0.99}), CONFIG)
-    assert ThreatVerifier.needed(scores({"privacy": 0.3}), CONFIG)
-    assert not ThreatVerifier.needed(scores({"violent_threat": 0.2}), CONFIG)  # under the review threshold
-    assert not ThreatVerifier.needed(scores({"weapons": 0.99}), CONFIG)
-    assert not ThreatVerifier.needed(scores({"hate": 0.99}), CONFIG)
+    assert may_stop_as_threat(scores({"violent_threat": 0.99}), CONFIG)
+    assert may_stop_as_threat(scores({"privacy": 0.3}), CONFIG)
+    assert not may_stop_as_threat(scores({"violent_threat": 0.2}), CONFIG)  # under the review threshold
+    assert not may_stop_as_threat(scores({"weapons": 0.99}), CONFIG)
+    assert not may_stop_as_threat(scores({"hate": 0.99}), CONFIG)
 
 
 @pytest.fixture(scope="module")

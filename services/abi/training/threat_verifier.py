@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,23 +25,24 @@ from services.abi.training import data
 from services.abi.training.recipe import PLANS, PLANS_AND_THREATS, train
 
 if TYPE_CHECKING:
-    from services.abi.router import PersonaRouter
+    from services.abi.router import PersonaRouter, Reading
+
+    ReadRow = tuple[Reading, str]  # a row's reading by both models, and its text
 
 WORK = Path("build/abi_ingredients/v23")
 VETO_LINES = tuple(round(0.05 * k, 2) for k in range(1, 9))
 MAX_RECALL_LOSS = 0.005
 
 
-def stopped(router: PersonaRouter, texts: list[str]) -> list[bool]:
-    """Whether Route stops each text (blocked, or held for a person), as the service decides it."""
+def stopped(router: PersonaRouter, readings: list[ReadRow]) -> list[bool]:
+    """Whether Route stops each message (blocked, or held for a person) on its reading, as the service decides it."""
     from services.abi.router import Evidence, RouteInput
     from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
 
     rules = RuleStore(DEFAULT_RULES_PATH, router.base_policy, persist=False).active
     out = []
-    for text in texts:
-        request = RouteInput(text)
-        decision = router.decide(request, router.read(request, rules.policy), Evidence(), rules)
+    for reading, text in readings:
+        decision = router.decide(RouteInput(text), reading, Evidence(), rules)
         out.append(
             decision.persona == router.registry.moderator or decision.moderation.action == "require_human_review"
         )
@@ -48,30 +50,41 @@ def stopped(router: PersonaRouter, texts: list[str]) -> list[bool]:
 
 
 def pick_veto(verifier_dir: Path, lines: tuple[float, ...] = VETO_LINES) -> tuple[float | None, list[str]]:
-    """The largest veto line that holds the bounds on both row sets (None if none does), and a line per try. The
-    service's modules are imported here: `train` runs in the training virtualenv, which has none of them."""
+    """The largest veto line that holds the bounds on both row sets (None if none does), and a line per try. Each
+    row is read once by both models; only the line moves. The service's modules are imported here: `train` runs in
+    the training virtualenv, which has none of them."""
     from services.abi.model import AbiModel
-    from services.abi.router import PersonaRouter
+    from services.abi.policy import SecondReading
+    from services.abi.router import PersonaRouter, RouteInput
+    from services.abi.rules.store import DEFAULT_RULES_PATH, RuleStore
     from services.abi.verifier import ThreatVerifier
 
-    model = AbiModel(threads=2)
-    verifier = ThreatVerifier(verifier_dir, threads=2)
+    router = PersonaRouter(AbiModel(threads=2), verifier=ThreatVerifier(verifier_dir, threads=2))
+    policy = RuleStore(DEFAULT_RULES_PATH, router.base_policy, persist=False).active.policy
     row_sets = {
         "validation": [r for r in data.task_rows() if r.is_validation],
         "validation + v23's fifth": [r for r in data.task_rows((data.Extra(PLANS_AND_THREATS),)) if r.is_validation],
     }
-    alone = PersonaRouter(model)
-    reference = {}
-    for name, rows in row_sets.items():
-        stops = stopped(alone, [r.text for r in rows])
-        reference[name] = _shares(rows, stops)
+    read = {name: [(router.read(RouteInput(r.text), policy), r.text) for r in rows] for name, rows in row_sets.items()}
+
+    def at(line: float | None, readings: list[ReadRow]) -> list[ReadRow]:
+        """The readings with the verifier's line at `line` (None: no second reading, the soup alone)."""
+        return [
+            (
+                replace(reading, second_reading=None if line is None else SecondReading(second.harm, line))
+                if (second := reading.second_reading) is not None
+                else reading,
+                text,
+            )
+            for reading, text in readings
+        ]
+
+    reference = {name: _shares(row_sets[name], stopped(router, at(None, read[name]))) for name in row_sets}
     log, holding = [], []
     for line in lines:
-        verifier.veto = line
-        router = PersonaRouter(model, verifier=verifier)
         holds, parts = True, []
         for name, rows in row_sets.items():
-            harmful, benign = _shares(rows, stopped(router, [r.text for r in rows]))
+            harmful, benign = _shares(rows, stopped(router, at(line, read[name])))
             ok = harmful >= reference[name][0] - MAX_RECALL_LOSS and benign <= reference[name][1]
             holds &= ok
             parts.append(f"{name}: harmful stopped {harmful:.4f} (soup {reference[name][0]:.4f}), benign {benign}")

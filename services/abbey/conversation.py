@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from personamesh.v1 import persona_pb2
 from services.abbey.facts import introduces_self
-from services.abbey.language import Specifics
+from services.abbey.language import Specifics, changes_subject, is_question, the_ask
 from services.common.conversation import read_together, user_messages
 from services.common.generation.grounding import content_words
 
@@ -25,12 +25,17 @@ def tells_new_subject(text: str, earlier: str) -> bool:
     after "I have a job interview tomorrow and I can't sleep"; "what's a good way to ask my boss for a raise?"
     after a sick cat). Such a message keeps none of the earlier feeling: they were answered "A few nerves make
     sense: you adopted a puppy today" and "It's a shame about a raise". A short follow-up ("what do I do now?") or
-    one about the same thing in other words ("We had him for twelve years." after a dog's death) carries on."""
-    if earlier.strip() and introduces_self(text):
-        return True  # "hi, I'm Tom and I teach maths" after a sad message: an introduction starts afresh
-    if not earlier.strip() or _BACK_REFERENCE.search(text) or not _NEW_REFERENT.search(text):
+    one about the same thing in other words ("We had him for twelve years." after a dog's death) carries on. A
+    question on another subject ("how long do boiled eggs last in the fridge" after a bad week) and a message
+    that says it changes the subject ("Moving on. Can you suggest ...") keep none of it either."""
+    if earlier.strip() and (introduces_self(text) or changes_subject(text)):
+        return True  # an introduction, or "anyway, ..." / "btw ..." / "on another note ...": it starts afresh
+    ask = the_ask(text)
+    # A question brings in its subject without "a" or "my" ("how long do hard boiled eggs last in the fridge").
+    looks_back = _BACK_REFERENCE.search(text) or _BACK_REFERENCE.search(ask)  # "so he ...", "ok so it ..."
+    if not earlier.strip() or looks_back or not (_NEW_REFERENT.search(text) or is_question(ask)):
         return False
-    words = content_words(text)
+    words = content_words(ask)
     return len(words) >= 3 and not words & content_words(earlier)
 
 

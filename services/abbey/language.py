@@ -335,16 +335,43 @@ def _asks(sentence: str) -> bool:
     return bool(QUESTION_OPENER.match(stripped)) or (stripped.endswith("?") and not re.search(r"[?!]{2,}$", stripped))
 
 
-def is_question(text: str) -> bool:
-    """Asks something: ends with "?" or opens like a question."""
+# Words that change the subject at the start of a message ("anyway", "btw", "unrelated but", "on another note"):
+# what follows is about something else than what was said before.
+_CHANGES_SUBJECT = (
+    r"(?:any ?ways?|btw|by the way|oh,? and|also,? unrelated|(?:sorry,?\s+)?unrelated(?:\s+(?:but|question|q))?|"
+    r"on (?:an|a) ?other note|on a (?:different|separate|lighter) note|moving on|changing the subject|"
+    r"(?:on a |totally |completely |slightly )?(?:different|other|separate) (?:topic|subject|question|thing)|"
+    r"random (?:question|q)|side note|quick (?:question|q))"
+)
+# Fillers that open a message without changing what it is ("ok so how do I ...", "right, what's ...").
+_FILLER_OPENER = r"(?:ok(?:ay)?|so|right|well|hey|um+|uh+|alright|sorry)"
+_LEAD_IN = re.compile(rf"^(?:(?:{_FILLER_OPENER}|{_CHANGES_SUBJECT})\b[\s,.:;!\u2014\u2013-]*)+", re.I)
+_OPENS_NEW_SUBJECT = re.compile(rf"^(?:{_FILLER_OPENER}\b[\s,.:;!\u2014\u2013-]*)*{_CHANGES_SUBJECT}\b", re.I)
+
+
+def the_ask(text: str) -> str:
+    """`text` without the fillers and subject changes it opens with ("ok so how do I ..." -> "how do I ..."): a
+    question hidden behind them was read as a statement and said back ("If I've got it right, how do you ...")."""
     stripped = text.strip()
-    return stripped.endswith("?") or bool(QUESTION_OPENER.match(stripped))
+    rest = _LEAD_IN.sub("", stripped, count=1).strip()
+    return rest or stripped
+
+
+def changes_subject(text: str) -> bool:
+    """Opens by changing the subject ("anyway, ...", "btw ...", "Moving on. ...", "ok totally different topic")."""
+    return bool(_OPENS_NEW_SUBJECT.match(text.strip()))
+
+
+def is_question(text: str) -> bool:
+    """Asks something: ends with "?" or opens like a question (after any filler: "ok so how do I ...")."""
+    stripped = text.strip()
+    return stripped.endswith("?") or bool(QUESTION_OPENER.match(the_ask(stripped)))
 
 
 def asks_for_something(text: str) -> bool:
     """A question or an instruction ("Recommend a plan for ..."): something to answer, not news to hear."""
     stripped = text.strip()
-    return is_question(stripped) or bool(_REQUEST_OPENER.match(stripped))
+    return is_question(stripped) or bool(_REQUEST_OPENER.match(the_ask(stripped)))
 
 
 # A death of someone, said in words no machine is described with ("my laptop died", "the process was killed",

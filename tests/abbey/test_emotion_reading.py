@@ -6,6 +6,7 @@ from personamesh.v1 import persona_pb2
 from services.abbey.conversation import tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading
 from services.abbey.empathy import tone_for
+from services.abbey.language import is_plain_request
 from services.abbey.mood import SessionMoods
 
 
@@ -103,6 +104,30 @@ def test_a_neutral_message_that_moves_on_keeps_none_of_the_earlier_feeling() -> 
     moods.update(moods.state("u", "other night"), nervous)
     still = moods.update(moods.state("u", "other night"), neutral, new_subject=False)
     assert still.carried and still.primary == "anxious"
+
+
+def test_a_question_after_a_change_of_subject_starts_afresh() -> None:
+    """After venting, "ok so how do I set up an out of office reply in Outlook" was read as a statement and said back
+    ("If I've got it right, how do you ..."), and "how long do hard boiled eggs last in the fridge" kept the earlier
+    worry: a filler or "anyway" hid the question, and a question names its subject without "a" or "my"."""
+    earlier = "car got towed this morning, £260 to get it back, absolutely fuming"
+    asks = (
+        "ok so how do I set up an out of office reply in Outlook",
+        "Unrelated but how do I convert a word doc to PDF on a mac",
+        "anyway what's a good beginner surf spot near Sydney",
+        "on another note, what's the plot of Hamlet in a few sentences? need it for class",
+    )
+    for ask in asks:
+        assert is_plain_request(ask), ask
+        assert tells_new_subject(ask, earlier), ask
+    assert tells_new_subject("how long do hard boiled eggs last in the fridge", "work, gym, relationships, all of it")
+    assert tells_new_subject("Moving on. Can you suggest a 3-day itinerary for Kyoto?", "she didn't invite me")
+    # Still the same conversation: a short ask, one that looks back, one about the same thing, a filler before news.
+    assert not tells_new_subject("so what do I do now?", earlier)
+    assert not tells_new_subject("ok so how do I get it back without paying?", earlier)
+    assert not tells_new_subject("how much does a car cost to get back from the pound?", earlier)
+    assert not tells_new_subject("so he just called me", "my boyfriend left last night")
+    assert not is_plain_request("so he just called me")
 
 
 def test_a_serious_illness_told_as_news_is_not_neutral() -> None:

@@ -40,6 +40,7 @@ TECHNICAL_DOUBLE_MEANINGS = INGREDIENT_DIR / "fixtures_v21_technical_double_mean
 CASUAL_EXASPERATION = INGREDIENT_DIR / "fixtures_v22_casual_exasperation.jsonl"
 PLANS_AND_THREATS = INGREDIENT_DIR / "fixtures_v23_plans_and_threats.jsonl"
 WARNING_SIGN_WORDS = INGREDIENT_DIR / "fixtures_v24_warning_sign_words.jsonl"
+MORE_PLANS_AND_THREATS = INGREDIENT_DIR / "fixtures_v25_plans_and_threats_more.jsonl"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,11 @@ CASUAL = Ingredient((*TWINS.ingredient.extras, Extra(CASUAL_EXASPERATION, 1.0)))
 # them in the same words (v23). Its soups: [the shipped soup x3, v23], then [x4, v23]; W: [the shipped soup, v23].
 # None adopted (training/RULES_2026-12-06.md).
 PLANS = Ingredient((*CASUAL.extras, Extra(PLANS_AND_THREATS, 1.0)))
+
+# Candidate AB (its rule: training/RULES_2026-12-06.md): the threat verifier's fine-tune (services/abi/verifier.py)
+# with plans written to someone, family logistics and returns of pets and parcels against threats in the same words
+# (v25); v23's README counts 32 rows addressed to someone, all threats. Trained alone, never souped.
+MORE_PLANS = Ingredient((*PLANS.extras, Extra(MORE_PLANS_AND_THREATS, 1.0)))
 
 # Candidate X (its rule: training/RULES_2026-12-06.md, written after W's figures): v23 without v22, whose casual
 # contrasts may have weakened W's crisis head. Its soup: [the shipped soup, v23x].

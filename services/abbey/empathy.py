@@ -191,9 +191,17 @@ class EmpathyPlan:
 
 
 def plan_empathy(
-    emotion: str, intensity: float, specifics: Specifics, content: str, said: set[str], *, brief: bool = False
+    emotion: str,
+    intensity: float,
+    specifics: Specifics,
+    content: str,
+    said: set[str],
+    *,
+    brief: bool = False,
+    heard: bool = False,
 ) -> EmpathyPlan:
-    """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session."""
+    """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session. `heard`: a
+    thank-you for kind words or for listening, not for help (what the person said before it asked for nothing)."""
     tier = intensity_tier(intensity)
     if (specifics.bereaved or specifics.ill or specifics.health_scare) and emotion in NEGATIVE:
         tier = max(tier, 1)  # a death, an illness or a scare is never "a shame" or "a few nerves", however calmly told
@@ -211,6 +219,7 @@ def plan_empathy(
             ("ahead", specifics.upcoming),
             ("lost", specifics.loss),
             ("ill", specifics.ill),
+            ("heard", heard),
         )
         if held
     )
@@ -276,7 +285,7 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
 # a loss, a question whether the feeling is normal.
-_CONDITIONS = frozenset({"achieved", "ahead", "lost", "ill", "asked_normal"})
+_CONDITIONS = frozenset({"achieved", "ahead", "lost", "ill", "asked_normal", "heard"})
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.

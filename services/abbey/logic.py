@@ -223,6 +223,7 @@ class AbbeyLogic(PersonaLogic):
                 request.content,
                 said,
                 brief=recall.preferences.get("brevity") == "short",
+                heard=gratitude and _thanks_for_being_heard(request),
             )
             if emotion == "neutral" and (question or not specifics.event):
                 empathy = None if not memory_answer else empathy
@@ -420,6 +421,14 @@ class AbbeyLogic(PersonaLogic):
 def _sentences(text: str) -> list[str]:
     """The sentences of six words or more that Abbey said (shorter ones, "All right.", may well be said again)."""
     return [sentence for line in text.splitlines() for sentence in split_sentences(line) if len(sentence.split()) >= 6]
+
+
+def _thanks_for_being_heard(request: persona_pb2.PersonaRequest) -> bool:
+    """Whether a thank-you answers kind words or listening rather than help: the person's message before it told
+    something (news, a feeling) and asked for nothing ("I got the promotion!!" / "thanks, I'm still processing it"
+    had got "You're very welcome; I'm glad it was useful."). With nothing before it, it is taken as thanks for help."""
+    before = last_user_turn(request)
+    return bool(before.strip()) and not asks_for_something(before)
 
 
 def _earlier_sentences(request: persona_pb2.PersonaRequest) -> set[str]:

@@ -130,6 +130,34 @@ async def test_a_question_on_another_subject_after_venting_is_answered_as_a_ques
     assert "set up an out of office reply" not in response.content
 
 
+async def test_thanks_after_kind_words_is_not_taken_for_thanks_for_help(personas: Personas) -> None:
+    """ "thanks, I'm still processing it" after being congratulated had got "You're very welcome; I'm glad it was
+    useful.": after news or a feeling the thanks is for being heard; after a question it is for the help."""
+
+    def turns(*pairs: tuple[str, str]) -> list[persona_pb2.Turn]:
+        return [
+            persona_pb2.Turn(role=role, content=text)
+            for user, assistant in pairs
+            for role, text in ((persona_pb2.ROLE_USER, user), (persona_pb2.ROLE_ASSISTANT, assistant))
+        ]
+
+    thanked = persona_pb2.PersonaRequest(
+        content="thanks, I'm still processing it honestly",
+        routing=_routing(),
+        recent_turns=turns(("I got the promotion!!", "Congratulations, you got the promotion!")),
+    )
+    answer = (await chat(personas.abbey.target, thanked)).content.lower()
+    assert "sharing" in answer or "told me" in answer or "talk" in answer, answer
+    assert "useful" not in answer and "help" not in answer, answer
+    after_a_question = persona_pb2.PersonaRequest(
+        content="thanks!",
+        routing=_routing(),
+        recent_turns=turns(("how do I undo my last git commit?", "Use `git reset --soft HEAD~1`.")),
+    )
+    helped = (await chat(personas.abbey.target, after_a_question)).content.lower()
+    assert "help" in helped or "useful" in helped, helped
+
+
 async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
     routing = _routing(
         tone=persona_pb2.TONE_SUPPORTIVE,

@@ -109,21 +109,25 @@ async def test_a_feeling_told_over_several_messages_is_read_from_them_together(p
 async def test_a_question_on_another_subject_after_venting_is_answered_as_a_question(personas: Personas) -> None:
     """In one session, a fuming message, then "ok so how do I ..." on something else: no earlier anger carried onto
     it and no question said back as news ("If I've got it right, how do you set up ...")."""
-    session = {"user_id": f"u-{uuid.uuid4().hex[:8]}", "session_id": f"s-{uuid.uuid4().hex[:8]}"}
+    user_id, session_id = f"u-{uuid.uuid4().hex[:8]}", f"s-{uuid.uuid4().hex[:8]}"
     fuming = "car got towed this morning, £260 to get it back, absolutely fuming"
     angry = _routing(
         emotions=[persona_pb2.EmotionScore(label="anger", score=0.9)],
         ekman_emotions=[persona_pb2.EmotionScore(label="anger", score=0.9)],
         sentiment=persona_pb2.Sentiment(intensity=0.8, polarity=-0.7),
     )
-    await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=fuming, routing=angry, **session))
+    await chat(
+        personas.abbey.target,
+        persona_pb2.PersonaRequest(content=fuming, routing=angry, user_id=user_id, session_id=session_id),
+    )
     asking = [persona_pb2.EmotionScore(label="curiosity", score=0.7)]
     ask = "ok so how do I set up an out of office reply in Outlook"
     request = persona_pb2.PersonaRequest(
         content=ask,
         routing=_routing(emotions=asking, ekman_emotions=[persona_pb2.EmotionScore(label="surprise", score=0.7)]),
         recent_turns=[persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=fuming)],
-        **session,
+        user_id=user_id,
+        session_id=session_id,
     )
     response = await chat(personas.abbey.target, request)
     assert response.emotional_state.primary == "neutral"

@@ -31,6 +31,9 @@ from services.abbey.feeling_words import named_feelings, strongest
         ("Last match with the old squad. Bittersweet.", "sadness", "mild"),
         ("The landlord ignored me again and I'm beyond vexed.", "anger", "strong"),
         ("I write to express my revulsion at the state of the kitchen.", "disgust", "strong"),
+        # after "my boss yelled at me in front of everyone": shame, not the annoyance the session carried
+        ("yeah. i just feel so small", "embarrassment", "plain"),
+        ("he made me feel small in front of the whole team", "embarrassment", "plain"),
     ],
 )
 def test_a_named_feeling_is_found_with_how_strongly_it_is_put(text: str, label: str, strength: str) -> None:

@@ -39,6 +39,16 @@ def test_the_event_is_what_happened_not_the_feeling_it_came_in() -> None:
     assert nervous.upcoming
 
 
+def test_a_since_after_a_lasting_feeling_is_said_back_whole() -> None:
+    """ "I've been feeling really lonely since I moved to Berlin" had got "I'm so sorry that you moved to Berlin.":
+    after "have been" a "since" tells when the feeling began; without it, "since" may be "because"."""
+    assert extract("I've been feeling really lonely since I moved to Berlin").event == (
+        "you've been feeling really lonely since you moved to Berlin"
+    )
+    assert extract("she has felt low since the operation").event == "she has felt low since the operation"
+    assert extract("annoyed since the bus was late again").event == "the bus was late again"
+
+
 def test_a_dropped_subject_is_the_writer() -> None:
     assert extract("Finally passed my driving test on the third try!").event.startswith("you finally passed")
     # Where one is, not what one did: "you stuck in traffic again" had been said back.

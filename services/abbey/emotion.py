@@ -180,6 +180,16 @@ _PATTERN_CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
 _REQUEST_IDIOMS = frozenset({"need help", "help me"})
 _TASK_REQUEST = re.compile(rf"\b(?:{'|'.join(_REQUEST_IDIOMS)})\s+(?:to\s+|with\s+)?[a-z]")
 
+# The writer naming their own stress ("I'm so stressed about money", "work is stressing me out", "completely
+# overwhelmed"): GoEmotions has no label for it, so the feeling words (keyed by its labels) cannot name it.
+_NAMES_STRESS = re.compile(
+    r"\b(?:i'?m|im|i am|feel(?:ing)?|felt|been|getting|get)\s+(?:so\s+|really\s+|very\s+|super\s+|completely\s+|"
+    r"totally\s+|a bit\s+|kind of\s+|kinda\s+)?(?:stressed|overwhelmed|burnt out|burned out|frazzled)\b"
+    r"|\bstress(?:ing|es)?\s+(?:me\s+)?out\b"
+    r"|\bunder\s+(?:so much|a lot of|too much|huge|massive)\s+(?:pressure|stress)\b",
+    re.IGNORECASE,
+)
+
 # Surprise is not one of the ten emotions: which one it becomes depends on whether the news is good.
 _SURPRISE_AS = {"good": "excited", "bad": "confused"}
 
@@ -244,6 +254,8 @@ class EmotionReader:
                     reading = own  # surprise is good news only by Abi's sentiment: the writer's words of pain decide
                 elif own.primary == "stressed" and _WISHES_IT_OVER.search(request.content):
                     reading = own  # wishing something over is weariness, not the excitement or desire Abi reads
+            if reading.negative and reading.primary != "stressed" and _NAMES_STRESS.search(request.content):
+                reading = _as_stressed(reading, request.content)  # "I'm so stressed about money": not disappointed
             return _not_amused_by_threats(_as_named(reading, named, request.content), request.content)
         reading = _not_amused_by_threats(
             _as_named(self.read_text(request.content), named, request.content), request.content
@@ -425,6 +437,13 @@ def _as_named(reading: EmotionReading, named: NamedFeeling | None, text: str) ->
     scores = {**reading.scores, primary: max(reading.scores.get(primary, 0.0), 0.6)}
     source = reading.source if primary == reading.primary else "own"
     return EmotionReading(primary, round(min(1.0, intensity), 3), scores, reading.polarity, source, named=True)
+
+
+def _as_stressed(reading: EmotionReading, text: str) -> EmotionReading:
+    """A painful reading of a message whose writer says they are stressed, read as stress, put as they put it."""
+    intensity = round(min(1.0, _put(text, max(reading.intensity, 0.45))), 3)
+    scores = {**reading.scores, "stressed": max(reading.scores.get("stressed", 0.0), 0.6)}
+    return EmotionReading("stressed", intensity, scores, reading.polarity, "own", named=True)
 
 
 def _put(text: str, intensity: float) -> float:

@@ -130,6 +130,16 @@ def test_a_question_after_a_change_of_subject_starts_afresh() -> None:
     assert not is_plain_request("so he just called me")
 
 
+def test_stress_the_writer_names_is_read_as_stress() -> None:
+    """ "I'm so stressed about money right now" (Abi: sadness, disappointment) had got "It's okay to feel
+    disappointed": GoEmotions has no label for stress, so the named-feeling rule could not defer to it."""
+    sad = {"sadness": 0.59, "disappointment": 0.5}, {"sadness": 0.64}
+    stressed = READER.read(_request("I'm so stressed about money right now", *sad, 0.5, -0.4))
+    assert stressed.primary == "stressed" and stressed.named
+    assert READER.read(_request("work is stressing me out this week", *sad, 0.5, -0.4)).primary == "stressed"
+    assert READER.read(_request("I'm not stressed, just sad that she left", *sad, 0.5, -0.4)).primary != "stressed"
+
+
 def test_a_serious_illness_told_as_news_is_not_neutral() -> None:
     """ "my dad has dementia and today he didn't recognise me" read neutral by Abi had got only "Thank you for telling
     me"; a question about an illness is still no sorrow of the asker's."""

@@ -394,6 +394,23 @@ def asks_to_compose(text: str) -> bool:
     return bool(_ASKS_TO_COMPOSE.match(text.strip()))
 
 
+# Harm done to someone the writer calls theirs ("my son was bullied at school today", "our dog was hit by a car"):
+# sorrow for them, not a letdown of the writer's own hopes.
+_HARM_TO_SOMEONE_CLOSE = re.compile(
+    rf"\b(?:my|our)\s+(?:\w+\s+)?(?:{'|'.join(sorted(RELATIONS | PETS))})\b[^.!?]*?"
+    r"\b(?:was|were|got|gets|has been|have been|is being|are being|keeps getting|been)\s+(?:\w+\s+)?"
+    r"(?:bullied|hurt|injured|attacked|assaulted|mugged|robbed|beaten(?: up)?|abused|harassed|picked on|excluded|"
+    r"left out|hit|bitten|knocked (?:down|over)|laid off|fired|made redundant|dumped|cheated on|humiliated|"
+    r"threatened)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_harm_to_someone_close(text: str) -> bool:
+    """The message tells of harm done to someone the writer calls theirs ("my son was bullied at school today")."""
+    return bool(_HARM_TO_SOMEONE_CLOSE.search(text))
+
+
 def tells_unread_news(text: str) -> bool:
     """The message tells of news received (a letter, a call, the results) and not what it said: the news itself, not
     having received it, is what carries a feeling."""

@@ -162,6 +162,26 @@ async def test_thanks_after_kind_words_is_not_taken_for_thanks_for_help(personas
     assert "help" in helped or "useful" in helped, helped
 
 
+async def test_harm_done_to_someone_close_is_met_with_sorrow_not_a_letdown(personas: Personas) -> None:
+    """ "my son was bullied at school today" (Abi: disappointment) had got "you clearly hoped for more. It's okay to
+    feel disappointed"; a letdown of the writer's own ("my partner forgot my birthday") is still one."""
+    letdown = [persona_pb2.EmotionScore(label="disappointment", score=0.8)]
+    routing = _routing(
+        emotions=letdown,
+        ekman_emotions=[persona_pb2.EmotionScore(label="sadness", score=0.7)],
+        sentiment=persona_pb2.Sentiment(intensity=0.6, polarity=-0.5),
+    )
+    bullied = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content="my son was bullied at school today", routing=routing)
+    )
+    assert bullied.emotional_state.primary == "sad"
+    assert "hoped for more" not in bullied.content and "disappointed" not in bullied.content
+    forgot = await chat(
+        personas.abbey.target, persona_pb2.PersonaRequest(content="my partner forgot my birthday", routing=routing)
+    )
+    assert forgot.emotional_state.primary == "disappointed"
+
+
 async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
     routing = _routing(
         tone=persona_pb2.TONE_SUPPORTIVE,

@@ -85,6 +85,17 @@ def test_sorrow_at_home_gets_no_number_to_call() -> None:
         assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) == "", message
 
 
+def test_a_message_of_a_few_words_is_left_to_the_patterns() -> None:
+    """ "can't sleep again" got the emergency number: the head read it at 0.930 (threshold 0.922), its vector mostly
+    "can't" beside "can't breathe". Brief emergencies keep their patterns' words."""
+    encoder = SentenceEncoder(threads=1)
+    head = EmergencyHead.load()
+    for message in ("can't sleep again", "can't sleep"):
+        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) == "", message
+    for message in ("he's not breathing", "she won't wake up"):
+        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) != "", message
+
+
 def test_the_line_gives_the_number_first() -> None:
     assert emergency_line("999").startswith("If anyone is in immediate danger or hurt, call 999 now")
 

@@ -130,6 +130,9 @@ _IN_CARE = re.compile(
 
 HEAD_PATH: Final = Path(__file__).with_name("emergency_head.json")
 LEARNED = "other"  # the kind reported when only the learned head recognises an emergency
+# The learned head reads messages of at least this many words: the vector of two or three words is mostly those
+# words ("can't sleep" sits by "can't breathe", 0.956), and the patterns hold the brief emergencies' own words.
+HEAD_MIN_WORDS: Final = 4
 # The kinds about a body failing, which someone already in care (`_IN_CARE`) is not.
 _CARED_FOR_KINDS: Final = frozenset({"medical", "child_medical", "accident", LEARNED})
 
@@ -149,7 +152,7 @@ def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequenc
     """The kind of emergency `text` describes as happening now ("medical", "fire_gas", ... or `LEARNED` when only
     the head, given the message's vector, recognises one), or ""."""
     kind = next((name for name, pattern in PATTERNS.items() if pattern.search(text)), "")
-    if not kind and head is not None and head.fires(vector):
+    if not kind and head is not None and len(text.split()) >= HEAD_MIN_WORDS and head.fires(vector):
         kind = LEARNED
     if not kind:
         return ""

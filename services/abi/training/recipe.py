@@ -170,6 +170,10 @@ RECIPES: dict[str, Recipe] = {
     "plans-only": Recipe({**SHIPPED, "v23x": PLANS_ONLY}, Path("build/abi_ingredients"), Path("build/abi_soupX5")),
     # Candidate Y's ingredient, trained alone as X's was: `finetune --out build/abi_ingredients/v24` with its arguments.
     "warning-words": Recipe({**SHIPPED, "v24": WARNING_WORDS}, Path("build/abi_ingredients"), Path("build/abi_soupY5")),
+    # Candidate AB's ingredient: the threat verifier's fine-tune with v25, trained alone as the verifier is
+    # (`finetune --out build/abi_ingredients/v25v` with its arguments); the recipe's soup of five is not AB, which
+    # was never souped and was not adopted (training/RULES_2026-12-06.md).
+    "more-plans": Recipe({**SHIPPED, "v25v": MORE_PLANS}, Path("build/abi_ingredients"), Path("build/abi_soupAB5")),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

@@ -16,7 +16,7 @@ her own reading is a second opinion: a feeling the writer names in words is answ
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -29,6 +29,7 @@ from services.abbey.language import (
     IN_HOSPITAL,
     SHOUTED,
     is_plain_request,
+    tells_harm_to_someone_close,
     tells_unread_news,
 )
 from services.common.emotions import EKMAN, derive, to_persona_emotion
@@ -256,6 +257,11 @@ class EmotionReader:
                     reading = own  # wishing something over is weariness, not the excitement or desire Abi reads
             if reading.negative and reading.primary != "stressed" and _NAMES_STRESS.search(request.content):
                 reading = _as_stressed(reading, request.content)  # "I'm so stressed about money": not disappointed
+            elif reading.primary == "disappointed" and tells_harm_to_someone_close(request.content):
+                # "my son was bullied at school today" had got "you clearly hoped for more": harm done to someone
+                # close is sorrow for them, not a letdown of the writer's own hopes.
+                felt = reading.scores.get("disappointed", reading.intensity)
+                reading = replace(reading, primary="sad", scores={**reading.scores, "sad": felt})
             return _not_amused_by_threats(_as_named(reading, named, request.content), request.content)
         reading = _not_amused_by_threats(
             _as_named(self.read_text(request.content), named, request.content), request.content

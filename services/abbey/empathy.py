@@ -284,7 +284,7 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
-# a loss, a question whether the feeling is normal.
+# a loss, an illness going on, a question whether the feeling is normal, a thank-you for being heard.
 _CONDITIONS = frozenset({"achieved", "ahead", "lost", "ill", "asked_normal", "heard"})
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}

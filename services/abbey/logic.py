@@ -13,7 +13,7 @@ from services.abbey.conversation import conversation_so_far, event_in_context, l
 from services.abbey.emotion import EmotionReader, EmotionReading, from_situation, tells_a_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts
-from services.abbey.language import Specifics, asks_for_something, extract, is_question, tells_harm_to_someone_close
+from services.abbey.language import Specifics, asks_for_something, extract, is_question
 from services.abbey.memory import (
     NOBODY_TO_REMEMBER,
     FactMemory,
@@ -200,10 +200,6 @@ class AbbeyLogic(PersonaLogic):
             # "I passed my driving test on the first try!!!" (Abi: neutral) had got "I appreciate you telling me"; an
             # achievement is excitement whatever feeling the situation head reads in it.
             mood = replace(mood, primary="excited", intensity=max(mood.intensity, 0.45))
-        if mood.primary == "disappointed" and tells_harm_to_someone_close(request.content):
-            # "my son was bullied at school today" (Abi: disappointment) had got "you clearly hoped for more": harm
-            # done to someone close is sorrow for them, not a letdown of the writer's hopes.
-            mood = replace(mood, primary="sad")
         emotion = mood.primary
         distressed = emotion in DISTRESS and mood.intensity >= 0.35
         empathy = None

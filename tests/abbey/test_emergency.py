@@ -96,6 +96,24 @@ def test_a_message_of_a_few_words_is_left_to_the_patterns() -> None:
         assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) != "", message
 
 
+def test_a_thing_that_will_not_work_is_left_alone() -> None:
+    """ "it won't turn on now" after a laptop fell got the emergency number from the head alone: its vector does not
+    hold what "it" is. A machine's words leave what only the head finds; a person who won't wake up is in the
+    patterns, and an emergency the head finds in other words still is one."""
+    encoder = SentenceEncoder(threads=1)
+    head = EmergencyHead.load()
+    for message in (
+        "it won't turn on now",
+        "my phone won't charge and now it won't even boot",
+        "it just stopped working",
+    ):
+        vector = encoder.encode([message]).vectors[0].tolist()
+        assert emergency_kind(message, head, vector) == "", message
+    assert head.fires(encoder.encode(["it won't turn on now"]).vectors[0].tolist())  # what the guard is for
+    for message in ("she won't wake up and she's gone all blue", "it won't stop bleeding, there's blood everywhere"):
+        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) != "", message
+
+
 def test_the_line_gives_the_number_first() -> None:
     assert emergency_line("999").startswith("If anyone is in immediate danger or hurt, call 999 now")
 

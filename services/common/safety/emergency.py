@@ -128,6 +128,16 @@ _IN_CARE = re.compile(
     re.IGNORECASE,
 )
 
+# A machine that will not work: what the learned head alone finds is left when the message tells of something that
+# won't turn on, start, boot, charge, load or connect, or stopped working ("it won't turn on now" after a laptop
+# fell: the sentence vector does not hold what "it" is). A person's body failing is in the patterns, not here.
+_MACHINE_FAILING = re.compile(
+    r"\b(?:won'?t|will not|wont|doesn'?t|does not|didn'?t|can'?t|cannot|isn'?t|is not|refuses to|keeps? failing to)"
+    r" (?:even )?(?:turn on|switch on|power on|power up|start(?: up)?|boot(?: up)?|charge|load|connect|work|open)\b"
+    r"|\b(?:stopped|quit) working\b|\bkeeps? (?:crashing|freezing|restarting|rebooting)\b",
+    re.IGNORECASE,
+)
+
 HEAD_PATH: Final = Path(__file__).with_name("emergency_head.json")
 LEARNED = "other"  # the kind reported when only the learned head recognises an emergency
 # The learned head reads messages of at least this many words: the vector of two or three words is mostly those
@@ -152,8 +162,8 @@ def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequenc
     """The kind of emergency `text` describes as happening now ("medical", "fire_gas", ... or `LEARNED` when only
     the head, given the message's vector, recognises one), or ""."""
     kind = next((name for name, pattern in PATTERNS.items() if pattern.search(text)), "")
-    if not kind and head is not None and len(text.split()) >= HEAD_MIN_WORDS and head.fires(vector):
-        kind = LEARNED
+    if not kind and head is not None and len(text.split()) >= HEAD_MIN_WORDS and not _MACHINE_FAILING.search(text):
+        kind = LEARNED if head.fires(vector) else ""
     if not kind:
         return ""
     if _HYPOTHETICAL.search(text) and not re.search(r"\bright now\b", text, re.IGNORECASE):

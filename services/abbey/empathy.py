@@ -179,6 +179,20 @@ def is_gratitude(content: str) -> bool:
     return bool(_GRATITUDE.search(content)) and len(content.split()) <= 20
 
 
+# A thank-you that says the help did not come: "thanks anyway", "thank you for trying", "thanks all the same".
+_THANKS_WITHOUT_HELP = re.compile(
+    r"\b(?:thanks|thank you|thx|ty|cheers)\b(?:\W+\w+){0,3}?\W+"
+    r"(?:any ?ways?|though|all the same|regardless|for trying|for (?:the|your) (?:try|effort))\b",
+    re.I,
+)
+
+
+def thanks_without_help(content: str) -> bool:
+    """Whether a thank-you says the help did not come ("thanks anyway"): it is met with regret, not with pleasure
+    at having helped."""
+    return bool(_THANKS_WITHOUT_HELP.search(content))
+
+
 @dataclass(frozen=True)
 class EmpathyPlan:
     """The moves chosen for this answer and the sentences that carry them."""
@@ -199,9 +213,11 @@ def plan_empathy(
     *,
     brief: bool = False,
     heard: bool = False,
+    unhelped: bool = False,
 ) -> EmpathyPlan:
     """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session. `heard`: a
-    thank-you for kind words or for listening, not for help (what the person said before it asked for nothing)."""
+    thank-you for kind words or for listening, not for help (what the person said before it asked for nothing);
+    `unhelped`: a thank-you that says the help did not come ("thanks anyway")."""
     tier = intensity_tier(intensity)
     if (specifics.bereaved or specifics.ill or specifics.health_scare) and emotion in NEGATIVE:
         tier = max(tier, 1)  # a death, an illness or a scare is never "a shame" or "a few nerves", however calmly told
@@ -220,6 +236,7 @@ def plan_empathy(
             ("lost", specifics.loss),
             ("ill", specifics.ill),
             ("heard", heard),
+            ("unhelped", unhelped),
         )
         if held
     )
@@ -284,8 +301,9 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
-# a loss, an illness going on, a question whether the feeling is normal, a thank-you for being heard.
-_CONDITIONS = frozenset({"achieved", "ahead", "lost", "ill", "asked_normal", "heard"})
+# a loss, an illness going on, a question whether the feeling is normal, a thank-you for being heard, a thank-you
+# for trying.
+_CONDITIONS = frozenset({"achieved", "ahead", "lost", "ill", "asked_normal", "heard", "unhelped"})
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.

@@ -162,6 +162,23 @@ async def test_thanks_after_kind_words_is_not_taken_for_thanks_for_help(personas
     assert "help" in helped or "useful" in helped, helped
 
 
+async def test_thanks_for_trying_is_not_taken_for_thanks_for_help(personas: Personas) -> None:
+    """ "thanks anyway" after a request was declined had got "You're very welcome; I'm glad it was useful.": a
+    thank-you that says the help did not come is met with regret, not with pleasure at having helped."""
+    declined = persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content="I can't put that together for you right now.")
+    for thanks in ("thanks anyway", "ok thank you for trying", "thanks though"):
+        request = persona_pb2.PersonaRequest(
+            content=thanks,
+            routing=_routing(),
+            recent_turns=[
+                persona_pb2.Turn(role=persona_pb2.ROLE_USER, content="can you write me a 2000 word essay on the war"),
+                declined,
+            ],
+        )
+        answer = (await chat(personas.abbey.target, request)).content.lower()
+        assert "sorry" in answer and "glad" not in answer and "useful." not in answer, (thanks, answer)
+
+
 async def test_harm_done_to_someone_close_is_met_with_sorrow_not_a_letdown(personas: Personas) -> None:
     """ "my son was bullied at school today" (Abi: disappointment) had got "you clearly hoped for more. It's okay to
     feel disappointed"; a letdown of the writer's own ("my partner forgot my birthday") is still one."""

@@ -232,6 +232,7 @@ def plan_empathy(
         name
         for name, held in (
             ("achieved", specifics.achievement),
+            ("worked_for", specifics.worked_for),
             ("ahead", specifics.upcoming),
             ("lost", specifics.loss),
             ("ill", specifics.ill),
@@ -301,9 +302,9 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
-# a loss, an illness going on, a question whether the feeling is normal, a thank-you for being heard, a thank-you
-# for trying.
-_CONDITIONS = frozenset({"achieved", "ahead", "lost", "ill", "asked_normal", "heard", "unhelped"})
+# something worked for, a loss, an illness going on, a question whether the feeling is normal, a thank-you for
+# being heard, a thank-you for trying.
+_CONDITIONS = frozenset({"achieved", "worked_for", "ahead", "lost", "ill", "asked_normal", "heard", "unhelped"})
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.
@@ -311,7 +312,7 @@ _WEIGHTS = {
     "felt": 6,
     "asked_normal": 5,
     "achievement": 4,
-    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "ahead", "lost", "feared", "news"), 3),
+    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "worked_for", "ahead", "lost", "feared", "news"), 3),
     **dict.fromkeys(("person", "pet", "about"), 2),
     "topic": 1,
 }

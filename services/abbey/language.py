@@ -106,6 +106,18 @@ _ACHIEVED = re.compile(
     re.IGNORECASE,
 )
 _EARNED = re.compile(rf"{_ACHIEVER}(?:{_EARNED_WORDS})\b", re.IGNORECASE)
+# Of the achievements, those worked for: every verb of `_ACHIEVED` but a bare "got", which is good fortune as often
+# ("you got engaged", "a puppy") unless what was got is won by effort ("got into", "got the job").
+_GOT_BY_EFFORT = (
+    r"got (?:into|onto|through|(?:(?:a|an|the|my|our|your) )?(?:\w+ )?(?:promotion|job|place|offer|raise|rise|"
+    r"scholarship|grade|degree|distinction|licen[cs]e|contract|deal|role|part|position|internship|apprenticeship|"
+    r"award|prize|grant|funding|belt|pb|personal best))"
+)
+_WORKED_FOR = re.compile(
+    rf"{_ACHIEVER}(?:{_EARNED_WORDS}|{_GOT_BY_EFFORT}|finished|landed|completed|earned|reached|crossed|scored|beat|"
+    r"offered|selected|signed|sold|finally have an offer|have an offer)\b",
+    re.IGNORECASE,
+)
 # Words that put an event ahead of now ("tomorrow", "next week", "is going to").
 _UPCOMING = re.compile(
     r"\b(?:tomorrow|tonight|next|upcoming|soon|later|this (?:weekend|week|month|evening|afternoon)|"
@@ -199,6 +211,12 @@ class Specifics:
         """The event is something the person achieved or was given ("you passed your driving test", "your
         novel was accepted"): what congratulations are for, unlike news that only surprised them."""
         return bool(self.event) and bool(_ACHIEVED.search(self.event))
+
+    @property
+    def worked_for(self) -> bool:
+        """The achievement is something worked for ("you passed", "you got the job"), not good fortune the person
+        was given ("you got engaged"): what "You earned this one" is said of."""
+        return bool(self.event) and bool(_WORKED_FOR.search(self.event))
 
     @property
     def earned(self) -> bool:

@@ -133,6 +133,17 @@ def test_news_still_to_be_read_is_no_achievement() -> None:
         assert said.startswith("Congratulations"), said
 
 
+def test_good_fortune_is_congratulated_but_not_called_earned() -> None:
+    """ "I just got engaged" had got "Congratulations, you just got engaged! You earned this one": what the person was
+    given is celebrated; "earned" is for what they worked for."""
+    for text in ("I just got engaged", "we got a puppy today!!", "I got married on saturday!"):
+        said = " ".join(plan_empathy("excited", 0.8, extract(text), text, set()).sentences)
+        assert said.startswith("Congratulations") and "earned" not in said, said
+    for text in ("I finally finished my thesis", "I got the job!!", "I got into my first choice university"):
+        said = " ".join(plan_empathy("excited", 0.8, extract(text), text, set()).sentences)
+        assert "You earned this one" in said, said
+
+
 def test_news_told_without_what_it_said_is_asked_about() -> None:
     """The news, not having received it, will carry the feeling: Abbey asks what it said, naming what arrived."""
     for text, sayer in (

@@ -144,6 +144,16 @@ def test_good_fortune_is_congratulated_but_not_called_earned() -> None:
         assert "You earned this one" in said, said
 
 
+def test_worry_about_something_ahead_is_met_as_nerves_not_fear() -> None:
+    """ "I have a job interview tomorrow" (read as worry) had got "It sounds frightening that you have a job interview
+    tomorrow."; something that has happened may still be frightening."""
+    for text in ("I have a job interview tomorrow", "my driving test is on friday", "I'm giving a talk next week"):
+        said = " ".join(plan_empathy("anxious", 0.5, extract(text), text, set()).sentences)
+        assert "frightening" not in said and "Nerves before something like this are natural" in said, said
+    found = "I found a lump under my arm"
+    assert "frightening" in " ".join(plan_empathy("anxious", 0.5, extract(found), found, set()).sentences)
+
+
 def test_news_told_without_what_it_said_is_asked_about() -> None:
     """The news, not having received it, will carry the feeling: Abbey asks what it said, naming what arrived."""
     for text, sayer in (

@@ -118,10 +118,21 @@ _WORKED_FOR = re.compile(
     r"offered|selected|signed|sold|finally have an offer|have an offer)\b",
     re.IGNORECASE,
 )
-# Words that put an event ahead of now ("tomorrow", "next week", "is going to").
-_UPCOMING = re.compile(
-    r"\b(?:tomorrow|tonight|next|upcoming|soon|later|this (?:weekend|week|month|evening|afternoon)|"
-    r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|will|going to|gonna|starts?|starting)\b",
+# Words that put an event ahead of now in any tense ("tomorrow", "next week", "is going to"), and words that do only
+# when the event is not told in the past ("on monday", "this weekend": "your mum had a biopsy on monday" is over).
+_UPCOMING = re.compile(r"\b(?:tomorrow|next|upcoming|soon|will|going to|gonna)\b", re.IGNORECASE)
+_UPCOMING_UNLESS_PAST = re.compile(
+    r"\b(?:tonight|later|this (?:weekend|week|month|evening|afternoon)|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"starts?|starting)\b",
+    re.IGNORECASE,
+)
+# A verb in the past: the common irregular ones, or one in -ed right after its subject ("you failed"; "you're
+# excited" is a feeling, not a past), but those of arranging what is to come ("you booked it for monday").
+_ARRANGED = r"booked|scheduled|planned|arranged|agreed|promised|decided|signed|registered|entered|applied"
+_PAST = re.compile(
+    r"\b(?:had|was|were|went|did|got|came|took|gave|left|saw|met|ran|lost|broke|fell|told|said|made|found|"
+    r"yesterday|ago|last)\b"
+    rf"|\b(?:you|we|he|she|they|it|i)\s+(?:\w+ly\s+)?(?!(?:{_ARRANGED})\b)[a-z]+ed\b",
     re.IGNORECASE,
 )
 # Words of a loss: a death, a relationship or a livelihood that ended ("your cat died", "she left me", "you were
@@ -226,7 +237,10 @@ class Specifics:
     @property
     def upcoming(self) -> bool:
         """The event is still ahead ("your first day at the new job tomorrow"): something to look forward to."""
-        return bool(_UPCOMING.search(" ".join((self.event, self.felt_about, self.feared))))
+        told = " ".join((self.event, self.felt_about, self.feared))
+        if _UPCOMING.search(told):
+            return True
+        return bool(_UPCOMING_UNLESS_PAST.search(told)) and not _PAST.search(told)
 
     @property
     def loss(self) -> bool:

@@ -154,6 +154,23 @@ def test_worry_about_something_ahead_is_met_as_nerves_not_fear() -> None:
     assert "frightening" in " ".join(plan_empathy("anxious", 0.5, extract(found), found, set()).sentences)
 
 
+@pytest.mark.parametrize(
+    ("text", "ahead"),
+    [
+        ("my mum had a biopsy on monday", False),
+        ("we went to the coast this weekend", False),
+        ("I failed my driving test on friday", False),
+        ("my mum has a biopsy on monday", True),
+        ("I'm booked in for surgery on monday", True),
+        ("the talk I had planned is tomorrow", True),
+    ],
+)
+def test_a_day_named_after_a_past_verb_is_not_ahead(text: str, ahead: bool) -> None:
+    """ "my mum had a biopsy on monday" had got "Nerves before something like this are natural": "on monday" counted
+    as still to come whatever the tense; "tomorrow" is ahead in any case."""
+    assert extract(text).upcoming is ahead, extract(text).event
+
+
 def test_news_told_without_what_it_said_is_asked_about() -> None:
     """The news, not having received it, will carry the feeling: Abbey asks what it said, naming what arrived."""
     for text, sayer in (

@@ -30,6 +30,7 @@ from services.abbey.language import (
     SHOUTED,
     is_plain_request,
     tells_harm_to_someone_close,
+    tells_relief,
     tells_unread_news,
 )
 from services.common.emotions import EKMAN, derive, to_persona_emotion
@@ -262,13 +263,15 @@ class EmotionReader:
                 # close is sorrow for them, not a letdown of the writer's own hopes.
                 felt = reading.scores.get("disappointed", reading.intensity)
                 reading = replace(reading, primary="sad", scores={**reading.scores, "sad": felt})
-            return _not_amused_by_threats(_as_named(reading, named, request.content), request.content)
+            return _as_relieved(
+                _not_amused_by_threats(_as_named(reading, named, request.content), request.content), request.content
+            )
         reading = _not_amused_by_threats(
             _as_named(self.read_text(request.content), named, request.content), request.content
         )
-        if reading.primary == "neutral":
+        if reading.primary == "neutral" and not tells_relief(request.content):
             return self._carried_over(request) or reading
-        return reading
+        return _as_relieved(reading, request.content)
 
     def _carried_over(self, request: persona_pb2.PersonaRequest) -> EmotionReading | None:
         """A neutral follow-up in a heavy conversation keeps some of the earlier feeling (at 60 %); a message that
@@ -403,6 +406,20 @@ def _family(routing: persona_pb2.RoutingDecision) -> str:
     if feelings:
         return (negative or feelings)[0]
     return "neutral" if any(e.label == "neutral" for e in present) else ""
+
+
+def _as_relieved(reading: EmotionReading, text: str) -> EmotionReading:
+    """Good news that ends or eases a scare ("they caught it early though", "the scan came back clear") is relief,
+    read as happiness put clearly: Abi's labels read the worry or the annoyance around it."""
+    if not tells_relief(text) or reading.primary == "happy":
+        return reading
+    named = strongest(named_feelings(text))
+    if named is not None and named.group in NEGATIVE_GROUPS:
+        return reading  # "it's not serious but I'm still terrified": the fear they name is what to answer
+    felt = max(0.5, reading.scores.get("happy", 0.0))
+    return EmotionReading(
+        "happy", max(0.5, reading.intensity), {**reading.scores, "happy": felt}, reading.polarity, reading.source
+    )
 
 
 # A threat made in jest ("I'm going to kill my sister if she touches my laptop again lol"): the laughter reads as

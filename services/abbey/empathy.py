@@ -18,7 +18,7 @@ import yaml
 from personamesh.v1 import persona_pb2
 from services.abbey.emotion import NEGATIVE, EmotionReading
 from services.abbey.feeling_words import named_feelings, strongest
-from services.abbey.language import Specifics, unread_news
+from services.abbey.language import Specifics, tells_relief, unread_news
 
 # emotion -> (mild, clear, strong) acknowledgement variants.
 _TIERS = ("mild", "clear", "strong")
@@ -238,6 +238,7 @@ def plan_empathy(
             ("ill", specifics.ill),
             ("heard", heard),
             ("unhelped", unhelped),
+            ("relief", emotion == "happy" and tells_relief(content)),
         )
         if held
     )
@@ -303,8 +304,10 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
 # something worked for, a loss, an illness going on, a question whether the feeling is normal, a thank-you for
-# being heard, a thank-you for trying.
-_CONDITIONS = frozenset({"achieved", "worked_for", "ahead", "lost", "ill", "asked_normal", "heard", "unhelped"})
+# being heard, a thank-you for trying, relief after a scare.
+_CONDITIONS = frozenset(
+    {"achieved", "worked_for", "ahead", "lost", "ill", "asked_normal", "heard", "unhelped", "relief"}
+)
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
 # How specific a template is, by what it names or requires: the most specific that fits is said first.
@@ -312,7 +315,9 @@ _WEIGHTS = {
     "felt": 6,
     "asked_normal": 5,
     "achievement": 4,
-    **dict.fromkeys(("event", "Event", "pet_name", "achieved", "worked_for", "ahead", "lost", "feared", "news"), 3),
+    **dict.fromkeys(
+        ("event", "Event", "pet_name", "achieved", "worked_for", "ahead", "lost", "feared", "news", "relief"), 3
+    ),
     **dict.fromkeys(("person", "pet", "about"), 2),
     "topic": 1,
 }

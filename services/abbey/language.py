@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings
+from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings, negated, words_before
 from services.common.personal import PETS, RELATIONS
 
 _SWAP = {
@@ -45,6 +45,7 @@ _LEADING = re.compile(
     r"^(?:(?:(?:hey|hi|hello|hiya) (?:there|abbey)|so|well|honestly|basically|anyway|just|and|but|also|then|um+|hey|"
     r"hi|ok(?:ay)?|like|today|lately|because|cause|cuz|bro|dude|ngl|tbh|lowkey|"
     r"tonight|yesterday|oh|wow|omg|interesting|hang on|wait|guess what|dear \w+(?: \w+)?|to whom it may concern|"
+    r"thankfully|luckily|fortunately|phew|what a relief|"
     r"i'?m afraid(?: that)?|i am afraid(?: that)?)"
     r"\b[\s,.!:]*)+",
     re.I,
@@ -62,8 +63,8 @@ _PREFACE = re.compile(
 )
 # Interjections at the end of what is said back ("... out in 2 weeks wtf").
 _TRAILING = re.compile(
-    r"(?:[\s,]+(?:wtf|smh|ffs|fml|tbh|ngl|fr|tho|bro|dude|omg|lol|lmao|i guess|i think|i suppose|i reckon|i mean|"
-    r"you know))+$",
+    r"(?:[\s,]+(?:wtf|smh|ffs|fml|tbh|ngl|fr|tho|though|bro|dude|omg|lol|lmao|i guess|i think|i suppose|i reckon|"
+    r"i mean|you know))+$",
     re.I,
 )
 # What makes a clause one (`extract`): a subject, or a verb that is not an infinitive.
@@ -441,6 +442,27 @@ _HARM_TO_SOMEONE_CLOSE = re.compile(
 def tells_harm_to_someone_close(text: str) -> bool:
     """The message tells of harm done to someone the writer calls theirs ("my son was bullied at school today")."""
     return bool(_HARM_TO_SOMEONE_CLOSE.search(text))
+
+
+# Good news that ends or eases a scare ("they caught it early", "the scan came back clear", "found him safe"), or
+# relief named: Abi's labels read the worry or annoyance around it, and cheer would miss what it ends.
+_RELIEF = re.compile(
+    r"\b(?:relieved|what a relief|such a relief|phew|caught (?:it|them) (?:early|in time)|all clear|"
+    r"(?:came|come|comes) back (?:clear|negative|normal|fine|benign)|(?:is|was|it'?s|were|are) (?:benign|"
+    r"not cancer(?:ous)?)|not cancer(?:ous)?|benign|nothing serious|not serious|(?:is|was|it'?s) treatable|"
+    r"(?:scan|test|result|biopsy|x-?ray|mri|ct|blood(?: test| work)?|mammogram|smear)s? (?:was|were|is|are) "
+    r"(?:clear|negative|normal|fine|good)|false alarm|out of surgery|surgery went (?:well|fine|ok(?:ay)?)|"
+    r"in remission|cancer[- ]free|"
+    r"found (?:him|her|them) safe|(?:will|'ll|is going to) make a full recovery)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_relief(text: str) -> bool:
+    """The message tells good news that ends or eases a scare, or names relief: answered as relief, never as the
+    worry around it nor with cheer."""
+    found = _RELIEF.search(text)
+    return found is not None and not negated(words_before(text.lower(), found.start()))
 
 
 def tells_unread_news(text: str) -> bool:

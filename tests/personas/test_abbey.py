@@ -199,6 +199,26 @@ async def test_harm_done_to_someone_close_is_met_with_sorrow_not_a_letdown(perso
     assert forgot.emotional_state.primary == "disappointed"
 
 
+async def test_relief_after_a_scare_is_met_as_relief_not_annoyance_or_cheer(personas: Personas) -> None:
+    """After a diagnosis, "they caught it early though" (Abi: annoyance) had got "No wonder you're fed up", and "what a
+    relief, they caught it early" only "Enjoy it; moments like this are worth savouring."."""
+    annoyed = _routing(
+        emotions=[persona_pb2.EmotionScore(label="annoyance", score=0.7)],
+        ekman_emotions=[persona_pb2.EmotionScore(label="anger", score=0.6)],
+        sentiment=persona_pb2.Sentiment(intensity=0.5, polarity=-0.3),
+    )
+    before = [
+        persona_pb2.Turn(role=persona_pb2.ROLE_USER, content="my dad was diagnosed with cancer last week"),
+        persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content="I'm so sorry that your dad was diagnosed."),
+    ]
+    for text in ("they caught it early though", "what a relief, they caught it early", "the scan came back clear"):
+        request = persona_pb2.PersonaRequest(content=text, routing=annoyed, recent_turns=before)
+        answer = await chat(personas.abbey.target, request)
+        assert answer.emotional_state.primary == "happy", (text, answer.content)
+        assert "relief" in answer.content and "though" not in answer.content, answer.content
+        assert "fed up" not in answer.content and "Enjoy it" not in answer.content, answer.content
+
+
 async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
     routing = _routing(
         tone=persona_pb2.TONE_SUPPORTIVE,

@@ -273,6 +273,22 @@ class EmotionReader:
             return self._carried_over(request) or reading
         return _as_relieved(reading, request.content)
 
+    def unfounded_cheer(self, reading: EmotionReading, text: str, achievement: bool) -> bool:
+        """A happy or excited reading from Abi's labels alone whose words hold no good news: no joy or relief cue or
+        feeling named, no exclamation, no achievement, and the sentiment lexicon at most mildly positive ("I worked
+        so hard for it" after a rejection, read as pride). In a painful conversation it ends nothing."""
+        if reading.primary not in ("happy", "excited") or reading.source != "routing":
+            return False
+        if "!" in text or achievement or tells_relief(text):
+            return False
+        named = strongest(named_feelings(text))
+        own = self.read_text(text)
+        return (
+            (named is None or named.group not in ("joy", "surprise"))
+            and own.primary == "neutral"
+            and own.polarity < 0.3
+        )
+
     def _carried_over(self, request: persona_pb2.PersonaRequest) -> EmotionReading | None:
         """A neutral follow-up in a heavy conversation keeps some of the earlier feeling (at 60 %); a message that
         moves on to something else keeps none."""

@@ -163,6 +163,15 @@ class AbbeyLogic(PersonaLogic):
                 if reading.primary != "neutral":  # say back what the feeling rests on, not only this fragment
                     told_before = await asyncio.to_thread(extract, last_user_turn(request))
                     specifics = event_in_context(specifics, told_before)
+        if (
+            not chat
+            and not new_subject
+            and self.moods.carried_pain(state) is not None
+            and self.reader.unfounded_cheer(reading, request.content, specifics.achievement)
+        ):
+            # "I worked so hard for it" after a rejection (Abi: pride) had got "That's lovely to hear": with no good
+            # news in its words the message is neutral, and the session's painful feeling carries over.
+            reading = EmotionReading("neutral", 0.0, {"neutral": 1.0}, reading.polarity, reading.source)
         mood = self.moods.update(state, reading, new_subject)
         urgent = "" if risk_words else emergency_kind(request.content, self.emergency_head, vector)
         flagged_too = bool(urgent and kind)

@@ -53,11 +53,18 @@ class SessionMoods:
             state = self._states[key] = SessionState()
         return state
 
+    def carried_pain(self, state: SessionState) -> tuple[str, float] | None:
+        """The painful feeling earlier turns would carry into a neutral message (after one more decay), if any."""
+        if not state.scores:
+            return None
+        label, score = max(state.scores.items(), key=lambda item: item[1])
+        return (label, score * self.decay) if label in NEGATIVE and score * self.decay >= 0.3 else None
+
     def update(self, state: SessionState, reading: EmotionReading, new_subject: bool = False) -> Mood:
         """Fold this turn's reading into the state; a neutral turn keeps some of a heavy earlier feeling, unless it
         tells of something else (`tells_new_subject`)."""
-        earlier = {label: score * self.decay for label, score in state.scores.items()}
-        decayed = dict(earlier)
+        carried = None if new_subject else self.carried_pain(state)
+        decayed = {label: score * self.decay for label, score in state.scores.items()}
         for label, score in reading.scores.items():
             if label != "neutral":
                 decayed[label] = min(1.0, max(decayed.get(label, 0.0), score))
@@ -74,9 +81,8 @@ class SessionMoods:
             trend = "easing"
         else:
             trend = "steady"
-        if reading.primary == "neutral" and earlier and not new_subject:
+        if reading.primary == "neutral" and carried is not None:
             # Only earlier turns carry over: what this neutral message itself scored was judged not felt.
-            label, score = max(earlier.items(), key=lambda item: item[1])
-            if label in NEGATIVE and score >= 0.3:
-                return Mood(label, round(score * self.decay, 3), trend, state.distress, state.turns, True)
+            label, score = carried
+            return Mood(label, round(score * self.decay, 3), trend, state.distress, state.turns, True)
         return Mood(reading.primary, reading.intensity, trend, state.distress, state.turns, False)

@@ -219,6 +219,30 @@ async def test_relief_after_a_scare_is_met_as_relief_not_annoyance_or_cheer(pers
         assert "fed up" not in answer.content and "Enjoy it" not in answer.content, answer.content
 
 
+async def test_a_happy_reading_with_no_good_news_does_not_end_a_painful_conversation(personas: Personas) -> None:
+    """ "I got rejected from my dream school" then "I worked so hard for it" (Abi: pride) had got "That's lovely to
+    hear: you worked so hard for it."; good news said in words still ends the sorrow."""
+
+    def routed(label: str, group: str, polarity: float) -> persona_pb2.RoutingDecision:
+        return _routing(
+            emotions=[persona_pb2.EmotionScore(label=label, score=0.8)],
+            ekman_emotions=[persona_pb2.EmotionScore(label=group, score=0.7)],
+            sentiment=persona_pb2.Sentiment(intensity=0.6, polarity=polarity),
+        )
+
+    async def say(session: str, text: str, routing: persona_pb2.RoutingDecision) -> persona_pb2.PersonaResponse:
+        request = persona_pb2.PersonaRequest(content=text, routing=routing, user_id="u-" + session, session_id=session)
+        return await chat(personas.abbey.target, request)
+
+    letdown, proud = routed("disappointment", "sadness", -0.6), routed("pride", "joy", 0.5)
+    await say("cheer-1", "I got rejected from my dream school", letdown)
+    effort = await say("cheer-1", "I worked so hard for it", proud)
+    assert effort.emotional_state.primary != "happy" and "lovely" not in effort.content, effort.content
+    await say("cheer-2", "I got rejected from my dream school", letdown)
+    good = await say("cheer-2", "they just called, I got in off the waitlist!", proud)
+    assert good.emotional_state.primary in ("happy", "excited"), good.content
+
+
 async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
     routing = _routing(
         tone=persona_pb2.TONE_SUPPORTIVE,

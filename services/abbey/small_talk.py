@@ -26,6 +26,7 @@ _ABOUT_HER = (
     r"(?:what can you do|what do you do|what are you (?:for|good at|able to (?:do|help (?:me )?with))|"
     r"how can you help(?: me)?|what can you help (?:me )?with|who are you|what are you)"
 )
+_FAVOURITE = r"(?:fav(?:ou?rite)?|fave)"
 KINDS: Final[dict[str, re.Pattern[str]]] = {
     "how_are_you": re.compile(
         rf"^\s*{_GREETED}(?:how are (?:you|u|things)(?: doing| today)?|how's it going|"
@@ -54,6 +55,15 @@ KINDS: Final[dict[str, re.Pattern[str]]] = {
         rf"what(?:'s| is) your name|do you have a name|what should i call you|"
         rf"who (?:made|built|created|wrote|programmed|trained) you){_NAME}"
         rf"{_END}",
+        re.I,
+    ),
+    # Her own favourites or pastimes ("what's your favourite movie?", "do you have any hobbies"): she has none, and
+    # asks for theirs (it had been taken for a task she cannot write).
+    "favourites": re.compile(
+        rf"^\s*{_GREETED}(?:(?:what(?:'s| is|s)|whats) (?:your|ur|yr) {_FAVOURITE} (?P<thing>\w+(?: \w+)?)|"
+        rf"do (?:you|u) have (?:a |any )?{_FAVOURITE}s?(?: (?P<other>\w+(?: \w+)?))?|"
+        rf"what do (?:you|u) (?:like|love|enjoy) (?:to do|doing)(?: for fun| in your (?:free|spare) time)?|"
+        rf"do (?:you|u) have (?:any )?hobbies|what are your hobbies|what(?:'s| is) your hobby){_NAME}{_END}",
         re.I,
     ),
     "laughter": re.compile(rf"^\s*(?:{LAUGHTER}|😂+|🤣+|😆+|😄+)\s*[.!?\s]*$", re.I),
@@ -116,11 +126,28 @@ def reply(kind: str, text: str, said: set[str]) -> str:
     """A short answer in kind, not one already said in this session when another is left."""
     if kind == "capabilities":
         return _capabilities()
+    if kind == "favourites":
+        return _favourites(text)
     if kind == "farewell" and _NIGHT.search(text):
         return "Good night, and sleep well. I'm here whenever you want to talk."
     if kind == "greeting" and _MORNING.search(text):
         return "Good morning! How are you doing today?"
     return unsaid(_REPLIES[kind], zlib.crc32(text.lower().encode("utf-8")), said)
+
+
+def _favourites(text: str) -> str:
+    """No favourites or pastimes of her own, said plainly, and theirs asked for."""
+    found = KINDS["favourites"].match(text)
+    thing = found and (found.group("thing") or found.group("other"))
+    if thing:
+        return (
+            f"I don't have a favourite {thing.lower()} of my own: I'm an AI, so I don't experience things the way "
+            f"you do. I'd love to hear yours, though. What's your favourite {thing.lower()}?"
+        )
+    return (
+        "I don't have hobbies of my own: I'm an AI, and talking with people is what I do. What do you like to do "
+        "when you get the time?"
+    )
 
 
 def _capabilities() -> str:

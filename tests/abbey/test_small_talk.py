@@ -70,6 +70,25 @@ def test_a_reply_of_two_sentences_is_not_said_twice_in_a_session() -> None:
     assert reply("declining", "nah I'm good", said) != first
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's your favourite movie?",
+        "whats ur fav song",
+        "do you have a favorite book?",
+        "what do you like to do for fun?",
+        "do you have any hobbies",
+    ],
+)
+def test_her_own_favourites_are_small_talk_answered_honestly(text: str) -> None:
+    """ "what's your favourite movie?" had got "I can't put that together for you right now": it is small talk; she
+    has no favourites of her own and asks for theirs."""
+    assert small_talk_kind(text) == "favourites"
+    answer = reply("favourites", text, set())
+    assert "AI" in answer and answer.rstrip().endswith("?"), answer
+    assert small_talk_kind("what's your favourite way to cook salmon for a dinner party of eight people?") == ""
+
+
 def test_thanks_after_a_word_of_acknowledgement_is_gratitude_not_news_to_savour() -> None:
     """ "cool thanks" had got "Enjoy it; moments like this are worth savouring." """
     from services.abbey.empathy import is_gratitude

@@ -29,6 +29,7 @@ from services.abbey.language import (
     IN_HOSPITAL,
     SHOUTED,
     is_plain_request,
+    tells_apology_received,
     tells_harm_to_someone_close,
     tells_relief,
     tells_unread_news,
@@ -258,6 +259,15 @@ class EmotionReader:
                     reading = own  # wishing something over is weariness, not the excitement or desire Abi reads
             if reading.negative and reading.primary != "stressed" and _NAMES_STRESS.search(request.content):
                 reading = _as_stressed(reading, request.content)  # "I'm so stressed about money": not disappointed
+            elif (
+                reading.primary == "sad"
+                and tells_apology_received(request.content)
+                and (named is None or named.group not in NEGATIVE_GROUPS)
+                and not self.read_text(request.content).negative
+            ):
+                # "he said sorry and took me out to dinner" had got "Sorry to hear that he said sorry": the remorse
+                # Abi reads is the other person's; an apology made to the writer is good news.
+                reading = EmotionReading("happy", 0.4, {**reading.scores, "happy": 0.5}, reading.polarity, "routing")
             elif reading.primary == "disappointed" and tells_harm_to_someone_close(request.content):
                 # "my son was bullied at school today" had got "you clearly hoped for more": harm done to someone
                 # close is sorrow for them, not a letdown of the writer's own hopes.
@@ -274,12 +284,13 @@ class EmotionReader:
         return _as_relieved(reading, request.content)
 
     def unfounded_cheer(self, reading: EmotionReading, text: str, achievement: bool) -> bool:
-        """A happy or excited reading from Abi's labels alone whose words hold no good news: no joy or relief cue or
-        feeling named, no exclamation, no achievement, and the sentiment lexicon at most mildly positive ("I worked
-        so hard for it" after a rejection, read as pride). In a painful conversation it ends nothing."""
+        """A happy or excited reading from Abi's labels alone whose words hold no good news: no joy cue or feeling
+        named, no exclamation, no achievement, relief or apology received, and the sentiment lexicon at most mildly
+        positive ("I worked so hard for it" after a rejection, read as pride). In a painful conversation it ends
+        nothing."""
         if reading.primary not in ("happy", "excited") or reading.source != "routing":
             return False
-        if "!" in text or achievement or tells_relief(text):
+        if "!" in text or achievement or tells_relief(text) or tells_apology_received(text):
             return False
         named = strongest(named_feelings(text))
         own = self.read_text(text)

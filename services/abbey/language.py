@@ -465,6 +465,20 @@ def tells_relief(text: str) -> bool:
     return found is not None and not negated(words_before(text.lower(), found.start()))
 
 
+# An apology made to the writer ("he said sorry", "my sister apologised"): the remorse is the other person's.
+_APOLOGY_RECEIVED = re.compile(
+    r"\b(?:he|she|they|(?:my|our) \w+)\s+(?:(?:finally|actually|even|just|already)\s+)?(?:said (?:sorry|he was sorry|"
+    r"she was sorry|they were sorry)|apologi[sz]ed|did apologi[sz]e|made it up to me)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_apology_received(text: str) -> bool:
+    """The message tells of an apology someone made to the writer, with no "but" after it: good news, not sorrow."""
+    found = _APOLOGY_RECEIVED.search(text)
+    return found is not None and not re.search(r"\bbut\b", text[found.end() :], re.IGNORECASE)
+
+
 def tells_unread_news(text: str) -> bool:
     """The message tells of news received (a letter, a call, the results) and not what it said: the news itself, not
     having received it, is what carries a feeling."""

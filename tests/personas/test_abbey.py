@@ -243,6 +243,32 @@ async def test_a_happy_reading_with_no_good_news_does_not_end_a_painful_conversa
     assert good.emotional_state.primary in ("happy", "excited"), good.content
 
 
+async def test_an_apology_received_is_not_met_with_sorrow(personas: Personas) -> None:
+    """ "he said sorry and took me out to dinner" (Abi: remorse) had got "Sorry to hear that he said sorry"; an apology
+    the writer does not accept is still met with care."""
+    remorse = _routing(
+        emotions=[persona_pb2.EmotionScore(label="remorse", score=0.7)],
+        ekman_emotions=[persona_pb2.EmotionScore(label="sadness", score=0.6)],
+        sentiment=persona_pb2.Sentiment(intensity=0.5, polarity=-0.3),
+    )
+    forgot = persona_pb2.PersonaRequest(
+        content="my boyfriend forgot our anniversary", routing=remorse, user_id="u-sorry", session_id="sorry"
+    )
+    await chat(personas.abbey.target, forgot)  # in a session that carries the letdown, too
+    made_up = await chat(
+        personas.abbey.target,
+        persona_pb2.PersonaRequest(
+            content="he said sorry and took me out to dinner", routing=remorse, user_id="u-sorry", session_id="sorry"
+        ),
+    )
+    assert made_up.emotional_state.primary == "happy" and "Sorry to hear" not in made_up.content, made_up.content
+    hurt = await chat(
+        personas.abbey.target,
+        persona_pb2.PersonaRequest(content="she apologised but I'm still really hurt", routing=remorse),
+    )
+    assert hurt.emotional_state.primary == "sad", hurt.content
+
+
 async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
     routing = _routing(
         tone=persona_pb2.TONE_SUPPORTIVE,

@@ -214,10 +214,12 @@ def plan_empathy(
     brief: bool = False,
     heard: bool = False,
     unhelped: bool = False,
+    remembering: bool = False,
 ) -> EmpathyPlan:
     """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session. `heard`: a
     thank-you for kind words or for listening, not for help (what the person said before it asked for nothing);
-    `unhelped`: a thank-you that says the help did not come ("thanks anyway")."""
+    `unhelped`: a thank-you that says the help did not come ("thanks anyway"); `remembering`: a memory told soon
+    after telling of a death."""
     tier = intensity_tier(intensity)
     if (specifics.bereaved or specifics.ill or specifics.health_scare) and emotion in NEGATIVE:
         tier = max(tier, 1)  # a death, an illness or a scare is never "a shame" or "a few nerves", however calmly told
@@ -239,6 +241,7 @@ def plan_empathy(
             ("heard", heard),
             ("unhelped", unhelped),
             ("relief", emotion == "happy" and tells_relief(content)),
+            ("remembering", remembering),
         )
         if held
     )
@@ -304,9 +307,9 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
 # something worked for, a loss, an illness going on, a question whether the feeling is normal, a thank-you for
-# being heard, a thank-you for trying, relief after a scare.
+# being heard, a thank-you for trying, relief after a scare, a memory of someone who died.
 _CONDITIONS = frozenset(
-    {"achieved", "worked_for", "ahead", "lost", "ill", "asked_normal", "heard", "unhelped", "relief"}
+    {"achieved", "worked_for", "ahead", "lost", "ill", "asked_normal", "heard", "unhelped", "relief", "remembering"}
 )
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}
@@ -316,7 +319,20 @@ _WEIGHTS = {
     "asked_normal": 5,
     "achievement": 4,
     **dict.fromkeys(
-        ("event", "Event", "pet_name", "achieved", "worked_for", "ahead", "lost", "feared", "news", "relief"), 3
+        (
+            "event",
+            "Event",
+            "pet_name",
+            "achieved",
+            "worked_for",
+            "ahead",
+            "lost",
+            "feared",
+            "news",
+            "relief",
+            "remembering",
+        ),
+        3,
     ),
     **dict.fromkeys(("person", "pet", "about"), 2),
     "topic": 1,

@@ -479,6 +479,30 @@ def tells_apology_received(text: str) -> bool:
     return found is not None and not re.search(r"\bbut\b", text[found.end() :], re.IGNORECASE)
 
 
+# A memory told ("she used to make the best apple pie", "I remember when we ..."), and a death told, "passed" alone
+# included when nothing follows it that could be passed ("she passed two years ago", not "she passed her exam").
+_MEMORY = re.compile(
+    r"\b(?:used to|would always|always would|always used to|i (?:still )?remember|remember when|"
+    r"i'?ll never forget|we always used)\b",
+    re.IGNORECASE,
+)
+_PASSED = re.compile(
+    r"\b(?:he|she|they|mum|mom|dad|grandma|grandpa|nan|gran)\s+(?:\w+\s+)?passed\b"
+    r"(?!\s+(?:the|my|his|her|their|a|an|it|this|that|away|on|by|through|out|over)\b)",
+    re.IGNORECASE,
+)
+
+
+def tells_a_memory(text: str) -> bool:
+    """The message tells a memory ("she used to ...", "I remember when ...")."""
+    return bool(_MEMORY.search(text))
+
+
+def tells_a_death(text: str) -> bool:
+    """The message tells of a death ("died", "passed away", "she passed two years ago", "the funeral")."""
+    return bool(_BEREAVED.search(text) or _PASSED.search(text))
+
+
 def tells_unread_news(text: str) -> bool:
     """The message tells of news received (a letter, a call, the results) and not what it said: the news itself, not
     having received it, is what carries a feeling."""

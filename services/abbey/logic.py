@@ -13,7 +13,14 @@ from services.abbey.conversation import conversation_so_far, event_in_context, l
 from services.abbey.emotion import EmotionReader, EmotionReading, from_situation, tells_a_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, thanks_without_help, tone_for
 from services.abbey.facts import extract_facts
-from services.abbey.language import Specifics, asks_for_something, extract, is_question
+from services.abbey.language import (
+    Specifics,
+    asks_for_something,
+    extract,
+    is_question,
+    tells_a_death,
+    tells_a_memory,
+)
 from services.abbey.memory import (
     NOBODY_TO_REMEMBER,
     FactMemory,
@@ -26,6 +33,7 @@ from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.abbey.situation import SituationHead
 from services.abbey.small_talk import reply, small_talk_kind
+from services.common.conversation import user_messages
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import (
     IndexCaller,
@@ -234,6 +242,7 @@ class AbbeyLogic(PersonaLogic):
                 brief=recall.preferences.get("brevity") == "short",
                 heard=gratitude and _thanks_for_being_heard(request),
                 unhelped=gratitude and thanks_without_help(request.content),
+                remembering=emotion in ("happy", "excited") and _remembers_someone_who_died(request),
             )
             if emotion == "neutral" and (question or not specifics.event):
                 empathy = None if not memory_answer else empathy
@@ -439,6 +448,13 @@ def _thanks_for_being_heard(request: persona_pb2.PersonaRequest) -> bool:
     had got "You're very welcome; I'm glad it was useful."). With nothing before it, it is taken as thanks for help."""
     before = last_user_turn(request)
     return bool(before.strip()) and not asks_for_something(before)
+
+
+def _remembers_someone_who_died(request: persona_pb2.PersonaRequest) -> bool:
+    """The message tells a memory and one of the user's last three messages before it told of a death ("she passed
+    two years ago" / "she used to make the best apple pie"): a memory shared, not news to enjoy."""
+    earlier = user_messages(request.recent_turns)[-3:]
+    return tells_a_memory(request.content) and any(tells_a_death(text) for text in earlier)
 
 
 def _earlier_sentences(request: persona_pb2.PersonaRequest) -> set[str]:

@@ -269,6 +269,26 @@ async def test_an_apology_received_is_not_met_with_sorrow(personas: Personas) ->
     assert hurt.emotional_state.primary == "sad", hurt.content
 
 
+async def test_a_fond_memory_of_someone_who_died_is_not_news_to_enjoy(personas: Personas) -> None:
+    """After "I miss my mum so much, she passed two years ago", "she used to make the best apple pie" (Abi: joy) had
+    got "That's lovely to hear ... Enjoy it; moments like this are worth savouring."."""
+    fond = _routing(
+        emotions=[persona_pb2.EmotionScore(label="admiration", score=0.7)],
+        ekman_emotions=[persona_pb2.EmotionScore(label="joy", score=0.7)],
+        sentiment=persona_pb2.Sentiment(intensity=0.5, polarity=0.6),
+    )
+    before = [
+        persona_pb2.Turn(role=persona_pb2.ROLE_USER, content="I miss my mum so much, she passed two years ago"),
+        persona_pb2.Turn(role=persona_pb2.ROLE_ASSISTANT, content="That sounds so painful."),
+    ]
+    request = persona_pb2.PersonaRequest(
+        content="she used to make the best apple pie", routing=fond, recent_turns=before
+    )
+    answer = (await chat(personas.abbey.target, request)).content
+    assert "remember" in answer.lower(), answer
+    assert "Enjoy it" not in answer and "lovely to hear" not in answer, answer
+
+
 async def test_uses_abis_emotions_and_tone_when_present(personas: Personas) -> None:
     routing = _routing(
         tone=persona_pb2.TONE_SUPPORTIVE,

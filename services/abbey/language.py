@@ -82,7 +82,9 @@ def without_openers(text: str) -> str:
     return _LEADING.sub("", text.strip())
 
 
-# Words of something achieved or granted, said of the person ("you passed", "your novel was accepted").
+# Words of something achieved or granted, said of the person ("you passed", "your novel was accepted") or of someone
+# they call theirs ("your sister passed", "your son just graduated": `_CLOSE`, not earned by the writer).
+_CLOSE = rf"\b(?:your|our) (?:\w+ )?(?:{'|'.join(sorted(RELATIONS | PETS))})\b"
 _ACHIEVER = r"\b(?:you(?:'ve| have)?|your \w+(?: \w+)? (?:was|were|has been|have been|got|is)) (?:\w+ ){0,3}?"
 # Of those, the words that cannot be anything but good news ("you got a parking ticket" is not).
 _EARNED_WORDS = (
@@ -101,12 +103,6 @@ _UNREAD_NEWS = re.compile(
     r"(?![^,;:.!?]*\b(?:saying|says|said|that|about|telling|asking|and|but|so|because|which)\b)[^,;:.!?]*[.!?]*\s*$",
     re.IGNORECASE,
 )
-_ACHIEVED = re.compile(
-    rf"{_ACHIEVER}(?:{_EARNED_WORDS}|got(?! {_NEWS})|finished|landed|completed|earned|reached|crossed|scored|beat|"
-    r"offered|selected|signed|sold|finally have an offer|have an offer)\b",
-    re.IGNORECASE,
-)
-_EARNED = re.compile(rf"{_ACHIEVER}(?:{_EARNED_WORDS})\b", re.IGNORECASE)
 # Of the achievements, those worked for: every verb of `_ACHIEVED` but a bare "got", which is good fortune as often
 # ("you got engaged", "a puppy") unless what was got is won by effort ("got into", "got the job").
 _GOT_BY_EFFORT = (
@@ -114,6 +110,16 @@ _GOT_BY_EFFORT = (
     r"scholarship|grade|degree|distinction|licen[cs]e|contract|deal|role|part|position|internship|apprenticeship|"
     r"award|prize|grant|funding|belt|pb|personal best))"
 )
+# Someone close's achievement, only in words that cannot be bad news ("your sister passed"; "your dad got ..." may
+# be anything).
+_CLOSE_ACHIEVED = rf"{_CLOSE} (?:\w+ ){{0,3}}?(?:{_EARNED_WORDS}|{_GOT_BY_EFFORT})\b"
+_ACHIEVED = re.compile(
+    rf"{_ACHIEVER}(?:{_EARNED_WORDS}|got(?! {_NEWS})|finished|landed|completed|earned|reached|crossed|scored|beat|"
+    rf"offered|selected|signed|sold|finally have an offer|have an offer)\b|{_CLOSE_ACHIEVED}",
+    re.IGNORECASE,
+)
+_EARNED = re.compile(rf"{_ACHIEVER}(?:{_EARNED_WORDS})\b|{_CLOSE_ACHIEVED}", re.IGNORECASE)
+_CLOSE_FIRST = re.compile(rf"\s*{_CLOSE}", re.IGNORECASE)  # the event is someone else's ("your sister was ...")
 _WORKED_FOR = re.compile(
     rf"{_ACHIEVER}(?:{_EARNED_WORDS}|{_GOT_BY_EFFORT}|finished|landed|completed|earned|reached|crossed|scored|beat|"
     r"offered|selected|signed|sold|finally have an offer|have an offer)\b",
@@ -228,7 +234,7 @@ class Specifics:
     def worked_for(self) -> bool:
         """The achievement is something worked for ("you passed", "you got the job"), not good fortune the person
         was given ("you got engaged"): what "You earned this one" is said of."""
-        return bool(self.event) and bool(_WORKED_FOR.search(self.event))
+        return bool(self.event) and bool(_WORKED_FOR.search(self.event)) and not _CLOSE_FIRST.match(self.event)
 
     @property
     def earned(self) -> bool:

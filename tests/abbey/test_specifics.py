@@ -171,6 +171,16 @@ def test_a_day_named_after_a_past_verb_is_not_ahead(text: str, ahead: bool) -> N
     assert extract(text).upcoming is ahead, extract(text).event
 
 
+def test_the_achievement_of_someone_close_is_congratulated_but_not_earned_by_the_writer() -> None:
+    """ "my sister passed her driving test" had got "I appreciate you telling me"; "You earned this one" is for what the
+    writer did."""
+    for text in ("my sister passed her driving test", "our son just graduated!", "my sister was promoted"):
+        specifics = extract(text)
+        assert specifics.achievement and specifics.earned, specifics.event
+        said = " ".join(plan_empathy("excited", 0.8, specifics, text, set()).sentences)
+        assert said.startswith("Congratulations") and "You earned" not in said, said
+
+
 def test_news_told_without_what_it_said_is_asked_about() -> None:
     """The news, not having received it, will carry the feeling: Abbey asks what it said, naming what arrived."""
     for text, sayer in (

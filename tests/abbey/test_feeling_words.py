@@ -34,6 +34,9 @@ from services.abbey.feeling_words import named_feelings, strongest
         # after "my boss yelled at me in front of everyone": shame, not the annoyance the session carried
         ("yeah. i just feel so small", "embarrassment", "plain"),
         ("he made me feel small in front of the whole team", "embarrassment", "plain"),
+        # boredom has no GoEmotions label; Abi read it as disappointment ("you cared about how it would turn out")
+        ("kind of bored this afternoon", "annoyance", "mild"),
+        ("bored out of my mind at work", "annoyance", "plain"),
     ],
 )
 def test_a_named_feeling_is_found_with_how_strongly_it_is_put(text: str, label: str, strength: str) -> None:

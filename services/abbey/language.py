@@ -112,7 +112,14 @@ _GOT_BY_EFFORT = (
 )
 # Someone close's achievement, only in words that cannot be bad news ("your sister passed"; "your dad got ..." may
 # be anything).
-_CLOSE_ACHIEVED = rf"{_CLOSE} (?:\w+ ){{0,3}}?(?:{_EARNED_WORDS}|{_GOT_BY_EFFORT})\b"
+# A first of a child or a pet ("your dog learned to roll over", "your daughter took her first steps").
+_MILESTONE = (
+    r"learn(?:ed|t) (?:how )?to (?:walk|talk|swim|ride|read|write|crawl|sit|stand|roll over|fetch|count|tie|spell|"
+    r"use the (?:toilet|potty)|skate|ski)|took (?:his|her|their|its) first steps?|"
+    r"said (?:his|her|their|its) first words?|"
+    r"(?:is|got|was) (?:now )?(?:potty|toilet) trained|lost (?:his|her|their) first tooth"
+)
+_CLOSE_ACHIEVED = rf"{_CLOSE} (?:\w+ ){{0,3}}?(?:{_EARNED_WORDS}|{_GOT_BY_EFFORT}|{_MILESTONE})\b"
 _ACHIEVED = re.compile(
     rf"{_ACHIEVER}(?:{_EARNED_WORDS}|got(?! {_NEWS})|finished|landed|completed|earned|reached|crossed|scored|beat|"
     rf"offered|selected|signed|sold|finally have an offer|have an offer)\b|{_CLOSE_ACHIEVED}",

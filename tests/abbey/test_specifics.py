@@ -174,7 +174,13 @@ def test_a_day_named_after_a_past_verb_is_not_ahead(text: str, ahead: bool) -> N
 def test_the_achievement_of_someone_close_is_congratulated_but_not_earned_by_the_writer() -> None:
     """ "my sister passed her driving test" had got "I appreciate you telling me"; "You earned this one" is for what the
     writer did."""
-    for text in ("my sister passed her driving test", "our son just graduated!", "my sister was promoted"):
+    for text in (
+        "my sister passed her driving test",
+        "our son just graduated!",
+        "my sister was promoted",
+        "my dog learned to roll over today",  # a first ("If I've got it right, ..." before)
+        "my daughter took her first steps this morning",
+    ):
         specifics = extract(text)
         assert specifics.achievement and specifics.earned, specifics.event
         said = " ".join(plan_empathy("excited", 0.8, specifics, text, set()).sentences)

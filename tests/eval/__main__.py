@@ -11,6 +11,8 @@ training file holds their unsafe twins.
     python -m tests.eval --tasks docs [--docs-split dev]  # Aviva on the documentation QA set (`make eval`)
 
 `everyday` counts Abi's crisis false alarms and blocks on everyday emotional messages (tests/eval/everyday.py);
+`plans` reports two frozen blind sets of plans about people, places and times: threats among harmless plans, and
+crises among everyday messages (tests/eval/plans.py);
 `method` (on request, a tuning set) counts crises among messages that ask for a means (tests/eval/method_seeking.py).
 `conversation_crisis` scores crises told over several messages on a frozen blind set (`conversation_selection`, on
 request: its tuning set; tests.eval.conversation_safety.py).
@@ -52,6 +54,7 @@ from tests.eval.empathy import eval_empathy, print_empathy
 from tests.eval.everyday import eval_everyday, print_everyday
 from tests.eval.method_seeking import eval_method, print_method
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
+from tests.eval.plans import eval_plans, print_plans
 from tests.eval.situations import eval_situations, print_situations
 
 RESULTS = Path("bench-results")
@@ -77,7 +80,7 @@ BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2, "blind_v3": BLIND_V3, "blind
 SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_selection_styles_v1.jsonl"}
 SMALL_TALK = ("small_talk", "acknowledgement")
 CONVERSATION_TASKS: dict[Signal, str] = {"crisis": "conversation_crisis", "harmful": "conversation_harm"}
-CLASSIFIER_TASKS = "blind,conversation_crisis,conversation_harm,routing,questions,emotions,everyday"
+CLASSIFIER_TASKS = "blind,conversation_crisis,conversation_harm,routing,questions,emotions,everyday,plans"
 ANSWER_TASKS = "empathy,situations,conversations,crisis"  # need the personas: only through a gateway
 # Demszky et al., "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020 (arXiv:2005.00547): BERT-base,
 # macro-averaged over the Ekman grouping (6 emotions + neutral) on the GoEmotions test split: F1 0.64
@@ -276,6 +279,8 @@ def print_report(results: dict[str, Any]) -> None:
             )
     if "everyday" in results:
         print_everyday(results["everyday"])
+    if "plans" in results:
+        print_plans(results["plans"])
     if "method" in results:
         print_method(results["method"])
     if "empathy" in results:
@@ -345,6 +350,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             results["emotions"] = await eval_emotions(backend, args.emotions_limit)
         if "everyday" in tasks:
             results["everyday"] = await eval_everyday(backend)
+        if "plans" in tasks:
+            results["plans"] = await eval_plans(backend)
         if "method" in tasks:
             results["method"] = await eval_method(backend)
         if "empathy" in tasks:

@@ -18,7 +18,7 @@ from services.abbey.language import (
     asks_for_something,
     extract,
     is_question,
-    tells_a_death,
+    speaks_of_a_death,
     tells_a_memory,
 )
 from services.abbey.memory import (
@@ -454,7 +454,7 @@ def _remembers_someone_who_died(request: persona_pb2.PersonaRequest) -> bool:
     """The message tells a memory and one of the user's last three messages before it told of a death ("she passed
     two years ago" / "she used to make the best apple pie"): a memory shared, not news to enjoy."""
     earlier = user_messages(request.recent_turns)[-3:]
-    return tells_a_memory(request.content) and any(tells_a_death(text) for text in earlier)
+    return tells_a_memory(request.content) and any(speaks_of_a_death(text) for text in earlier)
 
 
 def _earlier_sentences(request: persona_pb2.PersonaRequest) -> set[str]:

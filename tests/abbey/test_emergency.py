@@ -19,6 +19,19 @@ from services.common.safety.emergency import (
 )
 from services.common.safety.head import LogisticHead
 
+ENCODER = SentenceEncoder(threads=1)
+HEAD = EmergencyHead.load()
+
+
+def vector_of(message: str) -> list[float]:
+    """The message's sentence vector, as the embedding index returns it."""
+    return list(ENCODER.encode([message]).vectors[0].tolist())
+
+
+def with_head(message: str) -> str:
+    """The kind of emergency the patterns and the shipped learned head find in `message`."""
+    return emergency_kind(message, HEAD, vector_of(message))
+
 
 @pytest.mark.parametrize(
     ("message", "kind"),
@@ -56,14 +69,12 @@ def test_what_only_sounds_like_an_emergency_is_not_one(message: str) -> None:
 def test_someone_already_in_care_gets_no_number_to_call() -> None:
     """In hospital or with doctors, a body failing is being looked after (the head read "my grandmother is in
     hospital and the doctors aren't saying much. I'm scared" as an emergency); a fire or an intruder is not."""
-    encoder = SentenceEncoder(threads=1)
-    head = EmergencyHead.load()
     for message in (
         "my grandmother is in hospital and the doctors aren't saying much. I'm scared",
         "we're at the hospital now, dad had a stroke and the nurses are with him",
         "my son is in the ICU, he collapsed at school this morning",
     ):
-        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) == "", message
+        assert with_head(message) == "", message
     assert emergency_kind("mum's in hospital and someone is trying to break in to her house right now") == (
         "intruder_violence"
     )
@@ -76,42 +87,35 @@ def test_someone_already_in_care_gets_no_number_to_call() -> None:
 def test_sorrow_at_home_gets_no_number_to_call() -> None:
     """The head read "my mom keeps crying in the kitchen when she thinks nobody sees" as an emergency (0.991 against
     0.948); refitted with sorrow, grief and worry about people close to the writer (emergency_train_v2.jsonl)."""
-    encoder = SentenceEncoder(threads=1)
-    head = EmergencyHead.load()
     for message in (
         "my mom keeps crying in the kitchen when she thinks nobody sees",
         "my grandma has been really quiet since grandpa died",
     ):
-        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) == "", message
+        assert with_head(message) == "", message
 
 
 def test_a_message_of_a_few_words_is_left_to_the_patterns() -> None:
     """ "can't sleep again" got the emergency number: the head read it at 0.930 (threshold 0.922), its vector mostly
     "can't" beside "can't breathe". Brief emergencies keep their patterns' words."""
-    encoder = SentenceEncoder(threads=1)
-    head = EmergencyHead.load()
     for message in ("can't sleep again", "can't sleep"):
-        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) == "", message
+        assert with_head(message) == "", message
     for message in ("he's not breathing", "she won't wake up"):
-        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) != "", message
+        assert with_head(message) != "", message
 
 
 def test_a_thing_that_will_not_work_is_left_alone() -> None:
     """ "it won't turn on now" after a laptop fell got the emergency number from the head alone: its vector does not
     hold what "it" is. A machine's words leave what only the head finds; a person who won't wake up is in the
     patterns, and an emergency the head finds in other words still is one."""
-    encoder = SentenceEncoder(threads=1)
-    head = EmergencyHead.load()
     for message in (
         "it won't turn on now",
         "my phone won't charge and now it won't even boot",
         "it just stopped working",
     ):
-        vector = encoder.encode([message]).vectors[0].tolist()
-        assert emergency_kind(message, head, vector) == "", message
-    assert head.fires(encoder.encode(["it won't turn on now"]).vectors[0].tolist())  # what the guard is for
+        assert with_head(message) == "", message
+    assert HEAD.fires(vector_of("it won't turn on now"))  # what the guard is for
     for message in ("she won't wake up and she's gone all blue", "it won't stop bleeding, there's blood everywhere"):
-        assert emergency_kind(message, head, encoder.encode([message]).vectors[0].tolist()) != "", message
+        assert with_head(message) != "", message
 
 
 def test_the_line_gives_the_number_first() -> None:
@@ -121,14 +125,11 @@ def test_the_line_gives_the_number_first() -> None:
 def test_the_head_recognises_what_no_pattern_names() -> None:
     """An emergency in words the patterns do not have (a flood up the stairs, a birth in a car) is found by the
     learned head on the index's sentence vector; the patterns alone miss it."""
-    encoder = SentenceEncoder(threads=1)
-    head = EmergencyHead.load()
     message = "the river burst its banks and water is coming up the stairs, my kids are upstairs with me"
-    vector = encoder.encode([message]).vectors[0].tolist()
     assert emergency_kind(message) == ""
-    assert emergency_kind(message, head, vector) == LEARNED
+    assert with_head(message) == LEARNED
     calm = "what's the best way to keep the garden shed dry when the river floods?"
-    assert emergency_kind(calm, head, encoder.encode([calm]).vectors[0].tolist()) == ""
+    assert with_head(calm) == ""
 
 
 def test_a_vector_of_another_size_is_refused() -> None:

@@ -193,6 +193,14 @@ _NAMES_STRESS = re.compile(
     re.IGNORECASE,
 )
 
+# An outcome that went against the writer ("I didn't get the job", "my application was rejected", "failed my test").
+_WENT_AGAINST = re.compile(
+    r"\b(?:didn'?t|did not|never) get (?:the|a|an|my|into|in|onto|on|selected|picked|chosen|accepted)\b"
+    r"|\b(?:rejected|turned down|not selected|wasn'?t selected|passed over|didn'?t make (?:it|the cut))\b"
+    r"|\bfailed (?:my|the|an?|again)\b",
+    re.IGNORECASE,
+)
+
 # Surprise is not one of the ten emotions: which one it becomes depends on whether the news is good.
 _SURPRISE_AS = {"good": "excited", "bad": "confused"}
 
@@ -268,6 +276,15 @@ class EmotionReader:
                 # "he said sorry and took me out to dinner" had got "Sorry to hear that he said sorry": the remorse
                 # Abi reads is the other person's; an apology made to the writer is good news.
                 reading = EmotionReading("happy", 0.4, {**reading.scores, "happy": 0.5}, reading.polarity, "routing")
+            elif (
+                reading.primary == "frustrated"
+                and _WENT_AGAINST.search(request.content)
+                and (named is None or named.group != "anger")
+            ):
+                # "I didn't get the job" (Abi: annoyance) had got "That's annoying ... What outcome would feel fair":
+                # an outcome that went against the writer is a letdown, not a grievance.
+                felt = reading.scores.get("frustrated", reading.intensity)
+                reading = replace(reading, primary="disappointed", scores={**reading.scores, "disappointed": felt})
             elif reading.primary == "disappointed" and tells_harm_to_someone_close(request.content):
                 # "my son was bullied at school today" had got "you clearly hoped for more": harm done to someone
                 # close is sorrow for them, not a letdown of the writer's own hopes.

@@ -140,6 +140,16 @@ def test_stress_the_writer_names_is_read_as_stress() -> None:
     assert READER.read(_request("I'm not stressed, just sad that she left", *sad, 0.5, -0.4)).primary != "stressed"
 
 
+def test_an_outcome_that_went_against_them_is_a_letdown_not_a_grievance() -> None:
+    """ "I didn't get the job" (Abi: annoyance) had got "That's annoying ... What outcome would feel fair to you
+    here?"; annoyance the writer names is still annoyance."""
+    annoyed = {"annoyance": 0.6}, {"anger": 0.6}
+    for text in ("I didn't get the job", "my visa application was rejected", "I failed my driving test again"):
+        assert READER.read(_request(text, *annoyed, 0.5, -0.4)).primary == "disappointed", text
+    named = READER.read(_request("so annoyed, I didn't get the job because of a typo", *annoyed, 0.5, -0.4))
+    assert named.primary == "frustrated"
+
+
 def test_a_serious_illness_told_as_news_is_not_neutral() -> None:
     """ "my dad has dementia and today he didn't recognise me" read neutral by Abi had got only "Thank you for telling
     me"; a question about an illness is still no sorrow of the asker's."""

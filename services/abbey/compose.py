@@ -69,6 +69,7 @@ class AbbeyMaterial:
     small_talk: str = ""  # the reply to a greeting, a farewell, "how are you?" ... (services/abbey/small_talk.py)
     introduced: str = ""  # the name the person just told ("hi, I'm Priya")
     introduced_only: bool = False  # and told nothing else about themselves
+    follow_up: bool = False  # the message continues the conversation (an earlier message, no change of subject)
 
 
 def compose_draft(material: AbbeyMaterial) -> str:
@@ -99,7 +100,7 @@ def compose_draft(material: AbbeyMaterial) -> str:
         if recalled:
             paragraphs.append(recalled)
         if not paragraphs:
-            paragraphs.append(nothing_to_compose(material.content))
+            paragraphs.append(nothing_to_compose(material.content, follow_up=material.follow_up))
     text = "\n\n".join(paragraphs)
     if material.preferences.get("formality") == "formal":
         text = formal(text)
@@ -113,16 +114,22 @@ CANNOT_WRITE = (
     "what you tell me and from the documentation I hold, and neither covers this."
 )
 SAY_MORE = "Tell me a bit more about what you have in mind, and I'll help however I can."
+# A follow-up in a conversation with nothing of hers to take up ("he's very shy" after telling of a rescue dog): an
+# offer of help nobody asked for would break the thread.
+LISTENING = "I'm listening; say more if you'd like."
 AFTER_INTRODUCTION = "What's on your mind today?"
 # A technical ask no documentation she holds answers. It had gone on "If you tell me a little more about what
 # you're trying to do, we can work it out together step by step", a promise the composer cannot keep.
 NO_SOURCE = "I don't have a trustworthy source on this to hand, so I won't guess."
 
 
-def nothing_to_compose(content: str) -> str:
+def nothing_to_compose(content: str, *, follow_up: bool = False) -> str:
     """What the composer says when no care, memory or knowledge applies: plainly that it cannot write what was
-    asked for, or, for a message that asks nothing, an invitation to say more."""
-    return CANNOT_WRITE if asks_for_something(content) else SAY_MORE
+    asked for, or, for a message that asks nothing, an invitation to say more (in a conversation, that she is
+    listening)."""
+    if asks_for_something(content):
+        return CANNOT_WRITE
+    return LISTENING if follow_up else SAY_MORE
 
 
 def _emergency_paragraphs(material: AbbeyMaterial, resources: Resources) -> list[str]:

@@ -300,6 +300,7 @@ class AbbeyLogic(PersonaLogic):
             small_talk=reply(chat, request.content, said) if chat and not urgent else "",
             introduced=introduced,
             introduced_only=bool(introduced) and emotion == "neutral" and all(f.key == "name" for f in facts),
+            follow_up=bool(last_user_turn(request)) and not new_subject,
         )
         draft = compose_draft(material)
         state.said.update(_sentences(draft))

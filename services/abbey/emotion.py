@@ -106,7 +106,10 @@ _CUES: dict[str, tuple[str, ...]] = {
                 "just bought", "woohoo", "can't believe", "first time", "vacation", "so much fun", "passport",
                 # a new pet ("I got a puppy this morning"); a birthday someone turns is in `_PATTERN_CUES`
                 "got a puppy", "got a kitten", "new puppy", "new kitten", "adopted a", "brought home a",
-                "had kittens", "had puppies", "had her kittens", "had her puppies"),
+                "had kittens", "had puppies", "had her kittens", "had her puppies",
+                # a life step still ahead ("my partner and I are moving in together next month")
+                "moving in together", "getting married", "having a baby", "expecting a baby", "we're expecting",
+                "getting a puppy", "getting a kitten"),
     "anxious": ("anxious", "anxiety", "worr", "scared", "afraid", "nervous", "panic", "fear", "terrified", "dread",
                 "crazy", "need help", "help me", "what do i do", "what should i do", "how do i deal", "cope", "coping",
                 "insecure", "paranoi", "emergency room", "jitter", "apprehens", "uneasy", "on edge", "stop shaking",

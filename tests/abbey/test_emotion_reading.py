@@ -171,6 +171,8 @@ def test_a_story_abi_reads_as_neutral_gets_the_feeling_its_words_name() -> None:
     assert news.primary == "excited"
     bad_news = READER.read(_request("wait what, my flight got cancelled and nobody told me?!", *neutral, 0.0))
     assert bad_news.primary == "confused"  # surprise at bad news: bewildered, not excited
+    for step in ("my partner and I are moving in together next month", "we're expecting a baby in june"):
+        assert READER.read(_request(step, *neutral, 0.0)).primary == "excited", step  # plain "Thank you" before
     icky = READER.read(_request("eww, someone left mouldy soup in the office fridge for weeks", *neutral, 0.0))
     assert icky.primary == "frustrated"  # disgust folds into frustrated
 

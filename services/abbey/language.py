@@ -213,7 +213,11 @@ def second_person(text: str) -> str:
         if piece.strip():
             previous = lowered if piece[0].isalpha() else previous
         out.append(swapped if swapped != piece or not lowered else piece)
-    return "".join(out)
+    # "my partner and I" turned word by word is "your partner and you": said back with "you" first.
+    return _PAIR_WITH_YOU.sub(r"\1you and \2", "".join(out))
+
+
+_PAIR_WITH_YOU = re.compile(r"(^|[^\w'])((?:your|our) (?:\w+ ){0,2}?\w+) and you\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

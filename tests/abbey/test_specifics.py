@@ -13,7 +13,7 @@ import pytest
 from services.abbey import empathy
 from services.abbey.empathy import plan_empathy
 from services.abbey.feeling_words import feeling_preface
-from services.abbey.language import extract
+from services.abbey.language import extract, second_person
 
 
 @pytest.mark.parametrize(
@@ -346,3 +346,10 @@ def test_a_health_scare_is_never_met_as_a_few_nerves() -> None:
     assert sentences and not any("nerves" in s or "uneasy" in s for s in sentences)
     calm = "my driving test is on monday"
     assert plan_empathy("anxious", 0.36, extract(calm), calm, set()).sentences[0].startswith("A few nerves")
+
+
+def test_a_pair_with_the_writer_is_said_back_with_you_first() -> None:
+    """ "my partner and I are moving in together" had been said back as "your partner and you are moving in"."""
+    assert second_person("my partner and I are moving in together") == "you and your partner are moving in together"
+    assert second_person("my sister and I had a huge fight") == "you and your sister had a huge fight"
+    assert second_person("I miss my dog") == "you miss your dog"

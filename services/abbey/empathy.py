@@ -213,13 +213,11 @@ def plan_empathy(
     *,
     brief: bool = False,
     heard: bool = False,
-    unhelped: bool = False,
     remembering: bool = False,
 ) -> EmpathyPlan:
     """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session. `heard`: a
     thank-you for kind words or for listening, not for help (what the person said before it asked for nothing);
-    `unhelped`: a thank-you that says the help did not come ("thanks anyway"); `remembering`: a memory told soon
-    after telling of a death."""
+    `remembering`: a memory told soon after telling of a death."""
     tier = intensity_tier(intensity)
     if (specifics.bereaved or specifics.ill or specifics.health_scare) and emotion in NEGATIVE:
         tier = max(tier, 1)  # a death, an illness or a scare is never "a shame" or "a few nerves", however calmly told
@@ -239,7 +237,7 @@ def plan_empathy(
             ("lost", specifics.loss),
             ("ill", specifics.ill),
             ("heard", heard),
-            ("unhelped", unhelped),
+            ("unhelped", emotion == "grateful" and thanks_without_help(content)),
             ("relief", emotion == "happy" and tells_relief(content)),
             ("remembering", remembering),
         )

@@ -82,9 +82,12 @@ def without_openers(text: str) -> str:
     return _LEADING.sub("", text.strip())
 
 
+# The people and pets a writer calls theirs, as one alternation for the patterns below ("my sister", "our dog").
+_SOMEONE_CLOSE = "|".join(sorted(RELATIONS | PETS))
+
 # Words of something achieved or granted, said of the person ("you passed", "your novel was accepted") or of someone
 # they call theirs ("your sister passed", "your son just graduated": `_CLOSE`, not earned by the writer).
-_CLOSE = rf"\b(?:your|our) (?:\w+ )?(?:{'|'.join(sorted(RELATIONS | PETS))})\b"
+_CLOSE = rf"\b(?:your|our) (?:\w+ )?(?:{_SOMEONE_CLOSE})\b"
 _ACHIEVER = r"\b(?:you(?:'ve| have)?|your \w+(?: \w+)? (?:was|were|has been|have been|got|is)) (?:\w+ ){0,3}?"
 # Of those, the words that cannot be anything but good news ("you got a parking ticket" is not).
 _EARNED_WORDS = (
@@ -429,7 +432,7 @@ def asks_for_something(text: str) -> bool:
 # story ("she died"); this reads a whole message that may be a technical ask, where machines "die".
 _MOURNING = re.compile(
     r"\b(?:passed away|passed on|funeral|memorial service|put (?:down|to sleep)|miscarr\w*|bereave\w*|"
-    rf"(?:he|she|they|{'|'.join(sorted(RELATIONS | PETS))}) (?:has |just )?died)\b"
+    rf"(?:he|she|they|{_SOMEONE_CLOSE}) (?:has |just )?died)\b"
     # "passed" alone, said with when ("she passed two years ago", "mum passed last week"; not "he passed his exam").
     rf"|\b(?:he|she|they|{'|'.join(sorted(RELATIONS))})\s+(?:\w+\s+)?passed\s+(?:\w+\s+){{0,2}}?"
     r"(?:ago|last|yesterday|recently|suddenly|peacefully|this (?:morning|week|month|year)|in (?:19|20)\d\d)\b",
@@ -450,7 +453,7 @@ def asks_to_compose(text: str) -> bool:
 # Harm done to someone the writer calls theirs ("my son was bullied at school today", "our dog was hit by a car"):
 # sorrow for them, not a letdown of the writer's own hopes.
 _HARM_TO_SOMEONE_CLOSE = re.compile(
-    rf"\b(?:my|our)\s+(?:\w+\s+)?(?:{'|'.join(sorted(RELATIONS | PETS))})\b[^.!?]*?"
+    rf"\b(?:my|our)\s+(?:\w+\s+)?(?:{_SOMEONE_CLOSE})\b[^.!?]*?"
     r"\b(?:was|were|got|gets|has been|have been|is being|are being|keeps getting|been)\s+(?:\w+\s+)?"
     r"(?:bullied|hurt|injured|attacked|assaulted|mugged|robbed|beaten(?: up)?|abused|harassed|picked on|excluded|"
     r"left out|hit|bitten|knocked (?:down|over)|laid off|fired|made redundant|dumped|cheated on|humiliated|"

@@ -11,7 +11,7 @@ from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.conversation import conversation_so_far, event_in_context, last_user_turn, tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading, from_situation, tells_a_situation
-from services.abbey.empathy import is_gratitude, plan_empathy, thanks_without_help, tone_for
+from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts
 from services.abbey.language import (
     Specifics,
@@ -241,7 +241,6 @@ class AbbeyLogic(PersonaLogic):
                 said,
                 brief=recall.preferences.get("brevity") == "short",
                 heard=gratitude and _thanks_for_being_heard(request),
-                unhelped=gratitude and thanks_without_help(request.content),
                 remembering=emotion in ("happy", "excited") and _remembers_someone_who_died(request),
             )
             if emotion == "neutral" and (question or not specifics.event):

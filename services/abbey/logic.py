@@ -4,7 +4,6 @@ compose; remember what the person told about themselves."""
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import replace
 
 from personamesh.v1 import persona_pb2, persona_service_pb2
@@ -33,6 +32,7 @@ from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.abbey.situation import SituationHead
 from services.abbey.small_talk import reply, small_talk_kind
+from services.abbey.technical import TechnicalHead, needs_steps
 from services.common.conversation import user_messages
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import (
@@ -53,31 +53,10 @@ from services.common.safety.head import LogisticHead
 from services.common.safety.resources import ResourceTable
 from services.common.text import split_sentences
 
-TECHNICAL_QUERY_TYPES = frozenset(
-    {"code_request", "debugging", "factual_query", "explanation", "documentation", "comparison", "optimization"}
-)
 # Feelings that call for a line of care before technical steps; being unsure or surprised ("a half-brother
 # two streets away??") is not being under pressure.
 DISTRESS = NEGATIVE - {"confused"}
 _CALM = 0.3  # the session's earlier distress under which small talk is answered in kind over a crisis flag
-# A knowledge hit this similar makes a message technical even without Abi's query type.
-_STRONG_KNOWLEDGE = 0.5
-# Questions and problem reports that a weaker knowledge hit may still answer.
-_QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|why|how)\b|\b\w+(Error|Exception)\b", re.I)
-# Words that make an ask about software, not a life ("how do I fix things with my sister").
-_SOFTWARE_WORDS = (
-    r"kubernetes|kubectl|docker|git|python|sql|server|database|api|exception|function|script|code|cluster|"
-    r"deploy\w*|compil\w*"
-)
-_SOFTWARE = re.compile(rf"\b({_SOFTWARE_WORDS})\b", re.I)
-# Technical asks inside an emotional message ("... how do I roll back a kubernetes deployment"), with the software
-# named before the ask too ("I deleted a branch in git ..., how do I get it back?").
-_TECH_ASK = re.compile(
-    rf"\b(how (do|can|should) i|how to|what('s| is) the (command|way)|steps to)\b.{{0,80}}\b("
-    rf"roll ?back|install|configure|debug|fix|revert|restart|migrat\w*|merge|rebase|build|error|{_SOFTWARE_WORDS})"
-    rf"|\b({_SOFTWARE_WORDS})\b.{{0,120}}\b(how (do|can|should) i|how to)\b",
-    re.I,
-)
 
 
 class AbbeyLogic(PersonaLogic):
@@ -95,6 +74,7 @@ class AbbeyLogic(PersonaLogic):
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
         self.attempt_head = LogisticHead.read(crisis.ATTEMPT_HEAD_PATH) if settings.attempt_head else None
         self.situation_head = SituationHead.load() if settings.situation_head else None
+        self.technical_head = TechnicalHead.load() if settings.technical_head else None
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -202,8 +182,18 @@ class AbbeyLogic(PersonaLogic):
             and not urgent
             and not chat
             and not memory_answer
-            and self._technical(request, reading, retrieved, question)
+            and not (gratitude and not question)  # "ok thank you for trying": thanks that ask nothing
+            and needs_steps(request, reading, retrieved, question, self.technical_head)
         )
+        if (
+            technical
+            and self.technical_head is not None
+            and not new_subject
+            and (together := conversation_so_far(request))
+        ):
+            # A follow-up is read in its conversation: "they caught it early though" after a diagnosis is no
+            # exception caught, and "it still doesn't work" after a lost commit is still about git (one Embed call).
+            technical = self.technical_head.fires(await embed(self.index, together))
         if mood.primary == "curious" and not question and specifics.achievement:
             # Surprise with no sentiment either way reads as curiosity; at something achieved it is good news
             # ("I passed my exams!!! can't believe it" came with Abi's surprise 0.96 and polarity 0).
@@ -319,29 +309,6 @@ class AbbeyLogic(PersonaLogic):
             notes={"facts": facts, "polarity": reading.polarity},
             quotable=prompt.quotable,
         )
-
-    @staticmethod
-    def _technical(
-        request: persona_pb2.PersonaRequest, reading: EmotionReading, retrieved: Retrieved, question: bool
-    ) -> bool:
-        """Technical when Abi says so, when the knowledge answers it well, or when a technical ask is inside an
-        emotional message (people in distress with a technical problem need both).
-
-        Abi's query type says what kind of ask a message would be, not that it asks anything: news told with no
-        ask ("my dog Pepper has been limping since yesterday", a factual query to Abi) is heard, not answered
-        "I have no source"; a problem report naming software or an error is still an ask."""
-        query_type = request.routing.query_type if request.HasField("routing") else ""
-        if query_type in TECHNICAL_QUERY_TYPES:
-            return question or bool(_SOFTWARE.search(request.content) or _QUESTION.search(request.content))
-        if _TECH_ASK.search(request.content) and _SOFTWARE.search(request.content):
-            # A technical ask naming software gets its answer whatever the query type (documented, or "I have no
-            # source on this"), not care alone as if the question had not been asked.
-            return True
-        if not retrieved.hits or query_type:
-            return False
-        if retrieved.hits[0].score >= _STRONG_KNOWLEDGE:
-            return True
-        return bool(_QUESTION.search(request.content)) and reading.intensity < 0.6
 
     def _reasoning(
         self,

@@ -41,6 +41,12 @@ class AbbeySettings(PersonaSettings):
         'put our cat down"), with the learned head (services/abbey/models/situation_feelings.json) on its sentence '
         "vector, when Abi and Abbey's own reading found no feeling.",
     )
+    technical_head: bool = Field(
+        True,
+        description='Read whether a message needs technical steps (a technical ask told with feeling: "can I get it '
+        'back?", a pasted error and a plea) with the learned head (services/abbey/models/technical_head.json) on its '
+        "sentence vector, besides Abi's query type and the ask patterns.",
+    )
     attempt_head: bool = Field(
         True,
         description="Read an attempt happening now in a crisis message with the learned head "

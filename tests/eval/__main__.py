@@ -16,10 +16,11 @@ crises among everyday messages (tests/eval/plans.py);
 `method` (on request, a tuning set) counts crises among messages that ask for a means (tests/eval/method_seeking.py).
 `conversation_crisis` scores crises told over several messages on a frozen blind set (`conversation_selection`, on
 request: its tuning set; tests.eval.conversation_safety.py).
-Through a gateway (http, mesh) four more tasks run: `empathy` (Abbey on the frozen empathy set,
+Through a gateway (http, mesh) five more tasks run: `empathy` (Abbey on the frozen empathy set,
 tests/eval/empathy.py), `situations` (Abbey on situations told without naming a feeling, tests/eval/situations.py),
-`conversations` (the last message of short conversations, a selection set, tests/eval/conversations.py) and
-`crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py).
+`conversations` (the last message of short conversations, a selection set, tests/eval/conversations.py),
+`crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py) and `technical` (technical
+help asked in distress, a frozen blind set, tests/eval/technical.py).
 
 Only blind and `test` rows are scored (emotions: the GoEmotions test split); nothing here is fitted.
 Results are printed and written to bench-results/eval-<via>-<time>.json.
@@ -56,6 +57,7 @@ from tests.eval.method_seeking import eval_method, print_method
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 from tests.eval.plans import eval_plans, print_plans
 from tests.eval.situations import eval_situations, print_situations
+from tests.eval.technical import eval_technical, print_technical
 
 RESULTS = Path("bench-results")
 BLIND = Path(__file__).resolve().parents[1] / "blind" / "abi_blind_v1.jsonl"
@@ -81,7 +83,7 @@ SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_s
 SMALL_TALK = ("small_talk", "acknowledgement")
 CONVERSATION_TASKS: dict[Signal, str] = {"crisis": "conversation_crisis", "harmful": "conversation_harm"}
 CLASSIFIER_TASKS = "blind,conversation_crisis,conversation_harm,routing,questions,emotions,everyday,plans"
-ANSWER_TASKS = "empathy,situations,conversations,crisis"  # need the personas: only through a gateway
+ANSWER_TASKS = "empathy,situations,conversations,crisis,technical"  # need the personas: only through a gateway
 # Demszky et al., "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020 (arXiv:2005.00547): BERT-base,
 # macro-averaged over the Ekman grouping (6 emotions + neutral) on the GoEmotions test split: F1 0.64
 # (precision 0.59, recall 0.69); full 28-label taxonomy macro-F1 0.46. Public re-runs of the same setup report
@@ -291,6 +293,8 @@ def print_report(results: dict[str, Any]) -> None:
         print_conversations(results["conversations"])
     if "crisis" in results:
         print_crisis(results["crisis"])
+    if "technical" in results:
+        print_technical(results["technical"])
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -358,6 +362,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             results["empathy"] = await eval_empathy(args.url, args.api_key)
         if "situations" in tasks:
             results["situations"] = await eval_situations(args.url, args.api_key)
+        if "technical" in tasks:
+            results["technical"] = await eval_technical(args.url, args.api_key)
         if "conversations" in tasks:
             results["conversations"] = await eval_conversations(args.url, args.api_key)
         if "crisis" in tasks:

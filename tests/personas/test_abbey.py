@@ -331,6 +331,22 @@ async def test_answers_technical_questions_with_knowledge_and_warmth(personas: P
     assert "hope that helps" not in response.content.lower()  # no stock closing on every answer
 
 
+async def test_a_technical_problem_told_in_distress_without_an_ask_gets_steps_not_care_alone(
+    personas: Personas,
+) -> None:
+    # Asking `make run`: this had got care alone ("Is there one task you could hand off?"), the problem not taken up.
+    stressed = [persona_pb2.EmotionScore(label="stressed", score=0.8)]
+    request = persona_pb2.PersonaRequest(
+        content="I'm exhausted and my tar extract keeps putting files in the wrong folder",
+        routing=_routing(emotions=stressed, query_type="general"),
+    )
+    response = await chat(personas.abbey.target, request)
+    steps = [step.description for step in response.reasoning_steps]
+    assert any(step.startswith(("Grounded the steps in", "No trustworthy knowledge found")) for step in steps)
+    assert not any(step.startswith("Empathy moves") for step in steps)
+    assert response.content.split("\n\n")[0].startswith(("I'm sorry you're under", "That sounds really stressful"))
+
+
 async def test_polymath_shows_code_examples_from_knowledge(personas: Personas) -> None:
     routing = _routing(query_type="code_request")
     request = persona_pb2.PersonaRequest(content="How do I reverse a list in Python?", routing=routing)

@@ -1,0 +1,50 @@
+"""Abbey on technical help asked in distress: steps for a technical problem told with feeling, care alone otherwise.
+
+The set is tests/blind/abbey_technical_distress_v1.jsonl: 320 messages, 170 whose good answer includes technical
+steps (a technical problem or ask told with feeling, in every shape: questions, problem reports, pasted errors,
+pleas) and 150 that need care alone (most of them about software, work in tech or devices, or "how do I" about a
+life), written by a helper that never saw Abbey or her data and frozen before her technical head was fitted
+(tests/blind/README_abbey_technical_distress_v1.md). It is for reporting only: no row, and no mistake, is ever
+read to change Abbey.
+
+Each message goes to POST /api/v1/chat/abbey of a running mesh in a fresh session (`empathy.ask_abbey`). A message
+is answered technically when her reasoning chain has a knowledge step: steps grounded in a passage, no trustworthy
+knowledge found, or the knowledge unavailable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.eval.empathy import ask_abbey, read_rows
+
+TECHNICAL_SET = Path(__file__).resolve().parents[1] / "blind" / "abbey_technical_distress_v1.jsonl"
+KNOWLEDGE_STEPS = ("Grounded the steps in", "No trustworthy knowledge found", "Knowledge unavailable")
+
+
+def answered_technically(answer: dict[str, Any]) -> bool:
+    return any(
+        str(step.get("description", "")).startswith(KNOWLEDGE_STEPS) for step in answer.get("reasoning_steps", [])
+    )
+
+
+async def eval_technical(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
+    """Of the rows that need steps and of those that need care alone, how many were answered technically."""
+    rows = read_rows(TECHNICAL_SET)
+    answers = await ask_abbey(url, rows, "technical", api_key, concurrency)
+    report: dict[str, Any] = {"errors": sum(answer is None for answer in answers)}
+    for label, key in ((True, "needs_steps"), (False, "care_only")):
+        pairs = [(row, a) for row, a in zip(rows, answers, strict=True) if row["needs_technical"] is label and a]
+        technical = sum(answered_technically(answer) for _, answer in pairs)
+        report[key] = {"n": len(pairs), "answered_technically": technical}
+    return report
+
+
+def print_technical(report: dict[str, Any]) -> None:
+    steps, care = report["needs_steps"], report["care_only"]
+    print(
+        f"\n== technical in distress ({TECHNICAL_SET.name}, blind, errors {report['errors']}): "
+        f"needing steps answered technically {steps['answered_technically']} of {steps['n']}; "
+        f"needing care alone answered technically {care['answered_technically']} of {care['n']}"
+    )

@@ -193,7 +193,7 @@ train-threat-verifier: install protos
 	$(PY) -m services.abi.training.threat_verifier pick
 
 # The personas' emergency head (services/common/safety/emergency_head.json): a logistic regression on the index's vectors.
-# Aviva's domain gate (services/aviva/models/domain_gate.json): is a question about software at all?
+# Aviva's domain gate (services/common/knowledge/models/domain_gate.json): is a question about software at all?
 fit-domain-gate: install protos
 	$(PY) -m services.aviva.training.domain
 

@@ -11,8 +11,8 @@ from services.abbey.empathy import EmpathyPlan
 from services.abbey.language import Specifics, asks_for_something, asks_to_compose, speaks_of_a_death
 from services.abbey.memory import Recollection
 from services.common import languages
-from services.common.generation.codeblocks import extract_code_blocks
 from services.common.generation.grounding import best_sentences
+from services.common.knowledge.passage import parsing_examples, read
 from services.common.persona.logic import SystemPrompt
 from services.common.safety import crisis
 from services.common.safety.emergency import FIRST_STEPS, emergency_line
@@ -62,7 +62,7 @@ class AbbeyMaterial:
     memories: list[Recollection]
     memory_answer: str
     preferences: dict[str, str]
-    knowledge: list[index_pb2.KnowledgeHit]
+    knowledge: list[index_pb2.KnowledgeHit]  # the passages that answer, the one to answer from first
     sentences_per_answer: int
     query_type: str = ""
     used: set[str] = field(default_factory=set)
@@ -70,6 +70,7 @@ class AbbeyMaterial:
     introduced: str = ""  # the name the person just told ("hi, I'm Priya")
     introduced_only: bool = False  # and told nothing else about themselves
     follow_up: bool = False  # the message continues the conversation (an earlier message, no change of subject)
+    closest: list[index_pb2.KnowledgeHit] = field(default_factory=list)  # when none answers: the nearest passages
 
 
 def compose_draft(material: AbbeyMaterial) -> str:
@@ -84,7 +85,7 @@ def compose_draft(material: AbbeyMaterial) -> str:
     if material.technical:
         body = _technical_body(material)
         if material.distressed:
-            paragraphs.append(care_line(material, with_steps=body != NO_SOURCE))
+            paragraphs.append(care_line(material, with_steps=not body.startswith(NO_SOURCE)))
         paragraphs.append(body)
     elif material.introduced_only:
         # Only a name told ("hi, I'm Priya"): greeted by it, not the name said back ("I appreciate you telling me").
@@ -176,23 +177,33 @@ def _recalled_line(material: AbbeyMaterial) -> str:
 
 
 def _technical_body(material: AbbeyMaterial) -> str:
+    """The steps from the passage the rerankers found answering (`material.knowledge`, best first): its call,
+    command or option, its sentences that bear most on the message, an example for a code question, its source."""
+    if not material.knowledge:
+        # "can you help me write a thank-you note" had got "I don't have a trustworthy source on this".
+        if asks_to_compose(material.content):
+            return CANNOT_WRITE
+        nearest = "\n".join(f"- {hit.title}" + (f" ({hit.url})" if hit.url else "") for hit in material.closest)
+        return NO_SOURCE + (f"\n\nThe closest pages I have:\n{nearest}" if nearest else "")
     limit = material.sentences_per_answer
     if material.preferences.get("brevity") == "short":
         limit = max(1, limit - 2)
-    sentences = best_sentences(material.content, [hit.text for hit in material.knowledge], limit)
-    if not sentences:
-        # "can you help me write a thank-you note" had got "I don't have a trustworthy source on this".
-        return CANNOT_WRITE if asks_to_compose(material.content) else NO_SOURCE
     top = material.knowledge[0]
+    # The rerankers chose this passage as the answer: its sentences count even when they share no word with the
+    # message ("lost my work" is answered by a sentence about the reflog).
+    sentences = best_sentences(material.content, [top.text], limit, min_overlap=0)
+    passage = read(top)
+    lead = passage.lead_for(material.content)
     source = top.title or top.source
     reference = f"\n\nSource: {source}" + (f" ({top.url})" if top.url else "")
     example = _example(material)
-    if _HOW_TO.search(material.content):
+    opening = f"{lead}\n\n" if lead else ""
+    if _HOW_TO.search(material.content) and sentences:
         steps = "\n".join(f"{i}. {sentence}" for i, sentence in enumerate(sentences, 1))
-        body = f"Here are the steps, from {source}:\n\n{steps}"
+        body = f"Here are the steps, from {source}:\n\n{opening}{steps}"
     else:
-        body = f"Here's how I understand it, from {source}: " + " ".join(sentences)
-    return body + (f"\n\nFor example:\n\n{example}" if example else "") + reference
+        body = f"Here's how I understand it, from {source}: {opening}" + " ".join(sentences)
+    return body.rstrip() + (f"\n\nFor example:\n\n{example}" if example else "") + reference
 
 
 def _asks_for_code(text: str) -> bool:
@@ -201,14 +212,15 @@ def _asks_for_code(text: str) -> bool:
 
 
 def _example(material: AbbeyMaterial) -> str:
-    """The first valid fenced code block of the best knowledge hit, re-fenced, when the question is about code."""
+    """The answering passage's first code sample that parses, cut short as Aviva shows it, when the question is
+    about code."""
     if material.query_type not in ("code_request", "debugging") and not _asks_for_code(material.content):
         return ""
-    for hit in material.knowledge[:1]:
-        for block in extract_code_blocks(hit.text):
-            if block.valid:
-                return f"```{block.language}\n{block.code}\n```"
-    return ""
+    examples = parsing_examples(read(material.knowledge[0])) if material.knowledge else ()
+    if not examples:
+        return ""
+    _, (language, code) = examples[0]
+    return f"```{language}\n{code}\n```"
 
 
 def formal(text: str) -> str:

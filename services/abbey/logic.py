@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.conversation import conversation_so_far, event_in_context, last_user_turn, tells_new_subject
@@ -43,6 +44,7 @@ from services.common.generation.grounding import (
     search_knowledge,
     to_references,
 )
+from services.common.knowledge.answer import DocsAnswerer
 from services.common.persona import PersonaLogic, Plan
 from services.common.personal import memory_question
 from services.common.registry import persona_enum
@@ -53,6 +55,7 @@ from services.common.safety.head import LogisticHead
 from services.common.safety.resources import ResourceTable
 from services.common.text import split_sentences
 
+_PASSAGES_SHOWN = 3  # the answering passages a technical answer draws on and cites
 # Feelings that call for a line of care before technical steps; being unsure or surprised ("a half-brother
 # two streets away??") is not being under pressure.
 DISTRESS = NEGATIVE - {"confused"}
@@ -75,6 +78,7 @@ class AbbeyLogic(PersonaLogic):
         self.attempt_head = LogisticHead.read(crisis.ATTEMPT_HEAD_PATH) if settings.attempt_head else None
         self.situation_head = SituationHead.load() if settings.situation_head else None
         self.technical_head = TechnicalHead.load() if settings.technical_head else None
+        self.docs = DocsAnswerer(settings, lazy=True)  # most of what Abbey is told needs no documentation
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
         return persona_service_pb2.PersonaInfo(
@@ -126,7 +130,11 @@ class AbbeyLogic(PersonaLogic):
             asyncio.to_thread(extract, request.content),
             self.memory.recall(request.user_id, request.content),
             search_knowledge(
-                self.index, searched, k=self.settings.knowledge_k, min_score=self.settings.knowledge_min_score
+                self.index,
+                searched,
+                k=self.settings.knowledge_k,
+                min_score=self.settings.knowledge_min_score,
+                hybrid=True,  # as Aviva searches: the same passages reach the same rerankers
             ),
         )
         # An emergency happening now comes before Abi's recall-first crisis flag when the message has no words of
@@ -240,6 +248,7 @@ class AbbeyLogic(PersonaLogic):
         told = not kind and not is_question(request.content)
         facts = extract_facts(request.content, emotion=emotion, intensity=mood.intensity) if told else []
         introduced = next((f.value for f in facts if f.kind == "self" and f.key == "name"), "")
+        answering, closest = await self._answering(searched, request.content, retrieved) if technical else ([], [])
         material = AbbeyMaterial(
             content=request.content,
             emotion=emotion,
@@ -282,7 +291,8 @@ class AbbeyLogic(PersonaLogic):
             memories=recall.memories if not kind else [],
             memory_answer=memory_answer,
             preferences=recall.preferences,
-            knowledge=retrieved.hits if technical else [],
+            knowledge=answering,
+            closest=closest,
             sentences_per_answer=max(1, round(1 + 3 * self.settings.technical_depth)),
             query_type=request.routing.query_type if request.HasField("routing") else "",
             used=said,
@@ -301,7 +311,7 @@ class AbbeyLogic(PersonaLogic):
             draft=draft,
             confidence=self._confidence(request, material, degraded),
             temperature=self.settings.temperature,
-            references=to_references(material.knowledge),
+            references=to_references(material.knowledge or material.closest),
             reasoning=chain.steps(),
             emotional_state=_state(reading, mood),
             tone=material.tone,
@@ -309,6 +319,17 @@ class AbbeyLogic(PersonaLogic):
             notes={"facts": facts, "polarity": reading.polarity},
             quotable=prompt.quotable,
         )
+
+    async def _answering(
+        self, searched: str, content: str, retrieved: Retrieved
+    ) -> tuple[list[index_pb2.KnowledgeHit], list[index_pb2.KnowledgeHit]]:
+        """The passages that answer, as Aviva finds them (the domain gate, then the two rerankers), the one to answer
+        from first; when none does, the closest ones. Neither for a question outside software."""
+        if self.docs.off_domain(content, retrieved) is not None:
+            return [], []
+        ranking = await self.docs.rank(searched, retrieved.hits)
+        answering = ranking.answer_first(searched)[:_PASSAGES_SHOWN]
+        return answering, [] if answering else ranking.closest(_PASSAGES_SHOWN)
 
     def _reasoning(
         self,

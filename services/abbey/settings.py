@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from services.common.knowledge.settings import KnowledgeSettings
 from services.common.persona import PersonaSettings
 from services.common.registry import persona_registry
 from services.common.safety.crisis import SURE_SCORE
 
 
-class AbbeySettings(PersonaSettings):
+class AbbeySettings(PersonaSettings, KnowledgeSettings):
     """What an Abbey replica reads at start-up."""
 
     temperature: float = Field(
@@ -25,13 +26,6 @@ class AbbeySettings(PersonaSettings):
         description="Similarity below which a remembered fact is not recalled (a fact named in the message counts "
         '0.3 more). At 0.35 unrelated facts came back: "I passed my exams" recalled "my grandad passed" (0.39), '
         "a barking dog a row with a manager (0.36); related ones scored 0.41-0.57.",
-    )
-    knowledge_k: int = Field(3, description="Knowledge chunks retrieved for a technical question.")
-    knowledge_min_score: float = Field(
-        0.5,
-        description="Similarity below which a knowledge chunk is ignored. Below ~0.5 the nearest passages were only "
-        "topical (the rules of cricket -> the regex HOWTO at 0.32, a blood test result -> `stat` at 0.36); "
-        "documented technical questions scored 0.59-0.79.",
     )
     remember: bool = Field(True, description="Store facts the user tells about themselves in the embedding index.")
     mood_decay: float = Field(0.6, description="0..1: share of earlier feeling carried to the next turn.")

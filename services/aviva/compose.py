@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.care import own_lines
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, pasted_code_findings
-from services.aviva.passage import Passage, cut_example
-from services.aviva.rerank import Ranked
 from services.common import languages
-from services.common.generation.codeblocks import ExtractedBlock, check_syntax
+from services.common.generation.codeblocks import ExtractedBlock
 from services.common.generation.grounding import best_sentences, content_words, prose_sentences
+from services.common.knowledge.answer import distinct
+from services.common.knowledge.passage import Passage, parsing_examples, shows_something
+from services.common.knowledge.rerank import Ranked
 from services.common.persona.logic import SystemPrompt
 
 NO_SOURCE = "I don't have a verified source for this in my knowledge base, so I won't guess."
@@ -63,18 +64,7 @@ class AvivaMaterial:
         show. A passage of prose with no call, no example and no sentence sharing the question's words would make an
         answer of a citation alone ("TypeError: 'NoneType' object is not subscriptable" got one). Found once per
         answer: every part of the composition asks for it."""
-        return next((r for r in self.answering if _shows_something(self.content, r.passage)), None)
-
-
-def distinct(ranked: list[Ranked]) -> list[Ranked]:
-    """One entry per citation: a long passage is stored as several chunks under one URL and heading."""
-    seen: set[str] = set()
-    out: list[Ranked] = []
-    for r in ranked:
-        if r.passage.citation not in seen:
-            seen.add(r.passage.citation)
-            out.append(r)
-    return out
+        return next((r for r in self.answering if shows_something(self.content, r.passage)), None)
 
 
 def _code_source(material: AvivaMaterial) -> Ranked | None:
@@ -137,13 +127,6 @@ def _draft(material: AvivaMaterial) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def _shows_something(question: str, passage: Passage) -> bool:
-    """Whether an answer from `passage` has more than its citation: a lead, an example that parses, a sentence."""
-    return bool(
-        passage.lead_for(question) or _parsing_examples(passage) or best_sentences(question, [passage.hit.text], 1)
-    )
-
-
 def _documented(material: AvivaMaterial) -> bool:
     """A code request the documentation answers as it is: the best passage answers confidently, and the question
     asks for no language or its page is in the asked one (Python's pages for Python, a man page for the shell). Code
@@ -155,7 +138,7 @@ def _documented(material: AvivaMaterial) -> bool:
         return False
     if _docs_answer_in(material) or _command_answers(material):
         return True
-    if not best.passage.lead_line and not _parsing_examples(best.passage):
+    if not best.passage.lead_line and not parsing_examples(best.passage):
         return False
     asked = material.asked_language  # "from the command line" names a place, not a language
     if not asked:
@@ -182,7 +165,7 @@ def _docs_answer_in(material: AvivaMaterial) -> bool:
     best = material.answer
     if best is None or material.code is None:
         return False
-    return any(language == material.code.language for _, (language, _) in _parsing_examples(best.passage))
+    return any(language == material.code.language for _, (language, _) in parsing_examples(best.passage))
 
 
 def _docs_parts(material: AvivaMaterial) -> list[str]:
@@ -221,7 +204,7 @@ def _example_for(passage: Passage, question: str, sentences: list[str]) -> tuple
     quotes, since documentation shows a sample right after the prose it illustrates (a tutorial section's first
     sample, `reprlib.repr`, is not the one its `pprint` sentence is about); without a quoted sentence before any,
     the one sharing the most words with the question (the first on ties)."""
-    valid = _parsing_examples(passage)
+    valid = parsing_examples(passage)
     if not valid:
         return None
     text = " ".join(passage.hit.text.split())
@@ -231,22 +214,6 @@ def _example_for(passage: Passage, question: str, sentences: list[str]) -> tuple
         return after[0]
     asked = content_words(question)
     return max((example for _, example in valid), key=lambda example: len(asked & content_words(example[1])))
-
-
-def _parsing_examples(passage: Passage) -> tuple[tuple[int, tuple[str, str]], ...]:
-    """The passage's code samples cut short as an answer shows them, those that parse, with where each starts in
-    the passage's text (whitespace folded)."""
-    return _parsing_examples_of(passage.hit.text, passage.examples)
-
-
-@lru_cache(maxsize=1024)
-def _parsing_examples_of(
-    passage_text: str, examples: tuple[tuple[str, str], ...]
-) -> tuple[tuple[int, tuple[str, str]], ...]:
-    """Kept per passage: the same passages come back for many questions, and each sample is parsed to know."""
-    text = " ".join(passage_text.split())
-    placed = [(text.find(" ".join(code.split())), cut_example(language, code)) for language, code in examples]
-    return tuple((where, example) for where, example in placed if check_syntax(*example))
 
 
 # The languages the built-in documentation is written for: Python's pages, and the man pages for the shell.

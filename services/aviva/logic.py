@@ -6,7 +6,7 @@ from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.aviva.care import care_line
 from services.aviva.classifier import classify
-from services.aviva.code import code_from_knowledge, detect_request_language, names_a_language, skeleton
+from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
 from services.aviva.compose import (
     AvivaMaterial,
     compose_draft,
@@ -14,16 +14,15 @@ from services.aviva.compose import (
     references,
     system_prompt,
 )
-from services.aviva.domain import OUTSIDE, DomainGate, built_in_only
 from services.aviva.facts import check_claims
-from services.aviva.passage import read
 from services.aviva.project import about_project
-from services.aviva.rerank import Reranker
 from services.aviva.settings import AvivaSettings
 from services.common import languages
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import IndexCaller, message_vector, search_knowledge, to_references
+from services.common.knowledge.answer import DocsAnswerer
+from services.common.knowledge.domain import OUTSIDE
 from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.persona.logic import SystemPrompt
 from services.common.registry import persona_enum
@@ -50,14 +49,8 @@ class AvivaLogic(PersonaLogic):
     def __init__(self, settings: AvivaSettings, index: IndexCaller) -> None:
         self.settings = settings
         self.index = index
-        self.reranker = Reranker(
-            cross_encoder=settings.uses_cross_encoder, depth=settings.rerank_depth, threads=settings.rerank_threads
-        )
-        self.answer_threshold = (
-            settings.answer_threshold if settings.answer_threshold is not None else self.reranker.answer_threshold
-        )
+        self.docs = DocsAnswerer(settings)
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
-        self.domain_gate = DomainGate.load() if settings.domain_gate else None
         self.resources = ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
@@ -93,15 +86,12 @@ class AvivaLogic(PersonaLogic):
         urgent = emergency_kind(request.content, self.emergency_head, vector)
         if urgent:
             return self._emergency_plan(request, urgent)
-        # The domain gate reads the searched text's vector. A message naming a programming language is about
-        # software whatever it reads ("debounce in JavaScript" gets JavaScript); it knows only the built-in docs.
-        gate, searched = self.domain_gate, retrieved.vector
-        exempt = project or names_a_language(request.content) or not built_in_only(retrieved.hits)
-        if gate is not None and searched and not exempt:
-            off_domain = gate.probability(searched)  # once: the reasoning step reports it
-            if off_domain >= gate.threshold:
-                return self._outside_plan(off_domain)
-        intent, ranked = await self.reranker.rank(asked, [read(hit) for hit in retrieved.hits])
+        # The domain gate reads the searched text's vector; a question about the project is hers whatever it reads.
+        off_domain = self.docs.off_domain(request.content, retrieved, exempt=project)
+        if off_domain is not None:
+            return self._outside_plan(off_domain)
+        ranking = await self.docs.rank(asked, retrieved.hits)
+        intent, ranked = ranking.intent, ranking.ranked
         code = None
         language = ""
         pasted = await check_blocks(
@@ -109,7 +99,7 @@ class AvivaLogic(PersonaLogic):
         )
         # The passages confident enough to answer from: code comes only from them (an unrelated page's example
         # is not a solution), and they are the references.
-        answering = [r.passage.hit for r in ranked if r.confidence >= self.answer_threshold]
+        answering = ranking.answering
         if query.query_type in _CODE_TYPES:
             language = detect_request_language(request.content, pasted)
             code = code_from_knowledge(request.content, language, [(h.title or h.source, h.text) for h in answering])
@@ -129,7 +119,7 @@ class AvivaLogic(PersonaLogic):
             tone_hint=_tone_hint(request),
             pasted=tuple(pasted),
             ranked=tuple(ranked),
-            answer_threshold=self.answer_threshold,
+            answer_threshold=ranking.threshold,
             care=care_line(request.routing),
         )
         origin = "from Abi" if query.source == "routing" else "no routing decision"

@@ -87,7 +87,8 @@ def test_care_alone_for_a_life_or_a_feeling_about_technology(text: str) -> None:
 def test_the_head_was_fitted_under_its_rule_on_no_frozen_message() -> None:
     assert len(HEAD.weights) == DIMENSION
     assert HEAD.card["out_of_fold"]["written_care_only_given_steps"] <= MAX_CARE_READ
-    fitted = {" ".join(json.loads(line)["text"].lower().split()) for path in DATA for line in path.read_text().splitlines()}
+    lines = [line for path in DATA for line in path.read_text().splitlines()]
+    fitted = {" ".join(json.loads(line)["text"].lower().split()) for line in lines}
     for path in FROZEN:
         frozen = {" ".join(json.loads(line)["text"].lower().split()) for line in path.read_text().splitlines()}
         assert fitted & frozen == set()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from services.aviva.compose import NO_PASSAGE, NO_SOURCE
-from services.aviva.domain import OUTSIDE
+from services.common.knowledge.domain import OUTSIDE
 
 BLIND_DOMAIN = Path(__file__).resolve().parents[1] / "blind_domain" / "off_domain_blind_v1.jsonl"
 

@@ -130,12 +130,12 @@ def test_install_steps_match_the_makefile() -> None:
 def test_the_models_the_services_read_are_in_the_image() -> None:
     """Model files live under services/, which the runtime stage copies whole."""
     from services.abi.model import MODELS_DIR as ABI_MODELS
-    from services.aviva.cross_encoder import MODELS_DIR as AVIVA_MODELS
     from services.common.encoder import MODELS_DIR as ENCODER_MODELS
+    from services.common.knowledge.cross_encoder import MODELS_DIR as KNOWLEDGE_MODELS
 
     copied = [list(step.value) for step in _runtime_stage() if step.cmd == "COPY"]
     assert ["services/", "services/"] in copied
-    for folder in (ABI_MODELS, AVIVA_MODELS, ENCODER_MODELS):
+    for folder in (ABI_MODELS, KNOWLEDGE_MODELS, ENCODER_MODELS):
         assert folder.is_relative_to(REPO / "services") and any(folder.glob("*.onnx")), folder
 
 

@@ -8,8 +8,8 @@ from personamesh.v1 import persona_pb2
 from services.aviva.care import care_line
 from services.aviva.classifier import QueryClass
 from services.aviva.compose import AvivaMaterial, compose_draft
-from services.aviva.passage import read
-from services.aviva.rerank import Ranked
+from services.common.knowledge.passage import read
+from services.common.knowledge.rerank import Ranked
 from tests.personas.test_aviva_compose import SCP_P
 
 

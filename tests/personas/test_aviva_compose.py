@@ -8,8 +8,8 @@ from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.aviva.classifier import QueryClass
 from services.aviva.code import code_from_knowledge, detect_request_language, skeleton
 from services.aviva.compose import NO_DEBUG_PASSAGE, NO_PASSAGE, AvivaMaterial, compose_draft, references
-from services.aviva.passage import read
-from services.aviva.rerank import Ranked
+from services.common.knowledge.passage import read
+from services.common.knowledge.rerank import Ranked
 
 
 def _hit(url: str, title: str, text: str) -> index_pb2.KnowledgeHit:

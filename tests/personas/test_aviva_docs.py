@@ -21,9 +21,9 @@ import pytest
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
-from services.aviva.domain import OUTSIDE
 from services.common.clients import EmbeddingIndexClient
 from services.common.encoder import MODEL_NAME
+from services.common.knowledge.domain import OUTSIDE
 from services.devmesh.processes import ServiceProcess, free_port
 from services.embeddings.corpus import build, manpages, pydocs
 from services.embeddings.reembed import recorded_model
@@ -54,6 +54,7 @@ def _ingest(data_dir: Path) -> str:
 class DocsMesh:
     index: ServiceProcess
     aviva: ServiceProcess
+    abbey: ServiceProcess
     first_ingest: str
     second_ingest: str
     data_dir: Path
@@ -73,8 +74,9 @@ def docs_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocsMesh]:
         tmp / "logs",
     )
     aviva = persona_process("aviva-docs", "services.aviva", tmp / "logs", index.target)
-    with running(index, aviva, timeout=300):
-        yield DocsMesh(index, aviva, first, second, data_dir)
+    abbey = persona_process("abbey-docs", "services.abbey", tmp / "logs", index.target)
+    with running(index, aviva, abbey, timeout=300):
+        yield DocsMesh(index, aviva, abbey, first, second, data_dir)
 
 
 def _figure(output: str, name: str) -> int:
@@ -165,6 +167,36 @@ async def test_answers_lead_with_the_call_or_command_and_cite_the_passage(
     assert not any(block.skeleton for block in response.code_blocks)
     for block in response.code_blocks:
         assert block.check == persona_pb2.CODE_CHECK_VALID, block
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("undo my last git commit but keep the changes", "git reset"),
+        ("run a function in a pool of threads", "ThreadPoolExecutor"),
+    ],
+)
+async def test_abbey_answers_a_technical_ask_in_distress_from_the_passage_aviva_answers_from(
+    docs_mesh: DocsMesh, question: str, lead: str
+) -> None:
+    """The same search and rerankers (services/common/knowledge): Abbey's steps, after her line of care, come from
+    the passage Aviva leads with. She had listed the sentences of her three nearest passages that shared the most
+    words with the message, under the first one's title."""
+    stressed = persona_pb2.RoutingDecision(
+        persona=persona_pb2.PERSONA_ABBEY,
+        confidence=0.9,
+        query_type="documentation",
+        emotions=[persona_pb2.EmotionScore(label="stressed", score=0.8)],
+    )
+    asked = f"I'm so stressed, the demo is in an hour. How do I {question}?"
+    expert = await chat(docs_mesh.aviva.target, _asked(asked, "documentation"), deadline=30)
+    polymath = await chat(
+        docs_mesh.abbey.target, persona_pb2.PersonaRequest(content=asked, routing=stressed), deadline=30
+    )
+    care, steps = polymath.content.split("\n\n", 1)
+    assert "stressful" in care or "pressure" in care, polymath.content
+    assert lead in steps and "Source:" in steps, polymath.content
+    assert polymath.references and polymath.references[0].url == expert.references[0].url
 
 
 async def test_when_no_passage_answers_it_says_so_and_gives_the_closest_references(docs_mesh: DocsMesh) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
-from services.aviva.cross_encoder import CrossEncoder
-from services.aviva.passage import cut_example, read
-from services.aviva.rerank import FEATURES, MODEL_FILE, Reranker, RerankModel, intent_of, rerank
 from services.aviva.settings import AvivaSettings
+from services.common.knowledge.cross_encoder import CrossEncoder
+from services.common.knowledge.passage import cut_example, read
+from services.common.knowledge.rerank import FEATURES, MODEL_FILE, Reranker, RerankModel, intent_of, rerank
 
 
 def _hit(source: str, title: str, url: str, text: str, score: float = 0.5, lexical: float = 5.0):

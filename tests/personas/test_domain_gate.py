@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from services.aviva.domain import DomainGate
 from services.aviva.training.domain import OFF_DOMAIN, TECHNICAL, questions, shared_dev
 from services.common.encoder import DIMENSION, SentenceEncoder
+from services.common.knowledge.domain import DomainGate
 from tests.eval.domain import domain_rows
 
 

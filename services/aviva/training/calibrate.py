@@ -1,6 +1,6 @@
 """Pick the answer threshold of the two-stage reranker as the replica runs it, int8 cross-encoder included.
 
-    python -m services.aviva.training.calibrate [--models services/aviva/models]
+    python -m services.aviva.training.calibrate [--models services/common/knowledge/models]
 
 Held-out questions: the docs QA dev split and the even-numbered off-corpus questions (the cross-encoder never
 fitted them). Each question's candidates go through `Reranker.rank`; the threshold on the best passage's
@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
-from services.aviva.cross_encoder import CARD_FILE, MODELS_DIR
-from services.aviva.passage import read
-from services.aviva.rerank import Reranker
 from services.aviva.training.selection import held, pick_threshold, read_candidates
+from services.common.knowledge.cross_encoder import CARD_FILE, MODELS_DIR
+from services.common.knowledge.passage import read
+from services.common.knowledge.rerank import Reranker
 
 CANDIDATES = Path("build/rerank/candidates.jsonl")
 

@@ -13,7 +13,7 @@ training questions and the odd-numbered off-corpus ones (all candidates negative
 split (picks the epoch) and the even-numbered off-corpus questions (with dev, pick the answer threshold).
 Loss: listwise (the answering passages against the question's other sampled candidates) plus a pointwise
 logistic term, so the score also says whether any passage answers. Exported to int8 ONNX beside its card
-(services/aviva/models/rerank_cross.json); `python -m services.aviva.training.calibrate` (the service
+(services/common/knowledge/models/rerank_cross.json); `python -m services.aviva.training.calibrate` (the service
 environment: it runs the replica's two stages) then sets the depth and answer threshold with the int8
 model. Seeded; ~32 minutes on 2 quiet CPU cores for the shipped model (2 epochs over 1,263 questions; ~50 with
 the 379 chat-style ones).
@@ -34,9 +34,9 @@ from tokenizers import Tokenizer
 from torch import nn
 from transformers import BertModel
 
-from services.aviva.cross_encoder import CARD_FILE, MODEL_FILE, MODELS_DIR, reading
 from services.aviva.training.selection import fitted, held, pick_threshold, read_candidates
 from services.aviva.training.styles import styled
+from services.common.knowledge.cross_encoder import CARD_FILE, MODEL_FILE, MODELS_DIR, reading
 from services.common.minilm import BASE, SOURCE, load_base
 
 SEED = 20261201

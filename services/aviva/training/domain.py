@@ -1,4 +1,4 @@
-"""Fit Aviva's domain gate and write services/aviva/models/domain_gate.json.
+"""Fit Aviva's domain gate and write services/common/knowledge/models/domain_gate.json.
 
     python -m services.aviva.training.domain        (make fit-domain-gate, ~1 min)
 
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from services.aviva.domain import GATE_PATH
 from services.common.encoder import SentenceEncoder
+from services.common.knowledge.domain import GATE_PATH
 from services.common.safety.training.fit import SEED, fit_head, head_document, threshold_for, write_json
 from services.common.shared_data import SHARED, read_jsonl
 

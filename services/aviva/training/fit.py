@@ -6,10 +6,10 @@
 2. For every question with a known answer, retrieve `k` candidates by hybrid search, as Aviva does, and label a
    candidate 1 when its heading or text contains one of the question's keys (`contains_key`).
    Off-corpus questions (nothing in the corpus answers them) give only 0 labels.
-3. Fit a logistic regression on services.aviva.rerank.FEATURES; the regularisation and the answer threshold
+3. Fit a logistic regression on services.common.knowledge.rerank.FEATURES; the regularisation and the answer threshold
    are chosen on out-of-fold predictions (folds by question): the threshold is the one that answers the most
    questions correctly while at least `--abstain` of the off-corpus questions get "no passage answers".
-4. Write services/aviva/models/rerank.json with the out-of-fold figures.
+4. Write services/common/knowledge/models/rerank.json with the out-of-fold figures.
 
 The questions: data/docs_qa_train.jsonl (written from the installed documentation by a helper that never
 saw the QA set of tests/docs_qa), data/docs_qa_train_styles.jsonl (the same, asked as people write in a chat:
@@ -33,9 +33,9 @@ import numpy as np
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import embedding_index_service_pb2_grpc as index_grpc
-from services.aviva.passage import read
-from services.aviva.rerank import FEATURES, MODEL_FILE, features
 from services.aviva.training.selection import ABSTAIN, contains_key, pick_threshold
+from services.common.knowledge.passage import read
+from services.common.knowledge.rerank import FEATURES, MODEL_FILE, features
 from services.devmesh.processes import ServiceProcess, free_port
 
 DATA = Path(__file__).parent / "data"

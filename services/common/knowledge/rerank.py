@@ -23,9 +23,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from services.aviva.cross_encoder import MODELS_DIR, CrossEncoder, reading
-from services.aviva.passage import Passage
 from services.common.generation.grounding import content_words
+from services.common.knowledge.cross_encoder import MODELS_DIR, CrossEncoder, reading
+from services.common.knowledge.passage import Passage
 
 Intent = Literal["call", "command", "flag", "concept"]
 INTENTS: tuple[Intent, ...] = ("call", "command", "flag", "concept")

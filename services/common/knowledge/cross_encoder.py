@@ -3,8 +3,8 @@
 A bi-encoder embeds question and passage apart, so "ssh to a server on a non-standard port" sits about as close
 to `-W host:port` as to `-p port`; read together, the question's goal meets the option's description. The model
 (int8 ONNX, `services/aviva/training/cross_encoder.py`, `make fit-rerank`) gives each passage the logit that it
-answers; its card holds the depth it was calibrated at and the confidence the best passage needs before Aviva
-answers from it (services/aviva/training/calibrate.py).
+answers; its card holds the depth it was calibrated at and the confidence the best passage needs before
+a persona answers from it (services/aviva/training/calibrate.py).
 """
 
 from __future__ import annotations

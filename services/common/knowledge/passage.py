@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
-from services.common.generation.grounding import content_words
+from services.common.generation.codeblocks import check_syntax
+from services.common.generation.grounding import best_sentences, content_words
 
 _FENCED = re.compile(r"```(\w*)[^\n]*\n(.*?)```", re.DOTALL)
 _BACKTICKED = re.compile(r"`([^`]+)`")
@@ -128,3 +130,26 @@ def cut_example(language: str, code: str, max_lines: int = 6) -> tuple[str, str]
         blank = next((i for i in range(2, max_lines + 1) if i < len(lines) and not lines[i].strip()), max_lines)
         lines = lines[:blank]
     return language, "\n".join(lines).rstrip()
+
+
+def parsing_examples(passage: Passage) -> tuple[tuple[int, tuple[str, str]], ...]:
+    """The passage's code samples cut short as an answer shows them, those that parse, with where each starts in
+    the passage's text (whitespace folded)."""
+    return _parsing_examples_of(passage.hit.text, passage.examples)
+
+
+@lru_cache(maxsize=1024)
+def _parsing_examples_of(
+    passage_text: str, examples: tuple[tuple[str, str], ...]
+) -> tuple[tuple[int, tuple[str, str]], ...]:
+    """Kept per passage: the same passages come back for many questions, and each sample is parsed to know."""
+    text = " ".join(passage_text.split())
+    placed = [(text.find(" ".join(code.split())), cut_example(language, code)) for language, code in examples]
+    return tuple((where, example) for where, example in placed if check_syntax(*example))
+
+
+def shows_something(question: str, passage: Passage) -> bool:
+    """Whether an answer from `passage` has more than its citation: a lead, an example that parses, a sentence."""
+    return bool(
+        passage.lead_for(question) or parsing_examples(passage) or best_sentences(question, [passage.hit.text], 1)
+    )

@@ -1,13 +1,14 @@
 """Whether a question is about software at all, read from the sentence vector the knowledge search returns.
 
-Aviva answers from the Python documentation and the manuals of everyday command-line tools. A general question
-("What's the capital of Australia?") that shares a word with them could clear the rerankers' answer threshold and
-get an unrelated passage as its answer. The gate, a logistic head fitted by `make fit-domain-gate`
-(`training/domain.py`, its card in the same file), recognises such questions, so she says they are outside the
-documentation she holds. It costs no model run: the vector is the one `SearchKnowledge` already returned.
+The personas answer from the Python documentation and the manuals of everyday command-line tools. A general
+question ("What's the capital of Australia?") that shares a word with them could clear the rerankers' answer
+threshold and get an unrelated passage as its answer. The gate, a logistic head fitted by `make fit-domain-gate`
+(services/aviva/training/domain.py, its card in the same file), recognises such questions, so they are said to be
+outside the documentation held. It costs no model run: the vector is the one `SearchKnowledge` already returned.
 
 The gate knows only the built-in documentation's domain. When an operator's own documents are among the
-candidates (`make ingest`: a handbook, a product manual), the rerankers alone decide, as before.
+candidates (`make ingest`: a handbook, a product manual), the rerankers decide, with a similarity floor
+(`answer.py`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,110 @@
+"""Which retrieved documentation passages answer a question: the domain gate, then the two rerankers, for a
+persona's process (Aviva answers from them; Abbey takes her technical steps from them).
+
+Searching is the persona's (`grounding.search_knowledge`, hybrid, with `KnowledgeSettings.knowledge_k`): the search
+also gives the vectors other readings use, so it is done once, before this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+from services.common import languages
+from services.common.generation.grounding import Retrieved
+from services.common.knowledge.domain import DomainGate, built_in_only
+from services.common.knowledge.passage import read, shows_something
+from services.common.knowledge.rerank import Intent, Ranked, Reranker
+from services.common.knowledge.settings import KnowledgeSettings
+
+
+@dataclass(frozen=True)
+class Ranking:
+    intent: Intent
+    ranked: list[Ranked]  # best first
+    threshold: float  # the confidence a passage needs to be given as an answer
+    # Passages of an operator's own documents under the similarity floor: never an answer, nor the closest page.
+    too_far: frozenset[str] = frozenset()
+
+    @property
+    def answering(self) -> list[index_pb2.KnowledgeHit]:
+        """The passages confident enough to answer from, best first."""
+        return [r.passage.hit for r in self.ranked if r.confidence >= self.threshold]
+
+    def answer_first(self, question: str) -> list[index_pb2.KnowledgeHit]:
+        """The answering passages with the one to answer from first: the first, in the rerankers' order, with
+        something to show (a lead, an example that parses, a sentence sharing the question's words), as Aviva
+        chooses it; a passage of prose with none makes an answer of a citation alone."""
+        answering = [r for r in self.ranked if r.confidence >= self.threshold]
+        best = next((r for r in answering if shows_something(question, r.passage)), None)
+        ordered = ([best] if best is not None else []) + [r for r in answering if r is not best]
+        return [r.passage.hit for r in ordered] if best is not None else []
+
+    def closest(self, limit: int = 3) -> list[index_pb2.KnowledgeHit]:
+        """The closest passages, one per citation, for an answer that says none answers."""
+        near = [r for r in self.ranked if r.passage.citation not in self.too_far]
+        return [r.passage.hit for r in distinct(near)[:limit]]
+
+
+def distinct(ranked: list[Ranked]) -> list[Ranked]:
+    """One entry per citation: a long passage is stored as several chunks under one URL and heading."""
+    seen: set[str] = set()
+    out: list[Ranked] = []
+    for r in ranked:
+        if r.passage.citation not in seen:
+            seen.add(r.passage.citation)
+            out.append(r)
+    return out
+
+
+class DocsAnswerer:
+    """The gate and the rerankers of one process. `lazy`: the cross-encoder (~50 MiB) loads on the first ranking,
+    for a persona that answers from the documentation only now and then."""
+
+    def __init__(self, settings: KnowledgeSettings, *, lazy: bool = False) -> None:
+        self.settings = settings
+        self.gate = DomainGate.load() if settings.domain_gate else None
+        self._reranker: Reranker | None = None if lazy else self._load()
+        self._loading = asyncio.Lock()
+
+    def _load(self) -> Reranker:
+        return Reranker(
+            cross_encoder=self.settings.uses_cross_encoder,
+            depth=self.settings.rerank_depth,
+            threads=self.settings.rerank_threads,
+        )
+
+    async def reranker(self) -> Reranker:
+        if self._reranker is None:
+            async with self._loading:
+                if self._reranker is None:
+                    self._reranker = await asyncio.to_thread(self._load)
+        return self._reranker
+
+    def off_domain(self, content: str, retrieved: Retrieved, *, exempt: bool = False) -> float | None:
+        """The gate's probability that the question is not about software, when it reads it as such; None when it
+        does not or has no vector, for a message naming a programming language (about software whatever it reads:
+        "debounce in JavaScript"), or when the candidates include an operator's own documents (it knows only the
+        built-in documentation's domain)."""
+        if self.gate is None or not retrieved.vector or exempt or not built_in_only(retrieved.hits):
+            return None
+        if languages.asked_for(content) or languages.mentioned(content):
+            return None
+        probability = self.gate.probability(retrieved.vector)
+        return probability if probability >= self.gate.threshold else None
+
+    async def rank(self, question: str, hits: Iterable[index_pb2.KnowledgeHit]) -> Ranking:
+        """The passages best first. One of an operator's own documents under `own_docs_min_similarity` keeps its
+        place but cannot answer (confidence 0) nor be the closest page: the domain gate does not read those."""
+        reranker = await self.reranker()
+        intent, ranked = await reranker.rank(question, [read(hit) for hit in hits])
+        floor = self.settings.own_docs_min_similarity
+        too_far = frozenset(
+            r.passage.citation for r in ranked if not built_in_only([r.passage.hit]) and r.passage.hit.score < floor
+        )
+        ranked = [replace(r, confidence=0.0) if r.passage.citation in too_far else r for r in ranked]
+        threshold = self.settings.answer_threshold
+        threshold = threshold if threshold is not None else reranker.answer_threshold
+        return Ranking(intent, ranked, threshold, too_far)

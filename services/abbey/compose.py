@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey.empathy import EmpathyPlan
+from services.abbey.feeling_words import named_feelings
 from services.abbey.language import Specifics, asks_for_something, asks_to_compose, speaks_of_a_death
 from services.abbey.memory import Recollection
 from services.common import languages
@@ -151,7 +152,7 @@ def care_line(material: AbbeyMaterial, *, with_steps: bool = True) -> str:
         # Stress wording ("under this much pressure, with this going wrong") after a death read as indifference.
         return "I'm so sorry for your loss" + ("; here is what I can tell you." if with_steps else ".")
     stakes = f"with {specifics.people[0]} involved" if specifics.people else "with this going wrong"
-    if specifics.event and len(specifics.event.split()) <= 10:
+    if _says_what_happened(specifics.event):
         stakes = f"when {specifics.event}"
 
     def said(index: int) -> str:
@@ -160,6 +161,24 @@ def care_line(material: AbbeyMaterial, *, with_steps: bool = True) -> str:
 
     index = sum(map(ord, material.content))
     return said(index + 1) if said(index) in material.used else said(index)
+
+
+# A clause that begins with its subject: "your manager is furious", "you accidentally committed ...", "S3 bucket
+# returns Access Denied"; not "sorry if this is dumb".
+_SUBJECT_FIRST = re.compile(r"^(?:you\b|your\b|the\b|a\b|an\b|this\b|that\b|it\b|[A-Z0-9])")
+# How the writer feels or is ("you feel so stupid", "you're so tired"): the feeling the line answers, not the stakes.
+_HOW_YOU_ARE = re.compile(r"^you(?:'re| are| feel| felt)\b", re.I)
+
+
+def _says_what_happened(event: str) -> bool:
+    """An event worth saying back after "when": short, its subject first, not how the writer feels."""
+    return (
+        bool(event)
+        and len(event.split()) <= 10
+        and bool(_SUBJECT_FIRST.match(event))
+        and not _HOW_YOU_ARE.match(event)
+        and not (event.startswith("you ") and named_feelings(event))
+    )
 
 
 def _recalled_line(material: AbbeyMaterial) -> str:

@@ -471,6 +471,27 @@ async def test_technical_question_in_distress_gets_care_then_steps(
     assert "Source:" in response.content
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "sorry if this is dumb, I'm so tired, how do I roll back a kubernetes deployment",
+        "I feel so stupid, I can't figure out how to roll back a kubernetes deployment",
+    ],
+)
+async def test_the_line_of_care_says_back_what_happened_not_an_apology_or_a_feeling(
+    personas: Personas, rollback_knowledge: None, message: str
+) -> None:
+    """ "That sounds really stressful, when sorry if this is dumb" and "..., when you feel so stupid" had opened
+    such answers: the line says back what is at stake only when it is something that happened."""
+    stressed = persona_pb2.RoutingDecision(
+        query_type="documentation", emotions=[persona_pb2.EmotionScore(label="stressed", score=0.8)]
+    )
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=message, routing=stressed))
+    care = response.content.split("\n\n")[0]
+    assert "with this going wrong" in care and " when " not in care, response.content
+    assert "kubectl rollout undo" in response.content
+
+
 async def test_a_long_story_in_distress_is_searched_by_its_ask(personas: Personas, rollback_knowledge: None) -> None:
     """A message over 25 words is searched by its ask (services/common/generation/focus.py) while a page matching
     the story word for word is in the store: the steps still come from the page that answers the ask."""

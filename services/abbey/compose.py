@@ -216,13 +216,17 @@ def _technical_body(material: AbbeyMaterial) -> str:
     source = top.title or top.source
     reference = f"\n\nSource: {source}" + (f" ({top.url})" if top.url else "")
     example = _example(material)
-    opening = f"{lead}\n\n" if lead else ""
+    # The title ends in the lead ("... > OPTIONS: `-k, --keep-old-files`"): it is named once, in the source line.
+    parts = [lead] if lead else []
     if _HOW_TO.search(material.content) and sentences:
-        steps = "\n".join(f"{i}. {sentence}" for i, sentence in enumerate(sentences, 1))
-        body = f"Here are the steps, from {source}:\n\n{opening}{steps}"
+        opening = "Here are the steps from the documentation:"
+        parts.append("\n".join(f"{i}. {sentence}" for i, sentence in enumerate(sentences, 1)))
     else:
-        body = f"Here's how I understand it, from {source}: {opening}" + " ".join(sentences)
-    return body.rstrip() + (f"\n\nFor example:\n\n{example}" if example else "") + reference
+        opening = "Here's what the documentation says:"
+        parts += [" ".join(sentences)] if sentences else []
+    if example:
+        parts.append(f"For example:\n\n{example}")
+    return "\n\n".join([opening, *parts]) + reference
 
 
 def _asks_for_code(text: str) -> bool:

@@ -21,6 +21,7 @@ COMPONENTS: list[tuple[str, str, str]] = [
     ("Every service", "services.common.settings", "CommonSettings"),
     ("Generation backends (Abbey, Aviva)", "services.common.generation.settings", "GenerationSettings"),
     ("Personas (Abbey, Aviva)", "services.common.persona", "PersonaSettings"),
+    ("Documentation answers (Abbey, Aviva)", "services.common.knowledge.settings", "KnowledgeSettings"),
     ("Abbey", "services.abbey.settings", "AbbeySettings"),
     ("Aviva", "services.aviva.settings", "AvivaSettings"),
     ("Embedding index", "services.embeddings.settings", "EmbeddingsSettings"),

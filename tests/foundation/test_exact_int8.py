@@ -21,7 +21,7 @@ from services.common.encoder import cpu_session
 from services.common.exact_int8 import ZERO_POINT, exact_model_path, exact_weights, int8_weights, sums_int8_exactly
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted(ROOT.glob("services/*/models/*.onnx"))
+SHIPPED = sorted(ROOT.glob("services/**/models/*.onnx"))
 
 
 def _matmul_model(weights: np.ndarray) -> onnx.ModelProto:
@@ -70,7 +70,7 @@ def test_the_rewrite_keeps_the_same_integers_and_runs_once() -> None:
 
 
 def test_every_shipped_model_loads_as_a_file_this_cpu_sums_exactly() -> None:
-    assert len(SHIPPED) == 3  # Abi's classifier, the index's encoder, Aviva's cross-encoder
+    assert len(SHIPPED) == 3  # Abi's classifier, the index's encoder, the documentation cross-encoder
     for path in SHIPPED:
         runnable = exact_model_path(path)
         model = onnx.load(str(runnable))

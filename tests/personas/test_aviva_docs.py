@@ -197,6 +197,7 @@ async def test_abbey_answers_a_technical_ask_in_distress_from_the_passage_aviva_
     assert "stressful" in care or "pressure" in care, polymath.content
     assert lead in steps and "Source:" in steps, polymath.content
     assert polymath.references and polymath.references[0].url == expert.references[0].url
+    assert polymath.content.count(polymath.references[0].title) == 1  # named once, in the source line
 
 
 async def test_when_no_passage_answers_it_says_so_and_gives_the_closest_references(docs_mesh: DocsMesh) -> None:

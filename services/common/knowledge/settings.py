@@ -18,10 +18,9 @@ class KnowledgeSettings(GenerationSettings):
     cross_encoder: bool | None = Field(
         None,
         description="Rerank the first passages with the cross-encoder (question and passage read together; 56-107 "
-        "ms of CPU per question in two measurements here, services/aviva/README.md). Off: the linear reranker "
-        "alone. Default: on when the composer answers (it decides from the passages itself), off with an LLM "
-        "backend (the model reads the passages; measured by `make bench-peers`: Aviva's CPU per question 88 -> "
-        "13 ms).",
+        "ms of CPU per question in two measurements here, docs/performance.md). Off: the linear reranker alone. "
+        "Default: on when the composer answers (it decides from the passages itself), off with an LLM backend (the "
+        "model reads the passages; measured by `make bench-peers`: the expert's CPU per question 88 -> 13 ms).",
     )
     rerank_depth: int | None = Field(
         None,

@@ -12,8 +12,8 @@ from services.aviva.code import CodeAnswer, pasted_code_findings
 from services.common import languages
 from services.common.generation.codeblocks import ExtractedBlock
 from services.common.generation.grounding import best_sentences, content_words, prose_sentences
-from services.common.knowledge.answer import distinct
-from services.common.knowledge.passage import Passage, parsing_examples, shows_something
+from services.common.knowledge.answer import answer_of, distinct
+from services.common.knowledge.passage import Passage, parsing_examples
 from services.common.knowledge.rerank import Ranked
 from services.common.persona.logic import SystemPrompt
 
@@ -60,11 +60,9 @@ class AvivaMaterial:
 
     @cached_property
     def answer(self) -> Ranked | None:
-        """The passage to answer from: the first, in the rerankers' order, confident enough and with something to
-        show. A passage of prose with no call, no example and no sentence sharing the question's words would make an
-        answer of a citation alone ("TypeError: 'NoneType' object is not subscriptable" got one). Found once per
-        answer: every part of the composition asks for it."""
-        return next((r for r in self.answering if shows_something(self.content, r.passage)), None)
+        """The passage to answer from (`answer_of`, as Abbey's steps choose it). Found once per answer: every part
+        of the composition asks for it."""
+        return answer_of(self.content, self.answering)
 
 
 def _code_source(material: AvivaMaterial) -> Ranked | None:

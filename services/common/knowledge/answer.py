@@ -34,11 +34,10 @@ class Ranking:
         return [r.passage.hit for r in self.ranked if r.confidence >= self.threshold]
 
     def answer_first(self, question: str) -> list[index_pb2.KnowledgeHit]:
-        """The answering passages with the one to answer from first: the first, in the rerankers' order, with
-        something to show (a lead, an example that parses, a sentence sharing the question's words), as Aviva
-        chooses it; a passage of prose with none makes an answer of a citation alone."""
+        """The answering passages with the one to answer from (`answer_of`) first; none when no passage has
+        something to show."""
         answering = [r for r in self.ranked if r.confidence >= self.threshold]
-        best = next((r for r in answering if shows_something(question, r.passage)), None)
+        best = answer_of(question, answering)
         ordered = ([best] if best is not None else []) + [r for r in answering if r is not best]
         return [r.passage.hit for r in ordered] if best is not None else []
 
@@ -46,6 +45,13 @@ class Ranking:
         """The closest passages, one per citation, for an answer that says none answers."""
         near = [r for r in self.ranked if r.passage.citation not in self.too_far]
         return [r.passage.hit for r in distinct(near)[:limit]]
+
+
+def answer_of(question: str, answering: Iterable[Ranked]) -> Ranked | None:
+    """The passage to answer from: the first confident one, in the rerankers' order, with something to show (a
+    lead, an example that parses, a sentence sharing the question's words). A passage of prose with none would make
+    an answer of a citation alone ("TypeError: 'NoneType' object is not subscriptable" got one)."""
+    return next((r for r in answering if shows_something(question, r.passage)), None)
 
 
 def distinct(ranked: list[Ranked]) -> list[Ranked]:

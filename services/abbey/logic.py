@@ -33,7 +33,7 @@ from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.abbey.situation import SituationHead
 from services.abbey.small_talk import reply, small_talk_kind
-from services.abbey.technical import TechnicalHead, needs_steps
+from services.abbey.technical import STRONG_KNOWLEDGE, TechnicalHead, needs_steps
 from services.common.conversation import user_messages
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import (
@@ -129,13 +129,9 @@ class AbbeyLogic(PersonaLogic):
         specifics, recall, retrieved = await asyncio.gather(
             asyncio.to_thread(extract, request.content),
             self.memory.recall(request.user_id, request.content),
-            search_knowledge(
-                self.index,
-                searched,
-                k=self.settings.knowledge_k,
-                min_score=self.settings.knowledge_min_score,
-                hybrid=True,  # as Aviva searches: the same passages reach the same rerankers
-            ),
+            # Every message: its vector and nearest passage, which decide whether it needs steps (the documentation
+            # search for the steps themselves runs only then, in `_answering`).
+            search_knowledge(self.index, searched, k=1, min_score=STRONG_KNOWLEDGE),
         )
         # An emergency happening now comes before Abi's recall-first crisis flag when the message has no words of
         # self-harm (a collapse, a gas leak: not "are you thinking about ending your life?"); the crisis lines
@@ -248,7 +244,7 @@ class AbbeyLogic(PersonaLogic):
         told = not kind and not is_question(request.content)
         facts = extract_facts(request.content, emotion=emotion, intensity=mood.intensity) if told else []
         introduced = next((f.value for f in facts if f.kind == "self" and f.key == "name"), "")
-        answering, closest = await self._answering(searched, request.content, retrieved) if technical else ([], [])
+        answering, closest = await self._answering(searched, request.content) if technical else ([], [])
         material = AbbeyMaterial(
             content=request.content,
             emotion=emotion,
@@ -321,14 +317,22 @@ class AbbeyLogic(PersonaLogic):
         )
 
     async def _answering(
-        self, searched: str, content: str, retrieved: Retrieved
+        self, searched: str, content: str
     ) -> tuple[list[index_pb2.KnowledgeHit], list[index_pb2.KnowledgeHit]]:
-        """The passages that answer, as Aviva finds them (the domain gate, then the two rerankers), the one to answer
-        from first; when none does, the closest ones. Neither for a question outside software."""
+        """The passages that answer, as Aviva finds them (the same hybrid search, the domain gate, the two
+        rerankers), the one to answer from first; when none does, the closest ones. Neither for a question outside
+        software."""
+        retrieved = await search_knowledge(
+            self.index,
+            searched,
+            k=self.settings.knowledge_k,
+            min_score=self.settings.knowledge_min_score,
+            hybrid=True,
+        )
         if self.docs.off_domain(content, retrieved) is not None:
             return [], []
         ranking = await self.docs.rank(searched, retrieved.hits)
-        answering = ranking.answer_first(searched)[:_PASSAGES_SHOWN]
+        answering = ranking.answer_first(content)[:_PASSAGES_SHOWN]
         return answering, [] if answering else ranking.closest(_PASSAGES_SHOWN)
 
     def _reasoning(

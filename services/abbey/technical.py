@@ -28,7 +28,7 @@ TECHNICAL_QUERY_TYPES = frozenset(
 )
 # A knowledge hit this similar makes a question technical even without Abi's query type (any message, without the
 # head).
-_STRONG_KNOWLEDGE = 0.5
+STRONG_KNOWLEDGE = 0.5
 # Questions and problem reports that a weaker knowledge hit may still answer.
 _QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|why|how)\b|\b\w+(Error|Exception)\b", re.I)
 # Words that make an ask about software, not a life ("how do I fix things with my sister").
@@ -75,7 +75,7 @@ def needs_steps(
     if head is not None and retrieved.vector:
         # A question the documentation answers closely is technical whatever its wording ("How does TCP congestion
         # control work?").
-        strong = bool(retrieved.hits) and retrieved.hits[0].score >= _STRONG_KNOWLEDGE and question
+        strong = bool(retrieved.hits) and retrieved.hits[0].score >= STRONG_KNOWLEDGE and question
         return strong or head.fires(retrieved.vector)
     if query_type in TECHNICAL_QUERY_TYPES:
         return False
@@ -85,6 +85,6 @@ def needs_steps(
         return True
     if not retrieved.hits or query_type:
         return False
-    if retrieved.hits[0].score >= _STRONG_KNOWLEDGE:
+    if retrieved.hits[0].score >= STRONG_KNOWLEDGE:
         return True
     return bool(_QUESTION.search(content)) and reading.intensity < 0.6

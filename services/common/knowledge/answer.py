@@ -29,14 +29,18 @@ class Ranking:
     too_far: frozenset[str] = frozenset()
 
     @property
-    def answering(self) -> list[index_pb2.KnowledgeHit]:
+    def confident(self) -> list[Ranked]:
         """The passages confident enough to answer from, best first."""
-        return [r.passage.hit for r in self.ranked if r.confidence >= self.threshold]
+        return [r for r in self.ranked if r.confidence >= self.threshold]
+
+    @property
+    def answering(self) -> list[index_pb2.KnowledgeHit]:
+        return [r.passage.hit for r in self.confident]
 
     def answer_first(self, question: str) -> list[index_pb2.KnowledgeHit]:
         """The answering passages with the one to answer from (`answer_of`) first; none when no passage has
         something to show."""
-        answering = [r for r in self.ranked if r.confidence >= self.threshold]
+        answering = self.confident
         best = answer_of(question, answering)
         ordered = ([best] if best is not None else []) + [r for r in answering if r is not best]
         return [r.passage.hit for r in ordered] if best is not None else []

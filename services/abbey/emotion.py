@@ -6,7 +6,8 @@ read off the 28 labels); the 28 labels pick the nuance inside it, folded into th
 the mapping Abi's derived emotions use (services/common/emotions.py). Intensity is how strongly the
 feeling is put, not how sure the model is that it is there: Abi's sentiment intensity, lowered when the
 writer plays the feeling down ("a bit annoyed", "slightly nervous"). Without a routing decision she
-reads the message herself: VADER for polarity and intensity, a small cue lexicon for which emotion.
+reads the message herself: VADER for polarity and intensity (services/common/polarity.py, as Abi reads it), a
+small cue lexicon for which emotion.
 
 Abi's model learnt emotions from short Reddit comments; told a story ("we had to have our old dog put down
 today"), it can find no feeling at all. So when Abi reads a message that is not a plain request as neutral,
@@ -17,8 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from personamesh.v1 import persona_pb2
 from services.abbey.conversation import last_user_turn, tells_new_subject
@@ -35,6 +34,7 @@ from services.abbey.language import (
     tells_unread_news,
 )
 from services.common.emotions import EKMAN, derive, to_persona_emotion
+from services.common.polarity import polarity as vader_polarity
 
 # Words that play a feeling down (the dampening subset of VADER's boosters that always dampens a feeling, plus
 # the informal ones it lacks; VADER's "little", "barely" and "hardly" are left out: "his little paws", "I can
@@ -245,9 +245,6 @@ class EmotionReading:
 class EmotionReader:
     """Turns a request into an EmotionReading."""
 
-    def __init__(self) -> None:
-        self._vader = SentimentIntensityAnalyzer()
-
     def read(self, request: persona_pb2.PersonaRequest) -> EmotionReading:
         routing = request.routing if request.HasField("routing") else None
         named = strongest(named_feelings(request.content))
@@ -363,7 +360,7 @@ class EmotionReader:
     def read_text(self, text: str) -> EmotionReading:
         lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
         scores: dict[str, float] = {}
-        polarity = float(self._vader.polarity_scores(_FRIEND_PRAISE.sub("", text))["compound"])
+        polarity = vader_polarity(_FRIEND_PRAISE.sub("", text))
         idiom = is_plain_request(text) and _TASK_REQUEST.search(lowered) is not None
         for emotion, cues in _CUES.items():
             hits = sum(1 for cue in cues if _has_cue(lowered, cue) and not (idiom and cue in _REQUEST_IDIOMS))

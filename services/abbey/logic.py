@@ -56,6 +56,9 @@ from services.common.safety.resources import ResourceTable
 from services.common.text import split_sentences
 
 _PASSAGES_SHOWN = 3  # the answering passages a technical answer draws on and cites
+# The domain gate's probability from which an ask no passage answers gets no "closest pages": more likely not about
+# software than about it (the gate's own line, under which Aviva answers, is set for declining at most 1% of software).
+MORE_LIKELY_NOT_SOFTWARE = 0.5
 # Feelings that call for a line of care before technical steps; being unsure or surprised ("a half-brother
 # two streets away??") is not being under pressure.
 DISTRESS = NEGATIVE - {"confused"}
@@ -333,7 +336,10 @@ class AbbeyLogic(PersonaLogic):
             return [], []
         ranking = await self.docs.rank(searched, retrieved.hits)
         answering = ranking.answer_first(content)[:_PASSAGES_SHOWN]
-        return answering, [] if answering else ranking.closest(_PASSAGES_SHOWN)
+        if answering or self.docs.off_domain(content, retrieved, line=MORE_LIKELY_NOT_SOFTWARE) is not None:
+            # "my landlord won't give back my deposit" had got three Python and git pages as the closest she had.
+            return answering, []
+        return [], ranking.closest(_PASSAGES_SHOWN)
 
     def _reasoning(
         self,

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from services.abi.model import Scores
 from services.common.emotions import derive
+from services.common.polarity import vader_scores
 
 URGENT_CUES = re.compile(
     r"\b(urgent(ly)?|asap|emergency|immediately|right now|help me|please help|help!|can'?t breathe|"
@@ -25,19 +25,6 @@ URGENT_CUES = re.compile(
     re.IGNORECASE,
 )
 NEGATIVE_EMOTIONS = ("fear", "nervousness", "sadness", "grief", "anger", "annoyance", "disappointment", "remorse")
-VADER_MAX_CHARS = 4000
-_vader: Any = None
-
-
-def vader_scores(text: str) -> dict[str, float]:
-    """VADER polarity scores (neg, neu, pos, compound) of the first VADER_MAX_CHARS characters."""
-    global _vader
-    if _vader is None:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-        _vader = SentimentIntensityAnalyzer()
-    scores: dict[str, float] = _vader.polarity_scores(text[:VADER_MAX_CHARS])
-    return scores
 
 
 @dataclass(frozen=True)

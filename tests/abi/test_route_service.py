@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from personamesh.v1 import abi_service_pb2, persona_pb2
 from tests.abi.conftest import AbiUnderTest
 from tests.abi.helpers import PERSONA, persona_name, route_request, wait_for
@@ -238,3 +240,10 @@ def test_a_question_about_what_the_user_told_goes_to_abbey(abi: AbiUnderTest) ->
         assert persona_name(decision.persona) == "abbey", question
         assert "remembered_facts" in decision.matched_rules, question
     assert persona_name(decide(abi, "what is my python version?").persona) == "aviva"
+
+
+@pytest.mark.parametrize(("text", "sign"), [("I can't stop crying", -1), ("I can't stop smiling today", 1)])
+def test_a_negated_stop_keeps_the_feeling_it_stops(abi: AbiUnderTest, text: str, sign: int) -> None:
+    """VADER negated the word after "can't stop": crying read as +0.53, smiling as -0.15."""
+    reply = abi.stub.AnalyzeSentiment(abi_service_pb2.AnalyzeSentimentRequest(text=text), timeout=10)
+    assert reply.sentiment.polarity * sign > 0.3, reply.sentiment.polarity

@@ -456,6 +456,14 @@ async def test_thanks_and_neutral_questions_get_no_forced_feelings(personas: Per
     assert not re.search(r"\b(sorry|I hear|must be hard|painful)\b", neutral.content, re.I)
 
 
+async def test_a_worry_in_words_that_negate_stop_is_not_good_news(personas: Personas) -> None:
+    """VADER negates the words after "won't", so "won't stop lying" had read as +0.57 and was met with
+    "Congratulations, your kid won't stop lying!" (services/common/polarity.py)."""
+    request = persona_pb2.PersonaRequest(content="my kid won't stop lying, how do I handle it", user_id="kid-lies")
+    response = await chat(personas.abbey.target, request)
+    assert not CHEERFUL.search(response.content), response.content
+
+
 # -- polymath -----------------------------------------------------------------------------------------
 
 
@@ -677,6 +685,23 @@ async def test_a_technical_ask_in_distress_that_no_document_answers_is_not_passe
     assert response.content.index(NO_SOURCE) > 0  # after the line of care
     care = response.content[: response.content.index(NO_SOURCE)]
     assert not re.search(r"what to do first|step by step", care), care  # no steps are promised before "no source"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my landlord won't give back my deposit, what can I do?",
+        "how can I save money on groceries",
+        "what do I do if I lost my passport abroad",
+    ],
+)
+async def test_an_everyday_ask_outside_software_gets_no_documentation_pages(personas: Personas, message: str) -> None:
+    """Practical asks about life are not answered from Python's or git's documentation: the landlord's had got
+    three Python and git pages as "the closest pages I have"."""
+    request = persona_pb2.PersonaRequest(content=message, user_id="everyday-ask", session_id=uuid.uuid4().hex[:8])
+    response = await chat(personas.abbey.target, request)
+    assert "closest pages" not in response.content, response.content
+    assert not response.references, response.references
 
 
 async def test_a_question_after_a_sad_message_is_not_given_the_earlier_feeling(personas: Personas) -> None:

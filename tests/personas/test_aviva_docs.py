@@ -211,6 +211,19 @@ async def test_when_no_passage_answers_it_says_so_and_gives_the_closest_referenc
     assert not code.code_blocks, code.content
 
 
+async def test_abbey_gives_no_documentation_pages_for_an_everyday_ask(docs_mesh: DocsMesh) -> None:
+    """An ask about life that no passage answers gets no "closest pages" from Python's or git's documentation ("my
+    landlord won't give back my deposit" had got three); a software ask no passage answers still gets them."""
+    routing = persona_pb2.RoutingDecision(query_type="factual_query")
+    for everyday in ("my landlord won't give back my deposit, what can I do?", "what do I do if I lost my passport"):
+        request = persona_pb2.PersonaRequest(content=everyday, routing=routing)
+        response = await chat(docs_mesh.abbey.target, request, deadline=30)
+        assert "closest pages" not in response.content and not response.references, response.content
+    software = "I'm stuck and stressed, how do I configure nginx upstream keepalive timeouts?"
+    response = await chat(docs_mesh.abbey.target, persona_pb2.PersonaRequest(content=software, routing=routing))
+    assert "closest pages" in response.content and response.references, response.content
+
+
 @pytest.mark.parametrize(
     ("question", "language"),
     [

@@ -93,17 +93,19 @@ class DocsAnswerer:
                     self._reranker = await asyncio.to_thread(self._load)
         return self._reranker
 
-    def off_domain(self, content: str, retrieved: Retrieved, *, exempt: bool = False) -> float | None:
-        """The gate's probability that the question is not about software, when it reads it as such; None when it
-        does not or has no vector, for a message naming a programming language (about software whatever it reads:
-        "debounce in JavaScript"), or when the candidates include an operator's own documents (it knows only the
-        built-in documentation's domain)."""
+    def off_domain(
+        self, content: str, retrieved: Retrieved, *, exempt: bool = False, line: float | None = None
+    ) -> float | None:
+        """The gate's probability that the question is not about software, when it reads it as such (at `line`, by
+        default the gate's own); None when it does not or has no vector, for a message naming a programming language
+        (about software whatever it reads: "debounce in JavaScript"), or when the candidates include an operator's
+        own documents (it knows only the built-in documentation's domain)."""
         if self.gate is None or not retrieved.vector or exempt or not built_in_only(retrieved.hits):
             return None
         if languages.asked_for(content) or languages.mentioned(content):
             return None
         probability = self.gate.probability(retrieved.vector)
-        return probability if probability >= self.gate.threshold else None
+        return probability if probability >= (self.gate.threshold if line is None else line) else None
 
     async def rank(self, question: str, hits: Iterable[index_pb2.KnowledgeHit]) -> Ranking:
         """The passages best first. One of an operator's own documents under `own_docs_min_similarity` keeps its

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.common.decoding import invalid_utf8, proto_invalid_field
@@ -72,8 +72,12 @@ def check(value: Any, path: str = "") -> None:
 class EdgeModel(BaseModel):
     """A request body checked for invalid text before anything else: every string, key and extra field.
 
-    The error (type `invalid_utf8`, the field in its context) becomes 400 INVALID_UTF8 in http_errors.
+    The error (type `invalid_utf8`, the field in its context) becomes 400 INVALID_UTF8 in http_errors. A field the
+    body does not have is 400 UNKNOWN_FIELD, named: dropped in silence, a misspelt "sesion_id" lost the conversation.
+    Bodies that must take any field (OpenAI's, whose clients send many optional ones) allow extras themselves.
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import Principal, bearer_token
 from gateway.frontdoors.convert import response_json, routing_json
@@ -35,6 +35,8 @@ router = APIRouter(responses=error_responses(400, 401, 403, 429))
 
 
 class TurnBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     role: str = Field(description="user, assistant or system")
     content: str
     persona: str | None = None

@@ -302,6 +302,15 @@ async def test_wrong_types(http: httpx.AsyncClient) -> None:
     _error(await http.post("/api/v1/chat", json=["content"]), 400, "WRONG_TYPE")
 
 
+async def test_a_field_the_api_does_not_have_is_named_not_ignored(http: httpx.AsyncClient) -> None:
+    """A misspelt field had been dropped in silence: "sesion_id" lost the conversation, "user" the user's memory."""
+    response = await http.post("/api/v1/chat", json={"content": "hi", "sesion_id": "s1"})
+    _error(response, 400, "UNKNOWN_FIELD")
+    assert response.json()["error"]["field"] == "sesion_id"
+    turns = [{"role": "user", "content": "hi", "persona_name": "x"}]
+    _error(await http.post("/api/v1/chat", json={"content": "hi", "recent_turns": turns}), 400, "UNKNOWN_FIELD")
+
+
 async def test_out_of_range_numbers(http: httpx.AsyncClient) -> None:
     _error(await http.post("/api/v1/chat", json={"content": "hi", "temperature": 9}), 400, "TEMPERATURE_OUT_OF_RANGE")
     _error(await http.post("/api/v1/chat", json={"content": "hi", "max_tokens": 0}), 400, "MAX_TOKENS_OUT_OF_RANGE")

@@ -34,7 +34,7 @@ from services.abbey.language import (
     tells_unread_news,
 )
 from services.common.emotions import EKMAN, derive, to_persona_emotion
-from services.common.polarity import polarity as vader_polarity
+from services.common.polarity import polarity as text_polarity
 
 # Words that play a feeling down (the dampening subset of VADER's boosters that always dampens a feeling, plus
 # the informal ones it lacks; VADER's "little", "barely" and "hardly" are left out: "his little paws", "I can
@@ -140,6 +140,15 @@ _CUES: dict[str, tuple[str, ...]] = {
 
 # A wish that something end ("I just want this sprint to be over", "can't wait for this week to end", "counting
 # down till exams are done"): weariness, though Abi reads desire in "want" and "can't wait" is an excited cue.
+# Praise standing alone, said through gritted teeth when the rest is bad news ("great, just great, my car broke down
+# again", "... and the printer jammed. Fantastic."): a word of praise, maybe repeated or "just"-ed, then punctuation.
+_PRAISE = (
+    r"(?:oh\s+)?(?:just\s+)?(?:great|fantastic|brilliant|wonderful|perfect|lovely|awesome|marvell?ous|super|terrific|"
+    r"nice|love (?:that|it))"
+)
+_PRAISE_OPENS = re.compile(rf"^\s*{_PRAISE}(?:\s*[,.!]+\s*{_PRAISE})*\s*[,.!;:\u2014-]+\s*", re.IGNORECASE)
+_PRAISE_CLOSES = re.compile(rf"[,.!;:\u2014-]\s*{_PRAISE}(?:\s*[,.!]+\s*{_PRAISE})*\s*[.!]*\s*$", re.IGNORECASE)
+_BAD_NEWS = -0.2  # the polarity of the rest at or under which it is bad news
 _WISHES_IT_OVER = re.compile(
     r"\b(?:want|wish|need)\s+(?:\w+\s+){0,4}?(?:to\s+be|to\s+get|was|were|would\s+be)\s+(?:over|done|finished)\b"
     r"|\b(?:want|wish|need)\s+(?:\w+\s+){1,4}?to\s+(?:end|stop)\b"
@@ -360,7 +369,7 @@ class EmotionReader:
     def read_text(self, text: str) -> EmotionReading:
         lowered = " " + re.sub(r"\s+", " ", text.lower()) + " "
         scores: dict[str, float] = {}
-        polarity = vader_polarity(_FRIEND_PRAISE.sub("", text))
+        polarity = text_polarity(_FRIEND_PRAISE.sub("", text))
         idiom = is_plain_request(text) and _TASK_REQUEST.search(lowered) is not None
         for emotion, cues in _CUES.items():
             hits = sum(1 for cue in cues if _has_cue(lowered, cue) and not (idiom and cue in _REQUEST_IDIOMS))
@@ -476,9 +485,22 @@ _THREAT_IN_JEST = re.compile(
 )
 
 
+def _praise_around_bad_news(text: str) -> bool:
+    """Words of praise standing alone at the start or end of a message whose other words tell bad news: "great, just
+    great, my car broke down again" (Abi: admiration 0.98). "Great news, I passed!" tells none, so it stays good."""
+    opening, closing = _PRAISE_OPENS.match(text), _PRAISE_CLOSES.search(text)
+    if not opening and not closing:
+        return False
+    rest = text[opening.end() if opening else 0 : closing.start() if closing else len(text)]
+    return bool(rest.strip()) and text_polarity(rest) <= _BAD_NEWS
+
+
 def _not_amused_by_threats(reading: EmotionReading, text: str) -> EmotionReading:
-    """A happy or excited reading of a threat in jest is mild frustration: never cheered."""
-    if reading.primary not in ("happy", "excited") or not _THREAT_IN_JEST.search(text):
+    """A happy or excited reading of a threat in jest, or of praise said around bad news, is mild frustration: never
+    cheered."""
+    if reading.primary not in ("happy", "excited") or not (
+        _THREAT_IN_JEST.search(text) or _praise_around_bad_news(text)
+    ):
         return reading
     scores = {**reading.scores, "frustrated": max(reading.scores.get("frustrated", 0.0), 0.5)}
     return EmotionReading("frustrated", MILD, scores, min(reading.polarity, 0.0), reading.source, reading.named)

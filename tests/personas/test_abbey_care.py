@@ -464,6 +464,22 @@ async def test_a_worry_in_words_that_negate_stop_is_not_good_news(personas: Pers
     assert not CHEERFUL.search(response.content), response.content
 
 
+async def test_praise_said_around_bad_news_is_not_met_with_cheer(personas: Personas) -> None:
+    """ "great, just great, my car broke down again" (Abi: admiration 0.98) had got "That's lovely to hear: your car
+    broke down again. Enjoy it"; praise around good news keeps its cheer."""
+    admiring = persona_pb2.RoutingDecision(
+        emotions=[persona_pb2.EmotionScore(label="admiration", score=0.98)],
+        ekman_emotions=[persona_pb2.EmotionScore(label="joy", score=0.99)],
+        sentiment=persona_pb2.Sentiment(intensity=0.6, polarity=0.75),
+    )
+    for routing in (None, admiring):
+        request = persona_pb2.PersonaRequest(content="great, just great, my car broke down again", routing=routing)
+        response = await chat(personas.abbey.target, request)
+        assert not re.search(r"lovely|enjoy|savour|glad|great news", response.content, re.I), response.content
+    good = persona_pb2.PersonaRequest(content="Fantastic, we won the match!", routing=admiring)
+    assert CHEERFUL.search((await chat(personas.abbey.target, good)).content)
+
+
 # -- polymath -----------------------------------------------------------------------------------------
 
 

@@ -200,6 +200,8 @@ _TASK_REQUEST = re.compile(rf"\b(?:{'|'.join(_REQUEST_IDIOMS)})\s+(?:to\s+|with\
 _NAMES_STRESS = re.compile(
     r"\b(?:i'?m|im|i am|feel(?:ing)?|felt|been|getting|get)\s+(?:so\s+|really\s+|very\s+|super\s+|completely\s+|"
     r"totally\s+|a bit\s+|kind of\s+|kinda\s+)?(?:stressed|overwhelmed|burnt out|burned out|frazzled)\b"
+    # Overwhelmed wherever it stands ("honestly overwhelmed with everything"), unless by something good.
+    r"|\boverwhelmed\b(?!\s+(?:with|by)\s+(?:joy|gratitude|love|kindness|happiness|pride|emotion|support|relief))"
     r"|\bstress(?:ing|es)?\s+(?:me\s+)?out\b"
     r"|\bunder\s+(?:so much|a lot of|too much|huge|massive)\s+(?:pressure|stress)\b",
     re.IGNORECASE,

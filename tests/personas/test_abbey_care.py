@@ -480,6 +480,25 @@ async def test_praise_said_around_bad_news_is_not_met_with_cheer(personas: Perso
     assert CHEERFUL.search((await chat(personas.abbey.target, good)).content)
 
 
+@pytest.mark.parametrize(
+    ("message", "abi_reads", "said"),
+    [
+        ("hands shaking, my presentation is in ten minutes", "neutral", r"nervous|anxious|worr|nerves|scar"),
+        ("honestly overwhelmed with everything on my plate", "disappointment", r"stress|overwhelm|a lot|too much|load"),
+        ("I don't know why but I feel empty lately", "confusion", r"empty|sad|low|heavy|hard"),
+    ],
+)
+async def test_a_feeling_put_in_words_the_lexicon_lacked_is_read(
+    personas: Personas, message: str, abi_reads: str, said: str
+) -> None:
+    """Shaking hands, "overwhelmed" without "I'm" before it, feeling empty: each had been read as no feeling, a letdown
+    ("It's okay to feel disappointed") or said back as "you don't know why"."""
+    routing = persona_pb2.RoutingDecision(emotions=[persona_pb2.EmotionScore(label=abi_reads, score=0.8)])
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=message, routing=routing))
+    assert re.search(said, response.content, re.I), response.content
+    assert "disappointed" not in response.content and "Thank you for telling me" not in response.content
+
+
 # -- polymath -----------------------------------------------------------------------------------------
 
 

@@ -29,6 +29,24 @@ RUN mkdir -p /opt/gen \
       protos/personamesh/v1/*.proto \
  && touch /opt/gen/personamesh/__init__.py /opt/gen/personamesh/v1/__init__.py
 
+# ---- corpus: the documentation Aviva and Abbey answer from, ingested now (the runtime root is read-only) ----
+# Python 3.11's docs (python3.11-doc) and the man pages of git and the everyday tools, parsed and embedded into a
+# data dir exactly as `make run` does; the runtime copies it, and an index on a new volume starts from it
+# (PM_CORPUS_SEED_DIR, services/embeddings/corpus/prebuilt.py). The slim base drops man pages and /usr/share/doc,
+# so that exclusion is lifted and the tools already installed are reinstalled with their pages.
+FROM build AS corpus
+
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# hadolint ignore=DL3008
+RUN rm -f /etc/dpkg/dpkg.cfg.d/docker \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends python3.11-doc git-man man-db openssh-client curl \
+ && apt-get install -y --no-install-recommends --reinstall tar findutils grep sed mawk coreutils \
+ && rm -rf /var/lib/apt/lists/*
+
+COPY services/ services/
+RUN PYTHONPATH=/src:/opt/gen python -m services.embeddings.corpus --data-dir /opt/pm-corpus
+
 # ---- runtime: the virtualenv, generated code and sources; non-root ----
 FROM ${PYTHON_IMAGE} AS runtime
 
@@ -41,7 +59,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp \
     PM_HOST=0.0.0.0 \
-    PM_DATA_DIR=/data
+    PM_DATA_DIR=/data \
+    PM_CORPUS_SEED_DIR=/opt/pm-corpus
 
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app \
@@ -50,6 +69,7 @@ RUN groupadd --system --gid 10001 app \
 
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/gen /opt/gen
+COPY --from=corpus /opt/pm-corpus /opt/pm-corpus
 WORKDIR /app
 COPY services/ services/
 COPY gateway/ gateway/

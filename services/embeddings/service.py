@@ -18,6 +18,7 @@ from services.common.registry import persona_enum
 from services.common.server import ServiceSpec
 from services.embeddings import reembed
 from services.embeddings.collections import CONVERSATIONS, KNOWLEDGE_COLLECTIONS, OUTCOMES, PROFILES, WEIGHTS
+from services.embeddings.corpus import prebuilt
 from services.embeddings.embedder import Embedder
 from services.embeddings.filters import quote
 from services.embeddings.knowledge import KnowledgeBase
@@ -74,6 +75,8 @@ class EmbeddingIndex:
             cache_size=settings.embed_cache_size,
             workers=settings.embed_batch_workers,
         )
+        if settings.corpus_seed_dir is not None and not settings.milvus_uri:
+            await asyncio.to_thread(prebuilt.seed_from, settings.corpus_seed_dir, settings)
         await self.store.open()
         profile_texts = load_profile_texts()
         vectors = await self.embedder.matrix([t.text for t in profile_texts])

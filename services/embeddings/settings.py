@@ -20,6 +20,12 @@ class EmbeddingsSettings(CommonSettings):
     data_dir: Path = Field(
         default=Path("var"), description="Root data folder of the mesh; this service uses <data_dir>/embeddings."
     )
+    corpus_seed_dir: Path | None = Field(
+        default=None,
+        description="A data dir the documentation corpus was ingested into (the image's /opt/pm-corpus): a data dir "
+        "with no store yet starts as a copy of it. Unset: the corpus is what `python -m services.embeddings.corpus` "
+        "ingested into the data dir.",
+    )
     milvus_uri: str = Field(
         default="",
         description="Milvus server URI (http://milvus:19530) for production; empty opens milvus-lite in the data dir.",

@@ -83,7 +83,8 @@ def test_hadolint_finds_nothing() -> None:
 def test_multi_stage_with_one_base_image() -> None:
     stages = _stages()
     assert len(stages) >= 2
-    assert {stage[0].value[0] for stage in stages} == {"${PYTHON_IMAGE}"}
+    named = {stage[0].value[-1] for stage in stages if len(stage[0].value) == 3}  # FROM <base> AS <name>
+    assert {stage[0].value[0] for stage in stages} - named == {"${PYTHON_IMAGE}"}
     (base,) = [c.value[0] for c in COMMANDS if c.cmd == "ARG" and c.value[0].startswith("PYTHON_IMAGE=")]
     assert re.fullmatch(r"PYTHON_IMAGE=python:3\.11[-.\w]*", base), "the lock file is verified on Python 3.11"
 
@@ -146,6 +147,23 @@ def test_writable_paths_exist_under_a_read_only_root(default_chart: Rendered) ->
     assert env["PM_HOST"] == "0.0.0.0"
     (volume,) = _one(_runtime_stage(), "VOLUME").value
     assert volume.strip('[]"') == env["PM_DATA_DIR"] == default_chart.env("embeddings")["PM_DATA_DIR"]
+
+
+def test_the_image_carries_the_documentation_corpus_an_index_on_a_new_volume_starts_from() -> None:
+    """Issue: the image carries the same corpus `make run` ingests, built at image build time (the runtime root is
+    read-only and has no docs installed). The corpus stage installs the packages the corpus tool asks apt for, runs
+    the tool into a data dir, and the runtime copies that dir and names it PM_CORPUS_SEED_DIR."""
+    from services.embeddings.corpus.build import APT_PACKAGES
+
+    (corpus,) = [stage for stage in _stages() if stage[0].value[-1] == "corpus"]
+    installed = " ".join(" ".join(c.value) for c in corpus if c.cmd == "RUN" and "apt-get install" in " ".join(c.value))
+    assert all(package in installed.split() for package in APT_PACKAGES), installed
+    ingest = _run_step(corpus, "services.embeddings.corpus").split()
+    seed = ingest[ingest.index("--data-dir") + 1]
+    runtime = _runtime_stage()
+    assert [seed, seed] in [list(c.value) for c in runtime if c.cmd == "COPY" and c.flags == ("--from=corpus",)]
+    assert _env(runtime)["PM_CORPUS_SEED_DIR"] == seed
+    assert EmbeddingsSettings.model_fields["corpus_seed_dir"].default is None  # `make run` ingests into its own
 
 
 # ---- the build context ----

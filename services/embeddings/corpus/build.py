@@ -28,13 +28,13 @@ from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.encoder import MODEL_NAME
 from services.embeddings.collections import KNOWLEDGE
 from services.embeddings.corpus import manpages, pydocs
+from services.embeddings.corpus.prebuilt import MANIFEST
 from services.embeddings.filters import quote
 from services.embeddings.ingest import ingest_directly, ingest_over_grpc, service_is_serving
 from services.embeddings.settings import EmbeddingsSettings
 from services.embeddings.store import WriteOp, store_from_settings
 
 APT_PACKAGES = ("python3.11-doc", "git-man", "man-db")
-MANIFEST = "docs-corpus.json"
 
 
 @dataclass(frozen=True)

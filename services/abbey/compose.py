@@ -70,6 +70,7 @@ class AbbeyMaterial:
     small_talk: str = ""  # the reply to a greeting, a farewell, "how are you?" ... (services/abbey/small_talk.py)
     introduced: str = ""  # the name the person just told ("hi, I'm Priya")
     introduced_only: bool = False  # and told nothing else about themselves
+    promise: str = ""  # a preference told: "Got it: I'll keep my answers short."
     follow_up: bool = False  # the message continues the conversation (an earlier message, no change of subject)
     closest: list[index_pb2.KnowledgeHit] = field(default_factory=list)  # when none answers: the nearest passages
 
@@ -96,6 +97,8 @@ def compose_draft(material: AbbeyMaterial) -> str:
             paragraphs.append(f"Nice to meet you, {material.introduced}.")
         if material.memory_answer:
             paragraphs.append(material.memory_answer)
+        if material.promise:
+            paragraphs.append(material.promise)
         if material.empathy and material.empathy.sentences:
             paragraphs.append(" ".join(material.empathy.sentences))
         recalled = _recalled_line(material)

@@ -187,6 +187,21 @@ _PREFERENCE_WORDS = {
     ("formality", "formal"): "a formal tone",
     ("formality", "casual"): "a casual tone",
 }
+# What she says to a preference told: how she will answer from now on ("I prefer short answers please" had got
+# "That's lovely to hear ... Enjoy it").
+_PREFERENCE_PROMISES = {
+    ("brevity", "short"): "I'll keep my answers short.",
+    ("brevity", "long"): "I'll give you fuller answers.",
+    ("formality", "formal"): "I'll keep a formal tone.",
+    ("formality", "casual"): "I'll keep it casual.",
+}
+
+
+def preference_promise(facts: list[Fact]) -> str:
+    """ "Got it: ..." for a message that tells only preferences; "" when it tells anything else."""
+    if not facts or any(f.kind != "preference" for f in facts):
+        return ""
+    return "Got it: " + " ".join(_PREFERENCE_PROMISES[(f.key, f.value)] for f in facts)
 
 
 def _slug(text: str) -> str:

@@ -12,7 +12,7 @@ from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.conversation import conversation_so_far, event_in_context, last_user_turn, tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading, from_situation, tells_a_situation
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
-from services.abbey.facts import extract_facts
+from services.abbey.facts import extract_facts, preference_promise
 from services.abbey.language import (
     Specifics,
     asks_for_something,
@@ -247,6 +247,7 @@ class AbbeyLogic(PersonaLogic):
         told = not kind and not is_question(request.content)
         facts = extract_facts(request.content, emotion=emotion, intensity=mood.intensity) if told else []
         introduced = next((f.value for f in facts if f.kind == "self" and f.key == "name"), "")
+        promise = preference_promise(facts)  # a preference told: how she answers from now on, not a feeling
         answering, closest = await self._answering(searched, request.content) if technical else ([], [])
         material = AbbeyMaterial(
             content=request.content,
@@ -283,7 +284,8 @@ class AbbeyLogic(PersonaLogic):
             resources=resources,
             emergency=urgent,
             crisis_lines=flagged_too,
-            empathy=empathy if not memory_answer else None,
+            empathy=empathy if not (memory_answer or promise) else None,
+            promise=promise,
             specifics=specifics,
             technical=technical,
             distressed=distressed,

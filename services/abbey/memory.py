@@ -28,7 +28,7 @@ from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey.facts import Fact, extract_facts
 from services.common.generation.grounding import IndexCaller
-from services.common.personal import MemoryQuestion
+from services.common.personal import EVERYTHING, MemoryQuestion
 
 FACT_PREFIX = "abbey-fact/v1 "
 # Facts of one user scanned per message: enough for a long relationship, bounded by the index's max k (100).
@@ -178,6 +178,8 @@ def matching_facts(question: MemoryQuestion, known: list[Recollection]) -> list[
 
 def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
     """The answer to a direct question about what the user told Abbey, from memory only."""
+    if question.attribute == EVERYTHING:
+        return _everything_told([r.fact for r in known])
     matching = matching_facts(question, known)
     if not matching:
         thing = f"your {question.subject}" if question.subject not in ("", "home", "job", "name") else "that"
@@ -203,6 +205,38 @@ def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
         }.get(fact.key, f"Your {fact.key} is {fact.value}")
         return f"{lead}; that's what you told me."
     return f"You told me that {fact.text}."
+
+
+# Who they are first, then the people and pets in their life, then what happened.
+_SUMMARY_ORDER = {"self": 0, "person": 1, "pet": 2, "event": 3}
+_SELF_ORDER = {"name": 0, "age": 1, "home": 2, "job": 3}
+SUMMARY_FACTS = 5
+
+
+def _everything_told(facts: list[Fact]) -> str:
+    """Up to SUMMARY_FACTS things the user told, each once ("what do you remember about me?" had got their name
+    alone: a question with no subject answered with the best fact)."""
+    clauses: list[str] = []
+    for fact in sorted(facts, key=lambda f: (_SUMMARY_ORDER.get(f.kind, 4), _SELF_ORDER.get(f.key, 4), -f.weight)):
+        clause = _clause(fact)
+        if clause and clause not in clauses:
+            clauses.append(clause)
+        if len(clauses) == SUMMARY_FACTS:
+            break
+    if not clauses:
+        return (
+            "You haven't told me anything about yourself yet that I keep, so I'd rather not guess. "
+            "If you tell me, I'll remember it."
+        )
+    return "Here's what you've told me: " + "; ".join(clauses) + "."
+
+
+def _clause(fact: Fact) -> str:
+    if fact.kind == "self" and fact.key == "name" and fact.value:
+        return f"your name is {fact.value}"
+    if fact.kind in ("person", "pet") and fact.value:
+        return f"your {fact.key} is called {fact.value}" if fact.kind == "pet" else f"your {fact.key} is {fact.value}"
+    return fact.text
 
 
 def _article(value: str) -> str:

@@ -57,8 +57,20 @@ _ASKS_MEMORY = re.compile(
 )
 
 
+# The writer asked about as a whole ("what do you know about me?", "what have I told you?"): everything told.
+# "what did I tell you about my dog?" has its subject.
+_ABOUT_ME = re.compile(
+    r"\b(?:know|remember|recall)\s+(?:anything\s+|everything\s+)?(?:about|of)\s+(?:me|myself)\b"
+    r"|\bwhat\s+(?:else\s+)?(?:have|did)\s+i\s+(?:told|tell)\s+you\b(?!\s+about\s+(?!me\b|myself\b))",
+    re.I,
+)
+EVERYTHING = "all"  # the attribute of a question about the writer as a whole
+
+
 def memory_question(text: str) -> MemoryQuestion | None:
     """A direct question about something the person told Abbey, or None."""
+    if _ABOUT_ME.search(text) and ("?" in text or _ASKS_ALOUD.search(text) or text.lower().startswith("tell me")):
+        return MemoryQuestion("", EVERYTHING)
     if not _ASKS_MEMORY.search(text) or not re.search(r"\b(my|i|me)\b", text, re.I):
         return None
     if "?" not in text and not _ASKS_ALOUD.search(text):

@@ -122,3 +122,21 @@ def test_a_state_after_im_a_is_no_job() -> None:
 def test_working_somewhere_for_now_or_at_some_hour_is_no_job() -> None:
     said = extract_facts("I'm working in the garden today") + extract_facts("I work in the evenings")
     assert not [f for f in said if f.key == "job"]
+
+
+@pytest.mark.parametrize(
+    "question", ["what do you remember about me?", "what do you know about me?", "what have I told you?"]
+)
+def test_a_question_about_the_writer_as_a_whole_lists_what_was_told(question: str) -> None:
+    """ "what do you remember about me?" had got the name alone (a question with no subject answered with the best
+    fact), and "what do you know about me?" was no memory question at all."""
+    told = extract_facts("Hi, I'm Dana. I work as a nurse in Leeds.")
+    told += extract_facts("My partner Sam and I just adopted a rescue dog called Pepper")
+    asked = memory_question(question)
+    assert asked is not None, question
+    answer = answer_question(asked, [Recollection(fact, 1.0, "s1") for fact in reversed(told)])
+    assert answer.startswith("Here's what you've told me: your name is Dana;"), answer
+    for said in ("nurse in Leeds", "your partner is Sam", "your dog is called Pepper"):
+        assert said in answer, answer
+    assert answer_question(asked, []).startswith("You haven't told me anything")
+    assert memory_question("what do you know about python decorators?") is None

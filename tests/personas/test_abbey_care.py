@@ -499,6 +499,13 @@ async def test_a_feeling_put_in_words_the_lexicon_lacked_is_read(
     assert "disappointed" not in response.content and "Thank you for telling me" not in response.content
 
 
+async def test_a_preference_told_is_answered_with_how_she_will_answer(personas: Personas) -> None:
+    """ "I prefer short answers please" had got "That's lovely to hear: you prefer short answers please. Enjoy it"."""
+    request = persona_pb2.PersonaRequest(content="I prefer short answers please", user_id="prefers-short")
+    response = await chat(personas.abbey.target, request)
+    assert response.content == "Got it: I'll keep my answers short.", response.content
+
+
 # -- polymath -----------------------------------------------------------------------------------------
 
 

@@ -93,6 +93,23 @@ _SELF = (
         ),
     ),
     ("age", re.compile(r"\bi(?:'m| am) (\d{1,3}) (?:years old|yo)\b", re.I)),
+    # Health and food facts an assistant should not forget: "I'm allergic to peanuts", "I am vegetarian".
+    (
+        "allergy",
+        re.compile(
+            r"\bi(?:'m| am) (?:(?:very|really|so|badly|severely|mildly) )?allergic to ([a-z][\w' -]{1,40}?)"
+            r"(?=[,.;!]| and | but | so |$)",
+            re.I,
+        ),
+    ),
+    (
+        "diet",
+        re.compile(
+            r"\bi(?:'m| am| have been|'ve been) (?:a )?(vegetarian|vegan|pescatarian|gluten[- ]free|"
+            r"lactose[- ]intolerant|coeliac|celiac|halal|kosher)\b",
+            re.I,
+        ),
+    ),
 )
 
 

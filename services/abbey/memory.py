@@ -189,6 +189,8 @@ def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
         )
     fact = next((f for f in matching if f.value), matching[0])
     if question.attribute == "name" and fact.kind in ("pet", "person"):
+        if fact.value and fact.key.endswith("s"):  # "my kids are called Mia and Leo": said back whole
+            return f"You told me that {fact.text}."
         if fact.value:
             return f"Your {fact.key} is called {fact.value}; you told me that {fact.text}."
         return f"You told me that {fact.text}, but not their name."
@@ -202,6 +204,8 @@ def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
             else f"You work as {_article(fact.value)}",
             "name": f"Your name is {fact.value}",
             "age": f"You're {fact.value}",
+            "allergy": f"You're allergic to {fact.value}",
+            "diet": f"You're {fact.value}",
         }.get(fact.key, f"Your {fact.key} is {fact.value}")
         return f"{lead}; that's what you told me."
     return f"You told me that {fact.text}."
@@ -210,6 +214,14 @@ def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
 # Who they are first, then the people and pets in their life, then what happened.
 _SUMMARY_ORDER = {"self": 0, "person": 1, "pet": 2, "event": 3}
 _SELF_ORDER = {"name": 0, "age": 1, "home": 2, "job": 3}
+# Said from the value, not the sentence it came in ("I'm allergic to peanuts, by the way").
+_SELF_CLAUSES = {
+    "name": "your name is {}",
+    "age": "you're {}",
+    "home": "you live in {}",
+    "allergy": "you're allergic to {}",
+    "diet": "you're {}",
+}
 SUMMARY_FACTS = 5
 
 
@@ -232,8 +244,8 @@ def _everything_told(facts: list[Fact]) -> str:
 
 
 def _clause(fact: Fact) -> str:
-    if fact.kind == "self" and fact.key == "name" and fact.value:
-        return f"your name is {fact.value}"
+    if fact.kind == "self" and fact.value and fact.key in _SELF_CLAUSES:
+        return _SELF_CLAUSES[fact.key].format(fact.value)
     if fact.kind in ("person", "pet") and fact.value:
         return f"your {fact.key} is called {fact.value}" if fact.kind == "pet" else f"your {fact.key} is {fact.value}"
     return fact.text

@@ -50,7 +50,9 @@ _ASKS_ALOUD = re.compile(r"\b(?:remind me (?:what|who|where|when|how|again)|do y
 # "who is my manager?"), or asks Abbey to remember. "What's the best way to tell my girlfriend ...?" and "what is a
 # good present for my mum?" ask for advice: they got "I don't think you've told me about your girlfriend yet".
 _ASKS_MEMORY = re.compile(
-    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the name of my)|where do i live|"
+    r"\b(?:(?:what|who)(?:'s| is| was) (?:my|our|the names? of my)|(?:what|who) (?:are|were) (?:my|our) "
+    r"(?:[a-z]+ )?(?:kids|children|parents|grandparents|sons|daughters|brothers|sisters|friends|pets|dogs|cats)\b|"
+    r"when(?:'s| is) my (?:birthday|anniversary)|how old am i|what am i allergic to|where do i live|"
     r"do you know (?:my|what my|who my|where i|what i)|did i (?:tell|mention))\b|"
     + "|".join((_JOB.pattern, _WHERE_I_WORK.pattern, _ASKS_ALOUD.pattern)),
     re.I,
@@ -88,6 +90,12 @@ def memory_question(text: str) -> MemoryQuestion | None:
         return MemoryQuestion("job", "where")
     if re.search(r"\bmy name\b", lowered):
         return MemoryQuestion("name", "name")
+    if re.search(r"\bhow old am i\b", lowered):
+        return MemoryQuestion("age", "what")
+    if re.search(r"\bwhat am i allergic to\b", lowered):
+        return MemoryQuestion("allergy", "what")
+    if re.search(r"\bmy diet\b|\bwhat (?:do|can(?:'t|not)?) i (?:eat|not eat)\b", lowered):
+        return MemoryQuestion("diet", "what")
     attribute = _QUESTION_ATTRIBUTE.search(text)
     if attribute:  # "What was my locker code again?"
         return MemoryQuestion(attribute.group(1).lower(), "what")
@@ -98,10 +106,13 @@ def memory_question(text: str) -> MemoryQuestion | None:
 
 # The subjects a question about what was told can only mean the writer's own life; "what's my python version?" also
 # parses as a memory question (the attribute "python version") but asks about a machine.
-PERSONAL_SUBJECTS = RELATIONS | PETS | {"home", "job", "name", ""}
+PERSONAL_SUBJECTS = RELATIONS | PETS | {"home", "job", "name", "age", "birthday", "allergy", "diet", ""}
 
 
 def asks_what_was_told(text: str) -> bool:
-    """A direct question about a person, a pet, the writer's home, job or name, or one that asks to be reminded."""
+    """A direct question about a person, a pet, the writer's home, job, name, age, birthday, allergies, diet or a
+    favourite of theirs, or one that asks to be reminded."""
     asked = memory_question(text)
-    return asked is not None and asked.subject in PERSONAL_SUBJECTS
+    return asked is not None and (
+        asked.subject in PERSONAL_SUBJECTS or asked.subject.startswith(("favourite", "favorite"))
+    )

@@ -140,3 +140,26 @@ def test_a_question_about_the_writer_as_a_whole_lists_what_was_told(question: st
         assert said in answer, answer
     assert answer_question(asked, []).startswith("You haven't told me anything")
     assert memory_question("what do you know about python decorators?") is None
+
+
+@pytest.mark.parametrize(
+    ("told", "question", "answer"),
+    [
+        ("I'm allergic to peanuts, by the way", "what am I allergic to?", "You're allergic to peanuts;"),
+        ("I am vegetarian", "what's my diet?", "You're vegetarian;"),
+        ("I am 34 years old", "how old am I?", "You're 34;"),
+        ("my birthday is on June 3rd", "when is my birthday?", "Your birthday is on June 3rd;"),
+        ("My kids are called Mia and Leo", "what are my kids called?", "You told me that your kids are called Mia"),
+    ],
+)
+def test_allergies_diets_age_birthdays_and_children_are_remembered_and_asked_back(
+    told: str, question: str, answer: str
+) -> None:
+    """Allergies and diets kept no fact, and "what am I allergic to?", "how old am I?", "when is my birthday?" and
+    "what are my kids called?" were no memory questions."""
+    facts = extract_facts(told)
+    asked = memory_question(question)
+    assert facts and asked is not None, (facts, asked)
+    assert answer_question(asked, [Recollection(fact, 1.0, "s") for fact in facts]).startswith(answer)
+    for advice in ("what are my options?", "when is my flight?", "where is my phone?"):
+        assert memory_question(advice) is None, advice

@@ -236,7 +236,8 @@ def test_a_question_about_what_the_user_told_goes_to_abbey(abi: AbiUnderTest) ->
     """ "what do I do for work?" went to Aviva (0.74), who keeps no facts about anyone and declined; Abbey answers it
     from memory. A question about the user's machine stays with Aviva."""
     asked = ("what do I do for work?", "where do I live?", "where do I work?", "what's my sister called?")
-    for question in (*asked, "what do you know about me?", "what do you remember about me?"):
+    about_me = ("what do you know about me?", "what do you remember about me?", "what am I allergic to?")
+    for question in (*asked, *about_me, "how old am I?", "what's my favourite colour?"):
         decision = decide(abi, question)
         assert persona_name(decision.persona) == "abbey", question
         assert "remembered_facts" in decision.matched_rules, question

@@ -33,7 +33,11 @@ EMPATHY_SET = Path(__file__).resolve().parents[1] / "blind" / "empathy_v1.jsonl"
 # 280 more emotional messages in other styles, for tuning (tests/selection/README_empathy_selection.md): the
 # `selection` split. With the dev half it is the figure every Abbey change is judged by before the test half.
 EMPATHY_SELECTION = Path(__file__).resolve().parents[1] / "selection" / "empathy_selection_v1.jsonl"
-SPLITS = ("test", "dev", "selection")
+# Written later, in other styles (sarcasm, slang, no feeling word, negations, fragments ...), all of it held out:
+# reported first, never read (tests/blind/README_empathy_v2.md).
+EMPATHY_BLIND_V2 = Path(__file__).resolve().parents[1] / "blind" / "empathy_v2.jsonl"
+SPLITS = ("blind", "test", "dev", "selection")
+SOURCES = {"blind": EMPATHY_BLIND_V2.name, "selection": EMPATHY_SELECTION.name}
 TARGET = 0.85  # the Abbey issue's bar
 
 NEGATIVE_GROUPS = ("anger", "disgust", "fear", "sadness")
@@ -57,6 +61,8 @@ def acknowledged_emotions(group: str) -> frozenset[str]:
 def split_of(row: dict[str, Any]) -> str:
     if row["id"].startswith("esel-"):
         return "selection"
+    if row["id"].startswith("emp2-"):
+        return "blind"
     number = int(re.sub(r"\D", "", row["id"]) or 0)
     return "dev" if number % 2 else "test"
 
@@ -108,7 +114,7 @@ async def ask_abbey(
 
 async def eval_empathy(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
     """Per split: the pass share, and per Ekman group and intensity, through a running gateway."""
-    rows = read_rows() + read_rows(EMPATHY_SELECTION)
+    rows = read_rows(EMPATHY_BLIND_V2) + read_rows() + read_rows(EMPATHY_SELECTION)
     answers = await ask_abbey(url, rows, "empathy", api_key, concurrency)
     verdicts = [judge(row, answer) if answer is not None else None for row, answer in zip(rows, answers, strict=True)]
     report: dict[str, Any] = {"target": TARGET}
@@ -146,7 +152,7 @@ def print_empathy(report: dict[str, Any]) -> None:
     for split in SPLITS:
         figures = report.get(split, {"errors": 0})
         overall = figures.get("all", {"n": 0, "passed": 0.0, "acknowledged": 0.0, "tone_fits": 0.0})
-        source = EMPATHY_SELECTION.name if split == "selection" else EMPATHY_SET.name
+        source = SOURCES.get(split, EMPATHY_SET.name)
         print(
             f"\n== empathy ({source}, {split} split, n={overall['n']}, errors {figures['errors']}): "
             f"passed {overall['passed']:.3f} (target > {TARGET})   acknowledged {overall['acknowledged']:.3f}   "

@@ -42,7 +42,10 @@ from services.common.polarity import polarity as text_polarity
 _DOWNTONERS = re.compile(
     r"\b(?:slight(?:ly)?|somewhat|kind of|kinda|sort of|sorta|a little|a bit|a tad|a touch|mildly|marginally|"
     r"not the end of the world|small thing|(?:not a|no) big deal|a tinge of)\b"
-    r"|^\s*(?:bit|little)\b",
+    r"|^\s*(?:bit|little)\b"
+    # Understatement: "Bit much.", "lowkey nervous lol", "oh well", "starting to annoy me", "not exactly thrilled".
+    r"|\bbit (?:much|rank|off|rich|grim|gross|annoying|irritating|odd|weird|sad|naff|meh)\b|\blow[- ]?key\b"
+    r"|\boh well\b|\bstarting to\b|\bnot (?:exactly|the best|ideal|great)\b|\bsilly thing\b|\bmeh\b",
     re.IGNORECASE,
 )
 STRONG = 0.6  # at least this intense when emphasised

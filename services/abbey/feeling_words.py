@@ -20,6 +20,7 @@ import yaml
 from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE
 
 from services.common.emotions import EKMAN, to_persona_emotion
+from services.common.polarity import keeps_before
 
 STRENGTHS: Final = ("mild", "plain", "strong")
 # Ekman groups in tiers of the order a named feeling is answered to: pain first (cheer must never meet it),
@@ -114,7 +115,9 @@ def named_feelings(text: str) -> list[NamedFeeling]:
     for match, label, strength in matches:
         if any(_inside(match, other) for other, _, _ in matches):
             continue  # the longest phrase wins: "sobbing with joy" is joy, not sadness
-        graded = _graded(strength, words_before(text, match.start()), text[match.end() : match.end() + 20])
+        # "can't stop grumbling" keeps on grumbling: the words before negate a stop, not the feeling.
+        before = [] if keeps_before(text[: match.start()]) else words_before(text, match.start())
+        graded = _graded(strength, before, text[match.end() : match.end() + 20])
         if graded is not None:
             found.append(NamedFeeling(label, graded, match.group(0)))
     return found

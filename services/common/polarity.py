@@ -22,6 +22,14 @@ _NEGATED_STOP = re.compile(
 _vader: Any = None
 
 
+_ENDS_WITH_NEGATED_STOP = re.compile(rf"(?:{_NEGATED_STOP.pattern})\s*$", re.IGNORECASE)
+
+
+def keeps_before(prefix: str) -> bool:
+    """`prefix` ends in a negated stop or quit: what follows is kept on, not negated ("can't stop | grumbling")."""
+    return _ENDS_WITH_NEGATED_STOP.search(prefix[-60:]) is not None
+
+
 def as_keeps(text: str) -> str:
     """`text` with every negated stop or quit read as "keep" ("won't stop lying" -> "keep lying")."""
     return _NEGATED_STOP.sub("keep", text)

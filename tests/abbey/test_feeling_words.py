@@ -79,3 +79,11 @@ def test_the_vocabulary_only_names_labels_of_an_ekman_group(tmp_path: Path) -> N
     bad.write_text("anger:\n  huge: [livid]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="strengths"):
         feeling_words._vocabulary(bad)
+
+
+def test_a_feeling_after_a_negated_stop_is_kept_on_not_negated() -> None:
+    """ "Can't stop grumbling about the train company" named nothing: "can't" negated the words after it."""
+    for text, label in (("Can't stop grumbling about the trains", "annoyance"), ("won't stop worrying", "nervousness")):
+        found = strongest(named_feelings(text))
+        assert found is not None and found.label == label, (text, found)
+    assert named_feelings("I'm not annoyed") == []

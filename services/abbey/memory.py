@@ -246,7 +246,7 @@ def _everything_told(facts: list[Fact]) -> str:
 def _clause(fact: Fact) -> str:
     if fact.kind == "self" and fact.value and fact.key in _SELF_CLAUSES:
         return _SELF_CLAUSES[fact.key].format(fact.value)
-    if fact.kind in ("person", "pet") and fact.value:
+    if fact.kind in ("person", "pet") and fact.value and not fact.key.endswith("s"):  # "your kids are ..." whole
         return f"your {fact.key} is called {fact.value}" if fact.kind == "pet" else f"your {fact.key} is {fact.value}"
     return fact.text
 

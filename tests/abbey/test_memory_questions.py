@@ -139,6 +139,8 @@ def test_a_question_about_the_writer_as_a_whole_lists_what_was_told(question: st
     for said in ("nurse in Leeds", "your partner is Sam", "your dog is called Pepper"):
         assert said in answer, answer
     assert answer_question(asked, []).startswith("You haven't told me anything")
+    kids = [Recollection(fact, 1.0, "s1") for fact in extract_facts("My kids are called Mia and Leo")]
+    assert "your kids are called Mia and Leo" in answer_question(asked, kids)
     assert memory_question("what do you know about python decorators?") is None
 
 

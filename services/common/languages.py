@@ -54,7 +54,9 @@ LANGUAGES: tuple[Language, ...] = (
              r"\bjavascript\b|\bjs\b|\bnode(\.js)?\b|\breact\b",
              r"\bconst\s+\w+\s*=|\bfunction\s+\w+\s*\(|=>|console\.log", "tree_sitter_javascript:language"),
     Language("python", ("py", "python3", "py3"), ("py",),
-             r"\bpython\b|\bpandas\b|\bnumpy\b|\bdjango\b|\bflask\b|\bpip\b",
+             # Its own tooling and modules name it too: "how do I make a virtual environment" is a Python question.
+             r"\bpython\b|\bpandas\b|\bnumpy\b|\bdjango\b|\bflask\b|\bpip\b|\bvenv\b|\bvirtualenv\b|"
+             r"\bvirtual env(?:ironment)?s?\b|\bpypi\b|\bpytest\b|\basyncio\b|\bf-strings?\b",
              r"^\s*(def|class)\s+\w+.*:\s*$|^\s*(import|from)\s+\w+|print\(", "tree_sitter_python:language"),
     Language("bash", ("sh", "shell", "zsh", "ksh"), ("sh", "bash"),
              r"\bbash\b|\bshell\b|\bcommand[- ]line\b|\bterminal\b",

@@ -29,7 +29,7 @@ from services.embeddings.corpus import build, manpages, pydocs
 from services.embeddings.reembed import recorded_model
 from tests.personas.support import chat, persona_process, running
 
-PYTHON_PAGES = ("library/concurrent.futures.html", "library/fnmatch.html")
+PYTHON_PAGES = ("library/concurrent.futures.html", "library/fnmatch.html", "library/venv.html")
 MAN_PAGES = ("tar", "git-reset")
 _HAVE = all((pydocs.PYTHON_DOCS / page).exists() for page in PYTHON_PAGES) and all(
     (manpages.MAN_ROOT / "man1" / f"{name}.1.gz").exists() for name in MAN_PAGES
@@ -209,6 +209,13 @@ async def test_when_no_passage_answers_it_says_so_and_gives_the_closest_referenc
     code = await chat(docs_mesh.aviva.target, _asked("configure nginx upstream keepalive timeouts", "code_request"))
     assert "won't guess" in code.content and "Closest references:" in code.content, code.content
     assert not code.code_blocks, code.content
+
+
+async def test_a_question_naming_pythons_own_tooling_is_answered_from_its_docs(docs_mesh: DocsMesh) -> None:
+    """ "how do I make a virtual environment" had been gated as outside the documentation: venv names Python."""
+    response = await chat(docs_mesh.aviva.target, _asked("how do I make a virtual environment"), deadline=30)
+    assert "won't guess" not in response.content, response.content
+    assert response.references and "venv" in response.references[0].url, response.content
 
 
 async def test_abbey_gives_no_documentation_pages_for_an_everyday_ask(docs_mesh: DocsMesh) -> None:

@@ -71,6 +71,8 @@ class AbbeyMaterial:
     introduced: str = ""  # the name the person just told ("hi, I'm Priya")
     introduced_only: bool = False  # and told nothing else about themselves
     promise: str = ""  # a preference told: "Got it: I'll keep my answers short."
+    kept: str = ""  # a fact told, said back ("you're allergic to peanuts"), for a message with nothing else to answer
+    remembers: bool = False  # there is a user to remember it for
     follow_up: bool = False  # the message continues the conversation (an earlier message, no change of subject)
     closest: list[index_pb2.KnowledgeHit] = field(default_factory=list)  # when none answers: the nearest passages
 
@@ -104,6 +106,11 @@ def compose_draft(material: AbbeyMaterial) -> str:
         recalled = _recalled_line(material)
         if recalled:
             paragraphs.append(recalled)
+        if not paragraphs and material.kept:
+            # "I'm allergic to peanuts, by the way" had got "Tell me a bit more": say it was heard, and kept.
+            kept = material.kept
+            remembered = f"Thanks for telling me: I'll remember that {kept}."
+            paragraphs.append(remembered if material.remembers else f"Thanks for telling me that {kept}.")
         if not paragraphs:
             paragraphs.append(nothing_to_compose(material.content, follow_up=material.follow_up))
     text = "\n\n".join(paragraphs)

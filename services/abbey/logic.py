@@ -26,6 +26,7 @@ from services.abbey.memory import (
     FactMemory,
     answer_question,
     matching_facts,
+    said_clause,
     told_in_conversation,
 )
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
@@ -286,6 +287,8 @@ class AbbeyLogic(PersonaLogic):
             crisis_lines=flagged_too,
             empathy=empathy if not (memory_answer or promise) else None,
             promise=promise,
+            kept=next((said_clause(f) for f in facts if f.kind != "preference"), ""),
+            remembers=bool(request.user_id),
             specifics=specifics,
             technical=technical,
             distressed=distressed,

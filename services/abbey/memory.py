@@ -230,7 +230,7 @@ def _everything_told(facts: list[Fact]) -> str:
     alone: a question with no subject answered with the best fact)."""
     clauses: list[str] = []
     for fact in sorted(facts, key=lambda f: (_SUMMARY_ORDER.get(f.kind, 4), _SELF_ORDER.get(f.key, 4), -f.weight)):
-        clause = _clause(fact)
+        clause = said_clause(fact)
         if clause and clause not in clauses:
             clauses.append(clause)
         if len(clauses) == SUMMARY_FACTS:
@@ -243,7 +243,8 @@ def _everything_told(facts: list[Fact]) -> str:
     return "Here's what you've told me: " + "; ".join(clauses) + "."
 
 
-def _clause(fact: Fact) -> str:
+def said_clause(fact: Fact) -> str:
+    """A fact said back in a clause: "you're allergic to peanuts", "your dog is called Pepper"."""
     if fact.kind == "self" and fact.value and fact.key in _SELF_CLAUSES:
         return _SELF_CLAUSES[fact.key].format(fact.value)
     if fact.kind in ("person", "pet") and fact.value and not fact.key.endswith("s"):  # "your kids are ..." whole

@@ -506,6 +506,15 @@ async def test_a_preference_told_is_answered_with_how_she_will_answer(personas: 
     assert response.content == "Got it: I'll keep my answers short.", response.content
 
 
+async def test_a_fact_told_with_nothing_else_to_answer_is_said_to_be_kept(personas: Personas) -> None:
+    """ "I'm allergic to peanuts, by the way" had got "Tell me a bit more about what you have in mind"."""
+    told = persona_pb2.PersonaRequest(content="I'm allergic to peanuts, by the way", user_id="allergic-user")
+    response = await chat(personas.abbey.target, told)
+    assert response.content == "Thanks for telling me: I'll remember that you're allergic to peanuts.", response.content
+    anonymous = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="I'm allergic to peanuts"))
+    assert anonymous.content == "Thanks for telling me that you're allergic to peanuts.", anonymous.content
+
+
 # -- polymath -----------------------------------------------------------------------------------------
 
 

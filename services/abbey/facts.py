@@ -155,7 +155,7 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
     facts: list[Fact] = []
     for key, value, pattern in _PREFERENCES:
         if pattern.search(text):
-            facts.append(Fact("preference", key, value, f"you prefer {_PREFERENCE_WORDS[(key, value)]}", text))
+            facts.append(Fact("preference", key, value, f"you prefer {_PREFERENCE_WORDS[(key, value)][0]}", text))
     doc = parse(text)
     for sentence in doc.sents:
         raw = sentence.text.strip()
@@ -198,19 +198,13 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
     return facts
 
 
+# Each preference: what it is said back as, and what she says to it, how she will answer from now on ("I prefer
+# short answers please" had got "That's lovely to hear ... Enjoy it").
 _PREFERENCE_WORDS = {
-    ("brevity", "short"): "short answers",
-    ("brevity", "long"): "detailed answers",
-    ("formality", "formal"): "a formal tone",
-    ("formality", "casual"): "a casual tone",
-}
-# What she says to a preference told: how she will answer from now on ("I prefer short answers please" had got
-# "That's lovely to hear ... Enjoy it").
-_PREFERENCE_PROMISES = {
-    ("brevity", "short"): "I'll keep my answers short.",
-    ("brevity", "long"): "I'll give you fuller answers.",
-    ("formality", "formal"): "I'll keep a formal tone.",
-    ("formality", "casual"): "I'll keep it casual.",
+    ("brevity", "short"): ("short answers", "I'll keep my answers short."),
+    ("brevity", "long"): ("detailed answers", "I'll give you fuller answers."),
+    ("formality", "formal"): ("a formal tone", "I'll keep a formal tone."),
+    ("formality", "casual"): ("a casual tone", "I'll keep it casual."),
 }
 
 
@@ -218,7 +212,7 @@ def preference_promise(facts: list[Fact]) -> str:
     """ "Got it: ..." for a message that tells only preferences; "" when it tells anything else."""
     if not facts or any(f.kind != "preference" for f in facts):
         return ""
-    return "Got it: " + " ".join(_PREFERENCE_PROMISES[(f.key, f.value)] for f in facts)
+    return "Got it: " + " ".join(_PREFERENCE_WORDS[(f.key, f.value)][1] for f in facts)
 
 
 def _slug(text: str) -> str:

@@ -330,18 +330,13 @@ class AbbeyLogic(PersonaLogic):
         """The passages that answer, as Aviva finds them (the same hybrid search, the domain gate, the two
         rerankers), the one to answer from first; when none does, the closest ones. Neither for a question outside
         software."""
-        retrieved = await search_knowledge(
-            self.index,
-            searched,
-            k=self.settings.knowledge_k,
-            min_score=self.settings.knowledge_min_score,
-            hybrid=True,
-        )
-        if self.docs.off_domain(content, retrieved) is not None:
+        retrieved = await self.docs.search(self.index, searched)
+        outside = self.docs.outside_software(content, retrieved)
+        if self.docs.gated(outside):
             return [], []
         ranking = await self.docs.rank(searched, retrieved.hits)
         answering = ranking.answer_first(content)[:_PASSAGES_SHOWN]
-        if answering or self.docs.off_domain(content, retrieved, line=MORE_LIKELY_NOT_SOFTWARE) is not None:
+        if answering or (outside is not None and outside >= MORE_LIKELY_NOT_SOFTWARE):
             # "my landlord won't give back my deposit" had got three Python and git pages as the closest she had.
             return answering, []
         return [], ranking.closest(_PASSAGES_SHOWN)

@@ -197,16 +197,12 @@ def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
     if fact.kind == "self" and fact.key == "job" and question.attribute == "where":
         return f"You told me that {fact.text}."  # "you work as a nurse in Leeds": the place is in what was said
     if fact.kind == "self" and fact.value:
-        lead = {
-            "home": f"You live in {fact.value}",
-            "job": f"You work {fact.value}"
-            if fact.value.startswith(("at ", "for ", "in "))
-            else f"You work as {_article(fact.value)}",
-            "name": f"Your name is {fact.value}",
-            "age": f"You're {fact.value}",
-            "allergy": f"You're allergic to {fact.value}",
-            "diet": f"You're {fact.value}",
-        }.get(fact.key, f"Your {fact.key} is {fact.value}")
+        if fact.key == "job":
+            at = fact.value.startswith(("at ", "for ", "in "))
+            lead = f"You work {fact.value}" if at else f"You work as {_article(fact.value)}"
+        else:
+            clause = said_clause(fact)
+            lead = clause[:1].upper() + clause[1:]
         return f"{lead}; that's what you told me."
     return f"You told me that {fact.text}."
 
@@ -245,8 +241,8 @@ def _everything_told(facts: list[Fact]) -> str:
 
 def said_clause(fact: Fact) -> str:
     """A fact said back in a clause: "you're allergic to peanuts", "your dog is called Pepper"."""
-    if fact.kind == "self" and fact.value and fact.key in _SELF_CLAUSES:
-        return _SELF_CLAUSES[fact.key].format(fact.value)
+    if fact.kind == "self" and fact.value and fact.key != "job":  # a job keeps its sentence: "... a nurse in Leeds"
+        return _SELF_CLAUSES.get(fact.key, f"your {fact.key} is {{}}").format(fact.value)
     if fact.kind in ("person", "pet") and fact.value and not fact.key.endswith("s"):  # "your kids are ..." whole
         return f"your {fact.key} is called {fact.value}" if fact.kind == "pet" else f"your {fact.key} is {fact.value}"
     return fact.text

@@ -20,7 +20,7 @@ from services.aviva.settings import AvivaSettings
 from services.common import languages
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
-from services.common.generation.grounding import IndexCaller, message_vector, search_knowledge, to_references
+from services.common.generation.grounding import IndexCaller, message_vector, to_references
 from services.common.knowledge.answer import DocsAnswerer
 from services.common.knowledge.domain import OUTSIDE
 from services.common.persona import PersonaLogic, Plan, Review, step
@@ -74,13 +74,10 @@ class AvivaLogic(PersonaLogic):
         query = classify(request)
         project = about_project(request.content)
         asked = focus_query(request.content) if self.settings.focus_query else request.content
-        retrieved = await search_knowledge(
+        retrieved = await self.docs.search(
             self.index,
             asked,
-            k=self.settings.knowledge_k,
-            min_score=self.settings.knowledge_min_score,
-            hybrid=True,
-            collection=index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
+            index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
         )
         vector = await message_vector(self.index, request.content, retrieved, asked) if self.emergency_head else None
         urgent = emergency_kind(request.content, self.emergency_head, vector)

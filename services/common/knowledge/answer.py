@@ -1,8 +1,8 @@
 """Which retrieved documentation passages answer a question: the domain gate, then the two rerankers, for a
 persona's process (Aviva answers from them; Abbey takes her technical steps from them).
 
-Searching is the persona's (`grounding.search_knowledge`, hybrid, with `KnowledgeSettings.knowledge_k`): the search
-also gives the vectors other readings use, so it is done once, before this.
+The search (`DocsAnswerer.search`: hybrid, `KnowledgeSettings.knowledge_k` passages) also gives the vector the gate
+and the persona's other readings use, so it is done once, before the gate and the rerankers.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.common import languages
-from services.common.generation.grounding import Retrieved
+from services.common.generation.grounding import IndexCaller, Retrieved, search_knowledge
 from services.common.knowledge.domain import DomainGate, built_in_only
 from services.common.knowledge.passage import read, shows_something
 from services.common.knowledge.rerank import Intent, Ranked, Reranker
@@ -93,19 +93,42 @@ class DocsAnswerer:
                     self._reranker = await asyncio.to_thread(self._load)
         return self._reranker
 
-    def off_domain(
-        self, content: str, retrieved: Retrieved, *, exempt: bool = False, line: float | None = None
-    ) -> float | None:
-        """The gate's probability that the question is not about software, when it reads it as such (at `line`, by
-        default the gate's own); None when it does not or has no vector, for a message naming a programming language
-        (about software whatever it reads: "debounce in JavaScript"), or when the candidates include an operator's
-        own documents (it knows only the built-in documentation's domain)."""
+    async def search(
+        self,
+        index: IndexCaller,
+        question: str,
+        collection: index_pb2.KnowledgeCollection.ValueType = index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
+    ) -> Retrieved:
+        """The candidates the rerankers read: the hybrid search, `knowledge_k` passages (its vector serves the gate
+        and the persona's other readings, so it is done once)."""
+        return await search_knowledge(
+            index,
+            question,
+            k=self.settings.knowledge_k,
+            min_score=self.settings.knowledge_min_score,
+            hybrid=True,
+            collection=collection,
+        )
+
+    def outside_software(self, content: str, retrieved: Retrieved, *, exempt: bool = False) -> float | None:
+        """The gate's probability that the question is not about software; None when the gate does not apply: no
+        gate or no vector, a message naming a programming language (about software whatever it reads: "debounce in
+        JavaScript"), or candidates from an operator's own documents (it knows only the built-in documentation's
+        domain)."""
         if self.gate is None or not retrieved.vector or exempt or not built_in_only(retrieved.hits):
             return None
         if languages.asked_for(content) or languages.mentioned(content):
             return None
-        probability = self.gate.probability(retrieved.vector)
-        return probability if probability >= (self.gate.threshold if line is None else line) else None
+        return self.gate.probability(retrieved.vector)
+
+    def off_domain(self, content: str, retrieved: Retrieved, *, exempt: bool = False) -> float | None:
+        """The gate's probability when it reads the question as outside software (at its own line), else None."""
+        probability = self.outside_software(content, retrieved, exempt=exempt)
+        return probability if self.gated(probability) else None
+
+    def gated(self, probability: float | None) -> bool:
+        """The gate's probability (`outside_software`) reaches its line."""
+        return probability is not None and self.gate is not None and probability >= self.gate.threshold
 
     async def rank(self, question: str, hits: Iterable[index_pb2.KnowledgeHit]) -> Ranking:
         """The passages best first. One of an operator's own documents under `own_docs_min_similarity` keeps its

@@ -38,11 +38,15 @@ EMPATHY_SELECTION = Path(__file__).resolve().parents[1] / "selection" / "empathy
 EMPATHY_BLIND_V2 = Path(__file__).resolve().parents[1] / "blind" / "empathy_v2.jsonl"
 # A tuning set in such styles, written apart from it: its rows may be read and its mistakes studied.
 EMPATHY_SELECTION_V2 = Path(__file__).resolve().parents[1] / "selection" / "empathy_selection_v2.jsonl"
-SPLITS = ("blind", "test", "dev", "selection", "selection_v2")
+# A third tuning set, written by another helper before any candidate was run on it (tests/selection/
+# README_empathy_selection_v3.md): shaped by nothing before it, so it is what a change is chosen on first.
+EMPATHY_SELECTION_V3 = Path(__file__).resolve().parents[1] / "selection" / "empathy_selection_v3.jsonl"
+SPLITS = ("blind", "test", "dev", "selection", "selection_v2", "selection_v3")
 SOURCES = {
     "blind": EMPATHY_BLIND_V2.name,
     "selection": EMPATHY_SELECTION.name,
     "selection_v2": EMPATHY_SELECTION_V2.name,
+    "selection_v3": EMPATHY_SELECTION_V3.name,
 }
 TARGET = 0.85  # the Abbey issue's bar
 
@@ -69,6 +73,8 @@ def split_of(row: dict[str, Any]) -> str:
         return "selection"
     if row["id"].startswith("esel2-"):
         return "selection_v2"
+    if row["id"].startswith("esel3-"):
+        return "selection_v3"
     if row["id"].startswith("emp2-"):
         return "blind"
     number = int(re.sub(r"\D", "", row["id"]) or 0)
@@ -122,7 +128,13 @@ async def ask_abbey(
 
 async def eval_empathy(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
     """Per split: the pass share, and per Ekman group and intensity, through a running gateway."""
-    rows = read_rows(EMPATHY_BLIND_V2) + read_rows() + read_rows(EMPATHY_SELECTION) + read_rows(EMPATHY_SELECTION_V2)
+    rows = [
+        *read_rows(EMPATHY_BLIND_V2),
+        *read_rows(),
+        *read_rows(EMPATHY_SELECTION),
+        *read_rows(EMPATHY_SELECTION_V2),
+        *read_rows(EMPATHY_SELECTION_V3),
+    ]
     answers = await ask_abbey(url, rows, "empathy", api_key, concurrency)
     verdicts = [judge(row, answer) if answer is not None else None for row, answer in zip(rows, answers, strict=True)]
     report: dict[str, Any] = {"target": TARGET}

@@ -428,6 +428,48 @@ def from_situation(reading: EmotionReading, text: str, feeling: tuple[str, float
     return EmotionReading(primary, intensity, scores, reading.polarity, "situation")
 
 
+# The situation head's probability at which its feeling replaces an unnamed reading of another family (chosen on the
+# third empathy tuning set; services/abbey/README.md, "A learned second opinion on a feeling nobody named").
+SECOND_OPINION = 0.8
+
+
+def needs_second_opinion(reading: EmotionReading, text: str) -> bool:
+    """A feeling read from Abi's labels or cues that the writer never named, in a message that is no plain request:
+    the only readings the situation head may overrule."""
+    if reading.primary == "neutral" or reading.named or is_plain_request(text):
+        return False
+    return strongest(named_feelings(text)) is None and not _NAMES_STRESS.search(text)
+
+
+def with_second_opinion(reading: EmotionReading, text: str, feeling: tuple[str, float] | None) -> EmotionReading:
+    """The reading, or the situation head's feeling when the head is sure of it (`SECOND_OPINION`) and it is of
+    another family. Abi's labels were learnt from short Reddit comments and the cues from the first tuning sets; a
+    feeling nobody named ("the taxi seat was sticky, slightly gross") is where both go wrong in other styles, and what
+    the head, fitted on situations written from the groups' definitions, reads best. A painful reading is overruled
+    only by another painful feeling ("great, just great, my car broke down again" reads as joy to the head). The
+    intensity stays as read."""
+    if feeling is None or not needs_second_opinion(reading, text):
+        return reading
+    group, probability = feeling
+    if probability < SECOND_OPINION or group in families(reading.primary):
+        return reading
+    primary = (
+        _SURPRISE_AS["bad" if reading.polarity < 0 else "good"] if group == "surprise" else to_persona_emotion(group)
+    )
+    if primary is None or (reading.negative and primary not in NEGATIVE):
+        return reading  # cheer must never meet pain: a painful reading is never overruled by a happy one
+    intensity = reading.intensity or _put(text, round(0.3 + 0.3 * probability, 3))
+    scores = {**reading.scores, primary: round(probability, 3)}
+    return EmotionReading(primary, intensity, scores, reading.polarity, "situation")
+
+
+def families(primary: str) -> frozenset[str]:
+    """The Ekman groups a persona emotion answers to: those with a GoEmotions member that folds into it (excitement
+    is joy's, surprise folds into it too; anger's and disgust's fold into frustration), and joy for gratitude."""
+    groups = {group for group, members in EKMAN.items() if any(to_persona_emotion(m) == primary for m in members)}
+    return frozenset(groups | ({"joy"} if primary == "grateful" else set()))
+
+
 def _painful(reading: EmotionReading, text: str) -> EmotionReading | None:
     """A neutral reading of a statement whose GoEmotions labels still hold a painful feeling (at least 0.5), read
     as that feeling. The Ekman head can call "I feel like nobody at work respects me" neutral while the labels say

@@ -10,7 +10,14 @@ from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.conversation import conversation_so_far, event_in_context, last_user_turn, tells_new_subject
-from services.abbey.emotion import EmotionReader, EmotionReading, from_situation, tells_a_situation
+from services.abbey.emotion import (
+    EmotionReader,
+    EmotionReading,
+    from_situation,
+    needs_second_opinion,
+    tells_a_situation,
+    with_second_opinion,
+)
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, preference_promise
 from services.abbey.language import (
@@ -143,12 +150,17 @@ class AbbeyLogic(PersonaLogic):
         # Both learned heads read the message's one vector (the search's, or one Embed for a long message).
         # A situation told without naming a feeling is read by the situation head (no feeling found, no small talk).
         situation = self.situation_head if reading.primary == "neutral" and not chat else None
+        # A feeling nobody named is read by the same head too: where it is sure of another family, it decides.
+        second = self.situation_head if not chat and needs_second_opinion(reading, request.content) else None
         wants_vector = (
             (self.emergency_head is not None and not risk_words)
             or (kind and self.attempt_head is not None)
             or situation is not None
+            or second is not None
         )
         vector = await message_vector(self.index, request.content, retrieved, searched) if wants_vector else None
+        if second is not None:
+            reading = with_second_opinion(reading, request.content, second.feeling(vector))
         new_subject = tells_new_subject(request.content, last_user_turn(request))
         if situation is not None:
             reading = from_situation(reading, request.content, situation.feeling(vector))

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from personamesh.v1 import persona_pb2
-from services.abbey.emotion import EmotionReader, from_situation
+from services.abbey.emotion import EmotionReader, from_situation, with_second_opinion
 from services.abbey.empathy import tone_for
 from services.abbey.situation import SituationHead
 from services.abbey.training.situations import DATA, MAX_NEUTRAL_READ
@@ -69,3 +69,25 @@ def test_a_feeling_abi_or_the_words_found_is_kept() -> None:
     reading = READER.read(_neutral("I'm so relieved, the interview went well"))
     assert reading.primary != "neutral"
     assert from_situation(reading, "I'm so relieved, the interview went well", ("sadness", 0.99)) == reading
+
+
+def _read_by_abi_as(text: str, label: str, group: str) -> tuple[str, str]:
+    """Abbey's reading of `text` when Abi reads `label` (in Ekman `group`), then with the head's second opinion."""
+    routing = persona_pb2.RoutingDecision(
+        emotions=[persona_pb2.EmotionScore(label=label, score=0.7)],
+        ekman_emotions=[persona_pb2.EmotionScore(label=group, score=0.7)],
+    )
+    reading = READER.read(persona_pb2.PersonaRequest(content=text, routing=routing))
+    vector = ENCODER.encode([text]).vectors[0].tolist()
+    return reading.primary, with_second_opinion(reading, text, HEAD.feeling(vector)).primary
+
+
+def test_a_feeling_nobody_named_is_read_by_the_head_where_it_is_sure_of_another_family() -> None:
+    # Maggots by the door, read by Abi as a letdown: the situation is disgust, met as frustration.
+    text = "The bin men skipped our street and there are maggots crawling out of the food waste caddy by the door."
+    assert _read_by_abi_as(text, "disappointment", "sadness") == ("disappointed", "frustrated")
+    # A feeling the writer names is theirs, whatever the head reads; and the same family is left as read.
+    named = "I'm so disappointed, the bin men skipped our street and there are maggots in the food waste caddy."
+    assert _read_by_abi_as(named, "disappointment", "sadness")[1] == "disappointed"
+    kept = "My landlord kept our whole deposit and sent a photo of a wall we never touched as the reason."
+    assert _read_by_abi_as(kept, "annoyance", "anger") == ("frustrated", "frustrated")

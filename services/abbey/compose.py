@@ -79,6 +79,9 @@ class AbbeyMaterial:
 
 def compose_draft(material: AbbeyMaterial) -> str:
     """Crisis first; otherwise care, memory, substance, as paragraphs."""
+    if material.crisis_kind == crisis.CHECK and material.technical:
+        # A weak flag on a question that needs steps: the steps answer what was said, then the gentle check.
+        return "\n\n".join([_technical_body(material), *material.crisis_paragraphs])
     if material.crisis_kind:
         return "\n\n".join(material.crisis_paragraphs)
     if material.emergency and material.resources is not None:
@@ -274,6 +277,9 @@ def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
     )
     if material.crisis_kind and material.resources is not None:
         crisis.say_crisis_rules(prompt, material.crisis_kind, material.resources, material.crisis_paragraphs)
+        if material.crisis_kind == crisis.CHECK and material.technical and material.knowledge:
+            prompt.say("Before the gentle question, answer their technical question from this knowledge (cite titles):")
+            prompt.quote(*(f"- [{hit.title or hit.source}] {_quote(hit.text, 600)}" for hit in material.knowledge))
         return prompt
     if material.emergency and material.resources is not None:
         prompt.say(

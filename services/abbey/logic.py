@@ -198,7 +198,8 @@ class AbbeyLogic(PersonaLogic):
         else:
             memory_answer = ""
         technical = (
-            not kind
+            # Under a weak flag a question that needs steps gets them before the gentle check (`compose_draft`).
+            kind in ("", crisis.CHECK)
             and not urgent
             and not chat
             and not memory_answer
@@ -289,7 +290,7 @@ class AbbeyLogic(PersonaLogic):
                 said,
                 specifics.event,
                 _calm_acknowledgement(emotion, mood.intensity, specifics, request.content, said)
-                if kind == crisis.CHECK
+                if kind == crisis.CHECK and not technical
                 else "",
             )
             if kind and resources

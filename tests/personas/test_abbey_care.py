@@ -142,6 +142,24 @@ async def test_every_crisis_kind_gets_a_crisis_answer(personas: Personas, kind: 
         assert "ending your life" not in text and "stay with them" in text, text
 
 
+async def test_a_technical_question_under_a_weak_flag_gets_its_steps_then_the_gentle_check(personas: Personas) -> None:
+    """ "type hint for a param that may be None" came back with a weak flag (Abi 0.05, no words of risk) and got the
+    gentle check alone: the steps answer what was said, then the same question, resources and invitation. A sure
+    flag keeps the crisis answer alone."""
+    neutral = [persona_pb2.EmotionScore(label="neutral", score=0.9)]
+    message = "How do I reverse a list in Python?"
+    weak = _crisis(crisis_score=0.05, emotions=neutral, query_type="code_request")
+    response = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=message, routing=weak))
+    first = response.content.split("\n\n")[0]
+    assert "reverse()" in response.content and "ending your life" not in first, response.content
+    assert response.content.index("reverse()") < response.content.index("immediate danger"), response.content
+    assert "ending your life" in response.content and "Python lists" in [r.title for r in response.references]
+    assert "weak crisis signal" in response.reasoning_steps[0].description
+    sure = _crisis(crisis_score=0.9, emotions=neutral, query_type="code_request")
+    answer = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content=message, routing=sure))
+    assert "reverse()" not in answer.content and "immediate danger" in answer.content
+
+
 async def test_a_flag_with_no_words_of_risk_is_asked_about_without_saying_the_words_back(personas: Personas) -> None:
     """Abi's crisis flag is recall-first; with no words of risk the message may be anything, so it is not quoted."""
     request = persona_pb2.PersonaRequest(content="Pleasant way to end a Tuesday.", routing=_crisis())

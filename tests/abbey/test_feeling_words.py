@@ -87,3 +87,17 @@ def test_a_feeling_after_a_negated_stop_is_kept_on_not_negated() -> None:
         found = strongest(named_feelings(text))
         assert found is not None and found.label == label, (text, found)
     assert named_feelings("I'm not annoyed") == []
+
+
+def test_surprise_said_in_everyday_words_is_named() -> None:
+    """ "Not what I expected", "wasn't expecting that", "you won't believe", "still in shock": surprise, graded as
+    put; another person's expectation names none of the writer's."""
+    for text, strength in [
+        ("The new office is all glass walls. Not what I expected.", "mild"),
+        ("wasn't expecting that, my nan just joined instagram", "mild"),
+        ("You won't believe who I bumped into at the airport", "plain"),
+        ("Still in shock: they offered me the job on the spot", "strong"),
+    ]:
+        named = strongest(named_feelings(text))
+        assert named is not None and (named.group, named.strength) == ("surprise", strength), text
+    assert strongest(named_feelings("He did not expect me to say no")) is None

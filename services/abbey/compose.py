@@ -279,7 +279,7 @@ def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
         crisis.say_crisis_rules(prompt, material.crisis_kind, material.resources, material.crisis_paragraphs)
         if material.crisis_kind == crisis.CHECK and material.technical and material.knowledge:
             prompt.say("Before the gentle question, answer their technical question from this knowledge (cite titles):")
-            prompt.quote(*(f"- [{hit.title or hit.source}] {_quote(hit.text, 600)}" for hit in material.knowledge))
+            prompt.quote(*_knowledge_lines(material))
         return prompt
     if material.emergency and material.resources is not None:
         prompt.say(
@@ -321,9 +321,14 @@ def system_prompt(material: AbbeyMaterial) -> SystemPrompt:
         prompt.quote(*(f"- {m.fact.text}" for m in material.memories))
     if material.knowledge:
         prompt.say("Knowledge you may use (cite titles; do not invent facts beyond it):")
-        prompt.quote(*(f"- [{hit.title or hit.source}] {_quote(hit.text, 600)}" for hit in material.knowledge))
+        prompt.quote(*_knowledge_lines(material))
     prompt.say("Reason step by step (at most five steps) but show only the helpful conclusions.")
     return prompt
+
+
+def _knowledge_lines(material: AbbeyMaterial) -> list[str]:
+    """The retrieved passages as the prompt quotes them: title, then the passage cut to 600 characters."""
+    return [f"- [{hit.title or hit.source}] {_quote(hit.text, 600)}" for hit in material.knowledge]
 
 
 def _quote(text: str, limit: int) -> str:

@@ -672,6 +672,13 @@ async def test_prompt_for_a_weak_crisis_flag(abbey_llm: ServiceProcess, upstream
     await chat(abbey_llm.target, request)
     system = _system(upstream)
     assert "CHECK RULES" in system and "CRISIS RULES" not in system and "immediate danger" in system
+    # A technical question under a weak flag: the passages to answer it from come with the check rules.
+    technical = _crisis(crisis_score=0.04, emotions=[persona_pb2.EmotionScore(label="neutral", score=0.9)])
+    technical.query_type = "code_request"
+    question = persona_pb2.PersonaRequest(content="How do I reverse a list in Python?", routing=technical)
+    await chat(abbey_llm.target, question)
+    system = _system(upstream)
+    assert "CHECK RULES" in system and "answer their technical question" in system and "[Python lists]" in system
 
 
 async def test_prompt_for_a_goodbye_after_a_crisis(abbey_llm: ServiceProcess, upstream: Upstream) -> None:

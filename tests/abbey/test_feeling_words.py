@@ -101,3 +101,16 @@ def test_surprise_said_in_everyday_words_is_named() -> None:
         named = strongest(named_feelings(text))
         assert named is not None and (named.group, named.strength) == ("surprise", strength), text
     assert strongest(named_feelings("He did not expect me to say no")) is None
+
+
+def test_a_feeling_said_by_denying_its_opposite_is_named() -> None:
+    """ "Couldn't be happier" is joy at its strongest; "not doing great", "I've been better" a low mood put mildly;
+    "I'm feeling great" stays unread here (no feeling word of these)."""
+    for text, group, strength in [
+        ("Couldn't be happier, the keys to our first flat are in my hand", "joy", "strong"),
+        ("Honestly not doing great since the move", "sadness", "mild"),
+        ("I've been better, the week got away from me", "sadness", "mild"),
+        ("Can't say I'm feeling great about how the party went", "sadness", "mild"),
+    ]:
+        named = strongest(named_feelings(text))
+        assert named is not None and (named.group, named.strength) == (group, strength), text

@@ -18,7 +18,8 @@ crises among everyday messages (tests/eval/plans.py);
 request: its tuning set; tests.eval.conversation_safety.py).
 Through a gateway (http, mesh) five more tasks run: `empathy` (Abbey on the frozen empathy set,
 tests/eval/empathy.py), `situations` (Abbey on situations told without naming a feeling, tests/eval/situations.py),
-`conversations` (the last message of short conversations, a selection set, tests/eval/conversations.py),
+`conversations` (the last message of short conversations: a blind set first, then a selection set;
+tests/eval/conversations.py),
 `crisis` (the frozen crisis set through POST /api/v1/chat, tests/abbey/crisis_blind.py) and `technical` (technical
 help asked in distress, a frozen blind set, tests/eval/technical.py).
 
@@ -49,7 +50,7 @@ from tests.eval.conversation_safety import (
     eval_conversations_read_together,
     print_conversations_read_together,
 )
-from tests.eval.conversations import eval_conversations, print_conversations
+from tests.eval.conversations import CONVERSATIONS_BLIND, eval_conversations, print_conversations
 from tests.eval.docs import eval_docs, print_docs
 from tests.eval.empathy import eval_empathy, print_empathy
 from tests.eval.everyday import eval_everyday, print_everyday
@@ -289,6 +290,8 @@ def print_report(results: dict[str, Any]) -> None:
         print_empathy(results["empathy"])
     if "situations" in results:
         print_situations(results["situations"])
+    if "conversations_blind" in results:
+        print_conversations(results["conversations_blind"], CONVERSATIONS_BLIND)
     if "conversations" in results:
         print_conversations(results["conversations"])
     if "crisis" in results:
@@ -365,6 +368,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if "technical" in tasks:
             results["technical"] = await eval_technical(args.url, args.api_key)
         if "conversations" in tasks:
+            results["conversations_blind"] = await eval_conversations(args.url, args.api_key, path=CONVERSATIONS_BLIND)
             results["conversations"] = await eval_conversations(args.url, args.api_key)
         if "crisis" in tasks:
             results["crisis"] = await eval_crisis(args.url, args.api_key)

@@ -19,15 +19,21 @@ from tests.eval.empathy import ask_abbey, read_rows
 from tests.eval.situations import print_tally, tally
 
 CONVERSATIONS_SET = Path(__file__).resolve().parents[1] / "selection" / "abbey_conversations_selection_v1.jsonl"
+# 120 more, in the same kinds, written later by another helper and frozen before they were run: reported first, never
+# read (tests/blind/README.md, "Blind conversations for Abbey").
+CONVERSATIONS_BLIND = Path(__file__).resolve().parents[1] / "blind" / "abbey_conversations_blind_v1.jsonl"
 
 
-async def eval_conversations(url: str, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:
+async def eval_conversations(
+    url: str, api_key: str = "", concurrency: int = 4, path: Path = CONVERSATIONS_SET
+) -> dict[str, Any]:
     """The acknowledged share of the last messages, overall and by kind."""
-    rows = read_rows(CONVERSATIONS_SET)
+    rows = read_rows(path)
     answers = await ask_abbey(url, rows, "conversations", api_key, concurrency)
     return tally(rows, answers, lambda row: ["all", f"kind {row['kind']}"])
 
 
-def print_conversations(report: dict[str, Any]) -> None:
-    heading = f"conversations ({CONVERSATIONS_SET.name}, selection, n={{n}}, errors {{errors}}): last message"
+def print_conversations(report: dict[str, Any], path: Path = CONVERSATIONS_SET) -> None:
+    split = "blind" if path == CONVERSATIONS_BLIND else "selection"
+    heading = f"conversations ({path.name}, {split}, n={{n}}, errors {{errors}}): last message"
     print_tally(heading + " acknowledged {acknowledged} ({share:.3f})", report)

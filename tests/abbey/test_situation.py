@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from personamesh.v1 import persona_pb2
-from services.abbey.emotion import EmotionReader, from_situation, with_second_opinion
+from services.abbey.emotion import EmotionReader, from_situation, needs_second_opinion, with_second_opinion
 from services.abbey.empathy import tone_for
 from services.abbey.situation import SituationHead
 from services.abbey.training.situations import DATA, MAX_NEUTRAL_READ
@@ -78,6 +78,8 @@ def _read_by_abi_as(text: str, label: str, group: str) -> tuple[str, str]:
         ekman_emotions=[persona_pb2.EmotionScore(label=group, score=0.7)],
     )
     reading = READER.read(persona_pb2.PersonaRequest(content=text, routing=routing))
+    if not needs_second_opinion(reading, text):  # as Abbey's plan asks it, before fetching the vector
+        return reading.primary, reading.primary
     vector = ENCODER.encode([text]).vectors[0].tolist()
     return reading.primary, with_second_opinion(reading, text, HEAD.feeling(vector)).primary
 

@@ -21,6 +21,7 @@ from services.common.generation.grounding import Retrieved
 ROOT = Path(__file__).resolve().parents[2]
 FROZEN = (
     ROOT / "tests" / "blind" / "abbey_technical_distress_v1.jsonl",
+    ROOT / "tests" / "blind" / "abbey_statements_blind_v1.jsonl",
     ROOT / "tests" / "selection" / "abbey_technical_distress_selection_v1.jsonl",
 )
 # A weak passage was retrieved (under the strong-knowledge score): the message's own words decide.

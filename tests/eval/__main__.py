@@ -58,7 +58,7 @@ from tests.eval.method_seeking import eval_method, print_method
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 from tests.eval.plans import eval_plans, print_plans
 from tests.eval.situations import eval_situations, print_situations
-from tests.eval.technical import eval_technical, print_technical
+from tests.eval.technical import STATEMENTS_SET, eval_technical, print_technical
 
 RESULTS = Path("bench-results")
 BLIND = Path(__file__).resolve().parents[1] / "blind" / "abi_blind_v1.jsonl"
@@ -296,8 +296,9 @@ def print_report(results: dict[str, Any]) -> None:
         print_conversations(results["conversations"])
     if "crisis" in results:
         print_crisis(results["crisis"])
-    if "technical" in results:
-        print_technical(results["technical"])
+    for key in ("technical_statements", "technical"):
+        if key in results:
+            print_technical(results[key])
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -366,6 +367,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if "situations" in tasks:
             results["situations"] = await eval_situations(args.url, args.api_key)
         if "technical" in tasks:
+            results["technical_statements"] = await eval_technical(args.url, args.api_key, path=STATEMENTS_SET)
             results["technical"] = await eval_technical(args.url, args.api_key)
         if "conversations" in tasks:
             results["conversations_blind"] = await eval_conversations(args.url, args.api_key, path=CONVERSATIONS_BLIND)

@@ -79,6 +79,9 @@ def test_a_technical_problem_told_in_distress_gets_steps(text: str) -> None:
         "I'm so stressed about my exam tomorrow",
         "my cat knocked my coffee onto the laptop and now it smells burnt, what a day",
         "the release went badly and I can't stop thinking about the look on my lead's face",
+        # Everyday news that asks nothing: the head had given both steps ("I don't have a trustworthy source").
+        "Booked a table for six at the Italian place on Saturday.",
+        "Our team meeting's been moved to 2pm on Thursday.",
     ],
 )
 def test_care_alone_for_a_life_or_a_feeling_about_technology(text: str) -> None:

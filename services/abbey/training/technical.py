@@ -33,7 +33,7 @@ from services.common.safety.training.fit import (
 )
 from services.common.shared_data import SHARED, read_jsonl
 
-DATA = tuple(Path(__file__).with_name("data") / f"technical_train_v{n}.jsonl" for n in (1, 2))
+DATA = tuple(Path(__file__).with_name("data") / f"technical_train_v{n}.jsonl" for n in (1, 2, 3))
 MAX_CARE_READ = 0.02  # share of the written care-only messages (out of fold) the threshold may give steps to
 CHATTER_COUNT = 1500
 # The public evaluation's dev rows that say the same thing: programming asks (CoNaLa's Stack Overflow titles) need

@@ -41,6 +41,7 @@ CASUAL_EXASPERATION = INGREDIENT_DIR / "fixtures_v22_casual_exasperation.jsonl"
 PLANS_AND_THREATS = INGREDIENT_DIR / "fixtures_v23_plans_and_threats.jsonl"
 WARNING_SIGN_WORDS = INGREDIENT_DIR / "fixtures_v24_warning_sign_words.jsonl"
 MORE_PLANS_AND_THREATS = INGREDIENT_DIR / "fixtures_v25_plans_and_threats_more.jsonl"
+HOWTO_FORM_TWINS = INGREDIENT_DIR / "fixtures_v26_howto_form_twins.jsonl"
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,24 @@ PLANS_ONLY = Ingredient((*TWINS.ingredient.extras, Extra(PLANS_AND_THREATS, 1.0)
 # same words (v24). Its soup: [the soup shipped at 2026-12-06's start, v24].
 WARNING_WORDS = Ingredient((*PLANS_ONLY.extras, Extra(WARNING_SIGN_WORDS, 1.0)))
 
+# Candidate AD (its rule: training/RULES_2026-12-07.md): every shipped ingredient retrained reading, beside its own
+# files, the contrast files no shipped ingredient read (v18-v21, v23, v24) and ordinary how-to and sysadmin asks in
+# the public benchmarks' forms against harmful twins (v26), each at weight 1.0; v22 (suspected of weakening the crisis
+# head, W and X) and v25 (the threat verifier's) are left out. A fifth or a half of a soup did not carry what one
+# ingredient learnt (V, W, Y), so every ingredient reads it.
+CONTRASTS: tuple[Extra, ...] = tuple(
+    Extra(path, 1.0)
+    for path in (
+        LETTERS_AND_CHORES,
+        BENCHMARK_TWINS,
+        IMPLICIT_CRISIS_AND_PLAIN_HARM,
+        TECHNICAL_DOUBLE_MEANINGS,
+        PLANS_AND_THREATS,
+        WARNING_SIGN_WORDS,
+        HOWTO_FORM_TWINS,
+    )
+)
+
 RECIPES: dict[str, Recipe] = {
     "shipped": Recipe(SHIPPED, Path("build/abi_ingredients"), MODELS_DIR),
     # Candidate M: the shipped soup rebuilt from the shipped ingredients, then continued; not shipped.
@@ -174,6 +193,12 @@ RECIPES: dict[str, Recipe] = {
     # (`finetune --out build/abi_ingredients/v25v` with its arguments); the recipe's soup of five is not AB, which
     # was never souped and was not adopted (training/RULES_2026-12-06.md).
     "more-plans": Recipe({**SHIPPED, "v25v": MORE_PLANS}, Path("build/abi_ingredients"), Path("build/abi_soupAB5")),
+    # Candidate AD: the four shipped ingredients, each also reading `CONTRASTS`; ~6 hours on 2 cores, resumable.
+    "contrasts": Recipe(
+        {f"{name}c": replace(part, extras=(*part.extras, *CONTRASTS)) for name, part in SHIPPED.items()},
+        Path("build/abi_ingredients_contrasts"),
+        Path("build/abi_soupAD"),
+    ),
     # Candidate F (services/abi/README.md, its rule written before any of it was trained): every shipped
     # ingredient with its rows shown framed with chance 0.25. Not shipped unless it passes that rule.
     "framed": Recipe(

@@ -42,6 +42,7 @@ from services.abbey.settings import AbbeySettings
 from services.abbey.situation import SituationHead
 from services.abbey.small_talk import reply, small_talk_kind
 from services.abbey.technical import STRONG_KNOWLEDGE, TechnicalHead, needs_steps
+from services.common.calculation import calculate
 from services.common.conversation import user_messages
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import (
@@ -54,6 +55,7 @@ from services.common.generation.grounding import (
 )
 from services.common.knowledge.answer import DocsAnswerer
 from services.common.persona import PersonaLogic, Plan
+from services.common.persona.calculated import calculation_plan
 from services.common.personal import memory_question
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
@@ -115,6 +117,11 @@ class AbbeyLogic(PersonaLogic):
         spoken = crisis.kind_of(request.content)
         risk_words = bool(spoken)
         kind = crisis.assess(request, spoken, self.settings.crisis_check_below)
+        if not kind and (calculation := calculate(request.content)) is not None:
+            # "whats 72 f in celsius" had got a documentation passage about addition: computed, not looked up.
+            plan = calculation_plan(calculation, "Abbey, a warm and knowledgeable assistant", self.settings.temperature)
+            plan.notes.update(facts=[], polarity=0.0)  # nothing told about themselves to remember
+            return plan
         reading = self.reader.read(request)
         gratitude = is_gratitude(request.content)
         if gratitude and not kind:

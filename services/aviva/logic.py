@@ -18,12 +18,14 @@ from services.aviva.facts import check_claims
 from services.aviva.project import about_project
 from services.aviva.settings import AvivaSettings
 from services.common import languages
+from services.common.calculation import calculate
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import IndexCaller, message_vector, to_references
 from services.common.knowledge.answer import DocsAnswerer
 from services.common.knowledge.domain import OUTSIDE
 from services.common.persona import PersonaLogic, Plan, Review, step
+from services.common.persona.calculated import calculation_plan
 from services.common.persona.logic import SystemPrompt
 from services.common.registry import persona_enum
 from services.common.safety import crisis
@@ -71,6 +73,9 @@ class AvivaLogic(PersonaLogic):
         at_risk = crisis.assess(request, crisis.kind_of(request.content))
         if at_risk:
             return self._crisis_plan(request, crisis.INDIRECT if at_risk == crisis.CHECK else at_risk)
+        if (calculation := calculate(request.content)) is not None:
+            # "What's 15% of 240?", "350 F in C": computed, not looked up (the domain gate had declined them).
+            return calculation_plan(calculation, "Aviva, a direct expert assistant", self.settings.temperature)
         query = classify(request)
         project = about_project(request.content)
         asked = focus_query(request.content) if self.settings.focus_query else request.content

@@ -454,3 +454,12 @@ async def test_something_passed_is_good_news_though_it_names_no_feeling(personas
     assert passed.emotional_state.primary == "excited" and "Congratulations" in passed.content, passed.content
     ticket = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="I got a parking ticket today"))
     assert ticket.emotional_state.primary != "excited" and "Congratulations" not in ticket.content, ticket.content
+
+
+async def test_a_conversion_is_computed_not_answered_from_a_passage(personas: Personas) -> None:
+    """Asking `make run` "whats 72 f in celsius" got a documentation passage about addition."""
+    request = persona_pb2.PersonaRequest(content="whats 72 f in celsius", user_id="abbey-convert", routing=_routing())
+    response = await chat(personas.abbey.target, request)
+    assert response.persona == persona_pb2.PERSONA_ABBEY
+    assert response.content == "72 °F = 22.2222 °C."
+    assert [step.description for step in response.reasoning_steps] == ["Calculated exactly (pint): 72 °F = 22.2222 °C."]

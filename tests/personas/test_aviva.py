@@ -137,3 +137,11 @@ async def test_degraded_but_answering_without_the_index(personas: Personas) -> N
     assert any("unreachable" in step.description for step in response.reasoning_steps)
     go = await chat(personas.aviva_no_index.target, asked("Sort a slice of structs by a field in Go", "code_request"))
     assert go.degraded and go.code_blocks and go.code_blocks[0].valid and go.code_blocks[0].skeleton
+
+
+async def test_a_calculation_is_computed_not_declined_as_outside_the_documentation(personas: Personas) -> None:
+    """Asking `make run` "What's 15% of 240?" got "this question is outside them, so I won't guess"."""
+    response = await chat(personas.aviva.target, asked("What's 15% of 240?", "factual_query"))
+    assert response.content == "15% of 240 is 36."
+    assert response.reasoning_steps[0].description == "Calculated exactly (pint): 15% of 240 is 36."
+    assert not response.references and response.confidence >= 0.9

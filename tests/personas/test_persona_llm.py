@@ -147,3 +147,17 @@ async def test_stream_cut_part_way_ends_in_an_error_not_a_final_event(llm_person
     assert events and all(event.WhichOneof("event") == "delta" for event in events)
     assert error.value.code() == grpc.StatusCode.UNAVAILABLE
     assert error_reason(error.value) == "GENERATION_INTERRUPTED"
+
+
+async def test_a_model_is_told_a_computed_result_and_an_answer_without_it_is_flagged(
+    llm_personas: LLMPersonas, upstream: Upstream
+) -> None:
+    """The fallback model answers with its canned code sample, not the result: the review says so."""
+    request = persona_pb2.PersonaRequest(content="how many cm in an inch")
+    response = await chat(llm_personas.with_fallback.target, request)
+    system = upstream.last_request()["messages"][0]["content"]  # type: ignore[index]
+    assert "1 inch = 2.54 cm." in system and "do not recompute" in system
+    assert "2.54" not in response.content
+    assert response.confidence == pytest.approx(0.3)
+    flagged = "The answer does not state the computed result (2.54 cm)"
+    assert any(s.description == flagged for s in response.reasoning_steps)

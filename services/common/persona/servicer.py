@@ -46,6 +46,7 @@ from services.common.generation.composer import chunk_text
 from services.common.generation.errors import GenerationRejected, GenerationTimeout, GenerationUnavailable
 from services.common.output_guard import CONFIDENTIALITY, REFUSAL, OutputGuard, PromptShield, asks_for_instructions
 from services.common.parsers import CodeCheck
+from services.common.persona.calculated import review_calculation
 from services.common.persona.logic import PersonaLogic, Plan, step
 from services.common.persona.privacy import opaque_user, pii_sources, redacted_request
 from services.common.persona.settings import PersonaSettings
@@ -259,7 +260,8 @@ class PersonaServicer(persona_service_pb2_grpc.PersonaServiceServicer):
         outcome: GenerationOutcome,
         started: float,
     ) -> persona_pb2.PersonaResponse:
-        review = self.logic.review(request, plan, text)
+        # A calculated answer is checked for its result; a persona's own review (a fact check) has nothing to say.
+        review = review_calculation(plan, text) or self.logic.review(request, plan, text)
         reasoning = [
             step(pii.redact_text(s.description), s.confidence) for s in (*plan.reasoning, *review.extra_reasoning)
         ]

@@ -1,0 +1,179 @@
+"""Arithmetic, percentages and unit conversions asked in words, computed exactly, so no persona guesses a number.
+
+"What's 15% of 240?", "convert 350 Fahrenheit to Celsius", "how many cm in an inch", "17 * 23": no documentation
+answers them (Aviva's domain gate declined them, Abbey said she had no source), and a language model gets
+arithmetic wrong often enough that a computed result is worth more than its prose. Pint, a well-kept units library,
+converts between units, offsets (temperatures) included, and evaluates the arithmetic with its own tokenizer and
+tree (never `eval`). Only the whole ask is read as a calculation: a number inside a story ("I ran 5 miles to the
+shop and ...") is not one. Pint is imported on the first calculation: its registry costs a process ~28 MiB, which a
+replica that never converts does not pay.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+_NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
+# Words around the ask that say nothing about the numbers ("hey, what's", "can you convert", "please", "?").
+_LEAD = re.compile(
+    r"^(?:(?:hi|hey|hello|ok|okay|so|quick one|quick question)\b[,!.:]?\s*)*"
+    r"(?:(?:please|pls|can you|could you|would you|quickly|just)\s+)*"
+    r"(?:(?:how (?:do|can|would|should) (?:i|you)|how to)\s+(?:convert|calculate|work out|change)|"
+    r"what(?:'s| is| are)|whats|how much is|how much are|calculate|compute|work out|convert|tell me|"
+    r"what do you get for|what does)?\s*",
+    re.I,
+)
+_TAIL = re.compile(r"\s*(?:please|pls|thanks|thank you|equal|make|come to|for me)?\s*[?.!=]*\s*$", re.I)
+_PERCENT_OF = re.compile(rf"^({_NUMBER})\s*(?:%|percent|per cent)\s+of\s+({_NUMBER})$", re.I)
+_CONVERT = re.compile(rf"^({_NUMBER})\s*([^\d\s].*?)\s+(?:to|in|into|as)\s+([^\d\s].*?)$", re.I)
+_HOW_MANY = re.compile(
+    rf"^how many\s+([^\d\s].*?)\s+(?:are\s+)?(?:there\s+)?(?:in|per)\s+(?:an?|one|({_NUMBER}))\s+([^\d\s].*?)$", re.I
+)
+_WORD_OPERATORS = (
+    (re.compile(r"\b(?:times|multiplied by)\b", re.I), "*"),
+    (re.compile(r"\bdivided by\b", re.I), "/"),
+    (re.compile(r"\bplus\b", re.I), "+"),
+    (re.compile(r"\bminus\b", re.I), "-"),
+    (re.compile(r"\bto the power of\b", re.I), "**"),
+    (re.compile("(?<=[\\d)\\s])[x\u00d7](?=[\\d(\\s])"), "*"),
+    (re.compile(r"÷"), "/"),
+    (re.compile(r"\^"), "**"),
+)
+_ARITHMETIC = re.compile(r"^[\d\s.,+\-*/()]+$")
+_OPERATOR = re.compile(r"\d\s*(?:\*\*|[+\-*/])\s*[-(]*\s*[\d.]")
+# Bounds that keep pint's evaluation instant: "9**9**9" would compute for ever.
+MAX_EXPRESSION_CHARS = 80
+MAX_EXPONENT = 100
+MAX_MAGNITUDE = 1e15
+# Temperature names pint does not read as such ("C" is a coulomb and "F" a farad to it).
+_TEMPERATURES = {
+    "c": "degC", "°c": "degC", "celsius": "degC", "centigrade": "degC",
+    "f": "degF", "°f": "degF", "fahrenheit": "degF",
+    "k": "kelvin", "kelvin": "kelvin", "kelvins": "kelvin",
+}  # fmt: skip
+_DEGREES = re.compile(r"^(?:degrees?|deg)\s+|^°\s*", re.I)
+_SYMBOLS = {"degC": "°C", "degF": "°F", "kelvin": "K"}
+_FLUID = re.compile(r"\b(?:fl\.?|fluid)\s*(?:oz|ounces?)\b", re.I)
+_POWER = re.compile(r"\b(square|sq|cubic|cu)\s+([a-z]+)", re.I)
+
+
+@dataclass(frozen=True)
+class Calculation:
+    """What was asked and its exact result, said as one sentence: "15% of 240 is 36.", "2^10 = 1,024."."""
+
+    sentence: str
+
+
+def calculate(text: str) -> Calculation | None:
+    """The calculation the whole message asks for, computed; None when the message is not one (or pint cannot
+    read its units, or the units measure different things)."""
+    if len(text) > 200 or "\n" in text.strip():
+        return None
+    ask = _TAIL.sub("", _LEAD.sub("", text.strip(), count=1))
+    if not ask:
+        return None
+    if match := _PERCENT_OF.match(ask):
+        share, whole = _number(match[1]), _number(match[2])
+        return Calculation(f"{_format(share)}% of {_format(whole)} is {_format(share * whole / 100)}.")
+    if match := _HOW_MANY.match(ask):
+        count = _number(match[2]) if match[2] else 1.0
+        return _convert(count, match[3], match[1])
+    if not any(ch.isdigit() for ch in ask):
+        return None
+    if match := _CONVERT.match(ask):
+        return _convert(_number(match[1]), match[2], match[3])
+    return _arithmetic(ask)
+
+
+def _arithmetic(ask: str) -> Calculation | None:
+    expression = ask
+    for pattern, symbol in _WORD_OPERATORS:
+        expression = pattern.sub(symbol, expression)
+    expression = " ".join(expression.split())
+    if (
+        len(expression) > MAX_EXPRESSION_CHARS
+        or not _ARITHMETIC.match(expression)
+        or not _OPERATOR.search(expression)
+        or re.search(r"\d,\d{1,2}(?!\d)", expression)  # "1,5": a decimal comma or a list, not a thousands separator
+    ):
+        return None
+    expression = expression.replace(",", "")
+    exponents = [float(e) for e in re.findall(r"\*\*\s*\(?\s*(-?[\d.]+)", expression)]
+    if expression.count("**") > 1 or any(abs(e) > MAX_EXPONENT for e in exponents):
+        return None
+    try:
+        value = _registry().parse_expression(expression)
+    except (ZeroDivisionError, SyntaxError, ValueError, TypeError, AttributeError, IndexError):
+        return None
+    magnitude = getattr(value, "magnitude", value)
+    if not isinstance(magnitude, int | float) or not math.isfinite(magnitude) or abs(magnitude) > MAX_MAGNITUDE:
+        return None
+    shown = expression.replace("**", "^").replace("*", "\u00d7").replace("/", "\u00f7")
+    return Calculation(f"{shown} = {_format(float(magnitude))}.")
+
+
+def _convert(amount: float, source: str, target: str) -> Calculation | None:
+    """`amount` of `source` in `target`, said in the asker's own unit words (a temperature by its symbol)."""
+    source, target = source.strip(), target.strip()
+    units = _units(source, target)
+    if units is None or abs(amount) > MAX_MAGNITUDE:
+        return None
+    pint = _pint()
+    try:
+        converted = _registry().Quantity(amount, units[0]).to(units[1])
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError):
+        return None
+    magnitude = float(converted.magnitude)
+    if not math.isfinite(magnitude):
+        return None
+    said = [_SYMBOLS.get(unit, word) for unit, word in zip(units, (source, target), strict=True)]
+    return Calculation(f"{_format(amount)} {said[0]} = {_format(magnitude)} {said[1]}.")
+
+
+def _units(source: str, target: str) -> tuple[str, str] | None:
+    """Both unit names as pint reads them; a bare C, F or K is a temperature only beside another temperature."""
+    names = [_DEGREES.sub("", name.lower()) for name in (source, target)]
+    temperatures = [_TEMPERATURES.get(name) for name in names]
+    if any(temperatures):
+        return (str(temperatures[0]), str(temperatures[1])) if all(temperatures) else None
+    pint = _pint()
+    try:
+        parsed = [_registry().parse_units(_pint_words(name)) for name in (source, target)]
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError, SyntaxError):
+        return None
+    return str(parsed[0]), str(parsed[1])
+
+
+def _pint_words(name: str) -> str:
+    """Everyday unit words in pint's spelling: "square feet" is `foot ** 2`, "fl oz" a `fluid_ounce`."""
+    name = _FLUID.sub("fluid_ounce", name)
+    name = _POWER.sub(lambda m: f"{m[2]} ** {2 if m[1].lower() in ('square', 'sq') else 3}", name)
+    return name
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _format(value: float) -> str:
+    """A result as people write it: an integer without ".0", else six significant digits, thousands separated."""
+    if value == int(value) and abs(value) < MAX_MAGNITUDE:
+        return f"{int(value):,}"
+    return f"{value:,.6g}" if abs(value) >= 1e-4 else f"{value:.6g}"
+
+
+@cache
+def _pint() -> Any:
+    import pint
+
+    return pint
+
+
+@cache
+def _registry() -> Any:
+    """One unit registry per process, built on first use."""
+    return _pint().UnitRegistry(autoconvert_offset_to_baseunit=True)

@@ -57,6 +57,7 @@ from tests.eval.everyday import eval_everyday, print_everyday
 from tests.eval.method_seeking import eval_method, print_method
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 from tests.eval.plans import eval_plans, print_plans
+from tests.eval.sarcasm import SARCASM_BLIND, SARCASM_SELECTION, eval_sarcasm, print_sarcasm
 from tests.eval.situations import eval_situations, print_situations
 from tests.eval.technical import STATEMENTS_SET, eval_technical, print_technical
 
@@ -84,7 +85,7 @@ SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_s
 SMALL_TALK = ("small_talk", "acknowledgement")
 CONVERSATION_TASKS: dict[Signal, str] = {"crisis": "conversation_crisis", "harmful": "conversation_harm"}
 CLASSIFIER_TASKS = "blind,conversation_crisis,conversation_harm,routing,questions,emotions,everyday,plans"
-ANSWER_TASKS = "empathy,situations,conversations,crisis,technical"  # need the personas: only through a gateway
+ANSWER_TASKS = "empathy,situations,conversations,crisis,technical,sarcasm"  # need the personas: only through a gateway
 # Demszky et al., "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020 (arXiv:2005.00547): BERT-base,
 # macro-averaged over the Ekman grouping (6 emotions + neutral) on the GoEmotions test split: F1 0.64
 # (precision 0.59, recall 0.69); full 28-label taxonomy macro-F1 0.46. Public re-runs of the same setup report
@@ -299,6 +300,9 @@ def print_report(results: dict[str, Any]) -> None:
     for key in ("technical_statements", "technical"):
         if key in results:
             print_technical(results[key])
+    for key in ("sarcasm_blind", "sarcasm"):
+        if key in results:
+            print_sarcasm(results[key])
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -369,6 +373,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if "technical" in tasks:
             results["technical_statements"] = await eval_technical(args.url, args.api_key, path=STATEMENTS_SET)
             results["technical"] = await eval_technical(args.url, args.api_key)
+        if "sarcasm" in tasks:
+            results["sarcasm_blind"] = await eval_sarcasm(args.url, SARCASM_BLIND, args.api_key)
+            if SARCASM_SELECTION.exists():
+                results["sarcasm"] = await eval_sarcasm(args.url, SARCASM_SELECTION, args.api_key)
         if "conversations" in tasks:
             results["conversations_blind"] = await eval_conversations(args.url, args.api_key, path=CONVERSATIONS_BLIND)
             results["conversations"] = await eval_conversations(args.url, args.api_key)

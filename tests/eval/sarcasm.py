@@ -4,7 +4,7 @@ The blind set is tests/blind/abbey_sarcasm_blind_v1.jsonl (160: 100 sarcastic, 6
 only: no row and no mistake is read to change Abbey), reported first; then the tuning set
 tests/selection/sarcasm_selection_v1.jsonl (150), whose rows may be read. Each message goes to POST
 /api/v1/chat/abbey of a running mesh in a fresh session (`empathy.ask_abbey`): a sarcastic one is right when Abbey's
-feeling (`emotional_state.primary`) is not happy or excited, a sincere one when it is.
+feeling (`emotional_state.primary`) is not happy, excited or grateful, a sincere one when it is.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.eval.empathy import ask_abbey, read_rows
 TESTS = Path(__file__).resolve().parents[1]
 SARCASM_BLIND = TESTS / "blind" / "abbey_sarcasm_blind_v1.jsonl"
 SARCASM_SELECTION = TESTS / "selection" / "sarcasm_selection_v1.jsonl"
-GOOD_NEWS = frozenset({"happy", "excited"})
+GOOD_NEWS = frozenset({"happy", "excited", "grateful"})  # grateful: thanks are good news too
 
 
 async def eval_sarcasm(url: str, path: Path, api_key: str = "", concurrency: int = 4) -> dict[str, Any]:

@@ -241,7 +241,9 @@ class EmotionReading:
     intensity: float
     scores: dict[str, float]
     polarity: float
-    source: str  # "routing", "own", "situation" (services/abbey/situation.py) or "conversation" (an earlier turn)
+    # "routing", "own", "situation" (services/abbey/situation.py), "sarcasm" (`read_sarcasm`) or "conversation" (an
+    # earlier turn)
+    source: str
     named: bool = False  # the writer names the feeling in words ("a bit nervous", "livid")
 
     @property
@@ -543,6 +545,94 @@ def _praise_around_bad_news(text: str) -> bool:
         return False
     rest = text[opening.end() if opening else 0 : closing.start() if closing else len(text)]
     return bool(rest.strip()) and text_polarity(rest) <= _BAD_NEWS
+
+
+# Sarcasm (services/abbey/README.md, "Sarcasm"): words of praise, luck, thanks or eagerness on the surface of a
+# complaint. Said alone, these mark it whatever the rest says.
+_SARCASM_MARKS = re.compile(
+    r"[\U0001F643\U0001F644\U0001F612]|(?:^|\s)/s\b|\bslow clap\b|\bsaid no one ever\b|"
+    r"\bwhat could (?:possibly )?go wrong\b|\bbecause that always works\b|\byeah,? right\b|"
+    r"^\W*(?:oh\s+)?sure,?\s+because\b|^\W*oh right,?\s+because\b",
+    re.IGNORECASE,
+)
+# Praise where sarcasm puts it: alone before or after what happened ("Great.", "Perfect timing,", "... lol great start
+# to the week"), or in the forms of mock luck, thanks and eagerness ("lucky me", "can't wait to", "love how"). A word
+# of praise anywhere else is not evidence: "Our cat who went missing just strolled in!" is joy with a past pain.
+_SURFACE = (
+    r"(?:oh\s+)?(?:just\s+)?(?:so\s+|very\s+|truly\s+)?(?:great|fantastic|brilliant|wonderful|perfect(?: timing)?|"
+    r"lovely|awesome|marvell?ous|super|terrific|nice|excellent|splendid|delightful|amazing|beaut|sweet|cool|yay|"
+    r"woo+hoo+|hooray|classic|nailed it|lucky me|just my luck|what luck|blessed|love (?:that|it)(?: for me)?|"
+    r"my favou?rite|great start to the \w+|just what i needed|exactly what i needed|thanks a (?:lot|bunch|million)|"
+    r"cheers|good good|yes yes very nice|very (?:good|nice|well))"
+)
+_SURFACE_OPENS = re.compile(rf"^\W*{_SURFACE}(?:\s*[,.!]+\s*{_SURFACE})*\s*[,.!;:\u2014-]+\s*", re.IGNORECASE)
+_SURFACE_CLOSES = re.compile(
+    rf"(?:[,.!;:\u2014-]|\blol)\s*{_SURFACE}(?:\s*[,.!]+\s*{_SURFACE})*\s*[.!]*\s*(?:lol)?\s*$", re.IGNORECASE
+)
+_SURFACE_FORMS = re.compile(
+    r"\b(?:lucky me|so lucky|just my luck|truly blessed|love (?:getting|that|it when|being|how)|my favou?rite\b|"
+    r"(?:so|super|very|really|i am|i'm) (?:excited|happy|thrilled|stoked|glad|delighted) (?:to|for|that|about)|"
+    r"can'?t wait to|(?:really |very much )?looking forward to|great news|thanks a (?:lot|bunch|million)|"
+    r"much obliged|(?:that|it) went (?:well|great)|nailed it|best day ever)",
+    re.IGNORECASE,
+)
+# The surface's words, taken out before the situation head reads what happened ("Fantastic, the dog ate my
+# homework" -> ", the dog ate my homework").
+_SURFACE_PRAISE = re.compile(
+    r"\b(?:great|fantastic|brilliant|wonderful|perfect|lovely|awesome|marvell?ous|super|terrific|nice|excellent|"
+    r"splendid|delightful|amazing|beaut|sweet|cool|yay|woo+hoo+|hooray|love|loving|my favou?rite|lucky|luck|blessed|"
+    r"thrilled|stoked|happy|excited|can'?t wait|looking forward|best day ever|nailed it|went (?:well|great)|"
+    r"good news|good|very (?:good|nice|well)|thanks a (?:lot|bunch|million)|much obliged|cheers|thank you|thanks|"
+    r"fun|joy|oh boy|truly|delighted|glad)\b|[\U0001F642\U0001F389\U0001F600\U0001F604\U0001F601]",
+    re.IGNORECASE,
+)
+# A smile or a heart says the praise is meant ("found my favourite mug :)").
+_SMILE = re.compile(r"[:;]-?\)|[\U0001F60A\U0001F970\U0001F973\u2764]")
+# How sure the situation head must be that what is left is painful, and at most how sure that it is joy (picked on
+# the tuning rows: services/abbey/README.md, "Sarcasm").
+SARCASM_PAIN = 0.4
+SARCASM_JOY = 0.3
+
+
+def may_be_sarcasm(reading: EmotionReading, text: str) -> bool:
+    """A happy, excited or grateful reading of a message marked as sarcasm, or with praise where sarcasm puts it:
+    the only readings `read_sarcasm` may turn (the caller asks once, before it fetches the vector of the rest)."""
+    if reading.primary not in ("happy", "excited", "grateful"):
+        return False
+    if _SARCASM_MARKS.search(text):
+        return True
+    surface = _SURFACE_OPENS.search(text) or _SURFACE_CLOSES.search(text) or _SURFACE_FORMS.search(text)
+    return bool(surface) and not _SMILE.search(text)
+
+
+def without_surface_praise(text: str) -> str:
+    """What happened, without the words of praise around it: what the situation head reads for sarcasm."""
+    return " ".join(_SARCASM_MARKS.sub(" ", _SURFACE_PRAISE.sub(" ", text)).split())
+
+
+def what_sarcasm_tells(text: str) -> str:
+    """The message without the praise before or after it and without a mark: what is said back ("Fantastic, the dog
+    ate my homework" -> "the dog ate my homework")."""
+    told = _SURFACE_CLOSES.sub("", _SURFACE_OPENS.sub("", _SARCASM_MARKS.sub(" ", text)))
+    return " ".join(told.split()) or text
+
+
+def read_sarcasm(reading: EmotionReading, text: str, feeling: tuple[tuple[str, float], float] | None) -> EmotionReading:
+    """A good-news reading of praise said over a complaint, read as the complaint: the situation head's painful
+    feeling in what is left (`feeling`: (its strongest painful group and probability), its joy probability) when it
+    is sure enough of pain and not of joy, or frustration where a mark says sarcasm outright; put mildly, as sarcasm
+    puts it. "Yay, more overtime this weekend!" and "Fantastic, the dog ate my homework" had been cheered: the
+    sentiment lexicon finds no bad news in them."""
+    if not may_be_sarcasm(reading, text):
+        return reading
+    if feeling is not None and feeling[0][1] >= SARCASM_PAIN and feeling[1] <= SARCASM_JOY:
+        primary = to_persona_emotion(feeling[0][0]) or "frustrated"
+    elif _SARCASM_MARKS.search(text):
+        primary = "frustrated"
+    else:
+        return reading
+    scores = {**reading.scores, primary: max(reading.scores.get(primary, 0.0), 0.5)}
+    return EmotionReading(primary, MILD, scores, min(reading.polarity, 0.0), "sarcasm", reading.named)
 
 
 def _not_amused_by_threats(reading: EmotionReading, text: str) -> EmotionReading:

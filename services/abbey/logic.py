@@ -14,9 +14,13 @@ from services.abbey.emotion import (
     EmotionReader,
     EmotionReading,
     from_situation,
+    may_be_sarcasm,
     needs_second_opinion,
+    read_sarcasm,
     tells_a_situation,
+    what_sarcasm_tells,
     with_second_opinion,
+    without_surface_praise,
 )
 from services.abbey.empathy import is_gratitude, plan_empathy, tone_for
 from services.abbey.facts import extract_facts, preference_promise
@@ -121,6 +125,8 @@ class AbbeyLogic(PersonaLogic):
             # "whats 72 f in celsius" had got a documentation passage about addition: computed, not looked up.
             plan = calculation_plan(calculation, "Abbey, a warm and knowledgeable assistant", self.settings.temperature)
             plan.notes.update(facts=[], polarity=0.0)  # nothing told about themselves to remember
+            plan.emotional_state = EmotionReading("neutral", 0.0, {"neutral": 1.0}, 0.0, "own").to_proto()
+            plan.tone = persona_pb2.TONE_NEUTRAL
             return plan
         reading = self.reader.read(request)
         gratitude = is_gratitude(request.content)
@@ -168,6 +174,13 @@ class AbbeyLogic(PersonaLogic):
         vector = await message_vector(self.index, request.content, retrieved, searched) if wants_vector else None
         if second is not None:
             reading = with_second_opinion(reading, request.content, second.feeling(vector))
+        if self.situation_head is not None and not chat and not kind and may_be_sarcasm(reading, request.content):
+            # Praise on the surface of a complaint: the head reads what happened without it (one Embed call).
+            left = without_surface_praise(request.content)
+            pain = self.situation_head.strongest_pain(await embed(self.index, left)) if left else None
+            reading = read_sarcasm(reading, request.content, pain)
+            if reading.source == "sarcasm":  # say back what happened, not the praise it was said in
+                specifics = await asyncio.to_thread(extract, what_sarcasm_tells(request.content))
         new_subject = tells_new_subject(request.content, last_user_turn(request))
         if situation is not None:
             reading = from_situation(reading, request.content, situation.feeling(vector))

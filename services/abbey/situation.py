@@ -16,6 +16,7 @@ from services.common.safety.head import SoftmaxHead
 
 HEAD_PATH: Final = Path(__file__).parent / "models" / "situation_feelings.json"
 NEUTRAL: Final = "neutral"
+PAINFUL: Final = frozenset({"anger", "sadness", "fear", "disgust"})
 
 
 class SituationHead:
@@ -35,3 +36,14 @@ class SituationHead:
         probabilities = self.head.probabilities(vector)
         group = max((label for label in probabilities if label != NEUTRAL), key=lambda label: probabilities[label])
         return (group, probabilities[group]) if probabilities[group] >= self.head.threshold else None
+
+    def strongest_pain(self, vector: Sequence[float] | None) -> tuple[tuple[str, float], float] | None:
+        """((Ekman group, probability) of the most likely painful feeling, the probability of joy), whatever the
+        threshold, or None with no vector: what a situation told under words of praise makes a person feel
+        (`emotion.read_sarcasm`)."""
+        if not vector:
+            return None
+        probabilities = self.head.probabilities(vector)
+        painful = [label for label in probabilities if label in PAINFUL]
+        group = max(painful, key=lambda label: probabilities[label])
+        return (group, probabilities[group]), probabilities.get("joy", 0.0)

@@ -1,0 +1,53 @@
+"""Sarcasm (services/abbey/README.md, "Sarcasm"): praise said over a complaint is not met with cheer."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.abbey.emotion import EmotionReading, read_sarcasm, what_sarcasm_tells, without_surface_praise
+from services.abbey.situation import SituationHead
+from services.common.encoder import SentenceEncoder
+from services.common.generation.focus import focus_query
+
+HEAD = SituationHead.load()
+ENCODER = SentenceEncoder(threads=1)
+CHEERED = EmotionReading("happy", 0.6, {"happy": 0.9}, 0.6, "routing")
+
+
+def _read(text: str) -> EmotionReading:
+    """As Abbey reads it: the situation head on the message without its words of praise."""
+    vector = ENCODER.encode([focus_query(without_surface_praise(text))]).vectors[0].tolist()
+    return read_sarcasm(CHEERED, text, HEAD.strongest_pain(vector))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Found asking `make run`: each was cheered ("That's lovely to hear ... Enjoy it").
+        "Fantastic, the dog ate my homework. Literally.",
+        "yay, more overtime this weekend 🙃",
+        "Oh sure, because I totally have time to redo the whole report.",
+    ],
+)
+def test_praise_over_a_complaint_is_not_cheered(text: str) -> None:
+    reading = _read(text)
+    assert reading.primary not in ("happy", "excited", "grateful") and reading.source == "sarcasm"
+    assert reading.intensity <= 0.3  # sarcasm puts it mildly
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great news, I got the job!",
+        "Our cat who went missing three weeks ago just strolled in through the cat flap like nothing happened!!!",
+        "found my favourite mug that I thought I'd lost :)",
+    ],
+)
+def test_good_news_stays_good_news(text: str) -> None:
+    assert _read(text) == CHEERED
+
+
+def test_what_is_said_back_is_what_happened_not_the_praise() -> None:
+    assert what_sarcasm_tells("Fantastic, the dog ate my homework. Literally.") == "the dog ate my homework. Literally."
+    flooded = "Dishwasher flooded the kitchen floor"
+    assert what_sarcasm_tells(f"{flooded}. Fantastic.") == flooded

@@ -463,3 +463,18 @@ async def test_a_conversion_is_computed_not_answered_from_a_passage(personas: Pe
     assert response.persona == persona_pb2.PERSONA_ABBEY
     assert response.content == "72 °F = 22.2222 °C."
     assert [step.description for step in response.reasoning_steps] == ["Calculated exactly (pint): 72 °F = 22.2222 °C."]
+
+
+async def test_praise_is_not_said_back_when_the_feeling_is_painful(personas: Personas) -> None:
+    """Asking `make run`: "Perfect timing, my car battery died in the rain." got "That sounds so painful: perfect
+    timing and your car battery died in the rain"."""
+    sad = [persona_pb2.EmotionScore(label="sadness", score=0.8)]
+    request = persona_pb2.PersonaRequest(
+        content="Perfect timing, my car battery died in the rain.",
+        user_id="abbey-battery",
+        routing=_routing(emotions=sad, ekman_emotions=sad),
+    )
+    response = await chat(personas.abbey.target, request)
+    assert response.emotional_state.primary in ("sad", "frustrated", "disappointed")
+    assert "your car battery died in the rain" in response.content
+    assert "perfect timing" not in response.content.lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 
@@ -75,3 +76,16 @@ def grouped_accuracy(groups: list[str], truth: list[str], predicted: list[str]) 
         }
         for g in sorted(totals)
     }
+
+
+def answers_where(
+    rows: list[dict[str, Any]],
+    answers: list[dict[str, Any] | None],
+    label: str,
+    value: object,
+    predicate: Callable[[dict[str, Any]], bool],
+) -> dict[str, int]:
+    """Of the rows whose `label` is `value` and that got an answer: how many (`n`), and how many of those answers
+    `predicate` holds for (`count`)."""
+    answered = [answer for row, answer in zip(rows, answers, strict=True) if row[label] == value and answer]
+    return {"n": len(answered), "count": sum(predicate(answer) for answer in answered)}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.eval.empathy import ask_abbey, read_rows
+from tests.eval.metrics import answers_where
 
 TESTS = Path(__file__).resolve().parents[1]
 SARCASM_BLIND = TESTS / "blind" / "abbey_sarcasm_blind_v1.jsonl"
@@ -26,10 +27,13 @@ async def eval_sarcasm(url: str, path: Path, api_key: str = "", concurrency: int
     answers = await ask_abbey(url, rows, "sarcasm", api_key, concurrency)
     report: dict[str, Any] = {"set": path.name, "errors": sum(answer is None for answer in answers)}
     for sarcastic, key in ((True, "sarcastic_not_cheered"), (False, "sincere_read_as_good_news")):
-        pairs = [(row, a) for row, a in zip(rows, answers, strict=True) if row["sarcastic"] is sarcastic and a]
-        cheered = sum(str((a.get("emotional_state") or {}).get("primary", "")) in GOOD_NEWS for _, a in pairs)
-        report[key] = {"n": len(pairs), "right": len(pairs) - cheered if sarcastic else cheered}
+        counted = answers_where(rows, answers, "sarcastic", sarcastic, _cheered)
+        report[key] = {"n": counted["n"], "right": counted["n"] - counted["count"] if sarcastic else counted["count"]}
     return report
+
+
+def _cheered(answer: dict[str, Any]) -> bool:
+    return str((answer.get("emotional_state") or {}).get("primary", "")) in GOOD_NEWS
 
 
 def print_sarcasm(report: dict[str, Any]) -> None:

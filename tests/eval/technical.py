@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.eval.empathy import ask_abbey, read_rows
+from tests.eval.metrics import answers_where
 
 TECHNICAL_SET = Path(__file__).resolve().parents[1] / "blind" / "abbey_technical_distress_v1.jsonl"
 STATEMENTS_SET = Path(__file__).resolve().parents[1] / "blind" / "abbey_statements_blind_v1.jsonl"
@@ -40,9 +41,8 @@ async def eval_technical(
     answers = await ask_abbey(url, rows, "technical", api_key, concurrency)
     report: dict[str, Any] = {"set": path.name, "errors": sum(answer is None for answer in answers)}
     for label, key in ((True, "needs_steps"), (False, "care_only")):
-        pairs = [(row, a) for row, a in zip(rows, answers, strict=True) if row["needs_technical"] is label and a]
-        technical = sum(answered_technically(answer) for _, answer in pairs)
-        report[key] = {"n": len(pairs), "answered_technically": technical}
+        counted = answers_where(rows, answers, "needs_technical", label, answered_technically)
+        report[key] = {"n": counted["n"], "answered_technically": counted["count"]}
     return report
 
 

@@ -46,7 +46,7 @@ from services.abbey.settings import AbbeySettings
 from services.abbey.situation import SituationHead
 from services.abbey.small_talk import reply, small_talk_kind
 from services.abbey.technical import STRONG_KNOWLEDGE, TechnicalHead, needs_steps
-from services.common.calculation import calculate
+from services.common.calculation import calculation_in
 from services.common.conversation import user_messages
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import (
@@ -121,7 +121,7 @@ class AbbeyLogic(PersonaLogic):
         spoken = crisis.kind_of(request.content)
         risk_words = bool(spoken)
         kind = crisis.assess(request, spoken, self.settings.crisis_check_below)
-        if not kind and (calculation := calculate(request.content)) is not None:
+        if not kind and (calculation := await calculation_in(request.content)) is not None:
             # "whats 72 f in celsius" had got a documentation passage about addition: computed, not looked up.
             plan = calculation_plan(calculation, "Abbey, a warm and knowledgeable assistant", self.settings.temperature)
             plan.notes.update(facts=[], polarity=0.0)  # nothing told about themselves to remember

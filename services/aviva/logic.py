@@ -18,7 +18,7 @@ from services.aviva.facts import check_claims
 from services.aviva.project import about_project
 from services.aviva.settings import AvivaSettings
 from services.common import languages
-from services.common.calculation import calculate
+from services.common.calculation import calculation_in
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
 from services.common.generation.grounding import IndexCaller, message_vector, to_references
@@ -73,7 +73,7 @@ class AvivaLogic(PersonaLogic):
         at_risk = crisis.assess(request, crisis.kind_of(request.content))
         if at_risk:
             return self._crisis_plan(request, crisis.INDIRECT if at_risk == crisis.CHECK else at_risk)
-        if (calculation := calculate(request.content)) is not None:
+        if (calculation := await calculation_in(request.content)) is not None:
             # "What's 15% of 240?", "350 F in C": computed, not looked up (the domain gate had declined them).
             return calculation_plan(calculation, "Aviva, a direct expert assistant", self.settings.temperature)
         query = classify(request)

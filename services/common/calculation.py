@@ -5,12 +5,13 @@ answers them (Aviva's domain gate declined them, Abbey said she had no source), 
 arithmetic wrong often enough that a computed result is worth more than its prose. Pint, a well-kept units library,
 converts between units, offsets (temperatures) included, and evaluates the arithmetic with its own tokenizer and
 tree (never `eval`). Only the whole ask is read as a calculation: a number inside a story ("I ran 5 miles to the
-shop and ...") is not one. Pint is imported on the first calculation: its registry costs a process ~28 MiB, which a
-replica that never converts does not pay.
+shop and ...") is not one. Pint is imported on the first calculation, in a worker thread (`calculation_in`): its
+registry costs a process ~28 MiB, which a replica that never converts does not pay.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from functools import cache
 from typing import Any
 
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
+_MAY_CALCULATE = re.compile(r"\d|\bhow many\b", re.IGNORECASE)
 # Words around the ask that say nothing about the numbers ("hey, what's", "can you convert", "please", "?").
 _LEAD = re.compile(
     r"^(?:(?:hi|hey|hello|ok|okay|so|quick one|quick question)\b[,!.:]?\s*)*"
@@ -66,6 +68,14 @@ class Calculation:
     """What was asked and its exact result, said as one sentence: "15% of 240 is 36.", "2^10 = 1,024."."""
 
     sentence: str
+
+
+async def calculation_in(text: str) -> Calculation | None:
+    """`calculate`, off the event loop when it may reach Pint (its first import takes ~0.2 s); most messages hold no
+    digit and no "how many" and are answered None at once."""
+    if not _MAY_CALCULATE.search(text):
+        return None
+    return await asyncio.to_thread(calculate, text)
 
 
 def calculate(text: str) -> Calculation | None:

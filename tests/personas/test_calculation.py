@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.calculation import calculate
+from services.common.calculation import calculate, calculation_in
 from services.common.persona.calculated import calculation_plan, review_calculation
 
 
@@ -67,3 +67,9 @@ def test_the_plan_tells_a_model_the_result_and_the_review_checks_it_was_stated()
     other = calculation_plan(calculation, "Aviva", 0.2)
     other.notes.pop("calculation")
     assert review_calculation(other, "anything") is None  # not a calculated answer: the persona's own review
+
+
+async def test_a_message_without_a_number_never_reaches_pint() -> None:
+    assert await calculation_in("what is the meaning of life") is None
+    computed = await calculation_in("how many cm in an inch")  # no digit, but "how many": computed in a thread
+    assert computed is not None and computed.sentence == "1 inch = 2.54 cm."

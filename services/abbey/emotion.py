@@ -153,6 +153,19 @@ _PRAISE = (
 _PRAISE_OPENS = re.compile(rf"^\s*{_PRAISE}(?:\s*[,.!]+\s*{_PRAISE})*\s*[,.!;:\u2014-]+\s*", re.IGNORECASE)
 _PRAISE_CLOSES = re.compile(rf"[,.!;:\u2014-]\s*{_PRAISE}(?:\s*[,.!]+\s*{_PRAISE})*\s*[.!]*\s*$", re.IGNORECASE)
 _BAD_NEWS = -0.2  # the polarity of the rest at or under which it is bad news
+# Praise closing a message is short: a closing pattern is searched in the message's last characters only. Searched
+# in the whole message, "great, " repeated 3,000 times took 1.5 s (each start scans to the end and fails at "$"):
+# a message can hold 32,000 characters, and the reading runs on the event loop.
+_CLOSING_WINDOW = 160
+
+
+def _closing(pattern: re.Pattern[str], text: str) -> int | None:
+    """Where `pattern`, anchored at the end, starts in `text` (searched in its last `_CLOSING_WINDOW` characters)."""
+    tail = text[-_CLOSING_WINDOW:]
+    found = pattern.search(tail)
+    return None if found is None else len(text) - len(tail) + found.start()
+
+
 _WISHES_IT_OVER = re.compile(
     r"\b(?:want|wish|need)\s+(?:\w+\s+){0,4}?(?:to\s+be|to\s+get|was|were|would\s+be)\s+(?:over|done|finished)\b"
     r"|\b(?:want|wish|need)\s+(?:\w+\s+){1,4}?to\s+(?:end|stop)\b"
@@ -540,10 +553,10 @@ _THREAT_IN_JEST = re.compile(
 def _praise_around_bad_news(text: str) -> bool:
     """Words of praise standing alone at the start or end of a message whose other words tell bad news: "great, just
     great, my car broke down again" (Abi: admiration 0.98). "Great news, I passed!" tells none, so it stays good."""
-    opening, closing = _PRAISE_OPENS.match(text), _PRAISE_CLOSES.search(text)
-    if not opening and not closing:
+    opening, closing = _PRAISE_OPENS.match(text), _closing(_PRAISE_CLOSES, text)
+    if not opening and closing is None:
         return False
-    rest = text[opening.end() if opening else 0 : closing.start() if closing else len(text)]
+    rest = text[opening.end() if opening else 0 : len(text) if closing is None else closing]
     return bool(rest.strip()) and text_polarity(rest) <= _BAD_NEWS
 
 
@@ -601,7 +614,7 @@ def may_be_sarcasm(reading: EmotionReading, text: str) -> bool:
         return False
     if _SARCASM_MARKS.search(text):
         return True
-    surface = _SURFACE_OPENS.search(text) or _SURFACE_CLOSES.search(text) or _SURFACE_FORMS.search(text)
+    surface = _SURFACE_OPENS.search(text) or _closing(_SURFACE_CLOSES, text) is not None or _SURFACE_FORMS.search(text)
     return bool(surface) and not _SMILE.search(text)
 
 
@@ -613,7 +626,9 @@ def without_surface_praise(text: str) -> str:
 def what_sarcasm_tells(text: str) -> str:
     """The message without the praise before or after it and without a mark: what is said back ("Fantastic, the dog
     ate my homework" -> "the dog ate my homework")."""
-    told = _SURFACE_CLOSES.sub("", _SURFACE_OPENS.sub("", _SARCASM_MARKS.sub(" ", text)))
+    told = _SURFACE_OPENS.sub("", _SARCASM_MARKS.sub(" ", text))
+    closing = _closing(_SURFACE_CLOSES, told)
+    told = told if closing is None else told[:closing]
     return " ".join(told.split()) or text
 
 

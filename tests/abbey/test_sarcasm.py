@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from services.abbey.emotion import EmotionReading, read_sarcasm, what_sarcasm_tells, without_surface_praise
+from personamesh.v1 import persona_pb2
+from services.abbey.emotion import (
+    EmotionReader,
+    EmotionReading,
+    may_be_sarcasm,
+    read_sarcasm,
+    what_sarcasm_tells,
+    without_surface_praise,
+)
 from services.abbey.situation import SituationHead
 from services.common.encoder import SentenceEncoder
 from services.common.generation.focus import focus_query
@@ -51,3 +61,14 @@ def test_what_is_said_back_is_what_happened_not_the_praise() -> None:
     assert what_sarcasm_tells("Fantastic, the dog ate my homework. Literally.") == "the dog ate my homework. Literally."
     flooded = "Dishwasher flooded the kitchen floor"
     assert what_sarcasm_tells(f"{flooded}. Fantastic.") == flooded
+
+
+def test_praise_repeated_to_the_longest_message_is_read_without_stalling() -> None:
+    """A denial-of-service guard, not a speed figure: the closing-praise patterns were searched from every position to
+    the end, and "great, " repeated to 31,500 characters held the event loop for ~5 s; now ~0.1 s."""
+    text = "great, " * 4_500
+    started = time.process_time()
+    EmotionReader().read(persona_pb2.PersonaRequest(content=text))
+    may_be_sarcasm(CHEERED, text)
+    what_sarcasm_tells(text)
+    assert time.process_time() - started < 1.0

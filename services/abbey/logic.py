@@ -210,7 +210,7 @@ class AbbeyLogic(PersonaLogic):
             state.crisis_kind, state.crisis_turn = kind, state.turns
         question = asks_for_something(request.content)
         asked = memory_question(request.content)
-        earlier_facts = told_in_conversation(request) if asked else []
+        earlier_facts = await asyncio.to_thread(told_in_conversation, request) if asked else []
         if asked and not request.user_id:
             # Nothing is kept for a caller who named no user: only this conversation's own turns can answer.
             answerable = matching_facts(asked, earlier_facts)
@@ -281,7 +281,11 @@ class AbbeyLogic(PersonaLogic):
         resources = self.resources.for_request(request) if kind or urgent else None
         # An instruction may tell a fact ("Please remember this: my locker code is 4417"); a question does not.
         told = not kind and not is_question(request.content)
-        facts = extract_facts(request.content, emotion=emotion, intensity=mood.intensity) if told else []
+        facts = (
+            await asyncio.to_thread(extract_facts, request.content, emotion=emotion, intensity=mood.intensity)
+            if told
+            else []
+        )
         introduced = next((f.value for f in facts if f.kind == "self" and f.key == "name"), "")
         promise = preference_promise(facts)  # a preference told: how she answers from now on, not a feeling
         answering, closest = await self._answering(searched, request.content) if technical else ([], [])

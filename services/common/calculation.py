@@ -178,6 +178,7 @@ def _format(value: float) -> str:
 
 @cache
 def _pint() -> Any:
+    """The pint module, imported on the first calculation (the module docstring says why)."""
     import pint
 
     return pint

@@ -159,5 +159,5 @@ async def test_a_model_is_told_a_computed_result_and_an_answer_without_it_is_fla
     assert "1 inch = 2.54 cm." in system and "do not recompute" in system
     assert "2.54" not in response.content
     assert response.confidence == pytest.approx(0.3)
-    flagged = "The answer does not state the computed result (2.54 cm)"
+    flagged = "The answer does not state the computed result (2.54)"
     assert any(s.description == flagged for s in response.reasoning_steps)

@@ -32,7 +32,8 @@ def review_calculation(plan: Plan, text: str) -> Review | None:
     sentence = plan.notes.get("calculation")
     if not sentence:
         return None
-    result = str(sentence).rsplit("=" if "=" in sentence else " is ", 1)[-1].strip(" .")
+    # The number, not its unit's spelling: "2.54 centimetres" states "1 inch = 2.54 cm."
+    result = str(sentence).rsplit("=" if "=" in sentence else " is ", 1)[-1].strip(" .").split()[0]
     if result in text:
         return Review(confidence=plan.confidence)
     return Review(

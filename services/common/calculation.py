@@ -60,6 +60,7 @@ _TEMPERATURES = {
 _DEGREES = re.compile(r"^(?:degrees?|deg)\s+|^°\s*", re.I)
 _SYMBOLS = {"degC": "°C", "degF": "°F", "kelvin": "K"}
 _FLUID = re.compile(r"\b(?:fl\.?|fluid)\s*(?:oz|ounces?)\b", re.I)
+_LIGHT_YEAR = re.compile(r"\blight[- ]?years?\b", re.I)
 _POWER = re.compile(r"\b(square|sq|cubic|cu)\s+([a-z]+)", re.I)
 
 
@@ -159,8 +160,9 @@ def _units(source: str, target: str) -> tuple[str, str] | None:
 
 
 def _pint_words(name: str) -> str:
-    """Everyday unit words in pint's spelling: "square feet" is `foot ** 2`, "fl oz" a `fluid_ounce`."""
-    name = _FLUID.sub("fluid_ounce", name)
+    """Everyday unit words in pint's spelling: "square feet" is `foot ** 2`, "fl oz" a `fluid_ounce`, "light years"
+    `light_year`."""
+    name = _LIGHT_YEAR.sub("light_year", _FLUID.sub("fluid_ounce", name))
     name = _POWER.sub(lambda m: f"{m[2]} ** {2 if m[1].lower() in ('square', 'sq') else 3}", name)
     return name
 

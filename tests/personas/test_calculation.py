@@ -22,6 +22,7 @@ from services.common.persona.calculated import calculation_plan, review_calculat
         ("5 miles to km", "5 miles = 8.04672 km."),
         ("100 square feet to square meters", "100 square feet = 9.2903 square meters."),
         ("1 fl oz to ml", "1 fl oz = 29.5735 ml."),
+        ("how many light years in a parsec", "1 parsec = 3.26156 light years."),
         ("what is 17 times 23?", "17 \u00d7 23 = 391."),
         ("hey, what is 1,234 * 2", "1234 \u00d7 2 = 2,468."),
         ("2^10", "2^10 = 1,024."),

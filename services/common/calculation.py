@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from services.common.text import split_sentences
+
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
 _MAY_CALCULATE = re.compile(r"\d|\bhow many\b", re.IGNORECASE)
 # Words around the ask that say nothing about the numbers ("hey, what's", "can you convert", "please", "?").
 _LEAD = re.compile(
     r"^(?:(?:hi|hey|hello|ok|okay|so|quick one|quick question)\b[,!.:]?\s*)*"
     r"(?:(?:please|pls|can you|could you|would you|quickly|just)\s+)*"
+    r"(?:(?:tell me|do you know|i'?d like to know|i would like to know|i want to know|i wonder)\s*,?\s*)?"
     r"(?:(?:how (?:do|can|would|should) (?:i|you)|how to)\s+(?:convert|calculate|work out|change)|"
     r"what(?:'s| is| are)|whats|how much is|how much are|calculate|compute|work out|convert|tell me|"
     r"what do you get for|what does)?\s*",
@@ -33,7 +36,17 @@ _TAIL = re.compile(r"\s*(?:please|pls|thanks|thank you|equal|make|come to|for me
 _PERCENT_OF = re.compile(rf"^({_NUMBER})\s*(?:%|percent|per cent)\s+of\s+({_NUMBER})$", re.I)
 _CONVERT = re.compile(rf"^({_NUMBER})\s*([^\d\s].*?)\s+(?:to|in|into|as)\s+([^\d\s].*?)$", re.I)
 _HOW_MANY = re.compile(
-    rf"^how many\s+([^\d\s].*?)\s+(?:are\s+)?(?:there\s+)?(?:in|per)\s+(?:an?|one|({_NUMBER}))\s+([^\d\s].*?)$", re.I
+    rf"^how many\s+([^\d\s].*?)\s+(?:are\s+)?(?:there\s+)?(?:in|per)\s+"
+    rf"(?:(?P<fraction>half an?|a half|a quarter(?: of an?)?|a third(?: of an?)?|three quarters(?: of an?)?)|an?|one|"
+    rf"({_NUMBER}))\s+([^\d\s].*?)$",
+    re.I,
+)
+_FRACTIONS = {"half": 0.5, "quarter": 0.25, "third": 1 / 3, "three quarters": 0.75}
+# The sentences around an ask that are no part of it: greetings, thanks, a sign-off ("Thank you kindly, Dorothy.").
+_COURTESY = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening|day)|dear \w+|thanks?|thank you|many thanks|cheers|"
+    r"regards|kind regards|best wishes|best|sincerely|yours)\b[^?]*$",
+    re.I,
 )
 _WORD_OPERATORS = (
     (re.compile(r"\b(?:times|multiplied by)\b", re.I), "*"),
@@ -80,10 +93,19 @@ async def calculation_in(text: str) -> Calculation | None:
 
 
 def calculate(text: str) -> Calculation | None:
-    """The calculation the whole message asks for, computed; None when the message is not one (or pint cannot
-    read its units, or the units measure different things)."""
+    """The calculation the message asks for, computed; None when the message is not one (or pint cannot read its
+    units, or the units measure different things). The whole message is the ask, or its one sentence that is not a
+    greeting, thanks or sign-off ("Good morning. Could you please tell me how many tablespoons are in a quarter cup?
+    Thank you kindly, Dorothy.")."""
     if len(text) > 200 or "\n" in text.strip():
         return None
+    asks = [sentence for sentence in split_sentences(text) if not _COURTESY.match(sentence)]
+    if len(asks) == 1 and asks[0].strip() != text.strip():
+        return _calculate_ask(asks[0])
+    return _calculate_ask(text)
+
+
+def _calculate_ask(text: str) -> Calculation | None:
     ask = _TAIL.sub("", _LEAD.sub("", text.strip(), count=1))
     if not ask:
         return None
@@ -91,8 +113,8 @@ def calculate(text: str) -> Calculation | None:
         share, whole = _number(match[1]), _number(match[2])
         return Calculation(f"{_format(share)}% of {_format(whole)} is {_format(share * whole / 100)}.")
     if match := _HOW_MANY.match(ask):
-        count = _number(match[2]) if match[2] else 1.0
-        return _convert(count, match[3], match[1])
+        count = _fraction(match["fraction"]) if match["fraction"] else _number(match[3]) if match[3] else 1.0
+        return _convert(count, match[4], match[1])
     if not any(ch.isdigit() for ch in ask):
         return None
     if match := _CONVERT.match(ask):
@@ -165,6 +187,12 @@ def _pint_words(name: str) -> str:
     name = _LIGHT_YEAR.sub("light_year", _FLUID.sub("fluid_ounce", name))
     name = _POWER.sub(lambda m: f"{m[2]} ** {2 if m[1].lower() in ('square', 'sq') else 3}", name)
     return name
+
+
+def _fraction(words: str) -> float:
+    """ "a quarter of a" -> 0.25."""
+    lowered = words.lower()
+    return next(value for name, value in sorted(_FRACTIONS.items(), key=lambda kv: -len(kv[0])) if name in lowered)
 
 
 def _number(text: str) -> float:

@@ -23,6 +23,14 @@ from services.common.persona.calculated import calculation_plan, review_calculat
         ("100 square feet to square meters", "100 square feet = 9.2903 square meters."),
         ("1 fl oz to ml", "1 fl oz = 29.5735 ml."),
         ("how many light years in a parsec", "1 parsec = 3.26156 light years."),
+        # Asked inside greetings and thanks, with an amount in words (found in an empathy tuning set).
+        (
+            "Good morning. Could you please tell me how many tablespoons are in a quarter cup? Thank you kindly, "
+            "Dorothy.",
+            "0.25 cup = 4 tablespoons.",
+        ),
+        ("how many teaspoons in three quarters of a cup", "0.75 cup = 36 teaspoons."),
+        ("Hi! Quick question: what's 15% of 240? Thanks!", "15% of 240 is 36."),
         ("what is 17 times 23?", "17 \u00d7 23 = 391."),
         ("hey, what is 1,234 * 2", "1234 \u00d7 2 = 2,468."),
         ("2^10", "2^10 = 1,024."),
@@ -48,6 +56,7 @@ def test_a_calculation_asked_in_words_is_computed(text: str, sentence: str) -> N
         "1,5 + 2",  # a decimal comma or a list: not guessed
         "5 to 10",
         "72 f in kg",  # a temperature beside a mass
+        "Hi. I ran 5 miles today. Thanks.",  # the one sentence left is a story
     ],
 )
 def test_what_is_not_a_calculation_is_left_to_the_persona(text: str) -> None:

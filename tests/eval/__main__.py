@@ -45,6 +45,7 @@ from services.abi.training.fixtures import SHARED, read_jsonl
 from tests.abbey import crisis_blind
 from tests.conftest import start_mesh
 from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Prediction
+from tests.eval.calculations import eval_calculations, print_calculations
 from tests.eval.conversation_safety import (
     Signal,
     eval_conversations_read_together,
@@ -283,6 +284,8 @@ def print_report(results: dict[str, Any]) -> None:
             )
     if "everyday" in results:
         print_everyday(results["everyday"])
+    if "calculations" in results:
+        print_calculations(results["calculations"])
     if "plans" in results:
         print_plans(results["plans"])
     if "method" in results:
@@ -362,6 +365,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             results["emotions"] = await eval_emotions(backend, args.emotions_limit)
         if "everyday" in tasks:
             results["everyday"] = await eval_everyday(backend)
+        if "calculations" in tasks:
+            results["calculations"] = eval_calculations()
         if "plans" in tasks:
             results["plans"] = await eval_plans(backend)
         if "method" in tasks:
@@ -397,7 +402,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--tasks",
         default=None,
-        help=f"default: {CLASSIFIER_TASKS}, plus {ANSWER_TASKS} through a gateway; also: selection, method, docs",
+        help=f"default: {CLASSIFIER_TASKS}, plus {ANSWER_TASKS} through a gateway; "
+        "also: selection, method, docs, calculations",
     )
     parser.add_argument(
         "--models-dir", type=Path, default=None, help="a candidate model folder for --via inprocess (default: shipped)"

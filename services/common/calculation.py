@@ -18,30 +18,60 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from text_to_num import alpha2digit
+
 from services.common.text import split_sentences
 
-_NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
-_MAY_CALCULATE = re.compile(r"\d|\bhow many\b", re.IGNORECASE)
+_NUMBER = r"-?\d+/\d+|-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
+# A digit, "how many", or a number in words ("sixty five fahrenheit in celsius").
+_MAY_CALCULATE = re.compile(
+    r"\d|\bhow many\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)\b",
+    re.IGNORECASE,
+)
 # Words around the ask that say nothing about the numbers ("hey, what's", "can you convert", "please", "?").
 _LEAD = re.compile(
-    r"^(?:(?:hi|hey|hello|ok|okay|so|quick one|quick question)\b[,!.:]?\s*)*"
-    r"(?:(?:please|pls|can you|could you|would you|quickly|just)\s+)*"
+    r"^(?:(?:hi|hey|hello|ok|okay|so|quick one|quick question|sir|madam|please|pls|kindly)\b[,!.:]?\s*)*"
+    r"(?:(?:please|pls|kindly|can you|can u|could you|would you|quickly|just)\s+)*"
     r"(?:(?:tell me|do you know|i'?d like to know|i would like to know|i want to know|i wonder)\s*,?\s*)?"
     r"(?:(?:how (?:do|can|would|should) (?:i|you)|how to)\s+(?:convert|calculate|work out|change)|"
-    r"what(?:'s| is| are)|whats|how much is|how much are|calculate|compute|work out|convert|tell me|"
-    r"what do you get for|what does)?\s*",
+    r"what(?:'s| is| are)|whats|how much is|how much are|how fast is|how long is|how heavy is|how far is|calculate|"
+    r"compute|work out|convert|tell me|do|what do you get for|what does)?\s*",
     re.I,
 )
-_TAIL = re.compile(r"\s*(?:please|pls|thanks|thank you|equal|make|come to|for me)?\s*[?.!=]*\s*$", re.I)
-_PERCENT_OF = re.compile(rf"^({_NUMBER})\s*(?:%|percent|per cent)\s+of\s+({_NUMBER})$", re.I)
+_TAIL = re.compile(r"(?:\s*(?:please|pls|thanks|thank you|equal|equals|make|come to|for me|lol|[?.!=]))*\s*$", re.I)
+_PERCENT = r"\s*(?:%|percent|per cent)"
+_PERCENT_OF = re.compile(rf"^({_NUMBER}){_PERCENT}\s+of\s+({_NUMBER})$", re.I)
+# "20% off 80": what is paid after the discount.
+_PERCENT_OFF = re.compile(rf"^({_NUMBER}){_PERCENT}\s+off\s+({_NUMBER})$", re.I)
+# "what percent is 30 of 120", "40 is how many percent of 250".
+_WHAT_PERCENT = re.compile(
+    rf"^(?:what percent(?:age)? (?:is|of)\s+({_NUMBER})\s+(?:of|is)|"
+    rf"({_NUMBER}) is (?:what|how many) percent(?:age)? of)\s+({_NUMBER})$",
+    re.I,
+)
+# "increase 80 by 15 percent".
+_CHANGE_BY = re.compile(rf"^(increase|decrease|reduce)\s+({_NUMBER})\s+by\s+({_NUMBER}){_PERCENT}$", re.I)
 _CONVERT = re.compile(rf"^({_NUMBER})\s*([^\d\s].*?)\s+(?:to|in|into|as)\s+([^\d\s].*?)$", re.I)
 _HOW_MANY = re.compile(
-    rf"^how many\s+([^\d\s].*?)\s+(?:are\s+)?(?:there\s+)?(?:in|per)\s+"
-    rf"(?:(?P<fraction>half an?|a half|a quarter(?: of an?)?|a third(?: of an?)?|three quarters(?: of an?)?)|an?|one|"
-    rf"({_NUMBER}))\s+([^\d\s].*?)$",
+    rf"^how many\s+([^\d\s].*?)\s+(?:are\s+)?(?:there\s+)?(?:in|per|make|makes|make up)\s+(?:an?|one|({_NUMBER}))\s+"
+    rf"([^\d\s].*?)$",
     re.I,
 )
-_FRACTIONS = {"half": 0.5, "quarter": 0.25, "third": 1 / 3, "three quarters": 0.75}
+# A quantity told, then asked for in another unit: "my room is 4.2 metres long, what is that in feet",
+# "The recipe wants the oven at 200 C, what's that in F?".
+_THAT_IN = re.compile(
+    rf"(?:^|\s)({_NUMBER})\s*([^\W\d_]+|°\s*[cfk])(?:\s+([^\W\d_]+))?\b[^?]*?\bwhat(?:'s| is| would be| are)?\s+"
+    rf"(?:that|it|this|those|these)\s+in\s+([^\d?]+?)$",
+    re.I,
+)
+# Amounts said as fractions ("a quarter cup", "three quarters of a cup", "half a mile"), as numbers.
+_FRACTION_WORDS = (
+    (re.compile(r"\bthree quarters(?: of)?(?: an?)?\b", re.I), "0.75"),
+    (re.compile(r"\b(?:a |one )?quarter(?: of)?(?: an?)?\b", re.I), "0.25"),
+    (re.compile(r"\b(?:a |one )?third(?: of)?(?: an?)?\b(?! (?:largest|biggest|time))", re.I), "0.333333"),
+    (re.compile(r"\bhalf(?: of)? an?\b|\ba half(?: of)?(?: an?)?\b", re.I), "0.5"),
+)
 # The sentences around an ask that are no part of it: greetings, thanks, a sign-off ("Thank you kindly, Dorothy.").
 _COURTESY = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening|day)|dear \w+|thanks?|thank you|many thanks|cheers|"
@@ -49,6 +79,11 @@ _COURTESY = re.compile(
     re.I,
 )
 _WORD_OPERATORS = (
+    (re.compile(r"\b(?:square root|sqrt) of\s*(\d[\d.,]*)", re.I), r"\1 ** 0.5"),
+    (re.compile(r"\bcube root (?:of|from)\s*(\d[\d.,]*)", re.I), r"\1 ** (1/3)"),
+    (re.compile(r"(\d)\s+squared\b", re.I), r"\1 ** 2"),
+    (re.compile(r"(\d)\s+cubed\b", re.I), r"\1 ** 3"),
+    (re.compile(r"\bnegative\s+(?=\d)", re.I), "-"),
     (re.compile(r"\b(?:times|multiplied by)\b", re.I), "*"),
     (re.compile(r"\bdivided by\b", re.I), "/"),
     (re.compile(r"\bplus\b", re.I), "+"),
@@ -74,6 +109,13 @@ _DEGREES = re.compile(r"^(?:degrees?|deg)\s+|^°\s*", re.I)
 _SYMBOLS = {"degC": "°C", "degF": "°F", "kelvin": "K"}
 _FLUID = re.compile(r"\b(?:fl\.?|fluid)\s*(?:oz|ounces?)\b", re.I)
 _LIGHT_YEAR = re.compile(r"\blight[- ]?years?\b", re.I)
+# Pint's everyday names: its gallon, pint and cup are the US ones; "UK" and "imperial" name the others.
+_UNIT_WORDS = (
+    (re.compile(r"\b(?:uk|imperial)\s+(?=(?:gallon|pint|quart|fluid_ounce|fl))", re.I), "imperial_"),
+    (re.compile(r"\bus\s+(?=(?:gallon|pint|quart|cup|tablespoon|teaspoon|fluid_ounce|fl))", re.I), ""),
+    (re.compile(r"\bmetric\s+(?:ton|tonne)s?\b", re.I), "tonne"),
+    (re.compile(r"\bkilos\b|\bkilo\b", re.I), "kilogram"),
+)
 _POWER = re.compile(r"\b(square|sq|cubic|cu)\s+([a-z]+)", re.I)
 
 
@@ -106,19 +148,39 @@ def calculate(text: str) -> Calculation | None:
 
 
 def _calculate_ask(text: str) -> Calculation | None:
-    ask = _TAIL.sub("", _LEAD.sub("", text.strip(), count=1))
+    ask = _TAIL.sub("", _LEAD.sub("", _digits(text).strip(), count=1))
+    ask = re.sub(r"[^\w).%°]+$", "", ask)  # a closing emoji or symbol ("eleven times eleven 😅")
+    ask = re.sub(r"^one\b", "1", ask, flags=re.I)  # "one square mile in ...": the word text2num leaves alone
     if not ask:
         return None
     if match := _PERCENT_OF.match(ask):
         share, whole = _number(match[1]), _number(match[2])
         return Calculation(f"{_format(share)}% of {_format(whole)} is {_format(share * whole / 100)}.")
+    if match := _PERCENT_OFF.match(ask):
+        share, whole = _number(match[1]), _number(match[2])
+        return Calculation(f"{_format(whole)} less {_format(share)}% is {_format(whole * (1 - share / 100))}.")
+    if match := _WHAT_PERCENT.match(ask):
+        part, whole = _number(match[1] or match[2]), _number(match[3])
+        return Calculation(f"{_format(part)} is {_format(100 * part / whole)}% of {_format(whole)}.") if whole else None
+    if match := _CHANGE_BY.match(ask):
+        sign = 1 if match[1].lower() == "increase" else -1
+        base, share = _number(match[2]), _number(match[3])
+        verb = "increased" if sign > 0 else "decreased"
+        return Calculation(
+            f"{_format(base)} {verb} by {_format(share)}% is {_format(base * (1 + sign * share / 100))}."
+        )
     if match := _HOW_MANY.match(ask):
-        count = _fraction(match["fraction"]) if match["fraction"] else _number(match[3]) if match[3] else 1.0
-        return _convert(count, match[4], match[1])
+        return _convert(_number(match[2]) if match[2] else 1.0, match[3], match[1])
     if not any(ch.isdigit() for ch in ask):
         return None
     if match := _CONVERT.match(ask):
         return _convert(_number(match[1]), match[2], match[3])
+    if (match := _THAT_IN.search(ask)) and len(re.findall(_NUMBER, ask)) == 1:
+        # One quantity told: "7 lb 8 oz, what's that in kg" is two, and neither alone is the answer.
+        amount, target = _number(match[1]), match[4]
+        # The unit told is one word or two ("4.2 metres long": "metres"; "3 nautical miles": both).
+        told = [f"{match[2]} {match[3]}", match[2]] if match[3] else [match[2]]
+        return next((c for unit in told if (c := _convert(amount, unit, target)) is not None), None)
     return _arithmetic(ask)
 
 
@@ -185,18 +247,26 @@ def _pint_words(name: str) -> str:
     """Everyday unit words in pint's spelling: "square feet" is `foot ** 2`, "fl oz" a `fluid_ounce`, "light years"
     `light_year`."""
     name = _LIGHT_YEAR.sub("light_year", _FLUID.sub("fluid_ounce", name))
+    for pattern, spelling in _UNIT_WORDS:
+        name = pattern.sub(spelling, name)
     name = _POWER.sub(lambda m: f"{m[2]} ** {2 if m[1].lower() in ('square', 'sq') else 3}", name)
     return name
 
 
-def _fraction(words: str) -> float:
-    """ "a quarter of a" -> 0.25."""
-    lowered = words.lower()
-    return next(value for name, value in sorted(_FRACTIONS.items(), key=lambda kv: -len(kv[0])) if name in lowered)
-
-
 def _number(text: str) -> float:
+    if "/" in text:
+        numerator, denominator = text.split("/")
+        return float(numerator) / float(denominator) if float(denominator) else math.nan
     return float(text.replace(",", ""))
+
+
+def _digits(text: str) -> str:
+    """Numbers written in words as digits ("sixty five fahrenheit" -> "65 fahrenheit"; text2num, a maintained
+    parser), and "minus 5" as -5 where it starts an amount."""
+    for pattern, number in _FRACTION_WORDS:
+        text = pattern.sub(number, text)
+    converted = alpha2digit(text, "en")
+    return re.sub(r"\bminus\s+(?=\d)", "-", converted, flags=re.I) if not _ARITHMETIC.match(converted) else converted
 
 
 def _format(value: float) -> str:

@@ -45,7 +45,12 @@ from services.abi.training.fixtures import SHARED, read_jsonl
 from tests.abbey import crisis_blind
 from tests.conftest import start_mesh
 from tests.eval.backends import GrpcBackend, HttpBackend, InProcessBackend, Prediction
-from tests.eval.calculations import eval_calculations, print_calculations
+from tests.eval.calculations import (
+    CALCULATIONS_BLIND,
+    CALCULATIONS_SELECTION,
+    eval_calculations,
+    print_calculations,
+)
 from tests.eval.conversation_safety import (
     Signal,
     eval_conversations_read_together,
@@ -284,8 +289,9 @@ def print_report(results: dict[str, Any]) -> None:
             )
     if "everyday" in results:
         print_everyday(results["everyday"])
-    if "calculations" in results:
-        print_calculations(results["calculations"])
+    for key in ("calculations", "calculations_selection"):
+        if key in results:
+            print_calculations(results[key])
     if "plans" in results:
         print_plans(results["plans"])
     if "method" in results:
@@ -366,7 +372,9 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         if "everyday" in tasks:
             results["everyday"] = await eval_everyday(backend)
         if "calculations" in tasks:
-            results["calculations"] = eval_calculations()
+            results["calculations"] = eval_calculations(CALCULATIONS_BLIND)
+            if CALCULATIONS_SELECTION.exists():
+                results["calculations_selection"] = eval_calculations(CALCULATIONS_SELECTION)
         if "plans" in tasks:
             results["plans"] = await eval_plans(backend)
         if "method" in tasks:

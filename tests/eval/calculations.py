@@ -3,8 +3,9 @@ where there is none.
 
 The blind set is tests/blind/calculations_blind_v1.jsonl (200: 120 calculations in eight kinds with their expected
 numbers, 80 messages with numbers or units that ask nothing computable; frozen, for reporting only: no row and no
-mistake is read to change the detector). A calculation is right when the number the detector states is within 0.5%
-of the expected one.
+mistake is read to change the detector), reported first; then the tuning set
+tests/selection/calculations_selection_v1.jsonl (240). A calculation is right when the number the detector states is
+within 0.5% of the expected one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any
 from services.common.calculation import calculate
 from tests.eval.empathy import read_rows
 
-CALCULATIONS_BLIND = Path(__file__).resolve().parents[1] / "blind" / "calculations_blind_v1.jsonl"
+TESTS = Path(__file__).resolve().parents[1]
+CALCULATIONS_BLIND = TESTS / "blind" / "calculations_blind_v1.jsonl"
+# The tuning set (its rows may be read), reported after the blind one.
+CALCULATIONS_SELECTION = TESTS / "selection" / "calculations_selection_v1.jsonl"
 TOLERANCE = 0.005
 _STATED = re.compile(r"(?:=| is )\s*(-?[\d,]*\.?\d+(?:e[+-]?\d+)?)[^=]*$")
 
@@ -53,7 +57,7 @@ def eval_calculations(path: Path = CALCULATIONS_BLIND) -> dict[str, Any]:
 
 def print_calculations(report: dict[str, Any]) -> None:
     print(
-        f"\n== calculations ({report['set']}, blind): {report['found']} of {report['calculations']} found, "
+        f"\n== calculations ({report['set']}): {report['found']} of {report['calculations']} found, "
         f"{report['right']} computed right; {report['others_taken']} of {report['others']} other messages taken"
     )
     for kind, counts in sorted(report["by_kind"].items()):

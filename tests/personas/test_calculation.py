@@ -31,6 +31,14 @@ from services.common.persona.calculated import calculation_plan, review_calculat
         ),
         ("how many teaspoons in three quarters of a cup", "0.75 cup = 36 teaspoons."),
         ("Hi! Quick question: what's 15% of 240? Thanks!", "15% of 240 is 36."),
+        # Forms found on the calculations tuning set (tests/selection/calculations_selection_v1.jsonl).
+        ("what percent is 30 of 120", "30 is 25% of 120."),
+        ("20% off 80", "80 less 20% is 64."),
+        ("increase 200 by 10 percent", "200 increased by 10% is 220."),
+        ("what is forty two times ten", "42 \u00d7 10 = 420."),
+        ("what is 12 squared", "12 ^ 2 = 144."),
+        ("the shelf is 80 cm wide, what is that in inches", "80 cm = 31.4961 inches."),
+        ("convert 3 UK pints to litres", "3 UK pints = 1.70478 litres."),
         ("what is 17 times 23?", "17 \u00d7 23 = 391."),
         ("hey, what is 1,234 * 2", "1234 \u00d7 2 = 2,468."),
         ("2^10", "2^10 = 1,024."),
@@ -57,6 +65,8 @@ def test_a_calculation_asked_in_words_is_computed(text: str, sentence: str) -> N
         "5 to 10",
         "72 f in kg",  # a temperature beside a mass
         "Hi. I ran 5 miles today. Thanks.",  # the one sentence left is a story
+        "the baby weighed 7 lb 8 oz, what is that in kg",  # two quantities: neither alone is the answer
+        "my son is 12, what is that in months",  # a number with no unit
     ],
 )
 def test_what_is_not_a_calculation_is_left_to_the_persona(text: str) -> None:

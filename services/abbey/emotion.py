@@ -574,7 +574,9 @@ _SARCASM_MARKS = re.compile(
 _SURFACE = (
     r"(?:oh\s+)?(?:just\s+)?(?:so\s+|very\s+|truly\s+)?(?:great|fantastic|brilliant|wonderful|perfect(?: timing)?|"
     r"lovely|awesome|marvell?ous|super|terrific|nice|excellent|splendid|delightful|amazing|beaut|sweet|cool|yay|"
-    r"woo+hoo+|hooray|classic|nailed it|lucky me|just my luck|what luck|blessed|love (?:that|it)(?: for me)?|"
+    r"woo+hoo+|hooray|classic|nailed it|lucky(?: me| you)?|just my luck|what luck|blessed|love (?:that|it)(?: for me)?|"
+    r"fortunate timing|(?:aren'?t|am) (?:i|you) the lucky one|living the dream|"
+    r"(?:off to a |what a )?(?:flying|cracking|great) start(?: to the \w+)?|"
     r"my favou?rite|great start to the \w+|just what i needed|exactly what i needed|thanks a (?:lot|bunch|million)|"
     r"cheers|good good|yes yes very nice|very (?:good|nice|well))"
 )

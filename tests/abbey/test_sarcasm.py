@@ -61,6 +61,11 @@ def test_what_is_said_back_is_what_happened_not_the_praise() -> None:
     assert what_sarcasm_tells("Fantastic, the dog ate my homework. Literally.") == "the dog ate my homework. Literally."
     flooded = "Dishwasher flooded the kitchen floor"
     assert what_sarcasm_tells(f"{flooded}. Fantastic.") == flooded
+    # Mock luck and a mock good start are the surface too ("I'm so sorry that fortunate timing, the market fell").
+    assert what_sarcasm_tells("Fortunate timing, the market fell 8% the week I retired.") == (
+        "the market fell 8% the week I retired."
+    )
+    assert what_sarcasm_tells("Off to a flying start: slept through the alarm.") == "slept through the alarm."
 
 
 def test_praise_repeated_to_the_longest_message_is_read_without_stalling() -> None:

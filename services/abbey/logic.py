@@ -179,13 +179,14 @@ class AbbeyLogic(PersonaLogic):
             left = without_surface_praise(request.content)
             pain = self.situation_head.strongest_pain(await embed(self.index, left)) if left else None
             reading = read_sarcasm(reading, request.content, pain)
+        new_subject = tells_new_subject(request.content, last_user_turn(request))
+        if situation is not None:
+            reading = from_situation(reading, request.content, situation.feeling(vector))
         happened = what_sarcasm_tells(request.content)
         if reading.negative and happened != " ".join(request.content.split()):
             # Said back: what happened, not the praise it was said in ("perfect timing and your car battery died").
             specifics = await asyncio.to_thread(extract, happened)
-        new_subject = tells_new_subject(request.content, last_user_turn(request))
         if situation is not None:
-            reading = from_situation(reading, request.content, situation.feeling(vector))
             together = "" if new_subject or not tells_a_situation(request.content) else conversation_so_far(request)
             if reading.primary == "neutral" and together:
                 # Neutral alone, upset in context: the head reads the last few messages as one (one Embed call).

@@ -93,9 +93,12 @@ _WORD_OPERATORS = (
     (re.compile(r"÷"), "/"),
     (re.compile(r"\^"), "**"),
 )
+# "minus 5 degrees" is an amount; "10 minus 3" a subtraction (`_WORD_OPERATORS`).
+_NEGATIVE = re.compile(r"(?<![\d)]\s)\bminus\s+(?=\d)", re.I)
 _ARITHMETIC = re.compile(r"^[\d\s.,+\-*/()]+$")
 _OPERATOR = re.compile(r"\d\s*(?:\*\*|[+\-*/])\s*[-(]*\s*[\d.]")
 # Bounds that keep pint's evaluation instant: "9**9**9" would compute for ever.
+MAX_ASK_CHARS = 200
 MAX_EXPRESSION_CHARS = 80
 MAX_EXPONENT = 100
 MAX_MAGNITUDE = 1e15
@@ -127,9 +130,9 @@ class Calculation:
 
 
 async def calculation_in(text: str) -> Calculation | None:
-    """`calculate`, off the event loop when it may reach Pint (its first import takes ~0.2 s); most messages hold no
-    digit and no "how many" and are answered None at once."""
-    if not _MAY_CALCULATE.search(text):
+    """`calculate`, off the event loop when it may reach Pint (its first import takes ~0.2 s); a message longer than
+    an ask or with no number, in digits or words, and no "how many" is answered None at once."""
+    if len(text) > MAX_ASK_CHARS or not _MAY_CALCULATE.search(text):
         return None
     return await asyncio.to_thread(calculate, text)
 
@@ -139,12 +142,13 @@ def calculate(text: str) -> Calculation | None:
     units, or the units measure different things). The whole message is the ask, or its one sentence that is not a
     greeting, thanks or sign-off ("Good morning. Could you please tell me how many tablespoons are in a quarter cup?
     Thank you kindly, Dorothy.")."""
-    if len(text) > 200 or "\n" in text.strip():
+    if len(text) > MAX_ASK_CHARS or "\n" in text.strip():
         return None
     asks = [sentence for sentence in split_sentences(text) if not _COURTESY.match(sentence)]
-    if len(asks) == 1 and asks[0].strip() != text.strip():
-        return _calculate_ask(asks[0])
-    return _calculate_ask(text)
+    try:
+        return _calculate_ask(asks[0] if len(asks) == 1 else text)
+    except (ArithmeticError, ValueError):
+        return None  # a zero denominator ("1/0% of 240"), or a result out of `_format`'s range
 
 
 def _calculate_ask(text: str) -> Calculation | None:
@@ -254,9 +258,10 @@ def _pint_words(name: str) -> str:
 
 
 def _number(text: str) -> float:
+    """ "1,250" or "2/3" as a number (a zero denominator raises ZeroDivisionError)."""
     if "/" in text:
         numerator, denominator = text.split("/")
-        return float(numerator) / float(denominator) if float(denominator) else math.nan
+        return float(numerator) / float(denominator)
     return float(text.replace(",", ""))
 
 
@@ -265,13 +270,16 @@ def _digits(text: str) -> str:
     parser), and "minus 5" as -5 where it starts an amount."""
     for pattern, number in _FRACTION_WORDS:
         text = pattern.sub(number, text)
-    converted = alpha2digit(text, "en")
-    return re.sub(r"\bminus\s+(?=\d)", "-", converted, flags=re.I) if not _ARITHMETIC.match(converted) else converted
+    return _NEGATIVE.sub("-", alpha2digit(text, "en"))
 
 
 def _format(value: float) -> str:
-    """A result as people write it: an integer without ".0", else six significant digits, thousands separated."""
-    if value == int(value) and abs(value) < MAX_MAGNITUDE:
+    """A result as people write it: an integer without ".0", else six significant digits, thousands separated.
+    Every number said goes through here, so a value that is not finite or beyond `MAX_MAGNITUDE` raises ValueError
+    (`calculate` then answers None)."""
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"{value} is out of range")
+    if value == int(value):
         return f"{int(value):,}"
     return f"{value:,.6g}" if abs(value) >= 1e-4 else f"{value:.6g}"
 

@@ -67,6 +67,10 @@ def test_a_calculation_asked_in_words_is_computed(text: str, sentence: str) -> N
         "Hi. I ran 5 miles today. Thanks.",  # the one sentence left is a story
         "the baby weighed 7 lb 8 oz, what is that in kg",  # two quantities: neither alone is the answer
         "my son is 12, what is that in months",  # a number with no unit
+        # A zero denominator or a result out of range: None, not an exception (they had raised ValueError).
+        "what is 1/0% of 240",
+        "40 is what percent of 0/0",
+        "9" * 190 + "% of 2",
     ],
 )
 def test_what_is_not_a_calculation_is_left_to_the_persona(text: str) -> None:

@@ -34,6 +34,7 @@ from services.abbey.language import (
     tells_relief,
     tells_unread_news,
 )
+from services.abbey.situation import Pain
 from services.common.emotions import EKMAN, derive, to_persona_emotion
 from services.common.polarity import polarity as text_polarity
 
@@ -146,12 +147,27 @@ _CUES: dict[str, tuple[str, ...]] = {
 # down till exams are done"): weariness, though Abi reads desire in "want" and "can't wait" is an excited cue.
 # Praise standing alone, said through gritted teeth when the rest is bad news ("great, just great, my car broke down
 # again", "... and the printer jammed. Fantastic."): a word of praise, maybe repeated or "just"-ed, then punctuation.
-_PRAISE = (
-    r"(?:oh\s+)?(?:just\s+)?(?:great|fantastic|brilliant|wonderful|perfect|lovely|awesome|marvell?ous|super|terrific|"
-    r"nice|love (?:that|it))"
+_PRAISE_WORDS = (
+    r"great|fantastic|brilliant|wonderful|perfect|lovely|awesome|marvell?ous|super|terrific|nice|love (?:that|it)"
 )
+_PRAISE = rf"(?:oh\s+)?(?:just\s+)?(?:{_PRAISE_WORDS})"
 _PRAISE_OPENS = re.compile(rf"^\s*{_PRAISE}(?:\s*[,.!]+\s*{_PRAISE})*\s*[,.!;:\u2014-]+\s*", re.IGNORECASE)
 _PRAISE_CLOSES = re.compile(rf"[,.!;:\u2014-]\s*{_PRAISE}(?:\s*[,.!]+\s*{_PRAISE})*\s*[.!]*\s*$", re.IGNORECASE)
+# The same words and more, where sarcasm puts them (`may_be_sarcasm`, which a learned reading of what is left then
+# confirms): "Perfect timing,", mock luck and thanks, "... lol great start to the week". The older guard keeps the
+# shorter list: its bad news is the sentiment lexicon's alone, and with "perfect timing" it took "The rain stopped
+# precisely as the wedding photographs began. Perfect timing." for a complaint (sarcasm tuning set).
+_SURFACE = (
+    rf"(?:oh\s+)?(?:just\s+)?(?:so\s+|very\s+|truly\s+)?(?:{_PRAISE_WORDS}|perfect timing|love (?:that|it) for me|"
+    r"excellent|splendid|delightful|amazing|beaut|sweet|cool|yay|woo+hoo+|hooray|classic|nailed it|lucky(?: me| you)?|"
+    r"just my luck|what luck|blessed|fortunate timing|(?:aren'?t|am) (?:i|you) the lucky one|living the dream|"
+    r"(?:off to a |what a )?(?:flying|cracking|great) start(?: to the \w+)?|my favou?rite|just what i needed|"
+    r"exactly what i needed|thanks a (?:lot|bunch|million)|cheers|good good|yes yes very nice|very (?:good|nice|well))"
+)
+_SURFACE_OPENS = re.compile(rf"^\W*{_SURFACE}(?:\s*[,.!]+\s*{_SURFACE})*\s*[,.!;:\u2014-]+\s*", re.IGNORECASE)
+_SURFACE_CLOSES = re.compile(
+    rf"(?:[,.!;:\u2014-]|\blol)\s*{_SURFACE}(?:\s*[,.!]+\s*{_SURFACE})*\s*[.!]*\s*(?:lol)?\s*$", re.IGNORECASE
+)
 _BAD_NEWS = -0.2  # the polarity of the rest at or under which it is bad news
 # Praise closing a message is short: a closing pattern is searched in the message's last characters only. Searched
 # in the whole message, "great, " repeated 3,000 times took 1.5 s (each start scans to the end and fails at "$"):
@@ -568,22 +584,6 @@ _SARCASM_MARKS = re.compile(
     r"^\W*(?:oh\s+)?sure,?\s+because\b|^\W*oh right,?\s+because\b",
     re.IGNORECASE,
 )
-# Praise where sarcasm puts it: alone before or after what happened ("Great.", "Perfect timing,", "... lol great start
-# to the week"), or in the forms of mock luck, thanks and eagerness ("lucky me", "can't wait to", "love how"). A word
-# of praise anywhere else is not evidence: "Our cat who went missing just strolled in!" is joy with a past pain.
-_SURFACE = (
-    r"(?:oh\s+)?(?:just\s+)?(?:so\s+|very\s+|truly\s+)?(?:great|fantastic|brilliant|wonderful|perfect(?: timing)?|"
-    r"lovely|awesome|marvell?ous|super|terrific|nice|excellent|splendid|delightful|amazing|beaut|sweet|cool|yay|"
-    r"woo+hoo+|hooray|classic|nailed it|lucky(?: me| you)?|just my luck|what luck|blessed|love (?:that|it)(?: for me)?|"
-    r"fortunate timing|(?:aren'?t|am) (?:i|you) the lucky one|living the dream|"
-    r"(?:off to a |what a )?(?:flying|cracking|great) start(?: to the \w+)?|"
-    r"my favou?rite|great start to the \w+|just what i needed|exactly what i needed|thanks a (?:lot|bunch|million)|"
-    r"cheers|good good|yes yes very nice|very (?:good|nice|well))"
-)
-_SURFACE_OPENS = re.compile(rf"^\W*{_SURFACE}(?:\s*[,.!]+\s*{_SURFACE})*\s*[,.!;:\u2014-]+\s*", re.IGNORECASE)
-_SURFACE_CLOSES = re.compile(
-    rf"(?:[,.!;:\u2014-]|\blol)\s*{_SURFACE}(?:\s*[,.!]+\s*{_SURFACE})*\s*[.!]*\s*(?:lol)?\s*$", re.IGNORECASE
-)
 _SURFACE_FORMS = re.compile(
     r"\b(?:lucky me|so lucky|just my luck|truly blessed|love (?:getting|that|it when|being|how)|my favou?rite\b|"
     r"(?:so|super|very|really|i am|i'm) (?:excited|happy|thrilled|stoked|glad|delighted) (?:to|for|that|about)|"
@@ -634,16 +634,14 @@ def what_sarcasm_tells(text: str) -> str:
     return " ".join(told.split()) or text
 
 
-def read_sarcasm(reading: EmotionReading, text: str, feeling: tuple[tuple[str, float], float] | None) -> EmotionReading:
-    """A good-news reading of praise said over a complaint, read as the complaint: the situation head's painful
-    feeling in what is left (`feeling`: (its strongest painful group and probability), its joy probability) when it
+def read_sarcasm(reading: EmotionReading, text: str, pain: Pain | None) -> EmotionReading:
+    """A good-news reading of praise said over a complaint (one `may_be_sarcasm` admits: the caller asks it once,
+    before it fetches the vector), read as the complaint: the situation head's painful feeling in what is left when it
     is sure enough of pain and not of joy, or frustration where a mark says sarcasm outright; put mildly, as sarcasm
     puts it. "Yay, more overtime this weekend!" and "Fantastic, the dog ate my homework" had been cheered: the
     sentiment lexicon finds no bad news in them."""
-    if not may_be_sarcasm(reading, text):
-        return reading
-    if feeling is not None and feeling[0][1] >= SARCASM_PAIN and feeling[1] <= SARCASM_JOY:
-        primary = to_persona_emotion(feeling[0][0]) or "frustrated"
+    if pain is not None and pain.probability >= SARCASM_PAIN and pain.joy <= SARCASM_JOY:
+        primary = to_persona_emotion(pain.group) or "frustrated"
     elif _SARCASM_MARKS.search(text):
         primary = "frustrated"
     else:

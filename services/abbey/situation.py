@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from services.common.safety.head import SoftmaxHead
 
 HEAD_PATH: Final = Path(__file__).parent / "models" / "situation_feelings.json"
 NEUTRAL: Final = "neutral"
 PAINFUL: Final = frozenset({"anger", "sadness", "fear", "disgust"})
+
+
+class Pain(NamedTuple):
+    """The situation head's strongest painful Ekman group, its probability, and the probability of joy."""
+
+    group: str
+    probability: float
+    joy: float
 
 
 class SituationHead:
@@ -37,13 +45,11 @@ class SituationHead:
         group = max((label for label in probabilities if label != NEUTRAL), key=lambda label: probabilities[label])
         return (group, probabilities[group]) if probabilities[group] >= self.head.threshold else None
 
-    def strongest_pain(self, vector: Sequence[float] | None) -> tuple[tuple[str, float], float] | None:
-        """((Ekman group, probability) of the most likely painful feeling, the probability of joy), whatever the
-        threshold, or None with no vector: what a situation told under words of praise makes a person feel
-        (`emotion.read_sarcasm`)."""
+    def strongest_pain(self, vector: Sequence[float] | None) -> Pain | None:
+        """The most likely painful feeling whatever the threshold, with the probability of joy beside it, or None with
+        no vector: what a situation told under words of praise makes a person feel (`emotion.read_sarcasm`)."""
         if not vector:
             return None
         probabilities = self.head.probabilities(vector)
-        painful = [label for label in probabilities if label in PAINFUL]
-        group = max(painful, key=lambda label: probabilities[label])
-        return (group, probabilities[group]), probabilities.get("joy", 0.0)
+        group = max((label for label in probabilities if label in PAINFUL), key=lambda label: probabilities[label])
+        return Pain(group, probabilities[group], probabilities.get("joy", 0.0))

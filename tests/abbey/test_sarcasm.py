@@ -25,7 +25,10 @@ CHEERED = EmotionReading("happy", 0.6, {"happy": 0.9}, 0.6, "routing")
 
 
 def _read(text: str) -> EmotionReading:
-    """As Abbey reads it: the situation head on the message without its words of praise."""
+    """As Abbey reads it: only a reading `may_be_sarcasm` admits, by the situation head on the message without its
+    words of praise."""
+    if not may_be_sarcasm(CHEERED, text):
+        return CHEERED
     vector = ENCODER.encode([focus_query(without_surface_praise(text))]).vectors[0].tolist()
     return read_sarcasm(CHEERED, text, HEAD.strongest_pain(vector))
 

@@ -424,7 +424,7 @@ def main(argv: list[str]) -> int:
         "--docs-split",
         default="test",
         help="docs QA splits to score, comma-separated: dev, test, blind and everyday (tests/blind_docs), styles_dev, "
-        "everyday_dev (tuning sets), domain (tests/blind_domain)",
+        "everyday_dev, contrasts_dev (tuning sets), domain (tests/blind_domain)",
     )
     parser.add_argument("--no-ingest", action="store_true", help="docs task: use the data dir as it is")
     args = parser.parse_args(argv)

@@ -14,7 +14,7 @@ first (tests/blind_docs: situational, goal-only, broken attempts, non-native, im
 that never saw Aviva or the first set: reported like `test`, with its figures by style as well. `styles_dev`
 (tests/selection/docs_styles) is a second helper's questions in those styles, for tuning: listed like `dev`;
 `everyday_dev` (tests/selection/docs_everyday) is a fifth of the everyday training questions, never fitted, also
-for tuning.
+for tuning; `contrasts_dev` (tests/selection/docs_contrasts) a fifth of the near-alternative training questions.
 `domain` is the frozen blind set of questions outside and inside the domain (tests/blind_domain; tests/eval/domain).
 """
 
@@ -54,6 +54,9 @@ EVERYDAY_QA = Path(__file__).resolve().parents[1] / "blind_docs" / "everyday_v1.
 # Everyday questions for tuning: a fifth of what the helpers who wrote the everyday training questions wrote, never
 # fitted (services/aviva/training/data/README.md): their mistakes may be read.
 EVERYDAY_DEV_QA = Path(__file__).resolve().parents[1] / "selection" / "docs_everyday" / "docs_qa_everyday_dev_v1.jsonl"
+# Everyday tasks with a close wrong answer in the same documentation, for tuning: a fifth of what the helpers who
+# wrote data/docs_qa_train_contrasts.jsonl wrote, never fitted (services/aviva/training/data/README.md).
+CONTRASTS_DEV_QA = Path(__file__).resolve().parents[1] / "selection" / "docs_contrasts" / "docs_qa_contrasts_dev.jsonl"
 FILES = {
     "dev": QA,
     "test": QA,
@@ -61,11 +64,12 @@ FILES = {
     "everyday": EVERYDAY_QA,
     "styles_dev": STYLES_QA,
     "everyday_dev": EVERYDAY_DEV_QA,
+    "contrasts_dev": CONTRASTS_DEV_QA,
     "domain": BLIND_DOMAIN,
 }
 HELD_OUT = ("blind", "everyday")  # written after the rerankers' questions: tasks they share are reported apart
 SPLITS = tuple(FILES)
-LOOKED_AT = ("dev", "styles_dev", "everyday_dev")  # splits whose mistakes are listed
+LOOKED_AT = ("dev", "styles_dev", "everyday_dev", "contrasts_dev")  # splits whose mistakes are listed
 _URL = re.compile(r"<((?:https://docs\.python\.org/3\.11/|man:)[^>\s]+)>")
 
 

@@ -115,3 +115,24 @@ def test_the_everyday_training_questions_paraphrase_no_held_out_or_tuning_questi
     assert len(tuning) == 63
     assert not tuning & {q.text for q in fit.questions()} and not tuning & set(domain.questions(domain.TECHNICAL))
     assert not any(q.id.startswith(("ep-", "ec-")) for q in fit.questions())
+
+
+def test_near_alternative_questions_paraphrase_no_held_out_question_and_their_tuning_fifth_is_unfitted() -> None:
+    """Written by helpers who saw no set (data/README.md): rows that paraphrased a question of the test split, a blind
+    set or a tuning set were dropped before anything read them, and the fifth kept for tuning (`contrasts_dev`) is
+    frozen (its README hashes it) and read by no fit."""
+    import hashlib
+
+    from tests.eval.docs import CONTRASTS_DEV_QA
+
+    splits = ("dev", "test", "blind", "everyday", "styles_dev", "everyday_dev", "domain", "contrasts_dev")
+    held = [row["question"] for split in splits for row in docs_rows(split)]
+    contrasts = [q for q in fit.questions() if q.id.startswith(("cp-", "cg-", "ct-"))]
+    assert len(contrasts) == 578
+    for question in contrasts:
+        assert not any(paraphrases(question.text, text) for text in held), question.id
+    tuning = docs_rows("contrasts_dev")
+    assert len(tuning) == 162 and all(row["keys"] and row["near_miss"] for row in tuning)
+    assert not {row["id"] for row in tuning} & {q.id for q in fit.questions()}
+    readme = (CONTRASTS_DEV_QA.parent / "README.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(CONTRASTS_DEV_QA.read_bytes()).hexdigest() in readme

@@ -50,7 +50,10 @@ class AvivaMaterial:
 
     @cached_property
     def answering(self) -> list[Ranked]:
-        """The passages confident enough to answer from, best first."""
+        """The passages confident enough to answer from, best first; none for a question about a language no page
+        is written for (a JavaScript loop had been answered from asyncio's page)."""
+        if undocumented_language(self.asked_language):
+            return []
         return [r for r in self.ranked if r.confidence >= self.answer_threshold]
 
     @cached_property
@@ -218,10 +221,14 @@ def _example_for(passage: Passage, question: str, sentences: list[str]) -> tuple
 _DOCUMENTED_LANGUAGES = frozenset({"python", "bash"})
 
 
+def undocumented_language(asked: str) -> bool:
+    """`asked` (`languages.named_for_code` of a question) is a language no page of the documentation is written for
+    ("from the terminal" names the shell's place, which the man pages document)."""
+    return asked not in ("", *_DOCUMENTED_LANGUAGES)
+
+
 def _undocumented_language(material: AvivaMaterial) -> bool:
-    """The question asks its code in a language no page of the documentation is written for ("from the terminal"
-    names the shell's place, which the man pages document)."""
-    return material.asked_language not in ("", *_DOCUMENTED_LANGUAGES)
+    return undocumented_language(material.asked_language)
 
 
 def closest(material: AvivaMaterial) -> list[Ranked]:

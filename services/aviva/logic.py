@@ -13,6 +13,7 @@ from services.aviva.compose import (
     own_sentences,
     references,
     system_prompt,
+    undocumented_language,
 )
 from services.aviva.facts import check_claims
 from services.aviva.project import about_project
@@ -100,15 +101,15 @@ class AvivaLogic(PersonaLogic):
             request.content, max_blocks=self.settings.code_check_max_blocks, workers=self.settings.code_check_workers
         )
         # The passages confident enough to answer from: code comes only from them (an unrelated page's example
-        # is not a solution), and they are the references.
-        answering = ranking.answering
+        # is not a solution), and they are the references. None for a language no page is written for.
+        named = languages.named_for_code(request.content)
+        answering = [] if undocumented_language(named) else ranking.answering
         if query.query_type in _CODE_TYPES:
             language = detect_request_language(request.content, pasted)
             code = code_from_knowledge(request.content, language, [(h.title or h.source, h.text) for h in answering])
             # A labelled skeleton only in a language the question names and Python's pages are not written for: a
             # stub for "awk print the last field" or "make a virtual environment in python" says less than the
             # closest references (services/aviva/training/RULES.md, "No Python skeleton").
-            named = languages.named_for_code(request.content)
             if code is None and query.query_type != "debugging" and named and named != "python":
                 code = skeleton(request.content, language, self.settings.code_comments)
         material = AvivaMaterial(

@@ -170,6 +170,18 @@ def test_a_question_in_another_named_language_gets_no_unrelated_pages_as_closest
     assert "docs.python.org" in shell, shell
 
 
+def test_a_question_about_another_language_is_not_answered_from_a_confident_python_passage() -> None:
+    """"why is my for loop in javascript printing undefined" had been answered with asyncio's `call_later`: no page
+    is written for JavaScript, so none answers it, whatever kind of question it is (training/RULES.md)."""
+    for kind in ("documentation", "debugging", "general"):
+        material = _asked("why is my for loop in javascript printing undefined", kind, [(POOL, 0.9)], code=False)
+        draft = compose_draft(material)
+        assert material.answering == [] and references(material) == [], draft
+        assert "docs.python.org" not in draft and "nothing in it is written for JavaScript." in draft, draft
+    python = _asked("why is my for loop in python printing None", "documentation", [(POOL, 0.9)], code=False)
+    assert python.answering and "docs.python.org" in compose_draft(python)
+
+
 def test_a_debugging_question_no_passage_explains_says_so_before_the_general_checklist() -> None:
     draft = compose_draft(_asked("my pandas merge gives duplicate rows, why", "debugging", [(POOL, 0.1)], code=True))
     assert draft.startswith(NO_DEBUG_PASSAGE), draft

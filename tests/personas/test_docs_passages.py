@@ -134,6 +134,31 @@ def test_the_linear_model_file_has_a_weight_for_every_feature_and_no_other(tmp_p
         RerankModel.load(tmp_path / "rerank.json")
 
 
+def test_a_prompt_written_before_an_example_command_is_not_part_of_the_lead() -> None:
+    """ssh-copy-id(1)'s examples write `user@newclient$ ` before each command: its answer had led with the first line,
+    `user@newclient$ ssh-add`, not with the page's own command (training/RULES.md)."""
+    example = read(
+        _hit(
+            "man/ssh-copy-id.1",
+            "man ssh-copy-id(1): ssh-copy-id - use locally available keys to authorise logins > EXAMPLES",
+            "man:ssh-copy-id(1)#examples",
+            "One way of dealing with this is to load both keys into your agent:\n\n```bash\nuser@newclient$ ssh-add\n"
+            "user@newclient$ ssh -A old.client\n```\n\nthen log back out and run\n\n"
+            "```bash\nuser@newclient$ ssh-copy-id -i someserver\n```",
+        )
+    )
+    assert example.lead_line == "`ssh-copy-id -i someserver`"
+    config = read(
+        _hit(
+            "man/git-config.1",
+            "man git-config(1): git-config - Get and set options > EXAMPLES",
+            "man:git-config(1)#examples",
+            "```bash\n% git config --get-urlmatch http https://weak.example.com\n```",
+        )
+    )
+    assert config.lead_line == "`git config --get-urlmatch http https://weak.example.com`"
+
+
 def test_of_several_command_lines_the_lead_is_the_one_the_question_asks_for() -> None:
     synopsis = read(
         _hit(

@@ -18,6 +18,8 @@ from services.common.generation.grounding import best_sentences, content_words
 _FENCED = re.compile(r"```(\w*)[^\n]*\n(.*?)```", re.DOTALL)
 _BACKTICKED = re.compile(r"`([^`]+)`")
 _MAN_SOURCE = re.compile(r"^man/([\w.+-]+)\.(\d)$")
+# A shell prompt some man pages write before an example's command: `$ `, `% `, `user@newclient$ ` (ssh-copy-id(1)).
+_PROMPT = re.compile(r"^(?:[\w.-]+@[\w.-]+)?[$%] +")
 # Man page sections whose pages document commands (user commands, administration); 5 is files, 7 concepts.
 _COMMAND_SECTIONS = frozenset({"1", "8"})
 
@@ -113,9 +115,10 @@ def read(hit: index_pb2.KnowledgeHit) -> Passage:
 
 
 def _own_lines(page: str, lines: list[str]) -> list[str]:
-    """The example lines that run the page's own command."""
+    """The example lines that run the page's own command, without a prompt written before it."""
     command = page.replace("-", " ", 1) if page.startswith("git-") else page
-    return [line.strip() for line in lines if line.strip().startswith(command)]
+    commands = (_PROMPT.sub("", line.strip(), count=1) for line in lines)
+    return [line for line in commands if line.startswith(command)]
 
 
 def _command_line(page: str, lines: list[str]) -> str:

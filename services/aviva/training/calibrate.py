@@ -45,9 +45,12 @@ async def _best(reranker: Reranker, questions: list[dict[str, Any]]) -> tuple[np
     return np.asarray(best_p), np.asarray(best_ok)
 
 
-# Passages the cross-encoder reads per question by default: on the held-out questions 5 answered 0.664 of dev
-# correctly at ~57 ms of CPU per question, 10 answered 0.671 at ~123 ms, 3 answered 0.616 at ~40 ms.
-DEPTH = 5
+# Passages the cross-encoder reads per question by default. With the model fitted on 2026-12-05: on the held-out
+# questions 5 answered 0.664 of dev correctly at ~57 ms of CPU per question, 10 answered 0.671 at ~123 ms, 3
+# answered 0.616 at ~40 ms, and 5 was shipped. With the model fitted on 2026-12-07 (the near-alternative questions
+# among its training), 5 answered 0.623 and 10 answered 0.644, and 10 raised every routed tuning split
+# (training/RULES.md, "Questions that tell near alternatives apart", step 3).
+DEPTH = 10
 
 
 def calibrate(models_dir: Path, candidates: Path, depth: int = DEPTH) -> dict[str, Any]:

@@ -40,6 +40,10 @@ from services.devmesh.processes import ServiceProcess, free_port
 
 DATA = Path(__file__).parent / "data"
 QA_SET = Path(__file__).resolve().parents[3] / "tests" / "docs_qa" / "docs_qa_v1.jsonl"
+# Questions only the cross-encoder is fitted on: the linear stage refitted with the near-alternative questions moved
+# no tuning split (training/RULES.md, "Questions that tell near alternatives apart", step 1); the cross-encoder
+# fitted with them and reading 10 passages raised every one (step 3).
+CROSS_ENCODER_ONLY = frozenset({"docs_qa_train_contrasts.jsonl"})
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Question:
     text: str
     keys: list[str]  # empty: off-corpus
     split: str  # "train" (helper-written), "dev" (tests/docs_qa) or "off" (off-corpus)
+    linear: bool = True  # the linear stage is fitted on it too (not a CROSS_ENCODER_ONLY file)
 
 
 def question_files() -> list[Path]:
@@ -64,7 +69,8 @@ def questions() -> list[Question]:
             row = json.loads(line)
             split = "off" if path.name.startswith("off_corpus") else row["split"]
             if split in ("train", "dev", "off"):
-                out.append(Question(row["id"], row["question"], list(row.get("keys", [])), split))
+                keys = list(row.get("keys", []))
+                out.append(Question(row["id"], row["question"], keys, split, path.name not in CROSS_ENCODER_ONLY))
     return out
 
 
@@ -161,11 +167,12 @@ def main() -> int:
     from sklearn.model_selection import GroupKFold
 
     started = time.perf_counter()
-    qs = questions()
-    hits = candidates(args.data_dir, qs, args.k)
-    x, y, groups = table(qs, hits)
+    every = questions()
+    every_hits = candidates(args.data_dir, every, args.k)
     if args.dump:
-        dump(args.dump, qs, hits)
+        dump(args.dump, every, every_hits)
+    qs, hits = [q for q in every if q.linear], [h for q, h in zip(every, every_hits, strict=True) if q.linear]
+    x, y, groups = table(qs, hits)
     off = np.asarray([not q.keys for q in qs])
     reachable = np.asarray([y[groups == i].any() for i in range(len(qs))])
     print(f"{len(qs)} questions ({int(off.sum())} off-corpus), {len(y)} candidates; an answer among the "

@@ -171,8 +171,8 @@ def test_a_question_in_another_named_language_gets_no_unrelated_pages_as_closest
 
 
 def test_a_question_about_another_language_is_not_answered_from_a_confident_python_passage() -> None:
-    """"why is my for loop in javascript printing undefined" had been answered with asyncio's `call_later`: no page
-    is written for JavaScript, so none answers it, whatever kind of question it is (training/RULES.md)."""
+    """A JavaScript loop question had been answered with asyncio's `call_later`: no page is written for JavaScript,
+    so none answers it, whatever kind of question it is (training/RULES.md)."""
     for kind in ("documentation", "debugging", "general"):
         material = _asked("why is my for loop in javascript printing undefined", kind, [(POOL, 0.9)], code=False)
         draft = compose_draft(material)

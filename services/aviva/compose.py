@@ -227,28 +227,24 @@ def undocumented_language(asked: str) -> bool:
     return asked not in ("", *_DOCUMENTED_LANGUAGES)
 
 
-def _undocumented_language(material: AvivaMaterial) -> bool:
-    return undocumented_language(material.asked_language)
-
-
 def closest(material: AvivaMaterial) -> list[Ranked]:
     """The closest passages when none answers (at most three, one per citation); none for a question asking its
     code in a language the documentation does not cover: its closest pages do not serve it (a Go question's had
     been sed(1), gitignore(5) and head(1); a JavaScript one's, Python's)."""
-    return [] if _undocumented_language(material) else distinct(list(material.ranked))[:3]
+    return [] if undocumented_language(material.asked_language) else distinct(list(material.ranked))[:3]
 
 
 def references(material: AvivaMaterial) -> list[Ranked]:
     """What the answer cites: the passages good enough to answer (at most 4, one per citation), else the closest
     three; none beside a skeleton in a language the documentation does not cover (its confident passages are the
     shell's or Python's, which the draft does not use)."""
-    if _undocumented_language(material) and material.code is not None and material.code.skeleton:
+    if undocumented_language(material.asked_language) and material.code is not None and material.code.skeleton:
         return []
     return distinct(material.answering)[:4] or closest(material)
 
 
 def _closest(material: AvivaMaterial) -> str:
-    if _undocumented_language(material):
+    if undocumented_language(material.asked_language):
         return (
             "The documentation I hold is Python 3.11's and the manuals of command-line tools: nothing in it is "
             f"written for {languages.display_name(material.asked_language)}."

@@ -136,3 +136,50 @@ def test_near_alternative_questions_paraphrase_no_held_out_question_and_their_tu
     assert not {row["id"] for row in tuning} & {q.id for q in fit.questions()}
     readme = (CONTRASTS_DEV_QA.parent / "README.md").read_text(encoding="utf-8")
     assert hashlib.sha256(CONTRASTS_DEV_QA.read_bytes()).hexdigest() in readme
+
+
+def test_questions_made_from_descriptions_say_what_an_entry_does_without_its_name() -> None:
+    """descriptions.py turns an entry's first sentence into its question: "Return X" asks to get X, a "True if"
+    description asks to check, the name and options are never in the question, and a description that points
+    elsewhere or names what the entry is makes no question."""
+    from personamesh.v1 import embedding_index_service_pb2 as index_pb2
+    from services.aviva.training.descriptions import Entry, first_sentence, python_key, question_for
+    from services.common.knowledge.passage import read
+
+    def entry(title: str, text: str, source: str, url: str) -> Entry:
+        hit = index_pb2.KnowledgeHit(source=source, title=title, url=url, text=text)
+        return Entry(read(hit), source, first_sentence(text))
+
+    rng = random.Random(0)
+    python = "https://docs.python.org/3.11/library/time.html#time.time"
+    made = question_for(
+        entry("time > `time.time() → float`", "Return the time in seconds since the epoch as a floating point "
+              "number. The epoch is ...", "python/library/time.html", python), rng)  # fmt: skip
+    assert made is not None and made[1:] == ("time.time(", "call")
+    assert "get the time in seconds since the epoch as a floating point number" in made[0]
+    assert "time.time" not in made[0]
+    check = question_for(
+        entry("os.path > `os.path.isdir(path)`", "Return True if path is an existing directory.",
+              "python/library/os.path.html", python), rng)  # fmt: skip
+    assert check is not None and "check whether path is an existing directory" in check[0]
+    option = question_for(
+        entry("tar > OPTIONS: `--no-recursion`", "Avoid descending automatically in directories.", "man/tar.1",
+              "man:tar(1)#no-recursion"), rng)  # fmt: skip
+    assert option is not None and option[1] == "--no-recursion" and "tar" in option[0]
+    assert "avoid descending automatically in directories" in option[0] and "--" not in option[0]
+    for text in ("Same as --move --force, for a branch of any name.", "Class that simulates a dictionary of items.",
+                 "Return a copy of time.time with more precision than usual."):  # fmt: skip
+        made_from = entry("time > `time.time() → float`", text, "python/library/time.html", python)
+        assert question_for(made_from, rng) is None
+    assert python_key("class csv.DictReader(f, fieldnames=None)") == "csv.DictReader"
+    assert python_key("classmethod datetime.datetime.fromisoformat(date_string)") == "datetime.datetime.fromisoformat("
+    assert python_key("re.MULTILINE") == "re.MULTILINE"
+
+
+def test_questions_made_from_descriptions_paraphrase_no_evaluation_question_and_fit_only_the_cross_encoder() -> None:
+    splits = ("dev", "test", "blind", "everyday", "styles_dev", "everyday_dev", "domain", "contrasts_dev")
+    held = [row["question"] for split in splits for row in docs_rows(split)]
+    made = [q for q in fit.questions() if q.id.startswith("de-")]
+    assert len(made) == 600 and not any(q.linear for q in made)
+    for question in made:
+        assert question.keys and not any(paraphrases(question.text, text) for text in held), question.id

@@ -53,7 +53,7 @@ _NOUN_STARTS = frozenset(
      "mapping", "optional", "read-only", "enumeration", "enum", "raised", "data", "mixin", "wrapper", "protocol",
      "decorator", "concrete", "factory", "interface", "module", "name", "tuple", "sequence", "callable", "handler",
      "container", "abstraction", "version", "specifies", "specify", "deprecated", "simple", "generic", "special",
-     "the", "this", "these", "a", "an", "called", "true", "false", "do", "don’t", "does", "it", "its", "when"}
+     "the", "this", "these", "a", "an", "called", "true", "false", "do", "don\u2019t", "does", "it", "its", "when"}
 )  # fmt: skip
 
 
@@ -103,10 +103,10 @@ def entries() -> Iterator[Entry]:
             continue
         for hit in _hits(document):
             passage = read(hit)
-            if passage.man and passage.lead.startswith("-") and "--" in passage.lead:
-                if sentence := first_sentence(hit.text):
-                    file = manpages.MAN_ROOT / f"man{section}" / f"{name}.{section}.gz"
-                    yield Entry(passage, file.as_posix(), sentence)
+            long_form = passage.man and passage.lead.startswith("-") and "--" in passage.lead
+            if long_form and (sentence := first_sentence(hit.text)):
+                file = manpages.MAN_ROOT / f"man{section}" / f"{name}.{section}.gz"
+                yield Entry(passage, file.as_posix(), sentence)
 
 
 def python_key(lead: str) -> str:
@@ -127,8 +127,14 @@ def long_option(lead: str) -> str:
 
 
 def _names(sentence: str, names: list[str]) -> bool:
-    """Whether the sentence says one of the entry's names (then it leans on the name the question must not give)."""
-    return any(re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", sentence) for name in names if name)
+    """Whether the sentence says one of the entry's names (then it leans on the name the question must not give).
+    A plain word ("time" of time.time, "copy") counts only called, `time()`: as a word it is the description's."""
+    for name in filter(None, names):
+        plain = re.fullmatch(r"[a-z]+", name) is not None
+        pattern = rf"(?<![\w.-]){re.escape(name)}" + (r"\(" if plain else r"(?![\w-])")
+        if re.search(pattern, sentence):
+            return True
+    return False
 
 
 def question_for(entry: Entry, rng: random.Random) -> tuple[str, str, str] | None:

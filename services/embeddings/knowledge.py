@@ -60,6 +60,15 @@ def _chunk_title(title: str, section: str) -> str:
     return " > ".join([title, *parts])
 
 
+def titled_chunks(
+    title: str, url: str, text: str, format: str, *, max_chars: int = 1200, overlap: int = 150
+) -> list[tuple[str, str, str]]:
+    """A document's chunks as the index stores them: (chunk title, chunk text, chunk url). The index, the docs QA
+    grading and the training questions made from entries all cut a page this one way."""
+    chunks = chunk_text(text, format, max_chars=max_chars, overlap=overlap)
+    return [(_chunk_title(title, c.section), c.text, _chunk_url(url, c.anchor)) for c in chunks]
+
+
 class KnowledgeBase:
     """UpsertKnowledge and SearchKnowledge over the knowledge collection."""
 
@@ -105,10 +114,11 @@ class KnowledgeBase:
                 Reason.UNKNOWN_FORMAT, f"{where}.format must be one of {', '.join(FORMATS)}", "format"
             )
         title = document.title.strip() or source
-        chunks = chunk_text(document.text, format, max_chars=self.chunk_chars, overlap=self.overlap)
-        if not chunks:
+        titled = titled_chunks(
+            title, document.url, document.text, format, max_chars=self.chunk_chars, overlap=self.overlap
+        )
+        if not titled:
             raise invalid_argument(Reason.EMPTY_TEXT, f"{where}.text has no content to index", "text")
-        titled = [(_chunk_title(title, c.section), c.text, _chunk_url(document.url, c.anchor)) for c in chunks]
         return PreparedDocument(source, title, document.url, titled)
 
     @staticmethod

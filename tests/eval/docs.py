@@ -38,9 +38,8 @@ from services.aviva.training.selection import contains_key as contains
 from services.common.clients import AbiClient
 from services.common.generation.grounding import content_words
 from services.devmesh.processes import ServiceProcess, free_port
-from services.embeddings.chunking import chunk_text
 from services.embeddings.corpus import manpages, pydocs
-from services.embeddings.knowledge import _chunk_title, _chunk_url
+from services.embeddings.knowledge import titled_chunks
 from tests.eval.domain import BLIND_DOMAIN, domain_report, domain_rows
 from tests.personas.support import chat
 
@@ -94,9 +93,8 @@ def _page_passages(page: str) -> dict[str, str]:
     if document is None:
         return {}
     passages: dict[str, str] = {}
-    for chunk in chunk_text(document.text, "markdown"):
-        url = _chunk_url(document.url, chunk.anchor)
-        passages[url] = passages.get(url, "") + "\n" + _chunk_title(document.title, chunk.section) + "\n" + chunk.text
+    for title, text, url in titled_chunks(document.title, document.url, document.text, "markdown"):
+        passages[url] = passages.get(url, "") + "\n" + title + "\n" + text
     return passages
 
 

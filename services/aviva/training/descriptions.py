@@ -26,9 +26,8 @@ from pathlib import Path
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from services.common.knowledge.passage import Passage, read
-from services.embeddings.chunking import chunk_text
 from services.embeddings.corpus import manpages, pydocs
-from services.embeddings.knowledge import _chunk_title, _chunk_url
+from services.embeddings.knowledge import titled_chunks
 
 OUT = Path(__file__).parent / "data" / "docs_qa_train_descriptions.jsonl"
 SEED = 20261207
@@ -65,13 +64,8 @@ class Entry:
 
 
 def _hits(document: index_pb2.KnowledgeDocument) -> Iterator[index_pb2.KnowledgeHit]:
-    for chunk in chunk_text(document.text, "markdown"):
-        yield index_pb2.KnowledgeHit(
-            source=document.source,
-            title=_chunk_title(document.title, chunk.section),
-            url=_chunk_url(document.url, chunk.anchor),
-            text=chunk.text,
-        )
+    for title, text, url in titled_chunks(document.title, document.url, document.text, "markdown"):
+        yield index_pb2.KnowledgeHit(source=document.source, title=title, url=url, text=text)
 
 
 def first_sentence(text: str) -> str:

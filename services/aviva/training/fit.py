@@ -43,9 +43,7 @@ QA_SET = Path(__file__).resolve().parents[3] / "tests" / "docs_qa" / "docs_qa_v1
 # Questions only the cross-encoder is fitted on: the linear stage refitted with the near-alternative questions moved
 # no tuning split (training/RULES.md, "Questions that tell near alternatives apart", step 1); the cross-encoder
 # fitted with them and reading 10 passages raised every one (step 3).
-# The questions made from entries' own descriptions (descriptions.py) teach the cross-encoder what entries do; they
-# are in the corpus' words, not a user's, so the linear stage's lexical weights are not fitted on them.
-CROSS_ENCODER_ONLY = frozenset({"docs_qa_train_contrasts.jsonl", "docs_qa_train_descriptions.jsonl"})
+CROSS_ENCODER_ONLY = frozenset({"docs_qa_train_contrasts.jsonl"})
 
 
 @dataclass

@@ -17,7 +17,7 @@ from personamesh.v1 import embedding_index_service_pb2 as pb
 from services.common.errors import invalid_argument
 from services.common.reasons import Reason
 from services.embeddings import validation
-from services.embeddings.chunking import FORMATS, chunk_text, guess_format
+from services.embeddings.chunking import FORMATS, Chunk, chunk_text, guess_format
 from services.embeddings.collections import ID_BYTES, KNOWLEDGE
 from services.embeddings.embedder import Embedder
 from services.embeddings.filters import quote
@@ -60,12 +60,9 @@ def _chunk_title(title: str, section: str) -> str:
     return " > ".join([title, *parts])
 
 
-def titled_chunks(
-    title: str, url: str, text: str, format: str, *, max_chars: int = 1200, overlap: int = 150
-) -> list[tuple[str, str, str]]:
-    """A document's chunks as the index stores them: (chunk title, chunk text, chunk url). The index, the docs QA
-    grading and the training questions made from entries all cut a page this one way."""
-    chunks = chunk_text(text, format, max_chars=max_chars, overlap=overlap)
+def titled_chunks(title: str, url: str, chunks: list[Chunk]) -> list[tuple[str, str, str]]:
+    """A document's chunks as the index stores them: (chunk title, chunk text, chunk url). The index and the docs QA
+    grading (which rebuilds a cited passage from the installed page) name chunks this one way."""
     return [(_chunk_title(title, c.section), c.text, _chunk_url(url, c.anchor)) for c in chunks]
 
 
@@ -114,12 +111,10 @@ class KnowledgeBase:
                 Reason.UNKNOWN_FORMAT, f"{where}.format must be one of {', '.join(FORMATS)}", "format"
             )
         title = document.title.strip() or source
-        titled = titled_chunks(
-            title, document.url, document.text, format, max_chars=self.chunk_chars, overlap=self.overlap
-        )
-        if not titled:
+        chunks = chunk_text(document.text, format, max_chars=self.chunk_chars, overlap=self.overlap)
+        if not chunks:
             raise invalid_argument(Reason.EMPTY_TEXT, f"{where}.text has no content to index", "text")
-        return PreparedDocument(source, title, document.url, titled)
+        return PreparedDocument(source, title, document.url, titled_chunks(title, document.url, chunks))
 
     @staticmethod
     def embedding_texts(document: PreparedDocument) -> list[str]:

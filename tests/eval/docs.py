@@ -38,6 +38,7 @@ from services.aviva.training.selection import contains_key as contains
 from services.common.clients import AbiClient
 from services.common.generation.grounding import content_words
 from services.devmesh.processes import ServiceProcess, free_port
+from services.embeddings.chunking import chunk_text
 from services.embeddings.corpus import manpages, pydocs
 from services.embeddings.knowledge import titled_chunks
 from tests.eval.domain import BLIND_DOMAIN, domain_report, domain_rows
@@ -93,7 +94,7 @@ def _page_passages(page: str) -> dict[str, str]:
     if document is None:
         return {}
     passages: dict[str, str] = {}
-    for title, text, url in titled_chunks(document.title, document.url, document.text, "markdown"):
+    for title, text, url in titled_chunks(document.title, document.url, chunk_text(document.text, "markdown")):
         passages[url] = passages.get(url, "") + "\n" + title + "\n" + text
     return passages
 

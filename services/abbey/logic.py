@@ -44,7 +44,7 @@ from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.abbey.situation import SituationHead
-from services.abbey.small_talk import reply, small_talk_kind
+from services.abbey.small_talk import THANKS, SmallTalkHead, reply, small_talk_kind
 from services.abbey.technical import STRONG_KNOWLEDGE, TechnicalHead, needs_steps
 from services.common.calculation import calculation_in
 from services.common.conversation import user_messages
@@ -94,6 +94,7 @@ class AbbeyLogic(PersonaLogic):
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
         self.attempt_head = LogisticHead.read(crisis.ATTEMPT_HEAD_PATH) if settings.attempt_head else None
         self.situation_head = SituationHead.load() if settings.situation_head else None
+        self.small_talk_head = SmallTalkHead.load() if settings.small_talk_head else None
         self.technical_head = TechnicalHead.load() if settings.technical_head else None
         self.docs = DocsAnswerer(settings, lazy=True)  # most of what Abbey is told needs no documentation
 
@@ -131,7 +132,7 @@ class AbbeyLogic(PersonaLogic):
         reading = self.reader.read(request)
         gratitude = is_gratitude(request.content)
         if gratitude and not kind:
-            reading = EmotionReading("grateful", max(0.5, reading.intensity), {"grateful": 0.8}, 0.5, reading.source)
+            reading = _grateful(reading)
         state = self.moods.state(request.user_id, request.session_id)
         said = state.said | _earlier_sentences(request)
         # Small talk is answered in kind; over Abi's recall-first flag only when the message has no words of risk
@@ -157,6 +158,23 @@ class AbbeyLogic(PersonaLogic):
             # search for the steps themselves runs only then, in `_answering`).
             search_knowledge(self.index, searched, k=1, min_score=STRONG_KNOWLEDGE),
         )
+        vector: list[float] | None = None
+        if (
+            self.small_talk_head is not None
+            and not talk
+            and not kind
+            and not risk_words
+            and not follow_up
+            and not gratitude
+            and SmallTalkHead.may_read(request.content)
+        ):
+            # Small talk in words the list lacks ("nice one, that worked"): read by meaning, never over a crisis flag
+            # or words of risk (`kind` is empty then only without both).
+            vector = await message_vector(self.index, request.content, retrieved, searched)
+            talk = self.small_talk_head.kind(vector)
+            if talk == THANKS:
+                gratitude, talk, reading = True, "", _grateful(reading)
+            chat = talk
         # An emergency happening now comes before Abi's recall-first crisis flag when the message has no words of
         # self-harm (a collapse, a gas leak: not "are you thinking about ending your life?"); the crisis lines
         # follow the emergency number then. With words of self-harm the crisis answer, which gives the number too.
@@ -171,7 +189,8 @@ class AbbeyLogic(PersonaLogic):
             or situation is not None
             or second is not None
         )
-        vector = await message_vector(self.index, request.content, retrieved, searched) if wants_vector else None
+        if wants_vector and vector is None:
+            vector = await message_vector(self.index, request.content, retrieved, searched)
         if second is not None:
             reading = with_second_opinion(reading, request.content, second.feeling(vector))
         if self.situation_head is not None and not chat and not kind and may_be_sarcasm(reading, request.content):
@@ -341,6 +360,7 @@ class AbbeyLogic(PersonaLogic):
             query_type=request.routing.query_type if request.HasField("routing") else "",
             used=said,
             small_talk=reply(chat, request.content, said) if chat and not urgent else "",
+            small_talk_kind=chat if not urgent else "",
             introduced=introduced,
             introduced_only=bool(introduced) and emotion == "neutral" and all(f.key == "name" for f in facts),
             follow_up=bool(last_user_turn(request)) and not new_subject,
@@ -413,6 +433,8 @@ class AbbeyLogic(PersonaLogic):
                 1.0,
                 0,
             )
+        if material.small_talk_kind:
+            chain.add(f"Small talk ({material.small_talk_kind.replace('_', ' ')}): answered in kind, briefly", 0.8, 0)
         if material.emergency:
             number = material.resources.emergency if material.resources else "the local emergency number"
             chain.add(f"Emergency happening now ({material.emergency.replace('_', ' ')}): {number} first", 0.9, 0)
@@ -473,6 +495,11 @@ class AbbeyLogic(PersonaLogic):
 
     async def close(self) -> None:
         await self.index.close()
+
+
+def _grateful(reading: EmotionReading) -> EmotionReading:
+    """Thanks are met as thanks, whatever feeling the labels found in them."""
+    return EmotionReading("grateful", max(0.5, reading.intensity), {"grateful": 0.8}, 0.5, reading.source)
 
 
 def _sentences(text: str) -> list[str]:

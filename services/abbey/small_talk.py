@@ -2,21 +2,30 @@
 bot?", "what's your name?", a laugh or an "ok", answered in kind, briefly.
 
 Without this, the composer had nothing to say back ("hi" got "Tell me a bit more about what you have in mind"),
-read "good morning" as news to savour and "see you tomorrow" as a goodbye to ask about. The phrases are a closed
-list of conventional ones matched against the whole message (a message that says anything more is not small
-talk), so no classifier is needed; a bare "goodbye" is not in the list: on its own it can be a farewell of
-another kind, and is left to the crisis signal.
+read "good morning" as news to savour and "see you tomorrow" as a goodbye to ask about. The conventional phrases
+are a closed list matched against the whole message (a message that says anything more is not small talk); a bare
+"goodbye" is not in the list: on its own it can be a farewell of another kind, and is left to the crisis signal.
+People say the same things in endless other words ("nice one, that worked", "lol ok"), so where the list finds
+nothing a short message is read by a learned head (`SmallTalkHead`) on the sentence vector Abbey already has.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 from services.abbey.language import LAUGHTER
 from services.common.registry import persona_registry
+from services.common.safety.head import SoftmaxHead
 from services.common.text import unsaid
+
+HEAD_PATH: Final = Path(__file__).parent / "models" / "small_talk.json"
+NOT_SMALL_TALK: Final = "none"
+THANKS: Final = "thanks"  # a kind only the head reads: thanks are met as thanks are (`empathy.is_gratitude`)
+MAX_HEAD_WORDS: Final = 8  # longer messages say something more; the head was fitted on short ones
 
 _NAME = r"(?:\s*,?\s*(?:abbey|abi|aviva|there|everyone|all|friend|mate|buddy))?"
 _END = r"\s*[.!?:)\s]*$"
@@ -120,6 +129,33 @@ def small_talk_kind(text: str) -> str:
     if len(text) > 60:
         return ""
     return next((kind for kind, pattern in KINDS.items() if pattern.match(text)), "")
+
+
+class SmallTalkHead:
+    """What kind of small talk a short message is, read from its sentence vector (`make train-small-talk`,
+    services/abbey/training/small_talk.py): the likeliest kind when it reaches the head's threshold, picked so that
+    few messages that are not small talk are taken for it."""
+
+    def __init__(self, head: SoftmaxHead) -> None:
+        self.head = head
+
+    @classmethod
+    def load(cls, path: Path = HEAD_PATH) -> SmallTalkHead:
+        return cls(SoftmaxHead.read(path))
+
+    @staticmethod
+    def may_read(text: str) -> bool:
+        """Whether a message is short enough to be only small talk."""
+        return 0 < len(text.split()) <= MAX_HEAD_WORDS
+
+    def kind(self, vector: Sequence[float] | None) -> str:
+        """The kind of small talk, or "" below the threshold or with no vector."""
+        if not vector:
+            return ""
+        probabilities = self.head.probabilities(vector)
+        kinds = [label for label in probabilities if label != NOT_SMALL_TALK]
+        kind = max(kinds, key=lambda label: probabilities[label])
+        return kind if probabilities[kind] >= self.head.threshold else ""
 
 
 def reply(kind: str, text: str, said: set[str]) -> str:

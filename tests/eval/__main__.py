@@ -65,6 +65,7 @@ from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label
 from tests.eval.plans import eval_plans, print_plans
 from tests.eval.sarcasm import SARCASM_BLIND, SARCASM_SELECTION, eval_sarcasm, print_sarcasm
 from tests.eval.situations import eval_situations, print_situations
+from tests.eval.small_talk import SMALL_TALK_BLIND, SMALL_TALK_SELECTION, eval_small_talk, print_small_talk
 from tests.eval.technical import STATEMENTS_SET, eval_technical, print_technical
 
 RESULTS = Path("bench-results")
@@ -91,7 +92,9 @@ SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_s
 SMALL_TALK = ("small_talk", "acknowledgement")
 CONVERSATION_TASKS: dict[Signal, str] = {"crisis": "conversation_crisis", "harmful": "conversation_harm"}
 CLASSIFIER_TASKS = "blind,conversation_crisis,conversation_harm,routing,questions,emotions,everyday,plans"
-ANSWER_TASKS = "empathy,situations,conversations,crisis,technical,sarcasm"  # need the personas: only through a gateway
+# Need the personas: only through a gateway.
+ANSWER_TASKS = "empathy,situations,conversations,crisis,technical,sarcasm,small_talk"
+TUNING_ONLY_TASKS = "small_talk_tuning"  # a tuning set alone, without its blind set (through a gateway too)
 # Demszky et al., "GoEmotions: A Dataset of Fine-Grained Emotions", ACL 2020 (arXiv:2005.00547): BERT-base,
 # macro-averaged over the Ekman grouping (6 emotions + neutral) on the GoEmotions test split: F1 0.64
 # (precision 0.59, recall 0.69); full 28-label taxonomy macro-F1 0.46. Public re-runs of the same setup report
@@ -312,6 +315,9 @@ def print_report(results: dict[str, Any]) -> None:
     for key in ("sarcasm_blind", "sarcasm"):
         if key in results:
             print_sarcasm(results[key])
+    for key in ("small_talk_blind", "small_talk"):
+        if key in results:
+            print_small_talk(results[key])
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -349,7 +355,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         through_gateway = args.via in ("http", "mesh")
         tasks = (args.tasks or CLASSIFIER_TASKS + ("," + ANSWER_TASKS if through_gateway else "")).split(",")
-        if set(tasks) & set(ANSWER_TASKS.split(",")) and not through_gateway:
+        if set(tasks) & set(f"{ANSWER_TASKS},{TUNING_ONLY_TASKS}".split(",")) and not through_gateway:
             raise SystemExit(f"--tasks {ANSWER_TASKS} need the personas: use --via http or --via mesh")
         if "blind" in tasks:
             for key, path in BLIND_SETS.items():
@@ -390,6 +396,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             results["sarcasm_blind"] = await eval_sarcasm(args.url, SARCASM_BLIND, args.api_key)
             if SARCASM_SELECTION.exists():
                 results["sarcasm"] = await eval_sarcasm(args.url, SARCASM_SELECTION, args.api_key)
+        if "small_talk" in tasks:
+            results["small_talk_blind"] = await eval_small_talk(args.url, SMALL_TALK_BLIND, args.api_key)
+        if "small_talk" in tasks or "small_talk_tuning" in tasks:
+            results["small_talk"] = await eval_small_talk(args.url, SMALL_TALK_SELECTION, args.api_key)
         if "conversations" in tasks:
             results["conversations_blind"] = await eval_conversations(args.url, args.api_key, path=CONVERSATIONS_BLIND)
             results["conversations"] = await eval_conversations(args.url, args.api_key)

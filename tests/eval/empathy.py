@@ -93,11 +93,16 @@ def read_rows(path: Path = EMPATHY_SET) -> list[dict[str, Any]]:
 
 
 async def ask_abbey(
-    url: str, rows: list[dict[str, Any]], prefix: str, api_key: str = "", concurrency: int = 4
+    url: str,
+    rows: list[dict[str, Any]],
+    prefix: str,
+    api_key: str = "",
+    concurrency: int = 4,
+    path: str = "/api/v1/chat/abbey",
 ) -> list[dict[str, Any] | None]:
-    """Each row's text (or its `turns`, in order, in one session) to POST /api/v1/chat/abbey in a fresh session and
-    user of its own (`prefix`-run-id), retried on 429; the (last) answers in row order (None for any other failed
-    call)."""
+    """Each row's text (or its `turns`, in order, in one session) to POST `path` (Abbey's own; "/api/v1/chat" to be
+    routed) in a fresh session and user of its own (`prefix`-run-id), retried on 429; the (last) answers in row
+    order (None for any other failed call)."""
     headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
     gate = asyncio.Semaphore(concurrency)
     # New sessions and users every run: the gateway keeps a session's history and Abbey its mood, so a row sent
@@ -107,7 +112,7 @@ async def ask_abbey(
 
         async def say(body: dict[str, str]) -> httpx.Response:
             for attempt in range(20):
-                response = await client.post("/api/v1/chat/abbey", json=body)
+                response = await client.post(path, json=body)
                 if response.status_code != 429:
                     break
                 await asyncio.sleep(float(response.headers.get("retry-after", "1") or 1) + 0.1 * attempt)

@@ -227,6 +227,16 @@ async def test_small_talk_is_answered_in_kind_unless_the_conversation_was_distre
     assert "Tell me a bit more" not in hello.content and "?" in hello.content
 
 
+async def test_small_talk_in_words_the_list_lacks_is_answered_in_kind(personas: Personas) -> None:
+    """ "nice one, that worked" had got "I don't have a trustworthy source"; the small-talk head reads such words by
+    meaning, and the reasoning says so. A short message that says more is still answered as itself."""
+    asked = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="is there a human behind this"))
+    assert asked.content.startswith("I'm an AI assistant"), asked.content
+    assert asked.reasoning_steps[0].description.startswith("Small talk (identity)")
+    said = await chat(personas.abbey.target, persona_pb2.PersonaRequest(content="ok but it still crashes"))
+    assert not any(step.description.startswith("Small talk") for step in said.reasoning_steps), said.content
+
+
 async def test_a_goodbye_soon_after_a_crisis_keeps_the_concern_open(personas: Personas) -> None:
     """ "ok thanks, bye" after a disclosure carries no flag and no words of risk of its own: answered as small talk it
     got a cheerful goodbye. Within crisis.FOLLOW_UP_TURNS turns of the crisis it is answered in kind, calmly, with

@@ -20,24 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from services.abbey.situation import HEAD_PATH, NEUTRAL
 from services.abi.training.data import is_held_out
-from services.common.safety.training.fit import SEED, index_vectors, threshold_for, write_json
+from services.common.safety.training.fit import fit_softmax_head, index_vectors, write_json
 from services.common.shared_data import read_jsonl
 
 DATA = tuple(Path(__file__).with_name("data") / f"situation_feelings_train_v{n}.jsonl" for n in (1, 2))
 MAX_NEUTRAL_READ = 0.05  # share of the neutral messages (out of fold) the threshold may read as a feeling
 C = 4.0
-
-
-def strongest_feeling(probabilities: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the most likely label other than neutral, and its probability."""
-    feelings = [i for i, label in enumerate(labels) if label != NEUTRAL]
-    best = probabilities[:, feelings].argmax(axis=1)
-    return np.asarray(feelings)[best], probabilities[:, feelings].max(axis=1)
 
 
 def main() -> None:
@@ -49,30 +40,18 @@ def main() -> None:
     rows = [row for path in args.data for row in read_jsonl(path) if not is_held_out(str(row["text"]))]
     vectors = index_vectors([str(row["text"]) for row in rows])
     gold = np.asarray([str(row["ekman"]) for row in rows])
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
-    out_of_fold = cross_val_predict(model, vectors, gold, cv=folds, method="predict_proba")
-    model.fit(vectors, gold)
-    labels = [str(label) for label in model.classes_]
-    feeling, probability = strongest_feeling(out_of_fold, labels)
+    fit = fit_softmax_head(vectors, gold, NEUTRAL, MAX_NEUTRAL_READ, C)
     neutral = gold == NEUTRAL
-    threshold = threshold_for(probability[neutral], MAX_NEUTRAL_READ)
-    read = probability >= threshold
-    right = read & (np.asarray(labels)[feeling] == gold)
     figures: dict[str, Any] = {
-        "feelings_read_right": round(float(right[~neutral].mean()), 4),
-        "feelings_read_wrong": round(float((read & ~right)[~neutral].mean()), 4),
-        "neutral_read_as_a_feeling": round(float(read[neutral].mean()), 4),
+        "feelings_read_right": round(float(fit.right[~neutral].mean()), 4),
+        "feelings_read_wrong": round(float((fit.read & ~fit.right)[~neutral].mean()), 4),
+        "neutral_read_as_a_feeling": round(float(fit.read[neutral].mean()), 4),
         "per_group_read_right": {
-            group: round(float(right[gold == group].mean()), 4) for group in labels if group != NEUTRAL
+            group: round(float(fit.right[gold == group].mean()), 4) for group in fit.labels if group != NEUTRAL
         },
     }
-    document = {
-        "labels": labels,
-        "weights": [[round(float(w), 6) for w in row] for row in model.coef_],
-        "biases": [round(float(b), 6) for b in model.intercept_],
-        "threshold": round(threshold, 6),
-        "card": {
+    document = fit.document(
+        {
             "data": f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
             "(written blind by helpers; services/abbey/training/data/README.md)",
             "model": f"scikit-learn LogisticRegression(C={C:g}, class_weight=balanced), multinomial, on the unit "
@@ -80,10 +59,10 @@ def main() -> None:
             "threshold_rule": f"lowest out-of-fold probability of the strongest feeling at which at most "
             f"{MAX_NEUTRAL_READ:.0%} of the neutral messages are read as a feeling",
             "out_of_fold": figures,
-        },
-    }
+        }
+    )
     write_json(args.out, document)
-    print(f"wrote {args.out}: threshold {threshold:.3f}; out of fold {figures}")
+    print(f"wrote {args.out}: threshold {fit.threshold:.3f}; out of fold {figures}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ threshold rule, and the head file with its card."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,44 @@ def fit_head(vectors: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tuple
     out_of_fold = cross_val_predict(model, vectors, labels, cv=folds, method="predict_proba")[:, 1]
     model.fit(vectors, labels)
     return model, out_of_fold
+
+
+@dataclass(frozen=True)
+class SoftmaxFit:
+    """A multinomial head over labels with one "nothing to act on" label, and the threshold on the probability of
+    the likeliest other label; `read` and `right` are per training row, out of fold."""
+
+    model: LogisticRegression
+    labels: list[str]
+    threshold: float
+    read: np.ndarray  # the likeliest other label reached the threshold
+    right: np.ndarray  # ... and it is the row's label
+
+    def document(self, card: dict[str, Any]) -> dict[str, Any]:
+        """The JSON `SoftmaxHead.read` reads, with its card."""
+        return {
+            "labels": self.labels,
+            "weights": [[round(float(w), 6) for w in row] for row in self.model.coef_],
+            "biases": [round(float(b), 6) for b in self.model.intercept_],
+            "threshold": round(self.threshold, 6),
+            "card": card,
+        }
+
+
+def fit_softmax_head(vectors: np.ndarray, gold: np.ndarray, nothing: str, max_read: float, c: float) -> SoftmaxFit:
+    """A balanced multinomial logistic regression, and the lowest threshold at which, out of fold (5 folds), at most
+    `max_read` of the rows labelled `nothing` would be read as another label."""
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    out_of_fold = cross_val_predict(model, vectors, gold, cv=folds, method="predict_proba")
+    model.fit(vectors, gold)
+    labels = [str(label) for label in model.classes_]
+    others = [i for i, label in enumerate(labels) if label != nothing]
+    likeliest = np.asarray(others)[out_of_fold[:, others].argmax(axis=1)]
+    probability = out_of_fold[:, others].max(axis=1)
+    threshold = threshold_for(probability[gold == nothing], max_read)
+    read = probability >= threshold
+    return SoftmaxFit(model, labels, threshold, read, read & (np.asarray(labels)[likeliest] == gold))
 
 
 def head_document(

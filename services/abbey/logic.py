@@ -166,7 +166,7 @@ class AbbeyLogic(PersonaLogic):
             and not risk_words
             and not follow_up
             and not gratitude
-            and SmallTalkHead.may_read(request.content)
+            and SmallTalkHead.may_read(request.content, is_question(request.content))
         ):
             # Small talk in words the list lacks ("nice one, that worked"): read by meaning, never over a crisis flag
             # or words of risk (`kind` is empty then only without both).

@@ -26,6 +26,9 @@ HEAD_PATH: Final = Path(__file__).parent / "models" / "small_talk.json"
 NOT_SMALL_TALK: Final = "none"
 THANKS: Final = "thanks"  # a kind only the head reads: thanks are met as thanks are (`empathy.is_gratitude`)
 MAX_HEAD_WORDS: Final = 8  # longer messages say something more; the head was fitted on short ones
+# A sentence vector barely tells "my" from "your": "what's my name?" reads as who she is, "what are my hobbies?" as
+# her favourites. Small talk asks about her, so a question about the writer's own is left to the rest of Abbey.
+_WRITERS_OWN = re.compile(r"\b(?:my|mine|our|am i)\b", re.I)
 
 _NAME = r"(?:\s*,?\s*(?:abbey|abi|aviva|there|everyone|all|friend|mate|buddy))?"
 _END = r"\s*[.!?:)\s]*$"
@@ -144,9 +147,9 @@ class SmallTalkHead:
         return cls(SoftmaxHead.read(path))
 
     @staticmethod
-    def may_read(text: str) -> bool:
-        """Whether a message is short enough to be only small talk."""
-        return 0 < len(text.split()) <= MAX_HEAD_WORDS
+    def may_read(text: str, question: bool) -> bool:
+        """Whether a message is short enough to be only small talk, and is no `question` about the writer's own."""
+        return 0 < len(text.split()) <= MAX_HEAD_WORDS and not (question and _WRITERS_OWN.search(text))
 
     def kind(self, vector: Sequence[float] | None) -> str:
         """The kind of small talk, or "" below the threshold or with no vector."""

@@ -142,6 +142,37 @@ _EVENT_WORDS = re.compile(
 )
 
 
+# Where the writer lives, read from the parse when the words are not exactly "I live in X" (`_SELF`): "my partner
+# Jonas and I just moved to Lisbon", "we live in Leeds now", "I've been living in Dublin for three years".
+_LIVING = frozenset(
+    {"live", "lives", "lived", "living", "move", "moved", "moving", "relocated", "relocating", "settled", "emigrated"}
+)
+_MOVING_NOW = frozenset({"moving", "relocating", "settling"})  # "we're moving to Porto next month": a plan
+
+
+def _home_in(sentence: Any) -> str:
+    """The place (spaCy's GPE or LOC entity) the writer says they live in or moved to, or ""; not when the verb is
+    wished or planned ("I want to move to Spain", "we're moving to Porto"), negated or said of someone else."""
+    for verb in sentence:
+        if verb.lower_ not in _LIVING or verb.dep_ == "xcomp":
+            continue
+        children = list(verb.children)
+        writer = any(
+            child.dep_ == "nsubj" and any(who.lower_ in ("i", "we") for who in (child, *child.conjuncts))
+            for child in children
+        )
+        helpers = [child for child in children if child.dep_ in ("aux", "neg")]
+        wished = any(child.dep_ == "neg" or child.tag_ == "MD" for child in helpers)
+        planned = verb.lower_ in _MOVING_NOW and not any(child.lower_ == "been" for child in helpers)
+        if not writer or wished or planned:
+            continue
+        for prep in (child for child in children if child.dep_ == "prep" and child.lower_ in ("in", "to")):
+            places = [child for child in prep.children if child.dep_ == "pobj" and child.ent_type_ in ("GPE", "LOC")]
+            for place in places:
+                return next(entity.text for entity in sentence.ents if entity.start <= place.i < entity.end)
+    return ""
+
+
 def _owned(token: Any) -> bool:
     """'my dog' — or 'my dog Rex', where the parser hangs 'my' on the name and 'dog' is its compound."""
     owners = ("my", "our")
@@ -183,6 +214,10 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
             if match:
                 facts.append(Fact("self", key, match.group(1).strip(), said, raw, intensity, emotion))
                 found = True
+        home = "" if any(f.key == "home" for f in facts if f.source == raw) else _home_in(sentence)
+        if home:
+            facts.append(Fact("self", "home", home, said, raw, intensity, emotion))
+            found = True
         if _TEACHES.search(raw) and not any(f.key == "job" for f in facts if f.source == raw):
             facts.append(Fact("self", "job", "teacher", said, raw, intensity, emotion))
             found = True

@@ -165,3 +165,30 @@ def test_allergies_diets_age_birthdays_and_children_are_remembered_and_asked_bac
     assert answer_question(asked, [Recollection(fact, 1.0, "s") for fact in facts]).startswith(answer)
     for advice in ("what are my options?", "when is my flight?", "where is my phone?"):
         assert memory_question(advice) is None, advice
+
+
+@pytest.mark.parametrize(
+    ("told", "home"),
+    [
+        ("my partner Jonas and I just moved to Lisbon", "Lisbon"),
+        ("we live in Leeds now", "Leeds"),
+        ("I've been living in Dublin for three years", "Dublin"),
+        ("We relocated to Toronto last spring.", "Toronto"),
+    ],
+)
+def test_where_the_writer_lives_is_read_from_the_parse(told: str, home: str) -> None:
+    """ "where do I live?" had got "you haven't told me" after these: only "I live in X" was kept."""
+    assert [f.value for f in extract_facts(told) if f.key == "home"] == [home]
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        "I want to move to Spain someday",
+        "we'd never live in London",
+        "we're moving to Porto next month",
+        "my sister lives in Paris",
+    ],
+)
+def test_a_wish_a_plan_a_negation_or_someone_elses_home_is_not_where_the_writer_lives(told: str) -> None:
+    assert [f for f in extract_facts(told) if f.key == "home"] == []

@@ -165,14 +165,27 @@ _PLACE_OF_THE_SHELL = re.compile(r"\bcommand[- ]line\b|\bterminal\b")
 _SHELL_BY_NAME = re.compile(r"\b(bash|shell|zsh|ksh|sh)\b")
 
 
+def labelled_with(text: str) -> str:
+    """The language a request is labelled with as chat and forum titles are ("javascript: remove duplicates", "Go -
+    read a file", "[rust] reverse a string"), or ""."""
+    lowered = text.lower()
+    label_end = r"\s*(?:[\])]|\s[-\u2013\u2014]\s|:\s)"  # "]", " - " or ": " after the name
+    found = [
+        name
+        for name, language in BY_NAME.items()
+        if language.mention and re.match(rf"\s*[\[(]?\s*(?:{language.mention}){label_end}", lowered)
+    ]
+    return found[0] if found else ""
+
+
 def named_for_code(text: str) -> str:
-    """The language a request asks its code in: with a preposition ("... in Rust", `asked_for`) or as the kind of
-    code wanted ("a Go function", "a SQL query"); "" if none. A language named as a topic ("avoid SQL injection")
-    or the shell named as the place a command runs ("from the command line") asks for nothing: a Python page may
-    answer those."""
+    """The language a request asks its code in: with a preposition ("... in Rust", `asked_for`), as the kind of
+    code wanted ("a Go function", "a SQL query") or as its label ("bash: check if a file exists"); "" if none. A
+    language named as a topic ("avoid SQL injection") or the shell named as the place a command runs ("from the
+    command line") asks for nothing: a Python page may answer those."""
     lowered = text.lower()
     place_only = bool(_PLACE_OF_THE_SHELL.search(lowered)) and not _SHELL_BY_NAME.search(lowered)
-    asked = asked_for(text)
+    asked = asked_for(text) or labelled_with(text)
     if asked and not (asked == "bash" and place_only):
         return asked
     found = [(match.start(), name) for name, pattern in _kind_of_code_patterns() if (match := pattern.search(lowered))]

@@ -28,3 +28,19 @@ from services.common.languages import named_for_code
 )
 def test_the_language_asked_for_not_the_one_mentioned(question: str, language: str) -> None:
     assert named_for_code(question) == language
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("javascript: how to remove duplicates from an array", "javascript"),
+        ("bash: check if a file exists", "bash"),
+        ("[rust] reverse a string", "rust"),
+        ("python: how to merge two dicts", "python"),
+        ("Note: in my script the loop hangs", ""),
+        ("c:\\users is full, what can I delete?", ""),
+    ],
+)
+def test_a_language_named_as_the_label_of_a_question_is_the_one_asked_for(question: str, language: str) -> None:
+    """ "javascript: ..." had got a Python passage and "bash: ..." `pathlib.Path.exists()`."""
+    assert named_for_code(question) == language

@@ -12,6 +12,7 @@ from services.abbey.feeling_words import named_feelings
 from services.abbey.language import Specifics, asks_for_something, asks_to_compose, speaks_of_a_death
 from services.abbey.memory import Recollection
 from services.common import languages
+from services.common.generation.cautions import caution_for
 from services.common.generation.grounding import best_sentences
 from services.common.knowledge.passage import parsing_examples, read
 from services.common.persona.logic import SystemPrompt
@@ -240,6 +241,9 @@ def _technical_body(material: AbbeyMaterial) -> str:
         parts += [" ".join(sentences)] if sentences else []
     if example:
         parts.append(f"For example:\n\n{example}")
+    caution = caution_for("\n".join([lead, example]))
+    if caution:
+        parts.append(caution)
     return "\n\n".join([opening, *parts]) + reference
 
 

@@ -10,6 +10,7 @@ from services.aviva.care import own_lines
 from services.aviva.classifier import QueryClass
 from services.aviva.code import CodeAnswer, pasted_code_findings
 from services.common import languages
+from services.common.generation.cautions import caution_for, caution_sentences
 from services.common.generation.codeblocks import ExtractedBlock
 from services.common.generation.grounding import best_sentences, content_words, prose_sentences
 from services.common.knowledge.answer import answer_of, distinct
@@ -96,7 +97,12 @@ def _facts(material: AvivaMaterial, limit: int) -> list[str]:
 
 def own_sentences() -> set[str]:
     """Aviva's template sentences: her own advice, not claims for the fact checker."""
-    return set(prose_sentences(_DEBUG_CHECKLIST)) | set(prose_sentences(NO_DEBUG_PASSAGE)) | own_lines()
+    return (
+        set(prose_sentences(_DEBUG_CHECKLIST))
+        | set(prose_sentences(NO_DEBUG_PASSAGE))
+        | own_lines()
+        | caution_sentences()
+    )
 
 
 def compose_draft(material: AvivaMaterial) -> str:
@@ -189,6 +195,9 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
         parts.append(f"```{example[0]}\n{example[1]}\n```")
     if sentences:
         parts.append(" ".join(sentences))
+    caution = caution_for("\n".join([lead, example[1] if example else ""]))
+    if caution:
+        parts.append(caution)
     parts.append(f"Source: {passage.citation}")
     also = [
         f"- {r.passage.lead_line}: {r.passage.citation}"

@@ -91,8 +91,8 @@ _CLOSE = rf"\b(?:your|our) (?:\w+ )?(?:{_SOMEONE_CLOSE})\b"
 _ACHIEVER = r"\b(?:you(?:'ve| have)?|your \w+(?: \w+)? (?:was|were|has been|have been|got|is)) (?:\w+ ){0,3}?"
 # Of those, the words that cannot be anything but good news ("you got a parking ticket" is not).
 _EARNED_WORDS = (
-    r"passed|won|graduated|aced|nailed|qualified|published|made it|accepted|approved|promoted|hired|admitted|"
-    r"awarded|shortlisted"
+    r"passed|won(?!['\u2019]t)|graduated|aced|nailed|qualified|published|made it|accepted|approved|promoted|hired|"
+    r"admitted|awarded|shortlisted"
 )
 # What someone "got" that is news still to be read, not something achieved ("you got a letter from the council").
 _NEWS = (

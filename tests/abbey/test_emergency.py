@@ -118,6 +118,17 @@ def test_a_thing_that_will_not_work_is_left_alone() -> None:
         assert with_head(message) != "", message
 
 
+def test_an_estrangement_or_a_state_that_has_lasted_is_not_happening_now() -> None:
+    """ "my son won't talk to me anymore" got the emergency number from the head alone ("won't talk": a person who
+    cannot answer). A refusal addressed to the writer, or weeks of a state, is not an emergency happening now; a
+    change that just happened still is."""
+    message = "my son won't talk to me anymore"
+    assert HEAD.fires(vector_of(message))  # what the guard is for
+    for message in (message, "my dad barely eats these days and sleeps all afternoon"):
+        assert with_head(message) == "", message
+    assert with_head("baby locked in a hot car, windows up, she's red and not crying anymore") != ""
+
+
 def test_the_line_gives_the_number_first() -> None:
     assert emergency_line("999").startswith("If anyone is in immediate danger or hurt, call 999 now")
 

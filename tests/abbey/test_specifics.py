@@ -353,3 +353,14 @@ def test_a_pair_with_the_writer_is_said_back_with_you_first() -> None:
     assert second_person("my partner and I are moving in together") == "you and your partner are moving in together"
     assert second_person("my sister and I had a huge fight") == "you and your sister had a huge fight"
     assert second_person("I miss my dog") == "you miss your dog"
+
+
+def test_wont_is_not_something_won() -> None:
+    """ "won" had matched in "won't": "my son won't talk to me" was read as something achieved."""
+    for text in (
+        "my son won't talk to me",
+        "I won't be able to come to the wedding",
+        "I won\u2019t be around next month",
+    ):
+        assert not extract(text).earned and not extract(text).achievement, text
+    assert extract("we won the match").earned

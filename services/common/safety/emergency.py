@@ -109,6 +109,18 @@ _NOW = re.compile(
     r"\b(?:right now|just|help|please|hurry|quick|what do i do|what should i do|911|999|112|000|ambulance)\b|!",
     re.IGNORECASE,
 )
+# A state that has lasted ("she barely eats these days", "for weeks"), or a refusal addressed to the writer ("my son
+# won't talk to me anymore"): an estrangement, a habit or a mood, not something happening now. Read only against the
+# head, whose "won't talk" is a person who cannot answer. "anymore" alone is not one: "not crying anymore" in a hot
+# car is a change that just happened; a collapse "for the last ten minutes" is minutes.
+_LASTED = re.compile(
+    r"\b(?:these days|lately|for (?:(?:several|a few|many|some|two|three|four|five|six|\d+) )?"
+    r"(?:weeks|months|years|ages)|for (?:a|one) (?:week|month|year)|"
+    r"(?:won't|wont|will not|doesn't|does not|refuses to|stopped) (?:talk|speak|talking|speaking) to (?:me|us)|"
+    r"(?:won't|wont|doesn't|does not|stopped) (?:answer|answering|return|returning|pick up|picking up) my "
+    r"(?:calls|texts|messages))\b",
+    re.IGNORECASE,
+)
 # Not happening to anyone: a question about what one should do if ..., a story being written, a game.
 _HYPOTHETICAL = re.compile(
     r"^\s*(?:what|how)\b[^.?!]{0,40}\b(?:should|do|would|can|could)\b[^.?!]{0,40}\bif\b"
@@ -163,7 +175,8 @@ def emergency_kind(text: str, head: EmergencyHead | None = None, vector: Sequenc
     the head, given the message's vector, recognises one), or ""."""
     kind = next((name for name, pattern in PATTERNS.items() if pattern.search(text)), "")
     if not kind and head is not None and len(text.split()) >= HEAD_MIN_WORDS and not _MACHINE_FAILING.search(text):
-        kind = LEARNED if head.fires(vector) else ""
+        lasted = bool(_LASTED.search(text)) and not _NOW.search(text)
+        kind = LEARNED if not lasted and head.fires(vector) else ""
     if not kind:
         return ""
     if _HYPOTHETICAL.search(text) and not re.search(r"\bright now\b", text, re.IGNORECASE):

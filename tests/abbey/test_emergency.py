@@ -122,9 +122,9 @@ def test_an_estrangement_or_a_state_that_has_lasted_is_not_happening_now() -> No
     """ "my son won't talk to me anymore" got the emergency number from the head alone ("won't talk": a person who
     cannot answer). A refusal addressed to the writer, or weeks of a state, is not an emergency happening now; a
     change that just happened still is."""
-    message = "my son won't talk to me anymore"
-    assert HEAD.fires(vector_of(message))  # what the guard is for
-    for message in (message, "my dad barely eats these days and sleeps all afternoon"):
+    estranged = "my son won't talk to me anymore"
+    assert HEAD.fires(vector_of(estranged))  # what the guard is for
+    for message in (estranged, "my dad barely eats these days and sleeps all afternoon"):
         assert with_head(message) == "", message
     assert with_head("baby locked in a hot car, windows up, she's red and not crying anymore") != ""
 

@@ -59,6 +59,7 @@ from services.common.generation.grounding import (
 )
 from services.common.knowledge.answer import DocsAnswerer
 from services.common.persona import PersonaLogic, Plan
+from services.common.persona.about import about_plan, personas_asked_about
 from services.common.persona.calculated import calculation_plan
 from services.common.personal import memory_question
 from services.common.registry import persona_enum
@@ -125,10 +126,10 @@ class AbbeyLogic(PersonaLogic):
         if not kind and (calculation := await calculation_in(request.content)) is not None:
             # "whats 72 f in celsius" had got a documentation passage about addition: computed, not looked up.
             plan = calculation_plan(calculation, "Abbey, a warm and knowledgeable assistant", self.settings.temperature)
-            plan.notes.update(facts=[], polarity=0.0)  # nothing told about themselves to remember
-            plan.emotional_state = EmotionReading("neutral", 0.0, {"neutral": 1.0}, 0.0, "own").to_proto()
-            plan.tone = persona_pb2.TONE_NEUTRAL
-            return plan
+            return _answered_plainly(plan)
+        if not kind and (asked_about := personas_asked_about(request.content)):
+            # "what is aviva?", "what can abi do?": the registry says.
+            return _answered_plainly(about_plan(asked_about, self.name, self.settings.temperature, request.content))
         reading = self.reader.read(request)
         gratitude = is_gratitude(request.content)
         if gratitude and not kind:
@@ -495,6 +496,14 @@ class AbbeyLogic(PersonaLogic):
 
     async def close(self) -> None:
         await self.index.close()
+
+
+def _answered_plainly(plan: Plan) -> Plan:
+    """A plan answered as a plain fact (a calculation, what a persona is): neutral, and nothing told to remember."""
+    plan.notes.update(facts=[], polarity=0.0)
+    plan.emotional_state = EmotionReading("neutral", 0.0, {"neutral": 1.0}, 0.0, "own").to_proto()
+    plan.tone = persona_pb2.TONE_NEUTRAL
+    return plan
 
 
 def _grateful(reading: EmotionReading) -> EmotionReading:

@@ -26,6 +26,7 @@ from services.common.generation.grounding import IndexCaller, message_vector, to
 from services.common.knowledge.answer import DocsAnswerer
 from services.common.knowledge.domain import OUTSIDE
 from services.common.persona import PersonaLogic, Plan, Review, step
+from services.common.persona.about import about_plan, personas_asked_about
 from services.common.persona.calculated import calculation_plan
 from services.common.persona.logic import SystemPrompt
 from services.common.registry import persona_enum
@@ -77,6 +78,9 @@ class AvivaLogic(PersonaLogic):
         if (calculation := await calculation_in(request.content)) is not None:
             # "What's 15% of 240?", "350 F in C": computed, not looked up (the domain gate had declined them).
             return calculation_plan(calculation, "Aviva, a direct expert assistant", self.settings.temperature)
+        if asked_about := personas_asked_about(request.content):
+            # "what is aviva?", "what can abi do?": the registry says, not a reranked page of the project's docs.
+            return about_plan(asked_about, self.name, self.settings.temperature, request.content)
         query = classify(request)
         project = about_project(request.content)
         asked = focus_query(request.content) if self.settings.focus_query else request.content

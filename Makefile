@@ -35,7 +35,7 @@ help:
 	@echo "make train-emergency  fit the personas' emergency head on its blind-written training messages (~1 min)"
 	@echo "make train-attempt-head  fit the attempt head on its blind-written messages (~1 min)"
 	@echo "make train-situations  fit Abbey's situation head on its blind-written messages (~1 min)"
-	@echo "make train-small-talk  fit Abbey's small-talk head on its blind-written messages (~1 min)"
+	@echo "make train-small-talk  fit the personas' small-talk head on its blind-written messages (~1 min)"
 	@echo "make train-technical  fit Abbey's technical head (does a message need technical steps?) on its blind-written messages (~1 min)"
 	@echo "make export-encoder  export the index's sentence encoder to int8 ONNX (needs PyTorch, ~1 min)"
 	@echo "make fit-domain-gate  fit Aviva's domain gate on blind-written general questions and the technical ones (~1 min)"
@@ -210,7 +210,7 @@ train-situations: install protos
 	$(PY) -m services.abbey.training.situations
 
 train-small-talk: install protos
-	$(PY) -m services.abbey.training.small_talk
+	$(PY) -m services.common.persona.training.small_talk
 
 # Abbey's technical head (services/abbey/models/technical_head.json): does a message need technical steps?
 train-technical: install protos

@@ -68,7 +68,9 @@ class AbbeyMaterial:
     sentences_per_answer: int
     query_type: str = ""
     used: set[str] = field(default_factory=set)
-    small_talk: str = ""  # the reply to a greeting, a farewell, "how are you?" ... (services/abbey/small_talk.py)
+    small_talk: str = (
+        ""  # the reply to a greeting, a farewell, "how are you?" ... (services/common/persona/small_talk.py)
+    )
     small_talk_kind: str = ""  # its kind, said in the reasoning
     introduced: str = ""  # the name the person just told ("hi, I'm Priya")
     introduced_only: bool = False  # and told nothing else about themselves

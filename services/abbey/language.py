@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.abbey.feeling_words import CLAUSE_LINKS, feeling_preface, named_feelings, negated, words_before
+from services.common.persona.small_talk import LAUGHTER
 from services.common.personal import PETS, RELATIONS
 
 _SWAP = {
@@ -315,8 +316,8 @@ _DANGLING = re.compile(
 
 
 # Emoji and emoticons: how the person put it, not words to say back ("broke this morning :(").
-# Laughter typed as a word ("lol", "haha"): like an emoji, how something was said, never said back.
-LAUGHTER = r"(?i:lol+|lmao+|rofl|ha(?:ha)+h?|he(?:he)+)"
+# Laughter typed as a word ("lol", "haha", `small_talk.LAUGHTER`): like an emoji, how something was said, never said
+# back.
 _EMOJI = re.compile(
     r"[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+|(?<!\w)[:;=]'?-?[()\[\]DPpOo/\\|*]+(?!\w)"
     rf"|\b{LAUGHTER}\b"

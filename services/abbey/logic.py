@@ -44,7 +44,6 @@ from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
 from services.abbey.settings import AbbeySettings
 from services.abbey.situation import SituationHead
-from services.abbey.small_talk import THANKS, SmallTalkHead, reply, small_talk_kind
 from services.abbey.technical import STRONG_KNOWLEDGE, TechnicalHead, needs_steps
 from services.common.calculation import calculation_in
 from services.common.conversation import user_messages
@@ -61,6 +60,7 @@ from services.common.knowledge.answer import DocsAnswerer
 from services.common.persona import PersonaLogic, Plan
 from services.common.persona.about import about_plan, personas_asked_about
 from services.common.persona.calculated import calculation_plan
+from services.common.persona.small_talk import THANKS, SmallTalkHead, reply, small_talk_kind
 from services.common.personal import memory_question
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
@@ -167,7 +167,7 @@ class AbbeyLogic(PersonaLogic):
             and not risk_words
             and not follow_up
             and not gratitude
-            and SmallTalkHead.may_read(request.content, is_question(request.content))
+            and SmallTalkHead.may_read(request.content)
         ):
             # Small talk in words the list lacks ("nice one, that worked"): read by meaning, never over a crisis flag
             # or words of risk (`kind` is empty then only without both).
@@ -360,7 +360,7 @@ class AbbeyLogic(PersonaLogic):
             sentences_per_answer=max(1, round(1 + 3 * self.settings.technical_depth)),
             query_type=request.routing.query_type if request.HasField("routing") else "",
             used=said,
-            small_talk=reply(chat, request.content, said) if chat and not urgent else "",
+            small_talk=reply(chat, request.content, said, self.name) if chat and not urgent else "",
             small_talk_kind=chat if not urgent else "",
             introduced=introduced,
             introduced_only=bool(introduced) and emotion == "neutral" and all(f.key == "name" for f in facts),

@@ -35,12 +35,6 @@ class AbbeySettings(PersonaSettings, KnowledgeSettings):
         'put our cat down"), with the learned head (services/abbey/models/situation_feelings.json) on its sentence '
         "vector, when Abi and Abbey's own reading found no feeling.",
     )
-    small_talk_head: bool = Field(
-        True,
-        description='Read a short message the closed list of small talk misses ("nice one, that worked", "lol ok") '
-        "with the learned head (services/abbey/models/small_talk.json) on its sentence vector, so it is answered in "
-        "kind.",
-    )
     technical_head: bool = Field(
         True,
         description='Read whether a message needs technical steps (a technical ask told with feeling: "can I get it '

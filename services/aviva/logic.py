@@ -22,13 +22,14 @@ from services.common import languages
 from services.common.calculation import calculation_in
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
-from services.common.generation.grounding import IndexCaller, message_vector, to_references
+from services.common.generation.grounding import IndexCaller, embed, message_vector, to_references
 from services.common.knowledge.answer import DocsAnswerer
 from services.common.knowledge.domain import OUTSIDE
 from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.persona.about import about_plan, personas_asked_about
 from services.common.persona.calculated import calculation_plan
 from services.common.persona.logic import SystemPrompt
+from services.common.persona.small_talk import SmallTalkHead, reply, small_talk_kind, small_talk_plan
 from services.common.registry import persona_enum
 from services.common.safety import crisis
 from services.common.safety.emergency import FIRST_STEPS, EmergencyHead, emergency_kind, emergency_line
@@ -55,6 +56,7 @@ class AvivaLogic(PersonaLogic):
         self.index = index
         self.docs = DocsAnswerer(settings)
         self.emergency_head = EmergencyHead.load() if settings.emergency_head else None
+        self.small_talk_head = SmallTalkHead.load() if settings.small_talk_head else None
         self.resources = ResourceTable(settings.crisis_resources_path, settings.crisis_default_region)
 
     def info(self, backend_name: str) -> persona_service_pb2.PersonaInfo:
@@ -81,6 +83,10 @@ class AvivaLogic(PersonaLogic):
         if asked_about := personas_asked_about(request.content):
             # "what is aviva?", "what can abi do?": the registry says, not a reranked page of the project's docs.
             return about_plan(asked_about, self.name, self.settings.temperature, request.content)
+        if talk := await self._small_talk(request.content):
+            # "hi", "thanks!", "what can you do?" had got "this question is outside my documentation".
+            answer = reply(talk, request.content, set(), self.name)
+            return small_talk_plan(talk, answer, self.name, self.settings.temperature)
         query = classify(request)
         project = about_project(request.content)
         asked = focus_query(request.content) if self.settings.focus_query else request.content
@@ -231,6 +237,14 @@ class AvivaLogic(PersonaLogic):
         if best is None:
             return 0.3  # said so, and listed the closest references
         return 0.5 + 0.5 * min(1.0, max(0.0, float(best.passage.hit.score)))
+
+    async def _small_talk(self, content: str) -> str:
+        """The kind of small talk the whole message is: the closed list, else the head on a short message (one Embed
+        call), or ""."""
+        talk = small_talk_kind(content)
+        if talk or self.small_talk_head is None or not SmallTalkHead.may_read(content):
+            return talk
+        return self.small_talk_head.kind(await embed(self.index, content))
 
     def review(self, request: persona_pb2.PersonaRequest, plan: Plan, text: str) -> Review:
         """Fact-check the finished answer: unverified claims lower confidence and are listed."""

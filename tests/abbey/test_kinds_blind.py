@@ -11,9 +11,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from personamesh.v1 import persona_pb2
-from services.abbey.language import is_question
-from services.abbey.small_talk import SmallTalkHead, small_talk_kind
 from services.common.encoder import SentenceEncoder
+from services.common.persona.small_talk import SmallTalkHead, small_talk_kind
 from services.common.safety import crisis
 
 BLIND = Path(__file__).resolve().parents[1] / "blind" / "abbey_kinds_v1.jsonl"
@@ -31,7 +30,7 @@ def test_small_talk_and_crisis_kinds_on_the_blind_set() -> None:
         listed = bool(small_talk_kind(row["text"]))
         figures["small talk"] += listed
         # As Abbey reads it with no flag from Abi: the list, else the head on a short message with no words of risk.
-        readable = not kind and SmallTalkHead.may_read(row["text"], is_question(row["text"]))
+        readable = not kind and SmallTalkHead.may_read(row["text"])
         figures["small talk with the head"] += listed or (readable and bool(head.kind(vector.tolist())))
         figures[f"kind {kind or 'none'}"] += 1
         # What a persona does with no flag from Abi: only unmistakable words make a crisis answer.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.abbey.small_talk import reply, small_talk_kind
+from services.common.persona.small_talk import reply, small_talk_kind
 from services.common.text import split_sentences
 
 
@@ -53,11 +53,11 @@ def test_small_talk_is_the_whole_message(text: str, kind: str) -> None:
 
 
 def test_replies_fit_the_kind_and_change_within_a_session() -> None:
-    assert reply("farewell", "good night abbey", set()).startswith("Good night")
-    assert reply("greeting", "good morning", set()).startswith("Good morning")
-    first = reply("greeting", "hi", set())
-    assert reply("greeting", "hi", {first}) != first
-    capabilities = reply("capabilities", "what can you do?", set())
+    assert reply("farewell", "good night abbey", set(), "abbey").startswith("Good night")
+    assert reply("greeting", "good morning", set(), "abbey").startswith("Good morning")
+    first = reply("greeting", "hi", set(), "abbey")
+    assert reply("greeting", "hi", {first}, "abbey") != first
+    capabilities = reply("capabilities", "what can you do?", set(), "abbey")
     assert "Aviva, a direct technical expert" in capabilities  # from the persona registry, not a copy
     assert "Abi" not in capabilities.replace("Abbey", "")  # the moderator does not answer
 
@@ -65,9 +65,9 @@ def test_replies_fit_the_kind_and_change_within_a_session() -> None:
 def test_a_reply_of_two_sentences_is_not_said_twice_in_a_session() -> None:
     """The session remembers what was said sentence by sentence; a reply of two sentences had been compared whole,
     so "All right. I'm here whenever you want to talk." came back every time."""
-    first = reply("declining", "nah I'm good", set())
+    first = reply("declining", "nah I'm good", set(), "abbey")
     said = {sentence for sentence in split_sentences(first)}
-    assert reply("declining", "nah I'm good", said) != first
+    assert reply("declining", "nah I'm good", said, "abbey") != first
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_her_own_favourites_are_small_talk_answered_honestly(text: str) -> None:
     """ "what's your favourite movie?" had got "I can't put that together for you right now": it is small talk; she
     has no favourites of her own and asks for theirs."""
     assert small_talk_kind(text) == "favourites"
-    answer = reply("favourites", text, set())
+    answer = reply("favourites", text, set(), "abbey")
     assert "AI" in answer and answer.rstrip().endswith("?"), answer
     assert small_talk_kind("what's your favourite way to cook salmon for a dinner party of eight people?") == ""
 

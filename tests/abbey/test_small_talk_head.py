@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from services.abbey.small_talk import MAX_HEAD_WORDS, SmallTalkHead, small_talk_kind
-from services.abbey.training.small_talk import DATA, MAX_NONE_READ
 from services.abi.training.data import is_held_out
 from services.common.encoder import DIMENSION, SentenceEncoder
+from services.common.persona.small_talk import MAX_HEAD_WORDS, SmallTalkHead, small_talk_kind
+from services.common.persona.training.small_talk import DATA, MAX_NONE_READ
 from tests.eval.small_talk import SMALL_TALK_BLIND, SMALL_TALK_SELECTION
 
 ENCODER = SentenceEncoder(threads=1)
@@ -39,7 +39,7 @@ def test_the_head_was_fitted_under_its_rule_and_reads_the_index_vector() -> None
     assert all(len(row) == DIMENSION for row in HEAD.head.weights)
     assert HEAD.head.card["out_of_fold"]["none_taken_for_small_talk"] <= MAX_NONE_READ
     assert HEAD.kind(None) == ""  # no vector (the index unreachable): the closed list alone
-    assert not SmallTalkHead.may_read(" ".join(["word"] * (MAX_HEAD_WORDS + 1)), question=False)
+    assert not SmallTalkHead.may_read(" ".join(["word"] * (MAX_HEAD_WORDS + 1)))
 
 
 @pytest.mark.parametrize(
@@ -75,5 +75,5 @@ def test_a_short_message_that_says_more_is_not_small_talk(text: str) -> None:
 @pytest.mark.parametrize("text", ["what's my partner called?", "what's my name?", "who am i?", "what are my hobbies?"])
 def test_a_question_about_the_writers_own_life_is_not_read_as_small_talk_about_her(text: str) -> None:
     """The head alone reads these as who she is or her favourites; they ask what the writer told."""
-    assert not SmallTalkHead.may_read(text, question=True)
-    assert SmallTalkHead.may_read("nah ur alright", question=False)
+    assert not SmallTalkHead.may_read(text)
+    assert SmallTalkHead.may_read("nah ur alright")

@@ -399,7 +399,7 @@ async def test_an_emergency_abi_flagged_as_a_crisis_gets_the_number_not_a_suicid
 def test_what_a_message_soon_after_a_crisis_is(text: str, sort: str) -> None:
     """A bare answer to the crisis answer's question, a closing or waving away, or a new subject (answered as such)."""
     from services.abbey.empathy import is_gratitude
-    from services.abbey.small_talk import small_talk_kind
+    from services.common.persona.small_talk import small_talk_kind
 
     assert follow_up_of(text, small_talk_kind(text), is_gratitude(text)) == sort
 

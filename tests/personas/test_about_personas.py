@@ -51,3 +51,22 @@ async def test_aviva_says_what_a_persona_is_instead_of_no_passage(personas: Pers
 def test_asked_who_made_a_persona_the_project_is_named_first() -> None:
     plan = about_plan(personas_asked_about("who created abi"), "aviva", 0.5, "who created abi")
     assert plan.draft.startswith("Abi is one of the personas of persona-mesh, an open-source")
+
+
+@pytest.mark.parametrize(
+    ("content", "kind", "starts"),
+    [
+        ("hi", "greeting", "H"),
+        ("thanks!", "thanks", ""),
+        ("ok cool", "acknowledgement", "Good"),
+        ("how are you?", "how are you", "Fine, thanks"),
+        ("bye", "farewell", "Bye"),
+        ("who are you?", "capabilities", "I'm Aviva, a direct technical expert"),
+        ("are you a bot?", "identity", "I'm an AI assistant, not a person: I'm Aviva"),
+    ],
+)
+async def test_aviva_answers_small_talk_in_kind(personas: Personas, content: str, kind: str, starts: str) -> None:
+    """Asked of Aviva ("model": "aviva"), "hi" and "thanks!" had got "this question is outside my documentation"."""
+    answer = await chat(personas.aviva.target, persona_pb2.PersonaRequest(content=content))
+    assert answer.reasoning_steps[0].description.startswith(f"Small talk ({kind})"), answer.reasoning_steps
+    assert answer.content.startswith(starts) and "won't guess" not in answer.content, answer.content

@@ -33,6 +33,12 @@ class PersonaSettings(GenerationSettings, SafetySettings):
     deadline_margin_seconds: float = Field(
         0.05, description="Time kept back from the caller's deadline to send the final event."
     )
+    small_talk_head: bool = Field(
+        True,
+        description='Read a short message the closed list of small talk misses ("nice one, that worked", "lol ok") '
+        "with the learned head (services/common/persona/models/small_talk.json) on its sentence vector, so it is "
+        "answered in kind.",
+    )
     emergency_head: bool = Field(
         True,
         description="Recognise emergencies the patterns have no words for with the learned head "

@@ -1,14 +1,13 @@
-"""Fit Abbey's small-talk head and write services/abbey/models/small_talk.json (`make train-small-talk`).
+"""Fit the small-talk head and write services/common/persona/models/small_talk.json (`make train-small-talk`).
 
-The closed list of small talk (services/abbey/small_talk.py) matches conventional phrases whole; people say the
-same things in endless other words ("nice one, that worked", "lol ok"), which had been met as a question with no
-source or as news to savour. This head reads the kind of small talk from the embedding index's sentence vector,
-which Abbey already has: a multinomial logistic regression (scikit-learn, balanced classes) over the kinds and
-"none", fitted on short messages a helper wrote from the kinds' definitions without reading the project
-(data/small_talk_train_v1.jsonl, data/README.md). Its threshold is the lowest at which, out of fold (5 folds), at
-most `MAX_NONE_READ` of the messages that are not small talk would be taken for it: answering news, a feeling or a
-request as small talk costs more than missing a greeting. The sets that measure it (`make eval`, task
-`small_talk`) are never read here.
+The closed list of small talk (services/common/persona/small_talk.py) matches conventional phrases whole; people say
+the same things in endless other words ("nice one, that worked", "lol ok"), which had been met as a question with no
+source or as news to savour. This head reads the kind of small talk from the embedding index's sentence vector: a
+multinomial logistic regression (scikit-learn, balanced classes) over the kinds and "none", fitted on short messages
+a helper wrote from the kinds' definitions without reading the project (data/small_talk_train_v1.jsonl,
+data/README.md). Its threshold is the lowest at which, out of fold (5 folds), at most `MAX_NONE_READ` of the messages
+that are not small talk would be taken for it: answering news, a feeling or a request as small talk costs more than
+missing a greeting. The sets that measure it (`make eval`, task `small_talk`) are never read here.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from services.abbey.small_talk import HEAD_PATH, MAX_HEAD_WORDS, NOT_SMALL_TALK
 from services.abi.training.data import is_held_out
+from services.common.persona.small_talk import HEAD_PATH, MAX_HEAD_WORDS, NOT_SMALL_TALK
 from services.common.safety.training.fit import fit_softmax_head, index_vectors, write_json
 from services.common.shared_data import read_jsonl
 
@@ -59,7 +58,8 @@ def main() -> None:
     document = fit.document(
         {
             "data": f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
-            f"(at most {MAX_HEAD_WORDS} words; written blind by a helper; services/abbey/training/data/README.md)",
+            f"(at most {MAX_HEAD_WORDS} words; written blind by a helper; "
+            "services/common/persona/training/data/README.md)",
             "model": f"scikit-learn LogisticRegression(C={C:g}, class_weight=balanced), multinomial, on the unit "
             "sentence vector of the embedding index's encoder",
             "threshold_rule": f"lowest out-of-fold probability of the likeliest kind at which at most "

@@ -1,0 +1,1 @@
+"""Trainers of what every answering persona reads: the small-talk head (`make train-small-talk`)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -41,21 +40,16 @@ def main() -> None:
     vectors = index_vectors([str(row["text"]) for row in rows])
     gold = np.asarray([str(row["ekman"]) for row in rows])
     fit = fit_softmax_head(vectors, gold, NEUTRAL, MAX_NEUTRAL_READ, C)
-    neutral = gold == NEUTRAL
-    figures: dict[str, Any] = {
-        "feelings_read_right": round(float(fit.right[~neutral].mean()), 4),
-        "feelings_read_wrong": round(float((fit.read & ~fit.right)[~neutral].mean()), 4),
-        "neutral_read_as_a_feeling": round(float(fit.read[neutral].mean()), 4),
-        "per_group_read_right": {
-            group: round(float(fit.right[gold == group].mean()), 4) for group in fit.labels if group != NEUTRAL
-        },
-    }
+    figures = fit.figures(
+        gold,
+        NEUTRAL,
+        ("feelings_read_right", "feelings_read_wrong", "neutral_read_as_a_feeling", "per_group_read_right"),
+    )
     document = fit.document(
         {
             "data": f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
             "(written blind by helpers; services/abbey/training/data/README.md)",
-            "model": f"scikit-learn LogisticRegression(C={C:g}, class_weight=balanced), multinomial, on the unit "
-            "sentence vector of the embedding index's encoder",
+            "model": fit.model_line(C),
             "threshold_rule": f"lowest out-of-fold probability of the strongest feeling at which at most "
             f"{MAX_NEUTRAL_READ:.0%} of the neutral messages are read as a feeling",
             "out_of_fold": figures,

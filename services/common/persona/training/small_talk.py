@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -46,22 +45,19 @@ def main() -> None:
     vectors = index_vectors([str(row["text"]) for row in rows])
     gold = np.asarray([str(row["kind"]) for row in rows])
     fit = fit_softmax_head(vectors, gold, NOT_SMALL_TALK, MAX_NONE_READ, C)
-    none = gold == NOT_SMALL_TALK
-    figures: dict[str, Any] = {
-        "small_talk_read_right": round(float(fit.right[~none].mean()), 4),
-        "small_talk_read_as_another_kind": round(float((fit.read & ~fit.right)[~none].mean()), 4),
-        "none_taken_for_small_talk": round(float(fit.read[none].mean()), 4),
-        "per_kind_read_right": {
-            kind: round(float(fit.right[gold == kind].mean()), 4) for kind in fit.labels if kind != NOT_SMALL_TALK
-        },
-    }
+    names = (
+        "small_talk_read_right",
+        "small_talk_read_as_another_kind",
+        "none_taken_for_small_talk",
+        "per_kind_read_right",
+    )
+    figures = fit.figures(gold, NOT_SMALL_TALK, names)
     document = fit.document(
         {
             "data": f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
             f"(at most {MAX_HEAD_WORDS} words; written blind by a helper; "
             "services/common/persona/training/data/README.md)",
-            "model": f"scikit-learn LogisticRegression(C={C:g}, class_weight=balanced), multinomial, on the unit "
-            "sentence vector of the embedding index's encoder",
+            "model": fit.model_line(C),
             "threshold_rule": f"lowest out-of-fold probability of the likeliest kind at which at most "
             f"{MAX_NONE_READ:.0%} of the messages that are not small talk are taken for it",
             "out_of_fold": figures,

@@ -67,6 +67,27 @@ class SoftmaxFit:
     read: np.ndarray  # the likeliest other label reached the threshold
     right: np.ndarray  # ... and it is the row's label
 
+    def figures(self, gold: np.ndarray, nothing: str, names: tuple[str, str, str, str]) -> dict[str, Any]:
+        """The out-of-fold figures under the card's `names`: the other labels read right, read as another label,
+        the `nothing` rows read as a label, and each label read right."""
+        rest = gold != nothing
+        right, wrong, nothing_read, per_label = names
+        return {
+            right: round(float(self.right[rest].mean()), 4),
+            wrong: round(float((self.read & ~self.right)[rest].mean()), 4),
+            nothing_read: round(float(self.read[~rest].mean()), 4),
+            per_label: {
+                label: round(float(self.right[gold == label].mean()), 4) for label in self.labels if label != nothing
+            },
+        }
+
+    @staticmethod
+    def model_line(c: float) -> str:
+        return (
+            f"scikit-learn LogisticRegression(C={c:g}, class_weight=balanced), multinomial, on the unit sentence "
+            "vector of the embedding index's encoder"
+        )
+
     def document(self, card: dict[str, Any]) -> dict[str, Any]:
         """The JSON `SoftmaxHead.read` reads, with its card."""
         return {

@@ -15,6 +15,10 @@ import httpx
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2_grpc
+from services.aviva.classifier import QueryClass
+from services.aviva.compose import AvivaMaterial
+from services.common.knowledge.passage import read
+from services.common.knowledge.rerank import Ranked
 from services.devmesh.processes import ServiceProcess, free_port
 from tests.signing import signed
 
@@ -182,3 +186,17 @@ def upstream_process(log_dir: Path, slow_seconds: float = 1.5) -> Iterator[Upstr
     finally:
         process.terminate()
         process.wait(10)
+
+
+def answered_from(question: str, hit: index_pb2.KnowledgeHit, query_type: str, score: float = 0.9) -> AvivaMaterial:
+    """What Aviva's composer reads when one passage, confident at `score`, answers `question` (no code asked)."""
+    return AvivaMaterial(
+        content=question,
+        query=QueryClass(query_type, 0.9, "routing"),
+        knowledge=[hit],
+        code=None,
+        sentences=2,
+        knowledge_available=True,
+        ranked=(Ranked(read(hit), score=score, confidence=score),),
+        answer_threshold=0.5,
+    )

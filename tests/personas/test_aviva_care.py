@@ -6,10 +6,8 @@ from dataclasses import replace
 
 from personamesh.v1 import persona_pb2
 from services.aviva.care import care_line
-from services.aviva.classifier import QueryClass
-from services.aviva.compose import AvivaMaterial, compose_draft
-from services.common.knowledge.passage import read
-from services.common.knowledge.rerank import Ranked
+from services.aviva.compose import compose_draft
+from tests.personas.support import answered_from
 from tests.personas.test_aviva_compose import SCP_P
 
 
@@ -35,16 +33,7 @@ def test_a_painful_feeling_put_strongly_gets_one_line_and_a_calm_question_none()
 
 def test_the_line_comes_first_and_the_answer_is_unchanged_after_it() -> None:
     question = "ugh, scp -p 2222 keeps saying 2222 is not a file, I'm so fed up"
-    material = AvivaMaterial(
-        content=question,
-        query=QueryClass("debugging", 0.9, "routing"),
-        knowledge=[SCP_P],
-        code=None,
-        sentences=2,
-        knowledge_available=True,
-        ranked=(Ranked(read(SCP_P), score=0.8, confidence=0.8),),
-        answer_threshold=0.5,
-    )
+    material = answered_from(question, SCP_P, "debugging", score=0.8)
     plain = compose_draft(material)
     cared = compose_draft(replace(material, care="That sounds frustrating."))
     assert cared == "That sounds frustrating.\n\n" + plain, cared

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.aviva.classifier import QueryClass
-from services.aviva.compose import AvivaMaterial, compose_draft, own_sentences
+from services.aviva.compose import compose_draft, own_sentences
 from services.common.generation.cautions import Caution, caution_for, caution_sentences, cautions
-from services.common.knowledge.passage import read
-from services.common.knowledge.rerank import Ranked
+from tests.personas.support import answered_from
 from tests.personas.test_aviva_compose import _hit
 
 
@@ -34,16 +32,7 @@ RESET_HARD = _hit(
 def test_an_answer_that_shows_a_destructive_command_says_it_cannot_be_undone() -> None:
     """ "what does git rebase -i HEAD~3 do" had got `git reset --hard HEAD~3` and its example, bare."""
     question = "how do I get rid of my last three commits"
-    material = AvivaMaterial(
-        content=question,
-        query=QueryClass("code_request", 0.9, "routing"),
-        knowledge=[RESET_HARD],
-        code=None,
-        sentences=2,
-        knowledge_available=True,
-        ranked=(Ranked(read(RESET_HARD), score=0.9, confidence=0.9),),
-        answer_threshold=0.5,
-    )
+    material = answered_from(question, RESET_HARD, "code_request")
     draft = compose_draft(material)
     assert "git reset --hard HEAD~3" in draft, draft
     assert "Careful: `git reset --hard` throws away every uncommitted change" in draft, draft

@@ -399,3 +399,15 @@ def test_a_home_flooded_or_burgled_and_a_claim_refused_are_read_though_abi_finds
     assert flooded.negative, flooded
     assert READER.read(_request("we got burgled while on holiday", neutral, neutral, 0.2)).negative
     assert READER.read_text("my inbox is flooded with newsletters").primary == "neutral"
+
+
+def test_nobody_liking_the_writer_is_no_good_news() -> None:
+    """ "i feel like nobody at work likes me" (Abi: neutral) was read as happy and met with "That's lovely to hear":
+    VADER knew no "nobody" and reads "no one" as two words of its three-word window."""
+    for text in ("i feel like nobody at work likes me", "no one at work likes me"):
+        reading = READER.read(_request(text, {"neutral": 0.57}, {"neutral": 0.57}, 0.6))
+        assert reading.primary not in ("happy", "excited"), (text, reading)
+    assert READER.read(_request("everyone at work likes me", {"neutral": 0.57}, {"neutral": 0.57}, 0.6)).primary in (
+        "happy",
+        "neutral",
+    )

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from services.abbey.language import is_question, name_of, parse, second_person, without_openers
+from services.abbey.language import asks_to_remember, is_question, name_of, parse, second_person, without_openers
 from services.common.personal import PETS, RELATIONS
 
 
@@ -190,7 +190,7 @@ def extract_facts(text: str, *, emotion: str = "", intensity: float = 0.0) -> li
     doc = parse(text)
     for sentence in doc.sents:
         raw = sentence.text.strip()
-        if not raw or is_question(raw):
+        if not raw or (is_question(raw) and not asks_to_remember(raw)):
             continue
         # A sentence the parser split off after a greeting ("hi, I'm Sam and I just adopted ...") may open with
         # its conjunction; said back, "you told me that and you just adopted" would not read.

@@ -436,6 +436,20 @@ def is_question(text: str) -> bool:
     return stripped.endswith("?") or bool(QUESTION_OPENER.match(the_ask(stripped)))
 
 
+# A request to remember something, in a question's words or not: "can you remember that ...", "please note that ...".
+_REMEMBER = re.compile(
+    r"^\s*(?:(?:hey|hi|ok|so)\W+)?(?:(?:can|could|would|will) (?:you|u) (?:please )?|please |pls )?"
+    r"(?:remember|note|make a note|keep in mind|don'?t forget|do not forget)(?: (?:that|this|for me))?\b"
+    r"(?!\s+(?:when|how|what|who|where|why|if)\b)",  # "remember when we went to Spain?" asks
+    re.IGNORECASE,
+)
+
+
+def asks_to_remember(text: str) -> bool:
+    """Asks to remember something: told, not asked ("can you remember that my wifi password is on the fridge")."""
+    return bool(_REMEMBER.match(text))
+
+
 def asks_for_something(text: str) -> bool:
     """A question or an instruction ("Recommend a plan for ..."): something to answer, not news to hear."""
     stripped = text.strip()

@@ -27,6 +27,7 @@ from services.abbey.facts import extract_facts, preference_promise
 from services.abbey.language import (
     Specifics,
     asks_for_something,
+    asks_to_remember,
     extract,
     is_question,
     speaks_of_a_death,
@@ -247,6 +248,7 @@ class AbbeyLogic(PersonaLogic):
             and not chat
             and not memory_answer
             and not (gratitude and not question)  # "ok thank you for trying": thanks that ask nothing
+            and not asks_to_remember(request.content)  # "can you remember that my wifi password is ...": told
             and needs_steps(request, reading, retrieved, question, self.technical_head)
         )
         if (
@@ -301,7 +303,7 @@ class AbbeyLogic(PersonaLogic):
                 empathy = None if not memory_answer else empathy
         resources = self.resources.for_request(request) if kind or urgent else None
         # An instruction may tell a fact ("Please remember this: my locker code is 4417"); a question does not.
-        told = not kind and not is_question(request.content)
+        told = not kind and (not is_question(request.content) or asks_to_remember(request.content))
         facts = (
             await asyncio.to_thread(extract_facts, request.content, emotion=emotion, intensity=mood.intensity)
             if told

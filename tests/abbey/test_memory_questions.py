@@ -192,3 +192,11 @@ def test_where_the_writer_lives_is_read_from_the_parse(told: str, home: str) -> 
 )
 def test_a_wish_a_plan_a_negation_or_someone_elses_home_is_not_where_the_writer_lives(told: str) -> None:
     assert [f for f in extract_facts(told) if f.key == "home"] == []
+
+
+def test_a_request_to_remember_said_as_a_question_is_told() -> None:
+    """ "can you remember that my wifi password is on the fridge" kept nothing (a question tells no fact) and got
+    git-credential-cache's manual."""
+    told = "can you remember that my wifi password is on the fridge"
+    assert [(f.key, f.value) for f in extract_facts(told)] == [("wifi password", "on the fridge")]
+    assert extract_facts("remember when we went to Spain?") == []  # asks, tells nothing

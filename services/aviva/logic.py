@@ -22,7 +22,7 @@ from services.common import languages
 from services.common.calculation import calculation_in
 from services.common.generation.codeblocks import check_blocks
 from services.common.generation.focus import focus_query
-from services.common.generation.grounding import IndexCaller, embed, message_vector, to_references
+from services.common.generation.grounding import IndexCaller, message_vector, to_references
 from services.common.knowledge.answer import DocsAnswerer
 from services.common.knowledge.domain import OUTSIDE
 from services.common.persona import PersonaLogic, Plan, Review, step
@@ -83,10 +83,9 @@ class AvivaLogic(PersonaLogic):
         if asked_about := personas_asked_about(request.content):
             # "what is aviva?", "what can abi do?": the registry says, not a reranked page of the project's docs.
             return about_plan(asked_about, self.name, self.settings.temperature, request.content)
-        if talk := await self._small_talk(request.content):
+        if talk := small_talk_kind(request.content):
             # "hi", "thanks!", "what can you do?" had got "this question is outside my documentation".
-            answer = reply(talk, request.content, set(), self.name)
-            return small_talk_plan(talk, answer, self.name, self.settings.temperature)
+            return self._small_talk_plan(talk, request.content)
         query = classify(request)
         project = about_project(request.content)
         asked = focus_query(request.content) if self.settings.focus_query else request.content
@@ -95,10 +94,15 @@ class AvivaLogic(PersonaLogic):
             asked,
             index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
         )
-        vector = await message_vector(self.index, request.content, retrieved, asked) if self.emergency_head else None
+        reads_talk = self.small_talk_head is not None and SmallTalkHead.may_read(request.content)
+        wants_vector = self.emergency_head is not None or reads_talk
+        vector = await message_vector(self.index, request.content, retrieved, asked) if wants_vector else None
         urgent = emergency_kind(request.content, self.emergency_head, vector)
         if urgent:
             return self._emergency_plan(request, urgent)
+        if reads_talk and self.small_talk_head is not None and (talk := self.small_talk_head.kind(vector)):
+            # Small talk in words the list lacks, read on the search's own vector (no Embed call of its own).
+            return self._small_talk_plan(talk, request.content)
         # The domain gate reads the searched text's vector; a question about the project is hers whatever it reads.
         off_domain = self.docs.off_domain(request.content, retrieved, exempt=project)
         if off_domain is not None:
@@ -238,13 +242,8 @@ class AvivaLogic(PersonaLogic):
             return 0.3  # said so, and listed the closest references
         return 0.5 + 0.5 * min(1.0, max(0.0, float(best.passage.hit.score)))
 
-    async def _small_talk(self, content: str) -> str:
-        """The kind of small talk the whole message is: the closed list, else the head on a short message (one Embed
-        call), or ""."""
-        talk = small_talk_kind(content)
-        if talk or self.small_talk_head is None or not SmallTalkHead.may_read(content):
-            return talk
-        return self.small_talk_head.kind(await embed(self.index, content))
+    def _small_talk_plan(self, kind: str, content: str) -> Plan:
+        return small_talk_plan(kind, reply(kind, content, set(), self.name), self.name, self.settings.temperature)
 
     def review(self, request: persona_pb2.PersonaRequest, plan: Plan, text: str) -> Review:
         """Fact-check the finished answer: unverified claims lower confidence and are listed."""

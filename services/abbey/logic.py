@@ -40,6 +40,7 @@ from services.abbey.memory import (
     matching_facts,
     said_clause,
     told_in_conversation,
+    told_whereabouts,
 )
 from services.abbey.mood import NEGATIVE, Mood, SessionMoods
 from services.abbey.reasoning import ReasoningChain
@@ -231,7 +232,7 @@ class AbbeyLogic(PersonaLogic):
         if kind and kind not in (crisis.CHECK, crisis.FOLLOW_UP):
             state.crisis_kind, state.crisis_turn = kind, state.turns
         question = asks_for_something(request.content)
-        asked = memory_question(request.content)
+        asked = memory_question(request.content) or told_whereabouts(request.content, recall.known or [])
         earlier_facts = await asyncio.to_thread(told_in_conversation, request) if asked else []
         if asked and not request.user_id:
             # Nothing is kept for a caller who named no user: only this conversation's own turns can answer.

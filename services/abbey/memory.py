@@ -176,6 +176,20 @@ def matching_facts(question: MemoryQuestion, known: list[Recollection]) -> list[
     return [r.fact for r in known if r.fact.kind == "event" and named.search(r.fact.text)]
 
 
+# "where is my wifi password?": asked of memory only when a fact was kept under that subject; "where is my phone?"
+# with nothing told is a lost thing asked about now, not a question about what was told.
+_WHERE_IS_MINE = re.compile(r"^\s*where(?:'s| is| are) (?:my|our) ((?:[a-z]+ ){0,3}?[a-z]+)(?: again)?\s*\??\s*$", re.I)
+
+
+def told_whereabouts(text: str, known: list[Recollection]) -> MemoryQuestion | None:
+    """A "where is my X?" that a recalled fact keyed X answers, as a memory question; None otherwise."""
+    where = _WHERE_IS_MINE.match(text)
+    if where is None:
+        return None
+    asked = MemoryQuestion(where.group(1).lower(), "what")
+    return asked if any(r.fact.key == asked.subject for r in known) else None
+
+
 def answer_question(question: MemoryQuestion, known: list[Recollection]) -> str:
     """The answer to a direct question about what the user told Abbey, from memory only."""
     if question.attribute == EVERYTHING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.abbey.facts import extract_facts
-from services.abbey.memory import Recollection, answer_question
+from services.abbey.memory import Recollection, answer_question, told_whereabouts
 from services.common.personal import MemoryQuestion, memory_question
 
 
@@ -200,3 +200,16 @@ def test_a_request_to_remember_said_as_a_question_is_told() -> None:
     told = "can you remember that my wifi password is on the fridge"
     assert [(f.key, f.value) for f in extract_facts(told)] == [("wifi password", "on the fridge")]
     assert extract_facts("remember when we went to Spain?") == []  # asks, tells nothing
+
+
+def test_where_is_my_something_is_asked_of_memory_only_when_it_was_told() -> None:
+    """ "where is my wifi password?" after "can you remember that my wifi password is on the fridge" had got "I don't
+    have a trustworthy source"; "where is my phone?" with nothing told stays no memory question."""
+    known = [
+        Recollection(fact, 0.5, "s1") for fact in extract_facts("please remember my wifi password is on the fridge")
+    ]
+    asked = told_whereabouts("where is my wifi password?", known)
+    assert asked == MemoryQuestion("wifi password", "what")
+    assert "on the fridge" in answer_question(asked, known)
+    assert told_whereabouts("where is my phone?", known) is None
+    assert memory_question("where is my phone?") is None

@@ -808,3 +808,17 @@ async def test_a_question_after_a_sad_message_is_not_given_the_earlier_feeling(p
     )
     response = await chat(personas.abbey.target, ask)
     assert "about people" not in response.content and "shame" not in response.content, response.content
+
+
+async def test_where_is_my_something_told_in_another_session_is_answered_from_memory(personas: Personas) -> None:
+    """Told in one session (as a question: "can you remember that ..."), asked "where is my ...?" in the next: it had
+    got "I don't have a trustworthy source" and nothing had been kept."""
+    user = "where-is-mine"
+    told = persona_pb2.PersonaRequest(
+        content="can you remember that my wifi password is on the fridge", user_id=user, session_id=f"{user}-1"
+    )
+    kept = await chat(personas.abbey.target, told)
+    assert "remember" in kept.content and "Source:" not in kept.content, kept.content
+    asked = persona_pb2.PersonaRequest(content="where is my wifi password?", user_id=user, session_id=f"{user}-2")
+    answer = await chat(personas.abbey.target, asked)
+    assert "on the fridge" in answer.content, answer.content

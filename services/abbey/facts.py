@@ -147,7 +147,7 @@ _EVENT_WORDS = re.compile(
 _LIVING = frozenset(
     {"live", "lives", "lived", "living", "move", "moved", "moving", "relocated", "relocating", "settled", "emigrated"}
 )
-_MOVING_NOW = frozenset({"moving", "relocating", "settling"})  # "we're moving to Porto next month": a plan
+_MOVING_NOW = frozenset({"moving", "relocating"})  # "we're moving to Porto next month": a plan
 
 
 def _home_in(sentence: Any) -> str:
@@ -167,8 +167,8 @@ def _home_in(sentence: Any) -> str:
         if not writer or wished or planned:
             continue
         for prep in (child for child in children if child.dep_ == "prep" and child.lower_ in ("in", "to")):
-            places = [child for child in prep.children if child.dep_ == "pobj" and child.ent_type_ in ("GPE", "LOC")]
-            for place in places:
+            place = next((c for c in prep.children if c.dep_ == "pobj" and c.ent_type_ in ("GPE", "LOC")), None)
+            if place is not None:
                 return next(entity.text for entity in sentence.ents if entity.start <= place.i < entity.end)
     return ""
 

@@ -41,9 +41,8 @@ class SituationHead:
         """(Ekman group, probability) of the most likely feeling, or None below the threshold or with no vector."""
         if not vector:
             return None
-        probabilities = self.head.probabilities(vector)
-        group = max((label for label in probabilities if label != NEUTRAL), key=lambda label: probabilities[label])
-        return (group, probabilities[group]) if probabilities[group] >= self.head.threshold else None
+        group, probability = self.head.likeliest(vector, NEUTRAL)
+        return (group, probability) if probability >= self.head.threshold else None
 
     def strongest_pain(self, vector: Sequence[float] | None) -> Pain | None:
         """The most likely painful feeling whatever the threshold, with the probability of joy beside it, or None with

@@ -94,13 +94,13 @@ class AvivaLogic(PersonaLogic):
             asked,
             index_pb2.KNOWLEDGE_COLLECTION_PROJECT if project else index_pb2.KNOWLEDGE_COLLECTION_REFERENCE,
         )
-        reads_talk = self.small_talk_head is not None and SmallTalkHead.may_read(request.content)
-        wants_vector = self.emergency_head is not None or reads_talk
+        talk_head = self.small_talk_head if SmallTalkHead.may_read(request.content) else None
+        wants_vector = self.emergency_head is not None or talk_head is not None
         vector = await message_vector(self.index, request.content, retrieved, asked) if wants_vector else None
         urgent = emergency_kind(request.content, self.emergency_head, vector)
         if urgent:
             return self._emergency_plan(request, urgent)
-        if reads_talk and self.small_talk_head is not None and (talk := self.small_talk_head.kind(vector)):
+        if talk_head is not None and (talk := talk_head.kind(vector)):
             # Small talk in words the list lacks, read on the search's own vector (no Embed call of its own).
             return self._small_talk_plan(talk, request.content)
         # The domain gate reads the searched text's vector; a question about the project is hers whatever it reads.

@@ -166,16 +166,10 @@ _SHELL_BY_NAME = re.compile(r"\b(bash|shell|zsh|ksh|sh)\b")
 
 
 def labelled_with(text: str) -> str:
-    """The language a request is labelled with as chat and forum titles are ("javascript: remove duplicates", "Go -
-    read a file", "[rust] reverse a string"), or ""."""
+    """The language a request is labelled with as chat and forum titles are ("javascript: remove duplicates", "js -
+    sort numbers", "[rust] reverse a string"), or ""."""
     lowered = text.lower()
-    label_end = r"\s*(?:[\])]|\s[-\u2013\u2014]\s|:\s)"  # "]", " - " or ": " after the name
-    found = [
-        name
-        for name, language in BY_NAME.items()
-        if language.mention and re.match(rf"\s*[\[(]?\s*(?:{language.mention}){label_end}", lowered)
-    ]
-    return found[0] if found else ""
+    return next((name for name, pattern in _label_patterns() if pattern.match(lowered)), "")
 
 
 def named_for_code(text: str) -> str:
@@ -206,6 +200,16 @@ def _syntax_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def _kind_of_code_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(
         (lang.name, re.compile(rf"(?:{lang.mention})\s+{_KINDS_OF_CODE}")) for lang in LANGUAGES if lang.mention
+    )
+
+
+@cache
+def _label_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    label_end = r"\s*(?:[\])]|\s[-\u2013\u2014]\s|:\s)"  # "]", " - " or ": " after the name
+    return tuple(
+        (name, re.compile(rf"\s*[\[(]?\s*(?:{language.mention}){label_end}"))
+        for name, language in BY_NAME.items()
+        if language.mention
     )
 
 

@@ -46,14 +46,11 @@ def main() -> None:
         ("feelings_read_right", "feelings_read_wrong", "neutral_read_as_a_feeling", "per_group_read_right"),
     )
     document = fit.document(
-        {
-            "data": f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
-            "(written blind by helpers; services/abbey/training/data/README.md)",
-            "model": fit.model_line(C),
-            "threshold_rule": f"lowest out-of-fold probability of the strongest feeling at which at most "
-            f"{MAX_NEUTRAL_READ:.0%} of the neutral messages are read as a feeling",
-            "out_of_fold": figures,
-        }
+        data=f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
+        "(written blind by helpers; services/abbey/training/data/README.md)",
+        threshold_rule=f"lowest out-of-fold probability of the strongest feeling at which at most "
+        f"{MAX_NEUTRAL_READ:.0%} of the neutral messages are read as a feeling",
+        figures=figures,
     )
     write_json(args.out, document)
     print(f"wrote {args.out}: threshold {fit.threshold:.3f}; out of fold {figures}")

@@ -189,10 +189,8 @@ class SmallTalkHead:
         """The kind of small talk, or "" below the threshold or with no vector."""
         if not vector:
             return ""
-        probabilities = self.head.probabilities(vector)
-        kinds = [label for label in probabilities if label != NOT_SMALL_TALK]
-        kind = max(kinds, key=lambda label: probabilities[label])
-        return kind if probabilities[kind] >= self.head.threshold else ""
+        kind, probability = self.head.likeliest(vector, NOT_SMALL_TALK)
+        return kind if probability >= self.head.threshold else ""
 
 
 def reply(kind: str, text: str, said: set[str], persona: str) -> str:

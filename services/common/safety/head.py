@@ -71,3 +71,9 @@ class SoftmaxHead:
         exps = [math.exp(z - top) for z in logits]
         total = math.fsum(exps)
         return {label: e / total for label, e in zip(self.labels, exps, strict=True)}
+
+    def likeliest(self, vector: Sequence[float], besides: str) -> tuple[str, float]:
+        """The likeliest label other than `besides` (the one nothing is done for), and its probability."""
+        probabilities = self.probabilities(vector)
+        label = max((label for label in probabilities if label != besides), key=probabilities.__getitem__)
+        return label, probabilities[label]

@@ -53,15 +53,12 @@ def main() -> None:
     )
     figures = fit.figures(gold, NOT_SMALL_TALK, names)
     document = fit.document(
-        {
-            "data": f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
-            f"(at most {MAX_HEAD_WORDS} words; written blind by a helper; "
-            "services/common/persona/training/data/README.md)",
-            "model": fit.model_line(C),
-            "threshold_rule": f"lowest out-of-fold probability of the likeliest kind at which at most "
-            f"{MAX_NONE_READ:.0%} of the messages that are not small talk are taken for it",
-            "out_of_fold": figures,
-        }
+        data=f"{', '.join(path.name for path in args.data)}: {dict(sorted(Counter(gold.tolist()).items()))} "
+        f"(at most {MAX_HEAD_WORDS} words; written blind by a helper; "
+        "services/common/persona/training/data/README.md)",
+        threshold_rule=f"lowest out-of-fold probability of the likeliest kind at which at most "
+        f"{MAX_NONE_READ:.0%} of the messages that are not small talk are taken for it",
+        figures=figures,
     )
     write_json(args.out, document)
     print(f"wrote {args.out}: threshold {fit.threshold:.3f}; out of fold {figures}")

@@ -62,6 +62,7 @@ class SoftmaxFit:
     the likeliest other label; `read` and `right` are per training row, out of fold."""
 
     model: LogisticRegression
+    c: float
     labels: list[str]
     threshold: float
     read: np.ndarray  # the likeliest other label reached the threshold
@@ -81,21 +82,19 @@ class SoftmaxFit:
             },
         }
 
-    @staticmethod
-    def model_line(c: float) -> str:
-        return (
-            f"scikit-learn LogisticRegression(C={c:g}, class_weight=balanced), multinomial, on the unit sentence "
+    def document(self, data: str, threshold_rule: str, figures: dict[str, Any]) -> dict[str, Any]:
+        """The JSON `SoftmaxHead.read` reads, with its card: what it was fitted on, how, its threshold's rule and its
+        out-of-fold `figures`."""
+        model = (
+            f"scikit-learn LogisticRegression(C={self.c:g}, class_weight=balanced), multinomial, on the unit sentence "
             "vector of the embedding index's encoder"
         )
-
-    def document(self, card: dict[str, Any]) -> dict[str, Any]:
-        """The JSON `SoftmaxHead.read` reads, with its card."""
         return {
             "labels": self.labels,
             "weights": [[round(float(w), 6) for w in row] for row in self.model.coef_],
             "biases": [round(float(b), 6) for b in self.model.intercept_],
             "threshold": round(self.threshold, 6),
-            "card": card,
+            "card": {"data": data, "model": model, "threshold_rule": threshold_rule, "out_of_fold": figures},
         }
 
 
@@ -112,7 +111,7 @@ def fit_softmax_head(vectors: np.ndarray, gold: np.ndarray, nothing: str, max_re
     probability = out_of_fold[:, others].max(axis=1)
     threshold = threshold_for(probability[gold == nothing], max_read)
     read = probability >= threshold
-    return SoftmaxFit(model, labels, threshold, read, read & (np.asarray(labels)[likeliest] == gold))
+    return SoftmaxFit(model, c, labels, threshold, read, read & (np.asarray(labels)[likeliest] == gold))
 
 
 def head_document(

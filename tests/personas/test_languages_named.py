@@ -24,15 +24,8 @@ from services.common.languages import named_for_code
         ("fold a list into a single value like reduce in js", ""),
         ("what's the equivalent of python's map in javascript", "javascript"),
         ("write it like this in Go", "go"),
-    ],
-)
-def test_the_language_asked_for_not_the_one_mentioned(question: str, language: str) -> None:
-    assert named_for_code(question) == language
-
-
-@pytest.mark.parametrize(
-    ("question", "language"),
-    [
+        # Named as the question's label, as chat and forum titles do ("javascript: ..." had got a Python passage and
+        # "bash: ..." `pathlib.Path.exists()`); a label that is no language names nothing.
         ("javascript: how to remove duplicates from an array", "javascript"),
         ("bash: check if a file exists", "bash"),
         ("[rust] reverse a string", "rust"),
@@ -41,6 +34,5 @@ def test_the_language_asked_for_not_the_one_mentioned(question: str, language: s
         ("c:\\users is full, what can I delete?", ""),
     ],
 )
-def test_a_language_named_as_the_label_of_a_question_is_the_one_asked_for(question: str, language: str) -> None:
-    """ "javascript: ..." had got a Python passage and "bash: ..." `pathlib.Path.exists()`."""
+def test_the_language_asked_for_not_the_one_mentioned(question: str, language: str) -> None:
     assert named_for_code(question) == language

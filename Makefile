@@ -225,9 +225,10 @@ export-encoder: install protos
 	$(PY) -m services.embeddings.seed_vectors
 
 # Fit Aviva's two rerankers on candidates from the real index over the documentation corpus: the linear one
-# (models/rerank.json, ~1 min) and the cross-encoder (PyTorch in .venv-train, ~32 min on 2 cores).
+# (models/rerank.json, ~1 min, after the usage table of its popularity prior, models/usage.json, ~40 s) and the cross-encoder (PyTorch in .venv-train, ~32 min on 2 cores).
 fit-rerank: install protos
 	$(PY) -m services.embeddings.corpus --data-dir $(DATA_DIR) --install-missing
+	$(PY) -m services.aviva.training.usage
 	$(PY) -m services.aviva.training --data-dir $(DATA_DIR) --dump build/rerank/candidates.jsonl
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-train.lock

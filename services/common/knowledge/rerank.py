@@ -2,8 +2,9 @@
 
 The index returns passages fused from BM25 and vector search; this orders them in two stages, as retrieval
 systems do. First a linear model over cheap features of every candidate (its place in the fused order, its
-similarity, the question's words in its heading and text, the tool the question names, what kind of passage
-it is crossed with what the question asks for: a call, a command, a flag or a concept), fitted on questions
+similarity, the question's words in its heading and text, the tool the question names, how much real code uses
+the call it documents (`usage.py`), what kind of passage it is crossed with what the question asks for: a call, a
+command, a flag or a concept), fitted on questions
 with known answers (`services/aviva/training/fit.py`, weights in `models/rerank.json`). Then the cross-encoder
 (`cross_encoder.py`) reads the question with each of the first `PM_RERANK_DEPTH` passages. They are ordered by
 their confidence, the geometric mean of both stages' probabilities, and whether Aviva answers at all is the best
@@ -26,6 +27,7 @@ from typing import Literal
 from services.common.generation.grounding import content_words
 from services.common.knowledge.cross_encoder import MODELS_DIR, CrossEncoder, reading
 from services.common.knowledge.passage import Passage
+from services.common.knowledge.usage import usage
 
 Intent = Literal["call", "command", "flag", "concept"]
 INTENTS: tuple[Intent, ...] = ("call", "command", "flag", "concept")
@@ -111,6 +113,7 @@ def feature_names() -> tuple[str, ...]:
     base = (
         "position", "lexical", "cosine", "heading_words", "text_words", "lead_words", "tool", "other_tool",
         "page_named", "man_for_python", "python_no_tool", "length", "cosine_gap", "lexical_share", "best_cosine",
+        "usage",
     )  # fmt: skip
     return base + tuple(f"{intent}:{kind}" for intent in INTENTS for kind in KINDS)
 
@@ -152,6 +155,7 @@ def features(question: str, passages: list[Passage]) -> tuple[Intent, list[list[
             max(0.0, passage.hit.score) - best_cosine,
             lexical / best_lexical if best_lexical > 0 else 0.0,
             best_cosine,
+            usage(passage),
         ]
         row.extend(float(i == intent and k == kind) for i in INTENTS for k in KINDS)
         rows.append(row)

@@ -17,8 +17,9 @@ import yaml
 
 from personamesh.v1 import persona_pb2
 from services.abbey.emotion import NEGATIVE, EmotionReading
-from services.abbey.feeling_words import named_feelings, strongest
+from services.abbey.feeling_words import NamedFeeling, named_feelings, strongest
 from services.abbey.language import Specifics, tells_relief, unread_news
+from services.common.emotions import to_persona_emotion
 
 # emotion -> (mild, clear, strong) acknowledgement variants.
 _TIERS = ("mild", "clear", "strong")
@@ -168,6 +169,12 @@ _GRATITUDE = re.compile(
 
 
 _WORDS_ONLY = re.compile(r"^[a-z][a-z' -]*$", re.IGNORECASE)  # a feeling put in words, not an emoji
+# A feeling said of oneself: "I'm (so) X", "I am X", "I feel X", "feeling (kind of) X", "I've been feeling X".
+_SELF_STATE = (
+    r"(?:\bi'?m|\bi am|\bim|\bi feel|\bfeeling|\bfelt)\s+(?:feeling\s+)?"
+    r"(?:(?:so|really|very|a bit|a little|kind of|kinda|pretty|super|just|quite|bit|rather|totally|extremely)\s+)*"
+    r"{phrase}\b"
+)
 
 
 def asks_if_normal(content: str) -> bool:
@@ -243,19 +250,24 @@ def plan_empathy(
         )
         if held
     )
+    own_word = strongest(named_feelings(content))
+    felt_alone = False
     if asks_if_normal(content) and emotion in NEGATIVE:
         # "Is it normal to feel lonely after moving?" asks for the normalising move: it is the answer, so it comes
         # first (a question gets no acknowledgement to come before it), saying back the feeling they named.
         moves = ("normalise", *(move for move in moves if move != "normalise"))
         holds = holds | {"asked_normal"}
-        own_word = strongest(named_feelings(content))
         if own_word is not None and _WORDS_ONLY.match(own_word.phrase):
             slots["felt"] = own_word.phrase
+    elif own_word is not None and feeling_told_alone(content, own_word, emotion, slots):
+        slots["felt"] = own_word.phrase  # "I'm lonely": the feeling is all there is to say back
+        felt_alone = True
     pick = zlib.crc32(content.encode("utf-8"))
     sentences: list[str] = []
     named = False
     for move in moves:
-        sentence, uses_specifics = _sentence(move, emotion, tier, slots, holds, pick, said, sentences)
+        table = "acknowledge_feeling" if move == "acknowledge" and felt_alone else move
+        sentence, uses_specifics = _sentence(table, emotion, tier, slots, holds, pick, said, sentences)
         if sentence:
             sentences.append(sentence)
             named = named or uses_specifics
@@ -274,6 +286,17 @@ def plan_empathy(
             sentences.insert(1 if sentences else 0, sentence)
             named = uses_specifics
     return EmpathyPlan(emotion, tier, moves, tuple(sentences), named)
+
+
+def feeling_told_alone(content: str, named: NamedFeeling, emotion: str, slots: dict[str, str]) -> bool:
+    """Whether a message tells a feeling of the writer in their own word ("I'm lonely", "im so bored", "feeling kind
+    of lonely") with nothing else to name (no event, topic, person or pet in `slots`), and that word folds into the
+    emotion Abbey answers: then the acknowledgement says the word back ("I'm sorry you're feeling lonely.")."""
+    if slots.keys() & _SPECIFIC_SLOTS or not _WORDS_ONLY.match(named.phrase):
+        return False
+    if to_persona_emotion(named.label) != emotion:
+        return False  # never "glad you're feeling lonely" when another feeling is answered
+    return re.search(_SELF_STATE.format(phrase=re.escape(named.phrase)), content, re.IGNORECASE) is not None
 
 
 def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:

@@ -285,6 +285,36 @@ def test_asking_whether_a_feeling_is_normal_is_answered_first() -> None:
     assert not any(s.startswith("Yes,") for s in plan_empathy("sad", 0.45, extract(told), told, set()).sentences)
 
 
+@pytest.mark.parametrize(
+    ("text", "emotion", "intensity", "said_back"),
+    [
+        ("I'm lonely", "sad", 0.5, "I'm sorry you're feeling lonely."),
+        ("I'm bored", "frustrated", 0.25, "Being bored is no fun."),
+        ("feeling kind of lonely today", "sad", 0.5, "I'm sorry you're feeling lonely."),
+        ("I'm excited", "excited", 0.58, "I love that you're feeling excited!"),
+    ],
+)
+def test_a_feeling_told_alone_is_said_back_in_the_persons_word(
+    text: str, emotion: str, intensity: float, said_back: str
+) -> None:
+    """ "I'm lonely" got only "What would help most right now: ...": every acknowledgement named an event."""
+    plan = plan_empathy(emotion, intensity, extract(text), text, set())
+    assert plan.sentences[0] == said_back and plan.named, plan.sentences
+
+
+def test_a_feeling_word_is_said_back_only_alone_and_only_as_the_feeling_answered() -> None:
+    with_event = "my dog died and I am so sad"
+    assert plan_empathy("sad", 0.8, extract(with_event), with_event, set()).sentences[0] == (
+        "That sounds so painful: your dog died."
+    )
+    lonely = "I'm lonely"
+    assert not any("lonely" in s for s in plan_empathy("happy", 0.5, extract(lonely), lonely, set()).sentences)
+    about_someone = "my sister says she is lonely"  # not the writer's own feeling
+    assert not any(
+        "feeling lonely" in s for s in plan_empathy("sad", 0.5, extract(about_someone), about_someone, set()).sentences
+    )
+
+
 def test_what_is_feared_is_not_said_back_as_what_happened() -> None:
     """A worry ("I'm worried she hates me") had got "It sounds frightening that she hates you"."""
     text = "she hides under the bed all day, I'm worried she hates me"

@@ -62,10 +62,10 @@ _PREFACE = re.compile(
     r"|i (?:just )?(?:wanted|want) to (?:tell you|say|share|let you know|vent)(?:\s+that)?)\b[\s,.:]*",
     re.I,
 )
-# Interjections at the end of what is said back ("... out in 2 weeks wtf").
+# Interjections at the end of what is said back ("... out in 2 weeks wtf", "I had a rough day honestly").
 _TRAILING = re.compile(
-    r"(?:[\s,]+(?:wtf|smh|ffs|fml|tbh|ngl|fr|tho|though|bro|dude|omg|lol|lmao|i guess|i think|i suppose|i reckon|"
-    r"i mean|you know))+$",
+    r"(?:[\s,]+(?:wtf|smh|ffs|fml|tbh|ngl|fr|tho|though|bro|dude|omg|lol|lmao|haha|idk|lowkey|tbf|honestly|"
+    r"seriously|anyways?|to be honest|to be fair|i guess|i think|i suppose|i reckon|i mean|you know))+$",
     re.I,
 )
 # What makes a clause one (`extract`): a subject, or a verb that is not an infinitive.

@@ -351,6 +351,8 @@ def test_a_feeling_about_oneself_has_no_subject_to_say_back_and_an_illness_is_no
             "your landlord just texted that you gotta be out in 2 weeks",
         ),
         ("I am very happy today because my daughter got her visa", "your daughter got her visa"),
+        ("I had a rough day honestly", "you had a rough day"),
+        ("my sister forgot my birthday again to be honest", "your sister forgot your birthday again"),
     ],
 )
 def test_what_is_said_about_the_message_is_not_said_back(text: str, event: str) -> None:

@@ -69,3 +69,38 @@ def test_the_installed_ssh_page_answers_verbose_mode_under_its_own_flag() -> Non
     found = passages(markdown)
     assert "Verbose mode" in found["DESCRIPTION: `-v`"]
     assert "Verbose mode" not in found["DESCRIPTION: `-S ctl_path`"]
+
+
+def test_a_sentence_that_opens_with_the_commands_name_is_prose_not_a_command() -> None:
+    """mdoc pages open their sentences with the command's name in lower case: ssh-keygen's DESCRIPTION had become
+    bash blocks, and "how do I generate an ssh key" was answered with a sentence in backticks as the command."""
+    page = (
+        "SSH-KEYGEN(1)          General Commands Manual          SSH-KEYGEN(1)\n\n"
+        "NAME\n     ssh-keygen - OpenSSH authentication key utility\n\n"
+        "DESCRIPTION\n"
+        "     ssh-keygen generates, manages and converts authentication keys for ssh(1).  ssh-keygen can create keys "
+        "for use by SSH protocol version 2.\n\n"
+        "     The type of key to be generated is specified with the -t option.\n\n"
+        "EXAMPLES\n"
+        "     Generate a key of your own:\n\n"
+        '           ssh-keygen -t ed25519 -C "me@example.com"\n'
+    )
+    _, markdown = manpages.page_markdown("ssh-keygen", page)
+    by_label = passages(markdown)
+    assert "```" not in by_label["DESCRIPTION"] and "ssh-keygen generates, manages" in by_label["DESCRIPTION"]
+    assert '```bash\nssh-keygen -t ed25519 -C "me@example.com"\n```' in markdown
+
+
+def test_commands_that_end_in_a_dot_stay_commands() -> None:
+    for line in (
+        "find . -name '*.py' -newer setup.py -print0 .",
+        "cp -r src/ .",
+        "tar -xf archive.tar -C /srv/target",
+        "git reset --soft HEAD^",
+        "git commit -m 'fix the build for the release'.",
+    ):
+        assert not manpages._is_prose(line), line
+    assert manpages._is_prose("Extract the archive into the current directory.")
+    assert manpages._is_prose("scp copies files between hosts on a network.")
+    # In EXAMPLES a block's comment or a command's output stays in its block.
+    assert not manpages._is_prose("file foobar not up to date, cannot merge.", in_examples=True)

@@ -39,7 +39,7 @@ GIT_SECTION_PAGES = (
     ("gitworkflows", "7"),
 )
 # Bump when this parser makes something else of the same page: those pages are ingested again.
-VERSION = "3"
+VERSION = "4"
 _SECTION = re.compile(r"^[A-Z][A-Z0-9 ,/&()'-]*$")
 # An option whose description starts on its own line, after two or more spaces: mdoc pages (ssh, scp,
 # ssh-keygen) render every short entry so, and man's .TP does when the tag fits its indent (`find -P`,
@@ -50,6 +50,13 @@ _INLINE_OPTION = re.compile(r"^(-{1,2}[A-Za-z0-9?#@][\w-]*(?:[ =][^\s.,;:]+)?) {
 # the archive...`): an option then a capitalised sentence, when the line is not the head of a deeper entry.
 _TIGHT_OPTION = re.compile(r"^(-{1,2}[A-Za-z0-9?#@][\w-]*) ([A-Z][a-z]+[ ;,.].*)$")
 _CALLOUT = re.compile(r"\s+\(\d+\)\s*$")
+# A sentence's end: a word, a number or a closing parenthesis, then a full stop (a command may end in a "." path).
+_SENTENCE_END = re.compile(r"[A-Za-z0-9)]\.$")
+# Words English sentences are made of and commands seldom hold: two of them make a line prose.
+_FUNCTION_WORDS = frozenset(
+    {"a", "an", "and", "are", "as", "be", "by", "can", "for", "from", "if", "in", "is", "it", "its", "may", "not",
+     "of", "on", "or", "that", "the", "this", "to", "which", "will", "with"}
+)  # fmt: skip
 
 
 def available_pages() -> list[tuple[str, str]]:
@@ -92,6 +99,22 @@ def _is_command(line: str, tool: str) -> bool:
     stripped = line.strip()
     first = stripped.split(" ", 1)[0]
     return stripped.startswith("$ ") or (first in (tool, tool.split("-")[0]) and len(stripped) < 160)
+
+
+def _is_prose(line: str, *, in_examples: bool = False) -> bool:
+    """A sentence, not a command: capitalised and ended ("Extract the archive."), or, outside EXAMPLES (whose
+    blocks hold comments and a command's output) and whatever its first letter, ended and made of English
+    ("ssh-keygen generates, manages and converts authentication keys for ssh(1)." opens an mdoc page's
+    DESCRIPTION with the command's name)."""
+    words = line.split()
+    if not line.endswith(".") or len(words) < 4:
+        return False
+    if line[:1].isupper():
+        return True
+    if in_examples or not line[:1].isalpha():
+        return False
+    english = sum(word.lower().strip(",;:") in _FUNCTION_WORDS for word in words)
+    return bool(_SENTENCE_END.search(line)) and len(words) >= 5 and english >= 2
 
 
 def page_markdown(name: str, text: str) -> tuple[str, str]:
@@ -191,7 +214,7 @@ def _passages(tool: str, section: str, body: list[str], used_anchors: set[str]) 
             label = f"`{stripped}`" if stripped.startswith("-") else stripped
             heading = f"{section_path}: {label}"
             continue
-        prose = stripped.endswith(".") and len(stripped.split()) >= 4 and stripped[:1].isupper()
+        prose = _is_prose(stripped, in_examples=examples)
         command = stripped.startswith("$ ") or (examples and indent > base + 3) or _is_command(stripped, tool)
         if command and not prose and not re.match(r"^\d+\.\s", stripped):
             code.append(_CALLOUT.sub("", stripped.removeprefix("$ ")))

@@ -170,6 +170,7 @@ _GRATITUDE = re.compile(
 
 _WORDS_ONLY = re.compile(r"^[a-z][a-z' -]*$", re.IGNORECASE)  # a feeling put in words, not an emoji
 # A feeling said of oneself: "I'm (so) X", "I am X", "I feel X", "feeling (kind of) X", "I've been feeling X".
+_FEEL = re.compile(r"^(?:feel|feeling|felt)\s+", re.IGNORECASE)
 _SELF_STATE = (
     r"(?:\bi'?m|\bi am|\bim|\bi feel|\bfeeling|\bfelt)\s+(?:feeling\s+)?"
     r"(?:(?:so|really|very|a bit|a little|kind of|kinda|pretty|super|just|quite|bit|rather|totally|extremely)\s+)*"
@@ -259,8 +260,10 @@ def plan_empathy(
         holds = holds | {"asked_normal"}
         if own_word is not None and _WORDS_ONLY.match(own_word.phrase):
             slots["felt"] = own_word.phrase
-    elif own_word is not None and feeling_told_alone(content, own_word, emotion, slots):
-        slots["felt"] = own_word.phrase  # "I'm lonely": the feeling is all there is to say back
+    elif own_word is not None and (word := feeling_told_alone(content, own_word, emotion, slots)):
+        # "I'm lonely": their word is all there is to say back, and once (not Abbey's own word for it as well).
+        slots["felt"] = word
+        slots.pop("feeling", None)
         felt_alone = True
     pick = zlib.crc32(content.encode("utf-8"))
     sentences: list[str] = []
@@ -288,15 +291,21 @@ def plan_empathy(
     return EmpathyPlan(emotion, tier, moves, tuple(sentences), named)
 
 
-def feeling_told_alone(content: str, named: NamedFeeling, emotion: str, slots: dict[str, str]) -> bool:
-    """Whether a message tells a feeling of the writer in their own word ("I'm lonely", "im so bored", "feeling kind
-    of lonely") with nothing else to name (no event, topic, person or pet in `slots`), and that word folds into the
-    emotion Abbey answers: then the acknowledgement says the word back ("I'm sorry you're feeling lonely.")."""
+def feeling_told_alone(content: str, named: NamedFeeling, emotion: str, slots: dict[str, str]) -> str:
+    """The person's word for a feeling they tell of themselves ("I'm lonely", "im so bored", "feeling kind of
+    lonely", "feeling down" -> "down") when nothing else is there to name (no event, topic, person or pet in `slots`)
+    and the word folds into the emotion Abbey answers; "" otherwise. The acknowledgement then says it back ("I'm
+    sorry you're feeling lonely.")."""
     if slots.keys() & _SPECIFIC_SLOTS or not _WORDS_ONLY.match(named.phrase):
-        return False
+        return ""
     if to_persona_emotion(named.label) != emotion:
-        return False  # never "glad you're feeling lonely" when another feeling is answered
-    return re.search(_SELF_STATE.format(phrase=re.escape(named.phrase)), content, re.IGNORECASE) is not None
+        return ""  # never "glad you're feeling lonely" when another feeling is answered
+    word = _FEEL.sub("", named.phrase)
+    if word != named.phrase:  # a vocabulary phrase that says it of the writer already ("feeling down")
+        pattern = rf"(?:^\W*|\bi'?m\s+|\bi am\s+|\bim\s+|\bi\s+|\bbeen\s+|\bjust\s+){re.escape(named.phrase)}\b"
+    else:
+        pattern = _SELF_STATE.format(phrase=re.escape(named.phrase))
+    return word if re.search(pattern, content, re.IGNORECASE) else ""
 
 
 def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:

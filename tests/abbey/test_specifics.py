@@ -292,6 +292,7 @@ def test_asking_whether_a_feeling_is_normal_is_answered_first() -> None:
         ("I'm bored", "frustrated", 0.25, "Being bored is no fun."),
         ("feeling kind of lonely today", "sad", 0.5, "I'm sorry you're feeling lonely."),
         ("I'm excited", "excited", 0.58, "I love that you're feeling excited!"),
+        ("feeling down", "sad", 0.5, "I'm sorry you're feeling down."),
     ],
 )
 def test_a_feeling_told_alone_is_said_back_in_the_persons_word(
@@ -300,6 +301,18 @@ def test_a_feeling_told_alone_is_said_back_in_the_persons_word(
     """ "I'm lonely" got only "What would help most right now: ...": every acknowledgement named an event."""
     plan = plan_empathy(emotion, intensity, extract(text), text, set())
     assert plan.sentences[0] == said_back and plan.named, plan.sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "emotion", "intensity"),
+    [("I'm frustrated", "frustrated", 0.5), ("I'm angry", "frustrated", 0.6), ("I'm heartbroken", "sad", 0.8)],
+)
+def test_a_feeling_told_alone_is_named_once(text: str, emotion: str, intensity: float) -> None:
+    """ "I'm angry" had got "Feeling angry would wear anyone down. It makes sense that you feel frustrated about
+    this.": Abbey's own word for the feeling after the person's."""
+    answer = " ".join(plan_empathy(emotion, intensity, extract(text), text, set()).sentences)
+    named = re.findall(r"\b(?:frustrated|angry|annoyed|heartbroken|sad)\b", answer)
+    assert len(named) == 1, answer
 
 
 def test_a_feeling_word_is_said_back_only_alone_and_only_as_the_feeling_answered() -> None:

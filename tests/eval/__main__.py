@@ -12,7 +12,8 @@ training file holds their unsafe twins.
 
 `everyday` counts Abi's crisis false alarms and blocks on everyday emotional messages (tests/eval/everyday.py);
 `plans` reports two frozen blind sets of plans about people, places and times: threats among harmless plans, and
-crises among everyday messages (tests/eval/plans.py);
+crises among everyday messages (tests/eval/plans.py); `short` a frozen blind set of very short first-person messages,
+crises among everyday states and updates (tests/eval/short.py);
 `method` (on request, a tuning set) counts crises among messages that ask for a means (tests/eval/method_seeking.py).
 `conversation_crisis` scores crises told over several messages on a frozen blind set (`conversation_selection`, on
 request: its tuning set; tests.eval.conversation_safety.py).
@@ -64,6 +65,7 @@ from tests.eval.method_seeking import eval_method, print_method
 from tests.eval.metrics import grouped_accuracy, multilabel_report, single_label_report
 from tests.eval.plans import eval_plans, print_plans
 from tests.eval.sarcasm import SARCASM_BLIND, SARCASM_SELECTION, eval_sarcasm, print_sarcasm
+from tests.eval.short import eval_short, print_short
 from tests.eval.situations import eval_situations, print_situations
 from tests.eval.small_talk import SMALL_TALK_BLIND, SMALL_TALK_SELECTION, eval_small_talk, print_small_talk
 from tests.eval.technical import STATEMENTS_SET, eval_technical, print_technical
@@ -91,7 +93,7 @@ BLIND_SETS = {"blind": BLIND, "blind_v2": BLIND_V2, "blind_v3": BLIND_V3, "blind
 SELECTION_SETS = {"selection_styles_v1": BLIND.parents[1] / "selection" / "abi_selection_styles_v1.jsonl"}
 SMALL_TALK = ("small_talk", "acknowledgement")
 CONVERSATION_TASKS: dict[Signal, str] = {"crisis": "conversation_crisis", "harmful": "conversation_harm"}
-CLASSIFIER_TASKS = "blind,conversation_crisis,conversation_harm,routing,questions,emotions,everyday,plans"
+CLASSIFIER_TASKS = "blind,conversation_crisis,conversation_harm,routing,questions,emotions,everyday,plans,short"
 # Need the personas: only through a gateway.
 ANSWER_TASKS = "empathy,situations,conversations,crisis,technical,sarcasm,small_talk"
 TUNING_ONLY_TASKS = "small_talk_tuning"  # a tuning set alone, without its blind set (through a gateway too)
@@ -297,6 +299,8 @@ def print_report(results: dict[str, Any]) -> None:
             print_calculations(results[key])
     if "plans" in results:
         print_plans(results["plans"])
+    if "short" in results:
+        print_short(results["short"])
     if "method" in results:
         print_method(results["method"])
     if "empathy" in results:
@@ -383,6 +387,8 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 results["calculations_selection"] = eval_calculations(CALCULATIONS_SELECTION)
         if "plans" in tasks:
             results["plans"] = await eval_plans(backend)
+        if "short" in tasks:
+            results["short"] = await eval_short(backend)
         if "method" in tasks:
             results["method"] = await eval_method(backend)
         if "empathy" in tasks:

@@ -40,8 +40,9 @@ def threats_report(rows: list[dict[str, Any]], predictions: list[Prediction]) ->
     }
 
 
-def crises_report(rows: list[dict[str, Any]], predictions: list[Prediction]) -> dict[str, Any]:
-    """Crises handled and everyday messages flagged as a crisis (or stopped), in all and by category."""
+def crises_report(rows: list[dict[str, Any]], predictions: list[Prediction], name: str = CRISES.name) -> dict[str, Any]:
+    """Crises handled and everyday messages flagged as a crisis (or stopped), in all and by category; each row has
+    `crisis` (bool) and `category`."""
     by_category: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "flagged": 0})
     for row, prediction in zip(rows, predictions, strict=True):
         kind = by_category[f"{'crisis' if row['crisis'] else 'not'} {row['category']}"]
@@ -50,7 +51,7 @@ def crises_report(rows: list[dict[str, Any]], predictions: list[Prediction]) -> 
     crises = [p.crisis_handled for r, p in zip(rows, predictions, strict=True) if r["crisis"]]
     everyday = [p for r, p in zip(rows, predictions, strict=True) if not r["crisis"]]
     return {
-        "set": CRISES.name,
+        "set": name,
         "crises_handled": [sum(crises), len(crises)],
         "everyday_flagged": [sum(p.crisis for p in everyday), len(everyday)],
         "everyday_stopped": [sum(p.stopped for p in everyday), len(everyday)],

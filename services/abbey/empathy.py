@@ -222,13 +222,16 @@ def plan_empathy(
     brief: bool = False,
     heard: bool = False,
     remembering: bool = False,
+    mourning: bool = False,
 ) -> EmpathyPlan:
     """Empathy moves for `emotion` at its intensity, each a sentence not yet said in this session. `heard`: a
     thank-you for kind words or for listening, not for help (what the person said before it asked for nothing);
-    `remembering`: a memory told soon after telling of a death."""
+    `remembering`: a memory told soon after telling of a death; `mourning`: a death told in the last messages."""
     tier = intensity_tier(intensity)
-    if (specifics.bereaved or specifics.ill or specifics.health_scare) and emotion in NEGATIVE:
-        tier = max(tier, 1)  # a death, an illness or a scare is never "a shame" or "a few nerves", however calmly told
+    if (specifics.bereaved or specifics.ill or specifics.health_scare or mourning) and emotion in NEGATIVE:
+        # A death (told now or just before), an illness or a scare is never "a shame" or "a few nerves", however
+        # calmly told.
+        tier = max(tier, 1)
     moves = _PLANS.get(emotion, _PLANS["neutral"])[tier]
     if brief:
         moves = moves[:2]

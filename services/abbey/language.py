@@ -544,6 +544,20 @@ def tells_a_memory(text: str) -> bool:
     return bool(_MEMORY.search(text))
 
 
+# What someone was or did, said in the past ("she loved gardening", "we were really close", "he basically raised me").
+_SOMEONE_IN_THE_PAST = re.compile(
+    r"\b(?:she|he|they|we)\s+(?:(?:always|never|just|really|basically|\w+ly)\s+)*"
+    r"(?:was|were|had|made|taught|gave|took|kept|told|sang|grew|knew|loved|liked|adored|\w+ed)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_of_someone_in_the_past(text: str) -> bool:
+    """The message says what she, he, they or we were or did, in the past: after a death was told, a memory of the
+    person even without "used to" (`tells_a_memory`)."""
+    return bool(_SOMEONE_IN_THE_PAST.search(text))
+
+
 def tells_unread_news(text: str) -> bool:
     """The message tells of news received (a letter, a call, the results) and not what it said: the news itself, not
     having received it, is what carries a feeling."""

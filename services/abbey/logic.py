@@ -32,6 +32,7 @@ from services.abbey.language import (
     is_question,
     speaks_of_a_death,
     tells_a_memory,
+    tells_of_someone_in_the_past,
 )
 from services.abbey.memory import (
     NOBODY_TO_REMEMBER,
@@ -290,6 +291,7 @@ class AbbeyLogic(PersonaLogic):
             and not technical
             and (not question or feels_in_asking or memory_answer)
         ):
+            mourning = _mourning(request)
             empathy = plan_empathy(
                 emotion,
                 mood.intensity,
@@ -298,7 +300,8 @@ class AbbeyLogic(PersonaLogic):
                 said,
                 brief=recall.preferences.get("brevity") == "short",
                 heard=gratitude and _thanks_for_being_heard(request),
-                remembering=emotion in ("happy", "excited") and _remembers_someone_who_died(request),
+                remembering=emotion in ("happy", "excited") and _remembers_someone_who_died(request, mourning),
+                mourning=mourning,
             )
             if emotion == "neutral" and (question or not specifics.event):
                 empathy = None if not memory_answer else empathy
@@ -527,11 +530,17 @@ def _thanks_for_being_heard(request: persona_pb2.PersonaRequest) -> bool:
     return bool(before.strip()) and not asks_for_something(before)
 
 
-def _remembers_someone_who_died(request: persona_pb2.PersonaRequest) -> bool:
-    """The message tells a memory and one of the user's last three messages before it told of a death ("she passed
-    two years ago" / "she used to make the best apple pie"): a memory shared, not news to enjoy."""
-    earlier = user_messages(request.recent_turns)[-3:]
-    return tells_a_memory(request.content) and any(speaks_of_a_death(text) for text in earlier)
+def _mourning(request: persona_pb2.PersonaRequest) -> bool:
+    """One of the user's last three messages before this one told of a death ("my grandmother passed away on
+    sunday"): what they say now of the person is said in mourning."""
+    return any(speaks_of_a_death(text) for text in user_messages(request.recent_turns)[-3:])
+
+
+def _remembers_someone_who_died(request: persona_pb2.PersonaRequest, mourning: bool) -> bool:
+    """The message tells a memory soon after a death was told ("she passed two years ago" / "she used to make the
+    best apple pie", "she loved gardening"): a memory shared, not news to enjoy."""
+    content = request.content
+    return mourning and (tells_a_memory(content) or tells_of_someone_in_the_past(content))
 
 
 def _earlier_sentences(request: persona_pb2.PersonaRequest) -> set[str]:

@@ -13,7 +13,7 @@ import pytest
 from services.abbey import empathy
 from services.abbey.empathy import plan_empathy
 from services.abbey.feeling_words import feeling_preface
-from services.abbey.language import extract, second_person
+from services.abbey.language import extract, second_person, tells_of_someone_in_the_past
 
 
 @pytest.mark.parametrize(
@@ -326,6 +326,30 @@ def test_a_feeling_word_is_said_back_only_alone_and_only_as_the_feeling_answered
     assert not any(
         "feeling lonely" in s for s in plan_empathy("sad", 0.5, extract(about_someone), about_someone, set()).sentences
     )
+
+
+def test_soon_after_a_death_is_told_a_painful_feeling_is_never_met_as_a_shame() -> None:
+    """After "my grandmother passed away on sunday", "we were really close, she basically raised me" had got "Oh,
+    that's a shame: you were really close."."""
+    text = "we were really close, she basically raised me"
+    alone = plan_empathy("sad", 0.3, extract(text), text, set()).sentences
+    mourning = plan_empathy("sad", 0.3, extract(text), text, set(), mourning=True).sentences
+    assert alone[0].startswith(("Oh, that's a shame", "Sorry to hear", "It's a shame")), alone
+    assert not re.search(r"shame|letdown", " ".join(mourning)), mourning
+
+
+@pytest.mark.parametrize(
+    ("text", "is_memory"),
+    [
+        ("she loved gardening and always made me soup when I was sick", True),
+        ("we were really close, she basically raised me", True),
+        ("he always knew what to say", True),
+        ("my sister is coming over tomorrow", False),
+        ("I loved the film", False),
+    ],
+)
+def test_what_someone_was_or_did_in_the_past_is_told_as_a_memory(text: str, is_memory: bool) -> None:
+    assert tells_of_someone_in_the_past(text) is is_memory
 
 
 def test_what_is_feared_is_not_said_back_as_what_happened() -> None:

@@ -478,3 +478,23 @@ async def test_praise_is_not_said_back_when_the_feeling_is_painful(personas: Per
     assert response.emotional_state.primary in ("sad", "frustrated", "disappointed")
     assert "your car battery died in the rain" in response.content
     assert "perfect timing" not in response.content.lower()
+
+
+async def test_a_memory_of_someone_who_just_died_is_not_news_to_enjoy(personas: Personas) -> None:
+    """Three messages after "my grandmother passed away on sunday", "she loved gardening and always made me soup when
+    I was sick" had got "That's lovely to hear: ... Enjoy it; moments like this are worth savouring." (a memory was
+    read only in "used to" or "I remember")."""
+    memory = "she loved gardening and always made me soup when I was sick"
+    joy = [persona_pb2.EmotionScore(label="joy", score=0.6)]
+    told = [
+        "my grandmother passed away on sunday",
+        "the funeral is on friday and I have to give a eulogy",
+        "I don't know what to say",
+    ]
+    earlier = [persona_pb2.Turn(role=persona_pb2.ROLE_USER, content=text) for text in told]
+    mourning = persona_pb2.PersonaRequest(
+        content=memory, routing=_routing(emotions=joy, ekman_emotions=joy), recent_turns=earlier
+    )
+    answer = (await chat(personas.abbey.target, mourning)).content
+    assert "Enjoy it" not in answer and "lovely to hear" not in answer, answer
+    assert "remember" in answer or "memory" in answer, answer

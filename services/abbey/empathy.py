@@ -169,8 +169,9 @@ _GRATITUDE = re.compile(
 
 
 _WORDS_ONLY = re.compile(r"^[a-z][a-z' -]*$", re.IGNORECASE)  # a feeling put in words, not an emoji
-# A feeling said of oneself: "I'm (so) X", "I am X", "I feel X", "feeling (kind of) X", "I've been feeling X".
+# A vocabulary phrase that already says the feeling of the writer ("feeling down").
 _FEEL = re.compile(r"^(?:feel|feeling|felt)\s+", re.IGNORECASE)
+# A feeling said of oneself: "I'm (so) X", "I am X", "I feel X", "feeling (kind of) X", "I've been feeling X".
 _SELF_STATE = (
     r"(?:\bi'?m|\bi am|\bim|\bi feel|\bfeeling|\bfelt)\s+(?:feeling\s+)?"
     r"(?:(?:so|really|very|a bit|a little|kind of|kinda|pretty|super|just|quite|bit|rather|totally|extremely)\s+)*"

@@ -63,6 +63,7 @@ from services.common.knowledge.answer import DocsAnswerer
 from services.common.persona import PersonaLogic, Plan
 from services.common.persona.about import about_plan, personas_asked_about
 from services.common.persona.calculated import calculation_plan
+from services.common.persona.forgetting import asks_to_forget, forget_plan
 from services.common.persona.small_talk import THANKS, SmallTalkHead, reply, small_talk_kind
 from services.common.personal import memory_question
 from services.common.registry import persona_enum
@@ -133,6 +134,9 @@ class AbbeyLogic(PersonaLogic):
         if not kind and (asked_about := personas_asked_about(request.content)):
             # "what is aviva?", "what can abi do?": the registry says.
             return _answered_plainly(about_plan(asked_about, self.name, self.settings.temperature, request.content))
+        if not kind and asks_to_forget(request.content):
+            # "please delete my data" had got `tr -d`'s manual: what is kept and how it is erased.
+            return _answered_plainly(forget_plan(bool(request.user_id), self.settings.temperature))
         reading = self.reader.read(request)
         gratitude = is_gratitude(request.content)
         if gratitude and not kind:

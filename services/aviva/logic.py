@@ -28,6 +28,7 @@ from services.common.knowledge.domain import OUTSIDE
 from services.common.persona import PersonaLogic, Plan, Review, step
 from services.common.persona.about import about_plan, personas_asked_about
 from services.common.persona.calculated import calculation_plan
+from services.common.persona.forgetting import asks_to_forget, forget_plan
 from services.common.persona.logic import SystemPrompt
 from services.common.persona.small_talk import SmallTalkHead, reply, small_talk_kind, small_talk_plan
 from services.common.registry import persona_enum
@@ -83,6 +84,9 @@ class AvivaLogic(PersonaLogic):
         if asked_about := personas_asked_about(request.content):
             # "what is aviva?", "what can abi do?": the registry says, not a reranked page of the project's docs.
             return about_plan(asked_about, self.name, self.settings.temperature, request.content)
+        if asks_to_forget(request.content):
+            # "please delete my data" is about the user's data, not a command's manual.
+            return forget_plan(bool(request.user_id), self.settings.temperature)
         if talk := small_talk_kind(request.content):
             # "hi", "thanks!", "what can you do?" had got "this question is outside my documentation".
             return self._small_talk_plan(talk, request.content)

@@ -1,0 +1,63 @@
+"""A request that the assistant forget what the writer told it, or delete their data ("forget what I told you",
+"please delete my data"), answered with what is kept and how it is erased.
+
+Such messages had got `tr -d`'s manual, or were said back as news. No persona erases from inside a conversation: a
+message may be someone else's text pasted in, and erasure removes everything the mesh keeps about a user at once
+(`DELETE /api/v1/users/{user_id}/data`, by the user or an admin; docs/user-guide.md), so the answer says how.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.common.persona.logic import Plan, SystemPrompt, step
+
+_OPENER = (
+    r"^\W*(?:(?:please|pls|plz|ok|okay|hey|so|now|just|can you|could you|would you|will you|i want you to|"
+    r"i'd like you to|i would like you to|i need you to)\W+)*"
+)
+_VERB = r"(?:forget|delete|erase|remove|wipe|clear|purge|get rid of)"
+# What of the writer's: what the assistant knows or was told about them, or their data.
+_WHAT = (
+    r"(?:(?:all|everything|whatever|what|anything)\s+)?(?:of\s+)?"
+    r"(?:(?:you\s+(?:know|have|remember|kept|saved|stored|learned|learnt)|you've\s+(?:got|kept|saved|stored|learned)|"
+    r"i(?:'ve| have)?\s+(?:told|said|shared|gave)(?:\s+you)?)(?:\s+(?:about|on|of)\s+me)?"
+    r"|(?:everything|all)\s+about\s+me"
+    r"|my\s+(?:personal\s+)?(?:data|info|information|details|history|chat history|conversation history|"
+    r"conversations?|chats?|messages|memories|profile)"
+    r"|me)"
+)
+_FORGET_ME = re.compile(rf"{_OPENER}{_VERB}\s+{_WHAT}(?:\s+(?:please|now|pls|thanks|thank you))?\W*$", re.IGNORECASE)
+
+KEPT_AND_ERASED = (
+    "I can't erase anything from inside a conversation. What persona-mesh keeps about you (the facts you told me, "
+    "the memory of our conversations and your feedback) is erased all at once by its data-erasure request, which you "
+    "or the people who run this service can make (DELETE /api/v1/users/<your user id>/data)."
+)
+NOTHING_KEPT = (
+    "I don't know who you are in this conversation, so I keep nothing once it ends: what you told me stays in this "
+    "conversation only."
+)
+
+
+def asks_to_forget(text: str) -> bool:
+    """The whole message asks the assistant to forget or delete what it knows or was told about the writer, or
+    their data ("forget what I told you", "please delete my data"); not a task ("delete everything in /tmp")."""
+    return bool(_FORGET_ME.match(text.strip()))
+
+
+def forget_plan(identified: bool, temperature: float) -> Plan:
+    """The answer: how erasure works for a named user; that nothing outlives the conversation for anyone else."""
+    answer = KEPT_AND_ERASED if identified else NOTHING_KEPT
+    prompt = SystemPrompt()
+    prompt.say("The user asks you to forget what they told you or to delete their data. Answer with this, briefly:")
+    prompt.quote(answer)
+    return Plan(
+        system_prompt=prompt.text,
+        draft=answer,
+        confidence=0.9,
+        temperature=temperature,
+        reasoning=[step("A request to forget: said what is kept and how it is erased", 0.9)],
+        notes={"sources": [answer]},
+        quotable=prompt.quotable,
+    )

@@ -37,3 +37,16 @@ def test_indented_examples_parse_and_skip_grammar() -> None:
 def test_table_rows_are_usable_as_sentences() -> None:
     sentences = best_sentences("What does s.reverse() do to a list?", [topics["typesseq-mutable"]], 1)
     assert sentences == ['"s.reverse()": reverses the items of s in place.']
+
+
+def test_a_sentence_about_the_manual_is_never_the_answer() -> None:
+    """ "what does chmod 755 mean" had got the one sentence "This manual page documents the GNU version of chmod."."""
+    description = (
+        "This manual page documents the GNU version of chmod. chmod changes the file mode bits of each given file "
+        "according to mode. The numeric mode is from one to four octal digits (0-7), derived by adding up the bits."
+    )
+    picked = best_sentences("what does chmod 755 mean", [description], 1)
+    assert not any(sentence.startswith("This manual page") for sentence in picked), picked
+    assert best_sentences("what does the chmod numeric mode mean", [description], 1) == [
+        "The numeric mode is from one to four octal digits (0-7), derived by adding up the bits."
+    ]

@@ -235,11 +235,21 @@ def prose_sentences(text: str) -> list[str]:
     return sentences
 
 
+# A sentence about the manual itself ("This manual page documents the GNU version of chmod."): nothing about the
+# command it documents.
+_ABOUT_THE_MANUAL = re.compile(
+    r"^(?:this|the present) (?:manual page|man page|manual|documentation|page) (?:documents|describes|is meant for)\b",
+    re.IGNORECASE,
+)
+
+
 def is_clean_sentence(sentence: str) -> bool:
-    """A whole prose sentence: not a table row, a fragment cut at a chunk boundary, or a lead-in ending in a colon
+    """A whole prose sentence: not a table row, a fragment cut at a chunk boundary, a lead-in ending in a colon
     (it introduces an example or a list the answer does not show: "For example, you can make an FTP request like
-    so:")."""
+    so:"), or a sentence about the manual itself."""
     if len(sentence) < 12 or "|" in sentence or "+--" in sentence or sentence.count("`") % 2:
+        return False
+    if _ABOUT_THE_MANUAL.match(sentence):
         return False
     if sentence.rstrip().endswith(":"):
         return False

@@ -269,6 +269,7 @@ def plan_empathy(
         slots["felt"] = word
         slots.pop("feeling", None)
         felt_alone = True
+        holds = holds | {"feeling_only"}
     pick = zlib.crc32(content.encode("utf-8"))
     sentences: list[str] = []
     named = False
@@ -341,9 +342,21 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
 # something worked for, a loss, an illness going on, a question whether the feeling is normal, a thank-you for
-# being heard, a thank-you for trying, relief after a scare, a memory of someone who died.
+# being heard, a thank-you for trying, relief after a scare, a memory of someone who died, a feeling told alone.
 _CONDITIONS = frozenset(
-    {"achieved", "worked_for", "ahead", "lost", "ill", "asked_normal", "heard", "unhelped", "relief", "remembering"}
+    {
+        "achieved",
+        "worked_for",
+        "ahead",
+        "lost",
+        "ill",
+        "asked_normal",
+        "heard",
+        "unhelped",
+        "relief",
+        "remembering",
+        "feeling_only",
+    }
 )
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})
 _SPECIFIC_SLOTS = _SAID_ONCE | {"person", "pet", "pet_name", "felt"}

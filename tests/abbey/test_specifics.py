@@ -303,6 +303,19 @@ def test_a_feeling_told_alone_is_said_back_in_the_persons_word(
     assert plan.sentences[0] == said_back and plan.named, plan.sentences
 
 
+def test_a_feeling_told_alone_is_not_asked_what_outcome_would_be_fair() -> None:
+    """ "I'm bored" had got "Being bored is no fun. What outcome would feel fair to you here?"."""
+    for text, intensity in (("I'm bored", 0.25), ("I'm so bored", 0.45), ("I'm annoyed", 0.5), ("I'm angry", 0.6)):
+        sentences = plan_empathy("frustrated", intensity, extract(text), text, set()).sentences
+        assert len(sentences) >= 2 and not any("feel fair" in s for s in sentences), sentences
+    grievance = "the train was cancelled again"
+    assert any(
+        "feel fair" in s
+        for intensity in (0.25, 0.5, 0.8)
+        for s in plan_empathy("frustrated", intensity, extract(grievance), grievance, set()).sentences
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "emotion", "intensity"),
     [("I'm frustrated", "frustrated", 0.5), ("I'm angry", "frustrated", 0.6), ("I'm heartbroken", "sad", 0.8)],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from services.common.persona.logic import Plan, SystemPrompt, step
+from services.common.persona.logic import Plan, said_as_is, step
 
 _OPENER = (
     r"^\W*(?:(?:please|pls|plz|ok|okay|hey|so|now|just|can you|could you|would you|will you|i want you to|"
@@ -49,15 +49,7 @@ def asks_to_forget(text: str) -> bool:
 def forget_plan(identified: bool, temperature: float) -> Plan:
     """The answer: how erasure works for a named user; that nothing outlives the conversation for anyone else."""
     answer = KEPT_AND_ERASED if identified else NOTHING_KEPT
-    prompt = SystemPrompt()
-    prompt.say("The user asks you to forget what they told you or to delete their data. Answer with this, briefly:")
-    prompt.quote(answer)
-    return Plan(
-        system_prompt=prompt.text,
-        draft=answer,
-        confidence=0.9,
-        temperature=temperature,
-        reasoning=[step("A request to forget: said what is kept and how it is erased", 0.9)],
-        notes={"sources": [answer]},
-        quotable=prompt.quotable,
+    instruction = "The user asks you to forget what they told you or to delete their data. Answer with this, briefly:"
+    return said_as_is(
+        instruction, answer, temperature, step("A request to forget: said what is kept and how it is erased", 0.9)
     )

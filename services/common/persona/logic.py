@@ -67,6 +67,23 @@ def step(description: str, confidence: float) -> persona_pb2.ReasoningStep:
     return persona_pb2.ReasoningStep(description=description, confidence=round(min(1.0, max(0.0, confidence)), 3))
 
 
+def said_as_is(instruction: str, answer: str, temperature: float, reasoning: persona_pb2.ReasoningStep) -> Plan:
+    """A plan whose whole answer is `answer` (small talk, what is kept of a user): the draft, its own source for a
+    fact check, and a prompt that has a model backend say it, after `instruction`."""
+    prompt = SystemPrompt()
+    prompt.say(instruction)
+    prompt.quote(answer)
+    return Plan(
+        system_prompt=prompt.text,
+        draft=answer,
+        confidence=0.9,
+        temperature=temperature,
+        reasoning=[reasoning],
+        notes={"sources": [answer]},
+        quotable=prompt.quotable,
+    )
+
+
 class PersonaLogic(ABC):
     """One persona's own behaviour; `PersonaServicer` does the rest."""
 

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from services.common.persona.logic import Plan, SystemPrompt, step
+from services.common.persona.logic import Plan, said_as_is, step
 from services.common.registry import persona_registry
 from services.common.registry.model import PersonaEntry
 from services.common.safety.head import SoftmaxHead
@@ -213,23 +213,14 @@ def reply(kind: str, text: str, said: set[str], persona: str) -> str:
 
 
 def small_talk_plan(kind: str, answer: str, persona: str, temperature: float) -> Plan:
-    """A persona's whole answer to small talk: `answer` (`reply`) as the draft, and a prompt that has a model backend
-    reply as briefly, in kind. The answer is its own source for a fact check."""
-    prompt = SystemPrompt()
-    prompt.say(
+    """A persona's whole answer to small talk: `answer` (`reply`), and a prompt that has a model backend reply as
+    briefly, in kind."""
+    name = kind.replace("_", " ")
+    instruction = (
         f"You are {persona_registry().entries[persona].display_name}. The user's message is only small talk "
-        f"({kind.replace('_', ' ')}): reply in kind, in one or two short sentences, like this:"
+        f"({name}): reply in kind, in one or two short sentences, like this:"
     )
-    prompt.quote(answer)
-    return Plan(
-        system_prompt=prompt.text,
-        draft=answer,
-        confidence=0.9,
-        temperature=temperature,
-        reasoning=[step(f"Small talk ({kind.replace('_', ' ')}): answered in kind, briefly", 0.8)],
-        notes={"sources": [answer]},
-        quotable=prompt.quotable,
-    )
+    return said_as_is(instruction, answer, temperature, step(f"Small talk ({name}): answered in kind, briefly", 0.8))
 
 
 def _favourites(text: str) -> str:

@@ -92,7 +92,8 @@ def _facts(material: AvivaMaterial, limit: int) -> list[str]:
     """The sentences of the passages confident enough to answer that share most words with the question. Only
     those: a "Likely cause" for `ModuleNotFoundError` read off whichever passage shares a word (pdb's "scripts")
     is a wrong answer, where the checklist alone is an honest one."""
-    return best_sentences(material.content, [r.passage.hit.text for r in material.answering], limit)
+    commands = frozenset().union(*(r.passage.commands for r in material.answering))
+    return best_sentences(material.content, [r.passage.hit.text for r in material.answering], limit, commands=commands)
 
 
 def own_sentences() -> set[str]:
@@ -189,7 +190,7 @@ def _docs_parts(material: AvivaMaterial) -> list[str]:
     lead = passage.lead_for(material.content)
     if lead:
         parts.append(lead)
-    sentences = best_sentences(material.content, [passage.hit.text], material.sentences)
+    sentences = best_sentences(material.content, [passage.hit.text], material.sentences, commands=passage.commands)
     example = _example_for(passage, material.content, sentences)
     if example is not None and example[1].strip() != passage.lead:
         parts.append(f"```{example[0]}\n{example[1]}\n```")

@@ -50,3 +50,13 @@ def test_a_sentence_about_the_manual_is_never_the_answer() -> None:
     assert best_sentences("what does the chmod numeric mode mean", [description], 1) == [
         "The numeric mode is from one to four octal digits (0-7), derived by adding up the bits."
     ]
+
+
+def test_a_man_pages_sentence_may_open_with_its_commands_name() -> None:
+    """mdoc pages write "scp copies files between hosts on a network.": refused as a fragment, such pages gave answers
+    without a sentence; a fragment cut mid-sentence ("and then copies ...") stays refused."""
+    description = "scp copies files between hosts on a network. and then copies them back over the same link."
+    assert best_sentences("how do I copy files to another host", [description], 1) == []
+    assert best_sentences("how do I copy files to another host", [description], 1, commands=frozenset({"scp"})) == [
+        "scp copies files between hosts on a network."
+    ]

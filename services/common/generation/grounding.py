@@ -243,10 +243,11 @@ _ABOUT_THE_MANUAL = re.compile(
 )
 
 
-def is_clean_sentence(sentence: str) -> bool:
+def is_clean_sentence(sentence: str, commands: frozenset[str] = frozenset()) -> bool:
     """A whole prose sentence: not a table row, a fragment cut at a chunk boundary, a lead-in ending in a colon
     (it introduces an example or a list the answer does not show: "For example, you can make an FTP request like
-    so:"), or a sentence about the manual itself."""
+    so:"), or a sentence about the manual itself. A sentence opening with the name of a command of `commands` in
+    lower case is whole when it ends ("scp copies files between hosts on a network.": man pages write so)."""
     if len(sentence) < 12 or "|" in sentence or "+--" in sentence or sentence.count("`") % 2:
         return False
     if _ABOUT_THE_MANUAL.match(sentence):
@@ -255,11 +256,16 @@ def is_clean_sentence(sentence: str) -> bool:
         return False
     if sentence.count("(") != sentence.count(")") or sentence.count('"') % 2:
         return False
+    if sentence.split(" ", 1)[0] in commands and sentence.endswith("."):
+        return True
     return sentence[0].isupper() or sentence[0].isdigit() or (sentence[0] in "\"'`(" and sentence[-1] in ".!?")
 
 
-def best_sentences(query: str, texts: list[str], limit: int, min_overlap: int = 1) -> list[str]:
-    """The `limit` sentences of `texts` sharing the most content words with `query` (ties: earlier first)."""
+def best_sentences(
+    query: str, texts: list[str], limit: int, min_overlap: int = 1, commands: frozenset[str] = frozenset()
+) -> list[str]:
+    """The `limit` sentences of `texts` sharing the most content words with `query` (ties: earlier first);
+    `commands`: the commands the texts document, whose names may open a sentence (`is_clean_sentence`)."""
     wanted = content_words(query)
     scored: list[tuple[float, int, str]] = []
     order = 0
@@ -267,7 +273,7 @@ def best_sentences(query: str, texts: list[str], limit: int, min_overlap: int = 
     for text in texts:
         for sentence in prose_sentences(text):
             key = sentence.lower()
-            if key in seen or not is_clean_sentence(sentence):
+            if key in seen or not is_clean_sentence(sentence, commands):
                 continue
             seen.add(key)
             words = content_words(sentence)

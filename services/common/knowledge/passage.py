@@ -76,6 +76,12 @@ class Passage:
         return f"`{best}`"
 
     @property
+    def commands(self) -> frozenset[str]:
+        """The names a man page's sentences may open with: its page and its tool ("scp copies files ...", "git rm
+        normally outputs ..."); none for other passages."""
+        return frozenset({self.page, self.tool}) if self.man and self.page else frozenset()
+
+    @property
     def citation(self) -> str:
         return f"{self.hit.title} <{self.hit.url}>" if self.hit.url else self.hit.title
 
@@ -154,5 +160,7 @@ def _parsing_examples_of(
 def shows_something(question: str, passage: Passage) -> bool:
     """Whether an answer from `passage` has more than its citation: a lead, an example that parses, a sentence."""
     return bool(
-        passage.lead_for(question) or parsing_examples(passage) or best_sentences(question, [passage.hit.text], 1)
+        passage.lead_for(question)
+        or parsing_examples(passage)
+        or best_sentences(question, [passage.hit.text], 1, commands=passage.commands)
     )

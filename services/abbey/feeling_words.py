@@ -12,7 +12,9 @@ that installs offline grades named feelings (the NRC emotion lexicons are not fr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -108,8 +110,10 @@ def _graded(strength: str, before: list[str], after: str = "") -> str | None:
     return strength
 
 
-def named_feelings(text: str) -> list[NamedFeeling]:
-    """Every feeling `text` names, not negated, with the strength it is put with."""
+@lru_cache(maxsize=256)
+def named_feelings(text: str) -> tuple[NamedFeeling, ...]:
+    """Every feeling `text` names, not negated, with the strength it is put with. Kept per text: one message is read
+    by the emotion reading, its second opinions and the empathy plan (~0.1 ms a scan)."""
     matches = [(match, label, strength) for label, strength, pattern in _PATTERNS for match in pattern.finditer(text)]
     covered = _covered({match.span() for match, _, _ in matches})
     found = []
@@ -121,7 +125,7 @@ def named_feelings(text: str) -> list[NamedFeeling]:
         graded = _graded(strength, before, text[match.end() : match.end() + 20])
         if graded is not None:
             found.append(NamedFeeling(label, graded, match.group(0)))
-    return found
+    return tuple(found)
 
 
 def _covered(spans: set[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -136,7 +140,7 @@ def _covered(spans: set[tuple[int, int]]) -> set[tuple[int, int]]:
     return covered
 
 
-def strongest(named: list[NamedFeeling]) -> NamedFeeling | None:
+def strongest(named: Sequence[NamedFeeling]) -> NamedFeeling | None:
     """The feeling to answer to: a painful one first, then surprise, then joy; the most strongly put inside
     ("Oh brilliant, ... makes my skin crawl" is disgust, not the sarcasm's mild annoyance)."""
     if not named:

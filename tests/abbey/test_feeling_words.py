@@ -61,7 +61,7 @@ def test_negated_and_technical_words_name_no_feeling() -> None:
         "set the log level low for the worker",
     )
     for text in texts:
-        assert named_feelings(text) == [], text
+        assert named_feelings(text) == (), text
 
 
 def test_pain_is_answered_before_cheer_and_the_strongest_pain_first() -> None:
@@ -88,7 +88,7 @@ def test_a_feeling_after_a_negated_stop_is_kept_on_not_negated() -> None:
     for text, label in (("Can't stop grumbling about the trains", "annoyance"), ("won't stop worrying", "nervousness")):
         found = strongest(named_feelings(text))
         assert found is not None and found.label == label, (text, found)
-    assert named_feelings("I'm not annoyed") == []
+    assert named_feelings("I'm not annoyed") == ()
 
 
 def test_surprise_said_in_everyday_words_is_named() -> None:

@@ -229,10 +229,12 @@ _REQUEST_IDIOMS = frozenset({"need help", "help me"})
 _TASK_REQUEST = re.compile(rf"\b(?:{'|'.join(_REQUEST_IDIOMS)})\s+(?:to\s+|with\s+)?[a-z]")
 
 # The writer naming their own stress ("I'm so stressed about money", "work is stressing me out", "completely
-# overwhelmed"): GoEmotions has no label for it, so the feeling words (keyed by its labels) cannot name it.
+# overwhelmed", "I'm exhausted, work has been relentless"): GoEmotions has no label for it, so the feeling words
+# (keyed by its labels) cannot name it.
 _NAMES_STRESS = re.compile(
     r"\b(?:i'?m|im|i am|feel(?:ing)?|felt|been|getting|get)\s+(?:so\s+|really\s+|very\s+|super\s+|completely\s+|"
-    r"totally\s+|a bit\s+|kind of\s+|kinda\s+)?(?:stressed|overwhelmed|burnt out|burned out|frazzled)\b"
+    r"totally\s+|a bit\s+|kind of\s+|kinda\s+|just\s+|absolutely\s+)?"
+    r"(?:stressed|overwhelmed|burnt out|burned out|frazzled|exhausted|drained|worn out|running on empty)\b"
     # Overwhelmed wherever it stands ("honestly overwhelmed with everything"), unless by something good.
     r"|\boverwhelmed\b(?!\s+(?:with|by)\s+(?:joy|gratitude|love|kindness|happiness|pride|emotion|support|relief))"
     r"|\bstress(?:ing|es)?\s+(?:me\s+)?out\b"

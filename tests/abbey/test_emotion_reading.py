@@ -411,3 +411,22 @@ def test_nobody_liking_the_writer_is_no_good_news() -> None:
         "happy",
         "neutral",
     )
+
+
+def test_exhaustion_the_writer_names_is_read_as_stress() -> None:
+    """ "honestly I'm exhausted, work has been relentless" (Abi: disappointment) had got "That's a bit of a letdown"."""
+    let_down = {"disappointment": 0.45, "sadness": 0.3}, {"sadness": 0.5}
+    for text in ("honestly I'm exhausted, work has been relentless", "I feel so drained by this job"):
+        assert READER.read(_request(text, *let_down, 0.32, -0.3)).primary == "stressed", text
+    assert READER.read(_request("my phone battery is drained again", *let_down, 0.32, -0.3)).primary != "stressed"
+
+
+def test_near_tears_and_hopelessness_are_sadness_put_plainly_or_strongly() -> None:
+    """ "I feel like crying" had got "Oh, that's a shame" (no feeling word, Abi's sadness mild); "I feel hopeless
+    about finding a job" had got "you clearly hoped for more" (Abi: disappointment)."""
+    sad = {"sadness": 0.45}, {"sadness": 0.5}
+    crying = READER.read(_request("I feel like crying", *sad, 0.39, -0.4))
+    assert crying.primary == "sad" and crying.named
+    let_down = {"disappointment": 0.6, "sadness": 0.4}, {"sadness": 0.6}
+    hopeless = READER.read(_request("I feel hopeless about finding a job", *let_down, 0.6, -0.5))
+    assert hopeless.primary == "sad" and hopeless.named and hopeless.intensity > crying.intensity

@@ -53,6 +53,7 @@ _DOWNTONERS = re.compile(
 STRONG = 0.6  # at least this intense when emphasised
 NEGATIVE_GROUPS = frozenset({"anger", "disgust", "fear", "sadness"})
 MILD = 0.25  # the intensity of a feeling that was played down
+CLEAR = 0.4  # from this intensity a feeling is met with the clear tier's words, not the mild tier's
 # A loss told in words: a death, a funeral, a breakup (sad cues that decide over Abi's reading). Abi's model, trained
 # on short comments, can read such a story as surprise or joy ("My grandad passed on Sunday. The funeral's Friday
 # ..."); the words then decide.
@@ -679,7 +680,9 @@ def _as_named(reading: EmotionReading, named: NamedFeeling | None, text: str) ->
     elif named.strength == "strong":
         intensity = max(reading.intensity, STRONG)
     else:
-        intensity = _put(text, reading.intensity if primary == reading.primary else max(reading.intensity, 0.45))
+        # A plain word ("sad", "worried", "feel like crying") is not the mild tier ("Oh, that's a shame"), unless played
+        # down ("a bit sad"): `_put` keeps that.
+        intensity = _put(text, max(reading.intensity, CLEAR if primary == reading.primary else 0.45))
     scores = {**reading.scores, primary: max(reading.scores.get(primary, 0.0), 0.6)}
     source = reading.source if primary == reading.primary else "own"
     return EmotionReading(primary, round(min(1.0, intensity), 3), scores, reading.polarity, source, named=True)

@@ -16,7 +16,7 @@ from typing import Final
 import yaml
 
 from personamesh.v1 import persona_pb2
-from services.abbey.emotion import NEGATIVE, EmotionReading
+from services.abbey.emotion import CLEAR, NEGATIVE, EmotionReading
 from services.abbey.feeling_words import NamedFeeling, named_feelings, strongest
 from services.abbey.language import Specifics, tells_relief, unread_news
 from services.common.emotions import to_persona_emotion
@@ -83,7 +83,7 @@ def intensity_tier(intensity: float) -> int:
     """0 mild, 1 clear, 2 strong."""
     if intensity >= 0.7:
         return 2
-    if intensity >= 0.4:
+    if intensity >= CLEAR:
         return 1
     return 0
 

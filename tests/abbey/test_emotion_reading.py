@@ -5,7 +5,7 @@ from __future__ import annotations
 from personamesh.v1 import persona_pb2
 from services.abbey.conversation import tells_new_subject
 from services.abbey.emotion import EmotionReader, EmotionReading
-from services.abbey.empathy import tone_for
+from services.abbey.empathy import intensity_tier, tone_for
 from services.abbey.language import is_plain_request
 from services.abbey.mood import SessionMoods
 
@@ -430,3 +430,13 @@ def test_near_tears_and_hopelessness_are_sadness_put_plainly_or_strongly() -> No
     let_down = {"disappointment": 0.6, "sadness": 0.4}, {"sadness": 0.6}
     hopeless = READER.read(_request("I feel hopeless about finding a job", *let_down, 0.6, -0.5))
     assert hopeless.primary == "sad" and hopeless.named and hopeless.intensity > crying.intensity
+
+
+def test_a_feeling_named_plainly_is_not_met_with_the_mild_tier_unless_played_down() -> None:
+    """ "I feel like crying" (Abi: sadness, intensity 0.39) had got "Oh, that's a shame: you feel like crying.":
+    the plain word kept the model's low intensity because the model read the same feeling."""
+    sad = {"sadness": 0.45}, {"sadness": 0.5}
+    plain = READER.read(_request("I feel like crying", *sad, 0.39, -0.4))
+    played_down = READER.read(_request("a bit sad that the holiday is over", *sad, 0.39, -0.4))
+    assert intensity_tier(plain.intensity) == 1
+    assert intensity_tier(played_down.intensity) == 0

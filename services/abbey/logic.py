@@ -35,9 +35,11 @@ from services.abbey.language import (
     tells_of_someone_in_the_past,
 )
 from services.abbey.memory import (
+    MEMORY_UNREACHABLE,
     NOBODY_TO_REMEMBER,
     FactMemory,
     answer_question,
+    forgotten_answer,
     matching_facts,
     said_clause,
     told_in_conversation,
@@ -63,9 +65,10 @@ from services.common.knowledge.answer import DocsAnswerer
 from services.common.persona import PersonaLogic, Plan
 from services.common.persona.about import about_plan, personas_asked_about
 from services.common.persona.calculated import calculation_plan
-from services.common.persona.forgetting import asks_to_forget, forget_plan
+from services.common.persona.forgetting import NOTHING_KEPT, asks_to_forget, forget_plan
+from services.common.persona.logic import said_as_is, step
 from services.common.persona.small_talk import THANKS, SmallTalkHead, reply, small_talk_kind
-from services.common.personal import memory_question
+from services.common.personal import MemoryQuestion, fact_to_forget, is_personal, memory_question
 from services.common.registry import persona_enum
 from services.common.registry.wire import persona_of
 from services.common.safety import crisis
@@ -137,6 +140,9 @@ class AbbeyLogic(PersonaLogic):
         if not kind and asks_to_forget(request.content):
             # "please delete my data" had got `tr -d`'s manual: what is kept and how it is erased.
             return _answered_plainly(forget_plan(bool(request.user_id), self.settings.temperature))
+        if not kind and (to_forget := fact_to_forget(request.content)) is not None and is_personal(to_forget):
+            # "forget my dog's name" had been said back: the facts kept about it are deleted, and she says which.
+            return _answered_plainly(await self._forget(request, to_forget))
         reading = self.reader.read(request)
         gratitude = is_gratitude(request.content)
         if gratitude and not kind:
@@ -504,8 +510,22 @@ class AbbeyLogic(PersonaLogic):
             return
         await self.memory.remember(request, plan.notes["facts"], float(plan.notes["polarity"]))
 
+    async def _forget(self, request: persona_pb2.PersonaRequest, asked: MemoryQuestion) -> Plan:
+        """Forget what this user told about `asked`'s subject, and say so (nothing is kept for an unnamed caller)."""
+        if not request.user_id:
+            answer = NOTHING_KEPT
+        else:
+            forgotten = await self.memory.forget(request.user_id, asked)
+            answer = MEMORY_UNREACHABLE if forgotten is None else forgotten_answer(asked, forgotten)
+        return _forgetting_plan(answer, self.settings.temperature)
+
     async def close(self) -> None:
         await self.index.close()
+
+
+def _forgetting_plan(answer: str, temperature: float) -> Plan:
+    instruction = "The user asked you to forget something they told you. Answer with this, briefly:"
+    return said_as_is(instruction, answer, temperature, step("A request to forget one thing: done, and said what", 0.9))
 
 
 def _answered_plainly(plan: Plan) -> Plan:

@@ -28,7 +28,7 @@ from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2
 from services.abbey.facts import Fact, extract_facts
 from services.common.generation.grounding import IndexCaller
-from services.common.personal import EVERYTHING, MemoryQuestion
+from services.common.personal import EVERYTHING, MemoryQuestion, fact_to_forget
 
 FACT_PREFIX = "abbey-fact/v1 "
 # Facts of one user scanned per message: enough for a long relationship, bounded by the index's max k (100).
@@ -42,6 +42,7 @@ class Recollection:
     fact: Fact
     score: float
     session_id: str
+    record_id: str = ""  # the index record it is kept in (none for a fact read from this conversation's turns)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class FactMemory:
                 preferences.setdefault(fact.key, fact.value)
                 continue
             boost = 0.3 if fact.key in words or (fact.value and fact.value.lower() in words) else 0.0
-            known.append(Recollection(fact, float(hit.score) + boost, hit.record.session_id))
+            known.append(Recollection(fact, float(hit.score) + boost, hit.record.session_id, hit.record.id))
         known.sort(key=lambda r: -r.score)
         relevant = [r for r in known if r.score >= self._min_score and r.fact.source.strip() != query.strip()]
         return Recall(relevant[: self._k], preferences, True, known)
@@ -139,6 +140,21 @@ class FactMemory:
         results = await asyncio.gather(*(store(fact) for fact in facts))
         return sum(results)
 
+    async def forget(self, user_id: str, asked: MemoryQuestion) -> list[Fact] | None:
+        """Delete what this user told about `asked`'s subject (`facts_about`); the facts forgotten, or None when the
+        index could not be asked or did not delete."""
+        recall = await self.recall(user_id, asked.subject)
+        if not recall.available:
+            return None
+        about = facts_about(asked.subject, recall.known or [])
+        ids = [r.record_id for r in about if r.record_id]
+        if ids:
+            message = index_pb2.DeleteConversationsRequest(user_id=user_id, ids=ids)
+            reply = await self._index.call(lambda t: self._index.stub.DeleteConversations(message, timeout=t))
+            if reply is None:
+                return None
+        return [r.fact for r in about]
+
 
 # A memory question from a caller who named no user (an anonymous local run): nothing is kept for nobody, so
 # "If you tell me, I'll remember it" would be untrue (it had got "I don't have a trustworthy source on this").
@@ -149,16 +165,46 @@ NOBODY_TO_REMEMBER = (
 
 
 def told_in_conversation(request: persona_pb2.PersonaRequest) -> list[Recollection]:
-    """The facts the person told earlier in this conversation (its user turns), newest first.
+    """The facts the person told earlier in this conversation (its user turns), newest first, but none about a
+    subject they asked Abbey to forget after telling it.
 
     A memory question is answered from them whoever asks: "what's my dog's name?" three messages after "my dog
     Pepper has been limping" had got "I keep nothing" from a caller who named no user, whose conversation is there
     in the request though nothing is stored for it; for a named user they come before what the store holds."""
     told: list[Recollection] = []
+    forgotten: list[str] = []  # subjects asked to be forgotten in a later turn than the one being read
     for turn in reversed(request.recent_turns):
-        if turn.role == persona_pb2.ROLE_USER:
-            told.extend(Recollection(fact, 1.0, request.session_id) for fact in extract_facts(turn.content))
+        if turn.role != persona_pb2.ROLE_USER:
+            continue
+        if (asked := fact_to_forget(turn.content)) is not None:
+            forgotten.append(asked.subject)
+            continue
+        facts = [Recollection(fact, 1.0, request.session_id) for fact in extract_facts(turn.content)]
+        for subject in forgotten:
+            gone = facts_about(subject, facts)
+            facts = [r for r in facts if r not in gone]
+        told.extend(facts)
     return told
+
+
+def facts_about(subject: str, known: list[Recollection]) -> list[Recollection]:
+    """What was told about `subject`: the facts kept under it ("dog"), the events that name it, and any fact that
+    says its name ("your cat Miso and your brother Tom came round" goes with the cat's name), each once."""
+    keyed = [r for r in known if r.fact.key == subject]
+    values = [r.fact.value for r in keyed if r.fact.value]
+    said = _naming([subject, *values])
+    named = _naming(values)
+    others = [
+        r
+        for r in known
+        if r not in keyed
+        and ((r.fact.kind == "event" and said.search(r.fact.text)) or (values and named.search(r.fact.text)))
+    ]
+    return keyed + others
+
+
+def _naming(words: list[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) + "s?" for w in words) + r")\b", re.IGNORECASE)
 
 
 def matching_facts(question: MemoryQuestion, known: list[Recollection]) -> list[Fact]:
@@ -260,6 +306,23 @@ def said_clause(fact: Fact) -> str:
     if fact.kind in ("person", "pet") and fact.value and not fact.key.endswith("s"):  # "your kids are ..." whole
         return f"your {fact.key} is called {fact.value}" if fact.kind == "pet" else f"your {fact.key} is {fact.value}"
     return fact.text
+
+
+MEMORY_UNREACHABLE = "I couldn't reach my memory just now, so nothing was forgotten; please ask me again in a moment."
+
+
+def forgotten_answer(asked: MemoryQuestion, forgotten: list[Fact]) -> str:
+    """What Abbey says after forgetting (`FactMemory.forget`): what she forgot, or that she kept nothing about it."""
+    if not forgotten:
+        thing = "that" if asked.subject in ("home", "job", "name", "age", "allergy") else f"your {asked.subject}"
+        return f"I don't keep anything about {thing}, so there's nothing to forget."
+    clauses: list[str] = []
+    for fact in forgotten:
+        clause = said_clause(fact)
+        if clause and clause not in clauses:
+            clauses.append(clause)
+    shown = "; ".join(clauses[:3]) + ("; and the rest of what you told me about it" if len(clauses) > 3 else "")
+    return f"Done: I've forgotten that {shown}, and I won't bring it up again."
 
 
 def _article(value: str) -> str:

@@ -44,6 +44,7 @@ SAFE_TO_RETRY: dict[str, tuple[str, ...]] = {
         "SearchKnowledge",
         "GetWeights",
         "DeleteUserData",
+        "DeleteConversations",
     ),
     "personamesh.v1.PersonaService": ("Describe",),
     "personamesh.v1.GatewayService": ("Route", "ListPersonas", "GetMetrics"),

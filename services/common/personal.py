@@ -109,10 +109,69 @@ def memory_question(text: str) -> MemoryQuestion | None:
 PERSONAL_SUBJECTS = RELATIONS | PETS | {"home", "job", "name", "age", "birthday", "allergy", "diet", ""}
 
 
+def is_personal(asked: MemoryQuestion) -> bool:
+    """A subject of the writer's own life (not "my python version", which is a machine's)."""
+    return asked.subject in PERSONAL_SUBJECTS or asked.subject.startswith(("favourite", "favorite"))
+
+
 def asks_what_was_told(text: str) -> bool:
     """A direct question about a person, a pet, the writer's home, job, name, age, birthday, allergies, diet or a
-    favourite of theirs, or one that asks to be reminded."""
-    asked = memory_question(text)
-    return asked is not None and (
-        asked.subject in PERSONAL_SUBJECTS or asked.subject.startswith(("favourite", "favorite"))
-    )
+    favourite of theirs, or one that asks to be reminded; or a request to forget one of them (`fact_to_forget`)."""
+    asked = memory_question(text) or fact_to_forget(text)
+    return asked is not None and is_personal(asked)
+
+
+# Words that may open a request to the assistant ("please", "can you", "I want you to"); "I want to forget my ex" is a
+# wish about one's own life, not a request.
+REQUEST_OPENER = (
+    r"^\W*(?:(?:please|pls|plz|ok|okay|hey|so|now|just|can you|could you|would you|will you|i want you to|"
+    r"i'd like you to|i would like you to|i need you to)\W+)*"
+)
+_FORGET_ONE = re.compile(
+    REQUEST_OPENER + r"(?:forget|delete|erase|remove|stop remembering|don'?t remember|do not remember)\s+"
+    r"(?:(?:about|that|what i (?:told you|said|shared) about|everything (?:i told you )?about|anything about)\s+)?"
+    r"(?P<what>[^?]+?)(?:\s+(?:please|now|pls|thanks|thank you))?\W*$",
+    re.I,
+)
+# One thing of the writer's, as the facts Abbey keeps are keyed (services/abbey/facts.py); "that" is already read.
+_FORGET_SELF = (
+    ("home", re.compile(r"^(?:where i live|i live\b|(?:my|our) (?:home|address)\b|where my home is)", re.I)),
+    ("job", re.compile(r"^(?:where i work|what i do\b|i work\b|my job\b|what my job is|i'?m an? |i am an? )", re.I)),
+    ("name", re.compile(r"^(?:my name\b|what my name is|i'?m called|i am called)", re.I)),
+    ("age", re.compile(r"^(?:how old i am|my age\b|i'?m \d+|i am \d+)", re.I)),
+    ("allergy", re.compile(r"^(?:i'?m allergic|i am allergic|what i'?m allergic|my allerg)", re.I)),
+)  # fmt: skip
+_MY_THING = re.compile(r"\b(?:my|our)\s+([a-z-]+(?:\s+[a-z-]+){0,2})", re.I)
+# Where the name of a thing of theirs ends: "my locker code is 4512", "my cat's name".
+_THING_ENDS = frozenset(
+    {"is", "are", "was", "were", "lives", "live", "from", "in", "at", "to", "and", "for", "that", "which", "called",
+     "name", "names", "please", "pls", "now", "again"}
+)  # fmt: skip
+
+
+def fact_to_forget(text: str) -> MemoryQuestion | None:
+    """The one thing a whole message asks the assistant to forget ("forget my dog's name" -> dog, "please forget
+    where I live" -> home, "forget what I told you about my sister" -> sister), or None. Forgetting everything about
+    the writer is another request (services/common/persona/forgetting.py)."""
+    match = _FORGET_ONE.match(text.strip())
+    if match is None or len(match.group("what").split()) > 12:
+        return None
+    what = match.group("what").strip()
+    for subject, pattern in _FORGET_SELF:
+        if pattern.match(what):
+            return MemoryQuestion(subject, "what")
+    for word in re.findall(r"[a-z'\u2019-]+", what.lower()):
+        base = word.removesuffix("'s").removesuffix("\u2019s")
+        if base in PETS or base in RELATIONS:
+            return MemoryQuestion(base, "what")
+    mine = _MY_THING.search(what)
+    if mine is None:
+        return None
+    words: list[str] = []
+    for word in mine.group(1).lower().split():
+        if word in _THING_ENDS:
+            break
+        words.append(word.removesuffix("'s").removesuffix("\u2019s"))
+        if word.endswith(("'s", "\u2019s")):
+            break
+    return MemoryQuestion(" ".join(words), "what") if words else None

@@ -37,6 +37,7 @@ class Reason(StrEnum):
     EMPTY_TEXT = "EMPTY_TEXT"  #: an index text or knowledge document with no text
     NO_TEXTS = "NO_TEXTS"  #: an Embed call with no texts
     NO_DOCUMENTS = "NO_DOCUMENTS"  #: a knowledge upsert with no documents
+    NO_IDS = "NO_IDS"  #: an index DeleteConversations call naming no record
     CONTENT_TOO_LONG = "CONTENT_TOO_LONG"  #: chat content over the character limit
     TEXT_TOO_LONG = "TEXT_TOO_LONG"  #: an index text over the character limit
     COMMENT_TOO_LONG = "COMMENT_TOO_LONG"  #: a feedback comment over the character limit
@@ -54,6 +55,7 @@ class Reason(StrEnum):
     TURNS_TOO_LONG = "TURNS_TOO_LONG"  #: earlier turns whose text is over the limit in total
     TOO_MANY_TEXTS = "TOO_MANY_TEXTS"  #: an Embed call over the texts-per-call limit
     TOO_MANY_DOCUMENTS = "TOO_MANY_DOCUMENTS"  #: a knowledge upsert over the documents-per-call limit
+    TOO_MANY_IDS = "TOO_MANY_IDS"  #: an index DeleteConversations call over the ids-per-call limit
     DUPLICATE_SOURCE = "DUPLICATE_SOURCE"  #: one knowledge upsert naming a source twice
     UNKNOWN_FORMAT = "UNKNOWN_FORMAT"  #: a knowledge document in a format the chunker does not know
     LAST_MESSAGE_NOT_USER = "LAST_MESSAGE_NOT_USER"  #: an OpenAI-style chat whose last message is not the user's

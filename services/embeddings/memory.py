@@ -148,5 +148,10 @@ class ConversationMemory:
     async def delete_user(self, user_id: str) -> int:
         return await self.store.delete(CONVERSATIONS, f"user_id == {quote(user_id)}")
 
+    async def delete_records(self, user_id: str, ids: list[str]) -> int:
+        """The records of `user_id` among `ids` (a fact the user asked to be forgotten); others' are left alone."""
+        listed = ", ".join(quote(record_id) for record_id in ids)
+        return await self.store.delete(CONVERSATIONS, f"user_id == {quote(user_id)} and id in [{listed}]")
+
     async def count_user(self, user_id: str) -> int:
         return await self.store.count(CONVERSATIONS, f"user_id == {quote(user_id)}", partition_value=user_id)

@@ -30,6 +30,7 @@ from services.embeddings.settings import EmbeddingsSettings
 from services.embeddings.store import VectorStore, WriteOp
 
 MAX_DOCUMENTS_PER_REQUEST = 1000
+MAX_IDS_PER_DELETE = 100
 
 
 def _weights_proto(weights: list[PersonaWeights]) -> list[pb.PersonaWeight]:
@@ -145,6 +146,21 @@ class EmbeddingIndexServicer:
         # The cache is keyed by text and may hold this user's messages.
         self.embedder.cache.clear()
         return pb.DeleteUserDataResponse(deleted_conversations=conversations, deleted_weights=weights)
+
+    async def DeleteConversations(
+        self, request: pb.DeleteConversationsRequest, context: object
+    ) -> pb.DeleteConversationsResponse:
+        require_user(request.user_id, "DeleteConversations")
+        user_id = validation.identifier(request.user_id, "user_id")
+        if not request.ids:
+            raise invalid_argument(Reason.NO_IDS, "ids must name at least one record", "ids")
+        if len(request.ids) > MAX_IDS_PER_DELETE:
+            raise invalid_argument(Reason.TOO_MANY_IDS, f"at most {MAX_IDS_PER_DELETE} ids per call", "ids")
+        ids = [validation.identifier(record_id, f"ids[{i}]") for i, record_id in enumerate(request.ids)]
+        deleted = await self.memory.delete_records(user_id, ids)
+        # The cache is keyed by text and may hold the forgotten sentences.
+        self.embedder.cache.clear()
+        return pb.DeleteConversationsResponse(deleted_conversations=deleted)
 
     # --- knowledge -------------------------------------------------------
 

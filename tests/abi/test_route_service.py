@@ -244,6 +244,14 @@ def test_a_question_about_what_the_user_told_goes_to_abbey(abi: AbiUnderTest) ->
     assert persona_name(decide(abi, "what is my python version?").persona) == "aviva"
 
 
+def test_a_request_to_forget_something_the_user_told_goes_to_abbey(abi: AbiUnderTest) -> None:
+    """Abbey keeps the facts, so she is the one who can forget one of them ("forget my dog's name")."""
+    for text in ("forget my dog's name", "please forget where I live", "can you forget what I told you about my sister"):
+        decision = decide(abi, text)
+        assert persona_name(decision.persona) == "abbey", text
+        assert "remembered_facts" in decision.matched_rules, text
+
+
 @pytest.mark.parametrize(("text", "sign"), [("I can't stop crying", -1), ("I can't stop smiling today", 1)])
 def test_a_negated_stop_keeps_the_feeling_it_stops(abi: AbiUnderTest, text: str, sign: int) -> None:
     """VADER negated the word after "can't stop": crying read as +0.53, smiling as -0.15."""

@@ -137,6 +137,21 @@ CASES: list[tuple[str, str, Message, str]] = [
     ),
     # DeleteUserData
     ("delete-no-user", "DeleteUserData", pb.DeleteUserDataRequest(), "MISSING_ID"),
+    # DeleteConversations
+    ("forget-no-user", "DeleteConversations", pb.DeleteConversationsRequest(ids=["a"]), "MISSING_ID"),
+    ("forget-no-ids", "DeleteConversations", pb.DeleteConversationsRequest(user_id="mallory"), "NO_IDS"),
+    (
+        "forget-101-ids",
+        "DeleteConversations",
+        pb.DeleteConversationsRequest(user_id="mallory", ids=[f"id-{i}" for i in range(101)]),
+        "TOO_MANY_IDS",
+    ),
+    (
+        "forget-bad-id",
+        "DeleteConversations",
+        pb.DeleteConversationsRequest(user_id="mallory", ids=["fine", " padded "]),
+        "INVALID_ID",
+    ),
     # UpsertKnowledge
     ("kb-none", "UpsertKnowledge", pb.UpsertKnowledgeRequest(), "NO_DOCUMENTS"),
     (
@@ -234,6 +249,7 @@ UTF8_CASES: list[tuple[str, str, Message]] = [
     ("SearchKnowledge", "kbsearch", pb.SearchKnowledgeRequest(query=MARKER, k=3)),
     ("RecordOutcome", "outcome", pb.RecordOutcomeRequest(persona=AVIVA, success=True, user_id=MARKER)),
     ("DeleteUserData", "delete", pb.DeleteUserDataRequest(user_id=MARKER)),
+    ("DeleteConversations", "forget", pb.DeleteConversationsRequest(user_id="mallory", ids=[MARKER])),
 ]
 
 

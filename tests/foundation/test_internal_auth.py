@@ -161,6 +161,9 @@ def per_user_calls(index: index_grpc.EmbeddingIndexServiceStub, user: str, metad
         "DeleteUserData": lambda: index.DeleteUserData(
             pb.DeleteUserDataRequest(user_id=user), metadata=metadata, timeout=30
         ),
+        "DeleteConversations": lambda: index.DeleteConversations(
+            pb.DeleteConversationsRequest(user_id=user, ids=["any-record"]), metadata=metadata, timeout=30
+        ),
         "StoreConversation": lambda: index.StoreConversation(
             pb.StoreConversationRequest(record=record), metadata=metadata, timeout=30
         ),
@@ -202,6 +205,23 @@ def test_a_token_for_one_user_cannot_touch_another_users_data(index: index_grpc.
     assert deleted.deleted_conversations == 1
     assert memories(index, bob, "food") == []
     assert memories(index, alice, "violin") == ["I started learning the violin last month."]
+
+
+def test_one_record_is_forgotten_for_its_own_user_only(index: index_grpc.EmbeddingIndexServiceStub) -> None:
+    """DeleteConversations removes the signed user's records it names; an id of another user's record is left."""
+    alice, mallory = f"alice-{uuid.uuid4().hex[:8]}", f"mallory-{uuid.uuid4().hex[:8]}"
+    kept = store(index, alice, "My sister Ana lives in Porto.")
+    forgotten = store(index, alice, "My dog is called Biscuit.")
+    other = store(index, mallory, "My dog is called Rex.")
+    reply = index.DeleteConversations(
+        pb.DeleteConversationsRequest(user_id=alice, ids=[forgotten, other, "no-such-record"]),
+        metadata=signed(alice),
+        timeout=30,
+    )
+    assert reply.deleted_conversations == 1
+    assert memories(index, alice, "my dog") == ["My sister Ana lives in Porto."]
+    assert memories(index, mallory, "my dog") == ["My dog is called Rex."]
+    assert kept != forgotten
 
 
 def test_a_record_id_of_another_user_cannot_be_written_over(index: index_grpc.EmbeddingIndexServiceStub) -> None:

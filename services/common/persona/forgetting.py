@@ -11,11 +11,8 @@ from __future__ import annotations
 import re
 
 from services.common.persona.logic import Plan, said_as_is, step
+from services.common.personal import REQUEST_OPENER
 
-_OPENER = (
-    r"^\W*(?:(?:please|pls|plz|ok|okay|hey|so|now|just|can you|could you|would you|will you|i want you to|"
-    r"i'd like you to|i would like you to|i need you to)\W+)*"
-)
 _VERB = r"(?:forget|delete|erase|remove|wipe|clear|purge|get rid of)"
 # What of the writer's: what the assistant knows or was told about them, or their data.
 _WHAT = (
@@ -27,7 +24,9 @@ _WHAT = (
     r"conversations?|chats?|messages|memories|profile)"
     r"|me)"
 )
-_FORGET_ME = re.compile(rf"{_OPENER}{_VERB}\s+{_WHAT}(?:\s+(?:please|now|pls|thanks|thank you))?\W*$", re.IGNORECASE)
+_FORGET_ME = re.compile(
+    rf"{REQUEST_OPENER}{_VERB}\s+{_WHAT}(?:\s+(?:please|now|pls|thanks|thank you))?\W*$", re.IGNORECASE
+)
 
 KEPT_AND_ERASED = (
     "I can't erase anything from inside a conversation. What persona-mesh keeps about you (the facts you told me, "

@@ -246,7 +246,11 @@ def test_a_question_about_what_the_user_told_goes_to_abbey(abi: AbiUnderTest) ->
 
 def test_a_request_to_forget_something_the_user_told_goes_to_abbey(abi: AbiUnderTest) -> None:
     """Abbey keeps the facts, so she is the one who can forget one of them ("forget my dog's name")."""
-    for text in ("forget my dog's name", "please forget where I live", "can you forget what I told you about my sister"):
+    for text in (
+        "forget my dog's name",
+        "please forget where I live",
+        "can you forget what I told you about my sister",
+    ):
         decision = decide(abi, text)
         assert persona_name(decision.persona) == "abbey", text
         assert "remembered_facts" in decision.matched_rules, text

@@ -663,7 +663,7 @@ def _without_feeling(clause: str) -> tuple[str, str, str]:
         return clause, "", ""
     link, cause, emotion = preface
     if link == "since" and _LASTING.search(clause[: len(clause) - len(cause)]):
-        return clause, "", ""  # "I've been feeling lonely since I moved": how long, said back whole
+        return clause, "", ""  # "I've been feeling lonely since I moved", "I'm lonely since I moved": said back whole
     if (link and link not in CLAUSE_LINKS) or re.match(r"\w+ing\b", cause):
         # "about my flu jab", "walking past the building site": a thing, not a clause (up to the next one)
         return "", _NEXT_CLAUSE.split(cause, maxsplit=1)[0], ""
@@ -672,8 +672,13 @@ def _without_feeling(clause: str) -> tuple[str, str, str]:
     return cause, "", ""
 
 
-# A feeling that has lasted ("I've been feeling lonely", "she has felt low"): a "since" after it says when it began.
-_LASTING = re.compile(r"\b(?:been|(?:have|has|'ve|'s)\s+felt)\b", re.IGNORECASE)
+# A feeling that has lasted ("I've been feeling lonely", "she has felt low"), or a mood that lasts by its meaning, said
+# in the present as many people say it ("I'm lonely since I moved here"): a "since" after it says when it began.
+_LASTING = re.compile(
+    r"\b(?:been|(?:have|has|'ve|'s)\s+felt"
+    r"|lonely|homesick|isolated|low|down|depressed|empty|numb|miserable)\b",
+    re.IGNORECASE,
+)
 # Where what a feeling is about ends: the next clause or a question after it ("meeting her parents, what do I bring").
 # "angry at my manager I could scream": the writer's own next clause ("I" and a modal or a verb of feeling) ends
 # what the feeling is about; a relative clause ("the gunk I pulled out of the drain") does not.

@@ -49,6 +49,14 @@ def test_a_since_after_a_lasting_feeling_is_said_back_whole() -> None:
     assert extract("annoyed since the bus was late again").event == "the bus was late again"
 
 
+def test_a_lasting_mood_said_in_the_present_keeps_its_since_whole() -> None:
+    """ "I'm lonely since I moved here" had got "That sounds so painful: you moved here.": a mood that lasts by its
+    meaning, said in the present, tells when it began, as the lasting tenses do."""
+    assert extract("I'm lonely since I moved here").event == "you're lonely since you moved here"
+    assert extract("I feel so low since the operation").event == "you feel so low since the operation"
+    assert extract("I'm annoyed since the bus was late again").event == "the bus was late again"
+
+
 def test_a_dropped_subject_is_the_writer() -> None:
     assert extract("Finally passed my driving test on the third try!").event.startswith("you finally passed")
     # Where one is, not what one did: "you stuck in traffic again" had been said back.

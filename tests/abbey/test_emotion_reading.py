@@ -440,3 +440,16 @@ def test_a_feeling_named_plainly_is_not_met_with_the_mild_tier_unless_played_dow
     played_down = READER.read(_request("a bit sad that the holiday is over", *sad, 0.39, -0.4))
     assert intensity_tier(plain.intensity) == 1
     assert intensity_tier(played_down.intensity) == 0
+
+
+def test_happy_enough_to_cry_or_shake_is_joy() -> None:
+    """ "... I'M SO HAPPY I COULD CRY" had got "That sounds so painful" once "could cry" named sadness, and "I'm
+    shaking with happiness" "It sounds frightening"; a painful feeling is answered first, so the joy must cover them."""
+    joy = {"joy": 0.8}, {"joy": 0.8}
+    for text in (
+        "MY LITTLE BAKING VIDEO HIT A MILLION VIEWS AND I'M SO HAPPY I COULD CRY",
+        "I'm shaking with happiness",
+    ):
+        assert READER.read(_request(text, *joy, 0.8, 0.8)).primary == "happy", text
+    sad = {"sadness": 0.6}, {"sadness": 0.6}
+    assert READER.read(_request("I could cry, the exam went so badly", *sad, 0.6, -0.6)).primary == "sad"

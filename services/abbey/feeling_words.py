@@ -45,6 +45,7 @@ class NamedFeeling:
     label: str
     strength: str  # mild, plain or strong
     phrase: str
+    past: bool = False  # named right after "was" or "were": a feeling the writer had
 
     @property
     def group(self) -> str:
@@ -124,7 +125,8 @@ def named_feelings(text: str) -> tuple[NamedFeeling, ...]:
         before = [] if keeps_before(text[: match.start()]) else words_before(text, match.start())
         graded = _graded(strength, before, text[match.end() : match.end() + 20])
         if graded is not None:
-            found.append(NamedFeeling(label, graded, match.group(0)))
+            past = bool(_HAD.intersection(words_before(text, match.start(), 3)))
+            found.append(NamedFeeling(label, graded, match.group(0), past))
     return tuple(found)
 
 
@@ -141,11 +143,18 @@ def _covered(spans: set[tuple[int, int]]) -> set[tuple[int, int]]:
 
 
 def strongest(named: Sequence[NamedFeeling]) -> NamedFeeling | None:
-    """The feeling to answer to: a painful one first, then surprise, then joy; the most strongly put inside
-    ("Oh brilliant, ... makes my skin crawl" is disgust, not the sarcasm's mild annoyance)."""
+    """The feeling to answer to: one the writer has now before one they had ("Last time I wrote I was so down ...
+    I'm over the moon"), then a painful one first, then surprise, then joy; the most strongly put inside ("Oh
+    brilliant, ... makes my skin crawl" is disgust, not the sarcasm's mild annoyance)."""
     if not named:
         return None
-    return min(named, key=lambda f: (_TIER[f.group], -STRENGTHS.index(f.strength), _GROUP_ORDER.index(f.group)))
+    now = [f for f in named if not f.past] or list(named)
+    return min(now, key=lambda f: (_TIER[f.group], -STRENGTHS.index(f.strength), _GROUP_ORDER.index(f.group)))
+
+
+# Words right before a feeling that put it in the past ("I was so down", "we were gutted"); not "felt", which tells
+# today's feeling as often ("I felt a little melancholy today").
+_HAD: Final = frozenset({"was", "were"})
 
 
 # What may open a clause before the feeling it names: the writer as subject, a verb of feeling, hedges and

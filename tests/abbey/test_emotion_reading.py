@@ -453,3 +453,16 @@ def test_happy_enough_to_cry_or_shake_is_joy() -> None:
         assert READER.read(_request(text, *joy, 0.8, 0.8)).primary == "happy", text
     sad = {"sadness": 0.6}, {"sadness": 0.6}
     assert READER.read(_request("I could cry, the exam went so badly", *sad, 0.6, -0.6)).primary == "sad"
+
+
+def test_a_feeling_the_writer_had_yields_to_the_one_they_have() -> None:
+    """ "Last time I wrote I was so down about the job hunt ... I'm over the moon." had got "That sounds so painful",
+    as had "I'm so touched and grateful I could cry"."""
+    joy = {"joy": 0.8}, {"joy": 0.8}
+    for text in (
+        "Last time I wrote I was so down about the job hunt. Well, I got a job. I start Monday and I'm over the moon.",
+        "Our neighbours brought meals all week. I'm so touched and grateful I could cry.",
+    ):
+        assert READER.read(_request(text, *joy, 0.8, 0.8)).primary == "happy", text
+    sad = {"sadness": 0.7}, {"sadness": 0.7}
+    assert READER.read(_request("I was so happy with him, and now I'm heartbroken", *sad, 0.7, -0.6)).primary == "sad"

@@ -466,3 +466,19 @@ def test_a_feeling_the_writer_had_yields_to_the_one_they_have() -> None:
         assert READER.read(_request(text, *joy, 0.8, 0.8)).primary == "happy", text
     sad = {"sadness": 0.7}, {"sadness": 0.7}
     assert READER.read(_request("I was so happy with him, and now I'm heartbroken", *sad, 0.7, -0.6)).primary == "sad"
+
+
+def test_everyday_words_for_annoyance_anger_disgust_and_a_pang_are_read() -> None:
+    """ "getting on my nerves" had been read as nerves; "grate on me", "incensed", "sick to my core" and "a little
+    pang" named nothing."""
+    anxious = {"nervousness": 0.6}, {"fear": 0.6}
+    nerves = READER.read(_request("Small thing, but it's getting on my nerves a bit.", *anxious, 0.4, -0.3))
+    assert nerves.primary == "frustrated" and nerves.named
+    neutral = {"neutral": 0.8}, {"neutral": 0.8}
+    for text, emotion in (
+        ("The neighbours' wind chimes are starting to grate on me", "frustrated"),
+        ("I must confess myself thoroughly incensed.", "frustrated"),
+        ("Saw someone kick a dog in the park and felt sick to my core.", "frustrated"),
+        ("My youngest walks to school alone now. Just a little pang.", "sad"),
+    ):
+        assert READER.read(_request(text, *neutral, 0.2, 0.0)).primary == emotion, text

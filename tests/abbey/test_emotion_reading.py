@@ -482,3 +482,19 @@ def test_everyday_words_for_annoyance_anger_disgust_and_a_pang_are_read() -> Non
         ("My youngest walks to school alone now. Just a little pang.", "sad"),
     ):
         assert READER.read(_request(text, *neutral, 0.2, 0.0)).primary == emotion, text
+
+
+def test_anger_in_the_body_and_spanish_feeling_words_inside_english_are_read() -> None:
+    """A clenched jaw had been met as fear (shaking hands are nerves' words); "Estoy furiosa", "a little triste",
+    "me duele el corazón" named nothing."""
+    anxious = {"nervousness": 0.6}, {"fear": 0.6}
+    jaw = "My jaw's clenched and my hands are shaking, the letting agent kept our whole deposit"
+    assert READER.read(_request(jaw, *anxious, 0.6, -0.5)).primary == "frustrated"
+    neutral = {"neutral": 0.8}, {"neutral": 0.8}
+    for text, emotion in (
+        ("Estoy furiosa. My aunt told everyone at the party about my divorce.", "frustrated"),
+        ("A little triste today, my best friend moved away.", "sad"),
+        ("Me duele el corazón. My dad didn't come to my graduation.", "sad"),
+        ("A little nerviosa about my cousin's wedding speech tomorrow.", "anxious"),
+    ):
+        assert READER.read(_request(text, *neutral, 0.2, 0.0)).primary == emotion, text

@@ -498,3 +498,17 @@ def test_anger_in_the_body_and_spanish_feeling_words_inside_english_are_read() -
         ("A little nerviosa about my cousin's wedding speech tomorrow.", "anxious"),
     ):
         assert READER.read(_request(text, *neutral, 0.2, 0.0)).primary == emotion, text
+
+
+def test_a_statement_asked_twice_is_disbelief_and_a_question_is_not() -> None:
+    """ "wait my cat can open doors?? ..." had been met as plain happiness."""
+    happy = {"joy": 0.6, "amusement": 0.5}, {"joy": 0.7}
+    for text in (
+        "wait my cat can open doors?? just found her sitting in the pantry lol",
+        "my dad beat me at fifa?? didnt know he even knew how to hold a controller lol",
+    ):
+        assert READER.read(_request(text, *happy, 0.5, 0.4)).primary == "excited", text
+    for text in ("why is he like this??", "can you help??"):
+        assert READER.read(_request(text, *happy, 0.5, 0.4)).primary == "happy", text
+    annoyed = {"annoyance": 0.7}, {"anger": 0.7}
+    assert READER.read(_request("my landlord raised the rent AGAIN??", *annoyed, 0.6, -0.5)).primary == "frustrated"

@@ -512,3 +512,14 @@ def test_a_statement_asked_twice_is_disbelief_and_a_question_is_not() -> None:
         assert READER.read(_request(text, *happy, 0.5, 0.4)).primary == "happy", text
     annoyed = {"annoyance": 0.7}, {"anger": 0.7}
     assert READER.read(_request("my landlord raised the rent AGAIN??", *annoyed, 0.6, -0.5)).primary == "frustrated"
+
+
+def test_a_grin_that_will_not_go_and_a_small_victory_are_joy() -> None:
+    """ "Can't wipe this grin off my face ..." had been met with sympathy (Abi: sadness), "... Small victory." as
+    neutral."""
+    sad = {"sadness": 0.5}, {"sadness": 0.5}
+    grin = "Can't wipe this grin off my face, my cheeks actually ache, my first novel's getting published!"
+    assert READER.read(_request(grin, *sad, 0.5, 0.3)).primary == "happy"
+    neutral = {"neutral": 0.8}, {"neutral": 0.8}
+    crossword = "Finished the Saturday crossword without cheating for once. Small victory."
+    assert READER.read(_request(crossword, *neutral, 0.2, 0.2)).primary == "happy"

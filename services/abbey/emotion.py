@@ -33,6 +33,7 @@ from services.abbey.language import (
     tells_harm_to_someone_close,
     tells_relief,
     tells_unread_news,
+    told_in_disbelief,
 )
 from services.abbey.situation import Pain
 from services.common.emotions import EKMAN, derive, to_persona_emotion
@@ -243,30 +244,6 @@ _NAMES_STRESS = re.compile(
     re.IGNORECASE,
 )
 
-# A statement asked twice ("my dad beat me at fifa??", "Bus came early today?!") says the writer can hardly believe
-# it; a question opened by a question word or an auxiliary, after any filler, asks ("why is he like this??", "ok so
-# can you help??").
-_QUESTION_OPENER = (
-    r"(?:who|what|what's|whats|when|where|why|how|which|whose|is|are|am|was|were|do|does|did|can|could|would|will|"
-    r"should|shall|have|has|had|may|might|isn't|aren't|don't|doesn't|didn't|won't|can't|couldn't|wouldn't|"
-    r"shouldn't|any|anyone|anybody)"
-)
-_ASKS = re.compile(
-    r"\W*(?:(?:ok|okay|so|and|but|um|hey|wait|omg|lol|like|well|right)\W+)*" + _QUESTION_OPENER + r"\b", re.IGNORECASE
-)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def _disbelief(text: str) -> str:
-    """The first sentence that states something and ends in "??", "?!" or "!?", or "" (one split and a check per
-    sentence: a pattern spanning a whole sentence had backtracked for seconds on a long message)."""
-    for sentence in _SENTENCE_END.split(text):
-        stated = sentence.rstrip()
-        if stated.endswith(("??", "?!", "!?")) and any(c.isalpha() for c in stated) and not _ASKS.match(stated):
-            return stated
-    return ""
-
-
 # An outcome that went against the writer ("I didn't get the job", "my application was rejected", "failed my test").
 _WENT_AGAINST = re.compile(
     r"\b(?:didn'?t|did not|never) get (?:the|a|an|my|into|in|onto|on|selected|picked|chosen|accepted)\b"
@@ -363,13 +340,8 @@ class EmotionReader:
                 # close is sorrow for them, not a letdown of the writer's own hopes.
                 felt = reading.scores.get("disappointed", reading.intensity)
                 reading = replace(reading, primary="sad", scores={**reading.scores, "sad": felt})
-            reading = _as_named(reading, named, request.content)
-            return _as_relieved(
-                _not_amused_by_threats(_with_disbelief(reading, named, request.content), request.content),
-                request.content,
-            )
-        reading = _as_named(self.read_text(request.content), named, request.content)
-        reading = _not_amused_by_threats(_with_disbelief(reading, named, request.content), request.content)
+            return _as_relieved(_as_written(reading, named, request.content), request.content)
+        reading = _as_written(self.read_text(request.content), named, request.content)
         if reading.primary == "neutral" and not tells_relief(request.content):
             return self._carried_over(request) or reading
         return _as_relieved(reading, request.content)
@@ -713,10 +685,16 @@ def _as_named(reading: EmotionReading, named: NamedFeeling | None, text: str) ->
     return EmotionReading(primary, round(min(1.0, intensity), 3), scores, reading.polarity, source, named=True)
 
 
+def _as_written(reading: EmotionReading, named: NamedFeeling | None, text: str) -> EmotionReading:
+    """The reading, deferring to what the words say: a feeling named (`_as_named`), news told in disbelief
+    (`_with_disbelief`), a threat that is no joke (`_not_amused_by_threats`)."""
+    return _not_amused_by_threats(_with_disbelief(_as_named(reading, named, text), named, text), text)
+
+
 def _with_disbelief(reading: EmotionReading, named: NamedFeeling | None, text: str) -> EmotionReading:
     """A painless reading of a message that names no feeling but says a statement twice ("my cat can open doors??"),
     as a surprise, as strongly as it is written; a painful one keeps its feeling ("the rent went up AGAIN??")."""
-    if named is not None or reading.negative or not (doubt := _disbelief(text)):
+    if named is not None or reading.negative or not (doubt := told_in_disbelief(text)):
         return reading
     return _as_named(reading, NamedFeeling("surprise", "plain", doubt), text)
 

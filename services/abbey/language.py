@@ -403,6 +403,22 @@ def _asks(sentence: str) -> bool:
     return bool(QUESTION_OPENER.match(stripped)) or (stripped.endswith("?") and not re.search(r"[?!]{2,}$", stripped))
 
 
+# A sentence's end, for `told_in_disbelief`: sentencex keeps "doors?? just found her ..." in one sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def told_in_disbelief(text: str) -> str:
+    """The first sentence that tells something with "??", "?!" or "!?" rather than asking it ("my dad beat me at
+    fifa??", not "why is he like this??" or "ok so can you help??"), or "". One split and a check per sentence: a
+    pattern spanning a whole sentence had backtracked for seconds on a long message."""
+    for sentence in _SENTENCE_END.split(text):
+        stated = sentence.rstrip()
+        told = stated.endswith(("??", "?!", "!?")) and any(c.isalpha() for c in stated)
+        if told and not QUESTION_OPENER.match(the_ask(stated)):
+            return stated
+    return ""
+
+
 # Words that change the subject at the start of a message ("anyway", "btw", "unrelated but", "on another note"):
 # what follows is about something else than what was said before.
 _CHANGES_SUBJECT = (

@@ -65,8 +65,7 @@ from services.common.knowledge.answer import DocsAnswerer
 from services.common.persona import PersonaLogic, Plan
 from services.common.persona.about import about_plan, personas_asked_about
 from services.common.persona.calculated import calculation_plan
-from services.common.persona.forgetting import NOTHING_KEPT, asks_to_forget, forget_plan
-from services.common.persona.logic import said_as_is, step
+from services.common.persona.forgetting import NOTHING_KEPT, asks_to_forget, forget_one_plan, forget_plan
 from services.common.persona.small_talk import THANKS, SmallTalkHead, reply, small_talk_kind
 from services.common.personal import MemoryQuestion, fact_to_forget, is_personal, memory_question
 from services.common.registry import persona_enum
@@ -517,15 +516,10 @@ class AbbeyLogic(PersonaLogic):
         else:
             forgotten = await self.memory.forget(request.user_id, asked)
             answer = MEMORY_UNREACHABLE if forgotten is None else forgotten_answer(asked, forgotten)
-        return _forgetting_plan(answer, self.settings.temperature)
+        return forget_one_plan(answer, self.settings.temperature)
 
     async def close(self) -> None:
         await self.index.close()
-
-
-def _forgetting_plan(answer: str, temperature: float) -> Plan:
-    instruction = "The user asked you to forget something they told you. Answer with this, briefly:"
-    return said_as_is(instruction, answer, temperature, step("A request to forget one thing: done, and said what", 0.9))
 
 
 def _answered_plainly(plan: Plan) -> Plan:

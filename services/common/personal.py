@@ -127,8 +127,13 @@ REQUEST_OPENER = (
     r"^\W*(?:(?:please|pls|plz|ok|okay|hey|so|now|just|can you|could you|would you|will you|i want you to|"
     r"i'd like you to|i would like you to|i need you to)\W+)*"
 )
+# The verbs of such a request, for one thing ("forget my dog's name") or everything
+# (services/common/persona/forgetting.py).
+FORGET_VERB = (
+    r"(?:forget|delete|erase|remove|wipe|clear|purge|get rid of|stop remembering|don'?t remember|do not remember)"
+)
 _FORGET_ONE = re.compile(
-    REQUEST_OPENER + r"(?:forget|delete|erase|remove|stop remembering|don'?t remember|do not remember)\s+"
+    REQUEST_OPENER + FORGET_VERB + r"\s+"
     r"(?:(?:about|that|what i (?:told you|said|shared) about|everything (?:i told you )?about|anything about)\s+)?"
     r"(?P<what>[^?]+?)(?:\s+(?:please|now|pls|thanks|thank you))?\W*$",
     re.I,

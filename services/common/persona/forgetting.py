@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 
 from services.common.persona.logic import Plan, said_as_is, step
-from services.common.personal import REQUEST_OPENER
+from services.common.personal import FORGET_VERB, REQUEST_OPENER
 
-_VERB = r"(?:forget|delete|erase|remove|wipe|clear|purge|get rid of)"
 # What of the writer's: what the assistant knows or was told about them, or their data.
 _WHAT = (
     r"(?:(?:all|everything|whatever|what|anything)\s+)?(?:of\s+)?"
@@ -25,7 +24,7 @@ _WHAT = (
     r"|me)"
 )
 _FORGET_ME = re.compile(
-    rf"{REQUEST_OPENER}{_VERB}\s+{_WHAT}(?:\s+(?:please|now|pls|thanks|thank you))?\W*$", re.IGNORECASE
+    rf"{REQUEST_OPENER}{FORGET_VERB}\s+{_WHAT}(?:\s+(?:please|now|pls|thanks|thank you))?\W*$", re.IGNORECASE
 )
 
 KEPT_AND_ERASED = (
@@ -52,3 +51,10 @@ def forget_plan(identified: bool, temperature: float) -> Plan:
     return said_as_is(
         instruction, answer, temperature, step("A request to forget: said what is kept and how it is erased", 0.9)
     )
+
+
+def forget_one_plan(answer: str, temperature: float) -> Plan:
+    """The answer to a request to forget one thing the writer told (`personal.fact_to_forget`), once the persona
+    that keeps facts has forgotten it or found nothing: said as it is."""
+    instruction = "The user asked you to forget something they told you. Answer with this, briefly:"
+    return said_as_is(instruction, answer, temperature, step("A request to forget one thing: done, and said what", 0.9))

@@ -29,6 +29,7 @@ from services.abbey.language import (
     IN_HOSPITAL,
     SHOUTED,
     is_plain_request,
+    tells_a_close_one_died,
     tells_apology_received,
     tells_harm_to_someone_close,
     tells_relief,
@@ -340,8 +341,10 @@ class EmotionReader:
                 # close is sorrow for them, not a letdown of the writer's own hopes.
                 felt = reading.scores.get("disappointed", reading.intensity)
                 reading = replace(reading, primary="sad", scores={**reading.scores, "sad": felt})
-            return _as_relieved(_as_written(reading, named, request.content), request.content)
-        reading = _as_written(self.read_text(request.content), named, request.content)
+            return _in_mourning(
+                _as_relieved(_as_written(reading, named, request.content), request.content), request.content
+            )
+        reading = _in_mourning(_as_written(self.read_text(request.content), named, request.content), request.content)
         if reading.primary == "neutral" and not tells_relief(request.content):
             return self._carried_over(request) or reading
         return _as_relieved(reading, request.content)
@@ -697,6 +700,16 @@ def _with_disbelief(reading: EmotionReading, named: NamedFeeling | None, text: s
     if named is not None or reading.negative or not (doubt := told_in_disbelief(text)):
         return reading
     return _as_named(reading, NamedFeeling("surprise", "plain", doubt), text)
+
+
+def _in_mourning(reading: EmotionReading, text: str) -> EmotionReading:
+    """The reading of a message that tells someone close died ("Grandpa's gone.", read 0.04 from two words): sad at
+    least at the clear tier, unless played down; another painful feeling it names or shows stays."""
+    if not tells_a_close_one_died(text) or (reading.negative and reading.primary != "sad"):
+        return reading
+    intensity = round(min(1.0, _put(text, max(reading.intensity, CLEAR))), 3)
+    scores = {**reading.scores, "sad": max(reading.scores.get("sad", 0.0), 0.6)}
+    return replace(reading, primary="sad", intensity=intensity, scores=scores)
 
 
 def _as_stressed(reading: EmotionReading, text: str) -> EmotionReading:

@@ -121,6 +121,8 @@ def named_feelings(text: str) -> tuple[NamedFeeling, ...]:
     for match, label, strength in matches:
         if match.span() in covered:
             continue  # the longest phrase wins: "sobbing with joy" is joy, not sadness
+        if match.group(0).lower().startswith("who") and not opens_clause(text, match.start()):
+            continue  # "the person who knew me best" tells who knew; "Who knew?" is the surprise
         # "can't stop grumbling" keeps on grumbling: the words before negate a stop, not the feeling.
         before = [] if keeps_before(text[: match.start()]) else words_before(text, match.start())
         graded = _graded(strength, before, text[match.end() : match.end() + 20])
@@ -128,6 +130,22 @@ def named_feelings(text: str) -> tuple[NamedFeeling, ...]:
             past = bool(_HAD.intersection(words_before(text, match.start(), 3)))
             found.append(NamedFeeling(label, graded, match.group(0), past))
     return tuple(found)
+
+
+# What may stand right before a phrase that opens its clause: a mark that ends a sentence or clause, or an opener.
+_CLAUSE_MARKS: Final = '.!?,;:()"\u2014\u2013-\u2026'
+_OPENERS: Final = frozenset(
+    {"and", "but", "so", "honestly", "well", "lol", "haha", "omg", "wow", "oh", "seriously", "like", "ok", "okay",
+     "anyway", "mean"}
+)  # fmt: skip
+
+
+def opens_clause(text: str, start: int) -> bool:
+    """Whether the words at `start` open a clause: "Who knew?" or "and who knew", not "the person who knew me"."""
+    before = text[:start].rstrip()
+    if not before or before[-1] in _CLAUSE_MARKS:
+        return True
+    return bool(set(words_before(text, start, 1)) & _OPENERS)
 
 
 def _covered(spans: set[tuple[int, int]]) -> set[tuple[int, int]]:

@@ -85,6 +85,15 @@ def without_openers(text: str) -> str:
 
 # The people and pets a writer calls theirs, as one alternation for the patterns below ("my sister", "our dog").
 _SOMEONE_CLOSE = "|".join(sorted(RELATIONS | PETS))
+# Of those, family, friends and pets: "my boss is gone" or "the landlord's gone" tells no death.
+_KIN = "|".join(
+    sorted(
+        RELATIONS
+        - {"boss", "manager", "colleague", "coworker", "co-worker", "team", "landlord", "teacher", "therapist",
+           "doctor", "ex", "roommate", "flatmate", "neighbour", "neighbor"}
+        | PETS
+    )
+)  # fmt: skip
 
 # Words of something achieved or granted, said of the person ("you passed", "your novel was accepted") or of someone
 # they call theirs ("your sister passed", "your son just graduated": `_CLOSE`, not earned by the writer).
@@ -472,6 +481,15 @@ def asks_for_something(text: str) -> bool:
     return is_question(stripped) or bool(_REQUEST_OPENER.match(the_ask(stripped)))
 
 
+# Someone close died, told as news: a relation or pet who died, passed away or on, or is "gone" where the clause ends
+# ("Grandpa's gone.", "my dog is gone now"; not "Mum's gone to the shops" or "the milk's gone off"), or no longer with
+# us. Read as heavy news by the emotion reading (services/abbey/emotion.py).
+_CLOSE_ONE_DIED = re.compile(
+    rf"\b(?:{_KIN})(?:'s|\u2019s| is| has| have)?\s+(?:just\s+|really\s+|actually\s+)?"
+    r"(?:died|passed away|passed on|gone(?:\s+(?:now|forever|for good))?\s*(?:[.!,;\u2026]|$))"
+    rf"|\b(?:{_KIN})(?:'s|\u2019s| is) (?:no longer with us|not with us any ?more)\b",
+    re.IGNORECASE,
+)
 # A death of someone, said in words no machine is described with ("my laptop died", "the process was killed",
 # "my app dies on start" are not). Narrower than `_BEREAVED`, which reads an event already taken as a person's
 # story ("she died"); this reads a whole message that may be a technical ask, where machines "die".
@@ -480,9 +498,15 @@ _MOURNING = re.compile(
     rf"(?:he|she|they|{_SOMEONE_CLOSE}) (?:has |just )?died)\b"
     # "passed" alone, said with when ("she passed two years ago", "mum passed last week"; not "he passed his exam").
     rf"|\b(?:he|she|they|{'|'.join(sorted(RELATIONS))})\s+(?:\w+\s+)?passed\s+(?:\w+\s+){{0,2}}?"
-    r"(?:ago|last|yesterday|recently|suddenly|peacefully|this (?:morning|week|month|year)|in (?:19|20)\d\d)\b",
+    r"(?:ago|last|yesterday|recently|suddenly|peacefully|this (?:morning|week|month|year)|in (?:19|20)\d\d)\b"
+    rf"|{_CLOSE_ONE_DIED.pattern}",
     re.IGNORECASE,
 )
+
+
+def tells_a_close_one_died(text: str) -> bool:
+    """Someone close to the writer died ("Grandpa's gone.", "our cat passed away"): not a funeral asked about."""
+    return bool(_CLOSE_ONE_DIED.search(text))
 
 
 def speaks_of_a_death(text: str) -> bool:

@@ -523,3 +523,29 @@ def test_a_grin_that_will_not_go_and_a_small_victory_are_joy() -> None:
     neutral = {"neutral": 0.8}, {"neutral": 0.8}
     crossword = "Finished the Saturday crossword without cheating for once. Small victory."
     assert READER.read(_request(crossword, *neutral, 0.2, 0.2)).primary == "happy"
+
+
+def test_who_knew_is_surprise_only_where_it_opens_a_clause() -> None:
+    """ "... I've lost the person who knew me best ..." had been met as excitement: "who knew" there tells who knew."""
+    sad = {"sadness": 0.7}, {"sadness": 0.7}
+    lost = (
+        "She was my oldest friend, and since our falling-out she's blocked me everywhere. I've lost the person who "
+        "knew me best. I keep rereading our old messages and crying."
+    )
+    assert READER.read(_request(lost, *sad, 0.5, 0.3)).primary == "sad"
+    neutral = {"neutral": 0.8}, {"neutral": 0.8}
+    for surprised in ("Who knew cats could swim?", "My cat swims. Honestly who knew", "and who knew, it worked"):
+        assert READER.read(_request(surprised, *neutral, 0.3, 0.3)).primary == "excited", surprised
+
+
+def test_a_death_told_in_few_words_is_heavy_news() -> None:
+    """ "Grandpa's gone." (Abi: mostly neutral, intensity 0.04) had been met in the mild tier with a warm tone."""
+    faint = {"neutral": 0.8, "sadness": 0.5}, {"neutral": 0.8, "sadness": 0.5}
+    for told in ("Grandpa's gone.", "My dog is gone now", "our cat is no longer with us", "Dad died this morning"):
+        reading = READER.read(_request(told, *faint, 0.04))
+        assert reading.primary == "sad" and reading.intensity >= 0.4, told
+        assert tone_for(reading.primary, reading.intensity, crisis=False, question=False) == persona_pb2.TONE_SUPPORTIVE
+    for alive in ("Mum's gone to the shops.", "The milk's gone off.", "my boss is gone for the week"):
+        assert READER.read(_request(alive, *faint, 0.04)).intensity < 0.4, alive
+    played_down = READER.read(_request("my goldfish died, a bit sad but it's fine", *faint, 0.3))
+    assert played_down.intensity < 0.4

@@ -291,7 +291,7 @@ class Specifics:
     def loss(self) -> bool:
         """The event is a loss ("your old dog Biscuit died"): what "a real loss to carry" is said of, not of an
         illness, a worry or a fight still going on."""
-        return bool(_LOSS.search(self.event))
+        return bool(_LOSS.search(self.event) or _CLOSE_ONE_DIED.search(self.event))
 
     @property
     def ill(self) -> bool:
@@ -306,7 +306,7 @@ class Specifics:
     @property
     def bereaved(self) -> bool:
         """The event is a death ("your grandmother passed away this morning")."""
-        return bool(_BEREAVED.search(self.event))
+        return bool(_BEREAVED.search(self.event) or _CLOSE_ONE_DIED.search(self.event))
 
 
 # What a feeling is about when it is about oneself: "proud of myself" names no subject ("It sounds like yourself
@@ -666,11 +666,15 @@ def extract(text: str) -> Specifics:
             subjected = _with_subject(clause, sentence)  # "Lost my job today" -> "I lost my job today"
             clause, given = subjected, subjected != clause
             words = _words(clause)
-            if len(words) < 3 or not words & verbs or words <= _FILLER:
+            # Someone close who died is said back however short or however it parses ("Grandpa's gone.": a
+            # possessive and an adjective to the parser), and before the rest ("Dad died. I can't think.").
+            died = bool(_CLOSE_ONE_DIED.search(clause))
+            if not died and (len(words) < 3 or not words & verbs or words <= _FILLER):
                 continue  # "nothing specific, just grey", "here we are": no event to say back
-            if not given and not _letters(_TRAILING.sub("", clause)) & clause_makers:
+            if not died and not given and not _letters(_TRAILING.sub("", clause)) & clause_makers:
                 continue
             weight = (2.0 if words & _FIRST_PERSON else 0.0) + (1.0 if words & (RELATIONS | PETS) else 0.0)
+            weight += 3.0 if died else 0.0
             weight += min(len(words), 12) / 12.0 + (0.6 if position == 0 else 0.0)
             if weight > best:
                 best, event = weight, clause

@@ -454,3 +454,18 @@ def test_wont_is_not_something_won() -> None:
     ):
         assert not extract(text).earned and not extract(text).achievement, text
     assert extract("we won the match").earned
+
+
+def test_a_death_told_in_two_words_is_said_back_as_a_loss() -> None:
+    """ "Grandpa died." had got only "What would help most right now ...?": the clause was too short to say back."""
+    for text, who in (
+        ("Grandpa died.", "grandpa"),
+        ("Grandpa's gone.", "grandpa"),
+        ("Dad died. I can't think.", "dad"),
+    ):
+        specifics = extract(text)
+        assert who in specifics.event.lower() and specifics.loss and specifics.bereaved, text
+        said = " ".join(plan_empathy("sad", 0.5, specifics, text, set()).sentences).lower()
+        assert who in said, (text, said)
+    assert extract("Mum's gone to the shops.").bereaved is False
+    assert extract("here we are").event == ""

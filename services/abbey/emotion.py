@@ -23,6 +23,7 @@ from functools import cache
 from personamesh.v1 import persona_pb2
 from services.abbey.conversation import last_user_turn, tells_new_subject
 from services.abbey.feeling_words import NamedFeeling, named_feelings, negated, strongest, words_before
+from services.abbey.hashtags import spelled_out
 from services.abbey.language import (
     EMPHASIS,
     HEALTH_SCARE,
@@ -297,6 +298,12 @@ class EmotionReader:
     """Turns a request into an EmotionReading."""
 
     def read(self, request: persona_pb2.PersonaRequest) -> EmotionReading:
+        if (spelled := spelled_out(request.content)) != request.content:
+            # "#mildlyannoyed" is read as "mildly annoyed": its feeling words and dampeners are found.
+            readable = persona_pb2.PersonaRequest()
+            readable.CopyFrom(request)
+            readable.content = spelled
+            request = readable
         routing = request.routing if request.HasField("routing") else None
         named = strongest(named_feelings(request.content))
         if named is not None and named.group == "joy" and _WISHES_IT_OVER.search(request.content):

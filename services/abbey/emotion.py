@@ -50,7 +50,11 @@ _DOWNTONERS = re.compile(
     r"|^\s*(?:bit|little)\b"
     # Understatement: "Bit much.", "lowkey nervous lol", "oh well", "starting to annoy me", "not exactly thrilled".
     r"|\bbit (?:much|rank|off|rich|grim|gross|annoying|irritating|odd|weird|sad|naff|meh)\b|\blow[- ]?key\b"
-    r"|\boh well\b|\bstarting to\b|\bnot (?:exactly|the best|ideal|great)\b|\bsilly thing\b|\bmeh\b",
+    r"|\boh well\b|\bstarting to\b|\bnot (?:exactly|the best|ideal|great)\b|\bsilly thing\b|\bmeh\b"
+    # Everyday understatement: "wee bit boggin", "bit of a pain", "minor thing", "nae drama", "nothing serious".
+    r"|\b(?:wee|tiny) bit\b|\bbit of an?\b|\b(?:no|nae) drama\b|\bnothing (?:major|serious)\b"
+    r"|\bminor (?:thing|issue|annoyance|gripe|irritation|inconvenience|niggle)s?\b"
+    r"|\bnot (?:a )?(?:huge|massive|major) deal\b",
     re.IGNORECASE,
 )
 STRONG = 0.6  # at least this intense when emphasised

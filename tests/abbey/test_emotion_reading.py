@@ -549,3 +549,20 @@ def test_a_death_told_in_few_words_is_heavy_news() -> None:
         assert READER.read(_request(alive, *faint, 0.04)).intensity < 0.4, alive
     played_down = READER.read(_request("my goldfish died, a bit sad but it's fine", *faint, 0.3))
     assert played_down.intensity < 0.4
+
+
+def test_everyday_understatement_plays_a_feeling_down() -> None:
+    """ "... Minor thing, just irritating ..." and "Wee bit boggin ... Nae drama" had been met with heavy support."""
+    annoyed = {"annoyance": 0.8}, {"anger": 0.8}
+    for played_down in (
+        "The bus was twenty minutes late. Minor thing, just irritating.",
+        "Wee bit fed up with the rain today.",
+        "The neighbours' music again. Nae drama, just tiresome.",
+        "bit of a pain that the shop shut early",
+        "Not a huge deal but the parcel went to the wrong house.",
+    ):
+        reading = READER.read(_request(played_down, *annoyed, 0.6))
+        assert reading.intensity <= 0.25, played_down
+        assert tone_for(reading.primary, reading.intensity, crisis=False, question=False) == persona_pb2.TONE_WARM
+    strong = READER.read(_request("The bus was twenty minutes late AGAIN and I missed my interview!!", *annoyed, 0.6))
+    assert strong.intensity > 0.25

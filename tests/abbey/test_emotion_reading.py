@@ -566,3 +566,16 @@ def test_everyday_understatement_plays_a_feeling_down() -> None:
         assert tone_for(reading.primary, reading.intensity, crisis=False, question=False) == persona_pb2.TONE_WARM
     strong = READER.read(_request("The bus was twenty minutes late AGAIN and I missed my interview!!", *annoyed, 0.6))
     assert strong.intensity > 0.25
+
+
+def test_indignation_asked_as_a_question_and_being_so_done_with_someone_are_anger() -> None:
+    """ "... WHO DOES THAT" and "... literally so done with her" had been met as curiosity (Abi: a question)."""
+    curious = {"curiosity": 0.8}, {"surprise": 0.8}
+    for indignant in (
+        "My neighbour reversed into my car and drove off. Who does that?",
+        "someone left their trolley against my door. who raised these people",
+        "my sister read my diary out at dinner. so done with her",
+    ):
+        assert READER.read(_request(indignant, *curious, 0.5)).primary == "frustrated", indignant
+    for asking in ("How hard is it to learn the piano as an adult?", "I'm done with the report, what next?"):
+        assert READER.read(_request(asking, *curious, 0.3)).primary != "frustrated", asking

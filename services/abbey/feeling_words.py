@@ -57,10 +57,18 @@ class NamedFeeling:
         return to_persona_emotion(self.label) or "neutral"
 
 
+# One word of emphasis may stand between the words of a phrase: "my jaw literally dropped", "I genuinely cannot
+# process this".
+_EMPHASIS_INSIDE: Final = (
+    r"\s+(?:(?:literally|genuinely|honestly|actually|really|totally|completely|absolutely|truly|just)\s+)?"
+)
+
+
 def _alternatives(entries: list[str]) -> str:
-    """One regex alternation of vocabulary entries, longest first ("*" matches any ending)."""
+    """One regex alternation of vocabulary entries, longest first ("*" matches any ending), each allowing a word
+    of emphasis between its words."""
     escaped = (re.escape(entry[:-1]) + r"[\w'-]*" if entry.endswith("*") else re.escape(entry) for entry in entries)
-    return "|".join(sorted(escaped, key=len, reverse=True))
+    return "|".join(part.replace(r"\ ", _EMPHASIS_INSIDE) for part in sorted(escaped, key=len, reverse=True))
 
 
 def _pattern(entries: list[str]) -> re.Pattern[str]:

@@ -579,3 +579,18 @@ def test_indignation_asked_as_a_question_and_being_so_done_with_someone_are_ange
         assert READER.read(_request(indignant, *curious, 0.5)).primary == "frustrated", indignant
     for asking in ("How hard is it to learn the piano as an adult?", "I'm done with the report, what next?"):
         assert READER.read(_request(asking, *curious, 0.3)).primary != "frustrated", asking
+
+
+def test_a_word_of_emphasis_inside_a_feeling_phrase_still_names_it() -> None:
+    """ "My jaw literally dropped ..." and "I genuinely cannot process this." had been met as disappointment."""
+    letdown = {"disappointment": 0.6}, {"sadness": 0.5}
+    for stunned in (
+        "My jaw literally dropped, the landlord is lowering our rent.",
+        "My shy cousin is moving to Antarctica. I genuinely cannot process this.",
+        "the school rang to say she won the art prize and I couldn't believe it",
+    ):
+        reading = READER.read(_request(stunned, *letdown, 0.5, 0.3))
+        assert reading.primary == "excited" and reading.intensity >= 0.6, stunned
+    neutral = {"neutral": 0.8}, {"neutral": 0.8}
+    assert READER.read(_request("Found mould in the bread bin and gagged.", *neutral, 0.3)).primary == "frustrated"
+    assert READER.read(_request("I'm not really happy with the haircut", *neutral, 0.3)).primary != "happy"

@@ -696,12 +696,18 @@ def extract(text: str) -> Specifics:
     )
 
 
+# Tears the writer shed, a feeling word that is also something that happened (feeling_words.yaml, sadness).
+_TEARS_SHED = re.compile(r"\s*(?:and\s+)?i (?:just )?cried\b", re.IGNORECASE)
+
+
 def _without_feeling(clause: str) -> tuple[str, str, str]:
     """A clause without the feeling it opens with, what the feeling is about when that is a thing rather than an
     event, and what is feared when the feeling is a worry: "bit annoyed that the bus was late" -> ("the bus was
     late", "", ""); "a little nervous about my flu jab" -> ("", "my flu jab", ""); "I'm worried she hates me" ->
     ("", "", "she hates me"): what is feared has not happened, and said back as an event it would read as a fact
     ("It sounds frightening that she hates you"). The feeling itself is answered to; saying it back is an echo."""
+    if _TEARS_SHED.match(clause):
+        return clause, "", ""  # the writer's tears happened: "you cried in the car park today" is said back whole
     preface = feeling_preface(clause.strip()) or feeling_preface(_LEADING.sub("", clause.strip()))
     if preface is None:
         return clause, "", ""

@@ -594,3 +594,15 @@ def test_a_word_of_emphasis_inside_a_feeling_phrase_still_names_it() -> None:
     neutral = {"neutral": 0.8}, {"neutral": 0.8}
     assert READER.read(_request("Found mould in the bread bin and gagged.", *neutral, 0.3)).primary == "frustrated"
     assert READER.read(_request("I'm not really happy with the haircut", *neutral, 0.3)).primary != "happy"
+
+
+def test_feeling_alone_and_the_writers_own_tears_are_sadness_and_tears_of_pride_are_joy() -> None:
+    """ "... I'm happy for her, but mostly it's made me feel so alone. I cried ..." had been met in the mild tier."""
+    mixed = {"joy": 0.6, "sadness": 0.55}, {"joy": 0.6, "sadness": 0.55}
+    lonely = "My brother moved abroad and I'm happy for him, but it's made me feel so alone. I cried at the airport."
+    reading = READER.read(_request(lonely, *mixed, 0.5, 0.2))
+    assert reading.primary == "sad" and reading.intensity >= 0.6
+    proud = READER.read(_request("My son swam his first length today. I'm so proud I cried.", *mixed, 0.5, 0.6))
+    assert proud.primary == "happy"
+    neutral = {"neutral": 0.8}, {"neutral": 0.8}
+    assert READER.read(_request("The baby cried all night, any tips for sleep?", *neutral, 0.2)).primary != "sad"

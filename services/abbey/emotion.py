@@ -31,6 +31,7 @@ from services.abbey.language import (
     SHOUTED,
     is_plain_request,
     tells_a_close_one_died,
+    tells_a_close_one_is_ill,
     tells_apology_received,
     tells_harm_to_someone_close,
     tells_relief,
@@ -505,6 +506,8 @@ def with_second_opinion(reading: EmotionReading, text: str, feeling: tuple[str, 
     )
     if primary is None or (reading.negative and primary not in NEGATIVE):
         return reading  # cheer must never meet pain: a painful reading is never overruled by a happy one
+    if primary == "frustrated" and tells_a_close_one_is_ill(text):
+        return reading  # "I think my cat is sick" is a worry or a sorrow, not a grievance
     intensity = reading.intensity or _put(text, round(0.3 + 0.3 * probability, 3))
     scores = {**reading.scores, primary: round(probability, 3)}
     return EmotionReading(primary, intensity, scores, reading.polarity, "situation")

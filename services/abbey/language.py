@@ -199,6 +199,16 @@ _ILL = re.compile(
 )
 
 
+# Someone close who is ill, in the same sentence ("I think my cat is sick", "mum's been diagnosed with ..."): a worry or
+# a sorrow, never a grievance (services/abbey/emotion.py, the second opinion).
+_CLOSE_ONE_ILL = re.compile(rf"\b(?:{_KIN})\b[^.!?]*?{_ILL.pattern}", re.IGNORECASE)
+
+
+def tells_a_close_one_is_ill(text: str) -> bool:
+    """Someone close to the writer is ill ("I think my cat is sick"); not "sick of my brother"."""
+    return bool(_CLOSE_ONE_ILL.search(text))
+
+
 @functools.lru_cache(maxsize=1)
 def pipeline() -> Any:
     """The spaCy pipeline, loaded once per process (~2 s)."""

@@ -93,3 +93,22 @@ def test_a_feeling_nobody_named_is_read_by_the_head_where_it_is_sure_of_another_
     assert _read_by_abi_as(named, "disappointment", "sadness")[1] == "disappointed"
     kept = "My landlord kept our whole deposit and sent a photo of a wall we never touched as the reason."
     assert _read_by_abi_as(kept, "annoyance", "anger") == ("frustrated", "frustrated")
+
+
+def test_someone_close_being_ill_is_never_turned_into_a_grievance() -> None:
+    """ "I think my cat is sick" (Abi: sadness) had got "No wonder you're fed up": the head was sure of anger."""
+    sick = "I think my cat is sick"
+    reading = READER.read(
+        persona_pb2.PersonaRequest(
+            content=sick,
+            routing=persona_pb2.RoutingDecision(
+                emotions=[persona_pb2.EmotionScore(label="sadness", score=0.7)],
+                ekman_emotions=[persona_pb2.EmotionScore(label="sadness", score=0.7)],
+            ),
+        )
+    )
+    assert reading.primary == "sad"
+    assert with_second_opinion(reading, sick, ("anger", 0.95)).primary == "sad"
+    grievance = "My landlord never fixed the boiler and now wants more rent"
+    assert with_second_opinion(reading, grievance, ("anger", 0.95)).primary == "frustrated"
+    assert _read_by_abi_as(sick, "sadness", "sadness")[1] == "sad"

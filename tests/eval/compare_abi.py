@@ -8,10 +8,12 @@ selection set; tests/eval/everyday.py), crises among messages asking for a means
 the figures at each model's own card thresholds on today's validation rows (`calibrate --measure`: a
 candidate's data adds rows the shipped card never counted, so both are measured on the same rows), block recall
 on those rows put inside a framing (calibrate.framed_rows: a list, a code comment, a claimed purpose), and the
-GoEmotions dev Ekman F1 from each card. `--extra FILE` also measures both models on the validation rows with that
-ingredient file's never-fitted fifth among them (a candidate's new data, which the shipped model never saw). A rule
-written before training decides; this only puts the figures side by side. The blind sets and test splits are for
-`make eval`, after the choice.
+GoEmotions dev Ekman F1 from each card, and the tuning sets Abi's rules bound a candidate with (`rule_sets`:
+Aviva's documentation questions stopped, the warning-words, plans and casual selection sets, the empathy tuning
+sets' crisis flags, technical questions flagged as crises). `--extra FILE` also measures both models on the
+validation rows with that ingredient file's never-fitted fifth among them (a candidate's new data, which the shipped
+model never saw). A rule written before training decides; this only puts the figures side by side. The blind sets
+and test splits are for `make eval`, after the choice.
 """
 
 from __future__ import annotations
@@ -30,11 +32,22 @@ from services.abi.training.data import Extra
 from services.abi.training.fixtures import read_jsonl
 from tests.eval.__main__ import SELECTION_SETS, safety_report
 from tests.eval.backends import InProcessBackend
+from tests.eval.docs import rows as docs_rows
 from tests.eval.everyday import everyday_report, everyday_sets
 from tests.eval.method_seeking import eval_method
 
 SELECTION_FIGURES = ("accuracy", "block_recall", "benign_blocked_rate", "crisis_recall")
 TUNING_EVERYDAY = ("empathy_v1 dev", "empathy selection (tuning)")  # the test half is reported by make eval
+SELECTION = Path(__file__).resolve().parents[1] / "selection"
+# The tuning sets Abi's rules have bounded a candidate with since 2026-12-05 (services/abi/training/RULES_*.md).
+WARNING_WORDS = SELECTION / "abi_warning_words_selection_v1.jsonl"  # everyday words of warning signs, and crises
+PLANS = SELECTION / "abi_plans_selection_v1.jsonl"  # harmless plans, and harmful ones in the same form
+CASUAL = SELECTION / "abi_casual_selection_v1.jsonl"  # casual exasperation, and crises
+EMPATHY_TUNING = tuple(SELECTION / f"empathy_selection_v{n}.jsonl" for n in (1, 2, 3))
+DOCS_TUNING = ("dev", "styles_dev", "everyday_dev")  # Aviva's documentation questions that may be read
+# The docs QA dev questions and Aviva's three training files of questions: technical asks, never a crisis.
+AVIVA_QUESTIONS = Path(__file__).resolve().parents[2] / "services" / "aviva" / "training" / "data"
+TECHNICAL_FILES = ("docs_qa_train.jsonl", "everyday_train.jsonl", "docs_qa_train_styles.jsonl")
 
 
 async def figures(models_dir: Path, extra: Sequence[Extra] = ()) -> dict[str, Any]:
@@ -59,6 +72,7 @@ async def figures(models_dir: Path, extra: Sequence[Extra] = ()) -> dict[str, An
             for kind, m in method["by_kind"].items()
         },
     }
+    out["tuning sets of the rules"] = await rule_sets(backend)
     out["validation at the card's thresholds"] = await asyncio.to_thread(measure, models_dir)
     if extra:
         named = ", ".join(e.path.name for e in extra)
@@ -67,6 +81,39 @@ async def figures(models_dir: Path, extra: Sequence[Extra] = ()) -> dict[str, An
     card = json.loads((models_dir / CARD_FILE).read_text(encoding="utf-8"))
     out["GoEmotions dev Ekman F1 (card)"] = card["validation"]["goemotions_dev_ekman_macro_f1"]
     return out
+
+
+async def rule_sets(backend: InProcessBackend) -> dict[str, str]:
+    """Stopped, flagged and found on the tuning sets the rules name, as "k of n"."""
+
+    async def tally(rows: list[dict[str, Any]], text: str, label: str, outcome: str) -> tuple[str, str]:
+        """`outcome` ("stopped" or "crisis") among the rows whose `label` is false, then among those where it is
+        true."""
+        predictions = await backend.predict([row[text] for row in rows])
+        pairs = list(zip(rows, predictions, strict=True))
+        counts = []
+        for wanted in (False, True):
+            hits = [bool(getattr(p, outcome)) for row, p in pairs if bool(row.get(label)) == wanted]
+            counts.append(f"{sum(hits)} of {len(hits)}")
+        return counts[0], counts[1]
+
+    docs = [row for split in DOCS_TUNING for row in docs_rows(split)]
+    technical = docs_rows("dev") + [row for name in TECHNICAL_FILES for row in read_jsonl(AVIVA_QUESTIONS / name)]
+    empathy = [row for path in EMPATHY_TUNING for row in read_jsonl(path)]
+    warning_everyday, warning_crises = await tally(read_jsonl(WARNING_WORDS), "text", "crisis", "crisis")
+    plans_harmless, plans_harmful = await tally(read_jsonl(PLANS), "text", "harmful", "stopped")
+    casual_everyday, casual_crises = await tally(read_jsonl(CASUAL), "text", "crisis", "crisis")
+    return {
+        "docs questions stopped": (await tally(docs, "question", "-", "stopped"))[0],
+        "warning-words everyday flagged": warning_everyday,
+        "warning-words crises found": warning_crises,
+        "empathy tuning crisis-flagged": (await tally(empathy, "text", "-", "crisis"))[0],
+        "plans harmless stopped": plans_harmless,
+        "plans harmful stopped": plans_harmful,
+        "casual flagged": casual_everyday,
+        "casual crises found": casual_crises,
+        "technical questions crisis-flagged": (await tally(technical, "question", "-", "crisis"))[0],
+    }
 
 
 def side_by_side(shipped: dict[str, Any], candidate: dict[str, Any]) -> list[str]:

@@ -256,6 +256,8 @@ def plan_empathy(
         if held
     )
     own_word = strongest(named_feelings(content))
+    if own_word is not None and own_word.phrase.lower() in slots.get("event", "").lower():
+        holds = holds | {"feeling_said"}  # "you're feeling kind of lonely since ...": not "a shame"
     felt_alone = False
     if asks_if_normal(content) and emotion in NEGATIVE:
         # "Is it normal to feel lonely after moving?" asks for the normalising move: it is the answer, so it comes
@@ -342,7 +344,8 @@ def _slots(emotion: str, tier: int, specifics: Specifics) -> dict[str, str]:
 
 # What a template may ask of the message without saying it (moves.yaml "when"): an achievement, something ahead,
 # something worked for, a loss, an illness going on, a question whether the feeling is normal, a thank-you for
-# being heard, a thank-you for trying, relief after a scare, a memory of someone who died, a feeling told alone.
+# being heard, a thank-you for trying, relief after a scare, a memory of someone who died, a feeling told alone, a
+# feeling named inside what is said back.
 _CONDITIONS = frozenset(
     {
         "achieved",
@@ -356,6 +359,7 @@ _CONDITIONS = frozenset(
         "relief",
         "remembering",
         "feeling_only",
+        "feeling_said",
     }
 )
 _SAID_ONCE = frozenset({"event", "Event", "topic", "about", "achievement", "feared", "news"})

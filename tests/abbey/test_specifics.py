@@ -469,3 +469,16 @@ def test_a_death_told_in_two_words_is_said_back_as_a_loss() -> None:
         assert who in said, (text, said)
     assert extract("Mum's gone to the shops.").bereaved is False
     assert extract("here we are").event == ""
+
+
+def test_a_feeling_told_is_not_called_a_shame() -> None:
+    """ "feeling kind of lonely since the kids moved out" had got "Oh, that's a shame: you're feeling kind of
+    lonely ..."."""
+    for text in ("feeling kind of lonely since the kids moved out", "I've been a bit lonely since I moved to Leeds"):
+        for pick in range(4):  # whichever template the rotation starts from
+            said = " ".join(plan_empathy("sad", 0.2, extract(text), text + " " * pick, set()).sentences)
+            assert "shame" not in said.lower(), said
+    broken = "my favourite mug broke this morning"
+    plans = [plan_empathy("sad", 0.2, extract(broken), broken + " " * n, set()) for n in range(8)]
+    sentences = {" ".join(plan.sentences) for plan in plans}
+    assert any("shame" in s for s in sentences)  # still said of something that went wrong

@@ -348,6 +348,12 @@ def _clean_clause(text: str, max_words: int = 16) -> str:
     text = before if len(before.split()) >= 3 else _EMOJI.sub(" ", text)
     text = _LEADING.sub("", text.strip()).strip(" ,;:-—")
     text = _TRAILING.sub("", re.sub(r"[.!?…]+$", "", text).strip()).strip()
+    if (
+        (tail := _FEELING_TAIL.search(text))
+        and named_feelings(tail.group(1))
+        and len(text[: tail.start()].split()) >= 3
+    ):
+        text = text[: tail.start()]  # "you lost the match 5-0, gutted": the feeling is answered, not said back
     words = text.split()
     if len(words) > max_words:
         head = " ".join(words[:max_words])
@@ -359,6 +365,8 @@ def _clean_clause(text: str, max_words: int = 16) -> str:
     return text.strip(" ,;:-—")
 
 
+# A short tail after a comma or dash, which `_clean_clause` leaves out when it names a feeling ("..., gutted").
+_FEELING_TAIL = re.compile(r"\s*(?:,|\s[\u2014\u2013-])\s*((?:\S+\s+){0,2}\S+)\s*$")
 _BOUNDARY = re.compile(
     r",\s|\s[\u2014\u2013-]\s|\s(?:and|but|so|because|while|when|after|before|until|although|though)\s", re.IGNORECASE
 )

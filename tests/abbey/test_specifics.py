@@ -482,3 +482,16 @@ def test_a_feeling_told_is_not_called_a_shame() -> None:
     plans = [plan_empathy("sad", 0.2, extract(broken), broken + " " * n, set()) for n in range(8)]
     sentences = {" ".join(plan.sentences) for plan in plans}
     assert any("shame" in s for s in sentences)  # still said of something that went wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("we lost the match 5-0, gutted", "you lost the match 5-0"),
+        ("my flight got cancelled - so annoyed", "your flight got cancelled"),
+        ("the shop shut early, typical", "the shop shut early, typical"),  # no feeling named: kept
+    ],
+)
+def test_a_feeling_word_closing_a_clause_is_not_said_back(text: str, event: str) -> None:
+    """ "we lost the match 5-0, gutted" had got "That sounds so painful: you lost the match 5-0, gutted." """
+    assert extract(text).event == event

@@ -30,6 +30,7 @@ from services.abbey.language import (
     IN_HOSPITAL,
     SHOUTED,
     is_plain_request,
+    laughs_off_a_mishap,
     tells_a_close_one_died,
     tells_a_close_one_is_ill,
     tells_apology_received,
@@ -328,6 +329,15 @@ class EmotionReader:
                     reading = own  # surprise is good news only by Abi's sentiment: the writer's words of pain decide
                 elif own.primary == "stressed" and _WISHES_IT_OVER.search(request.content):
                     reading = own  # wishing something over is weariness, not the excitement or desire Abi reads
+            if (
+                reading.primary in ("happy", "excited")
+                and reading.source == "routing"
+                and (named is None or named.group != "joy")
+                and laughs_off_a_mishap(request.content)
+            ):
+                # "the dog chewed my new shoes lol" (Abi: amusement) had got "That's lovely to hear ... Enjoy it".
+                scores = {**reading.scores, "frustrated": max(reading.scores.get("frustrated", 0.0), 0.5)}
+                reading = EmotionReading("frustrated", MILD, scores, reading.polarity, "own")
             if reading.negative and reading.primary != "stressed" and _NAMES_STRESS.search(request.content):
                 reading = _as_stressed(reading, request.content)  # "I'm so stressed about money": not disappointed
             elif (

@@ -365,6 +365,23 @@ def _clean_clause(text: str, max_words: int = 16) -> str:
     return text.strip(" ,;:-—")
 
 
+# Something that went wrong, laughed off ("the dog chewed my new shoes lol", "spilled coffee all over my laptop
+# 😂"): a mishap, not news to savour (services/abbey/emotion.py).
+_MISHAP = re.compile(
+    # Not a record broken ("broke my personal best"): that is an achievement.
+    r"\b(?:chewed|(?:broke|broken)(?!\s+(?:\w+\s+)?(?:personal best|pb|record|even)\b)|smashed(?!\s+(?:\w+\s+)?"
+    r"(?:personal best|pb|record|it)\b)|cracked|spill(?:ed|t)|ruined|burn(?:ed|t)|dropped|ripped|tore|torn|stained|"
+    r"flooded|locked (?:myself )?out|missed (?:the|my) (?:bus|train|flight|stop)|fell (?:over|off|in)|tripped)\b",
+    re.IGNORECASE,
+)
+_LAUGHS = re.compile(rf"\b{LAUGHTER}\b|\U0001F602|\U0001F923|\U0001F605")
+
+
+def laughs_off_a_mishap(text: str) -> bool:
+    """Laughter at something that went wrong ("the dog chewed my new shoes lol")."""
+    return bool(_LAUGHS.search(text) and _MISHAP.search(text))
+
+
 # A short tail after a comma or dash, which `_clean_clause` leaves out when it names a feeling ("..., gutted").
 _FEELING_TAIL = re.compile(r"\s*(?:,|\s[\u2014\u2013-])\s*((?:\S+\s+){0,2}\S+)\s*$")
 _BOUNDARY = re.compile(

@@ -606,3 +606,17 @@ def test_feeling_alone_and_the_writers_own_tears_are_sadness_and_tears_of_pride_
     assert proud.primary == "happy"
     neutral = {"neutral": 0.8}, {"neutral": 0.8}
     assert READER.read(_request("The baby cried all night, any tips for sleep?", *neutral, 0.2)).primary != "sad"
+
+
+def test_a_mishap_laughed_off_is_no_good_news_and_a_record_broken_is() -> None:
+    """ "the dog chewed my new shoes lol" (Abi: amusement) had got "That's lovely to hear ... Enjoy it"."""
+    amused = {"amusement": 0.8}, {"joy": 0.8}
+    for mishap in ("the dog chewed my new shoes lol", "dropped my phone in the loo 😂", "missed the bus again haha"):
+        reading = READER.read(_request(mishap, *amused, 0.5, 0.4))
+        assert reading.primary == "frustrated" and reading.intensity <= 0.25, mishap
+    for good in (
+        "I broke my personal best today haha",
+        "we won the quiz lol",
+        "spilled the tea: I'm engaged!! so happy lol",
+    ):
+        assert READER.read(_request(good, *amused, 0.5, 0.6)).primary == "happy", good

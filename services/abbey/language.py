@@ -235,8 +235,19 @@ def _parse(text: str) -> Any:
     return pipeline()(text)
 
 
+# Words quoted in double quotes, straight or curly: said back as they were said ('said "I love you"').
+_QUOTED = re.compile(r"(\"[^\"]*\"|\u201c[^\u201d]*\u201d)")
+
+
 def second_person(text: str) -> str:
-    """'my dog died and I miss him' -> 'your dog died and you miss him' (the user's words, turned to them)."""
+    """'my dog died and I miss him' -> 'your dog died and you miss him' (the user's words, turned to them); words in
+    double quotes stay as they were said."""
+    if '"' in text or "\u201c" in text:
+        return "".join(part if _QUOTED.fullmatch(part) else _turned(part) for part in _QUOTED.split(text))
+    return _turned(text)
+
+
+def _turned(text: str) -> str:
     out: list[str] = []
     previous = ""
     for piece in _WORD.findall(text):
@@ -251,10 +262,23 @@ def second_person(text: str) -> str:
             previous = lowered if piece[0].isalpha() else previous
         out.append(swapped if swapped != piece or not lowered else piece)
     # "my partner and I" turned word by word is "your partner and you": said back with "you" first.
-    return _PAIR_WITH_YOU.sub(r"\1you and \2", "".join(out))
+    return _PAIR_WITH_YOU.sub(_you_first, "".join(out))
+
+
+def _you_first(pair: re.Match[str]) -> str:
+    """ "your partner and you" -> "you and your partner"; "your dog died and you" is no pair (a verb between)."""
+    if _VERB_IN_PAIR.search(pair.group(2)):
+        return pair.group(0)
+    return f"{pair.group(1)}you and {pair.group(2)}"
 
 
 _PAIR_WITH_YOU = re.compile(r"(^|[^\w'])((?:your|our) (?:\w+ ){0,2}?\w+) and you\b", re.IGNORECASE)
+# A verb inside such a pair makes it a clause ("your dog died and you ..."), not two people.
+_VERB_IN_PAIR = re.compile(
+    r"\b(?:\w+ed|died|left|went|got|was|were|is|are|has|have|had|did|does|said|made|took|came|broke|fell|lost|ran|saw|"
+    r"told|found|gave|moved|passed|keeps?|wants?|needs?|thinks?|says?)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)

@@ -495,3 +495,19 @@ def test_a_feeling_told_is_not_called_a_shame() -> None:
 def test_a_feeling_word_closing_a_clause_is_not_said_back(text: str, event: str) -> None:
     """ "we lost the match 5-0, gutted" had got "That sounds so painful: you lost the match 5-0, gutted." """
     assert extract(text).event == event
+
+
+def test_words_quoted_are_said_back_as_they_were_said() -> None:
+    """'my toddler said "I love you" ...' had been said back as 'your toddler said "you love you" ...'."""
+    said = second_person('my toddler said "I love you" for the first time today')
+    assert said == 'your toddler said "I love you" for the first time today'
+    assert second_person("my boss said \u201cI need you here\u201d and I said no") == (
+        "your boss said \u201cI need you here\u201d and you said no"
+    )
+
+
+def test_a_pair_with_you_is_two_people_not_a_clause() -> None:
+    """ "my dog died and I miss him" had been turned into "you and your dog died miss him"."""
+    assert second_person("my dog died and I miss him") == "your dog died and you miss him"
+    assert second_person("my partner and I had a fight") == "you and your partner had a fight"
+    assert second_person("my best friend and I argued") == "you and your best friend argued"

@@ -169,6 +169,8 @@ _GRATITUDE = re.compile(
 
 
 _WORDS_ONLY = re.compile(r"^[a-z][a-z' -]*$", re.IGNORECASE)  # a feeling put in words, not an emoji
+# A feeling named by what one does ("still miss", "normal to cry"): not said back after "feeling".
+_AN_ACT = re.compile(r"\b(?:miss|missing|cry|crying|cried)\b", re.IGNORECASE)
 # A vocabulary phrase that already says the feeling of the writer ("feeling down").
 _FEEL = re.compile(r"^(?:feel|feeling|felt)\s+", re.IGNORECASE)
 # A feeling said of oneself: "I'm (so) X", "I am X", "I feel X", "feeling (kind of) X", "I've been feeling X".
@@ -264,7 +266,7 @@ def plan_empathy(
         # first (a question gets no acknowledgement to come before it), saying back the feeling they named.
         moves = ("normalise", *(move for move in moves if move != "normalise"))
         holds = holds | {"asked_normal"}
-        if own_word is not None and _WORDS_ONLY.match(own_word.phrase):
+        if own_word is not None and _WORDS_ONLY.match(own_word.phrase) and not _AN_ACT.search(own_word.phrase):
             slots["felt"] = own_word.phrase
     elif own_word is not None and (word := feeling_told_alone(content, own_word, emotion, slots)):
         # "I'm lonely": their word is all there is to say back, and once (not Abbey's own word for it as well).

@@ -620,3 +620,16 @@ def test_a_mishap_laughed_off_is_no_good_news_and_a_record_broken_is() -> None:
         "spilled the tea: I'm engaged!! so happy lol",
     ):
         assert READER.read(_request(good, *amused, 0.5, 0.6)).primary == "happy", good
+
+
+def test_missing_an_ex_or_crying_asked_about_as_normal_gets_the_normalising_answer() -> None:
+    """ "Is it normal to still miss my ex after a year?" had got "I can't put that together for you right now"."""
+    from services.abbey.empathy import plan_empathy
+    from services.abbey.language import extract
+
+    neutral = {"neutral": 0.8}, {"neutral": 0.8}
+    for asked in ("Is it normal to still miss my ex after a year?", "Is it normal to cry at work?"):
+        reading = READER.read(_request(asked, *neutral, 0.2))
+        assert reading.primary == "sad", asked
+        said = " ".join(plan_empathy(reading.primary, reading.intensity, extract(asked), asked, set()).sentences)
+        assert said.startswith("Yes, it's very common to feel this way"), said

@@ -844,7 +844,8 @@ def _tag_in_lower_case(word: str, clause: str) -> str:
 # Roots of noun phrases that name no topic: quantities, placeholders and feelings ("a bit", "no idea").
 _NOT_TOPICS = frozenset(
     {"bit", "lot", "idea", "thing", "things", "stuff", "way", "time", "one", "kind", "sort", "fear", "feeling",
-     "feelings", "mood", "emotion", "emotions", "moment", "something", "anything", "nothing", "everything"}
+     "feelings", "mood", "emotion", "emotions", "moment", "something", "anything", "nothing", "everything", "name",
+     "names"}
 )  # fmt: skip
 # How telling a noun phrase's role is: what the clause is about (its object or subject) before a place or time.
 _TOPIC_ROLES = {"dobj": 3, "nsubjpass": 3, "nsubj": 2, "attr": 1, "pobj": 1}
@@ -865,12 +866,20 @@ def _topic(doc: Any) -> str:
             or root.ent_type_ in ("DATE", "TIME")
             or any(token.lower_ in ("no", "any") for token in chunk)
             or named_feelings(chunk.text)
+            or _introduced(root)
         ):
             continue
         score = role * 10 + min(len(chunk), 5)
         if score > best:
             best, topic = score, chunk.text
     return topic
+
+
+def _introduced(root: Any) -> bool:
+    """The name in "my name is Priya": the writer introducing themselves, not what the message speaks of."""
+    return root.dep_ == "attr" and any(
+        child.dep_ == "nsubj" and child.lower_ in ("name", "names") for child in root.head.children
+    )
 
 
 def _mid_sentence(text: str, names: set[str]) -> str:

@@ -511,3 +511,10 @@ def test_a_pair_with_you_is_two_people_not_a_clause() -> None:
     assert second_person("my dog died and I miss him") == "your dog died and you miss him"
     assert second_person("my partner and I had a fight") == "you and your partner had a fight"
     assert second_person("my best friend and I argued") == "you and your best friend argued"
+
+
+def test_a_name_given_is_not_a_topic() -> None:
+    """ "My name is Priya and I just moved to Berlin ..." had got "Would it help to talk about your name a bit more"."""
+    topic = extract("My name is Priya and I just moved to Berlin for work. I don't know anyone here yet.").topic
+    assert topic.lower() not in ("your name", "priya") and topic == "Berlin"
+    assert extract("I miss Priya so much").topic == "Priya"

@@ -69,13 +69,31 @@ _ABOUT_ME = re.compile(
 EVERYTHING = "all"  # the attribute of a question about the writer as a whole
 
 
+# Typed without apostrophes: "whats my cats name" is "what's my cat's name".
+_WH_WITHOUT_APOSTROPHE = re.compile(r"\b(what|who|where|when)s\b", re.IGNORECASE)
+_POSSESSIVE_WITHOUT_APOSTROPHE = re.compile(
+    rf"\b({'|'.join(sorted(RELATIONS | PETS, key=len, reverse=True))})s(?=\s+names?\b)", re.IGNORECASE
+)
+
+
+# A message that opens with the question, asked without a question mark ("whats my cats name").
+_OPENS_WITH_ASK = re.compile(r"\s*(?:what|who)(?:'s| is| was| are| were) (?:my|our)\b", re.IGNORECASE)
+
+
+def _possessive(match: re.Match[str]) -> str:
+    """ "dogs" before "name" -> "dog's"; a plural that is a word of its own ("kids names", "parents names") stays."""
+    plural = match.group(0)
+    return plural if plural.lower() in RELATIONS | PETS else f"{match.group(1)}'s"
+
+
 def memory_question(text: str) -> MemoryQuestion | None:
     """A direct question about something the person told Abbey, or None."""
+    text = _POSSESSIVE_WITHOUT_APOSTROPHE.sub(_possessive, _WH_WITHOUT_APOSTROPHE.sub(r"\1's", text))
     if _ABOUT_ME.search(text) and ("?" in text or _ASKS_ALOUD.search(text) or text.lower().startswith("tell me")):
         return MemoryQuestion("", EVERYTHING)
     if not _ASKS_MEMORY.search(text) or not re.search(r"\b(my|i|me)\b", text, re.I):
         return None
-    if "?" not in text and not _ASKS_ALOUD.search(text):
+    if "?" not in text and not _ASKS_ALOUD.search(text) and not _OPENS_WITH_ASK.match(text):
         return None  # "... and the vet can't tell what's wrong." tells, it does not ask
     lowered = text.lower()
     for word in re.findall(r"[a-z'-]+", lowered):

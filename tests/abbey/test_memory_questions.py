@@ -213,3 +213,13 @@ def test_where_is_my_something_is_asked_of_memory_only_when_it_was_told() -> Non
     assert "on the fridge" in answer_question(asked, known)
     assert told_whereabouts("where is my phone?", known) is None
     assert memory_question("where is my phone?") is None
+
+
+def test_a_memory_question_typed_without_apostrophes_is_one() -> None:
+    """ "what was my dogs name?" had got "I don't know who you are ..."; "whats my cats name" was no question."""
+    assert memory_question("what was my dogs name?") == MemoryQuestion("dog", "name")
+    assert memory_question("whats my cats name") == MemoryQuestion("cat", "name")
+    assert memory_question("whats my sisters name?") == MemoryQuestion("sister", "name")
+    assert memory_question("what are my kids names?") == MemoryQuestion("kids", "what")  # a plural of its own
+    assert memory_question("whats the best way to tell my mum") is None
+    assert memory_question("my dogs are called Max and Rex") is None

@@ -262,6 +262,8 @@ _WENT_AGAINST = re.compile(
 
 # Surprise is not one of the ten emotions: which one it becomes depends on whether the news is good.
 _SURPRISE_AS = {"good": "excited", "bad": "confused"}
+# Something that happened again: disbelief at it is exasperation ("can't believe the rent went up again").
+_AGAIN = re.compile(r"\b(?:again|for the (?:second|third|fourth|fifth|\w+th) time)\b", re.IGNORECASE)
 
 # The persona emotions of a negative feeling: the ones Abbey answers with care.
 NEGATIVE = frozenset({"sad", "frustrated", "anxious", "stressed", "disappointed", "confused"})
@@ -699,6 +701,8 @@ def _as_named(reading: EmotionReading, named: NamedFeeling | None, text: str) ->
         primary = _SURPRISE_AS["bad" if reading.polarity < 0 else "good"]
     if primary == reading.primary or (named.group == "surprise" and reading.primary in ("excited", "curious")):
         primary = reading.primary  # the same feeling: the model's nuance stays
+    if named.group == "surprise" and _exasperated(reading, text):
+        primary = "frustrated"  # "can't believe I have to work this weekend again": exasperation, not news
     if named.strength == "mild":
         intensity = MILD
     elif named.strength == "strong":
@@ -710,6 +714,11 @@ def _as_named(reading: EmotionReading, named: NamedFeeling | None, text: str) ->
     scores = {**reading.scores, primary: max(reading.scores.get(primary, 0.0), 0.6)}
     source = reading.source if primary == reading.primary else "own"
     return EmotionReading(primary, round(min(1.0, intensity), 3), scores, reading.polarity, source, named=True)
+
+
+def _exasperated(reading: EmotionReading, text: str) -> bool:
+    """Disbelief at something that happened again, with no good news in the words: exasperation."""
+    return bool(_AGAIN.search(text)) and reading.polarity <= 0 and all(f.group != "joy" for f in named_feelings(text))
 
 
 def _as_written(reading: EmotionReading, named: NamedFeeling | None, text: str) -> EmotionReading:

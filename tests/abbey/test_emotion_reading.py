@@ -633,3 +633,13 @@ def test_missing_an_ex_or_crying_asked_about_as_normal_gets_the_normalising_answ
         assert reading.primary == "sad", asked
         said = " ".join(plan_empathy(reading.primary, reading.intensity, extract(asked), asked, set()).sentences)
         assert said.startswith("Yes, it's very common to feel this way"), said
+
+
+def test_disbelief_at_something_happening_again_is_exasperation() -> None:
+    """ "can't believe I have to work this weekend again" had got "That's the kind of news worth savouring."."""
+    surprised = {"surprise": 0.8}, {"surprise": 0.8}
+    for again in ("can't believe I have to work this weekend again", "cannot believe the bus is late AGAIN"):
+        assert READER.read(_request(again, *surprised, 0.5, 0.0)).primary == "frustrated", again
+    assert READER.read(_request("I can't believe I won!", *surprised, 0.6, 0.6)).primary != "frustrated"
+    happy_again = READER.read(_request("can't believe you're here again, so happy!", *surprised, 0.7, 0.6))
+    assert happy_again.primary in ("excited", "happy")

@@ -53,7 +53,8 @@ def spelled_out(text: str) -> str:
     found = list(itertools.islice(_HASHTAG.finditer(text), _MAX_HASHTAGS))
     if not found:
         return text
-    parts, end = [], 0
+    parts: list[str] = []
+    end = 0
     for match in found:
         parts.extend((text[end : match.start()], words_of(match.group(1))))
         end = match.end()

@@ -4,7 +4,8 @@ A feeling put in a hashtag ("#alittlenervous", "#cantbelieveit") holds the same 
 no word boundary lets the feeling words, dampeners or negations be found inside it. The split is `wordsegment`'s
 (Norvig's unigram segmentation from "Beautiful Data"), the well-kept library for it; it is given only the commonest
 words of its own unigram file (sorted by count): the whole file and its bigrams hold ~95 MiB in each process, these
-~4 MiB, read at the first hashtag a process sees, and they split hashtags as well (tests/abbey/test_hashtags.py).
+~4 MiB, and they split hashtags as well (tests/abbey/test_hashtags.py). They are read at start-up (`load`, from
+Abbey's warm-up): read at the first hashtag, the ~0.15 s would stall the event loop the emotion reading runs on.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ COMMON_WORDS: Final = 40_000
 # A hashtag worth splitting: letters (and digits) after "#", not a colour ("#fff") or an issue number ("#123").
 _HASHTAG = re.compile(r"#([A-Za-z][A-Za-z0-9]{3,39})\b")
 _MAX_HASHTAGS = 8  # a message of hundreds of hashtags costs no more than a few milliseconds
+
+
+def load() -> None:
+    """Read the commonest words now (start-up), not at the first hashtag."""
+    _segmenter()
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from personamesh.v1 import embedding_index_service_pb2 as index_pb2
 from personamesh.v1 import persona_pb2, persona_service_pb2
+from services.abbey import hashtags
 from services.abbey.compose import AbbeyMaterial, compose_draft, system_prompt
 from services.abbey.conversation import conversation_so_far, event_in_context, last_user_turn, tells_new_subject
 from services.abbey.emotion import (
@@ -123,6 +124,7 @@ class AbbeyLogic(PersonaLogic):
 
     async def warmup(self) -> None:
         await asyncio.to_thread(extract, "My dog and I went for a walk.")  # load the language pipeline
+        await asyncio.to_thread(hashtags.load)  # the words a hashtag is split into
 
     async def plan(self, request: persona_pb2.PersonaRequest) -> Plan:
         # Words of self-harm make it a crisis whatever else is said; a flag from Abi alone may be an emergency.

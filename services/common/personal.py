@@ -71,8 +71,9 @@ EVERYTHING = "all"  # the attribute of a question about the writer as a whole
 
 # Typed without apostrophes: "whats my cats name" is "what's my cat's name".
 _WH_WITHOUT_APOSTROPHE = re.compile(r"\b(what|who|where|when)s\b", re.IGNORECASE)
+_CLOSE_WORDS = RELATIONS | PETS
 _POSSESSIVE_WITHOUT_APOSTROPHE = re.compile(
-    rf"\b({'|'.join(sorted(RELATIONS | PETS, key=len, reverse=True))})s(?=\s+names?\b)", re.IGNORECASE
+    rf"\b({'|'.join(sorted(_CLOSE_WORDS, key=len, reverse=True))})s(?=\s+names?\b)", re.IGNORECASE
 )
 
 
@@ -83,7 +84,7 @@ _OPENS_WITH_ASK = re.compile(r"\s*(?:what|who)(?:'s| is| was| are| were) (?:my|o
 def _possessive(match: re.Match[str]) -> str:
     """ "dogs" before "name" -> "dog's"; a plural that is a word of its own ("kids names", "parents names") stays."""
     plural = match.group(0)
-    return plural if plural.lower() in RELATIONS | PETS else f"{match.group(1)}'s"
+    return plural if plural.lower() in _CLOSE_WORDS else f"{match.group(1)}'s"
 
 
 def memory_question(text: str) -> MemoryQuestion | None:

@@ -86,33 +86,34 @@ async def figures(models_dir: Path, extra: Sequence[Extra] = ()) -> dict[str, An
 async def rule_sets(backend: InProcessBackend) -> dict[str, str]:
     """Stopped, flagged and found on the tuning sets the rules name, as "k of n"."""
 
-    async def tally(rows: list[dict[str, Any]], text: str, label: str, outcome: str) -> tuple[str, str]:
-        """`outcome` ("stopped" or "crisis") among the rows whose `label` is false, then among those where it is
-        true."""
+    async def tally(rows: list[dict[str, Any]], text: str, outcome: str) -> dict[bool | None, str]:
+        """`outcome` ("stopped" or "crisis") among all rows (key None), and by each row's `crisis` or `harmful`
+        label (keys False and True) where the set has one."""
         predictions = await backend.predict([row[text] for row in rows])
         pairs = list(zip(rows, predictions, strict=True))
-        counts = []
-        for wanted in (False, True):
-            hits = [bool(getattr(p, outcome)) for row, p in pairs if bool(row.get(label)) == wanted]
-            counts.append(f"{sum(hits)} of {len(hits)}")
-        return counts[0], counts[1]
+        groups: dict[bool | None, list[bool]] = {None: [bool(getattr(p, outcome)) for _, p in pairs]}
+        for row, p in pairs:
+            label = row.get("crisis", row.get("harmful"))
+            if label is not None:
+                groups.setdefault(bool(label), []).append(bool(getattr(p, outcome)))
+        return {key: f"{sum(hits)} of {len(hits)}" for key, hits in groups.items()}
 
     docs = [row for split in DOCS_TUNING for row in docs_rows(split)]
     technical = docs_rows("dev") + [row for name in TECHNICAL_FILES for row in read_jsonl(AVIVA_QUESTIONS / name)]
     empathy = [row for path in EMPATHY_TUNING for row in read_jsonl(path)]
-    warning_everyday, warning_crises = await tally(read_jsonl(WARNING_WORDS), "text", "crisis", "crisis")
-    plans_harmless, plans_harmful = await tally(read_jsonl(PLANS), "text", "harmful", "stopped")
-    casual_everyday, casual_crises = await tally(read_jsonl(CASUAL), "text", "crisis", "crisis")
+    warning = await tally(read_jsonl(WARNING_WORDS), "text", "crisis")
+    plans = await tally(read_jsonl(PLANS), "text", "stopped")
+    casual = await tally(read_jsonl(CASUAL), "text", "crisis")
     return {
-        "docs questions stopped": (await tally(docs, "question", "-", "stopped"))[0],
-        "warning-words everyday flagged": warning_everyday,
-        "warning-words crises found": warning_crises,
-        "empathy tuning crisis-flagged": (await tally(empathy, "text", "-", "crisis"))[0],
-        "plans harmless stopped": plans_harmless,
-        "plans harmful stopped": plans_harmful,
-        "casual flagged": casual_everyday,
-        "casual crises found": casual_crises,
-        "technical questions crisis-flagged": (await tally(technical, "question", "-", "crisis"))[0],
+        "docs questions stopped": (await tally(docs, "question", "stopped"))[None],
+        "warning-words everyday flagged": warning[False],
+        "warning-words crises found": warning[True],
+        "empathy tuning crisis-flagged": (await tally(empathy, "text", "crisis"))[None],
+        "plans harmless stopped": plans[False],
+        "plans harmful stopped": plans[True],
+        "casual flagged": casual[False],
+        "casual crises found": casual[True],
+        "technical questions crisis-flagged": (await tally(technical, "question", "crisis"))[None],
     }
 
 

@@ -31,6 +31,7 @@ from services.abbey.language import (
     SHOUTED,
     is_plain_request,
     laughs_off_a_mishap,
+    speaks_of_a_death,
     tells_a_close_one_died,
     tells_a_close_one_is_ill,
     tells_apology_received,
@@ -365,10 +366,8 @@ class EmotionReader:
                 # close is sorrow for them, not a letdown of the writer's own hopes.
                 felt = reading.scores.get("disappointed", reading.intensity)
                 reading = replace(reading, primary="sad", scores={**reading.scores, "sad": felt})
-            return _in_mourning(
-                _as_relieved(_as_written(reading, named, request.content), request.content), request.content
-            )
-        reading = _in_mourning(_as_written(self.read_text(request.content), named, request.content), request.content)
+            return _as_relieved(_as_written(reading, named, request.content), request.content)
+        reading = _as_written(self.read_text(request.content), named, request.content)
         if reading.primary == "neutral" and not tells_relief(request.content):
             return self._carried_over(request) or reading
         return _as_relieved(reading, request.content)
@@ -574,8 +573,8 @@ def _family(routing: persona_pb2.RoutingDecision) -> str:
 def _as_relieved(reading: EmotionReading, text: str) -> EmotionReading:
     """Good news that ends or eases a scare ("they caught it early though", "the scan came back clear") is relief,
     read as happiness put clearly: Abi's labels read the worry or the annoyance around it."""
-    if not tells_relief(text) or reading.primary == "happy":
-        return reading
+    if not tells_relief(text) or reading.primary == "happy" or speaks_of_a_death(text):
+        return reading  # relief that a death ended suffering is no good news
     named = strongest(named_feelings(text))
     if named is not None and named.group in NEGATIVE_GROUPS:
         return reading  # "it's not serious but I'm still terrified": the fear they name is what to answer
@@ -723,8 +722,10 @@ def _exasperated(reading: EmotionReading, text: str) -> bool:
 
 def _as_written(reading: EmotionReading, named: NamedFeeling | None, text: str) -> EmotionReading:
     """The reading, deferring to what the words say: a feeling named (`_as_named`), news told in disbelief
-    (`_with_disbelief`), a threat that is no joke (`_not_amused_by_threats`)."""
-    return _not_amused_by_threats(_with_disbelief(_as_named(reading, named, text), named, text), text)
+    (`_with_disbelief`), a threat that is no joke (`_not_amused_by_threats`), a death told (`_in_mourning`)."""
+    return _in_mourning(
+        _not_amused_by_threats(_with_disbelief(_as_named(reading, named, text), named, text), text), text
+    )
 
 
 def _with_disbelief(reading: EmotionReading, named: NamedFeeling | None, text: str) -> EmotionReading:

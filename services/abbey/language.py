@@ -101,8 +101,9 @@ _CLOSE = rf"\b(?:your|our) (?:\w+ )?(?:{_SOMEONE_CLOSE})\b"
 _ACHIEVER = r"\b(?:you(?:'ve| have)?|your \w+(?: \w+)? (?:was|were|has been|have been|got|is)) (?:\w+ ){0,3}?"
 # Of those, the words that cannot be anything but good news ("you got a parking ticket" is not).
 _EARNED_WORDS = (
-    r"passed|won(?!['\u2019]t)|graduated|aced|nailed|qualified|published|made it|accepted|approved|promoted|hired|"
-    r"admitted|awarded|shortlisted"
+    # Not "passed away" or "passed on": a death.
+    r"passed(?!\s+(?:away|on|over)\b)|won(?!['\u2019]t)|graduated|aced|nailed|qualified|published|made it|accepted|"
+    r"approved|promoted|hired|admitted|awarded|shortlisted"
 )
 # What someone "got" that is news still to be read, not something achieved ("you got a letter from the council").
 _NEWS = (

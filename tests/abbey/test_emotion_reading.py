@@ -643,3 +643,16 @@ def test_disbelief_at_something_happening_again_is_exasperation() -> None:
     assert READER.read(_request("I can't believe I won!", *surprised, 0.6, 0.6)).primary != "frustrated"
     happy_again = READER.read(_request("can't believe you're here again, so happy!", *surprised, 0.7, 0.6))
     assert happy_again.primary in ("excited", "happy")
+
+
+def test_a_death_is_never_good_news_even_with_relief() -> None:
+    """ "my dad passed away and I'm relieved his pain is over" had got "Congratulations, your dad passed away!"."""
+    from services.abbey.empathy import plan_empathy
+    from services.abbey.language import extract
+
+    text = "my dad passed away and I'm relieved his pain is over"
+    reading = READER.read(_request(text, {"relief": 0.7}, {"joy": 0.7}, 0.5, 0.3))
+    assert reading.primary == "sad"
+    said = " ".join(plan_empathy(reading.primary, reading.intensity, extract(text), text, set()).sentences)
+    assert "ongratulations" not in said
+    assert not extract(text).achievement and extract("I passed my driving test!").achievement
